@@ -1,13 +1,39 @@
-//! IAM policy documents, ARNs, wildcard matching and (later) the policy evaluator.
+//! IAM policy documents, ARNs, wildcard matching and the policy evaluator.
 //!
 //! The document types accept every form IAM accepts on input (one statement or a list, a string or a
 //! list of strings, JSON booleans and numbers as condition values) and write one canonical form, so the
 //! same policy always serialises to the same bytes.
+//!
+//! To decide a request, compile each document into a [`Policy`] of its [`PolicyKind`], gather them in
+//! a [`PolicySet`] and call [`evaluate`]; see the module docs of `evaluator` for the AWS rules and the
+//! documentation pages they come from.
 
+mod arn;
+mod cidr;
+mod condition;
+mod date;
 mod document;
+mod error;
+mod evaluator;
+mod policy;
+mod principal;
+mod request;
 mod size;
 mod string_list;
+mod variables;
+mod wildcard;
 
+pub use arn::{Arn, ArnError};
+pub use date::parse_date_millis;
 pub use document::{Conditions, Effect, POLICY_VERSION, PolicyDocument, Principal, Statement};
+pub use error::{Location, PolicyError, Problem};
+pub use evaluator::{
+    Decision, Evaluation, Gate, OrgChain, OrgLevel, PolicySet, StatementRef, evaluate,
+};
+pub use policy::{Policy, PolicyKind};
+pub use principal::PrincipalMatch;
+pub use request::{Caller, CallerKind, Context, ContextValue, Request};
 pub use size::iam_size;
 pub use string_list::StringList;
+pub use variables::Template;
+pub use wildcard::{PatternPiece, Wildcard, wildcard_match};

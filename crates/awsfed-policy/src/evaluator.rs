@@ -1,0 +1,410 @@
+//! The IAM authorization decision for one request against the policies that apply to it.
+//!
+//! Sources (IAM User Guide unless noted):
+//! - "Policy evaluation logic" and "Determining whether a request is allowed or denied within an
+//!   account": an explicit `Deny` in any applicable policy wins; otherwise every guardrail (SCPs,
+//!   RCPs, permissions boundary, session policy) must allow, and an identity-based or resource-based
+//!   policy must grant; anything else is an implicit deny.
+//! - "Policy evaluation for requests within a single account": within one account, a grant in the
+//!   identity-based policy *or* in the resource-based policy is enough. A resource-based grant that
+//!   names the caller's own ARN (an IAM user, an assumed-role session, a federated-user session) is not
+//!   limited by an implicit deny in the permissions boundary or the session policy; a grant that names
+//!   the role or user behind a session is.
+//! - "Permissions boundaries for IAM entities": a boundary never grants; a `Deny` with `NotPrincipal`
+//!   in a resource-based policy always denies a principal that has a boundary.
+//! - "Session policies": the session policy limits identity-based grants and resource-based grants
+//!   that name the role or user; a grant naming the session ARN is added after it.
+//! - "Cross-account policy evaluation logic": across accounts, the identity side (identity-based
+//!   policies within boundary and session policy) *and* the resource-based policy must both allow.
+//! - Role trust policies ("How to use trust policies with IAM roles"; the exception noted in
+//!   "Policy evaluation for requests within a single account": "Role trust policies and KMS key
+//!   policies are exceptions to this logic, because they must explicitly allow access for
+//!   principals"): a trust policy that names the caller (its ARN, its role, its SAML provider) allows
+//!   the assumption by itself; a trust policy that names only the account root delegates to that
+//!   account, so the caller's identity-based policy must also allow `sts:AssumeRole*`.
+//! - "SCP evaluation" (AWS Organizations User Guide): at every level from the root down to the
+//!   account, some attached SCP must allow; SCPs don't apply to the management account, to
+//!   service-linked roles, or to service principals.
+//! - "RCP evaluation" and "Resource control policies (RCPs)" (AWS Organizations User Guide):
+//!   `RCPFullAWSAccess` is attached at every level and cannot be detached, so RCPs only restrict
+//!   (their `Deny` statements count); they don't apply to resources of the management account or to
+//!   service-linked roles.
+//! - `sts:GetCallerIdentity` needs no permission and cannot be denied ("GetCallerIdentity", AWS STS
+//!   API Reference).
+//!
+//! The evaluator is pure: the caller decides which policies apply (those of the principal's account
+//! and OU chain for SCPs, of the resource's account for RCPs), which lets an access-path analysis call
+//! it once per hop — a SAML hop with the trust policy and RCPs only, an `sts:AssumeRole` hop with the
+//! caller's identity policies, boundary and SCPs plus the target trust policy and RCPs.
+
+use std::fmt;
+
+use crate::document::Effect;
+use crate::policy::{CompiledStatement, Policy, PolicyKind, PreparedRequest};
+use crate::principal::PrincipalMatch;
+use crate::request::{Caller, CallerKind, Request};
+
+/// The policies of one level of an organization: the root, an OU or the account.
+#[derive(Debug, Clone)]
+pub struct OrgLevel {
+    /// The root, OU or account id (`r-ab12`, `ou-ab12-cdef3456`, `111122223333`).
+    pub target: String,
+    pub policies: Vec<Policy>,
+}
+
+/// SCPs or RCPs along the path from the organization root (first) down to the account (last).
+#[derive(Debug, Clone, Default)]
+pub struct OrgChain {
+    pub levels: Vec<OrgLevel>,
+    /// The account is the organization's management account, which SCPs and RCPs do not affect.
+    pub management_account: bool,
+}
+
+impl OrgChain {
+    pub fn new(levels: Vec<OrgLevel>) -> Self {
+        Self {
+            levels,
+            management_account: false,
+        }
+    }
+}
+
+/// Everything that applies to one request. Leave out what does not exist: no boundary, no session
+/// policy, no resource policy, not in an organization.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    /// SCPs of the principal's account.
+    pub service_control: Option<OrgChain>,
+    /// RCPs of the resource's account.
+    pub resource_control: Option<OrgChain>,
+    pub identity: Vec<Policy>,
+    pub permissions_boundary: Option<Policy>,
+    pub session: Option<Policy>,
+    /// The resource-based policy, or the role trust policy when the request assumes a role.
+    pub resource: Option<Policy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Allow,
+    ExplicitDeny,
+    ImplicitDeny,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Decision::Allow => "allow",
+            Decision::ExplicitDeny => "explicit deny",
+            Decision::ImplicitDeny => "implicit deny",
+        })
+    }
+}
+
+/// What an implicitly denied request lacked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// No SCP at this level allows the request.
+    ServiceControl {
+        level: String,
+    },
+    /// No identity-based policy allows it (or the trust policy only delegates to the account).
+    Identity,
+    /// No resource-based or trust policy grants it (needed across accounts and for roles).
+    Resource,
+    PermissionsBoundary,
+    Session,
+}
+
+/// One statement that decided the outcome.
+#[derive(Debug, Clone, Copy)]
+pub struct StatementRef<'p> {
+    pub policy: &'p Policy,
+    /// Zero-based index in the policy's `Statement` list.
+    pub index: usize,
+    /// For SCPs and RCPs, the organization level the policy is attached to.
+    pub level: Option<&'p str>,
+}
+
+impl<'p> StatementRef<'p> {
+    pub fn policy_id(&self) -> &'p str {
+        self.policy.id()
+    }
+
+    pub fn kind(&self) -> PolicyKind {
+        self.policy.kind()
+    }
+
+    pub fn sid(&self) -> Option<&'p str> {
+        self.policy.sid(self.index)
+    }
+}
+
+impl fmt::Display for StatementRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} `{}` statement {}",
+            self.kind(),
+            self.policy_id(),
+            self.index
+        )?;
+        if let Some(sid) = self.sid() {
+            write!(f, " (Sid `{sid}`)")?;
+        }
+        if let Some(level) = self.level {
+            write!(f, " at {level}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The decision and the statements behind it: the matching `Deny` statements for an explicit deny,
+/// the `Allow` statements that granted it for an allow, none for an implicit deny (see `missing`).
+#[derive(Debug, Clone)]
+pub struct Evaluation<'p> {
+    pub decision: Decision,
+    pub statements: Vec<StatementRef<'p>>,
+    /// For an implicit deny, the first requirement that was not met.
+    pub missing: Option<Gate>,
+    /// Whether the principal and the resource are in the same account.
+    pub same_account: bool,
+}
+
+impl Evaluation<'_> {
+    pub fn is_allowed(&self) -> bool {
+        self.decision == Decision::Allow
+    }
+}
+
+/// Decides one request.
+pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p> {
+    let prepared = PreparedRequest::new(&request.action, &request.resource, &request.context);
+    let caller = &request.caller;
+    let resource_account = request.resource_account();
+    let same_account =
+        caller.account().is_some() && caller.account() == resource_account.as_deref();
+    let outcome = |decision, statements, missing| Evaluation {
+        decision,
+        statements,
+        missing,
+        same_account,
+    };
+
+    let iam_principal =
+        matches!(caller, Caller::Arn(_)) && !matches!(caller.kind(), CallerKind::IdentityProvider);
+    if iam_principal && prepared.service == "sts" && prepared.action_name == "getcalleridentity" {
+        return outcome(Decision::Allow, Vec::new(), None);
+    }
+
+    let scps = policies
+        .service_control
+        .as_ref()
+        .filter(|c| iam_principal && !c.management_account && !caller.is_service_linked_role());
+    let rcps = policies
+        .resource_control
+        .as_ref()
+        .filter(|c| !c.management_account && !caller.is_service_linked_role());
+    // Identity-side policies only exist for IAM principals.
+    let identity: &[Policy] = if iam_principal {
+        &policies.identity
+    } else {
+        &[]
+    };
+    let boundary = policies
+        .permissions_boundary
+        .as_ref()
+        .filter(|_| iam_principal);
+    let session = policies.session.as_ref().filter(|_| iam_principal);
+
+    // 1. Any explicit deny wins.
+    let mut denies = Vec::new();
+    for chain in [scps, rcps].into_iter().flatten() {
+        for level in &chain.levels {
+            for policy in &level.policies {
+                collect(&mut denies, policy, Some(&level.target), |s| {
+                    s.effect == Effect::Deny
+                        && s.principal_match(caller) != PrincipalMatch::None
+                        && s.applies(&prepared)
+                });
+            }
+        }
+    }
+    for policy in identity.iter().chain(boundary).chain(session) {
+        collect(&mut denies, policy, None, |s| {
+            s.effect == Effect::Deny && s.applies(&prepared)
+        });
+    }
+    if let Some(policy) = &policies.resource {
+        collect(&mut denies, policy, None, |s| {
+            s.effect == Effect::Deny
+                && (s.principal_match(caller) != PrincipalMatch::None
+                    || (s.has_not_principal() && boundary.is_some()))
+                && s.applies(&prepared)
+        });
+    }
+    if !denies.is_empty() {
+        return outcome(Decision::ExplicitDeny, denies, None);
+    }
+
+    // 2. Every SCP level must allow.
+    let mut allows = Vec::new();
+    if let Some(chain) = scps {
+        for level in &chain.levels {
+            let before = allows.len();
+            for policy in &level.policies {
+                collect(&mut allows, policy, Some(&level.target), |s| {
+                    s.effect == Effect::Allow && s.applies(&prepared)
+                });
+            }
+            if allows.len() == before {
+                let missing = Gate::ServiceControl {
+                    level: level.target.clone(),
+                };
+                return outcome(Decision::ImplicitDeny, Vec::new(), Some(missing));
+            }
+        }
+    }
+
+    // 3. A grant, within the boundary and session policy.
+    let allowing = |policy: &'p Policy| {
+        let mut found = Vec::new();
+        collect(&mut found, policy, None, |s| {
+            s.effect == Effect::Allow && s.applies(&prepared)
+        });
+        found
+    };
+    let identity_allows: Vec<_> = identity.iter().flat_map(allowing).collect();
+    let boundary_allows = boundary.map(allowing);
+    let session_allows = session.map(allowing);
+    let boundary_ok = boundary_allows.as_ref().is_none_or(|a| !a.is_empty());
+    let session_ok = session_allows.as_ref().is_none_or(|a| !a.is_empty());
+
+    // Resource-based grants by how they name the caller.
+    let mut exact = Vec::new();
+    let mut via_session = Vec::new();
+    let mut via_account = Vec::new();
+    if let Some(policy) = &policies.resource {
+        for (index, statement) in policy.statements.iter().enumerate() {
+            if statement.effect != Effect::Allow {
+                continue;
+            }
+            let named = statement.principal_match(caller);
+            if named == PrincipalMatch::None || !statement.applies(&prepared) {
+                continue;
+            }
+            let found = StatementRef {
+                policy,
+                index,
+                level: None,
+            };
+            match named {
+                PrincipalMatch::Exact => exact.push(found),
+                PrincipalMatch::SessionRole | PrincipalMatch::SessionUser => {
+                    via_session.push(found)
+                }
+                PrincipalMatch::Account => via_account.push(found),
+                PrincipalMatch::None => {}
+            }
+        }
+    }
+
+    let guardrails = |allows: &mut Vec<StatementRef<'p>>| {
+        allows.extend(boundary_allows.iter().flatten().copied());
+        allows.extend(session_allows.iter().flatten().copied());
+    };
+    let implicit = |gate| outcome(Decision::ImplicitDeny, Vec::new(), Some(gate));
+
+    if !iam_principal {
+        // Anonymous callers, service principals and identity providers have no identity side: only
+        // the resource-based or trust policy can grant, and a provider only in its own account.
+        let provider_elsewhere = caller.kind() == CallerKind::IdentityProvider && !same_account;
+        if exact.is_empty() || provider_elsewhere {
+            return implicit(Gate::Resource);
+        }
+        allows.extend(exact);
+        return outcome(Decision::Allow, allows, None);
+    }
+
+    let names_itself = matches!(
+        caller.kind(),
+        CallerKind::User | CallerKind::AssumedRole | CallerKind::FederatedUser | CallerKind::Root
+    );
+    if same_account {
+        // A trust policy must name the principal; naming only the account delegates to the
+        // identity-based policy.
+        let trust = policies
+            .resource
+            .as_ref()
+            .is_some_and(|p| p.kind() == PolicyKind::Trust);
+        let identity_path = !identity_allows.is_empty() && (!trust || !via_account.is_empty());
+        // A grant naming the caller's own ARN is outside the boundary and the session policy.
+        if names_itself && !exact.is_empty() {
+            allows.extend(exact);
+            if identity_path && boundary_ok && session_ok {
+                allows.extend(identity_allows);
+                guardrails(&mut allows);
+            }
+            return outcome(Decision::Allow, allows, None);
+        }
+        let resource_path = !exact.is_empty() || !via_session.is_empty();
+        if !resource_path && !identity_path {
+            return implicit(if trust {
+                Gate::Resource
+            } else {
+                Gate::Identity
+            });
+        }
+        if !session_ok {
+            return implicit(Gate::Session);
+        }
+        if !boundary_ok {
+            return implicit(Gate::PermissionsBoundary);
+        }
+        allows.extend(exact);
+        allows.extend(via_session);
+        if identity_path {
+            allows.extend(via_account);
+            allows.extend(identity_allows);
+        }
+        guardrails(&mut allows);
+        return outcome(Decision::Allow, allows, None);
+    }
+
+    // Cross-account: both sides.
+    if identity_allows.is_empty() {
+        return implicit(Gate::Identity);
+    }
+    if exact.is_empty() && via_session.is_empty() && via_account.is_empty() {
+        return implicit(Gate::Resource);
+    }
+    if !session_ok {
+        return implicit(Gate::Session);
+    }
+    if !boundary_ok {
+        return implicit(Gate::PermissionsBoundary);
+    }
+    allows.extend(identity_allows);
+    guardrails(&mut allows);
+    allows.extend(exact);
+    allows.extend(via_session);
+    allows.extend(via_account);
+    outcome(Decision::Allow, allows, None)
+}
+
+fn collect<'p>(
+    into: &mut Vec<StatementRef<'p>>,
+    policy: &'p Policy,
+    level: Option<&'p str>,
+    keep: impl Fn(&CompiledStatement) -> bool,
+) {
+    for (index, statement) in policy.statements.iter().enumerate() {
+        if keep(statement) {
+            into.push(StatementRef {
+                policy,
+                index,
+                level,
+            });
+        }
+    }
+}
