@@ -1,0 +1,823 @@
+//! Model → desired state, for both topologies ("How each topology compiles" in DESIGN.md).
+//!
+//! AWS behaviour relied on, from the IAM User Guide:
+//! - "Create a role for SAML 2.0 federation": the trust names the account's SAML provider for
+//!   `sts:AssumeRoleWithSAML` and checks `SAML:aud`, which is the assertion's Recipient (the sign-in
+//!   endpoint the IdP posted to, global or regional).
+//! - "Source identity" and "Pass session tags in AWS STS": once the IdP sends SourceIdentity or
+//!   session tags, every role trusting the IdP, and every role chained to from it, must allow
+//!   `sts:SetSourceIdentity` / `sts:TagSession`, or the call fails.
+//! - "Cross-account policy evaluation logic": a spoke trust that names the hub account instead of
+//!   exact hub roles still requires the hub role's own policy to allow the call, so least privilege
+//!   is kept by the hub policies naming exact spoke roles.
+//! - "IAM and AWS STS quotas": trust policy 2,048 characters by default (4,096 at most), managed
+//!   policy 6,144, 10 managed policies per role by default; white space is not counted.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use awsfed_model::{
+    AccountIndex, Diagnostic, MANAGED_TAG_KEY, MANAGED_TAG_VALUE, Model, PermissionSetIndex,
+    TopologyKind, defaults,
+};
+use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
+
+use crate::desired::{
+    DesiredAccount, DesiredPolicy, DesiredProvider, DesiredRole, DesiredState, GroupMapping, Hop,
+    HubPolicyForm, RoleKind, RoleValue, Target, TrustForm,
+};
+
+type GroupIndex = usize;
+type RoleKey = (AccountIndex, PermissionSetIndex);
+
+/// Compiles a validated model. Quota problems the compiler cannot solve by narrowing come back as
+/// error notes in [`DesiredState::notes`]; a state with an error note must not be deployed.
+pub fn compile(model: &Model) -> DesiredState {
+    Compiler::new(model).run()
+}
+
+struct Compiler<'m> {
+    model: &'m Model,
+    /// Hub-and-spoke grants: spoke role → the groups granted it.
+    spoke_groups: BTreeMap<RoleKey, BTreeSet<GroupIndex>>,
+    /// Direct grants: direct role → the groups granted it.
+    direct_groups: BTreeMap<RoleKey, BTreeSet<GroupIndex>>,
+    /// Per group, the spoke roles it may assume from its hub role.
+    group_spokes: Vec<BTreeSet<RoleKey>>,
+    group_direct: Vec<BTreeSet<RoleKey>>,
+    notes: Vec<Diagnostic>,
+}
+
+impl<'m> Compiler<'m> {
+    fn new(model: &'m Model) -> Self {
+        let mut spoke_groups: BTreeMap<RoleKey, BTreeSet<GroupIndex>> = BTreeMap::new();
+        let mut direct_groups: BTreeMap<RoleKey, BTreeSet<GroupIndex>> = BTreeMap::new();
+        let mut group_spokes = vec![BTreeSet::new(); model.groups.len()];
+        let mut group_direct = vec![BTreeSet::new(); model.groups.len()];
+        for (g, group) in model.groups.iter().enumerate() {
+            for grant in &group.grants {
+                for &account in &grant.accounts {
+                    let key = (account, grant.permission_set);
+                    match model.accounts[account].topology {
+                        TopologyKind::HubAndSpoke if group.hub.is_some() => {
+                            spoke_groups.entry(key).or_default().insert(g);
+                            group_spokes[g].insert(key);
+                        }
+                        // Validation refuses hub-and-spoke grants of a group without a hub.
+                        TopologyKind::HubAndSpoke => {}
+                        TopologyKind::Direct => {
+                            direct_groups.entry(key).or_default().insert(g);
+                            group_direct[g].insert(key);
+                        }
+                    }
+                }
+            }
+        }
+        Self {
+            model,
+            spoke_groups,
+            direct_groups,
+            group_spokes,
+            group_direct,
+            notes: Vec::new(),
+        }
+    }
+
+    fn run(mut self) -> DesiredState {
+        let model = self.model;
+        let mut accounts: Vec<DesiredAccount> = model
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(index, account)| DesiredAccount {
+                name: account.name.clone(),
+                id: account.id.clone(),
+                topology: account.topology,
+                ou: account.ou.clone(),
+                hubs: model
+                    .hubs
+                    .iter()
+                    .filter(|h| h.account == index)
+                    .map(|h| h.name.clone())
+                    .collect(),
+                saml_provider: None,
+                roles: Vec::new(),
+                policies: Vec::new(),
+            })
+            .collect();
+
+        for (&(account, set), groups) in &self.direct_groups.clone() {
+            let role = self.direct_role(account, set, groups);
+            accounts[account].roles.push(role);
+        }
+        for (&(account, set), groups) in &self.spoke_groups.clone() {
+            let role = self.spoke_role(account, set, groups);
+            accounts[account].roles.push(role);
+        }
+        for g in 0..model.groups.len() {
+            if self.group_spokes[g].is_empty() {
+                continue;
+            }
+            let Some(hub_account) = model.hub_account_of(&model.groups[g]) else {
+                continue;
+            };
+            let (role, policies) = self.hub_role(g, hub_account);
+            accounts[hub_account].roles.push(role);
+            accounts[hub_account].policies.extend(policies);
+        }
+
+        for (index, account) in accounts.iter_mut().enumerate() {
+            let federated = account
+                .roles
+                .iter()
+                .any(|r| r.trust_form == TrustForm::SamlProvider);
+            if federated {
+                account.saml_provider = Some(self.provider(index));
+            }
+            account.roles.sort_by(|a, b| a.name.cmp(&b.name));
+            account.policies.sort_by(|a, b| a.name.cmp(&b.name));
+            self.check_account_quotas(account);
+        }
+
+        let groups = (0..model.groups.len())
+            .map(|g| self.group_mapping(g))
+            .collect();
+        DesiredState {
+            partition: model.partition.clone(),
+            provider_name: model.identity_provider.name.clone(),
+            accounts,
+            groups,
+            notes: self.notes,
+        }
+    }
+
+    fn provider(&self, account: AccountIndex) -> DesiredProvider {
+        let idp = &self.model.identity_provider;
+        DesiredProvider {
+            name: idp.name.clone(),
+            arn: self.model.provider_arn(account),
+            metadata_file: idp.metadata.as_ref().map(|m| m.file.clone()),
+            entity_id: idp.metadata.as_ref().map(|m| m.entity_id.clone()),
+        }
+    }
+
+    fn tags(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([(MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned())])
+    }
+
+    /// Actions a trust grants: the assume action plus what the IdP's session attributes need.
+    fn trust_actions(&self, assume: &str) -> StringList {
+        let mut actions = vec![assume.to_owned()];
+        actions.extend(
+            self.model
+                .identity_provider
+                .session_actions()
+                .into_iter()
+                .map(str::to_owned),
+        );
+        StringList(actions)
+    }
+
+    /// The trust of every role users enter with SAML: the account's provider, pinned audiences.
+    fn saml_trust(&self, account: AccountIndex) -> PolicyDocument {
+        let statement = Statement::allow(self.trust_actions("sts:AssumeRoleWithSAML"))
+            .with_principal(Principal::federated(self.model.provider_arn(account)))
+            .with_condition(
+                "StringEquals",
+                "SAML:aud",
+                StringList(self.model.identity_provider.audiences.clone()),
+            );
+        PolicyDocument::new(vec![statement])
+    }
+
+    fn check_trust_size(&mut self, role: &DesiredRole, account: AccountIndex) {
+        let size = iam_size(&role.trust_policy);
+        let quota = self.model.quotas.trust_policy_size;
+        if size > quota {
+            let mut note = Diagnostic::error(
+                "trust-policy-too-large",
+                format!(
+                    "the trust policy of role `{}` in account `{}` is {size} characters; the trust policy quota is {quota} (IAM's default is {}, at most {})",
+                    role.name,
+                    self.model.accounts[account].name,
+                    defaults::TRUST_POLICY_SIZE,
+                    defaults::TRUST_POLICY_SIZE_MAX
+                ),
+            )
+            .at(self.model.accounts[account].span);
+            note = if quota < defaults::TRUST_POLICY_SIZE_MAX {
+                note.help(format!(
+                    "list fewer audiences, or raise the quota to {} with Service Quotas and set `quotas.trust_policy_size`",
+                    defaults::TRUST_POLICY_SIZE_MAX
+                ))
+            } else {
+                note.help("list fewer audiences or session tags")
+            };
+            self.notes.push(note);
+        }
+    }
+
+    fn permission_set_role(
+        &mut self,
+        account: AccountIndex,
+        set: PermissionSetIndex,
+        kind: RoleKind,
+        trust_policy: PolicyDocument,
+        trust_form: TrustForm,
+    ) -> DesiredRole {
+        let model = self.model;
+        let permission_set = &model.permission_sets[set];
+        let name = model.naming.role_name(&permission_set.name);
+        let description = match &permission_set.description {
+            Some(description) => description.clone(),
+            None => format!("awsfed permission set {}", permission_set.name),
+        };
+        let inline_policies: BTreeMap<String, PolicyDocument> = permission_set
+            .inline_policy
+            .iter()
+            .map(|p| (permission_set.name.clone(), p.clone()))
+            .collect();
+        let role = DesiredRole {
+            arn: model.role_arn(account, &name),
+            name,
+            path: model.naming.role_path.clone(),
+            kind,
+            description,
+            max_session_duration: permission_set.session_duration,
+            trust_policy,
+            trust_form,
+            managed_policy_arns: permission_set.managed_policies.clone(),
+            inline_policies,
+            permissions_boundary: permission_set.permissions_boundary.clone(),
+            tags: self.tags(),
+        };
+        self.check_trust_size(&role, account);
+        self.check_role_policies(&role, account, permission_set.span);
+        role
+    }
+
+    fn direct_role(
+        &mut self,
+        account: AccountIndex,
+        set: PermissionSetIndex,
+        _groups: &BTreeSet<GroupIndex>,
+    ) -> DesiredRole {
+        let kind = RoleKind::Direct {
+            permission_set: self.model.permission_sets[set].name.clone(),
+        };
+        let trust = self.saml_trust(account);
+        self.permission_set_role(account, set, kind, trust, TrustForm::SamlProvider)
+    }
+
+    /// A spoke role trusts exactly the hub roles of the groups granted it. When that list would pass
+    /// the trust policy quota, it trusts the hub accounts narrowed by `aws:PrincipalArn` to the
+    /// hub-role name pattern instead.
+    fn spoke_role(
+        &mut self,
+        account: AccountIndex,
+        set: PermissionSetIndex,
+        groups: &BTreeSet<GroupIndex>,
+    ) -> DesiredRole {
+        let model = self.model;
+        let hub_role_arns = StringList::sorted(groups.iter().map(|&g| self.hub_role_arn(g)));
+        let exact = self.spoke_trust(Principal::aws(hub_role_arns.clone()), None);
+        let quota = model.quotas.trust_policy_size;
+        // Cheap bound first: at 200 groups the exact list is far past any quota.
+        let estimate: usize = hub_role_arns.iter().map(|a| a.len() + 3).sum();
+        let (trust, form) = if estimate <= quota && iam_size(&exact) <= quota {
+            (exact, TrustForm::HubRoles)
+        } else {
+            let hub_accounts: BTreeSet<AccountIndex> = groups
+                .iter()
+                .filter_map(|&g| model.hub_account_of(&model.groups[g]))
+                .collect();
+            let roots =
+                StringList::sorted(hub_accounts.iter().map(|&a| {
+                    format!("arn:{}:iam::{}:root", model.partition, model.accounts[a].id)
+                }));
+            let patterns = StringList::sorted(hub_accounts.iter().map(|&a| {
+                let pattern = model
+                    .naming
+                    .hub_role_name
+                    .replace("{group}", "*")
+                    .replace("{hub}", "*");
+                model.role_arn(a, &pattern)
+            }));
+            self.notes.push(
+                Diagnostic::note(
+                    "spoke-trust-narrowed",
+                    format!(
+                        "role `{}` in `{}` trusts the hub account{} narrowed by aws:PrincipalArn to hub roles: its {} hub roles listed one by one would pass the {quota}-character trust policy quota",
+                        model.naming.role_name(&model.permission_sets[set].name),
+                        model.accounts[account].name,
+                        if hub_accounts.len() > 1 { "s" } else { "" },
+                        groups.len()
+                    ),
+                )
+                .at(model.accounts[account].span),
+            );
+            (
+                self.spoke_trust(Principal::aws(roots), Some(patterns)),
+                TrustForm::HubAccountsByRoleName,
+            )
+        };
+        let kind = RoleKind::Spoke {
+            permission_set: model.permission_sets[set].name.clone(),
+        };
+        self.permission_set_role(account, set, kind, trust, form)
+    }
+
+    /// The spoke trust statement. It binds the session to the federated user: with SourceIdentity
+    /// the value must be present (STS makes it immutable along the chain, "Monitor and control
+    /// actions taken with assumed roles"); without it the spoke session name must equal the hub
+    /// session's, which the IdP set from the SAML RoleSessionName (`aws:userid` of a role session is
+    /// `ROLE-ID:SESSION-NAME`).
+    fn spoke_trust(
+        &self,
+        principal: Principal,
+        principal_arns: Option<StringList>,
+    ) -> PolicyDocument {
+        let mut statement =
+            Statement::allow(self.trust_actions("sts:AssumeRole")).with_principal(principal);
+        if let Some(patterns) = principal_arns {
+            statement = statement.with_condition("ArnLike", "aws:PrincipalArn", patterns);
+        }
+        statement = if self.model.identity_provider.source_identity.is_some() {
+            statement.with_condition("Null", "sts:SourceIdentity", StringList::one("false"))
+        } else {
+            statement.with_condition(
+                "StringLike",
+                "aws:userid",
+                StringList::one("*:${sts:RoleSessionName}"),
+            )
+        };
+        PolicyDocument::new(vec![statement])
+    }
+
+    fn hub_role_name(&self, group: GroupIndex) -> String {
+        let model = self.model;
+        let group = &model.groups[group];
+        let hub = group.hub.map_or("", |h| model.hubs[h].name.as_str());
+        model.naming.hub_role_name(&group.name, hub)
+    }
+
+    fn hub_role_arn(&self, group: GroupIndex) -> String {
+        let model = self.model;
+        let account = model
+            .hub_account_of(&model.groups[group])
+            .expect("spoke grants exist only for groups with a hub");
+        model.role_arn(account, &self.hub_role_name(group))
+    }
+
+    /// A group's hub role: entered with SAML, allowed to assume exactly its spoke roles.
+    fn hub_role(
+        &mut self,
+        group: GroupIndex,
+        hub_account: AccountIndex,
+    ) -> (DesiredRole, Vec<DesiredPolicy>) {
+        let model = self.model;
+        let name = self.hub_role_name(group);
+        let arn = model.role_arn(hub_account, &name);
+        let spokes: Vec<RoleKey> = self.group_spokes[group].iter().copied().collect();
+        // The hub session is what refreshes spoke sessions without the IdP: give it the longest
+        // session any of the group's permission sets allows.
+        let max_session_duration = spokes
+            .iter()
+            .map(|&(_, set)| model.permission_sets[set].session_duration)
+            .max()
+            .unwrap_or(defaults::MIN_SESSION_SECONDS);
+        let policies = self.hub_policies(group, hub_account, &name, &spokes);
+        let hub = model.groups[group]
+            .hub
+            .map_or(String::new(), |h| model.hubs[h].name.clone());
+        let role = DesiredRole {
+            name: name.clone(),
+            path: model.naming.role_path.clone(),
+            arn,
+            kind: RoleKind::Hub {
+                group: model.groups[group].name.clone(),
+                hub,
+            },
+            description: format!(
+                "awsfed hub role of directory group {}",
+                model.groups[group].name
+            ),
+            max_session_duration,
+            trust_policy: self.saml_trust(hub_account),
+            trust_form: TrustForm::SamlProvider,
+            managed_policy_arns: policies.iter().map(|p| p.arn.clone()).collect(),
+            inline_policies: BTreeMap::new(),
+            permissions_boundary: None,
+            tags: self.tags(),
+        };
+        self.check_trust_size(&role, hub_account);
+        (role, policies)
+    }
+
+    /// The hub role's assume policies, in the tightest form that fits the quotas.
+    fn hub_policies(
+        &mut self,
+        group: GroupIndex,
+        hub_account: AccountIndex,
+        role_name: &str,
+        spokes: &[RoleKey],
+    ) -> Vec<DesiredPolicy> {
+        let model = self.model;
+        let actions = self.trust_actions("sts:AssumeRole");
+        let max_policies = model.quotas.managed_policies_per_role;
+        let arns: Vec<String> = spokes
+            .iter()
+            .map(|&(a, s)| {
+                model.role_arn(a, &model.naming.role_name(&model.permission_sets[s].name))
+            })
+            .collect();
+        let estimate: usize = arns.iter().map(|a| a.len() + 3).sum();
+        if estimate <= defaults::MANAGED_POLICY_SIZE {
+            let document = PolicyDocument::new(vec![
+                Statement::allow(actions.clone()).with_resource(StringList::sorted(arns)),
+            ]);
+            if iam_size(&document) <= defaults::MANAGED_POLICY_SIZE {
+                return vec![self.hub_policy(
+                    hub_account,
+                    role_name,
+                    0,
+                    document,
+                    HubPolicyForm::ExactArns,
+                )];
+            }
+        }
+
+        // Same roles, shorter text: one statement per role name with the account ids as a condition.
+        let mut accounts_by_role: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for &(a, s) in spokes {
+            accounts_by_role
+                .entry(model.naming.role_name(&model.permission_sets[s].name))
+                .or_default()
+                .push(model.accounts[a].id.clone());
+        }
+        let statements = self.by_account_statements(&actions, &accounts_by_role);
+        if let Some(documents) = pack(statements, max_policies) {
+            self.notes.push(
+                Diagnostic::note(
+                    "hub-policy-by-account",
+                    format!(
+                        "hub role `{role_name}` names its {} spoke roles by role name and aws:ResourceAccount in {} managed polic{}: exact ARNs would pass the {}-character managed policy quota; the roles allowed are the same",
+                        spokes.len(),
+                        documents.len(),
+                        if documents.len() == 1 { "y" } else { "ies" },
+                        defaults::MANAGED_POLICY_SIZE
+                    ),
+                )
+                .at(model.groups[group].span),
+            );
+            return documents
+                .into_iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    self.hub_policy(
+                        hub_account,
+                        role_name,
+                        i,
+                        d,
+                        HubPolicyForm::RoleNameByAccount,
+                    )
+                })
+                .collect();
+        }
+
+        if let Some(organization) = &model.organization_id {
+            let statements: Vec<Statement> = accounts_by_role
+                .keys()
+                .map(|role| {
+                    Statement::allow(actions.clone())
+                        .with_resource(StringList::one(self.any_account_role_arn(role)))
+                        .with_condition(
+                            "StringEquals",
+                            "aws:ResourceOrgID",
+                            StringList::one(organization.clone()),
+                        )
+                })
+                .collect();
+            if let Some(documents) = pack(statements, max_policies) {
+                self.notes.push(
+                    Diagnostic::warning(
+                        "hub-policy-by-organization",
+                        format!(
+                            "hub role `{role_name}` may assume its role names in any account of organisation {organization}: its {} spoke roles do not fit {max_policies} managed policies even by account list; spoke trusts still admit only granted hub roles",
+                            spokes.len()
+                        ),
+                    )
+                    .at(model.groups[group].span)
+                    .help(format!(
+                        "raise `quotas.managed_policies_per_role` (up to {}) to keep exact account lists",
+                        defaults::MANAGED_POLICIES_PER_ROLE_MAX
+                    )),
+                );
+                return documents
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        self.hub_policy(
+                            hub_account,
+                            role_name,
+                            i,
+                            d,
+                            HubPolicyForm::RoleNameInOrganization,
+                        )
+                    })
+                    .collect();
+            }
+        }
+        self.notes.push(
+            Diagnostic::error(
+                "hub-policy-too-large",
+                format!(
+                    "hub role `{role_name}` grants {} spoke roles, which do not fit {max_policies} managed policies of {} characters",
+                    spokes.len(),
+                    defaults::MANAGED_POLICY_SIZE
+                ),
+            )
+            .at(model.groups[group].span)
+            .help(format!(
+                "set `organization.id` so the compiler can narrow by organisation, or raise `quotas.managed_policies_per_role` (up to {})",
+                defaults::MANAGED_POLICIES_PER_ROLE_MAX
+            )),
+        );
+        Vec::new()
+    }
+
+    fn any_account_role_arn(&self, role_name: &str) -> String {
+        format!(
+            "arn:{}:iam::*:role{}{}",
+            self.model.partition, self.model.naming.role_path, role_name
+        )
+    }
+
+    /// One statement per role name and chunk of account ids, each chunk small enough that a
+    /// statement always fits one managed policy.
+    fn by_account_statements(
+        &self,
+        actions: &StringList,
+        accounts_by_role: &BTreeMap<String, Vec<String>>,
+    ) -> Vec<Statement> {
+        // 12 digits, two quotes and a comma per id; leave room for the rest of the statement.
+        let ids_per_statement = (defaults::MANAGED_POLICY_SIZE - 600) / 15;
+        let mut statements = Vec::new();
+        for (role, ids) in accounts_by_role {
+            let mut ids = ids.clone();
+            ids.sort();
+            for chunk in ids.chunks(ids_per_statement) {
+                statements.push(
+                    Statement::allow(actions.clone())
+                        .with_resource(StringList::one(self.any_account_role_arn(role)))
+                        .with_condition(
+                            "StringEquals",
+                            "aws:ResourceAccount",
+                            StringList(chunk.to_vec()),
+                        ),
+                );
+            }
+        }
+        statements
+    }
+
+    fn hub_policy(
+        &self,
+        account: AccountIndex,
+        role_name: &str,
+        index: usize,
+        document: PolicyDocument,
+        form: HubPolicyForm,
+    ) -> DesiredPolicy {
+        let model = self.model;
+        let name = if index == 0 {
+            format!("{role_name}-assume")
+        } else {
+            format!("{role_name}-assume-{}", index + 1)
+        };
+        DesiredPolicy {
+            arn: format!(
+                "arn:{}:iam::{}:policy{}{}",
+                model.partition, model.accounts[account].id, model.naming.role_path, name
+            ),
+            name,
+            path: model.naming.role_path.clone(),
+            description: format!("Spoke roles hub role {role_name} may assume (awsfed)"),
+            document,
+            attached_to: role_name.to_owned(),
+            form,
+            tags: self.tags(),
+        }
+    }
+
+    fn check_role_policies(
+        &mut self,
+        role: &DesiredRole,
+        account: AccountIndex,
+        span: awsfed_model::Span,
+    ) {
+        let model = self.model;
+        let inline: usize = role.inline_policies.values().map(iam_size).sum();
+        if inline > defaults::INLINE_POLICIES_SIZE_PER_ROLE {
+            self.notes.push(
+                Diagnostic::error(
+                    "inline-policies-too-large",
+                    format!(
+                        "the inline policies of role `{}` are {inline} characters; IAM allows {} per role",
+                        role.name,
+                        defaults::INLINE_POLICIES_SIZE_PER_ROLE
+                    ),
+                )
+                .at(span)
+                .help("move statements into a customer managed policy and list its ARN in `managed_policies`"),
+            );
+        }
+        if role.managed_policy_arns.len() > model.quotas.managed_policies_per_role {
+            self.notes.push(
+                Diagnostic::error(
+                    "too-many-managed-policies",
+                    format!(
+                        "role `{}` in `{}` would have {} managed policies; the quota is {} (IAM's default {}, at most {})",
+                        role.name,
+                        model.accounts[account].name,
+                        role.managed_policy_arns.len(),
+                        model.quotas.managed_policies_per_role,
+                        defaults::MANAGED_POLICIES_PER_ROLE,
+                        defaults::MANAGED_POLICIES_PER_ROLE_MAX
+                    ),
+                )
+                .at(span)
+                .help("combine policies, or raise the quota with Service Quotas and set `quotas.managed_policies_per_role`"),
+            );
+        }
+    }
+
+    fn check_account_quotas(&mut self, account: &DesiredAccount) {
+        let model = self.model;
+        let quota = model.quotas.roles_per_account;
+        if account.roles.len() > quota {
+            let index = model.account_by_name(&account.name).unwrap_or_default();
+            self.notes.push(
+                Diagnostic::error(
+                    "too-many-roles",
+                    format!("account `{}` would hold {} awsfed roles; the quota is {quota}", account.name, account.roles.len()),
+                )
+                .at(model.accounts[index].span)
+                .help(format!(
+                    "grant fewer permission sets there, or raise the quota (at most {}) and set `quotas.roles_per_account`",
+                    defaults::ROLES_PER_ACCOUNT_MAX
+                )),
+            );
+        }
+        let providers = usize::from(account.saml_provider.is_some());
+        if providers > defaults::SAML_PROVIDERS_PER_ACCOUNT {
+            self.notes.push(Diagnostic::error(
+                "too-many-saml-providers",
+                format!(
+                    "account `{}` would hold {providers} SAML providers; IAM allows {}",
+                    account.name,
+                    defaults::SAML_PROVIDERS_PER_ACCOUNT
+                ),
+            ));
+        }
+    }
+
+    fn group_mapping(&self, g: GroupIndex) -> GroupMapping {
+        let model = self.model;
+        let mut role_values = Vec::new();
+        let mut targets = Vec::new();
+        let mut hub_hop = None;
+        if !self.group_spokes[g].is_empty()
+            && let Some(hub_account) = model.hub_account_of(&model.groups[g])
+        {
+            let name = self.hub_role_name(g);
+            let max_session_duration = self.group_spokes[g]
+                .iter()
+                .map(|&(_, s)| model.permission_sets[s].session_duration)
+                .max()
+                .unwrap_or(defaults::MIN_SESSION_SECONDS);
+            role_values.push(self.role_value(hub_account, &name));
+            hub_hop = Some(Hop::Saml {
+                role_arn: model.role_arn(hub_account, &name),
+                provider_arn: model.provider_arn(hub_account),
+                max_session_duration,
+            });
+        }
+        let mut keys: Vec<(RoleKey, bool)> = self.group_direct[g]
+            .iter()
+            .map(|&k| (k, true))
+            .chain(self.group_spokes[g].iter().map(|&k| (k, false)))
+            .collect();
+        keys.sort();
+        for ((account, set), direct) in keys {
+            let permission_set = &model.permission_sets[set];
+            let role_name = model.naming.role_name(&permission_set.name);
+            let role_arn = model.role_arn(account, &role_name);
+            let (hops, max_session_duration) = if direct {
+                role_values.push(self.role_value(account, &role_name));
+                (
+                    vec![Hop::Saml {
+                        role_arn,
+                        provider_arn: model.provider_arn(account),
+                        max_session_duration: permission_set.session_duration,
+                    }],
+                    permission_set.session_duration,
+                )
+            } else {
+                let Some(hub) = hub_hop.clone() else { continue };
+                let chained = permission_set
+                    .session_duration
+                    .min(defaults::CHAINED_SESSION_SECONDS);
+                (
+                    vec![
+                        hub,
+                        Hop::AssumeRole {
+                            role_arn,
+                            max_session_duration: chained,
+                        },
+                    ],
+                    chained,
+                )
+            };
+            targets.push(Target {
+                account_name: model.accounts[account].name.clone(),
+                account_id: model.accounts[account].id.clone(),
+                permission_set: permission_set.name.clone(),
+                hops,
+                max_session_duration,
+            });
+        }
+        role_values.sort();
+        role_values.dedup();
+        GroupMapping {
+            group: model.groups[g].name.clone(),
+            role_values,
+            targets,
+        }
+    }
+
+    fn role_value(&self, account: AccountIndex, role_name: &str) -> RoleValue {
+        let model = self.model;
+        RoleValue {
+            role_arn: model.role_arn(account, role_name),
+            provider_arn: model.provider_arn(account),
+            account_name: model.accounts[account].name.clone(),
+            account_id: model.accounts[account].id.clone(),
+            role_name: role_name.to_owned(),
+        }
+    }
+}
+
+/// Packs statements into as few documents as fit the managed policy quota, first fit in order.
+/// `None` when more than `max_documents` would be needed.
+///
+/// Sizes are added up rather than re-measured: a document's IAM size is the empty document's plus
+/// each statement's plus one comma between statements.
+fn pack(statements: Vec<Statement>, max_documents: usize) -> Option<Vec<PolicyDocument>> {
+    let empty = iam_size(&PolicyDocument::new(Vec::new()));
+    let mut documents: Vec<(PolicyDocument, usize)> = Vec::new();
+    for statement in statements {
+        let size = iam_size(&PolicyDocument::new(vec![statement.clone()])) - empty;
+        match documents.last_mut() {
+            Some((document, used)) if *used + 1 + size <= defaults::MANAGED_POLICY_SIZE => {
+                document.statement.push(statement);
+                *used += 1 + size;
+            }
+            _ => {
+                if documents.len() == max_documents {
+                    return None;
+                }
+                documents.push((PolicyDocument::new(vec![statement]), empty + size));
+            }
+        }
+    }
+    Some(
+        documents
+            .into_iter()
+            .map(|(document, _)| document)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_documents_fit_and_keep_every_statement() {
+        let statements: Vec<Statement> = (0..300)
+            .map(|i| {
+                Statement::allow(StringList::one("sts:AssumeRole")).with_resource(StringList::one(
+                    format!("arn:aws:iam::{i:012}:role/awsfed/Admin"),
+                ))
+            })
+            .collect();
+        let documents = pack(statements.clone(), 10).unwrap();
+        assert!(documents.len() > 1);
+        for document in &documents {
+            assert!(iam_size(document) <= defaults::MANAGED_POLICY_SIZE);
+        }
+        let packed: Vec<Statement> = documents.into_iter().flat_map(|d| d.statement).collect();
+        assert_eq!(packed, statements);
+        assert!(pack(statements, 1).is_none());
+    }
+}

@@ -1,0 +1,193 @@
+//! The desired state: what a model compiles to. Per account the SAML provider, the roles and the
+//! policies awsfed owns; per directory group the SAML `Role` attribute values and the sign-in path to
+//! each target. Everything is sorted so the same model always gives the same bytes.
+
+use std::collections::BTreeMap;
+
+use awsfed_model::{Diagnostic, TopologyKind};
+use awsfed_policy::PolicyDocument;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredState {
+    pub partition: String,
+    /// IAM SAML provider name, the same in every account.
+    pub provider_name: String,
+    /// Sorted by account name.
+    pub accounts: Vec<DesiredAccount>,
+    /// Sorted by group name.
+    pub groups: Vec<GroupMapping>,
+    /// What the compiler chose and why (narrowed policy forms), and quota problems.
+    pub notes: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredAccount {
+    pub name: String,
+    pub id: String,
+    pub topology: TopologyKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ou: Option<String>,
+    /// Hubs hosted in this account.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hubs: Vec<String>,
+    /// Present when users federate into this account: it is a hub, or it has direct roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saml_provider: Option<DesiredProvider>,
+    /// Sorted by role name.
+    pub roles: Vec<DesiredRole>,
+    /// Customer managed policies awsfed owns in this account (hub assume policies), sorted by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<DesiredPolicy>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredProvider {
+    pub name: String,
+    pub arn: String,
+    /// The metadata file of the model, relative to it; `None` when the model names none (the
+    /// provider must then exist already or be created by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum RoleKind {
+    /// A group's role in its hub account, entered with SAML; it may only assume spoke roles.
+    Hub { group: String, hub: String },
+    /// A permission set's role in a hub-and-spoke account, entered from hub roles.
+    Spoke { permission_set: String },
+    /// A permission set's role in a direct account, entered with SAML.
+    Direct { permission_set: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredRole {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    #[serde(flatten)]
+    pub kind: RoleKind,
+    pub description: String,
+    /// Seconds.
+    pub max_session_duration: u32,
+    pub trust_policy: PolicyDocument,
+    /// How the trust names its principals.
+    pub trust_form: TrustForm,
+    /// Managed policies attached: the permission set's and the awsfed policies of this account.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managed_policy_arns: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub inline_policies: BTreeMap<String, PolicyDocument>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrustForm {
+    /// Trusts the account's SAML provider (hub and direct roles).
+    SamlProvider,
+    /// Trusts the exact ARNs of the hub roles granted this role.
+    HubRoles,
+    /// Trusts the hub accounts, narrowed by `aws:PrincipalArn` to the granted hub roles' names
+    /// (the exact list would pass the trust policy size quota).
+    HubAccountsByRoleName,
+}
+
+/// How a hub role's assume policy names the spoke roles it may assume, tightest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HubPolicyForm {
+    /// Every spoke role ARN, in one policy.
+    ExactArns,
+    /// One statement per role name across accounts, narrowed by `aws:ResourceAccount` lists, split
+    /// over several policies. Grants exactly the same roles as the exact form.
+    RoleNameByAccount,
+    /// One statement per role name, narrowed to the organisation (`aws:ResourceOrgID`): wider than
+    /// the grants when the organisation has accounts outside the model.
+    RoleNameInOrganization,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredPolicy {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub description: String,
+    pub document: PolicyDocument,
+    /// The hub role it is attached to.
+    pub attached_to: String,
+    pub form: HubPolicyForm,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The IdP side for one directory group, and every target its members can reach.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupMapping {
+    pub group: String,
+    /// Values of the SAML attribute `https://aws.amazon.com/SAML/Attributes/Role` members receive.
+    /// Sorted.
+    pub role_values: Vec<RoleValue>,
+    /// Sorted by account name, then permission set.
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RoleValue {
+    pub role_arn: String,
+    pub provider_arn: String,
+    pub account_name: String,
+    pub account_id: String,
+    pub role_name: String,
+}
+
+impl RoleValue {
+    /// The attribute value in the order AWS documents (`role-arn,provider-arn`), or the other.
+    pub fn attribute(&self, provider_first: bool) -> String {
+        if provider_first {
+            format!("{},{}", self.provider_arn, self.role_arn)
+        } else {
+            format!("{},{}", self.role_arn, self.provider_arn)
+        }
+    }
+}
+
+/// One (account, permission set) a group reaches, and the hops that reach it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub account_name: String,
+    pub account_id: String,
+    pub permission_set: String,
+    pub hops: Vec<Hop>,
+    /// The longest session the final hop can give (seconds): the role's maximum, capped at one hour
+    /// after role chaining.
+    pub max_session_duration: u32,
+}
+
+impl Target {
+    /// `ACCOUNT/PERMISSION_SET`: how users name a target on the command line.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.account_name, self.permission_set)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Hop {
+    /// `sts:AssumeRoleWithSAML` with the assertion.
+    Saml {
+        role_arn: String,
+        provider_arn: String,
+        max_session_duration: u32,
+    },
+    /// `sts:AssumeRole` from the previous hop's session.
+    AssumeRole {
+        role_arn: String,
+        max_session_duration: u32,
+    },
+}

@@ -1,0 +1,10 @@
+//! awsfed's core: the compiler (model → desired state for both topologies), the side-by-side
+//! comparison of the two topologies, and the exporters.
+
+mod compare;
+mod compile;
+mod desired;
+
+pub use compare::{Comparison, GroupReach, TopologyFigures, compare};
+pub use compile::compile;
+pub use desired::*;

@@ -1,0 +1,28 @@
+//! The awsfed model: `awsfed.yaml` read with the place of every value ([`raw`]), then validated
+//! once into the [`Model`] the compiler consumes. Problems are [`Diagnostic`]s that point at a line
+//! and column and say how to fix them.
+//!
+//! This crate does no I/O: the caller reads files and hands over their contents.
+
+mod diagnostic;
+pub mod duration;
+pub mod load;
+pub mod metadata;
+mod model;
+pub mod raw;
+mod resolve;
+pub mod selector;
+mod span;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use model::*;
+pub use resolve::{ReadMetadata, is_sign_in_endpoint, resolve};
+pub use span::{Span, Spanned};
+
+/// The JSON Schema of the model format, generated from the raw types.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(raw::RawModel);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
+    text.push('\n');
+    text
+}

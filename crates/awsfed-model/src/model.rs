@@ -1,0 +1,220 @@
+//! The validated model the compiler consumes. Every reference is resolved to an index, every default
+//! is filled in, and every list is sorted, so compiling it is deterministic.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use awsfed_policy::PolicyDocument;
+
+use crate::Span;
+pub use crate::raw::{IdentitySource, TopologyKind};
+
+/// IAM's default quotas ("IAM and AWS STS quotas", IAM User Guide).
+pub mod defaults {
+    pub const TRUST_POLICY_SIZE: usize = 2_048;
+    pub const TRUST_POLICY_SIZE_MAX: usize = 4_096;
+    pub const MANAGED_POLICY_SIZE: usize = 6_144;
+    pub const INLINE_POLICIES_SIZE_PER_ROLE: usize = 10_240;
+    pub const MANAGED_POLICIES_PER_ROLE: usize = 10;
+    pub const MANAGED_POLICIES_PER_ROLE_MAX: usize = 20;
+    pub const ROLES_PER_ACCOUNT: usize = 1_000;
+    pub const ROLES_PER_ACCOUNT_MAX: usize = 5_000;
+    pub const SAML_PROVIDERS_PER_ACCOUNT: usize = 100;
+    pub const ROLE_NAME_LENGTH: usize = 64;
+    /// The console's switch-role form accepts at most 64 characters of path and name together.
+    pub const SWITCH_ROLE_PATH_AND_NAME: usize = 64;
+    /// Role chaining caps the session of a role assumed from a role session at one hour.
+    pub const CHAINED_SESSION_SECONDS: u32 = 3_600;
+    pub const MIN_SESSION_SECONDS: u32 = 3_600;
+    pub const MAX_SESSION_SECONDS: u32 = 43_200;
+    pub const GLOBAL_SIGN_IN_AUDIENCE: &str = "https://signin.aws.amazon.com/saml";
+    pub const ROLE_PATH: &str = "/awsfed/";
+    pub const ROLE_NAME: &str = "{permission_set}";
+    pub const HUB_ROLE_NAME: &str = "hub-{group}";
+}
+
+/// The tag on every role and policy awsfed creates: what it carries it owns, nothing else.
+pub const MANAGED_TAG_KEY: &str = "awsfed:managed";
+pub const MANAGED_TAG_VALUE: &str = "true";
+
+pub type AccountIndex = usize;
+pub type PermissionSetIndex = usize;
+pub type HubIndex = usize;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub partition: String,
+    pub identity_provider: IdentityProvider,
+    pub organization_id: Option<String>,
+    pub naming: Naming,
+    pub quotas: Quotas,
+    /// Sorted by name.
+    pub hubs: Vec<Hub>,
+    /// Sorted by name.
+    pub accounts: Vec<Account>,
+    /// Sorted by name.
+    pub permission_sets: Vec<PermissionSet>,
+    /// Sorted by name.
+    pub groups: Vec<Group>,
+    pub allow_warnings: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityProvider {
+    pub name: String,
+    pub metadata: Option<ProviderMetadata>,
+    pub session_name_from: IdentitySource,
+    /// `Some` when the IdP sends SourceIdentity, with what it sends.
+    pub source_identity: Option<IdentitySource>,
+    pub session_tags: Vec<String>,
+    /// Sorted.
+    pub audiences: Vec<String>,
+    pub span: Span,
+}
+
+impl IdentityProvider {
+    /// Actions a trust of this IdP (and every chained target) must allow besides the assume action.
+    pub fn session_actions(&self) -> Vec<&'static str> {
+        let mut actions = Vec::new();
+        if self.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        if !self.session_tags.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        actions
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderMetadata {
+    /// The file as written in the model (relative to it).
+    pub file: String,
+    pub entity_id: String,
+    pub document: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Naming {
+    pub role_path: String,
+    pub role_name: String,
+    pub hub_role_name: String,
+}
+
+impl Naming {
+    pub fn role_name(&self, permission_set: &str) -> String {
+        self.role_name.replace("{permission_set}", permission_set)
+    }
+
+    pub fn hub_role_name(&self, group: &str, hub: &str) -> String {
+        self.hub_role_name
+            .replace("{group}", &role_name_safe(group))
+            .replace("{hub}", hub)
+    }
+}
+
+/// Directory group names often hold spaces or other characters IAM role names cannot; each is
+/// replaced by `-` so every group still gets a valid hub role name.
+pub fn role_name_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    pub trust_policy_size: usize,
+    pub managed_policies_per_role: usize,
+    pub roles_per_account: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self {
+            trust_policy_size: defaults::TRUST_POLICY_SIZE,
+            managed_policies_per_role: defaults::MANAGED_POLICIES_PER_ROLE,
+            roles_per_account: defaults::ROLES_PER_ACCOUNT,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Hub {
+    pub name: String,
+    pub account: AccountIndex,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub name: String,
+    pub id: String,
+    pub tags: BTreeMap<String, String>,
+    pub ou: Option<String>,
+    pub topology: TopologyKind,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct PermissionSet {
+    pub name: String,
+    pub description: Option<String>,
+    /// Sorted.
+    pub managed_policies: Vec<String>,
+    pub inline_policy: Option<PolicyDocument>,
+    pub permissions_boundary: Option<String>,
+    pub session_duration: u32,
+    pub span: Span,
+    pub session_duration_span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    pub description: Option<String>,
+    /// The hub this group federates into for its hub-and-spoke grants.
+    pub hub: Option<HubIndex>,
+    pub grants: Vec<Grant>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// Sorted, without duplicates.
+    pub accounts: Vec<AccountIndex>,
+    pub permission_set: PermissionSetIndex,
+    pub span: Span,
+}
+
+impl Model {
+    pub fn account_by_name(&self, name: &str) -> Option<AccountIndex> {
+        self.accounts
+            .binary_search_by(|a| a.name.as_str().cmp(name))
+            .ok()
+    }
+
+    pub fn role_arn(&self, account: AccountIndex, role_name: &str) -> String {
+        format!(
+            "arn:{}:iam::{}:role{}{}",
+            self.partition, self.accounts[account].id, self.naming.role_path, role_name
+        )
+    }
+
+    pub fn provider_arn(&self, account: AccountIndex) -> String {
+        format!(
+            "arn:{}:iam::{}:saml-provider/{}",
+            self.partition, self.accounts[account].id, self.identity_provider.name
+        )
+    }
+
+    /// The hub account whose hub role a group federates into, if it has one.
+    pub fn hub_account_of(&self, group: &Group) -> Option<AccountIndex> {
+        group.hub.map(|h| self.hubs[h].account)
+    }
+}

@@ -1,0 +1,412 @@
+//! The model as written in `awsfed.yaml`: every value keeps its place in the file, nothing is checked
+//! beyond its shape. [`crate::resolve`] turns it into the validated [`crate::Model`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::Spanned;
+
+/// An awsfed model: the identity provider, the accounts, the permission sets and which directory
+/// groups get which permission sets in which accounts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "awsfed model")]
+pub struct RawModel {
+    /// Model format version; only `1` exists.
+    pub version: Spanned<u32>,
+    /// AWS partition of every account: `aws`, `aws-cn` or `aws-us-gov`.
+    #[serde(default)]
+    pub partition: Option<Spanned<String>>,
+    pub identity_provider: RawIdentityProvider,
+    pub topology: RawTopology,
+    /// The AWS Organization the accounts belong to; lets the compiler narrow hub policies by
+    /// organisation when exact role lists would not fit IAM's size quotas.
+    #[serde(default)]
+    pub organization: Option<RawOrganization>,
+    #[serde(default)]
+    pub naming: RawNaming,
+    #[serde(default)]
+    pub quotas: RawQuotas,
+    /// Warning codes this model accepts (they are still printed, but `--deny-warnings` ignores them).
+    #[serde(default)]
+    pub allow_warnings: Vec<Spanned<String>>,
+    /// Accounts by friendly name.
+    pub accounts: BTreeMap<Spanned<String>, RawAccount>,
+    /// Permission sets by name.
+    pub permission_sets: BTreeMap<Spanned<String>, RawPermissionSet>,
+    /// Directory groups (as named in the IdP) and their grants.
+    pub groups: BTreeMap<Spanned<String>, RawGroup>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentityProvider {
+    /// Name of the IAM SAML provider, the same in every account (Okta requires it).
+    pub name: Spanned<String>,
+    /// SAML metadata of the IdP, relative to the model file. Rotation: replace the file and apply.
+    #[serde(default)]
+    pub metadata_file: Option<Spanned<String>>,
+    /// What the IdP sends as the RoleSessionName attribute.
+    #[serde(default)]
+    pub session_name_from: Option<Spanned<IdentitySource>>,
+    /// Whether the IdP sends the SourceIdentity attribute. Every role trusting the IdP, and every
+    /// chained target, must then allow `sts:SetSourceIdentity`.
+    #[serde(default)]
+    pub source_identity: Option<Spanned<bool>>,
+    /// What the IdP sends as SourceIdentity; defaults to `session_name_from`.
+    #[serde(default)]
+    pub source_identity_from: Option<Spanned<IdentitySource>>,
+    /// Keys of the session tags (`PrincipalTag:*`) the IdP sends; any makes trusts allow
+    /// `sts:TagSession`.
+    #[serde(default)]
+    pub session_tags: Vec<Spanned<String>>,
+    /// Accepted `SAML:aud` values: the sign-in endpoints the IdP posts to. Defaults to the global
+    /// endpoint only; list regional endpoints (`https://REGION.signin.aws.amazon.com/saml`) too if
+    /// users sign in through them.
+    #[serde(default)]
+    pub audiences: Vec<Spanned<String>>,
+}
+
+/// Where the IdP takes a session attribute from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentitySource {
+    /// The user's e-mail address (up to 254 characters, any of RFC 5322's).
+    Email,
+    /// A short login name such as sAMAccountName or the local part of the Okta login.
+    Username,
+    /// An employee number.
+    EmployeeId,
+    /// The SAML NameID as the IdP sends it.
+    Nameid,
+    /// The display name ("Ada Lovelace").
+    DisplayName,
+}
+
+impl IdentitySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentitySource::Email => "email",
+            IdentitySource::Username => "username",
+            IdentitySource::EmployeeId => "employee_id",
+            IdentitySource::Nameid => "nameid",
+            IdentitySource::DisplayName => "display_name",
+        }
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    serde::Serialize,
+    JsonSchema,
+)]
+pub enum TopologyKind {
+    #[serde(rename = "hub-and-spoke")]
+    HubAndSpoke,
+    #[serde(rename = "direct")]
+    Direct,
+}
+
+impl TopologyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TopologyKind::HubAndSpoke => "hub-and-spoke",
+            TopologyKind::Direct => "direct",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTopology {
+    /// Topology of every account that does not choose its own.
+    pub default: Spanned<TopologyKind>,
+    /// The identity account users federate into first (hub-and-spoke), by account name.
+    #[serde(default)]
+    pub hub_account: Option<Spanned<String>>,
+    /// Several hubs (for example one per team): hub name → account name. Groups pick theirs with
+    /// `hub:`; the others use `default_hub`.
+    #[serde(default)]
+    pub hubs: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// The hub of groups that do not name one, when `hubs` lists several.
+    #[serde(default)]
+    pub default_hub: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrganization {
+    /// Organization id, `o-` followed by 10 to 32 lower-case letters or digits.
+    pub id: Spanned<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNaming {
+    /// IAM path of every role and policy awsfed owns; awsfed never touches anything outside it.
+    #[serde(default)]
+    pub role_path: Option<Spanned<String>>,
+    /// Name of the role a permission set becomes in each account. Placeholders: `{permission_set}`.
+    #[serde(default)]
+    pub role_name: Option<Spanned<String>>,
+    /// Name of a group's role in its hub account. Placeholders: `{group}`, `{hub}`.
+    #[serde(default)]
+    pub hub_role_name: Option<Spanned<String>>,
+}
+
+/// Quotas raised for these accounts through Service Quotas; the compiler uses them instead of IAM's
+/// defaults.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuotas {
+    /// Role trust policy length (default 2,048, at most 4,096).
+    #[serde(default)]
+    pub trust_policy_size: Option<Spanned<usize>>,
+    /// Managed policies attached to one role (default 10, at most 20).
+    #[serde(default)]
+    pub managed_policies_per_role: Option<Spanned<usize>>,
+    /// Roles in one account (default 1,000, at most 5,000).
+    #[serde(default)]
+    pub roles_per_account: Option<Spanned<usize>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    /// The 12-digit account id (quote it: YAML would read a leading zero as a number).
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// The organizational unit, as a path of OU names from the root (`Workloads/Prod`).
+    #[serde(default)]
+    pub ou: Option<Spanned<String>>,
+    /// Overrides `topology.default` for this account.
+    #[serde(default)]
+    pub topology: Option<Spanned<TopologyKind>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPermissionSet {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// ARNs of the managed policies attached to the role.
+    #[serde(default)]
+    pub managed_policies: Vec<Spanned<String>>,
+    /// An IAM policy document, written as YAML or JSON, put on the role as an inline policy.
+    #[serde(default)]
+    pub inline_policy: Option<Spanned<InlinePolicy>>,
+    /// ARN of the managed policy used as the role's permissions boundary.
+    #[serde(default)]
+    pub permissions_boundary: Option<Spanned<String>>,
+    /// Longest session: `1h`, `90m`, `12h` (1 to 12 hours).
+    #[serde(default)]
+    pub session_duration: Option<Spanned<String>>,
+}
+
+/// An IAM policy document inside the model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct InlinePolicy(pub awsfed_policy::PolicyDocument);
+
+impl JsonSchema for InlinePolicy {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "InlinePolicy".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An IAM policy document (Version, Statement).",
+            "type": "object",
+            "required": ["Statement"],
+            "properties": {
+                "Version": { "type": "string" },
+                "Id": { "type": "string" },
+                "Statement": { "type": ["object", "array"] }
+            },
+            "additionalProperties": false
+        })
+    }
+}
+
+/// A directory group: a list of grants, or a mapping that also picks the group's hub.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(untagged)]
+pub enum RawGroup {
+    Grants(Vec<RawGrant>),
+    #[default]
+    #[schemars(skip)]
+    Empty,
+    Detailed(RawGroupDetails),
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroupDetails {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The hub (a key of `topology.hubs`) this group federates into.
+    #[serde(default)]
+    pub hub: Option<Spanned<String>>,
+    #[serde(default)]
+    pub grants: Vec<RawGrant>,
+}
+
+impl RawGroup {
+    pub fn grants(&self) -> &[RawGrant] {
+        match self {
+            RawGroup::Grants(grants) => grants,
+            RawGroup::Detailed(details) => &details.grants,
+            RawGroup::Empty => &[],
+        }
+    }
+
+    pub fn hub(&self) -> Option<&Spanned<String>> {
+        match self {
+            RawGroup::Detailed(details) => details.hub.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+// Hand-written so both forms keep their spans: serde's untagged enums buffer the input and lose them.
+impl<'de> Deserialize<'de> for RawGroup {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct GroupVisitor;
+        impl<'de> Visitor<'de> for GroupVisitor {
+            type Value = RawGroup;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of grants, or a mapping with `grants` (and optionally `hub`)")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawGroup, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(RawGroup::Grants)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawGroup, A::Error> {
+                RawGroupDetails::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawGroup::Detailed)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawGroup, E> {
+                Ok(RawGroup::Empty)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<RawGroup, E> {
+                Ok(RawGroup::Empty)
+            }
+        }
+        deserializer.deserialize_any(GroupVisitor)
+    }
+}
+
+/// (directory group, accounts, permission set): members of the group may use the permission set in
+/// every selected account.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrant {
+    pub accounts: Spanned<RawSelector>,
+    pub permission_set: Spanned<String>,
+}
+
+/// Which accounts a grant covers: `"*"`, one account name or id, a list of them, or a mapping that
+/// matches by name, tag and OU and subtracts `exclude`.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum RawSelector {
+    One(String),
+    List(Vec<Spanned<String>>),
+    Match(RawSelectorMatch),
+}
+
+/// Every criterion given must hold; a criterion that is left out matches every account.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSelectorMatch {
+    /// Account names or ids.
+    #[serde(default)]
+    pub names: Option<Vec<Spanned<String>>>,
+    /// Tag key → value, or a list of accepted values.
+    #[serde(default)]
+    pub tags: BTreeMap<Spanned<String>, Spanned<TagValues>>,
+    /// OU paths; an account matches when its OU is one of them or below one.
+    #[serde(default)]
+    pub ous: Option<Vec<Spanned<String>>>,
+    /// Accounts taken out of the selection.
+    #[serde(default)]
+    pub exclude: Option<Box<Spanned<RawSelector>>>,
+}
+
+/// One accepted tag value, or several.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum TagValues {
+    One(String),
+    Any(Vec<String>),
+}
+
+impl TagValues {
+    pub fn contains(&self, value: &str) -> bool {
+        match self {
+            TagValues::One(one) => one == value,
+            TagValues::Any(any) => any.iter().any(|v| v == value),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TagValues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagValuesVisitor;
+        impl<'de> Visitor<'de> for TagValuesVisitor {
+            type Value = TagValues;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a tag value or a list of tag values")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TagValues, E> {
+                Ok(TagValues::One(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TagValues, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(TagValues::Any)
+            }
+        }
+        deserializer.deserialize_any(TagValuesVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawSelector {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SelectorVisitor;
+        impl<'de> Visitor<'de> for SelectorVisitor {
+            type Value = RawSelector;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "\"*\", an account name or id, a list of them, or a mapping with names, tags, ous, exclude",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawSelector, E> {
+                Ok(RawSelector::One(v.to_owned()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawSelector, E> {
+                Ok(RawSelector::One(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawSelector, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(RawSelector::List)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawSelector, A::Error> {
+                RawSelectorMatch::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawSelector::Match)
+            }
+        }
+        deserializer.deserialize_any(SelectorVisitor)
+    }
+}

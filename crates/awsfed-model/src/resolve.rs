@@ -1,0 +1,917 @@
+//! Raw model → validated [`Model`]: every reference resolved, every default filled in, every rule
+//! that can be checked without compiling checked. Quota rules that depend on the compiled policies
+//! (trust and policy sizes) live in the compiler.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::duration::{format_duration, parse_duration};
+use crate::metadata::idp_entity_id;
+use crate::model::{
+    Account, Grant, Group, Hub, IdentityProvider, Model, Naming, PermissionSet, ProviderMetadata,
+    Quotas, defaults, role_name_safe,
+};
+use crate::raw::{IdentitySource, RawModel, TopologyKind};
+use crate::selector::{closest, select};
+use crate::{Diagnostic, Diagnostics, Span, Spanned};
+
+/// Reads the IdP metadata file named in the model (a path relative to the model file) and returns its
+/// text, or a message saying why it cannot.
+pub type ReadMetadata<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
+
+/// Resolves and validates. The model is returned when there is no error; warnings may accompany it.
+pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Model>, Diagnostics) {
+    let mut d = Diagnostics::default();
+    if raw.version.value != 1 {
+        d.push(
+            Diagnostic::error(
+                "unsupported-version",
+                format!("model version {} is not supported", raw.version.value),
+            )
+            .at(raw.version.span)
+            .help("this awsfed reads `version: 1`"),
+        );
+    }
+    let partition = match &raw.partition {
+        None => "aws".to_owned(),
+        Some(p) if ["aws", "aws-cn", "aws-us-gov"].contains(&p.value.as_str()) => p.value.clone(),
+        Some(p) => {
+            d.push(
+                Diagnostic::error(
+                    "unknown-partition",
+                    format!("unknown partition `{}`", p.value),
+                )
+                .at(p.span)
+                .help("use `aws`, `aws-cn` or `aws-us-gov`"),
+            );
+            "aws".to_owned()
+        }
+    };
+    let naming = naming(raw, &mut d);
+    let quotas = quotas(raw, &mut d);
+    let identity_provider = identity_provider(raw, read_metadata, &mut d);
+    let organization_id = raw.organization.as_ref().map(|o| {
+        let valid = o.id.value.len() >= 12
+            && o.id.value.len() <= 34
+            && o.id.value.starts_with("o-")
+            && o.id.value[2..]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if !valid {
+            d.push(
+                Diagnostic::error(
+                    "malformed-organization-id",
+                    format!("`{}` is not an organization id", o.id.value),
+                )
+                .at(o.id.span)
+                .help(
+                    "an organization id is `o-` followed by 10 to 32 lower-case letters or digits",
+                ),
+            );
+        }
+        o.id.value.clone()
+    });
+    let accounts = accounts(raw, &mut d);
+    let hubs = hubs(raw, &accounts, &mut d);
+    let permission_sets = permission_sets(raw, &partition, &mut d);
+    let groups = groups(raw, &accounts, &permission_sets, &hubs, &mut d);
+    let allow_warnings = raw
+        .allow_warnings
+        .iter()
+        .map(|w| w.value.clone())
+        .collect::<BTreeSet<_>>();
+
+    let model = Model {
+        partition,
+        identity_provider,
+        organization_id,
+        naming,
+        quotas,
+        hubs,
+        accounts,
+        permission_sets,
+        groups,
+        allow_warnings,
+    };
+    check_topology(raw, &model, &mut d);
+    check_role_names(&model, &mut d);
+    check_chained_sessions(&model, &mut d);
+    d.sort();
+    if d.has_errors() {
+        (None, d)
+    } else {
+        (Some(model), d)
+    }
+}
+
+fn naming(raw: &RawModel, d: &mut Diagnostics) -> Naming {
+    let role_path = match &raw.naming.role_path {
+        None => defaults::ROLE_PATH.to_owned(),
+        Some(path) => {
+            let p = &path.value;
+            let valid = p.starts_with('/')
+                && p.ends_with('/')
+                && p.len() > 1
+                && p.len() <= 512
+                && p.chars().all(|c| c.is_ascii() && ('!'..='~').contains(&c));
+            if !valid {
+                d.push(
+                    Diagnostic::error("malformed-role-path", format!("`{p}` is not a usable IAM path"))
+                        .at(path.span)
+                        .help("an IAM path starts and ends with `/`, such as `/awsfed/`; awsfed owns everything under it, so `/` alone is refused"),
+                );
+            }
+            p.clone()
+        }
+    };
+    let pattern =
+        |value: &Option<Spanned<String>>, default: &str, allowed: &[&str], d: &mut Diagnostics| {
+            let Some(value) = value else {
+                return default.to_owned();
+            };
+            let mut rest = value.value.clone();
+            for placeholder in allowed {
+                rest = rest.replace(placeholder, "x");
+            }
+            if rest.contains('{') || rest.contains('}') {
+                d.push(
+                    Diagnostic::error(
+                        "unknown-placeholder",
+                        format!("`{}` uses an unknown placeholder", value.value),
+                    )
+                    .at(value.span)
+                    .help(format!("the placeholders here are {}", allowed.join(", "))),
+                );
+            } else if !rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+            {
+                d.push(
+                    Diagnostic::error(
+                        "malformed-role-name",
+                        format!(
+                            "`{}` makes role names with characters IAM does not allow",
+                            value.value
+                        ),
+                    )
+                    .at(value.span)
+                    .help("role names may hold letters, digits and + = , . @ _ -"),
+                );
+            }
+            value.value.clone()
+        };
+    Naming {
+        role_path,
+        role_name: pattern(
+            &raw.naming.role_name,
+            defaults::ROLE_NAME,
+            &["{permission_set}"],
+            d,
+        ),
+        hub_role_name: pattern(
+            &raw.naming.hub_role_name,
+            defaults::HUB_ROLE_NAME,
+            &["{group}", "{hub}"],
+            d,
+        ),
+    }
+}
+
+fn quotas(raw: &RawModel, d: &mut Diagnostics) -> Quotas {
+    let mut quotas = Quotas::default();
+    let mut read = |value: &Option<Spanned<usize>>, default: usize, max: usize, what: &str| {
+        let Some(value) = value else { return default };
+        if value.value < default || value.value > max {
+            d.push(
+                Diagnostic::error(
+                    "quota-out-of-range",
+                    format!("{what} quota {} is outside {default}..={max}", value.value),
+                )
+                .at(value.span)
+                .help(format!(
+                    "IAM's default is {default} and it can be raised to at most {max}"
+                )),
+            );
+            return default;
+        }
+        value.value
+    };
+    quotas.trust_policy_size = read(
+        &raw.quotas.trust_policy_size,
+        defaults::TRUST_POLICY_SIZE,
+        defaults::TRUST_POLICY_SIZE_MAX,
+        "trust policy size",
+    );
+    quotas.managed_policies_per_role = read(
+        &raw.quotas.managed_policies_per_role,
+        defaults::MANAGED_POLICIES_PER_ROLE,
+        defaults::MANAGED_POLICIES_PER_ROLE_MAX,
+        "managed policies per role",
+    );
+    quotas.roles_per_account = read(
+        &raw.quotas.roles_per_account,
+        defaults::ROLES_PER_ACCOUNT,
+        defaults::ROLES_PER_ACCOUNT_MAX,
+        "roles per account",
+    );
+    quotas
+}
+
+fn identity_provider(
+    raw: &RawModel,
+    read_metadata: &mut ReadMetadata,
+    d: &mut Diagnostics,
+) -> IdentityProvider {
+    let idp = &raw.identity_provider;
+    let name = &idp.name;
+    if name.value.is_empty()
+        || name.value.len() > 128
+        || !name
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        d.push(
+            Diagnostic::error(
+                "malformed-provider-name",
+                format!("`{}` is not a valid SAML provider name", name.value),
+            )
+            .at(name.span)
+            .help("a SAML provider name has 1 to 128 letters, digits, `.`, `_` or `-`"),
+        );
+    }
+    let metadata = idp.metadata_file.as_ref().and_then(|file| match read_metadata(&file.value) {
+        Err(why) => {
+            d.push(
+                Diagnostic::error("unreadable-metadata", format!("cannot read metadata file `{}`: {why}", file.value))
+                    .at(file.span)
+                    .help("the path is relative to the model file"),
+            );
+            None
+        }
+        Ok(document) => match idp_entity_id(&document) {
+            Ok(entity_id) => Some(ProviderMetadata { file: file.value.clone(), entity_id, document }),
+            Err(why) => {
+                d.push(
+                    Diagnostic::error("not-saml-metadata", format!("`{}` is not SAML IdP metadata: {why}", file.value))
+                        .at(file.span)
+                        .help("download the metadata XML from the IdP's AWS application (it starts with <EntityDescriptor>)"),
+                );
+                None
+            }
+        },
+    });
+    let session_name_from = idp
+        .session_name_from
+        .as_ref()
+        .map_or(IdentitySource::Email, |s| s.value);
+    check_identity_source(
+        idp.session_name_from.as_ref(),
+        "RoleSessionName",
+        idp.name.span,
+        d,
+    );
+    let source_identity = match &idp.source_identity {
+        Some(s) if s.value => {
+            check_identity_source(
+                idp.source_identity_from
+                    .as_ref()
+                    .or(idp.session_name_from.as_ref()),
+                "SourceIdentity",
+                s.span,
+                d,
+            );
+            Some(
+                idp.source_identity_from
+                    .as_ref()
+                    .map_or(session_name_from, |s| s.value),
+            )
+        }
+        _ => {
+            if let Some(from) = &idp.source_identity_from {
+                d.push(
+                    Diagnostic::warning(
+                        "unused-setting",
+                        "`source_identity_from` has no effect while `source_identity` is not true",
+                    )
+                    .at(from.span)
+                    .help("set `source_identity: true` or remove `source_identity_from`"),
+                );
+            }
+            None
+        }
+    };
+    let mut session_tags = Vec::new();
+    for tag in &idp.session_tags {
+        if tag.value.is_empty() || tag.value.len() > 128 || tag.value.starts_with("aws:") {
+            d.push(
+                Diagnostic::error(
+                    "malformed-tag-key",
+                    format!("`{}` is not a valid session tag key", tag.value),
+                )
+                .at(tag.span)
+                .help("a tag key has 1 to 128 characters and may not start with `aws:`"),
+            );
+        }
+        session_tags.push(tag.value.clone());
+    }
+    if session_tags.len() > 50 {
+        d.push(
+            Diagnostic::error(
+                "too-many-session-tags",
+                format!(
+                    "{} session tags; STS accepts at most 50",
+                    session_tags.len()
+                ),
+            )
+            .at(idp.session_tags[50].span),
+        );
+    }
+    session_tags.sort();
+    let mut audiences: Vec<String> = Vec::new();
+    for audience in &idp.audiences {
+        if !is_sign_in_endpoint(&audience.value) {
+            d.push(
+                Diagnostic::warning("unknown-audience", format!("`{}` is not an AWS sign-in endpoint", audience.value))
+                    .at(audience.span)
+                    .help("SAML:aud is the Recipient the IdP posts to: https://signin.aws.amazon.com/saml or https://REGION.signin.aws.amazon.com/saml"),
+            );
+        }
+        if audiences.contains(&audience.value) {
+            d.push(
+                Diagnostic::warning(
+                    "duplicate-audience",
+                    format!("`{}` is listed twice", audience.value),
+                )
+                .at(audience.span),
+            );
+        }
+        audiences.push(audience.value.clone());
+    }
+    if audiences.is_empty() {
+        audiences.push(defaults::GLOBAL_SIGN_IN_AUDIENCE.to_owned());
+    }
+    audiences.sort();
+    audiences.dedup();
+    IdentityProvider {
+        name: name.value.clone(),
+        metadata,
+        session_name_from,
+        source_identity,
+        session_tags,
+        audiences,
+        span: name.span,
+    }
+}
+
+/// `https://signin.aws.amazon.com/saml`, a regional `https://REGION.signin.aws.amazon.com/saml`, or
+/// the other partitions' equivalents.
+pub fn is_sign_in_endpoint(url: &str) -> bool {
+    let Some(host) = url
+        .strip_prefix("https://")
+        .and_then(|r| r.strip_suffix("/saml"))
+    else {
+        return false;
+    };
+    let regional = |host: &str, suffix: &str| {
+        host.strip_suffix(suffix).is_some_and(|region| {
+            region.is_empty()
+                || region.strip_suffix('.').is_some_and(|r| {
+                    !r.is_empty()
+                        && r.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                })
+        })
+    };
+    regional(host, "signin.aws.amazon.com")
+        || regional(host, "signin.amazonaws-us-gov.com")
+        || regional(host, "signin.amazonaws.cn")
+}
+
+/// RoleSessionName and SourceIdentity must be 2–64 characters of `[\w+=,.@-]`
+/// (AssumeRoleWithSAML API reference); sign-in fails for a user whose value breaks that.
+fn check_identity_source(
+    source: Option<&Spanned<IdentitySource>>,
+    attribute: &str,
+    fallback: Span,
+    d: &mut Diagnostics,
+) {
+    let (value, span) = source.map_or((IdentitySource::Email, fallback), |s| (s.value, s.span));
+    let (severity_error, why) = match value {
+        IdentitySource::EmployeeId => return,
+        IdentitySource::DisplayName => (true, "display names contain spaces, which STS rejects".to_owned()),
+        IdentitySource::Email => (
+            false,
+            "e-mail addresses can be longer than 64 characters or contain characters such as ' ! # that STS rejects".to_owned(),
+        ),
+        IdentitySource::Username => (
+            false,
+            "login names can contain spaces or characters such as \\ that STS rejects".to_owned(),
+        ),
+        IdentitySource::Nameid => (
+            false,
+            "NameIDs can be longer than 64 characters or contain characters such as \\ (DOMAIN\\user) that STS rejects".to_owned(),
+        ),
+    };
+    let message = format!(
+        "{attribute} from `{}` can produce values outside 2–64 characters of [\\w+=,.@-]: {why}",
+        value.as_str()
+    );
+    let help = "sign-in fails for users whose value does not fit; use a source that fits (employee_id), have the IdP transform it, or add `session-name-source` to `allow_warnings` once the directory guarantees it";
+    let diagnostic = if severity_error {
+        Diagnostic::error("session-name-source", message)
+    } else {
+        Diagnostic::warning("session-name-source", message)
+    };
+    d.push(diagnostic.at(span).help(help));
+}
+
+fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
+    let mut seen_ids: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut accounts = Vec::new();
+    for (name, account) in &raw.accounts {
+        if name.value.is_empty()
+            || name.value.contains('#')
+            || name.value.contains('/')
+            || name.value.trim() != name.value
+        {
+            d.push(
+                Diagnostic::error("malformed-account-name", format!("account name `{}` cannot be used", name.value))
+                    .at(name.span)
+                    .help("account names appear in Okta group names (aws#NAME#ROLE#ID) and in targets (NAME/ROLE): they may not be empty or contain `#`, `/` or surrounding spaces"),
+            );
+        }
+        let id = &account.id;
+        if id.value.len() != 12 || !id.value.chars().all(|c| c.is_ascii_digit()) {
+            let mut diagnostic = Diagnostic::error(
+                "malformed-account-id",
+                format!("`{}` is not a 12-digit AWS account id", id.value),
+            )
+            .at(id.span);
+            diagnostic = if id.value.len() < 12 && id.value.chars().all(|c| c.is_ascii_digit()) {
+                diagnostic.help("quote the id (`id: \"012345678901\"`): unquoted, YAML reads it as a number and drops leading zeros")
+            } else {
+                diagnostic.help("an account id is exactly 12 digits")
+            };
+            d.push(diagnostic);
+        } else if let Some(other) = seen_ids.insert(&id.value, &name.value) {
+            d.push(
+                Diagnostic::error(
+                    "duplicate-account-id",
+                    format!(
+                        "account id {} is used by both `{other}` and `{}`",
+                        id.value, name.value
+                    ),
+                )
+                .at(id.span)
+                .help("each AWS account appears once; remove one entry"),
+            );
+        }
+        let mut tags = BTreeMap::new();
+        for (key, value) in &account.tags {
+            if key.value.is_empty() || key.value.len() > 128 || value.value.len() > 256 {
+                d.push(
+                    Diagnostic::error(
+                        "malformed-tag",
+                        format!("tag `{}` is not a valid AWS tag", key.value),
+                    )
+                    .at(key.span)
+                    .help("tag keys have 1 to 128 characters, values at most 256"),
+                );
+            }
+            tags.insert(key.value.clone(), value.value.clone());
+        }
+        let ou = account
+            .ou
+            .as_ref()
+            .map(|ou| ou.value.trim_matches('/').to_owned());
+        accounts.push(Account {
+            name: name.value.clone(),
+            id: id.value.clone(),
+            tags,
+            ou,
+            topology: account
+                .topology
+                .as_ref()
+                .map_or(raw.topology.default.value, |t| t.value),
+            description: account.description.clone(),
+            span: name.span,
+        });
+    }
+    accounts
+}
+
+fn hubs(raw: &RawModel, accounts: &[Account], d: &mut Diagnostics) -> Vec<Hub> {
+    let topology = &raw.topology;
+    let mut hubs = Vec::new();
+    let mut add = |hub: String, account: &Spanned<String>, d: &mut Diagnostics| match accounts
+        .binary_search_by(|a| a.name.as_str().cmp(&account.value))
+    {
+        Ok(index) => hubs.push(Hub {
+            name: hub,
+            account: index,
+            span: account.span,
+        }),
+        Err(_) => {
+            let mut diagnostic = Diagnostic::error(
+                "unknown-account",
+                format!("hub account `{}` is not in `accounts`", account.value),
+            )
+            .at(account.span);
+            if let Some(close) = closest(&account.value, accounts.iter().map(|a| a.name.as_str())) {
+                diagnostic = diagnostic.help(format!("did you mean `{close}`?"));
+            }
+            d.push(diagnostic);
+        }
+    };
+    if let Some(hub_account) = &topology.hub_account {
+        if !topology.hubs.is_empty() {
+            d.push(
+                Diagnostic::error(
+                    "conflicting-hubs",
+                    "`hub_account` and `hubs` cannot both be set",
+                )
+                .at(hub_account.span)
+                .help("use `hub_account` for one hub, or name every hub under `hubs`"),
+            );
+        }
+        add("default".to_owned(), hub_account, d);
+    }
+    for (name, account) in &topology.hubs {
+        add(name.value.clone(), account, d);
+    }
+    hubs.sort_by(|a, b| a.name.cmp(&b.name));
+    hubs
+}
+
+fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<PermissionSet> {
+    let mut sets = Vec::new();
+    for (name, set) in &raw.permission_sets {
+        let mut managed_policies = Vec::new();
+        for arn in &set.managed_policies {
+            if let Err(why) = check_policy_arn(&arn.value, partition) {
+                d.push(
+                    Diagnostic::error("malformed-arn", format!("`{}` is not a managed policy ARN: {why}", arn.value))
+                        .at(arn.span)
+                        .help(format!("write arn:{partition}:iam::aws:policy/NAME for AWS managed policies or arn:{partition}:iam::ACCOUNT:policy/PATH/NAME")),
+                );
+            }
+            if managed_policies.contains(&arn.value) {
+                d.push(
+                    Diagnostic::warning(
+                        "duplicate-policy",
+                        format!("`{}` is listed twice", arn.value),
+                    )
+                    .at(arn.span),
+                );
+            }
+            managed_policies.push(arn.value.clone());
+        }
+        managed_policies.sort();
+        managed_policies.dedup();
+        if let Some(boundary) = &set.permissions_boundary
+            && let Err(why) = check_policy_arn(&boundary.value, partition)
+        {
+            d.push(
+                Diagnostic::error(
+                    "malformed-arn",
+                    format!("`{}` is not a managed policy ARN: {why}", boundary.value),
+                )
+                .at(boundary.span)
+                .help("a permissions boundary is a managed policy, named by its ARN"),
+            );
+        }
+        let (session_duration, session_duration_span) = match &set.session_duration {
+            None => (defaults::MIN_SESSION_SECONDS, name.span),
+            Some(text) => match parse_duration(&text.value) {
+                Err(why) => {
+                    d.push(
+                        Diagnostic::error("malformed-duration", why)
+                            .at(text.span)
+                            .help("write a duration such as `1h`, `90m` or `12h`"),
+                    );
+                    (defaults::MIN_SESSION_SECONDS, text.span)
+                }
+                Ok(seconds)
+                    if !(defaults::MIN_SESSION_SECONDS..=defaults::MAX_SESSION_SECONDS)
+                        .contains(&seconds) =>
+                {
+                    d.push(
+                        Diagnostic::error(
+                            "session-duration-out-of-range",
+                            format!(
+                                "session duration {} is outside 1h–12h",
+                                format_duration(seconds)
+                            ),
+                        )
+                        .at(text.span)
+                        .help("IAM's MaxSessionDuration is 3,600 to 43,200 seconds (1h to 12h)"),
+                    );
+                    (
+                        seconds.clamp(defaults::MIN_SESSION_SECONDS, defaults::MAX_SESSION_SECONDS),
+                        text.span,
+                    )
+                }
+                Ok(seconds) => (seconds, text.span),
+            },
+        };
+        sets.push(PermissionSet {
+            name: name.value.clone(),
+            description: set.description.clone(),
+            managed_policies,
+            inline_policy: set.inline_policy.as_ref().map(|p| p.value.0.clone()),
+            permissions_boundary: set.permissions_boundary.as_ref().map(|b| b.value.clone()),
+            session_duration,
+            span: name.span,
+            session_duration_span,
+        });
+    }
+    sets
+}
+
+/// `arn:PARTITION:iam::aws|ACCOUNT:policy/[PATH/]NAME`.
+fn check_policy_arn(arn: &str, partition: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, arn_partition, service, region, account, resource] = parts.as_slice() else {
+        return Err("an ARN has six `:`-separated parts".to_owned());
+    };
+    if *prefix != "arn" {
+        return Err("it does not start with `arn:`".to_owned());
+    }
+    if *arn_partition != partition {
+        return Err(format!(
+            "its partition `{arn_partition}` is not the model's `{partition}`"
+        ));
+    }
+    if *service != "iam" || !region.is_empty() {
+        return Err(
+            "managed policies are IAM resources (`arn:…:iam::…`) with no region".to_owned(),
+        );
+    }
+    if *account != "aws" && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit())) {
+        return Err(format!(
+            "`{account}` is neither `aws` nor a 12-digit account id"
+        ));
+    }
+    let Some(name) = resource.strip_prefix("policy/") else {
+        return Err("the resource must start with `policy/`".to_owned());
+    };
+    if name.is_empty() || name.ends_with('/') || name.contains("//") {
+        return Err("the policy name is missing".to_owned());
+    }
+    Ok(())
+}
+
+fn groups(
+    raw: &RawModel,
+    accounts: &[Account],
+    sets: &[PermissionSet],
+    hubs: &[Hub],
+    d: &mut Diagnostics,
+) -> Vec<Group> {
+    let default_hub = match (&raw.topology.default_hub, hubs.len()) {
+        (Some(name), _) => match hubs.iter().position(|h| h.name == name.value) {
+            Some(index) => Some(index),
+            None => {
+                d.push(
+                    Diagnostic::error("unknown-hub", format!("no hub is named `{}`", name.value))
+                        .at(name.span)
+                        .help(format!(
+                            "hubs: {}",
+                            hubs.iter()
+                                .map(|h| h.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                );
+                None
+            }
+        },
+        (None, 1) => Some(0),
+        (None, _) => None,
+    };
+    let mut groups = Vec::new();
+    let mut hub_role_names: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, group) in &raw.groups {
+        let hub = match group.hub() {
+            None => default_hub,
+            Some(hub) => match hubs.iter().position(|h| h.name == hub.value) {
+                Some(index) => Some(index),
+                None => {
+                    let mut diagnostic = Diagnostic::error(
+                        "unknown-hub",
+                        format!("no hub is named `{}`", hub.value),
+                    )
+                    .at(hub.span);
+                    diagnostic = match closest(&hub.value, hubs.iter().map(|h| h.name.as_str())) {
+                        Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
+                        None => diagnostic.help("name the hubs under `topology.hubs`"),
+                    };
+                    d.push(diagnostic);
+                    None
+                }
+            },
+        };
+        let safe = role_name_safe(&name.value);
+        if let Some(other) = hub_role_names.insert(safe.clone(), &name.value) {
+            d.push(
+                Diagnostic::error(
+                    "hub-role-name-collision",
+                    format!(
+                        "groups `{other}` and `{}` would share the hub role name `{safe}`",
+                        name.value
+                    ),
+                )
+                .at(name.span)
+                .help("characters IAM does not allow in role names become `-`; rename one group"),
+            );
+        }
+        let mut grants: Vec<Grant> = Vec::new();
+        for grant in group.grants() {
+            let permission_set =
+                match sets.binary_search_by(|s| s.name.as_str().cmp(&grant.permission_set.value)) {
+                    Ok(index) => Some(index),
+                    Err(_) => {
+                        let mut diagnostic = Diagnostic::error(
+                            "unknown-permission-set",
+                            format!(
+                                "no permission set is named `{}`",
+                                grant.permission_set.value
+                            ),
+                        )
+                        .at(grant.permission_set.span);
+                        diagnostic = match closest(
+                            &grant.permission_set.value,
+                            sets.iter().map(|s| s.name.as_str()),
+                        ) {
+                            Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
+                            None => diagnostic.help("define it under `permission_sets:`"),
+                        };
+                        d.push(diagnostic);
+                        None
+                    }
+                };
+            let selected = select(&grant.accounts, accounts, d);
+            let Some(permission_set) = permission_set else {
+                continue;
+            };
+            if let Some(previous) = grants.iter().find(|g| {
+                g.permission_set == permission_set
+                    && g.accounts.iter().any(|a| selected.contains(a))
+            }) {
+                d.push(
+                    Diagnostic::warning(
+                        "overlapping-grants",
+                        format!(
+                            "`{}` is granted `{}` in some accounts by two grants",
+                            name.value, grant.permission_set.value
+                        ),
+                    )
+                    .at(grant.accounts.span)
+                    .help(format!(
+                        "the grant at line {} already covers them; merge the two",
+                        previous.span.line
+                    )),
+                );
+            }
+            grants.push(Grant {
+                accounts: selected,
+                permission_set,
+                span: grant.accounts.span,
+            });
+        }
+        if grants.is_empty() && !d.has_errors() {
+            d.push(
+                Diagnostic::warning(
+                    "group-without-grants",
+                    format!("group `{}` has no grants", name.value),
+                )
+                .at(name.span)
+                .help("members of this group get no access; add a grant or remove the group"),
+            );
+        }
+        groups.push(Group {
+            name: name.value.clone(),
+            description: match group {
+                crate::raw::RawGroup::Detailed(details) => details.description.clone(),
+                _ => None,
+            },
+            hub,
+            grants,
+            span: name.span,
+        });
+    }
+    groups
+}
+
+fn check_topology(raw: &RawModel, model: &Model, d: &mut Diagnostics) {
+    let hub_and_spoke_grants = model
+        .groups
+        .iter()
+        .flat_map(|g| g.grants.iter().map(move |grant| (g, grant)))
+        .filter(|(_, grant)| {
+            grant
+                .accounts
+                .iter()
+                .any(|&a| model.accounts[a].topology == TopologyKind::HubAndSpoke)
+        });
+    for (group, grant) in hub_and_spoke_grants {
+        if group.hub.is_none() {
+            let diagnostic = if model.hubs.is_empty() {
+                Diagnostic::error("missing-hub", format!("group `{}` is granted hub-and-spoke accounts but the model has no hub account", group.name))
+                    .at(raw.topology.default.span)
+                    .help("set `topology.hub_account` to the identity account, or make these accounts `topology: direct`")
+            } else {
+                Diagnostic::error(
+                    "missing-hub",
+                    format!("group `{}` has hub-and-spoke grants but no hub", group.name),
+                )
+                .at(group.span)
+                .help("set `hub:` on the group, or `topology.default_hub`")
+            };
+            d.push(diagnostic);
+            break;
+        }
+        let _ = grant;
+    }
+    if model.hubs.is_empty()
+        && raw.topology.default.value == TopologyKind::HubAndSpoke
+        && !model.groups.iter().any(|g| !g.grants.is_empty())
+    {
+        d.push(
+            Diagnostic::error(
+                "missing-hub",
+                "the default topology is hub-and-spoke but the model has no hub account",
+            )
+            .at(raw.topology.default.span)
+            .help("set `topology.hub_account` to the identity account"),
+        );
+    }
+}
+
+fn check_role_names(model: &Model, d: &mut Diagnostics) {
+    let path = &model.naming.role_path;
+    let check = |name: String, span: Span, what: &str, d: &mut Diagnostics| {
+        if name.len() > defaults::ROLE_NAME_LENGTH {
+            d.push(
+                Diagnostic::error(
+                    "role-name-too-long",
+                    format!(
+                        "{what} role name `{name}` is {} characters; IAM allows {}",
+                        name.len(),
+                        defaults::ROLE_NAME_LENGTH
+                    ),
+                )
+                .at(span)
+                .help("shorten the name or the naming pattern"),
+            );
+        } else if path.len() + name.len() > defaults::SWITCH_ROLE_PATH_AND_NAME {
+            d.push(
+                Diagnostic::warning("switch-role-too-long", format!("path and name of {what} role `{path}{name}` are {} characters; the console's switch-role accepts {}", path.len() + name.len(), defaults::SWITCH_ROLE_PATH_AND_NAME))
+                    .at(span)
+                    .help("shorten `naming.role_path` or the name so people can switch to the role in the console"),
+            );
+        }
+    };
+    for set in &model.permission_sets {
+        check(
+            model.naming.role_name(&set.name),
+            set.span,
+            "permission set",
+            d,
+        );
+    }
+    for group in &model.groups {
+        if let Some(hub) = group.hub {
+            check(
+                model
+                    .naming
+                    .hub_role_name(&group.name, &model.hubs[hub].name),
+                group.span,
+                "hub",
+                d,
+            );
+        }
+    }
+}
+
+fn check_chained_sessions(model: &Model, d: &mut Diagnostics) {
+    for (index, set) in model.permission_sets.iter().enumerate() {
+        if set.session_duration <= defaults::CHAINED_SESSION_SECONDS {
+            continue;
+        }
+        let chained = model.groups.iter().flat_map(|g| &g.grants).any(|grant| {
+            grant.permission_set == index
+                && grant
+                    .accounts
+                    .iter()
+                    .any(|&a| model.accounts[a].topology == TopologyKind::HubAndSpoke)
+        });
+        if chained {
+            d.push(
+                Diagnostic::warning("chained-session-capped", format!("permission set `{}` asks for {} but is reached by role chaining in hub-and-spoke accounts, which AWS caps at 1h", set.name, format_duration(set.session_duration)))
+                    .at(set.session_duration_span)
+                    .help("the longer setting still applies where the permission set is granted in direct accounts; use `session_duration: 1h` or make those accounts `topology: direct`"),
+            );
+        }
+    }
+}

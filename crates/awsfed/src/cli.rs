@@ -1,0 +1,40 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+
+/// One model for multi-account AWS SAML federation: compile it to hub-and-spoke or direct, per
+/// account; export it; compare the two topologies.
+#[derive(Debug, Parser)]
+#[command(name = "awsfed", version, propagate_version = true)]
+pub struct Cli {
+    /// The model file.
+    #[arg(
+        short = 'c',
+        long = "config",
+        global = true,
+        default_value = "awsfed.yaml",
+        env = "AWSFED_CONFIG"
+    )]
+    pub config: PathBuf,
+    /// Output format of commands that print data.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Validate(commands::validate::Args),
+    Compile(commands::compile::Args),
+    Compare(commands::compare::Args),
+    Schema(commands::schema::Args),
+}

@@ -1,0 +1,114 @@
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use awsfed_core::DesiredState;
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::{print_stderr, print_stdout, to_json};
+use crate::error::CommandError;
+use crate::load::{load, undeployable};
+use crate::render::render_diagnostics;
+use crate::write::{OutputFile, write_folder};
+
+/// Compile the model to its desired state: per account the SAML provider, roles, trust and
+/// permission policies; per directory group the SAML `Role` attribute values. The same model always
+/// gives byte-identical output.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Write one JSON file per account (`accounts/NAME.json`) and the IdP mapping (`idp.json`) into
+    /// this folder, replacing it as a whole.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let (model, diagnostics, text, path) = load(&cli.config)?.into_model()?;
+    let state = awsfed_core::compile(&model);
+    let mut shown = diagnostics.clone();
+    shown.0.extend(state.notes.iter().cloned());
+    shown.sort();
+    print_stderr(&render_diagnostics(&path, &text, &shown));
+    if undeployable(&state.notes) {
+        return Err(CommandError::bad_input(
+            "error: the compiled state does not fit IAM's quotas (see above); nothing was written",
+        ));
+    }
+    if let Some(out) = &args.out {
+        write_folder(out, &files(&state))?;
+        print_stderr(&format!(
+            "wrote {} account files and idp.json to {}\n",
+            state.accounts.len(),
+            out.display()
+        ));
+    }
+    match cli.output {
+        OutputFormat::Json => print_stdout(&to_json(&state)),
+        OutputFormat::Text if args.out.is_none() => print_stdout(&summary(&state)),
+        OutputFormat::Text => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn files(state: &DesiredState) -> Vec<OutputFile> {
+    let mut files: Vec<OutputFile> = state
+        .accounts
+        .iter()
+        .map(|account| OutputFile {
+            path: format!("accounts/{}.json", account.name),
+            contents: to_json(account),
+        })
+        .collect();
+    files.push(OutputFile {
+        path: "idp.json".to_owned(),
+        contents: to_json(&state.groups),
+    });
+    files
+}
+
+/// One line per account: what awsfed will own there.
+pub fn summary(state: &DesiredState) -> String {
+    let mut out = String::new();
+    let width = state
+        .accounts
+        .iter()
+        .map(|a| a.name.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "{:width$}  {:12}  {:13}  {:8}  {:>5}  {:>8}",
+        "ACCOUNT", "ID", "TOPOLOGY", "PROVIDER", "ROLES", "POLICIES"
+    );
+    for account in &state.accounts {
+        let _ = writeln!(
+            out,
+            "{:width$}  {:12}  {:13}  {:8}  {:>5}  {:>8}",
+            account.name,
+            account.id,
+            account.topology.as_str(),
+            if account.saml_provider.is_some() {
+                "yes"
+            } else {
+                "-"
+            },
+            account.roles.len(),
+            account.policies.len()
+        );
+    }
+    let roles: usize = state.accounts.iter().map(|a| a.roles.len()).sum();
+    let values: usize = state.groups.iter().map(|g| g.role_values.len()).sum();
+    let _ = writeln!(
+        out,
+        "\n{} accounts, {} SAML providers, {roles} roles, {} groups, {values} IdP Role values",
+        state.accounts.len(),
+        state
+            .accounts
+            .iter()
+            .filter(|a| a.saml_provider.is_some())
+            .count(),
+        state.groups.len()
+    );
+    out
+}

@@ -1,0 +1,39 @@
+//! One file per command; each `Args` doc comment is the command's help text.
+
+pub mod compare;
+pub mod compile;
+pub mod schema;
+pub mod validate;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::error::CommandError;
+
+pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
+    match &cli.command {
+        Command::Validate(args) => validate::run(cli, args),
+        Command::Compile(args) => compile::run(cli, args),
+        Command::Compare(args) => compare::run(cli, args),
+        Command::Schema(args) => schema::run(cli, args),
+    }
+}
+
+/// Prints data for a pipe; a closed pipe (`awsfed … | head`) is not an error.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+pub fn print_stderr(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("output types always serialise");
+    text.push('\n');
+    text
+}

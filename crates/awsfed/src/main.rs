@@ -1,0 +1,28 @@
+//! The `awsfed` command line. It only composes the library crates: parsing arguments, reading files,
+//! printing, and turning errors into exit codes (0 success, 1 a finding or failed operation the user
+//! must act on, 2 bad input or usage).
+
+mod cli;
+mod commands;
+mod error;
+mod load;
+mod render;
+mod write;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(&cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            // A closed stderr leaves nothing else to report to.
+            let _ = write!(stderr, "{}", error.render());
+            error.exit_code()
+        }
+    }
+}
