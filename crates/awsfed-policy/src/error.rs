@@ -66,7 +66,10 @@ pub enum Problem {
     PrincipalType(String),
     #[error("`{value}` is not a valid principal: {reason}")]
     Principal { value: String, reason: &'static str },
-    #[error("a resource control policy statement must name `\"Principal\": \"*\"`")]
+    #[error(
+        "a resource control policy statement must be `\"Effect\": \"Deny\"` with `\"Principal\": \"*\"` \
+         and an Action list without `*` (RCPFullAWSAccess is implied)"
+    )]
     ResourceControlShape,
     #[error("unknown condition operator: see \"IAM JSON policy elements: Condition operators\"")]
     Operator,

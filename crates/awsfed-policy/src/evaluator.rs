@@ -282,6 +282,7 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
 
     // Resource-based grants by how they name the caller.
     let mut exact = Vec::new();
+    let mut everyone = Vec::new();
     let mut via_session = Vec::new();
     let mut via_account = Vec::new();
     if let Some(policy) = &policies.resource {
@@ -300,6 +301,7 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
             };
             match named {
                 PrincipalMatch::Exact => exact.push(found),
+                PrincipalMatch::Everyone => everyone.push(found),
                 PrincipalMatch::SessionRole | PrincipalMatch::SessionUser => {
                     via_session.push(found)
                 }
@@ -319,10 +321,11 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
         // Anonymous callers, service principals and identity providers have no identity side: only
         // the resource-based or trust policy can grant, and a provider only in its own account.
         let provider_elsewhere = caller.kind() == CallerKind::IdentityProvider && !same_account;
-        if exact.is_empty() || provider_elsewhere {
+        if (exact.is_empty() && everyone.is_empty()) || provider_elsewhere {
             return implicit(Gate::Resource);
         }
         allows.extend(exact);
+        allows.extend(everyone);
         return outcome(Decision::Allow, allows, None);
     }
 
@@ -338,16 +341,25 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
             .as_ref()
             .is_some_and(|p| p.kind() == PolicyKind::Trust);
         let identity_path = !identity_allows.is_empty() && (!trust || !via_account.is_empty());
+        let identity_ok = identity_path && boundary_ok && session_ok;
         // A grant naming the caller's own ARN is outside the boundary and the session policy.
-        if names_itself && !exact.is_empty() {
+        // A grant to everyone is treated as naming the caller for the boundary (the documentation
+        // speaks of the user or session ARN only; iam-simulate treats `*` so), but the session
+        // policy still limits it: "Session policies" exempts only grants to the session ARN.
+        let unlimited = names_itself && !exact.is_empty();
+        let outside_boundary = names_itself && !everyone.is_empty() && session_ok;
+        if unlimited || outside_boundary {
             allows.extend(exact);
-            if identity_path && boundary_ok && session_ok {
+            if outside_boundary {
+                allows.extend(everyone);
+            }
+            if identity_ok {
                 allows.extend(identity_allows);
                 guardrails(&mut allows);
             }
             return outcome(Decision::Allow, allows, None);
         }
-        let resource_path = !exact.is_empty() || !via_session.is_empty();
+        let resource_path = !exact.is_empty() || !everyone.is_empty() || !via_session.is_empty();
         if !resource_path && !identity_path {
             return implicit(if trust {
                 Gate::Resource
@@ -362,6 +374,7 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
             return implicit(Gate::PermissionsBoundary);
         }
         allows.extend(exact);
+        allows.extend(everyone);
         allows.extend(via_session);
         if identity_path {
             allows.extend(via_account);
@@ -375,7 +388,7 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
     if identity_allows.is_empty() {
         return implicit(Gate::Identity);
     }
-    if exact.is_empty() && via_session.is_empty() && via_account.is_empty() {
+    if exact.is_empty() && everyone.is_empty() && via_session.is_empty() && via_account.is_empty() {
         return implicit(Gate::Resource);
     }
     if !session_ok {
@@ -387,6 +400,7 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
     allows.extend(identity_allows);
     guardrails(&mut allows);
     allows.extend(exact);
+    allows.extend(everyone);
     allows.extend(via_session);
     allows.extend(via_account);
     outcome(Decision::Allow, allows, None)

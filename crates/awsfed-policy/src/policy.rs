@@ -280,7 +280,7 @@ impl CompiledStatement {
                     .iter()
                     .all(|e| e.matches(caller) == PrincipalMatch::None)
                 {
-                    PrincipalMatch::Exact
+                    PrincipalMatch::Everyone
                 } else {
                     PrincipalMatch::None
                 }
@@ -308,10 +308,13 @@ impl CompiledStatement {
             return false;
         }
         let resource = |p: &ResourcePattern| resource_matches(p, request);
+        // An entry whose variable cannot be resolved matches nothing, and it does not turn into a
+        // match under NotResource either: the statement simply does not apply ("IAM policy elements:
+        // Variables and tags" → "Request information that you can use for policy variables").
         let resource_ok = match &self.resources {
             None => true,
-            Some(Rule::Is(list)) => list.iter().any(resource),
-            Some(Rule::IsNot(list)) => !list.iter().any(resource),
+            Some(Rule::Is(list)) => list.iter().any(|p| resource(p) == Some(true)),
+            Some(Rule::IsNot(list)) => list.iter().all(|p| resource(p) == Some(false)),
         };
         resource_ok && self.conditions.iter().all(|c| c.matches(request.context))
     }
@@ -343,20 +346,24 @@ impl<'r> PreparedRequest<'r> {
     }
 }
 
-fn resource_matches(pattern: &ResourcePattern, request: &PreparedRequest<'_>) -> bool {
+/// Whether the request's resource matches; `None` when a policy variable cannot be resolved.
+fn resource_matches(pattern: &ResourcePattern, request: &PreparedRequest<'_>) -> Option<bool> {
     match pattern {
-        ResourcePattern::All => true,
-        ResourcePattern::Never => false,
+        ResourcePattern::All => Some(true),
+        ResourcePattern::Never => Some(false),
         ResourcePattern::Arn(templates, fixed) => {
             let Some(parts) = &request.resource_parts else {
-                return false;
+                return Some(false);
             };
             match fixed {
-                Some(patterns) => patterns.iter().zip(parts).all(|(p, part)| p.matches(part)),
-                None => templates
-                    .iter()
-                    .zip(parts)
-                    .all(|(t, part)| t.pattern(request.context).is_some_and(|p| p.matches(part))),
+                Some(patterns) => Some(patterns.iter().zip(parts).all(|(p, part)| p.matches(part))),
+                None => {
+                    let mut all = true;
+                    for (template, part) in templates.iter().zip(parts) {
+                        all &= template.pattern(request.context)?.matches(part);
+                    }
+                    Some(all)
+                }
             }
         }
     }
@@ -383,6 +390,21 @@ fn compile_principal(
         PolicyKind::ResourceControl => {
             if statement.not_principal.is_some() {
                 return Err((field("NotPrincipal"), Problem::NotAllowed(kind)));
+            }
+            // "RCP syntax": every statement denies, names `"Principal": "*"`, and lists actions
+            // (no `NotAction`, no bare `*`); RCPFullAWSAccess is implied.
+            if statement.effect != Effect::Deny {
+                return Err((field("Effect"), Problem::ResourceControlShape));
+            }
+            if statement.not_action.is_some() {
+                return Err((field("NotAction"), Problem::ResourceControlShape));
+            }
+            if statement
+                .action
+                .as_ref()
+                .is_some_and(|a| a.iter().any(|a| a == "*"))
+            {
+                return Err((field("Action"), Problem::ResourceControlShape));
             }
             match &statement.principal {
                 Some(p) if compile_principal_entries(p, "Principal")? == [PrincipalEntry::Any] => {

@@ -27,7 +27,9 @@ pub enum PrincipalMatch {
     SessionRole,
     /// The IAM user whose federated-user session the caller is.
     SessionUser,
-    /// The caller itself (its exact ARN, `*`, its provider, its service name).
+    /// `"*"` (or a `NotPrincipal` that leaves the caller out): everyone, the caller included.
+    Everyone,
+    /// The caller itself: its exact ARN, its provider, its service name.
     Exact,
 }
 
@@ -87,7 +89,7 @@ impl PrincipalEntry {
             }
         };
         match (self, caller) {
-            (PrincipalEntry::Any, _) => PrincipalMatch::Exact,
+            (PrincipalEntry::Any, _) => PrincipalMatch::Everyone,
             (_, Caller::Anonymous) => PrincipalMatch::None,
             (PrincipalEntry::Service(s), Caller::Service(c)) => exact(s == c),
             (PrincipalEntry::Service(_), _) => PrincipalMatch::None,
@@ -202,10 +204,13 @@ mod tests {
             m(&user, "arn:aws:sts::111122223333:federated-user/bob"),
             PrincipalMatch::SessionUser
         );
-        assert_eq!(m(&PrincipalEntry::Any, "anything"), PrincipalMatch::Exact);
+        assert_eq!(
+            m(&PrincipalEntry::Any, "anything"),
+            PrincipalMatch::Everyone
+        );
         assert_eq!(
             PrincipalEntry::Any.matches(&Caller::Anonymous),
-            PrincipalMatch::Exact
+            PrincipalMatch::Everyone
         );
     }
 

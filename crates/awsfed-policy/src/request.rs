@@ -74,10 +74,16 @@ impl Caller {
     /// ("SCP effects on permissions": "SCPs don't affect service-linked roles"; "Resources and
     /// entities not restricted by RCPs").
     pub fn is_service_linked_role(&self) -> bool {
+        // A session ARN carries no path, but service-linked role names start with
+        // `AWSServiceRoleFor` ("Using service-linked roles").
         match self {
             Caller::Arn(arn) if arn.service == "iam" => {
                 arn.resource.starts_with("role/aws-service-role/")
             }
+            Caller::Arn(arn) if arn.service == "sts" => arn
+                .resource
+                .strip_prefix("assumed-role/")
+                .is_some_and(|r| r.starts_with("AWSServiceRoleFor")),
             _ => false,
         }
     }
