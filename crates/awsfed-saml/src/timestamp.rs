@@ -1,0 +1,254 @@
+//! `xs:dateTime` instants as SAML uses them.
+//!
+//! SAML core §1.3.3 says every time value is an `xs:dateTime` in UTC. IdPs write it with a
+//! `Z` (most), with no zone at all (allowed by the spec) and, rarely, with a numeric offset;
+//! all three are accepted. The crate never reads the clock: callers hand `now` in as a
+//! [`std::time::SystemTime`] and it is converted with [`Timestamp::from`].
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Serialize, Serializer};
+
+const NANOS_PER_SECOND: i128 = 1_000_000_000;
+
+/// An instant with nanosecond precision, counted from the Unix epoch in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    unix_nanos: i128,
+}
+
+impl Timestamp {
+    /// Parses an `xs:dateTime` (`2016-09-10T02:59:39.387Z`). Returns `None` when the text
+    /// is not one; the caller knows which field it was and builds the error.
+    pub fn parse_xs_datetime(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        // The fixed part: YYYY-MM-DDTHH:MM:SS is 19 bytes.
+        if bytes.len() < 19
+            || bytes[4] != b'-'
+            || bytes[7] != b'-'
+            || bytes[10] != b'T'
+            || bytes[13] != b':'
+            || bytes[16] != b':'
+        {
+            return None;
+        }
+        let year = digits(&bytes[0..4])?;
+        let month = digits(&bytes[5..7])?;
+        let day = digits(&bytes[8..10])?;
+        let hour = digits(&bytes[11..13])?;
+        let minute = digits(&bytes[14..16])?;
+        let second = digits(&bytes[17..19])?;
+        if !(1..=12).contains(&month)
+            || day < 1
+            || day > days_in_month(year, month)
+            || hour > 23
+            || minute > 59
+            || second > 59
+        {
+            return None;
+        }
+
+        let mut rest = &bytes[19..];
+        let mut nanos: i128 = 0;
+        if let Some(fraction) = rest.strip_prefix(b".") {
+            let len = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+            if len == 0 {
+                return None;
+            }
+            // Digits past nanoseconds carry no meaning for a validity check; they are
+            // still required to be digits so that garbage is not silently accepted.
+            for (i, digit) in fraction[..len].iter().enumerate() {
+                if i < 9 {
+                    nanos = nanos * 10 + i128::from(digit - b'0');
+                }
+            }
+            for _ in len..9 {
+                nanos *= 10;
+            }
+            rest = &fraction[len..];
+        }
+
+        let offset_seconds: i64 = match rest {
+            [] | [b'Z'] => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let hours = digits(&[*h1, *h2])?;
+                let minutes = digits(&[*m1, *m2])?;
+                if hours > 14 || minutes > 59 {
+                    return None;
+                }
+                let magnitude = i64::from(hours * 3600 + minutes * 60);
+                if *sign == b'-' { -magnitude } else { magnitude }
+            }
+            _ => return None,
+        };
+
+        let days = days_from_civil(i64::from(year), month, day);
+        let seconds =
+            days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+                - offset_seconds;
+        Some(Self {
+            unix_nanos: i128::from(seconds) * NANOS_PER_SECOND + nanos,
+        })
+    }
+
+    /// Seconds since the Unix epoch (negative before it), rounded towards negative infinity.
+    pub fn unix_seconds(&self) -> i64 {
+        // A Timestamp comes from a 4-digit year or from a SystemTime, both far inside i64.
+        i64::try_from(self.unix_nanos.div_euclid(NANOS_PER_SECOND)).unwrap_or(i64::MAX)
+    }
+
+    /// This instant moved by `duration` (later when `forward`), used for clock-skew margins.
+    pub(crate) fn shifted(self, duration: Duration, forward: bool) -> Self {
+        let delta = i128::try_from(duration.as_nanos()).unwrap_or(i128::MAX / 2);
+        let unix_nanos = if forward {
+            self.unix_nanos.saturating_add(delta)
+        } else {
+            self.unix_nanos.saturating_sub(delta)
+        };
+        Self { unix_nanos }
+    }
+}
+
+impl From<SystemTime> for Timestamp {
+    fn from(time: SystemTime) -> Self {
+        let unix_nanos = match time.duration_since(UNIX_EPOCH) {
+            Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX / 2),
+            Err(before) => -i128::try_from(before.duration().as_nanos()).unwrap_or(i128::MAX / 2),
+        };
+        Self { unix_nanos }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC, with milliseconds only when the instant has a fraction, so that
+    /// output reads like the IdP's own timestamps.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seconds = self.unix_nanos.div_euclid(NANOS_PER_SECOND);
+        let nanos = self.unix_nanos.rem_euclid(NANOS_PER_SECOND);
+        let days = i64::try_from(seconds.div_euclid(86_400)).unwrap_or(0);
+        let second_of_day = seconds.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+            second_of_day / 3600,
+            second_of_day / 60 % 60,
+            second_of_day % 60
+        )?;
+        if nanos != 0 {
+            if nanos % 1_000_000 == 0 {
+                write!(f, ".{:03}", nanos / 1_000_000)?;
+            } else {
+                write!(f, ".{nanos:09}")?;
+            }
+        }
+        f.write_str("Z")
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+fn digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |acc, b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+    })
+}
+
+fn is_leap_year(year: u32) -> bool {
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(text: &str) -> Timestamp {
+        Timestamp::parse_xs_datetime(text).expect(text)
+    }
+
+    #[test]
+    fn parses_the_forms_idps_send() {
+        assert_eq!(ts("1970-01-01T00:00:00Z").unix_seconds(), 0);
+        assert_eq!(
+            ts("2016-09-10T02:59:39.387Z").to_string(),
+            "2016-09-10T02:59:39.387Z"
+        );
+        assert_eq!(
+            ts("2016-09-10T02:59:39Z").to_string(),
+            "2016-09-10T02:59:39Z"
+        );
+        // No zone is UTC (SAML core 1.3.3).
+        assert_eq!(ts("2016-09-10T02:59:39"), ts("2016-09-10T02:59:39Z"));
+        assert_eq!(ts("2016-09-10T04:59:39+02:00"), ts("2016-09-10T02:59:39Z"));
+        assert_eq!(
+            ts("2020-02-29T23:59:59.123456789Z").to_string(),
+            "2020-02-29T23:59:59.123456789Z"
+        );
+        assert_eq!(ts("1969-12-31T23:59:59Z").unix_seconds(), -1);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in [
+            "",
+            "This-is-invalid-2016-09-10F32:59:39.387Z",
+            "2016-09-10F02:59:39Z",
+            "2016-13-10T02:59:39Z",
+            "2019-02-29T02:59:39Z",
+            "2016-09-10T24:00:00Z",
+            "2016-09-10T02:59:39.Z",
+            "2016-09-10T02:59:39ZZ",
+            "2016-09-10T02:59:39+0200",
+            "２016-09-10T02:59:39Z",
+        ] {
+            assert_eq!(Timestamp::parse_xs_datetime(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn system_time_round_trip() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_473_476_379_387);
+        assert_eq!(Timestamp::from(t), ts("2016-09-10T02:59:39.387Z"));
+    }
+}
