@@ -4,6 +4,7 @@
 mod compare;
 mod compile;
 mod desired;
+pub mod export;
 
 pub use compare::{Comparison, GroupReach, TopologyFigures, compare};
 pub use compile::compile;
