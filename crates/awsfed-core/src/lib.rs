@@ -5,6 +5,7 @@ mod compare;
 mod compile;
 mod desired;
 pub mod export;
+pub mod snapshot;
 
 pub use compare::{Comparison, GroupReach, TopologyFigures, compare};
 pub use compile::compile;

@@ -1,0 +1,9 @@
+//! The one integration-test binary of the `awsfed` command line. Each module tests one area through
+//! the real binary; shared helpers live in `support`.
+
+mod support;
+
+/// `validate`: diagnostics for every kind of bad input, exit codes, warnings.
+mod validate;
+/// `compile`, `compare` and `schema`: output snapshots, determinism, atomic writes.
+mod compile;

@@ -1,0 +1,94 @@
+//! Running the real `awsfed` binary in tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (two levels above this crate).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+}
+
+pub fn example(name: &str) -> PathBuf {
+    repo().join("examples").join(name).join("awsfed.yaml")
+}
+
+/// An `awsfed` invocation with a clean environment for the variables awsfed reads.
+pub struct Awsfed {
+    command: Command,
+}
+
+impl Awsfed {
+    pub fn new() -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_awsfed"));
+        command.env_remove("AWSFED_CONFIG").env("NO_COLOR", "1");
+        Self { command }
+    }
+
+    pub fn config(mut self, path: impl AsRef<Path>) -> Self {
+        self.command.arg("-c").arg(path.as_ref());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        let output = self.command.output().expect("awsfed runs");
+        Run { output }
+    }
+}
+
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().expect("awsfed exits with a code")
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8(self.output.stdout.clone()).expect("stdout is UTF-8")
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8(self.output.stderr.clone()).expect("stderr is UTF-8")
+    }
+
+    /// Asserts the exit code, showing both streams when it differs.
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// A model file in a fresh temporary folder (with the example metadata beside it).
+pub fn model_file(yaml: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("awsfed.yaml");
+    std::fs::write(&path, yaml).expect("write model");
+    std::fs::copy(repo().join("examples/hub-and-spoke/corp-idp.xml"), dir.path().join("corp-idp.xml")).expect("copy metadata");
+    (dir, path)
+}
