@@ -37,4 +37,5 @@ pub enum Command {
     Compile(commands::compile::Args),
     Compare(commands::compare::Args),
     Schema(commands::schema::Args),
+    Saml(commands::saml::Args),
 }

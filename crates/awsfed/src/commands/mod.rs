@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod compile;
+pub mod saml;
 pub mod schema;
 pub mod validate;
 
@@ -16,6 +17,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Compile(args) => compile::run(cli, args),
         Command::Compare(args) => compare::run(cli, args),
         Command::Schema(args) => schema::run(cli, args),
+        Command::Saml(args) => saml::run(cli, args),
     }
 }
 

@@ -7,3 +7,7 @@ mod support;
 mod validate;
 /// `compile`, `compare` and `schema`: output snapshots, determinism, atomic writes.
 mod compile;
+/// Helpers of the sign-in tests (isolated home and cache, moto, the test IdP, the trust gate).
+mod signin_support;
+/// `saml inspect`: reports on real IdP responses.
+mod saml;

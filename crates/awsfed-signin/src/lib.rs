@@ -1,0 +1,35 @@
+//! Signing in from the command line, without the AWS SDK.
+//!
+//! ```text
+//! client file ──resolve──▶ access path (1 or 2 hops)
+//!                              │
+//!   cache (per hop, 0600) ◀────┤ fresh? hand it out
+//!                              │ stale: lock, re-check, then
+//!   assertion (only for hop 1) ┴─▶ Sts::assume_role_with_saml ─▶ Sts::assume_role ─▶ cache
+//! ```
+//!
+//! * [`ClientFile`] is what `awsfed export client` writes: accounts and every target with its hops.
+//! * [`SignIn`] walks a target's hops, reusing cached hops and calling an [`Sts`] for the rest. The
+//!   real STS lives in `awsfed-aws`; tests use a fake.
+//! * [`Cache`] keeps one file per hop under the XDG cache folder, written atomically with mode 0600,
+//!   and a lock file so parallel `credential_process` calls make one STS call per hop.
+//! * [`managed_block`] edits `~/.aws/config` inside one marked block and nowhere else.
+
+mod cache;
+mod client_file;
+mod credentials;
+mod durations;
+mod error;
+pub mod managed_block;
+mod signin;
+mod sts;
+
+pub use cache::{Cache, CachedHop, HopKey};
+pub use client_file::{
+    ClientAccount, ClientFile, ClientHop, ClientPath, ClientTarget, IdentityProviderInfo,
+};
+pub use credentials::{Credentials, MIN_HANDED_OUT_SECONDS};
+pub use durations::{DurationMemory, step_down};
+pub use error::SignInError;
+pub use signin::{AssertionSource, Destination, SignIn, SignInReport};
+pub use sts::{AssumeRoleRequest, SamlHopRequest, Sts, StsError, StsErrorKind};

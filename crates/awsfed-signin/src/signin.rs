@@ -1,0 +1,379 @@
+//! Walking a target's hops: cached sessions first, STS for the rest.
+//!
+//! Direct targets are one `AssumeRoleWithSAML`. Hub-and-spoke targets are `AssumeRoleWithSAML`
+//! into the hub role, then `AssumeRole` into the spoke role with the RoleSessionName taken from the
+//! assertion (so the spoke's trust can bind the federated identity) and the SourceIdentity
+//! carried. Role chaining caps the second session at one hour ("Role chaining", IAM User Guide),
+//! so hop 2 never asks for more; hop 1 (the hub session, up to 12 hours) is what lets hop 2 be
+//! renewed without the IdP.
+
+use std::time::SystemTime;
+
+use awsfed_saml::{SamlResponse, ValidationOptions};
+
+use crate::cache::{Cache, CachedAssertion, CachedHop, HopKey};
+use crate::client_file::{ClientHop, ClientTarget};
+use crate::credentials::{Credentials, MIN_HANDED_OUT_SECONDS};
+use crate::durations::step_down;
+use crate::error::SignInError;
+use crate::sts::{AssumeRoleRequest, SamlHopRequest, Sts, StsError, StsErrorKind};
+
+/// Role chaining's cap on the second hop, in seconds.
+pub const CHAINED_MAX_SECONDS: u32 = 3_600;
+/// A source session used only to make the next call needs this long left.
+const SOURCE_MIN_SECONDS: i64 = 60;
+
+/// Where to sign in.
+#[derive(Debug, Clone)]
+pub enum Destination<'a> {
+    /// A target of the client file.
+    Target(&'a ClientTarget),
+    /// One SAML hop into this role (the hub profiles of `awsfed export aws-config`). The provider
+    /// comes from the client file when known, else from the assertion's Role pair.
+    Role {
+        role_arn: String,
+        provider_arn: Option<String>,
+        max_session_duration: u32,
+    },
+}
+
+impl Destination<'_> {
+    pub fn label(&self) -> String {
+        match self {
+            Destination::Target(target) => target.name.clone(),
+            Destination::Role { role_arn, .. } => role_arn.clone(),
+        }
+    }
+
+    fn paths(&self) -> Vec<Vec<ClientHop>> {
+        match self {
+            Destination::Target(target) => target.paths.iter().map(|p| p.hops.clone()).collect(),
+            Destination::Role {
+                role_arn,
+                provider_arn,
+                max_session_duration,
+            } => vec![vec![ClientHop::Saml {
+                role_arn: role_arn.clone(),
+                provider_arn: provider_arn.clone().unwrap_or_default(),
+                max_session_duration: *max_session_duration,
+            }]],
+        }
+    }
+}
+
+/// Supplies the SAML response when no cached session will do. Asked at most once per sign-in.
+pub trait AssertionSource {
+    fn assertion(&mut self, target: &str) -> Result<SamlResponse, SignInError>;
+}
+
+impl<F: FnMut(&str) -> Result<SamlResponse, SignInError>> AssertionSource for F {
+    fn assertion(&mut self, target: &str) -> Result<SamlResponse, SignInError> {
+        self(target)
+    }
+}
+
+/// What a sign-in did.
+#[derive(Debug, Clone)]
+pub struct SignInReport {
+    pub credentials: Credentials,
+    /// The role of every STS call made, in order (empty on a cache hit).
+    pub sts_calls: Vec<String>,
+    /// The role ARNs of the path taken.
+    pub roles: Vec<String>,
+    /// The RoleSessionName of the final hop, when it is an AssumeRole.
+    pub session_name: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct SignIn<'a> {
+    pub cache: &'a Cache,
+    pub now: SystemTime,
+    pub validation: ValidationOptions,
+    /// Ignore cached sessions (but still write new ones).
+    pub force: bool,
+}
+
+impl SignIn<'_> {
+    pub fn credentials(
+        &self,
+        sts: &dyn Sts,
+        destination: &Destination<'_>,
+        source: &mut dyn AssertionSource,
+    ) -> Result<SignInReport, SignInError> {
+        let paths = destination.paths();
+        if !self.force
+            && let Some(report) = self.cached(&paths)
+        {
+            return Ok(report);
+        }
+        let _lock = self.cache.lock()?;
+        // Someone else may have refreshed while we waited for the lock.
+        if !self.force
+            && let Some(report) = self.cached(&paths)
+        {
+            return Ok(report);
+        }
+        let mut calls = Vec::new();
+        // A hub session still valid renews hop 2 without the IdP.
+        if !self.force {
+            for path in &paths {
+                if let [
+                    ClientHop::Saml {
+                        role_arn,
+                        provider_arn,
+                        ..
+                    },
+                    second @ ClientHop::AssumeRole { .. },
+                ] = path.as_slice()
+                    && let Some(first) = self.cache.read_hop(&hop1_key(role_arn, provider_arn))
+                    && first.credentials.fresh_for(self.now, SOURCE_MIN_SECONDS)
+                {
+                    return self.second_hop(sts, &first, second, &mut calls);
+                }
+            }
+        }
+
+        let label = destination.label();
+        let assertion = source.assertion(&label)?;
+        assertion.validate(self.now, &self.validation)?;
+        let granted = assertion.roles();
+        let chosen = paths.iter().find_map(|path| {
+            let ClientHop::Saml {
+                role_arn,
+                provider_arn,
+                max_session_duration,
+            } = path.first()?
+            else {
+                return None;
+            };
+            let pair = granted.iter().find(|pair| {
+                pair.role.arn == *role_arn
+                    && (provider_arn.is_empty() || pair.provider.arn == *provider_arn)
+            })?;
+            Some((
+                path,
+                role_arn.clone(),
+                pair.provider.arn.clone(),
+                *max_session_duration,
+            ))
+        });
+        let Some((path, role_arn, provider_arn, max)) = chosen else {
+            return Err(SignInError::NotGranted {
+                target: label,
+                granted: if granted.is_empty() {
+                    "no roles".to_owned()
+                } else {
+                    granted
+                        .iter()
+                        .map(|p| p.role.arn.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            });
+        };
+        self.cache.write_assertion(&CachedAssertion {
+            base64: assertion.canonical_base64().to_owned(),
+        })?;
+        let credentials = self.negotiate(
+            &role_arn,
+            max,
+            "AssumeRoleWithSAML",
+            &mut calls,
+            |duration| {
+                sts.assume_role_with_saml(&SamlHopRequest {
+                    role_arn: &role_arn,
+                    provider_arn: &provider_arn,
+                    saml_assertion: assertion.canonical_base64(),
+                    duration_seconds: duration,
+                })
+            },
+        )?;
+        let first = CachedHop {
+            role_arn: role_arn.clone(),
+            via: provider_arn.clone(),
+            session_name: assertion.session_name_for_second_hop(),
+            source_identity: assertion.aws().and_then(|a| a.source_identity.clone()),
+            credentials,
+        };
+        self.cache
+            .write_hop(&hop1_key(&role_arn, &provider_arn), &first)?;
+        match path.get(1) {
+            None => Ok(SignInReport {
+                credentials: first.credentials,
+                sts_calls: calls,
+                roles: vec![role_arn],
+                session_name: None,
+            }),
+            Some(second) => self.second_hop(sts, &first, second, &mut calls),
+        }
+    }
+
+    /// The final hop of some path, cached with at least 15 minutes left.
+    fn cached(&self, paths: &[Vec<ClientHop>]) -> Option<SignInReport> {
+        paths.iter().find_map(|path| match path.as_slice() {
+            [
+                ClientHop::Saml {
+                    role_arn,
+                    provider_arn,
+                    ..
+                },
+            ] => {
+                let hop = if provider_arn.is_empty() {
+                    // A role named without its provider: any cached session of that role.
+                    self.cache
+                        .hops()
+                        .into_iter()
+                        .find(|h| h.role_arn == *role_arn && h.via.contains(":saml-provider/"))?
+                } else {
+                    self.cache.read_hop(&hop1_key(role_arn, provider_arn))?
+                };
+                hop.credentials
+                    .fresh_for(self.now, MIN_HANDED_OUT_SECONDS)
+                    .then(|| SignInReport {
+                        credentials: hop.credentials,
+                        sts_calls: Vec::new(),
+                        roles: vec![role_arn.clone()],
+                        session_name: None,
+                    })
+            }
+            [
+                ClientHop::Saml {
+                    role_arn: hub,
+                    provider_arn,
+                    ..
+                },
+                ClientHop::AssumeRole { role_arn, .. },
+            ] => {
+                let first = self.cache.read_hop(&hop1_key(hub, provider_arn))?;
+                let key = hop2_key(role_arn, hub, first.session_name.as_deref());
+                let hop = self.cache.read_hop(&key)?;
+                (hop.session_name == first.session_name
+                    && hop.credentials.fresh_for(self.now, MIN_HANDED_OUT_SECONDS))
+                .then(|| SignInReport {
+                    credentials: hop.credentials,
+                    sts_calls: Vec::new(),
+                    roles: vec![hub.clone(), role_arn.clone()],
+                    session_name: hop.session_name,
+                })
+            }
+            _ => None,
+        })
+    }
+
+    fn second_hop(
+        &self,
+        sts: &dyn Sts,
+        first: &CachedHop,
+        second: &ClientHop,
+        calls: &mut Vec<String>,
+    ) -> Result<SignInReport, SignInError> {
+        let ClientHop::AssumeRole {
+            role_arn,
+            max_session_duration,
+        } = second
+        else {
+            return Err(SignInError::AssertionSource(
+                "a SAML hop can only be the first hop of a path".to_owned(),
+            ));
+        };
+        let Some(session_name) = first.session_name.clone() else {
+            return Err(SignInError::AssertionSource(
+                "the SAML response has neither a RoleSessionName attribute nor a NameID, so the second hop has no session name; configure the IdP to send RoleSessionName".to_owned(),
+            ));
+        };
+        let configured = (*max_session_duration).min(CHAINED_MAX_SECONDS);
+        let credentials =
+            self.negotiate(role_arn, configured, "AssumeRole", calls, |duration| {
+                sts.assume_role(
+                    &first.credentials,
+                    &AssumeRoleRequest {
+                        role_arn,
+                        role_session_name: &session_name,
+                        source_identity: first.source_identity.as_deref(),
+                        duration_seconds: duration,
+                    },
+                )
+            })?;
+        let hop = CachedHop {
+            role_arn: role_arn.clone(),
+            via: first.role_arn.clone(),
+            session_name: Some(session_name.clone()),
+            source_identity: first.source_identity.clone(),
+            credentials,
+        };
+        self.cache.write_hop(
+            &hop2_key(role_arn, &first.role_arn, Some(&session_name)),
+            &hop,
+        )?;
+        Ok(SignInReport {
+            credentials: hop.credentials,
+            sts_calls: calls.clone(),
+            roles: vec![first.role_arn.clone(), role_arn.clone()],
+            session_name: Some(session_name),
+        })
+    }
+
+    /// Calls STS with the configured (or remembered) duration, stepping down while STS says it is
+    /// over the role's maximum, and remembers what worked.
+    fn negotiate(
+        &self,
+        role_arn: &str,
+        configured: u32,
+        action: &'static str,
+        calls: &mut Vec<String>,
+        mut call: impl FnMut(u32) -> Result<Credentials, StsError>,
+    ) -> Result<Credentials, SignInError> {
+        let mut memory = self.cache.durations();
+        let mut duration = memory.first_request(role_arn, configured);
+        loop {
+            calls.push(role_arn.to_owned());
+            match call(duration) {
+                Ok(credentials) => {
+                    if memory.remember(role_arn, duration, configured) {
+                        self.cache.write_durations(&memory)?;
+                    }
+                    return Ok(credentials);
+                }
+                Err(error) if error.kind == StsErrorKind::DurationTooLong => {
+                    match step_down(duration) {
+                        Some(shorter) => duration = shorter,
+                        None => {
+                            return Err(SignInError::Sts {
+                                action,
+                                role_arn: role_arn.to_owned(),
+                                error,
+                            });
+                        }
+                    }
+                }
+                Err(error) => {
+                    return Err(SignInError::Sts {
+                        action,
+                        role_arn: role_arn.to_owned(),
+                        error,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn hop1_key(role_arn: &str, provider_arn: &str) -> HopKey {
+    HopKey {
+        role_arn: role_arn.to_owned(),
+        via: provider_arn.to_owned(),
+        session_name: None,
+    }
+}
+
+fn hop2_key(role_arn: &str, source_role_arn: &str, session_name: Option<&str>) -> HopKey {
+    HopKey {
+        role_arn: role_arn.to_owned(),
+        via: source_role_arn.to_owned(),
+        session_name: session_name.map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+#[path = "signin_tests.rs"]
+mod tests;

@@ -1,0 +1,335 @@
+//! Sign-in against a fake STS: which calls are made, what is cached, how durations step down.
+
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::*;
+use crate::client_file::ClientPath;
+
+const PROVIDER: &str = "arn:aws:iam::111111111111:saml-provider/corp";
+const HUB: &str = "arn:aws:iam::111111111111:role/awsfed/hub-dev";
+const SPOKE: &str = "arn:aws:iam::333333333333:role/awsfed/Admin";
+const DIRECT: &str = "arn:aws:iam::222222222222:role/awsfed/ReadOnly";
+const DIRECT_PROVIDER: &str = "arn:aws:iam::222222222222:saml-provider/corp";
+const NOW: u64 = 1_800_000_000;
+
+fn now() -> SystemTime {
+    at(0)
+}
+
+thread_local! {
+    /// The fake world's clock: the IdP and the fake STS issue from it.
+    static CLOCK: Cell<u64> = const { Cell::new(NOW) };
+}
+
+fn at(offset: u64) -> SystemTime {
+    CLOCK.with(|c| c.set(NOW + offset));
+    UNIX_EPOCH + Duration::from_secs(NOW + offset)
+}
+
+fn clock() -> i64 {
+    CLOCK.with(Cell::get) as i64
+}
+
+fn response(roles: &[(&str, &str)], source_identity: Option<&str>) -> SamlResponse {
+    let t = |offset: i64| crate::credentials::rfc3339(clock() + offset);
+    let values: String = roles
+        .iter()
+        .map(|(role, provider)| {
+            format!("<saml:AttributeValue>{role},{provider}</saml:AttributeValue>")
+        })
+        .collect();
+    let source = source_identity.map_or(String::new(), |s| {
+        format!(r#"<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SourceIdentity"><saml:AttributeValue>{s}</saml:AttributeValue></saml:Attribute>"#)
+    });
+    let xml = format!(
+        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="r1" Version="2.0" IssueInstant="{now}" Destination="https://signin.aws.amazon.com/saml"><saml:Issuer>https://idp.example.com</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="a1" Version="2.0" IssueInstant="{now}"><saml:Issuer>https://idp.example.com</saml:Issuer><saml:Subject><saml:NameID>ada@example.com</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{end}" Recipient="https://signin.aws.amazon.com/saml"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{start}" NotOnOrAfter="{end}"><saml:AudienceRestriction><saml:Audience>https://signin.aws.amazon.com/saml</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{now}"/><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{values}</saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>ada@example.com</saml:AttributeValue></saml:Attribute>{source}</saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
+        now = t(0),
+        start = t(-60),
+        end = t(300),
+    );
+    awsfed_saml::parse_saml_response(xml).expect("test response parses")
+}
+
+/// Records calls; refuses durations over each role's maximum as STS does.
+#[derive(Default)]
+struct FakeSts {
+    calls: RefCell<Vec<String>>,
+    max: Vec<(&'static str, u32)>,
+    deny: Vec<&'static str>,
+}
+
+impl FakeSts {
+    fn issue(&self, label: String, role: &str, duration: u32) -> Result<Credentials, StsError> {
+        self.calls.borrow_mut().push(label);
+        if self.deny.contains(&role) {
+            return Err(StsError::classify("AccessDenied", "not authorized"));
+        }
+        if let Some((_, max)) = self.max.iter().find(|(r, _)| *r == role)
+            && duration > *max
+        {
+            return Err(StsError::classify(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ));
+        }
+        let n = self.calls.borrow().len();
+        Ok(Credentials {
+            access_key_id: format!("ASIA{n}"),
+            secret_access_key: format!("secret{n}"),
+            session_token: format!("token{n}"),
+            expiration: clock() + i64::from(duration),
+        })
+    }
+}
+
+impl Sts for FakeSts {
+    fn assume_role_with_saml(&self, r: &SamlHopRequest<'_>) -> Result<Credentials, StsError> {
+        self.issue(
+            format!("saml {} {}", r.role_arn, r.duration_seconds),
+            r.role_arn,
+            r.duration_seconds,
+        )
+    }
+    fn assume_role(
+        &self,
+        source: &Credentials,
+        r: &AssumeRoleRequest<'_>,
+    ) -> Result<Credentials, StsError> {
+        self.issue(
+            format!(
+                "assume {} {} as {} from {} si={:?}",
+                r.role_arn,
+                r.duration_seconds,
+                r.role_session_name,
+                source.access_key_id,
+                r.source_identity
+            ),
+            r.role_arn,
+            r.duration_seconds,
+        )
+    }
+}
+
+fn hub_target() -> ClientTarget {
+    ClientTarget {
+        name: "dev/Admin".to_owned(),
+        account_name: "dev".to_owned(),
+        account_id: "333333333333".to_owned(),
+        permission_set: "Admin".to_owned(),
+        max_session_duration: 3_600,
+        paths: vec![ClientPath {
+            groups: vec!["developers".to_owned()],
+            hops: vec![
+                ClientHop::Saml {
+                    role_arn: HUB.to_owned(),
+                    provider_arn: PROVIDER.to_owned(),
+                    max_session_duration: 43_200,
+                },
+                ClientHop::AssumeRole {
+                    role_arn: SPOKE.to_owned(),
+                    max_session_duration: 28_800,
+                },
+            ],
+        }],
+    }
+}
+
+fn direct_target() -> ClientTarget {
+    ClientTarget {
+        name: "prod/ReadOnly".to_owned(),
+        account_name: "prod".to_owned(),
+        account_id: "222222222222".to_owned(),
+        permission_set: "ReadOnly".to_owned(),
+        max_session_duration: 28_800,
+        paths: vec![ClientPath {
+            groups: vec!["developers".to_owned()],
+            hops: vec![ClientHop::Saml {
+                role_arn: DIRECT.to_owned(),
+                provider_arn: DIRECT_PROVIDER.to_owned(),
+                max_session_duration: 28_800,
+            }],
+        }],
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    cache: Cache,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp");
+    let cache = Cache::open(dir.path().join("cache")).expect("cache");
+    Fixture { _dir: dir, cache }
+}
+
+fn signin(cache: &Cache, at: SystemTime) -> SignIn<'_> {
+    SignIn {
+        cache,
+        now: at,
+        validation: ValidationOptions::default(),
+        force: false,
+    }
+}
+
+fn source<'a>(
+    roles: &'static [(&'static str, &'static str)],
+    asked: &'a RefCell<u32>,
+) -> impl FnMut(&str) -> Result<SamlResponse, SignInError> + 'a {
+    move |_| {
+        *asked.borrow_mut() += 1;
+        Ok(response(roles, Some("ada@example.com")))
+    }
+}
+
+const HUB_ROLES: &[(&str, &str)] = &[(HUB, PROVIDER), (DIRECT, DIRECT_PROVIDER)];
+
+#[test]
+fn hub_and_spoke_makes_two_calls_then_none() {
+    let f = fixture();
+    let sts = FakeSts::default();
+    let target = hub_target();
+    let asked = RefCell::new(0);
+    let mut src = source(HUB_ROLES, &asked);
+    let report = signin(&f.cache, now())
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect("sign in");
+    assert_eq!(report.sts_calls, vec![HUB, SPOKE]);
+    assert_eq!(report.session_name.as_deref(), Some("ada@example.com"));
+    assert_eq!(
+        *sts.calls.borrow(),
+        vec![
+            format!("saml {HUB} 43200"),
+            format!(
+                "assume {SPOKE} 3600 as ada@example.com from ASIA1 si=Some(\"ada@example.com\")"
+            ),
+        ]
+    );
+    let again = signin(&f.cache, now())
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect("cached");
+    assert!(again.sts_calls.is_empty());
+    assert_eq!(again.credentials, report.credentials);
+    assert_eq!(*asked.borrow(), 1);
+}
+
+#[test]
+fn expired_second_hop_is_renewed_from_the_hub_session_without_the_idp() {
+    let f = fixture();
+    let sts = FakeSts::default();
+    let target = hub_target();
+    let asked = RefCell::new(0);
+    let mut src = source(HUB_ROLES, &asked);
+    signin(&f.cache, now())
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect("sign in");
+    // 50 minutes later hop 2 has 10 minutes left: under the 15-minute floor.
+    let later = at(50 * 60);
+    let report = signin(&f.cache, later)
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect("renew");
+    assert_eq!(report.sts_calls, vec![SPOKE]);
+    assert_eq!(*asked.borrow(), 1, "the IdP was not asked again");
+    assert!(report.credentials.fresh_for(later, MIN_HANDED_OUT_SECONDS));
+}
+
+#[test]
+fn direct_is_one_call_and_durations_step_down_and_are_remembered() {
+    let f = fixture();
+    let sts = FakeSts {
+        max: vec![(DIRECT, 7_200)],
+        ..FakeSts::default()
+    };
+    let target = direct_target();
+    let asked = RefCell::new(0);
+    let mut src = source(HUB_ROLES, &asked);
+    let report = signin(&f.cache, now())
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect("sign in");
+    assert_eq!(report.sts_calls, vec![DIRECT, DIRECT, DIRECT]);
+    assert_eq!(
+        *sts.calls.borrow(),
+        vec![
+            format!("saml {DIRECT} 28800"),
+            format!("saml {DIRECT} 14400"),
+            format!("saml {DIRECT} 7200")
+        ]
+    );
+    assert_eq!(f.cache.durations().roles.get(DIRECT), Some(&7_200));
+    // A later sign-in (cache gone stale) asks for the remembered maximum at once.
+    let later = at(7_200);
+    let report = signin(&f.cache, later)
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect("again");
+    assert_eq!(report.sts_calls, vec![DIRECT]);
+}
+
+#[test]
+fn a_response_without_the_role_is_not_granted_and_no_call_is_made() {
+    let f = fixture();
+    let sts = FakeSts::default();
+    let target = hub_target();
+    let asked = RefCell::new(0);
+    let mut src = source(&[(DIRECT, DIRECT_PROVIDER)], &asked);
+    let error = signin(&f.cache, now())
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect_err("denied");
+    assert!(matches!(error, SignInError::NotGranted { .. }), "{error}");
+    assert!(sts.calls.borrow().is_empty());
+}
+
+#[test]
+fn sts_denials_are_reported_with_the_role() {
+    let f = fixture();
+    let sts = FakeSts {
+        deny: vec![SPOKE],
+        ..FakeSts::default()
+    };
+    let target = hub_target();
+    let asked = RefCell::new(0);
+    let mut src = source(HUB_ROLES, &asked);
+    let error = signin(&f.cache, now())
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect_err("denied");
+    assert_eq!(
+        error.to_string(),
+        format!("STS refused AssumeRole into `{SPOKE}`: AccessDenied: not authorized")
+    );
+}
+
+#[test]
+fn an_expired_assertion_is_refused_before_sts() {
+    let f = fixture();
+    let sts = FakeSts::default();
+    let target = direct_target();
+    let asked = RefCell::new(0);
+    let mut src = source(HUB_ROLES, &asked);
+    let late = now() + Duration::from_secs(3_600);
+    let error = signin(&f.cache, late)
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect_err("expired");
+    assert!(matches!(error, SignInError::Assertion(_)), "{error}");
+    assert!(sts.calls.borrow().is_empty());
+}
+
+#[test]
+fn a_hub_role_alone_is_one_saml_hop() {
+    let f = fixture();
+    let sts = FakeSts::default();
+    let asked = RefCell::new(0);
+    let mut src = source(HUB_ROLES, &asked);
+    let destination = Destination::Role {
+        role_arn: HUB.to_owned(),
+        provider_arn: None,
+        max_session_duration: 43_200,
+    };
+    let report = signin(&f.cache, now())
+        .credentials(&sts, &destination, &mut src)
+        .expect("sign in");
+    assert_eq!(report.sts_calls, vec![HUB]);
+    let again = signin(&f.cache, now())
+        .credentials(&sts, &destination, &mut src)
+        .expect("cached");
+    assert!(again.sts_calls.is_empty());
+}

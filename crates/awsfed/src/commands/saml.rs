@@ -1,0 +1,253 @@
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use awsfed_saml::{Limits, SamlError, SamlResponse, Timestamp, ValidationOptions};
+use serde::Serialize;
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::{print_stdout, to_json};
+use crate::error::CommandError;
+
+/// Work with SAML Responses.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: SamlCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SamlCommand {
+    Inspect(InspectArgs),
+}
+
+/// Decode a SAML Response and show its AWS attributes, roles and validity window, and every reason
+/// AWS sign-in would refuse it. Reads the base64 `SAMLResponse` form value (in any of its damaged
+/// copy-and-paste forms) or the XML. No signature is checked: STS does that.
+///
+/// Exit status: 0 when the response is usable for sign-in now, 1 when sign-in would refuse it, 2
+/// when it cannot be read at all.
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The file holding the response; `-` or nothing reads standard input.
+    pub file: Option<PathBuf>,
+    /// Judge the validity window at this instant (RFC 3339, UTC) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Accept Recipients that are not AWS sign-in endpoints (test IdPs).
+    #[arg(long)]
+    pub any_recipient: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    match &args.command {
+        SamlCommand::Inspect(inspect) => run_inspect(cli, inspect),
+    }
+}
+
+fn run_inspect(cli: &Cli, args: &InspectArgs) -> Result<ExitCode, CommandError> {
+    let now = match &args.at {
+        None => SystemTime::now(),
+        Some(text) => parse_instant(text)?,
+    };
+    let input = read_input(args.file.as_ref())?;
+    let response = awsfed_saml::parse_saml_response(&input).map_err(|error| {
+        CommandError::bad_input(format!("error: {error}"))
+            .hint("`awsfed saml inspect` reads the SAMLResponse form value or the XML")
+    })?;
+    let options = ValidationOptions {
+        require_aws_recipient: !args.any_recipient,
+        ..ValidationOptions::default()
+    };
+    let problems = response.problems(now, &options);
+    let report = Report::new(&response, &problems, now);
+    match cli.output {
+        OutputFormat::Json => print_stdout(&to_json(&report)),
+        OutputFormat::Text => print_stdout(&render_text(&response, &report)),
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Reads at most one byte more than the parser accepts, so a huge stream cannot exhaust memory.
+fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, CommandError> {
+    let limit = Limits::default().max_input_bytes as u64 + 1;
+    let mut bytes = Vec::new();
+    let result = match file {
+        Some(path) if path.as_os_str() != "-" => std::fs::File::open(path)
+            .and_then(|file| file.take(limit).read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display())),
+        _ => std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}")),
+    };
+    result.map_err(|message| CommandError::bad_input(format!("error: {message}")))?;
+    Ok(bytes)
+}
+
+pub fn parse_instant(text: &str) -> Result<SystemTime, CommandError> {
+    Timestamp::parse_xs_datetime(text)
+        .and_then(|t| u64::try_from(t.unix_seconds()).ok())
+        .map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds))
+        .ok_or_else(|| {
+            CommandError::bad_input(format!(
+                "error: `{text}` is not an instant; write it like 2026-01-31T12:00:00Z"
+            ))
+        })
+}
+
+/// What `--output json` prints.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    /// Sign-in would accept it at `checked_at`.
+    usable: bool,
+    checked_at: Timestamp,
+    /// Every reason sign-in would refuse it, most fundamental first.
+    problems: Vec<String>,
+    /// The RoleSessionName a second (AssumeRole) hop would use.
+    second_hop_session_name: Option<String>,
+    response: &'a SamlResponse,
+}
+
+impl<'a> Report<'a> {
+    fn new(response: &'a SamlResponse, problems: &[SamlError], now: SystemTime) -> Self {
+        Self {
+            usable: problems.is_empty(),
+            checked_at: Timestamp::from(now),
+            problems: problems.iter().map(ToString::to_string).collect(),
+            second_hop_session_name: response.session_name_for_second_hop(),
+            response,
+        }
+    }
+}
+
+fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
+    let mut out = String::new();
+    let mut field = |name: &str, value: Option<String>| {
+        let _ = writeln!(
+            out,
+            "{:<22}{}",
+            format!("{name}:"),
+            value.unwrap_or_else(|| "-".to_owned())
+        );
+    };
+    let assertion = response.assertion.as_ref();
+    field(
+        "Issuer",
+        response
+            .issuer
+            .clone()
+            .or_else(|| assertion.and_then(|a| a.issuer.clone())),
+    );
+    field("Destination", response.destination.clone());
+    field("Status", response.status_code.as_deref().map(short_status));
+    field(
+        "NameID",
+        assertion
+            .and_then(|a| a.name_id.as_ref())
+            .map(|id| match &id.format {
+                Some(format) => format!("{} ({})", id.value, short_status(format)),
+                None => id.value.clone(),
+            }),
+    );
+    let recipients: Vec<String> = assertion
+        .map(|a| {
+            a.subject_confirmations
+                .iter()
+                .filter_map(|c| c.recipient.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    field("Recipient", join(&recipients));
+    let conditions = assertion.and_then(|a| a.conditions.as_ref());
+    field("Audience", conditions.and_then(|c| join(&c.audiences)));
+    let not_before = conditions.and_then(|c| c.not_before);
+    let not_on_or_after = conditions.and_then(|c| c.not_on_or_after).or_else(|| {
+        assertion.and_then(|a| {
+            a.subject_confirmations
+                .iter()
+                .find_map(|c| c.not_on_or_after)
+        })
+    });
+    field(
+        "Valid",
+        Some(format!(
+            "{} .. {}",
+            not_before.map_or_else(|| "-".to_owned(), |t| t.to_string()),
+            not_on_or_after.map_or_else(|| "-".to_owned(), |t| t.to_string())
+        )),
+    );
+    field(
+        "Session ends",
+        assertion
+            .and_then(|a| a.authn_statement.as_ref())
+            .and_then(|s| s.session_not_on_or_after)
+            .map(|t| t.to_string()),
+    );
+    let aws = response.aws();
+    field(
+        "RoleSessionName",
+        aws.and_then(|a| a.role_session_name.clone()),
+    );
+    field("Second-hop session", report.second_hop_session_name.clone());
+    field(
+        "SourceIdentity",
+        aws.and_then(|a| a.source_identity.clone()),
+    );
+    field(
+        "SessionDuration",
+        aws.and_then(|a| a.session_duration.clone()),
+    );
+    if let Some(aws) = aws {
+        for (key, values) in &aws.principal_tags {
+            field(&format!("PrincipalTag:{key}"), Some(values.join(", ")));
+        }
+        field("TransitiveTagKeys", join(&aws.transitive_tag_keys));
+    }
+    let roles = response.roles();
+    let _ = writeln!(out, "\nRoles ({}):", roles.len());
+    for pair in roles {
+        let _ = writeln!(out, "  {}\n    via {}", pair.role.arn, pair.provider.arn);
+    }
+    if let Some(aws) = aws {
+        for malformed in &aws.malformed_roles {
+            let _ = writeln!(
+                out,
+                "  unusable value {:?}: {}",
+                malformed.value, malformed.reason
+            );
+        }
+    }
+    if response.encrypted_assertions > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} encrypted assertion(s) cannot be read",
+            response.encrypted_assertions
+        );
+    }
+    let _ = writeln!(out, "\nAt {}:", report.checked_at);
+    if report.problems.is_empty() {
+        let _ = writeln!(out, "  usable for AWS sign-in");
+    } else {
+        for problem in &report.problems {
+            let _ = writeln!(out, "  refused: {problem}");
+        }
+    }
+    out
+}
+
+fn join(values: &[String]) -> Option<String> {
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// `urn:oasis:names:tc:SAML:2.0:status:Success` → `Success`.
+fn short_status(uri: &str) -> String {
+    uri.rsplit(':').next().unwrap_or(uri).to_owned()
+}
