@@ -1,6 +1,8 @@
 //! awsfed's core: the compiler (model → desired state for both topologies), the side-by-side
 //! comparison of the two topologies, and the exporters.
 
+/// Access paths, audit findings: who can reach what.
+pub mod access;
 mod compare;
 mod compile;
 mod desired;

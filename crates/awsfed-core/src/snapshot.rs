@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::DesiredState;
 
+mod read;
+pub use read::{
+    MAX_JSON_DEPTH, MAX_SNAPSHOT_ACCOUNTS, MAX_SNAPSHOT_FILE_BYTES, SnapshotError,
+    check_json_limits, parse_json, read_snapshot_file, read_snapshot_folder,
+};
+
 /// The snapshot format version written into every file.
 pub const SNAPSHOT_FORMAT: u32 = 1;
 

@@ -1,0 +1,53 @@
+//! Comparing the access of two estates (`verify`: intended vs actual; `diff`: snapshot vs
+//! snapshot): a path is identified by its group, the role it ends in and the role it passes through.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::paths::Analysis;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PathKey {
+    pub group: String,
+    pub role_arn: String,
+    /// The hub role of a chained path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// Every path of an analysis, as keys.
+pub fn path_keys(analysis: &Analysis<'_, '_>) -> BTreeSet<PathKey> {
+    analysis
+        .paths
+        .iter()
+        .map(|p| PathKey {
+            group: analysis.mapping.groups[p.group].name.clone(),
+            role_arn: analysis.estate.role(p.target).role.arn.clone(),
+            via: p
+                .chained_hop
+                .map(|_| analysis.hops[p.saml_hop].role_arn.clone()),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PathChange {
+    /// In the second set only (extra access in `verify`).
+    pub added: Vec<PathKey>,
+    /// In the first set only (missing access in `verify`).
+    pub removed: Vec<PathKey>,
+}
+
+impl PathChange {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+pub fn compare_paths(before: &BTreeSet<PathKey>, after: &BTreeSet<PathKey>) -> PathChange {
+    PathChange {
+        added: after.difference(before).cloned().collect(),
+        removed: before.difference(after).cloned().collect(),
+    }
+}

@@ -1,0 +1,643 @@
+//! Access paths: directory group → SAML hop → [AssumeRole hop] → role, each hop decided by the
+//! policy evaluator with the policies AWS applies to it.
+//!
+//! - SAML hop (`sts:AssumeRoleWithSAML`): the caller is the SAML provider; the role's trust policy
+//!   decides, under the RCPs of the role's account. No identity policy, boundary or SCP applies
+//!   ("Policy evaluation logic"; "RCP evaluation", AWS Organizations User Guide).
+//! - AssumeRole hop: the caller is the previous hop's role session; its identity policies,
+//!   permissions boundary and the SCPs down its account's OU chain apply, then the target's trust
+//!   policy and the RCPs of the target's account ("Cross-account policy evaluation logic").
+//! - Extra actions: `sts:SetSourceIdentity` on every hop once the IdP sends SourceIdentity (it
+//!   persists along the chain), `sts:TagSession` on the SAML hop for session tags and on chained hops
+//!   for transitive tags ("Source identity", "Passing session tags in AWS STS", IAM User Guide).
+//! - Session context carried along: `saml:aud`/`saml:sub` on the SAML hop; on a chained hop
+//!   `aws:userid` = `ROLE-ID:SESSION-NAME` of the caller session, `sts:RoleSessionName`,
+//!   SourceIdentity, principal tags and transitive request tags.
+//! - Session length: the role's MaxSessionDuration after a SAML hop, at most one hour after role
+//!   chaining ("Role chaining", IAM User Guide).
+
+use std::collections::{BTreeSet, HashMap};
+
+use awsfed_model::defaults;
+use awsfed_policy::{
+    Caller, Context, ContextValue, Decision, Effect, Gate, PolicySet, Request, StatementRef,
+    evaluate, wildcard_match,
+};
+use serde::Serialize;
+
+use super::estate::{Estate, arn_account, arn_resource};
+use super::idp::{IdpMapping, RolePair, SessionAttributes};
+
+/// The session name and SourceIdentity the analysis signs in with: any valid value behaves alike
+/// for the conditions awsfed writes, so one stands for every user.
+pub const EXAMPLE_SESSION_NAME: &str = "user@example.com";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HopKind {
+    Saml,
+    AssumeRole,
+}
+
+/// One action a hop needs and how the evaluator decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionCheck {
+    pub action: String,
+    #[serde(serialize_with = "decision_text")]
+    pub decision: Decision,
+    /// For the SAML hop, the audience it was evaluated with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// The statements that decided it: `KIND ID statement N`.
+    pub statements: Vec<String>,
+    /// The conditions of the allowing statements: what the hop depends on.
+    pub conditions: Vec<String>,
+    /// For an implicit deny, what was missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
+}
+
+fn decision_text<S: serde::Serializer>(d: &Decision, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&d.to_string())
+}
+
+/// A hop, evaluated.
+#[derive(Debug, Clone, Serialize)]
+pub struct HopOutcome {
+    pub kind: HopKind,
+    /// The SAML provider ARN, or the caller role's ARN.
+    pub from: String,
+    pub role_arn: String,
+    pub allowed: bool,
+    pub checks: Vec<ActionCheck>,
+    /// Audiences the SAML hop accepts (sorted); empty for AssumeRole hops.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audiences_allowed: Vec<String>,
+    /// Policies that could not be read or compiled (left out of the evaluation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+impl HopOutcome {
+    /// Every condition the hop depends on, deduplicated, in order.
+    pub fn conditions(&self) -> Vec<&str> {
+        let mut seen = BTreeSet::new();
+        self.checks
+            .iter()
+            .filter(|c| c.decision == Decision::Allow)
+            .flat_map(|c| c.conditions.iter())
+            .filter(|c| seen.insert(c.as_str()))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// A complete path: a group reaches a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessPath {
+    /// Index into the mapping's groups.
+    pub group: usize,
+    /// Index into [`Analysis::hops`].
+    pub saml_hop: usize,
+    pub chained_hop: Option<usize>,
+    /// Index into the estate's roles: the role the path ends in.
+    pub target: usize,
+    /// The longest session the path gives, in seconds.
+    pub max_session_seconds: u32,
+}
+
+/// The result of following every group of the mapping through the estate.
+#[derive(Debug)]
+pub struct Analysis<'e, 's> {
+    pub estate: &'e Estate<'s>,
+    pub mapping: &'e IdpMapping,
+    pub hops: Vec<HopOutcome>,
+    /// Sorted by group, then target ARN, then the hub role.
+    pub paths: Vec<AccessPath>,
+    /// Role values whose SAML hop is denied or whose role does not exist: `(group, pair, hop)`.
+    pub broken: Vec<(usize, RolePair, Option<usize>)>,
+}
+
+/// Evaluates hops with a cache, so that a hop shared by many groups is decided once.
+#[derive(Debug)]
+pub struct HopEvaluator<'e, 's> {
+    pub estate: &'e Estate<'s>,
+    pub session: &'e SessionAttributes,
+    pub hops: Vec<HopOutcome>,
+    saml_cache: HashMap<(usize, String), usize>,
+    chained_cache: HashMap<(usize, usize), usize>,
+    /// Per caller role, its side of the policy set (identity, boundary, SCPs), built once.
+    caller_sets: HashMap<usize, PolicySet>,
+}
+
+impl<'e, 's> HopEvaluator<'e, 's> {
+    pub fn new(estate: &'e Estate<'s>, session: &'e SessionAttributes) -> Self {
+        Self {
+            estate,
+            session,
+            hops: Vec::new(),
+            saml_cache: HashMap::new(),
+            chained_cache: HashMap::new(),
+            caller_sets: HashMap::new(),
+        }
+    }
+
+    /// The SAML hop into `role` vouched for by `provider_arn`.
+    pub fn saml(&mut self, role: usize, provider_arn: &str) -> usize {
+        if let Some(&i) = self.saml_cache.get(&(role, provider_arn.to_owned())) {
+            return i;
+        }
+        let outcome = saml_hop(self.estate, self.session, role, provider_arn);
+        let i = self.hops.len();
+        self.hops.push(outcome);
+        self.saml_cache.insert((role, provider_arn.to_owned()), i);
+        i
+    }
+
+    /// The AssumeRole hop from a session of `caller` (entered with SAML) into `target`.
+    pub fn chained(&mut self, caller: usize, target: usize) -> usize {
+        if let Some(&i) = self.chained_cache.get(&(caller, target)) {
+            return i;
+        }
+        let estate = self.estate;
+        let set = self.caller_sets.entry(caller).or_insert_with(|| {
+            let from = estate.role(caller);
+            let policies = estate.compiled(caller);
+            PolicySet {
+                service_control: estate.service_control(&from.account.id).cloned(),
+                identity: policies.identity.clone(),
+                permissions_boundary: policies.boundary.clone(),
+                ..PolicySet::default()
+            }
+        });
+        let outcome = chained_hop(estate, self.session, set, caller, target);
+        let i = self.hops.len();
+        self.hops.push(outcome);
+        self.chained_cache.insert((caller, target), i);
+        i
+    }
+}
+
+fn session_actions(session: &SessionAttributes, first: HopKind) -> Vec<&'static str> {
+    let mut actions = vec![match first {
+        HopKind::Saml => "sts:AssumeRoleWithSAML",
+        HopKind::AssumeRole => "sts:AssumeRole",
+    }];
+    if session.source_identity {
+        actions.push("sts:SetSourceIdentity");
+    }
+    let tags = match first {
+        HopKind::Saml => &session.session_tags,
+        HopKind::AssumeRole => &session.transitive_tags,
+    };
+    if !tags.is_empty() {
+        actions.push("sts:TagSession");
+    }
+    actions
+}
+
+fn tag_context(context: &mut Context, tags: &[String], request: bool, principal: bool) {
+    for tag in tags {
+        if request {
+            context.insert(
+                &format!("aws:RequestTag/{tag}"),
+                ContextValue::Single("example".into()),
+            );
+        }
+        if principal {
+            context.insert(
+                &format!("aws:PrincipalTag/{tag}"),
+                ContextValue::Single("example".into()),
+            );
+        }
+    }
+}
+
+/// The request context of the SAML hop for one audience.
+pub fn saml_context(session: &SessionAttributes, audience: &str) -> Context {
+    let mut context = Context::new()
+        .with("saml:aud", audience)
+        .with("saml:sub", EXAMPLE_SESSION_NAME);
+    if session.source_identity {
+        context.insert(
+            "sts:SourceIdentity",
+            ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
+        );
+    }
+    if !session.session_tags.is_empty() {
+        tag_context(&mut context, &session.session_tags, true, false);
+        context.insert(
+            "aws:TagKeys",
+            ContextValue::Multi(session.session_tags.clone()),
+        );
+        if !session.transitive_tags.is_empty() {
+            context.insert(
+                "sts:TransitiveTagKeys",
+                ContextValue::Multi(session.transitive_tags.clone()),
+            );
+        }
+    }
+    context
+}
+
+/// The session ARN of `role` entered with the example session name.
+pub fn session_arn(role_arn: &str) -> String {
+    let account = arn_account(role_arn).unwrap_or_default();
+    let partition = role_arn.split(':').nth(1).unwrap_or("aws");
+    let name = role_arn.rsplit('/').next().unwrap_or_default();
+    format!("arn:{partition}:sts::{account}:assumed-role/{name}/{EXAMPLE_SESSION_NAME}")
+}
+
+/// The request context of a chained hop from a session of `caller_arn` (role id `role_id`).
+pub fn chained_context(
+    session: &SessionAttributes,
+    caller_arn: &str,
+    role_id: &str,
+    target_account: &str,
+    organization_id: Option<&str>,
+) -> Context {
+    let account = arn_account(caller_arn).unwrap_or_default();
+    let mut context = Context::new()
+        .with("aws:userid", format!("{role_id}:{EXAMPLE_SESSION_NAME}"))
+        .with("aws:PrincipalArn", caller_arn)
+        .with("aws:PrincipalAccount", account)
+        .with("aws:PrincipalType", "AssumedRole")
+        .with("sts:RoleSessionName", EXAMPLE_SESSION_NAME)
+        .with("aws:ResourceAccount", target_account);
+    if let Some(org) = organization_id {
+        context.insert("aws:PrincipalOrgID", ContextValue::Single(org.into()));
+        context.insert("aws:ResourceOrgID", ContextValue::Single(org.into()));
+    }
+    if session.source_identity {
+        context.insert(
+            "sts:SourceIdentity",
+            ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
+        );
+        context.insert(
+            "aws:SourceIdentity",
+            ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
+        );
+    }
+    tag_context(&mut context, &session.session_tags, false, true);
+    if !session.transitive_tags.is_empty() {
+        tag_context(&mut context, &session.transitive_tags, true, false);
+        context.insert(
+            "aws:TagKeys",
+            ContextValue::Multi(session.transitive_tags.clone()),
+        );
+    }
+    context
+}
+
+fn check(
+    estate: &Estate<'_>,
+    action: &str,
+    audience: Option<&str>,
+    request: &Request,
+    set: &PolicySet,
+) -> ActionCheck {
+    let evaluation = evaluate(request, set);
+    let statements = evaluation
+        .statements
+        .iter()
+        .map(|s| describe_statement(s))
+        .collect();
+    let conditions = if evaluation.decision == Decision::Allow {
+        evaluation
+            .statements
+            .iter()
+            .flat_map(|s| statement_conditions(estate, s))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    ActionCheck {
+        action: action.to_owned(),
+        decision: evaluation.decision,
+        audience: audience.map(str::to_owned),
+        statements,
+        conditions,
+        missing: evaluation.missing.as_ref().map(gate_text),
+    }
+}
+
+fn describe_statement(s: &StatementRef<'_>) -> String {
+    let id = s.policy_id().replace('#', " ");
+    let mut text = format!("{} `{id}` statement {}", s.kind(), s.index);
+    if let Some(sid) = s.sid() {
+        text.push_str(&format!(" (Sid `{sid}`)"));
+    }
+    if let Some(level) = s.level {
+        text.push_str(&format!(" at {level}"));
+    }
+    text
+}
+
+/// `Operator key values` for each condition of the statement.
+fn statement_conditions(estate: &Estate<'_>, s: &StatementRef<'_>) -> Vec<String> {
+    let Some(document) = estate.document(s.policy_id()) else {
+        return Vec::new();
+    };
+    let Some(statement) = document.statement.get(s.index) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (operator, keys) in &statement.condition {
+        for (key, values) in keys {
+            let values: Vec<&str> = values.iter().collect();
+            out.push(format!("{operator} {key} {}", values.join(" | ")));
+        }
+    }
+    out
+}
+
+fn gate_text(gate: &Gate) -> String {
+    match gate {
+        Gate::ServiceControl { level } => format!("no SCP at {level} allows it"),
+        Gate::Identity => "no identity-based policy of the caller allows it".into(),
+        Gate::Resource => "the trust policy does not allow this principal".into(),
+        Gate::PermissionsBoundary => "the permissions boundary does not allow it".into(),
+        Gate::Session => "the session policy does not allow it".into(),
+    }
+}
+
+fn saml_hop(
+    estate: &Estate<'_>,
+    session: &SessionAttributes,
+    role: usize,
+    provider_arn: &str,
+) -> HopOutcome {
+    let target = estate.role(role);
+    let compiled = estate.compiled(role);
+    let set = PolicySet {
+        resource_control: estate.resource_control(&target.account.id).cloned(),
+        resource: compiled.trust.clone(),
+        ..PolicySet::default()
+    };
+    let caller = Caller::parse(provider_arn);
+    let mut checks = Vec::new();
+    let mut audiences_allowed = Vec::new();
+    for audience in &session.audiences {
+        let context = saml_context(session, audience);
+        let mut all = true;
+        for action in session_actions(session, HopKind::Saml) {
+            let request = Request::new(caller.clone(), action, &target.role.arn)
+                .with_resource_account(&target.account.id)
+                .with_context(context.clone());
+            let c = check(estate, action, Some(audience), &request, &set);
+            all &= c.decision == Decision::Allow;
+            checks.push(c);
+        }
+        if all {
+            audiences_allowed.push(audience.clone());
+        }
+    }
+    HopOutcome {
+        kind: HopKind::Saml,
+        from: provider_arn.to_owned(),
+        role_arn: target.role.arn.clone(),
+        allowed: !audiences_allowed.is_empty(),
+        checks,
+        audiences_allowed,
+        problems: compiled.problems.clone(),
+    }
+}
+
+fn chained_hop(
+    estate: &Estate<'_>,
+    session: &SessionAttributes,
+    set: &mut PolicySet,
+    caller: usize,
+    target: usize,
+) -> HopOutcome {
+    let from = estate.role(caller);
+    let to = estate.role(target);
+    let from_policies = estate.compiled(caller);
+    let to_policies = estate.compiled(target);
+    set.resource_control = estate.resource_control(&to.account.id).cloned();
+    set.resource = to_policies.trust.clone();
+    let set = &*set;
+    let context = chained_context(
+        session,
+        &from.role.arn,
+        &from.role.role_id,
+        &to.account.id,
+        estate.organization_id.as_deref(),
+    );
+    let caller_arn = Caller::parse(&session_arn(&from.role.arn));
+    let checks: Vec<ActionCheck> = session_actions(session, HopKind::AssumeRole)
+        .into_iter()
+        .map(|action| {
+            let request = Request::new(caller_arn.clone(), action, &to.role.arn)
+                .with_resource_account(&to.account.id)
+                .with_context(context.clone());
+            check(estate, action, None, &request, set)
+        })
+        .collect();
+    let mut problems = from_policies.problems.clone();
+    problems.extend(to_policies.problems.iter().cloned());
+    HopOutcome {
+        kind: HopKind::AssumeRole,
+        from: from.role.arn.clone(),
+        role_arn: to.role.arn.clone(),
+        allowed: checks.iter().all(|c| c.decision == Decision::Allow),
+        checks,
+        audiences_allowed: Vec::new(),
+        problems,
+    }
+}
+
+/// Roles a session of `caller` might assume: those its identity policies name for
+/// `sts:AssumeRole`, and those in its own account whose trust names it (or everyone), which need
+/// no identity grant. The evaluator decides each; this only avoids evaluating every role.
+pub fn chained_candidates(estate: &Estate<'_>, caller: usize) -> Vec<usize> {
+    let from = estate.role(caller);
+    let mut found = BTreeSet::new();
+    let everything = |found: &mut BTreeSet<usize>| found.extend(0..estate.roles.len());
+    for document in estate.identity_documents(caller) {
+        for statement in &document.statement {
+            if statement.effect != Effect::Allow {
+                continue;
+            }
+            let acts = match (&statement.action, &statement.not_action) {
+                (Some(actions), _) => actions
+                    .iter()
+                    .any(|a| wildcard_match(&a.to_ascii_lowercase(), "sts:assumerole")),
+                (None, Some(_)) => true,
+                (None, None) => false,
+            };
+            if !acts {
+                continue;
+            }
+            let Some(resources) = &statement.resource else {
+                everything(&mut found);
+                continue;
+            };
+            for pattern in resources.iter() {
+                resource_candidates(estate, pattern, &mut found);
+            }
+        }
+    }
+    for principal in [from.role.arn.as_str(), "*"] {
+        for &i in estate.trusting(principal) {
+            if estate.role(i).account.id == from.account.id {
+                found.insert(i);
+            }
+        }
+    }
+    found.remove(&caller);
+    found.into_iter().collect()
+}
+
+fn resource_candidates(estate: &Estate<'_>, pattern: &str, found: &mut BTreeSet<usize>) {
+    if !pattern.contains(['*', '?', '$']) {
+        found.extend(estate.role_index(pattern));
+        return;
+    }
+    // `arn:aws:iam::*:role/PATH/NAME`: only the account is open.
+    if let Some(resource) = arn_resource(pattern)
+        && !resource.contains(['*', '?', '$'])
+        && pattern.split(':').nth(2) == Some("iam")
+    {
+        found.extend(estate.by_resource(resource).iter().copied());
+        return;
+    }
+    for (i, role) in estate.roles.iter().enumerate() {
+        if pattern.contains('$') || wildcard_match(pattern, &role.role.arn) {
+            found.insert(i);
+        }
+    }
+}
+
+/// Follows every group of the mapping through the estate.
+pub fn analyze<'e, 's>(estate: &'e Estate<'s>, mapping: &'e IdpMapping) -> Analysis<'e, 's> {
+    let mut hops = HopEvaluator::new(estate, &mapping.session);
+    let mut paths = Vec::new();
+    let mut broken = Vec::new();
+    let mut reach: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (g, group) in mapping.groups.iter().enumerate() {
+        for pair in &group.roles {
+            let Some(role) = estate.role_index(&pair.role_arn) else {
+                broken.push((g, pair.clone(), None));
+                continue;
+            };
+            let saml = hops.saml(role, &pair.provider_arn);
+            if !hops.hops[saml].allowed {
+                broken.push((g, pair.clone(), Some(saml)));
+                continue;
+            }
+            let max = estate.role(role).role.max_session_duration;
+            paths.push(AccessPath {
+                group: g,
+                saml_hop: saml,
+                chained_hop: None,
+                target: role,
+                max_session_seconds: max,
+            });
+            let targets = reach.entry(role).or_insert_with(|| {
+                let candidates = chained_candidates(estate, role);
+                candidates
+                    .into_iter()
+                    .filter_map(|t| {
+                        let hop = hops.chained(role, t);
+                        hops.hops[hop].allowed.then_some(hop)
+                    })
+                    .collect()
+            });
+            for &hop in targets.iter() {
+                let target = estate
+                    .role_index(&hops.hops[hop].role_arn)
+                    .expect("hops name estate roles");
+                let max = estate
+                    .role(target)
+                    .role
+                    .max_session_duration
+                    .min(defaults::CHAINED_SESSION_SECONDS);
+                paths.push(AccessPath {
+                    group: g,
+                    saml_hop: saml,
+                    chained_hop: Some(hop),
+                    target,
+                    max_session_seconds: max,
+                });
+            }
+        }
+    }
+    sort_paths(estate, &hops.hops, &mut paths);
+    Analysis {
+        estate,
+        mapping,
+        hops: hops.hops,
+        paths,
+        broken,
+    }
+}
+
+/// Only the paths that end in `target`: what `who-can` needs, without following every hub role
+/// everywhere.
+pub fn analyze_target<'e, 's>(
+    estate: &'e Estate<'s>,
+    mapping: &'e IdpMapping,
+    target: usize,
+) -> Analysis<'e, 's> {
+    let mut hops = HopEvaluator::new(estate, &mapping.session);
+    let mut paths = Vec::new();
+    for (g, group) in mapping.groups.iter().enumerate() {
+        for pair in &group.roles {
+            let Some(role) = estate.role_index(&pair.role_arn) else {
+                continue;
+            };
+            let saml = hops.saml(role, &pair.provider_arn);
+            if !hops.hops[saml].allowed {
+                continue;
+            }
+            if role == target {
+                paths.push(AccessPath {
+                    group: g,
+                    saml_hop: saml,
+                    chained_hop: None,
+                    target,
+                    max_session_seconds: estate.role(role).role.max_session_duration,
+                });
+                continue;
+            }
+            let hop = hops.chained(role, target);
+            if hops.hops[hop].allowed {
+                paths.push(AccessPath {
+                    group: g,
+                    saml_hop: saml,
+                    chained_hop: Some(hop),
+                    target,
+                    max_session_seconds: estate
+                        .role(target)
+                        .role
+                        .max_session_duration
+                        .min(defaults::CHAINED_SESSION_SECONDS),
+                });
+            }
+        }
+    }
+    sort_paths(estate, &hops.hops, &mut paths);
+    Analysis {
+        estate,
+        mapping,
+        hops: hops.hops,
+        paths,
+        broken: Vec::new(),
+    }
+}
+
+fn sort_paths(estate: &Estate<'_>, hops: &[HopOutcome], paths: &mut [AccessPath]) {
+    paths.sort_by(|a, b| {
+        (
+            a.group,
+            &estate.role(a.target).role.arn,
+            &hops[a.saml_hop].role_arn,
+        )
+            .cmp(&(
+                b.group,
+                &estate.role(b.target).role.arn,
+                &hops[b.saml_hop].role_arn,
+            ))
+    });
+}
