@@ -4,5 +4,7 @@
 //! tests use moto on 127.0.0.1). IAM and Organizations are global services served from us-east-1.
 
 mod connect;
+mod signin;
 
 pub use connect::{connect, Connection, ConnectOptions, BEHAVIOR_VERSION};
+pub use signin::{CallerIdentity, SigninSts};

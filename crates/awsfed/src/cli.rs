@@ -38,4 +38,10 @@ pub enum Command {
     Compare(commands::compare::Args),
     Schema(commands::schema::Args),
     Saml(commands::saml::Args),
+    Login(commands::login::Args),
+    Creds(commands::creds::Args),
+    Exec(commands::exec::Args),
+    Env(commands::env::Args),
+    Whoami(commands::whoami::Args),
+    Configure(commands::configure::Args),
 }

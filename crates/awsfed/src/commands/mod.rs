@@ -3,6 +3,13 @@
 pub mod compare;
 pub mod compile;
 pub mod saml;
+pub mod login;
+pub mod creds;
+pub mod exec;
+pub mod env;
+pub mod whoami;
+pub mod configure;
+pub mod sign_in;
 pub mod schema;
 pub mod validate;
 
@@ -18,6 +25,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Compare(args) => compare::run(cli, args),
         Command::Schema(args) => schema::run(cli, args),
         Command::Saml(args) => saml::run(cli, args),
+        Command::Login(args) => login::run(cli, args),
+        Command::Creds(args) => creds::run(cli, args),
+        Command::Exec(args) => exec::run(cli, args),
+        Command::Env(args) => env::run(cli, args),
+        Command::Whoami(args) => whoami::run(cli, args),
+        Command::Configure(args) => configure::run(cli, args),
     }
 }
 

@@ -1,0 +1,159 @@
+//! STS for sign-in: `AssumeRoleWithSAML` (hop 1, unsigned: the assertion is the credential),
+//! `AssumeRole` from a previous hop's session (hop 2) and `GetCallerIdentity`.
+//!
+//! The client is built by hand instead of from the default credential chain: sign-in must not
+//! look for credentials it does not use (IMDS probes cost seconds off EC2), and `credential_process`
+//! is called on every AWS CLI invocation. `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL` point it at
+//! a local endpoint; the region is `AWS_REGION`, else `AWS_DEFAULT_REGION`, else us-east-1 (STS's
+//! regional endpoints all accept any account's roles).
+
+use std::time::Duration;
+
+use aws_config::Region;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use awsfed_signin::{AssumeRoleRequest, Credentials, SamlHopRequest, Sts, StsError};
+
+use crate::connect::BEHAVIOR_VERSION;
+
+/// The real STS, behind [`awsfed_signin::Sts`].
+#[derive(Debug)]
+pub struct SigninSts {
+    runtime: tokio::runtime::Runtime,
+    config: aws_sdk_sts::Config,
+}
+
+/// Who a session is (`sts:GetCallerIdentity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl SigninSts {
+    pub fn from_env() -> Result<Self, StsError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| other(format!("cannot start the async runtime: {e}")))?;
+        let region = env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let mut builder = aws_sdk_sts::Config::builder()
+            .behavior_version(BEHAVIOR_VERSION())
+            .region(Region::new(region))
+            // A sign-in that cannot reach STS must fail, not hang a credential_process caller.
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_timeout(Duration::from_secs(30))
+                    .build(),
+            );
+        if let Some(endpoint) = env("AWS_ENDPOINT_URL_STS").or_else(|| env("AWS_ENDPOINT_URL")) {
+            builder = builder.endpoint_url(endpoint);
+        }
+        Ok(Self {
+            runtime,
+            config: builder.build(),
+        })
+    }
+
+    fn client_as(&self, source: Option<&Credentials>) -> aws_sdk_sts::Client {
+        let mut config = self.config.to_builder();
+        if let Some(source) = source {
+            config = config.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                source.access_key_id.clone(),
+                source.secret_access_key.clone(),
+                Some(source.session_token.clone()),
+                None,
+                "awsfed-signin",
+            ));
+        }
+        aws_sdk_sts::Client::from_conf(config.build())
+    }
+
+    pub fn caller_identity(&self, credentials: &Credentials) -> Result<CallerIdentity, StsError> {
+        let client = self.client_as(Some(credentials));
+        let output = self
+            .runtime
+            .block_on(client.get_caller_identity().send())
+            .map_err(sts_error)?;
+        Ok(CallerIdentity {
+            account: output.account().unwrap_or_default().to_owned(),
+            arn: output.arn().unwrap_or_default().to_owned(),
+            user_id: output.user_id().unwrap_or_default().to_owned(),
+        })
+    }
+}
+
+impl Sts for SigninSts {
+    fn assume_role_with_saml(&self, request: &SamlHopRequest<'_>) -> Result<Credentials, StsError> {
+        let client = self.client_as(None);
+        let call = client
+            .assume_role_with_saml()
+            .role_arn(request.role_arn)
+            .principal_arn(request.provider_arn)
+            .saml_assertion(request.saml_assertion)
+            .duration_seconds(i32::try_from(request.duration_seconds).unwrap_or(i32::MAX));
+        let output = self.runtime.block_on(call.send()).map_err(sts_error)?;
+        credentials(output.credentials())
+    }
+
+    fn assume_role(
+        &self,
+        source: &Credentials,
+        request: &AssumeRoleRequest<'_>,
+    ) -> Result<Credentials, StsError> {
+        let client = self.client_as(Some(source));
+        let mut call = client
+            .assume_role()
+            .role_arn(request.role_arn)
+            .role_session_name(request.role_session_name)
+            .duration_seconds(i32::try_from(request.duration_seconds).unwrap_or(i32::MAX));
+        if let Some(source_identity) = request.source_identity {
+            call = call.source_identity(source_identity);
+        }
+        let output = self.runtime.block_on(call.send()).map_err(sts_error)?;
+        credentials(output.credentials())
+    }
+}
+
+fn credentials(
+    credentials: Option<&aws_sdk_sts::types::Credentials>,
+) -> Result<Credentials, StsError> {
+    let credentials =
+        credentials.ok_or_else(|| other("STS answered without credentials".to_owned()))?;
+    Ok(Credentials {
+        access_key_id: credentials.access_key_id().to_owned(),
+        secret_access_key: credentials.secret_access_key().to_owned(),
+        session_token: credentials.session_token().to_owned(),
+        expiration: credentials.expiration().secs(),
+    })
+}
+
+fn other(message: String) -> StsError {
+    StsError::classify("Error", &message)
+}
+
+/// STS's error code and message when it answered; the transport's story when it did not.
+fn sts_error<E, R>(error: SdkError<E, R>) -> StsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match &error {
+        SdkError::ServiceError(service) => {
+            let inner = service.err();
+            StsError::classify(
+                inner.code().unwrap_or("Unknown"),
+                inner.message().unwrap_or("no message"),
+            )
+        }
+        _ => other(format!("cannot reach STS: {}", DisplayErrorContext(&error))),
+    }
+}

@@ -1,0 +1,241 @@
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use awsfed_signin::managed_block::{self, Profile};
+use awsfed_signin::{ClientFile, ClientHop, ClientTarget};
+
+use crate::cli::Cli;
+use crate::commands::sign_in::{SignInArgs, load_client};
+use crate::commands::{print_stderr, print_stdout};
+use crate::error::CommandError;
+
+/// Write one AWS profile per target of the client file into `~/.aws/config`, each with
+/// `credential_process = awsfed creds ACCOUNT/PERMISSION_SET`, so every AWS SDK and tool signs in
+/// through awsfed. The profiles live in one marked block; lines outside it are never changed,
+/// profiles that were in the block and are no longer targets are removed, and a profile of the
+/// same name defined outside the block is left alone (awsfed skips its own). `--dry-run` prints
+/// the diff and writes nothing.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print the change as a unified diff; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The AWS config file. Default: `$AWS_CONFIG_FILE`, else `~/.aws/config`.
+    #[arg(long, value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+    /// Only the targets this directory group reaches.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// `region` of every profile.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// How the profiles run awsfed (a path when it is not on PATH).
+    #[arg(long, value_name = "PROGRAM", default_value = "awsfed")]
+    pub command: String,
+    #[command(flatten)]
+    pub signin: SignInArgs,
+}
+
+pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let client = load_client(&args.signin)?;
+    let path = config_path(args)?;
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(CommandError::failed(format!(
+                "error: cannot read `{}`: {e}",
+                path.display()
+            )));
+        }
+    };
+    let profiles = profiles(&client, args)?;
+    let edit = managed_block::apply(&existing, &profiles).map_err(|e| {
+        CommandError::bad_input(format!("error: `{}`: {e}", path.display()))
+            .hint("fix the markers by hand; awsfed will not guess which lines are its own")
+    })?;
+    for name in &edit.skipped {
+        print_stderr(&format!(
+            "warning: profile {name} is defined outside awsfed's block; left as it is, and awsfed's profile of that name was not written\n"
+        ));
+    }
+    let summary = format!(
+        "{} profiles: {} added, {} updated, {} removed{}",
+        profiles.len() - edit.skipped.len(),
+        edit.added.len(),
+        edit.updated.len(),
+        edit.removed.len(),
+        if edit.removed.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", edit.removed.join(", "))
+        }
+    );
+    if args.dry_run {
+        print_stdout(&managed_block::diff(
+            &existing,
+            &edit.text,
+            &path.display().to_string(),
+        ));
+        print_stderr(&format!("dry run, nothing written: {summary}\n"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if edit.changed(&existing) {
+        write_atomically(&path, &edit.text)?;
+        print_stderr(&format!("wrote {}: {summary}\n", path.display()));
+    } else {
+        print_stderr(&format!("{} is up to date: {summary}\n", path.display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config_path(args: &Args) -> Result<PathBuf, CommandError> {
+    if let Some(path) = &args.config_file {
+        return Ok(path.clone());
+    }
+    if let Some(path) = std::env::var_os("AWS_CONFIG_FILE").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    std::env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".aws").join("config"))
+        .ok_or_else(|| {
+            CommandError::bad_input("error: HOME is not set").hint("pass --config-file FILE")
+        })
+}
+
+/// Profile names go in `[profile NAME]`: keep them to characters every tool reads back (the
+/// same names as `awsfed export aws-config`).
+fn name_part(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._@+=-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// An argument for `credential_process`, which the SDKs split like a shell.
+fn argument(text: &str) -> String {
+    if text.is_empty() || text.contains(|c: char| c.is_whitespace() || "\"'\\".contains(c)) {
+        format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn profiles(client: &ClientFile, args: &Args) -> Result<Vec<Profile>, CommandError> {
+    let targets: Vec<&ClientTarget> = client
+        .targets
+        .iter()
+        .filter(|t| {
+            args.group
+                .as_ref()
+                .is_none_or(|g| t.paths.iter().any(|p| p.groups.contains(g)))
+        })
+        .collect();
+    if targets.is_empty() {
+        let mut error = CommandError::bad_input("error: no targets to configure");
+        if let Some(group) = &args.group {
+            error = CommandError::bad_input(format!(
+                "error: directory group `{group}` reaches no target in the client file"
+            ));
+        }
+        return Err(error);
+    }
+    let client_arg = args
+        .signin
+        .client
+        .as_ref()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+    let mut profiles: Vec<Profile> = targets
+        .iter()
+        .map(|target| {
+            let mut command = format!(
+                "{} creds {}",
+                argument(&args.command),
+                argument(&target.name)
+            );
+            if let Some(client) = &client_arg {
+                command.push_str(&format!(
+                    " --client {}",
+                    argument(&client.to_string_lossy())
+                ));
+            }
+            let mut lines = vec![("credential_process".to_owned(), command)];
+            if let Some(region) = &args.region {
+                lines.push(("region".to_owned(), region.clone()));
+            }
+            Profile {
+                name: format!(
+                    "{}-{}",
+                    name_part(&target.account_name),
+                    name_part(&target.permission_set)
+                ),
+                comment: Some(describe(target)),
+                lines,
+            }
+        })
+        .collect();
+    profiles.sort_by(|a, b| a.name.cmp(&b.name));
+    profiles.dedup_by(|a, b| a.name == b.name);
+    Ok(profiles)
+}
+
+fn describe(target: &ClientTarget) -> String {
+    let hops = target.paths.first().map_or(0, |p| p.hops.len());
+    let how = if hops > 1 {
+        let hubs: Vec<&str> = target
+            .paths
+            .iter()
+            .filter_map(|p| match p.hops.first() {
+                Some(ClientHop::Saml { role_arn, .. }) => role_arn.rsplit('/').next(),
+                _ => None,
+            })
+            .collect();
+        format!("through {} (hub-and-spoke)", hubs.join(" or "))
+    } else {
+        "SAML straight into the account (direct)".to_owned()
+    };
+    format!("{} in {}: {how}", target.name, target.account_id)
+}
+
+/// Temporary file beside the config, then rename: readers never see half a file. The mode of an
+/// existing file is kept; a new one is 0600 in a 0700 `~/.aws`.
+fn write_atomically(path: &Path, text: &str) -> Result<(), CommandError> {
+    let fail = |e: std::io::Error| {
+        CommandError::failed(format!("error: cannot write `{}`: {e}", path.display()))
+    };
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(parent)
+        .map_err(fail)?;
+    let mode = std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0o600);
+    let temp = parent.join(format!(".awsfed-config.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        fail(e)
+    })
+}

@@ -1,0 +1,44 @@
+use std::process::ExitCode;
+
+use crate::cli::Cli;
+use crate::commands::print_stdout;
+use crate::commands::sign_in::{SignInArgs, destination, load_client, open_cache, sign_in};
+use crate::error::CommandError;
+
+/// Print credentials for a target in the `credential_process` format (JSON: `Version` 1,
+/// `AccessKeyId`, `SecretAccessKey`, `SessionToken`, `Expiration`), for `~/.aws/config` profiles:
+///
+///     credential_process = awsfed creds ACCOUNT/PERMISSION_SET
+///
+/// Cached sessions are reused while they have at least 15 minutes left; a hub-and-spoke target's
+/// second hop is renewed from the cached hub session without the IdP. Parallel calls make one STS
+/// call per hop. With no valid cache and no terminal to ask on, it fails at once (exit 1).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The target, `ACCOUNT/PERMISSION_SET` (account name or id).
+    #[arg(required_unless_present = "role_arn")]
+    pub target: Option<String>,
+    /// Sign in to this role with SAML alone (the hub profiles of `awsfed export aws-config`).
+    #[arg(long, value_name = "ARN", conflicts_with = "target")]
+    pub role_arn: Option<String>,
+    #[command(flatten)]
+    pub signin: SignInArgs,
+}
+
+pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    // `--role-arn` works without a client file (the provider then comes from the assertion).
+    let client = match (&args.target, load_client(&args.signin)) {
+        (_, Ok(client)) => Some(client),
+        (Some(_), Err(error)) => return Err(error),
+        (None, Err(_)) => None,
+    };
+    let destination = destination(
+        client.as_ref(),
+        args.target.as_deref(),
+        args.role_arn.as_deref(),
+    )?;
+    let cache = open_cache()?;
+    let report = sign_in(&args.signin, &cache, &destination, false)?;
+    print_stdout(&report.credentials.credential_process_json());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,54 @@
+use std::process::ExitCode;
+
+use crate::cli::Cli;
+use crate::commands::print_stderr;
+use crate::commands::sign_in::{
+    SignInArgs, destination, expiry_text, load_client, open_cache, pick_target, sign_in,
+};
+use crate::error::CommandError;
+
+/// Sign in to a target and cache its sessions, so that `creds`, `exec`, `env` and the AWS
+/// profiles of `awsfed configure` work without asking again. Without TARGET on a terminal, pick
+/// one from the client file. The SAML response comes from `--saml-file`, `--saml-command`, or a
+/// prompt on the terminal; one response serves every role it grants while it is valid.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The target, `ACCOUNT/PERMISSION_SET`.
+    pub target: Option<String>,
+    /// Sign in again even when cached sessions are still valid.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub signin: SignInArgs,
+}
+
+pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let client = load_client(&args.signin)?;
+    let target = match &args.target {
+        Some(target) => target.clone(),
+        None => pick_target(&client)?,
+    };
+    let destination = destination(Some(&client), Some(&target), None)?;
+    let cache = open_cache()?;
+    let report = sign_in(&args.signin, &cache, &destination, args.force)?;
+    let how = if report.sts_calls.is_empty() {
+        "cached session".to_owned()
+    } else {
+        format!("{} STS call(s)", report.sts_calls.len())
+    };
+    let path = report
+        .roles
+        .iter()
+        .map(|arn| arn.rsplit('/').next().unwrap_or(arn))
+        .collect::<Vec<_>>()
+        .join(" -> ");
+    let session = report
+        .session_name
+        .as_deref()
+        .map_or(String::new(), |name| format!(" as {name}"));
+    print_stderr(&format!(
+        "signed in to {target} ({path}{session}; {how}), valid until {}\n",
+        expiry_text(&report)
+    ));
+    Ok(ExitCode::SUCCESS)
+}

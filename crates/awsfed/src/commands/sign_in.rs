@@ -1,0 +1,325 @@
+//! What `login`, `creds`, `exec`, `env` and `whoami` share: the client file, the cache, and where
+//! the SAML response comes from.
+//!
+//! The response is asked for only when no cached session will do, in this order: `--saml-file`
+//! (`-` = standard input), `--saml-command` (or `AWSFED_SAML_COMMAND`: a helper that prints the
+//! base64 SAMLResponse, the SAML analogue of `credential_process`), the last response while it is
+//! valid, and finally a prompt on the terminal device. Prompts never go to stdout or stderr, which
+//! belong to the caller of `credential_process`; with no terminal the sign-in fails at once.
+
+use std::io::{BufRead, Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use awsfed_aws::SigninSts;
+use awsfed_saml::{Limits, SamlResponse, ValidationOptions};
+use awsfed_signin::{Cache, ClientFile, Destination, SignIn, SignInError, SignInReport};
+
+use crate::error::CommandError;
+
+/// Options of every command that signs in.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SignInArgs {
+    /// The client file (`awsfed export client`). Default: `$AWSFED_CLIENT`, else
+    /// `$XDG_CONFIG_HOME/awsfed/client.json` (`~/.config/awsfed/client.json`).
+    #[arg(long, value_name = "FILE", env = "AWSFED_CLIENT")]
+    pub client: Option<PathBuf>,
+    /// Read the SAML response (base64 SAMLResponse or XML) from this file; `-` reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub saml_file: Option<PathBuf>,
+    /// Run this shell command to get the SAML response; it prints the base64 SAMLResponse.
+    #[arg(long, value_name = "CMD", env = "AWSFED_SAML_COMMAND")]
+    pub saml_command: Option<String>,
+    /// Accept SAML Recipients that are not AWS sign-in endpoints (test IdPs).
+    #[arg(long, env = "AWSFED_ANY_RECIPIENT", hide = true)]
+    pub any_recipient: bool,
+}
+
+pub fn client_path(args: &SignInArgs) -> Option<PathBuf> {
+    args.client.clone().or_else(|| {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("awsfed").join("client.json"))
+    })
+}
+
+pub fn load_client(args: &SignInArgs) -> Result<ClientFile, CommandError> {
+    let path = client_path(args).ok_or_else(|| {
+        CommandError::bad_input("error: no client file: HOME is not set")
+            .hint("pass --client FILE or set AWSFED_CLIENT")
+    })?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CommandError::bad_input(format!(
+            "error: cannot read the client file `{}`: {e}",
+            path.display()
+        ))
+        .hint("your administrator exports it with `awsfed export client`; pass it with --client FILE or install it at ~/.config/awsfed/client.json")
+    })?;
+    ClientFile::from_json(&text, &path).map_err(|e| CommandError::bad_input(format!("error: {e}")))
+}
+
+pub fn open_cache() -> Result<Cache, CommandError> {
+    let dir = Cache::default_dir().ok_or_else(|| {
+        CommandError::bad_input("error: no cache folder: HOME is not set")
+            .hint("set AWSFED_CACHE_DIR or XDG_CACHE_HOME")
+    })?;
+    Cache::open(dir).map_err(signin_error)
+}
+
+pub fn validation(args: &SignInArgs) -> ValidationOptions {
+    ValidationOptions {
+        require_aws_recipient: !args.any_recipient,
+        ..ValidationOptions::default()
+    }
+}
+
+/// Signs in to `destination` with the real STS.
+pub fn sign_in(
+    args: &SignInArgs,
+    cache: &Cache,
+    destination: &Destination<'_>,
+    force: bool,
+) -> Result<SignInReport, CommandError> {
+    let now = SystemTime::now();
+    let signin = SignIn {
+        cache,
+        now,
+        validation: validation(args),
+        force,
+    };
+    let sts = SigninSts::from_env().map_err(|e| CommandError::failed(format!("error: {e}")))?;
+    let mut source = |target: &str| get_assertion(args, cache, target, now);
+    signin
+        .credentials(&sts, destination, &mut source)
+        .map_err(signin_error)
+}
+
+/// The destination of `TARGET` or `--role-arn`.
+pub fn destination<'a>(
+    client: Option<&'a ClientFile>,
+    target: Option<&str>,
+    role_arn: Option<&str>,
+) -> Result<Destination<'a>, CommandError> {
+    match (target, role_arn) {
+        (Some(name), None) => {
+            let client = client.ok_or_else(|| {
+                CommandError::bad_input("error: naming a target needs the client file")
+            })?;
+            client
+                .target(name)
+                .map(Destination::Target)
+                .map_err(signin_error)
+        }
+        (None, Some(role_arn)) => {
+            let known = client.and_then(|c| c.provider_of(role_arn));
+            Ok(Destination::Role {
+                role_arn: role_arn.to_owned(),
+                provider_arn: known.map(|(provider, _)| provider.to_owned()),
+                max_session_duration: known.map_or(3_600, |(_, max)| max),
+            })
+        }
+        (Some(_), Some(_)) => Err(CommandError::bad_input(
+            "error: name a target or --role-arn, not both",
+        )),
+        (None, None) => Err(CommandError::bad_input(
+            "error: name a target (ACCOUNT/PERMISSION_SET)",
+        )
+        .hint("`awsfed login` on a terminal offers a list")),
+    }
+}
+
+pub fn signin_error(error: SignInError) -> CommandError {
+    let hints: Vec<String> = match &error {
+        SignInError::UnknownTarget { suggestions, .. } if !suggestions.is_empty() => {
+            vec![format!("did you mean {}?", suggestions.join(", "))]
+        }
+        SignInError::UnknownTarget { .. } => {
+            vec!["`awsfed login` on a terminal lists the targets of the client file".to_owned()]
+        }
+        SignInError::NeedAssertion { .. } => vec![
+            "run `awsfed login TARGET` in a terminal, or pass --saml-file FILE or --saml-command CMD".to_owned(),
+        ],
+        SignInError::NotGranted { .. } => vec![
+            "ask for the directory group that grants it, or sign in to the IdP with another account".to_owned(),
+        ],
+        _ => Vec::new(),
+    };
+    let bad_input = matches!(
+        error,
+        SignInError::UnknownTarget { .. } | SignInError::ClientFile { .. }
+    );
+    let mut out = if bad_input {
+        CommandError::bad_input(format!("error: {error}"))
+    } else {
+        CommandError::failed(format!("error: {error}"))
+    };
+    for hint in hints {
+        out = out.hint(hint);
+    }
+    out
+}
+
+/// Reads at most one byte over the parser's limit.
+fn read_limited(mut reader: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .by_ref()
+        .take(Limits::default().max_input_bytes as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn get_assertion(
+    args: &SignInArgs,
+    cache: &Cache,
+    target: &str,
+    now: SystemTime,
+) -> Result<SamlResponse, SignInError> {
+    let parse =
+        |bytes: Vec<u8>| awsfed_saml::parse_saml_response(bytes).map_err(SignInError::Assertion);
+    if let Some(path) = &args.saml_file {
+        let bytes = if path.as_os_str() == "-" {
+            read_limited(std::io::stdin().lock())
+        } else {
+            std::fs::File::open(path).and_then(read_limited)
+        }
+        .map_err(|e| {
+            SignInError::AssertionSource(format!(
+                "cannot read the SAML response from `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        return parse(bytes);
+    }
+    if let Some(command) = &args.saml_command {
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| {
+                SignInError::AssertionSource(format!("cannot run the SAML command: {e}"))
+            })?;
+        if !output.status.success() {
+            return Err(SignInError::AssertionSource(format!(
+                "the SAML command failed ({})",
+                output.status
+            )));
+        }
+        return parse(output.stdout);
+    }
+    if let Some(cached) = cache.read_assertion()
+        && let Ok(response) = awsfed_saml::parse_saml_response(cached.base64.as_bytes())
+        && response.validate(now, &validation(args)).is_ok()
+    {
+        return Ok(response);
+    }
+    prompt_on_terminal(target).and_then(parse)
+}
+
+/// Asks on the terminal device. Without one (a daemon, CI, an SDK without a terminal) the answer
+/// is an error at once, never a wait.
+fn prompt_on_terminal(target: &str) -> Result<Vec<u8>, SignInError> {
+    if std::env::var_os("AWSFED_NO_PROMPT").is_some_and(|v| !v.is_empty()) {
+        return Err(SignInError::NeedAssertion {
+            target: target.to_owned(),
+            why: "prompting is turned off (AWSFED_NO_PROMPT)".to_owned(),
+        });
+    }
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| SignInError::NeedAssertion {
+            target: target.to_owned(),
+            why: "there is no terminal to ask on".to_owned(),
+        })?;
+    let mut writer = &tty;
+    let _ = write!(
+        writer,
+        "awsfed: signing in to {target}. Paste the SAMLResponse (base64, one line) and press Enter:\n> "
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(&tty)
+        .take(Limits::default().max_input_bytes as u64 + 1)
+        .read_line(&mut line)
+        .map_err(|e| SignInError::AssertionSource(format!("cannot read from the terminal: {e}")))?;
+    Ok(line.into_bytes())
+}
+
+/// Asks the user to pick a target on the terminal: a number, or text that matches one name.
+pub fn pick_target(client: &ClientFile) -> Result<String, CommandError> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| {
+            CommandError::bad_input("error: name a target (ACCOUNT/PERMISSION_SET); there is no terminal to pick one on")
+        })?;
+    let mut writer = &tty;
+    let mut reader = std::io::BufReader::new(&tty);
+    let mut candidates: Vec<&str> = client.targets.iter().map(|t| t.name.as_str()).collect();
+    loop {
+        for (index, name) in candidates.iter().enumerate() {
+            let _ = writeln!(writer, "{:>4}  {name}", index + 1);
+        }
+        let _ = write!(writer, "target (number or part of a name)> ");
+        let mut line = String::new();
+        let read = reader.read_line(&mut line).map_err(|e| {
+            CommandError::failed(format!("error: cannot read from the terminal: {e}"))
+        })?;
+        if read == 0 {
+            return Err(CommandError::failed("error: no target picked"));
+        }
+        let answer = line.trim();
+        if let Ok(number) = answer.parse::<usize>()
+            && let Some(name) = number.checked_sub(1).and_then(|i| candidates.get(i))
+        {
+            return Ok((*name).to_owned());
+        }
+        let needle = answer.to_ascii_lowercase();
+        let matching: Vec<&str> = candidates
+            .iter()
+            .copied()
+            .filter(|name| fuzzy_match(&name.to_ascii_lowercase(), &needle))
+            .collect();
+        match matching.as_slice() {
+            [one] => return Ok((*one).to_owned()),
+            [] => {
+                let _ = writeln!(writer, "nothing matches `{answer}`");
+            }
+            _ => candidates = matching,
+        }
+    }
+}
+
+/// The characters of `needle` appear in `name` in order.
+fn fuzzy_match(name: &str, needle: &str) -> bool {
+    let mut chars = name.chars();
+    needle.chars().all(|c| chars.any(|n| n == c))
+}
+
+/// `2026-01-01T10:00:00Z (in 59 min)`.
+pub fn expiry_text(report: &SignInReport) -> String {
+    let left = report.credentials.seconds_left(SystemTime::now()).max(0);
+    format!(
+        "{} (in {} min)",
+        report.credentials.expiration_rfc3339(),
+        left / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fuzzy_match;
+
+    #[test]
+    fn fuzzy_matching_takes_characters_in_order() {
+        assert!(fuzzy_match("dev-web/admin", "dwadm"));
+        assert!(!fuzzy_match("dev-web/admin", "admweb"));
+    }
+}
