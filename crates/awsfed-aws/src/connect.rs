@@ -1,7 +1,7 @@
 use aws_config::{BehaviorVersion, Region};
 
 /// The SDK behaviour version, chosen in exactly this one place.
-pub const BEHAVIOR_VERSION: fn() -> BehaviorVersion = BehaviorVersion::v2025_08_07;
+pub const BEHAVIOR_VERSION: fn() -> BehaviorVersion = BehaviorVersion::v2026_01_12;
 
 /// How to reach AWS.
 #[derive(Debug, Clone, Default)]
@@ -18,12 +18,17 @@ pub struct ConnectOptions {
 #[derive(Debug, Clone)]
 pub struct Connection {
     pub config: aws_config::SdkConfig,
+    /// The partition of every ARN awsfed builds (`aws`, `aws-cn`, `aws-us-gov`).
+    pub partition: String,
 }
 
 /// Loads the standard credential chain (environment, profiles, SSO cache, credential_process).
 pub async fn connect(options: &ConnectOptions) -> Connection {
     let mut loader = aws_config::defaults(BEHAVIOR_VERSION()).region(Region::new(
-        options.region.clone().unwrap_or_else(|| "us-east-1".to_owned()),
+        options
+            .region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".to_owned()),
     ));
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
@@ -31,5 +36,8 @@ pub async fn connect(options: &ConnectOptions) -> Connection {
     if let Some(endpoint) = &options.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
-    Connection { config: loader.load().await }
+    Connection {
+        config: loader.load().await,
+        partition: "aws".to_owned(),
+    }
 }

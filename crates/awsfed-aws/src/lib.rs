@@ -4,7 +4,19 @@
 //! tests use moto on 127.0.0.1). IAM and Organizations are global services served from us-east-1.
 
 mod connect;
+mod error;
+mod execute;
+mod fleet;
+mod organization;
+mod reach;
+mod read;
 mod signin;
 
-pub use connect::{connect, Connection, ConnectOptions, BEHAVIOR_VERSION};
+pub use connect::{BEHAVIOR_VERSION, ConnectOptions, Connection, connect};
+pub use error::AwsError;
+pub use execute::execute;
+pub use fleet::{ApplyReport, Event, Fleet, Progress};
+pub use organization::{OrganizationOptions, ou_path, read_organization};
+pub use reach::{Caller, ReachOptions, caller, iam_client, retry_config};
+pub use read::{ReadOptions, document, read_account};
 pub use signin::{CallerIdentity, SigninSts};

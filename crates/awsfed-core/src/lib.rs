@@ -7,6 +7,8 @@ mod compare;
 mod compile;
 mod desired;
 pub mod export;
+/// Desired state against a snapshot → ordered plan (what `awsfed plan`/`apply` execute).
+pub mod plan;
 pub mod snapshot;
 
 pub use compare::{Comparison, GroupReach, TopologyFigures, compare};

@@ -21,6 +21,12 @@ pub struct Cli {
     /// Output format of commands that print data.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    /// Send every AWS call to this endpoint (a local moto server); `AWS_ENDPOINT_URL` works too.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// The AWS profile to use instead of the standard credential chain's default.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,4 +50,8 @@ pub enum Command {
     Env(commands::env::Args),
     Whoami(commands::whoami::Args),
     Configure(commands::configure::Args),
+    Scan(commands::scan::Args),
+    Plan(commands::plan::Args),
+    Apply(commands::apply::Args),
+    Bootstrap(commands::bootstrap::Args),
 }

@@ -12,6 +12,12 @@ pub mod configure;
 pub mod sign_in;
 pub mod schema;
 pub mod validate;
+pub mod scan;
+pub mod plan;
+pub mod apply;
+pub mod bootstrap;
+/// Shared by scan, plan, apply and bootstrap.
+pub mod deploy;
 
 use std::process::ExitCode;
 
@@ -31,6 +37,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Env(args) => env::run(cli, args),
         Command::Whoami(args) => whoami::run(cli, args),
         Command::Configure(args) => configure::run(cli, args),
+        Command::Scan(args) => scan::run(cli, args),
+        Command::Plan(args) => plan::run(cli, args),
+        Command::Apply(args) => apply::run(cli, args),
+        Command::Bootstrap(args) => bootstrap::run(cli, args),
     }
 }
 

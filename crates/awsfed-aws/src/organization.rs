@@ -1,0 +1,244 @@
+//! AWS Organizations: the tree of OUs and accounts (with account tags), the SCPs and RCPs and
+//! where they are attached ("ListOrganizationalUnitsForParent", "ListAccountsForParent",
+//! "ListPoliciesForTarget", AWS Organizations API Reference). Organizations is a global service
+//! served from us-east-1; only the management account or a delegated administrator may read it.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_organizations::types::PolicyType;
+use awsfed_core::snapshot::{
+    OrgAccountSnapshot, OrgPolicyKind, OrgPolicySnapshot, OrganizationSnapshot, OuSnapshot,
+    SNAPSHOT_FORMAT,
+};
+
+use crate::reach::retry_config;
+use crate::{AwsError, Connection};
+
+fn call<E, R>(operation: &str, error: &aws_sdk_organizations::error::SdkError<E, R>) -> AwsError
+where
+    E: aws_sdk_organizations::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    AwsError::call(operation, error)
+}
+
+/// What to read besides the tree.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrganizationOptions {
+    /// Account tags (one call per account).
+    pub tags: bool,
+    /// SCPs and RCPs with their documents and targets.
+    pub policies: bool,
+}
+
+pub async fn read_organization(
+    connection: &Connection,
+    options: OrganizationOptions,
+) -> Result<OrganizationSnapshot, AwsError> {
+    let config = aws_sdk_organizations::config::Builder::from(&connection.config)
+        .retry_config(retry_config(10))
+        .build();
+    let org = aws_sdk_organizations::Client::from_conf(config);
+    let described = org
+        .describe_organization()
+        .send()
+        .await
+        .map_err(|e| call("organizations:DescribeOrganization", &e))?;
+    let organization = described
+        .organization()
+        .ok_or_else(|| AwsError::Unreadable {
+            operation: "organizations:DescribeOrganization".to_owned(),
+            what: "no organisation".to_owned(),
+        })?;
+    let roots = org
+        .list_roots()
+        .send()
+        .await
+        .map_err(|e| call("organizations:ListRoots", &e))?;
+    let root_id = roots
+        .roots()
+        .first()
+        .and_then(|r| r.id())
+        .ok_or_else(|| AwsError::Unreadable {
+            operation: "organizations:ListRoots".to_owned(),
+            what: "no root".to_owned(),
+        })?
+        .to_owned();
+
+    let mut ous = Vec::new();
+    let mut accounts = Vec::new();
+    // Breadth first from the root: (parent id, parent path).
+    let mut queue = vec![(root_id.clone(), String::new())];
+    while let Some((parent, parent_path)) = queue.pop() {
+        let mut token = None;
+        loop {
+            let page = org
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| call("organizations:ListOrganizationalUnitsForParent", &e))?;
+            for ou in page.organizational_units() {
+                let (Some(id), Some(name)) = (ou.id(), ou.name()) else {
+                    continue;
+                };
+                let path = if parent_path.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{parent_path}/{name}")
+                };
+                ous.push(OuSnapshot {
+                    id: id.to_owned(),
+                    name: name.to_owned(),
+                    parent_id: parent.clone(),
+                    path: path.clone(),
+                });
+                queue.push((id.to_owned(), path));
+            }
+            match page.next_token() {
+                Some(next) => token = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        let mut token = None;
+        loop {
+            let page = org
+                .list_accounts_for_parent()
+                .parent_id(&parent)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| call("organizations:ListAccountsForParent", &e))?;
+            for account in page.accounts() {
+                let Some(id) = account.id() else { continue };
+                accounts.push(OrgAccountSnapshot {
+                    id: id.to_owned(),
+                    name: account.name().unwrap_or_default().to_owned(),
+                    email: account.email().map(str::to_owned),
+                    status: account
+                        .status()
+                        .map_or_else(String::new, |s| s.as_str().to_owned()),
+                    parent_id: parent.clone(),
+                    tags: BTreeMap::new(),
+                });
+            }
+            match page.next_token() {
+                Some(next) => token = Some(next.to_owned()),
+                None => break,
+            }
+        }
+    }
+    if options.tags {
+        for account in &mut accounts {
+            let mut token = None;
+            loop {
+                let page = org
+                    .list_tags_for_resource()
+                    .resource_id(&account.id)
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map_err(|e| call("organizations:ListTagsForResource", &e))?;
+                for tag in page.tags() {
+                    account
+                        .tags
+                        .insert(tag.key().to_owned(), tag.value().to_owned());
+                }
+                match page.next_token() {
+                    Some(next) => token = Some(next.to_owned()),
+                    None => break,
+                }
+            }
+        }
+    }
+    let mut policies = Vec::new();
+    if options.policies {
+        for (kind, filter) in [
+            (
+                OrgPolicyKind::ServiceControl,
+                PolicyType::ServiceControlPolicy,
+            ),
+            (
+                OrgPolicyKind::ResourceControl,
+                PolicyType::ResourceControlPolicy,
+            ),
+        ] {
+            let listed = match org.list_policies().filter(filter).send().await {
+                Ok(listed) => listed,
+                // A policy type not enabled in the organisation has no policies to read.
+                Err(e)
+                    if aws_sdk_organizations::error::ProvideErrorMetadata::code(&e)
+                        == Some("PolicyTypeNotEnabledException") =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(call("organizations:ListPolicies", &e)),
+            };
+            for summary in listed.policies() {
+                let Some(id) = summary.id() else { continue };
+                let described = org
+                    .describe_policy()
+                    .policy_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| call("organizations:DescribePolicy", &e))?;
+                let content = described
+                    .policy()
+                    .and_then(|p| p.content())
+                    .unwrap_or_default();
+                let document = crate::read::document(
+                    content,
+                    "organizations:DescribePolicy",
+                    &format!("policy {id}"),
+                )?;
+                let targets = org
+                    .list_targets_for_policy()
+                    .policy_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| call("organizations:ListTargetsForPolicy", &e))?;
+                let mut target_ids: Vec<String> = targets
+                    .targets()
+                    .iter()
+                    .filter_map(|t| t.target_id().map(str::to_owned))
+                    .collect();
+                target_ids.sort();
+                policies.push(OrgPolicySnapshot {
+                    id: id.to_owned(),
+                    name: summary.name().unwrap_or_default().to_owned(),
+                    kind,
+                    document,
+                    targets: target_ids,
+                });
+            }
+        }
+    }
+    ous.sort_by(|a, b| a.id.cmp(&b.id));
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    policies.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(OrganizationSnapshot {
+        format: SNAPSHOT_FORMAT,
+        id: organization.id().unwrap_or_default().to_owned(),
+        management_account_id: organization
+            .master_account_id()
+            .unwrap_or_default()
+            .to_owned(),
+        root_id,
+        ous,
+        accounts,
+        policies,
+    })
+}
+
+/// The OU path of an account (`Workloads/Prod`), `None` directly under the root.
+pub fn ou_path(
+    organization: &OrganizationSnapshot,
+    account: &OrgAccountSnapshot,
+) -> Option<String> {
+    organization
+        .ous
+        .iter()
+        .find(|ou| ou.id == account.parent_id)
+        .map(|ou| ou.path.clone())
+}

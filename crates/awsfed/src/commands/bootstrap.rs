@@ -1,0 +1,50 @@
+use std::process::ExitCode;
+
+use crate::cli::Cli;
+use crate::commands::deploy::{self, ReachArgs};
+use crate::error::CommandError;
+
+/// Provision one account on its own: its SAML provider and roles, plus the hub accounts' changes
+/// that let the hub roles reach it (their assume policies name exact spoke roles). The account must
+/// be in the model, or selected by `--discover-ou`/`--discover-tag`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The 12-digit account id.
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+    #[command(flatten)]
+    pub reach: ReachArgs,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let runtime = deploy::runtime()?;
+    runtime.block_on(async {
+        let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
+        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
+        let mut desired = deploy::desired(&model)?;
+        if !desired.accounts.iter().any(|a| a.id == args.account) {
+            return Err(CommandError::bad_input(format!(
+                "error: account {} is not in the model",
+                args.account
+            ))
+            .hint("list it under `accounts`, or select it with --discover-ou / --discover-tag"));
+        }
+        desired
+            .accounts
+            .retain(|a| a.id == args.account || !a.hubs.is_empty());
+        let snapshot = deploy::read_for_plan(
+            &fleet,
+            deploy::accounts_of(&desired),
+            &desired.provider_name,
+            &model.naming.role_path,
+        )
+        .await?;
+        let plan = awsfed_core::plan::plan(
+            &desired,
+            &snapshot,
+            &deploy::plan_options(&model, fleet.caller()),
+        );
+        deploy::show_plan(cli, &plan);
+        crate::commands::apply::apply(cli, &fleet, &plan).await
+    })
+}

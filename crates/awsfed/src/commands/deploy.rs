@@ -1,0 +1,311 @@
+//! What `scan`, `plan`, `apply` and `bootstrap` share: connecting, reaching accounts, Organizations
+//! discovery merged into the model, progress output, and reading accounts for a plan.
+//!
+//! Discovery is a command-line merge, not a model key: `--discover-ou Workloads/Dev` (repeatable,
+//! recursive) and `--discover-tag env=dev` add every active organisation account they select that the
+//! model does not list, named after its Organizations name, with its Organizations tags and OU path,
+//! before the model is validated. Grants that select by `ous` or `tags` then cover it, so an account
+//! created later under a targeted OU is picked up by the next plan.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use awsfed_aws::{
+    AwsError, Caller, ConnectOptions, Connection, Event, Fleet, OrganizationOptions, Progress,
+    ReachOptions, ReadOptions,
+};
+use awsfed_core::DesiredState;
+use awsfed_core::plan::{Plan, PlanOptions};
+use awsfed_core::snapshot::Snapshot;
+use awsfed_model::raw::RawAccount;
+use awsfed_model::{Model, Span, Spanned};
+
+use crate::cli::Cli;
+use crate::error::CommandError;
+use crate::render::render_diagnostics;
+
+/// How to reach the accounts (shared by scan, plan, apply, bootstrap).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReachArgs {
+    /// The role assumed in each member account.
+    #[arg(
+        long,
+        default_value = "OrganizationAccountAccessRole",
+        value_name = "NAME"
+    )]
+    pub bootstrap_role: String,
+    /// The external id the bootstrap role's trust requires, if any.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Accounts worked on at the same time.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub concurrency: usize,
+    /// Add organisation accounts under this OU path (recursively) that the model does not list.
+    #[arg(long, value_name = "OU-PATH")]
+    pub discover_ou: Vec<String>,
+    /// Only discover accounts with this Organizations tag (repeatable; all must match).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub discover_tag: Vec<String>,
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::failed(format!("error: cannot start the async runtime: {e}")))
+}
+
+pub fn aws_error(e: &AwsError) -> CommandError {
+    let mut error = CommandError::failed(format!("error: {e}"));
+    if let Some(hint) = e.hint() {
+        error = error.hint(hint);
+    }
+    error
+}
+
+/// Connects with the standard credential chain and learns who the caller is.
+pub async fn fleet(
+    cli: &Cli,
+    args: &ReachArgs,
+    partition: &str,
+) -> Result<Arc<Fleet>, CommandError> {
+    let mut connection: Connection = awsfed_aws::connect(&ConnectOptions {
+        profile: cli.profile.clone(),
+        endpoint_url: cli.endpoint_url.clone(),
+        region: None,
+    })
+    .await;
+    connection.partition = partition.to_owned();
+    let caller: Caller = awsfed_aws::caller(&connection).await.map_err(|e| {
+        aws_error(&e).hint("awsfed uses the standard AWS credential chain: environment, --profile, SSO cache, credential_process")
+    })?;
+    Ok(Fleet::new(
+        connection,
+        caller,
+        ReachOptions {
+            bootstrap_role: args.bootstrap_role.clone(),
+            external_id: args.external_id.clone(),
+            ..ReachOptions::default()
+        },
+        args.concurrency,
+    ))
+}
+
+/// Progress on stderr: one updating line on a terminal, plain lines otherwise.
+pub fn progress(total: usize, verb: &'static str) -> Progress {
+    let terminal = std::io::stderr().is_terminal();
+    let done = Arc::new(Mutex::new(BTreeSet::<String>::new()));
+    Arc::new(move |event: Event| {
+        let mut done = done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let line = match event {
+            Event::AccountRead { account_id } => {
+                done.insert(account_id.clone());
+                if terminal {
+                    super::print_stderr(&format!("\r{verb} {}/{total} accounts", done.len()));
+                    return;
+                }
+                format!("{verb} account {account_id} ({}/{total})", done.len())
+            }
+            Event::PhaseStarted { phase, accounts } => {
+                format!(
+                    "{}applying {} in {accounts} accounts",
+                    if terminal { "\n" } else { "" },
+                    phase.label()
+                )
+            }
+            Event::ChangeApplied {
+                account_id,
+                summary,
+            } => {
+                if terminal {
+                    return;
+                }
+                format!("  {account_id}: {summary}")
+            }
+            Event::AccountFailed { account_id, error } => {
+                format!(
+                    "{}account {account_id} failed: {error}",
+                    if terminal { "\n" } else { "" }
+                )
+            }
+        };
+        super::print_stderr(&format!("{line}\n"));
+    })
+}
+
+/// The model, with discovered accounts merged in when `--discover-*` asks for them.
+pub async fn load_model(
+    cli: &Cli,
+    args: &ReachArgs,
+    fleet: Option<&Arc<Fleet>>,
+) -> Result<Model, CommandError> {
+    if args.discover_ou.is_empty() && args.discover_tag.is_empty() {
+        let (model, ..) = crate::load::load(&cli.config)?.into_model()?;
+        return Ok(model);
+    }
+    let fleet = fleet.ok_or_else(|| CommandError::bad_input("error: discovery needs AWS"))?;
+    let wanted_tags: BTreeMap<String, String> = args
+        .discover_tag
+        .iter()
+        .map(|t| {
+            t.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| {
+                    CommandError::bad_input(format!("error: --discover-tag `{t}` is not KEY=VALUE"))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    let organization = awsfed_aws::read_organization(
+        fleet.connection(),
+        OrganizationOptions {
+            tags: true,
+            policies: false,
+        },
+    )
+    .await
+    .map_err(|e| aws_error(&e))?;
+    let path = &cli.config;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CommandError::bad_input(format!(
+            "error: cannot read model `{}`: {e}",
+            path.display()
+        ))
+    })?;
+    let mut raw = awsfed_model::load::parse(&text).map_err(|d| {
+        CommandError::bad_input(render_diagnostics(
+            path,
+            &text,
+            &awsfed_model::Diagnostics(vec![d]),
+        ))
+    })?;
+    let listed: BTreeSet<String> = raw.accounts.values().map(|a| a.id.value.clone()).collect();
+    let names: BTreeSet<String> = raw.accounts.keys().map(|k| k.value.clone()).collect();
+    for account in &organization.accounts {
+        if account.status != "ACTIVE" || listed.contains(&account.id) {
+            continue;
+        }
+        let ou = awsfed_aws::ou_path(&organization, account);
+        let under = |target: &String| {
+            ou.as_deref()
+                .is_some_and(|p| p == target || p.starts_with(&format!("{target}/")))
+        };
+        let in_ou = args.discover_ou.is_empty() || args.discover_ou.iter().any(under);
+        let tagged = wanted_tags
+            .iter()
+            .all(|(k, v)| account.tags.get(k) == Some(v));
+        if !(in_ou && tagged) {
+            continue;
+        }
+        let mut name = awsfed_model::role_name_safe(&account.name);
+        if name.is_empty() || names.contains(&name) {
+            name = format!("{name}-{}", account.id);
+        }
+        let none = |s: &str| Spanned::new(s.to_owned(), Span::NONE);
+        raw.accounts.insert(
+            none(&name),
+            RawAccount {
+                id: none(&account.id),
+                tags: account
+                    .tags
+                    .iter()
+                    .map(|(k, v)| (none(k), none(v)))
+                    .collect(),
+                ou: ou.as_deref().map(none),
+                topology: None,
+                description: Some("discovered from AWS Organizations".to_owned()),
+            },
+        );
+    }
+    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    let mut read_metadata =
+        |file: &str| std::fs::read_to_string(base.join(file)).map_err(|e| e.to_string());
+    let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read_metadata);
+    model.ok_or_else(|| CommandError::bad_input(render_diagnostics(path, &text, &diagnostics)))
+}
+
+/// Compiles, refusing an undeployable desired state.
+pub fn desired(model: &Model) -> Result<DesiredState, CommandError> {
+    let desired = awsfed_core::compile(model);
+    if crate::load::undeployable(&desired.notes) {
+        return Err(CommandError::bad_input(
+            "error: the model compiles to a state IAM would reject; run `awsfed compile` for the details",
+        ));
+    }
+    Ok(desired)
+}
+
+pub fn plan_options(model: &Model, caller: &Caller) -> PlanOptions {
+    PlanOptions {
+        metadata_document: model
+            .identity_provider
+            .metadata
+            .as_ref()
+            .map(|m| m.document.clone()),
+        role_path: model.naming.role_path.clone(),
+        protected_roles: caller.role().into_iter().collect(),
+    }
+}
+
+/// Reads the desired accounts live (fails when any cannot be read: a plan over part of the
+/// accounts would be misleading).
+pub async fn read_for_plan(
+    fleet: &Arc<Fleet>,
+    accounts: Vec<(String, Option<String>)>,
+    provider_name: &str,
+    role_path: &str,
+) -> Result<Snapshot, CommandError> {
+    let total = accounts.len();
+    let (read, failed) = fleet
+        .read_accounts(
+            accounts,
+            ReadOptions {
+                full: false,
+                provider_name: Some(provider_name.to_owned()),
+                role_path: role_path.to_owned(),
+            },
+            progress(total, "read"),
+        )
+        .await;
+    if std::io::stderr().is_terminal() {
+        super::print_stderr("\n");
+    }
+    if let Some((account, error)) = failed.iter().next() {
+        let mut e = CommandError::failed(format!(
+            "error: {} of {total} accounts could not be read; first: account {account}: {error}",
+            failed.len()
+        ));
+        if let Some(hint) = error.hint() {
+            e = e.hint(hint);
+        }
+        return Err(e.hint("nothing was planned or changed; fix access and run again"));
+    }
+    Ok(Snapshot {
+        format: awsfed_core::snapshot::SNAPSHOT_FORMAT,
+        organization: None,
+        accounts: read,
+    })
+}
+
+/// The accounts a plan must read: every account of the desired state.
+pub fn accounts_of(desired: &DesiredState) -> Vec<(String, Option<String>)> {
+    desired
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), Some(a.name.clone())))
+        .collect()
+}
+
+/// Prints the plan (text or JSON) and writes `--out`.
+pub fn show_plan(cli: &Cli, plan: &Plan) {
+    match cli.output {
+        crate::cli::OutputFormat::Json => super::print_stdout(&super::to_json(plan)),
+        crate::cli::OutputFormat::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            super::print_stdout(&awsfed_core::plan::render_text(plan, color));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::Cli;
+use crate::commands::deploy::{self, ReachArgs};
+use crate::error::CommandError;
+
+/// Compare the model with the accounts and show the ordered changes that would make them match:
+/// SAML providers, hub roles, spoke and direct roles, hub assume policies, updates, deletions last.
+/// Reads every account of the model live (assuming the bootstrap role), or a snapshot folder
+/// written by `awsfed scan` with `--snapshot`. Only roles and policies under the model's path that
+/// carry the awsfed:managed tag are ever changed or deleted. Exit 0 (1 with conflicts; with
+/// `--detailed-exitcode`, 2 when changes are pending).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Write the plan here for `awsfed apply PLAN`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when the plan has changes (0 when there are none).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan against a snapshot folder from `awsfed scan` instead of reading AWS.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub reach: ReachArgs,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let runtime = deploy::runtime()?;
+    let plan = runtime.block_on(async {
+        if let Some(folder) = &args.snapshot {
+            let model = deploy::load_model(cli, &args.reach, None).await?;
+            let desired = deploy::desired(&model)?;
+            let snapshot = crate::commands::scan::read_folder(folder)?;
+            let caller = awsfed_aws::Caller {
+                account_id: String::new(),
+                arn: String::new(),
+            };
+            return Ok::<_, CommandError>(awsfed_core::plan::plan(
+                &desired,
+                &snapshot,
+                &deploy::plan_options(&model, &caller),
+            ));
+        }
+        let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
+        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
+        let desired = deploy::desired(&model)?;
+        let snapshot = deploy::read_for_plan(
+            &fleet,
+            deploy::accounts_of(&desired),
+            &desired.provider_name,
+            &model.naming.role_path,
+        )
+        .await?;
+        Ok(awsfed_core::plan::plan(
+            &desired,
+            &snapshot,
+            &deploy::plan_options(&model, fleet.caller()),
+        ))
+    })?;
+    if let Some(out) = &args.out {
+        write_plan(out, &plan)?;
+    }
+    deploy::show_plan(cli, &plan);
+    Ok(if plan.conflict_count() > 0 {
+        ExitCode::from(1)
+    } else if args.detailed_exitcode && !plan.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes the plan atomically (a temporary file renamed over the target).
+pub fn write_plan(
+    out: &std::path::Path,
+    plan: &awsfed_core::plan::Plan,
+) -> Result<(), CommandError> {
+    let temporary = out.with_extension("json.partial");
+    std::fs::write(&temporary, crate::commands::to_json(plan))
+        .and_then(|()| std::fs::rename(&temporary, out))
+        .map_err(|e| CommandError::failed(format!("error: cannot write `{}`: {e}", out.display())))
+}

@@ -1,0 +1,169 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use awsfed_aws::{OrganizationOptions, ReadOptions};
+use awsfed_core::snapshot::{AccountSnapshot, OrganizationSnapshot, SNAPSHOT_FORMAT, Snapshot};
+
+use crate::cli::Cli;
+use crate::commands::deploy::{self, ReachArgs};
+use crate::error::CommandError;
+use crate::write::{OutputFile, write_folder};
+
+/// Read the actual IAM state of every account into a snapshot folder that later analysis reads
+/// offline: `organization.json` (the OU tree, account tags, SCPs and RCPs with their targets) and
+/// `accounts/ACCOUNT-ID.json` (roles with trust, inline and attached policies, boundaries, tags;
+/// customer managed policies; SAML providers with metadata and expiry). The accounts are the
+/// model's, or with `--all-accounts` every active account of the organisation.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The snapshot folder (replaced as a whole).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Every active account of the organisation instead of the model's.
+    #[arg(long)]
+    pub all_accounts: bool,
+    #[command(flatten)]
+    pub reach: ReachArgs,
+}
+
+/// The accounts to read (id, name), awsfed's path, and the provider whose metadata matters.
+type ScanTargets = (Vec<(String, Option<String>)>, String, Option<String>);
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let runtime = deploy::runtime()?;
+    let (snapshot, failed) = runtime.block_on(async {
+        let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
+        let organization = match awsfed_aws::read_organization(
+            fleet.connection(),
+            OrganizationOptions {
+                tags: true,
+                policies: true,
+            },
+        )
+        .await
+        {
+            Ok(organization) => Some(organization),
+            Err(e) if !args.all_accounts => {
+                crate::commands::print_stderr(&format!(
+                    "warning: the organisation was not read ({e}); the snapshot has accounts only\n"
+                ));
+                None
+            }
+            Err(e) => return Err(deploy::aws_error(&e)),
+        };
+        let (accounts, role_path, provider): ScanTargets = if args.all_accounts {
+            let organization: &OrganizationSnapshot = organization.as_ref().ok_or_else(|| {
+                CommandError::failed("error: --all-accounts needs the organisation")
+            })?;
+            (
+                organization
+                    .accounts
+                    .iter()
+                    .filter(|a| a.status == "ACTIVE")
+                    .map(|a| (a.id.clone(), Some(a.name.clone())))
+                    .collect(),
+                awsfed_model::defaults::ROLE_PATH.to_owned(),
+                None,
+            )
+        } else {
+            let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
+            (
+                model
+                    .accounts
+                    .iter()
+                    .map(|a| (a.id.clone(), Some(a.name.clone())))
+                    .collect(),
+                model.naming.role_path.clone(),
+                Some(model.identity_provider.name.clone()),
+            )
+        };
+        let total = accounts.len();
+        let (read, failed) = fleet
+            .read_accounts(
+                accounts,
+                ReadOptions {
+                    full: true,
+                    provider_name: provider,
+                    role_path,
+                },
+                deploy::progress(total, "scanned"),
+            )
+            .await;
+        Ok::<_, CommandError>((
+            Snapshot {
+                format: SNAPSHOT_FORMAT,
+                organization,
+                accounts: read,
+            },
+            failed,
+        ))
+    })?;
+    let mut files = Vec::new();
+    if let Some(organization) = &snapshot.organization {
+        files.push(OutputFile {
+            path: "organization.json".to_owned(),
+            contents: crate::commands::to_json(organization),
+        });
+    }
+    for account in &snapshot.accounts {
+        files.push(OutputFile {
+            path: format!("accounts/{}.json", account.id),
+            contents: crate::commands::to_json(account),
+        });
+    }
+    write_folder(&args.out, &files)?;
+    crate::commands::print_stderr(&format!(
+        "Scanned {} accounts into {}.\n",
+        snapshot.accounts.len(),
+        args.out.display()
+    ));
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut message = format!("error: {} account(s) could not be read:\n", failed.len());
+    for (account, error) in &failed {
+        message.push_str(&format!("  {account}: {error}\n"));
+    }
+    Err(CommandError::failed(message)
+        .hint("the snapshot holds the other accounts; check the bootstrap role in the failed ones"))
+}
+
+/// Reads a snapshot folder (`organization.json`, `accounts/*.json`) or a single snapshot file.
+pub fn read_folder(path: &Path) -> Result<Snapshot, CommandError> {
+    let bad = |what: &Path, e: &dyn std::fmt::Display| {
+        CommandError::bad_input(format!(
+            "error: cannot read snapshot `{}`: {e}",
+            what.display()
+        ))
+        .hint("write one with `awsfed scan --out DIR`")
+    };
+    if path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|e| bad(path, &e))?;
+        return serde_json::from_str(&text).map_err(|e| bad(path, &e));
+    }
+    let organization_file = path.join("organization.json");
+    let organization = if organization_file.exists() {
+        let text =
+            std::fs::read_to_string(&organization_file).map_err(|e| bad(&organization_file, &e))?;
+        Some(serde_json::from_str(&text).map_err(|e| bad(&organization_file, &e))?)
+    } else {
+        None
+    };
+    let folder = path.join("accounts");
+    let mut accounts: Vec<AccountSnapshot> = Vec::new();
+    let entries = std::fs::read_dir(&folder).map_err(|e| bad(&folder, &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| bad(&folder, &e))?;
+        let file = entry.path();
+        if file.extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(&file).map_err(|e| bad(&file, &e))?;
+            accounts.push(serde_json::from_str(&text).map_err(|e| bad(&file, &e))?);
+        }
+    }
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Snapshot {
+        format: SNAPSHOT_FORMAT,
+        organization,
+        accounts,
+    })
+}

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Sets up and inspects an AWS Organizations organisation in moto for awsfed's tests, benchmark and demo.
+
+Usage (every command prints JSON on stdout):
+  moto_org.py --endpoint URL create --ou Security=1 --ou Workloads/Prod=50 --ou Workloads/Dev=49 [--tag-env]
+      creates the organisation (the caller's account becomes the management account), the OU paths
+      and N accounts in each; prints {"management": ID, "ous": {path: [ids]}, "accounts": [...]}
+  moto_org.py --endpoint URL add-account --ou Workloads/Dev --name NAME
+  moto_org.py --endpoint URL roles --account ID            every role of the account (name, path, trust, tags, policies)
+  moto_org.py --endpoint URL put-trust --account ID --role NAME --document JSON
+  moto_org.py --endpoint URL create-role --account ID --name NAME --path /awsfed/ [--managed]
+  moto_org.py --endpoint URL provider --account ID --name corp   the provider's metadata, or null
+
+Member accounts are reached by assuming OrganizationAccountAccessRole; moto gives credentials that
+act in that account (it enforces no policy, so nothing here proves access).
+"""
+import argparse
+import json
+import sys
+
+import boto3
+
+KEYS = dict(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+
+def client(endpoint, service, account=None, management=None):
+    if account is None or account == management:
+        return boto3.client(service, endpoint_url=endpoint, **KEYS)
+    sts = boto3.client("sts", endpoint_url=endpoint, **KEYS)
+    creds = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="awsfed-test"
+    )["Credentials"]
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def management_id(endpoint):
+    return boto3.client("sts", endpoint_url=endpoint, **KEYS).get_caller_identity()["Account"]
+
+
+def ou_ids(org):
+    root = org.list_roots()["Roots"][0]["Id"]
+    found = {"": root}
+    queue = [(root, "")]
+    while queue:
+        parent, path = queue.pop()
+        for ou in org.list_organizational_units_for_parent(ParentId=parent)["OrganizationalUnits"]:
+            child = f"{path}/{ou['Name']}" if path else ou["Name"]
+            found[child] = ou["Id"]
+            queue.append((ou["Id"], child))
+    return found
+
+
+def ensure_ou(org, known, path):
+    if path in known:
+        return known[path]
+    parent_path, _, name = path.rpartition("/")
+    parent = ensure_ou(org, known, parent_path)
+    known[path] = org.create_organizational_unit(ParentId=parent, Name=name)["OrganizationalUnit"]["Id"]
+    return known[path]
+
+
+def add_account(org, known, path, name, tags):
+    created = org.create_account(
+        Email=f"{name}@example.com", AccountName=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+    )["CreateAccountStatus"]
+    account = created["AccountId"]
+    org.move_account(AccountId=account, SourceParentId=known[""], DestinationParentId=ensure_ou(org, known, path))
+    return account
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--endpoint", required=True)
+    sub = parser.add_subparsers(dest="command", required=True)
+    create = sub.add_parser("create")
+    create.add_argument("--ou", action="append", default=[], help="PATH=COUNT")
+    add = sub.add_parser("add-account")
+    add.add_argument("--ou", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--tag", action="append", default=[])
+    roles = sub.add_parser("roles")
+    roles.add_argument("--account", required=True)
+    trust = sub.add_parser("put-trust")
+    trust.add_argument("--account", required=True)
+    trust.add_argument("--role", required=True)
+    trust.add_argument("--document", required=True)
+    role = sub.add_parser("create-role")
+    role.add_argument("--account", required=True)
+    role.add_argument("--name", required=True)
+    role.add_argument("--path", default="/")
+    role.add_argument("--managed", action="store_true")
+    provider = sub.add_parser("provider")
+    provider.add_argument("--account", required=True)
+    provider.add_argument("--name", required=True)
+    args = parser.parse_args()
+    endpoint = args.endpoint
+    management = management_id(endpoint)
+    org = client(endpoint, "organizations")
+
+    if args.command == "create":
+        try:
+            org.create_organization(FeatureSet="ALL")
+        except org.exceptions.AlreadyInOrganizationException:
+            pass
+        known = ou_ids(org)
+        result = {"management": management, "ous": {}, "accounts": []}
+        counter = 0
+        for spec in args.ou:
+            path, _, count = spec.partition("=")
+            ensure_ou(org, known, path)
+            ids = []
+            for _ in range(int(count or 1)):
+                counter += 1
+                env = path.rsplit("/", 1)[-1].lower()
+                name = f"acct-{counter:04d}"
+                account = add_account(org, known, path, name, {"env": env})
+                ids.append(account)
+                result["accounts"].append({"id": account, "name": name, "ou": path, "env": env})
+            result["ous"][path] = ids
+        print(json.dumps(result))
+    elif args.command == "add-account":
+        known = ou_ids(org)
+        tags = dict(t.split("=", 1) for t in args.tag)
+        print(json.dumps({"id": add_account(org, known, args.ou, args.name, tags)}))
+    elif args.command == "roles":
+        iam = client(endpoint, "iam", args.account, management)
+        details = iam.get_account_authorization_details(Filter=["Role", "LocalManagedPolicy"])
+        out = []
+        for r in details["RoleDetailList"]:
+            out.append(
+                {
+                    "name": r["RoleName"],
+                    "path": r["Path"],
+                    "trust": r["AssumeRolePolicyDocument"],
+                    "tags": {t["Key"]: t["Value"] for t in r.get("Tags", [])},
+                    "managed": sorted(p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])),
+                    "inline": sorted(p["PolicyName"] for p in r.get("RolePolicyList", [])),
+                }
+            )
+        policies = [
+            {"name": p["PolicyName"], "path": p["Path"], "attachments": p["AttachmentCount"]}
+            for p in details["Policies"]
+        ]
+        print(json.dumps({"roles": sorted(out, key=lambda r: r["name"]), "policies": policies}))
+    elif args.command == "put-trust":
+        iam = client(endpoint, "iam", args.account, management)
+        iam.update_assume_role_policy(RoleName=args.role, PolicyDocument=args.document)
+        print("{}")
+    elif args.command == "create-role":
+        iam = client(endpoint, "iam", args.account, management)
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{management}:root"}, "Action": "sts:AssumeRole"}],
+        }
+        tags = [{"Key": "awsfed:managed", "Value": "true"}] if args.managed else []
+        iam.create_role(RoleName=args.name, Path=args.path, AssumeRolePolicyDocument=json.dumps(trust), Tags=tags)
+        print("{}")
+    elif args.command == "provider":
+        iam = client(endpoint, "iam", args.account, management)
+        arn = f"arn:aws:iam::{args.account}:saml-provider/{args.name}"
+        try:
+            print(json.dumps({"metadata": iam.get_saml_provider(SAMLProviderArn=arn)["SAMLMetadataDocument"]}))
+        except iam.exceptions.NoSuchEntityException:
+            print("null")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
