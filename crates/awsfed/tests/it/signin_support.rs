@@ -48,3 +48,333 @@ pub fn real_saml(name: &str) -> PathBuf {
         .join("../shared/fixtures/saml/real")
         .join(name)
 }
+
+/// The external tools the sign-in tests need. Missing tools fail the test with what to install,
+/// unless `AWSFED_SKIP_SIGNIN_TESTS` is set (then the test returns early and says so).
+pub struct Tools {
+    pub python: PathBuf,
+    pub moto_server: PathBuf,
+    pub aws_cli: PathBuf,
+}
+
+pub fn tools() -> Option<Tools> {
+    let skip = std::env::var_os("AWSFED_SKIP_SIGNIN_TESTS").is_some_and(|v| !v.is_empty());
+    let venv = std::env::var_os("AWSFED_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::support::repo().join(".venv"));
+    let tools = Tools {
+        python: venv.join("bin/python"),
+        moto_server: venv.join("bin/moto_server"),
+        aws_cli: venv.join("bin/aws"),
+    };
+    let mut missing = Vec::new();
+    for (path, what) in [
+        (&tools.python, "the test venv (python)"),
+        (&tools.moto_server, "moto[server] in the test venv"),
+        (&tools.aws_cli, "awscli in the test venv"),
+    ] {
+        if !path.exists() {
+            missing.push(format!("{what}: {}", path.display()));
+        }
+    }
+    let oracle =
+        crate::support::repo().join("tests/oracle/node_modules/@cloud-copilot/iam-simulate");
+    if !oracle.exists() {
+        missing.push(format!("the iam-simulate oracle: {}", oracle.display()));
+    }
+    for program in ["node", "xmlsec1", "openssl", "setsid"] {
+        let found = std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| dir.join(program).exists())
+        });
+        if !found {
+            missing.push(format!("`{program}` on PATH"));
+        }
+    }
+    if missing.is_empty() {
+        return Some(tools);
+    }
+    if skip {
+        eprintln!(
+            "skipping a sign-in test (AWSFED_SKIP_SIGNIN_TESTS): missing {}",
+            missing.join("; ")
+        );
+        return None;
+    }
+    panic!(
+        "the sign-in tests need: {}.\nRun scripts/setup-test-deps (or set AWSFED_SKIP_SIGNIN_TESTS=1 to skip them).",
+        missing.join("; ")
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A GET or POST on the local gate or moto; returns the body.
+pub fn http(url: &str, method: &str, path: &str) -> Option<String> {
+    use std::io::Read;
+    let address = url.strip_prefix("http://")?;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.").then(|| body.to_owned())
+}
+
+/// A child process killed when dropped.
+pub struct Background(pub std::process::Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// moto behind the trust gate, with an example model's desired state created in it, a test IdP
+/// key, the client file, and a home folder for awsfed.
+pub struct World {
+    pub tools: Tools,
+    pub dir: tempfile::TempDir,
+    pub moto: Option<Background>,
+    pub moto_url: String,
+    pub gate: Option<Background>,
+    pub gate_url: String,
+    pub desired: PathBuf,
+    pub client: PathBuf,
+    pub keys: PathBuf,
+}
+
+impl World {
+    /// `None` only when the tools are missing and skipping was asked for.
+    pub fn start(example: &str) -> Option<Self> {
+        let tools = tools()?;
+        let dir = tempfile::tempdir().expect("temp");
+        let repo = crate::support::repo();
+        let port = free_port();
+        let moto_url = format!("http://127.0.0.1:{port}");
+        let moto = Background(
+            Command::new(&tools.moto_server)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("moto_server starts"),
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while http(&moto_url, "GET", "/moto-api/").is_none() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto did not start on {moto_url}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let model = crate::support::example(example);
+        let desired = dir.path().join("desired.json");
+        let output = awsfed(dir.path())
+            .arg("-c")
+            .arg(&model)
+            .args(["compile", "--output", "json"])
+            .output()
+            .expect("compile");
+        assert!(output.status.success(), "compile: {}", text(&output.stderr));
+        std::fs::write(&desired, &output.stdout).expect("write desired");
+        let client = dir.path().join("client.json");
+        let output = awsfed(dir.path())
+            .arg("-c")
+            .arg(&model)
+            .args([
+                "export",
+                "client",
+                "--signin-url",
+                "https://idp.awsfed.test/aws",
+                "--out",
+            ])
+            .arg(dir.path().join("client"))
+            .output()
+            .expect("export client");
+        assert!(
+            output.status.success(),
+            "export client: {}",
+            text(&output.stderr)
+        );
+        std::fs::rename(dir.path().join("client/client.json"), &client).expect("client file");
+        let keys = dir.path().join("idp");
+        python(
+            &tools,
+            "tests/support/idp.py",
+            &["keys"],
+            &[keys.as_os_str()],
+        );
+        python(
+            &tools,
+            "tests/support/moto_setup.py",
+            &["--endpoint", &moto_url, "--desired"],
+            &[
+                desired.as_os_str(),
+                "--metadata".as_ref(),
+                keys.join("idp-metadata.xml").as_os_str(),
+            ],
+        );
+        let mut gate = Command::new(&tools.python)
+            .arg(repo.join("tests/support/gate/gate.py"))
+            .args(["--moto", &moto_url, "--oracle-dir"])
+            .arg(repo.join("tests/oracle"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the gate starts");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(gate.stdout.take().expect("gate stdout")),
+            &mut line,
+        )
+        .expect("the gate prints its URL");
+        let gate_url = line.trim().to_owned();
+        assert!(
+            gate_url.starts_with("http://127.0.0.1:"),
+            "gate said {line:?}"
+        );
+        Some(Self {
+            tools,
+            dir,
+            moto: Some(moto),
+            moto_url,
+            gate: Some(Background(gate)),
+            gate_url,
+            desired,
+            client,
+            keys,
+        })
+    }
+
+    /// A new user's home folder.
+    pub fn home(&self, name: &str) -> PathBuf {
+        let home = self.dir.path().join("homes").join(name);
+        std::fs::create_dir_all(&home).expect("home");
+        home
+    }
+
+    /// `awsfed` for the user at `home`, talking to STS through the gate.
+    pub fn awsfed(&self, home: &Path) -> Command {
+        let mut command = awsfed(home);
+        command
+            .env("AWS_ENDPOINT_URL", &self.gate_url)
+            .env("AWSFED_CLIENT", &self.client)
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// A signed SAML response for a user in `groups`, written to a file.
+    pub fn saml(
+        &self,
+        user: &str,
+        groups: &[&str],
+        source_identity: bool,
+        extra: &[&str],
+    ) -> PathBuf {
+        let mut args: Vec<String> = vec![
+            "response".into(),
+            "--keys".into(),
+            self.keys.display().to_string(),
+            "--desired".into(),
+            self.desired.display().to_string(),
+            "--user".into(),
+            user.into(),
+            "--groups".into(),
+            groups.join(","),
+        ];
+        if source_identity {
+            args.extend(["--source-identity".into(), user.into()]);
+        }
+        for role in extra {
+            args.extend(["--extra-role".into(), (*role).into()]);
+        }
+        let output = Command::new(&self.tools.python)
+            .args(["-W", "ignore"])
+            .arg(crate::support::repo().join("tests/support/idp.py"))
+            .args(&args)
+            .output()
+            .expect("idp.py runs");
+        assert!(output.status.success(), "idp.py: {}", text(&output.stderr));
+        let path = self.dir.path().join(format!("saml-{}.b64", free_port()));
+        std::fs::write(&path, &output.stdout).expect("write response");
+        path
+    }
+
+    pub fn update_role(&self, role_arn: &str, args: &[&str]) {
+        let mut all = vec!["--endpoint", &self.moto_url, "--role-arn", role_arn];
+        all.extend(args);
+        python(&self.tools, "tests/support/moto_setup.py", &all, &[]);
+    }
+
+    /// STS calls the gate saw: `(action, role ARN)` → (calls, denied).
+    pub fn gate_calls(&self) -> std::collections::BTreeMap<String, (u64, u64)> {
+        let body = http(&self.gate_url, "GET", "/gate/stats").expect("gate stats");
+        let value: serde_json::Value = serde_json::from_str(&body).expect("stats JSON");
+        value["calls"]
+            .as_object()
+            .map(|calls| {
+                calls
+                    .iter()
+                    .map(|(key, v)| {
+                        (
+                            key.clone(),
+                            (
+                                v["calls"].as_u64().unwrap_or(0),
+                                v["denied"].as_u64().unwrap_or(0),
+                            ),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn reset_gate(&self) {
+        http(&self.gate_url, "POST", "/gate/reset").expect("gate reset");
+    }
+
+    /// Stops moto and the gate: nothing answers on the network any more.
+    pub fn stop_aws(&mut self) {
+        self.gate.take();
+        self.moto.take();
+    }
+}
+
+fn python(tools: &Tools, script: &str, args: &[&str], more: &[&std::ffi::OsStr]) {
+    let output = Command::new(&tools.python)
+        .args(["-W", "ignore"])
+        .arg(crate::support::repo().join(script))
+        .args(args)
+        .args(more)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "{script} failed: {}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+pub fn run(mut command: Command) -> (i32, String, String) {
+    let output = command.output().expect("runs");
+    (
+        output.status.code().unwrap_or(-1),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}

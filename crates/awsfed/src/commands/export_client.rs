@@ -1,0 +1,28 @@
+//! `awsfed export client`: the client file users sign in with (see `awsfed_signin::ClientFile`).
+
+use awsfed_core::DesiredState;
+use awsfed_core::export::{Export, ExportFile};
+use awsfed_signin::ClientFile;
+
+/// One file, `client.json`: the IdP sign-in URL, the accounts by name, every target with its hops.
+pub fn client(state: &DesiredState, signin_url: Option<String>) -> Export {
+    let file = ClientFile::from_desired(state, signin_url);
+    let mut notes = Vec::new();
+    if file.identity_provider.signin_url.is_none() {
+        notes.push(
+            "The client file names no IdP sign-in URL; add one with --signin-url so users know where to start."
+                .to_owned(),
+        );
+    }
+    notes.push(format!(
+        "Users install it as ~/.config/awsfed/client.json (or point AWSFED_CLIENT at it); `awsfed configure` then writes their AWS profiles. It names {} targets.",
+        file.targets.len()
+    ));
+    Export {
+        files: vec![ExportFile {
+            path: "client.json".to_owned(),
+            contents: file.to_json(),
+        }],
+        notes,
+    }
+}
