@@ -199,17 +199,22 @@ impl ClientFile {
         });
         found.ok_or_else(|| {
             let needle = name.to_ascii_lowercase();
-            let suggestions = self
+            let mut close: Vec<(usize, &str)> = self
                 .targets
                 .iter()
-                .filter(|t| {
-                    let hay = t.name.to_ascii_lowercase();
-                    needle
-                        .split(['/', '-', '_'])
-                        .any(|part| part.len() >= 2 && hay.contains(part))
+                .map(|t| {
+                    (
+                        edit_distance(&needle, &t.name.to_ascii_lowercase()),
+                        t.name.as_str(),
+                    )
                 })
-                .take(5)
-                .map(|t| t.name.clone())
+                .filter(|(distance, _)| *distance <= 3)
+                .collect();
+            close.sort();
+            let suggestions = close
+                .into_iter()
+                .take(3)
+                .map(|(_, n)| n.to_owned())
                 .collect();
             SignInError::UnknownTarget {
                 name: name.to_owned(),
@@ -225,5 +230,104 @@ impl ClientFile {
                 .filter(|(role, _, _)| *role == role_arn)
                 .map(|(_, provider, max)| (provider, max))
         })
+    }
+}
+
+/// Levenshtein distance, for "did you mean" (names are short).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn compile_example(name: &str) -> DesiredState {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name)
+            .join("awsfed.yaml");
+        let bytes = std::fs::read(&path).expect("example");
+        let text = awsfed_model::load::decode(&bytes).expect("UTF-8");
+        let raw = awsfed_model::load::parse(text).expect("parses");
+        let base = path.parent().map(Path::to_owned).unwrap_or_default();
+        let mut read =
+            |file: &str| std::fs::read_to_string(base.join(file)).map_err(|e| e.to_string());
+        let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read);
+        let model = model.unwrap_or_else(|| panic!("{diagnostics:?}"));
+        awsfed_core::compile(&model)
+    }
+
+    #[test]
+    fn mixed_example_client_file() {
+        let file = ClientFile::from_desired(
+            &compile_example("mixed"),
+            Some("https://idp.example.com/aws".to_owned()),
+        );
+        insta::assert_snapshot!("mixed_client_file", file.to_json());
+        // Round trip, and lookups by name and by account id.
+        let back = ClientFile::from_json(&file.to_json(), Path::new("client.json")).expect("reads");
+        assert_eq!(back, file);
+        assert_eq!(
+            back.target("prod-web/ReadOnly")
+                .expect("by name")
+                .account_id,
+            "200000000001"
+        );
+        assert_eq!(
+            back.target("200000000001/ReadOnly").expect("by id").name,
+            "prod-web/ReadOnly"
+        );
+        let Err(SignInError::UnknownTarget { suggestions, .. }) = back.target("prod-web/Admn")
+        else {
+            panic!("an unknown target");
+        };
+        assert_eq!(suggestions, vec!["prod-web/Admin".to_owned()]);
+    }
+
+    #[test]
+    fn every_direct_target_is_one_saml_hop_and_every_hub_target_two() {
+        let file = ClientFile::from_desired(&compile_example("mixed"), None);
+        for target in &file.targets {
+            for path in &target.paths {
+                let direct = target.account_name.starts_with("prod-");
+                assert_eq!(
+                    path.hops.len(),
+                    if direct { 1 } else { 2 },
+                    "{}",
+                    target.name
+                );
+                assert!(path.first_role().is_some());
+                if let Some(ClientHop::AssumeRole {
+                    max_session_duration,
+                    ..
+                }) = path.hops.get(1)
+                {
+                    assert!(*max_session_duration >= 3_600);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_versions_are_refused() {
+        let error = ClientFile::from_json(
+            r#"{"version":2,"identity_provider":{"provider_name":"corp"},"accounts":[],"targets":[]}"#,
+            Path::new("c.json"),
+        )
+        .expect_err("version 2");
+        assert!(error.to_string().contains("export it again"), "{error}");
     }
 }

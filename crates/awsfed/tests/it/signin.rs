@@ -384,8 +384,9 @@ fn mixed_direct_is_one_call_with_duration_step_down_and_the_aws_cli_uses_configu
     world.update_role(direct, &["--max-session-duration", "7200"]);
     let (code, _, stderr) = run({
         let mut c = world.awsfed(&home);
-        c.args(["login", "prod-web/ReadOnly", "--saml-file"])
-            .arg(&saml);
+        // The assertion from a helper command, the SAML analogue of credential_process.
+        c.args(["login", "prod-web/ReadOnly", "--saml-command"])
+            .arg(format!("cat '{}'", saml.display()));
         c
     });
     assert_eq!(code, 0, "{stderr}");
@@ -459,6 +460,72 @@ fn mixed_direct_is_one_call_with_duration_step_down_and_the_aws_cli_uses_configu
             assert!(arn.ends_with(role), "{profile}: {arn}");
         }
     }
+
+    // The hub profile contract of `awsfed export aws-config`: `awsfed creds --role-arn HUB` is
+    // served from the hub session cached above, and the AWS CLI chains the spoke role itself.
+    world.reset_gate();
+    let hub = "arn:aws:iam::100000000001:role/awsfed/hub-web-developers";
+    let (code, stdout, stderr) = run({
+        let mut c = world.awsfed(&home);
+        c.args(["creds", "--role-arn", hub]);
+        c
+    });
+    assert_eq!(code, 0, "{stderr}");
+    credential_json(&stdout);
+    assert!(world.gate_calls().is_empty(), "{:?}", world.gate_calls());
+    let exported = home.join("exported-config");
+    let (code, stdout, stderr) = run({
+        let mut c = world.awsfed(&home);
+        c.arg("-c")
+            .arg(crate::support::example("mixed"))
+            .args([
+                "export",
+                "aws-config",
+                "--group",
+                "web-developers",
+                "--session-name",
+            ])
+            .args(["fay@example.com", "--region", "us-east-1"]);
+        c
+    });
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(&exported, stdout).expect("write exported profiles");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_awsfed"))
+        .parent()
+        .expect("bin folder")
+        .to_owned();
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
+    let mut aws = Command::new(&world.tools.aws_cli);
+    aws.args([
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "json",
+        "--profile",
+        "dev-web-Admin",
+    ])
+    .env("HOME", &home)
+    .env("PATH", path)
+    .env("AWS_CONFIG_FILE", &exported)
+    .env("AWS_SHARED_CREDENTIALS_FILE", home.join(".aws/credentials"))
+    .env("XDG_CACHE_HOME", home.join(".cache"))
+    .env("AWS_ENDPOINT_URL", &world.gate_url)
+    .env_remove("AWS_PROFILE");
+    let (code, stdout, stderr) = run(aws);
+    assert_eq!(code, 0, "aws with the exported chained profile: {stderr}");
+    assert!(
+        stdout.contains("assumed-role/Admin/fay@example.com"),
+        "{stdout}"
+    );
+    let calls = world.gate_calls();
+    assert_eq!(
+        calls.get(&assume_call("arn:aws:iam::300000000001:role/awsfed/Admin")),
+        Some(&(1, 0)),
+        "{calls:?}"
+    );
 }
 
 #[test]
