@@ -31,6 +31,19 @@ pub struct SignInArgs {
     /// Run this shell command to get the SAML response; it prints the base64 SAMLResponse.
     #[arg(long, value_name = "CMD", env = "AWSFED_SAML_COMMAND")]
     pub saml_command: Option<String>,
+    /// Receive the SAML response from the browser: listen on 127.0.0.1 for the IdP's HTTP-POST (the
+    /// IdP's AWS app must post to `http://127.0.0.1:PORT/saml`, and the trusts must accept that
+    /// audience), opening the client file's sign-in URL.
+    #[arg(long)]
+    pub browser: bool,
+    /// The port of `--browser`'s listener.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 43_821,
+        env = "AWSFED_BROWSER_PORT"
+    )]
+    pub browser_port: u16,
     /// Accept SAML Recipients that are not AWS sign-in endpoints (test IdPs).
     #[arg(long, env = "AWSFED_ANY_RECIPIENT", hide = true)]
     pub any_recipient: bool,
@@ -71,7 +84,8 @@ pub fn open_cache() -> Result<Cache, CommandError> {
 
 pub fn validation(args: &SignInArgs) -> ValidationOptions {
     ValidationOptions {
-        require_aws_recipient: !args.any_recipient,
+        // The browser flow's Recipient is the local listener.
+        require_aws_recipient: !args.any_recipient && !args.browser,
         ..ValidationOptions::default()
     }
 }
@@ -212,6 +226,9 @@ fn get_assertion(
         }
         return parse(output.stdout);
     }
+    if args.browser {
+        return receive_from_browser(args, target).and_then(parse);
+    }
     if let Some(cached) = cache.read_assertion()
         && let Ok(response) = awsfed_saml::parse_saml_response(cached.base64.as_bytes())
         && response.validate(now, &validation(args)).is_ok()
@@ -219,6 +236,128 @@ fn get_assertion(
         return Ok(response);
     }
     prompt_on_terminal(target).and_then(parse)
+}
+
+/// How long `--browser` waits for the IdP.
+const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Listens on 127.0.0.1 for the IdP's HTTP-POST binding (SAML bindings §3.5: an HTML form posting
+/// `SAMLResponse`), answers with a page the user can close, and returns the form value.
+fn receive_from_browser(args: &SignInArgs, target: &str) -> Result<Vec<u8>, SignInError> {
+    use std::net::TcpListener;
+    let fail = |what: String| SignInError::AssertionSource(what);
+    let listener = TcpListener::bind(("127.0.0.1", args.browser_port)).map_err(|e| {
+        fail(format!(
+            "cannot listen on 127.0.0.1:{}: {e}",
+            args.browser_port
+        ))
+    })?;
+    let url = load_client(args)
+        .ok()
+        .and_then(|c| c.identity_provider.signin_url);
+    let message = match &url {
+        Some(url) => format!(
+            "awsfed: signing in to {target}: open {url} (waiting on http://127.0.0.1:{}/saml)\n",
+            args.browser_port
+        ),
+        None => format!(
+            "awsfed: signing in to {target}: sign in to AWS at your IdP (waiting on http://127.0.0.1:{}/saml)\n",
+            args.browser_port
+        ),
+    };
+    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        let _ = tty.write_all(message.as_bytes());
+    }
+    if let Some(url) = &url
+        && std::env::var_os("AWSFED_NO_BROWSER_OPEN").is_none()
+    {
+        // Best effort: the message above says where to go when no opener exists.
+        let _ = Command::new("xdg-open")
+            .arg(url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+    }
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| fail(format!("cannot listen: {e}")))?;
+    let deadline = std::time::Instant::now() + BROWSER_WAIT;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                if let Some(value) = read_post(stream) {
+                    return Ok(value);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if std::time::Instant::now() > deadline {
+                    return Err(fail(format!(
+                        "no SAML response reached http://127.0.0.1:{}/saml within {} s",
+                        args.browser_port,
+                        BROWSER_WAIT.as_secs()
+                    )));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(fail(format!("cannot accept a connection: {e}"))),
+        }
+    }
+}
+
+/// One HTTP request: the `SAMLResponse` of a form POST, or `None` (anything else gets a 404).
+fn read_post(stream: std::net::TcpStream) -> Option<Vec<u8>> {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+    let mut reader = std::io::BufReader::new(&stream);
+    let mut request_line = String::new();
+    reader
+        .by_ref()
+        .take(8 * 1024)
+        .read_line(&mut request_line)
+        .ok()?;
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        reader.by_ref().take(8 * 1024).read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().ok()?;
+        }
+    }
+    let mut writer = &stream;
+    let is_post = request_line.starts_with("POST ");
+    if !is_post || length == 0 || length > Limits::default().max_input_bytes * 2 {
+        let _ = writer
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return None;
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let value = body
+        .split(|&b| b == b'&')
+        .find_map(|pair| pair.strip_prefix(b"SAMLResponse="))
+        .map(<[u8]>::to_vec);
+    let page: &[u8] = if value.is_some() {
+        b"<!doctype html><title>awsfed</title><p>Signed in. You can close this tab."
+    } else {
+        b"<!doctype html><title>awsfed</title><p>No SAMLResponse in this request."
+    };
+    let _ = writer.write_all(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            page.len()
+        )
+        .as_bytes(),
+    );
+    let _ = writer.write_all(page);
+    // The form value is percent-encoded with `+` for spaces; the SAML decoder undoes both.
+    value
 }
 
 /// Asks on the terminal device. Without one (a daemon, CI, an SDK without a terminal) the answer

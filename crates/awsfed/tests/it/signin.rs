@@ -582,3 +582,79 @@ fn configure_dry_run_shows_a_diff_and_keeps_user_lines() {
             .starts_with(user)
     );
 }
+
+#[test]
+fn browser_sign_in_receives_the_idp_post_on_localhost() {
+    let Some(world) = World::start("hub-and-spoke") else {
+        return;
+    };
+    let home = world.home("hal");
+    let port = crate::signin_support::free_port();
+    let listener = format!("http://127.0.0.1:{port}/saml");
+    // The model option for the browser flow adds the listener's audience to the trusts; here the
+    // hub trust is widened in moto directly.
+    world.update_role(HUB_DEVELOPERS, &["--add-audience", &listener]);
+    let saml = world.saml_to(
+        "hal@example.com",
+        &["developers"],
+        true,
+        &[],
+        Some(&listener),
+    );
+    let mut command = world.awsfed(&home);
+    command
+        .args([
+            "login",
+            "dev/Deployer",
+            "--browser",
+            "--browser-port",
+            &port.to_string(),
+        ])
+        .env("AWSFED_NO_BROWSER_OPEN", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = command.spawn().expect("awsfed starts");
+    let base64 = std::fs::read_to_string(&saml).expect("response");
+    let encoded: String = base64
+        .trim()
+        .bytes()
+        .map(|b| match b {
+            b'+' => "%2B".to_owned(),
+            b'/' => "%2F".to_owned(),
+            b'=' => "%3D".to_owned(),
+            _ => (b as char).to_string(),
+        })
+        .collect();
+    let body = format!("SAMLResponse={encoded}&RelayState=");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let page = loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            write!(
+                stream,
+                "POST /saml HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .expect("post");
+            let mut page = String::new();
+            let _ = stream.read_to_string(&mut page);
+            break page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listener never opened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(page.contains("Signed in"), "{page}");
+    let output = child.wait_with_output().expect("awsfed ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("signed in to dev/Deployer"), "{stderr}");
+    let calls = world.gate_calls();
+    assert_eq!(
+        calls.get(&saml_call(HUB_DEVELOPERS)),
+        Some(&(1, 0)),
+        "{calls:?}"
+    );
+}

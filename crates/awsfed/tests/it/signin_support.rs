@@ -106,7 +106,7 @@ pub fn tools() -> Option<Tools> {
     );
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -284,6 +284,18 @@ impl World {
         source_identity: bool,
         extra: &[&str],
     ) -> PathBuf {
+        self.saml_to(user, groups, source_identity, extra, None)
+    }
+
+    /// The same, posted to `recipient` instead of AWS's sign-in endpoint.
+    pub fn saml_to(
+        &self,
+        user: &str,
+        groups: &[&str],
+        source_identity: bool,
+        extra: &[&str],
+        recipient: Option<&str>,
+    ) -> PathBuf {
         let mut args: Vec<String> = vec![
             "response".into(),
             "--keys".into(),
@@ -300,6 +312,9 @@ impl World {
         }
         for role in extra {
             args.extend(["--extra-role".into(), (*role).into()]);
+        }
+        if let Some(recipient) = recipient {
+            args.extend(["--recipient".into(), recipient.into()]);
         }
         let output = Command::new(&self.tools.python)
             .args(["-W", "ignore"])
