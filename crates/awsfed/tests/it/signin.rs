@@ -658,3 +658,110 @@ fn browser_sign_in_receives_the_idp_post_on_localhost() {
         "{calls:?}"
     );
 }
+
+#[test]
+fn pysaml2_responses_are_signed_and_read_by_saml_inspect() {
+    let Some(tools) = crate::signin_support::tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp");
+    let home = dir.path();
+    let desired = home.join("desired.json");
+    let output = crate::signin_support::awsfed(home)
+        .arg("-c")
+        .arg(crate::support::example("mixed"))
+        .args(["compile", "--output", "json"])
+        .output()
+        .expect("compile");
+    assert!(output.status.success());
+    std::fs::write(&desired, &output.stdout).expect("write");
+    let idp = crate::support::repo().join("tests/support/idp.py");
+    let keys = home.join("keys");
+    let status = Command::new(&tools.python)
+        .args(["-W", "ignore"])
+        .arg(&idp)
+        .arg("keys")
+        .arg(&keys)
+        .status()
+        .expect("idp keys");
+    assert!(status.success());
+    let output = Command::new(&tools.python)
+        .args(["-W", "ignore"])
+        .arg(&idp)
+        .args(["response", "--keys"])
+        .arg(&keys)
+        .arg("--desired")
+        .arg(&desired)
+        .args([
+            "--user",
+            "ida@example.com",
+            "--groups",
+            "Data Engineers,web-developers",
+        ])
+        .args(["--source-identity", "ida@example.com"])
+        .output()
+        .expect("idp response");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let response = home.join("response.b64");
+    std::fs::write(&response, &output.stdout).expect("write");
+
+    // xmlsec1 verifies the IdP's signature with its certificate.
+    let xml = home.join("response.xml");
+    let decoded = Command::new("base64")
+        .arg("-d")
+        .arg(&response)
+        .output()
+        .expect("base64");
+    std::fs::write(&xml, decoded.stdout).expect("write");
+    let (code, _, stderr) = run({
+        let mut c = Command::new("xmlsec1");
+        c.args(["--verify", "--pubkey-cert-pem"])
+            .arg(keys.join("idp-cert.pem"))
+            .args([
+                "--id-attr:ID",
+                "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+            ])
+            .args([
+                "--id-attr:ID",
+                "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+            ])
+            .arg(&xml);
+        c
+    });
+    assert_eq!(code, 0, "xmlsec1: {stderr}");
+
+    let (code, stdout, stderr) = run({
+        let mut c = crate::signin_support::awsfed(home);
+        c.args(["saml", "inspect", "--output", "json"])
+            .arg(&response);
+        c
+    });
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["usable"], true);
+    assert_eq!(report["second_hop_session_name"], "ida@example.com");
+    let aws = &report["response"]["assertion"]["aws"];
+    assert_eq!(aws["source_identity"], "ida@example.com");
+    let mut roles: Vec<String> = aws["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .map(|pair| pair["role"]["arn"].as_str().unwrap_or("").to_owned())
+        .collect();
+    roles.sort();
+    // The two hub roles, and the direct roles of the production accounts the groups reach.
+    assert_eq!(
+        roles,
+        [
+            "arn:aws:iam::100000000001:role/awsfed/hub-web-developers",
+            "arn:aws:iam::100000000002:role/awsfed/hub-Data-Engineers",
+            "arn:aws:iam::200000000001:role/awsfed/ReadOnly",
+            "arn:aws:iam::200000000002:role/awsfed/DataEngineer",
+            "arn:aws:iam::200000000002:role/awsfed/ReadOnly",
+        ]
+    );
+}
