@@ -13,13 +13,13 @@
 //! - "IAM and AWS STS quotas": trust policy 2,048 characters by default (4,096 at most), managed
 //!   policy 6,144, 10 managed policies per role by default; white space is not counted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use awsfed_model::{
     AccountIndex, Diagnostic, MANAGED_TAG_KEY, MANAGED_TAG_VALUE, Model, PermissionSetIndex,
     TopologyKind, defaults,
 };
-use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
+use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size, iam_size_of};
 
 use crate::desired::{
     DesiredAccount, DesiredPolicy, DesiredProvider, DesiredRole, DesiredState, GroupMapping, Hop,
@@ -32,7 +32,29 @@ type RoleKey = (AccountIndex, PermissionSetIndex);
 /// Compiles a validated model. Quota problems the compiler cannot solve by narrowing come back as
 /// error notes in [`DesiredState::notes`]; a state with an error note must not be deployed.
 pub fn compile(model: &Model) -> DesiredState {
-    Compiler::new(model).run()
+    compile_with(model, &CompileOptions::default())
+}
+
+/// What to compute besides the IAM resources.
+#[derive(Debug, Clone, Copy)]
+pub struct CompileOptions {
+    /// Every (account, permission set) each group reaches, with its hops ([`GroupMapping::targets`]).
+    /// Checking a model does not need them, and at thousands of accounts they are most of the work.
+    pub group_targets: bool,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        Self {
+            group_targets: true,
+        }
+    }
+}
+
+pub fn compile_with(model: &Model, options: &CompileOptions) -> DesiredState {
+    let mut compiler = Compiler::new(model);
+    compiler.group_targets = options.group_targets;
+    compiler.run()
 }
 
 struct Compiler<'m> {
@@ -44,6 +66,22 @@ struct Compiler<'m> {
     /// Per group, the spoke roles it may assume from its hub role.
     group_spokes: Vec<BTreeSet<RoleKey>>,
     group_direct: Vec<BTreeSet<RoleKey>>,
+    /// Role name of each permission set, and hub role name and ARN of each group (computed once:
+    /// large models ask for them hundreds of thousands of times).
+    set_role_names: Vec<String>,
+    hub_role_names: Vec<String>,
+    hub_role_arns: Vec<Option<String>>,
+    /// The SAML trust of each account that has one, and its IAM size.
+    saml_trusts: BTreeMap<AccountIndex, (PolicyDocument, usize)>,
+    /// Spoke trusts by the sorted groups they admit.
+    spoke_trusts: HashMap<Vec<GroupIndex>, ((PolicyDocument, usize), TrustForm)>,
+    /// Accounts whose role of a permission set got the narrowed trust.
+    narrowed_spokes: BTreeMap<PermissionSetIndex, Vec<AccountIndex>>,
+    /// IAM size of each permission set's inline policies.
+    inline_sizes: Vec<usize>,
+    /// ARN of each permission-set role created, for the group mappings.
+    role_arns: HashMap<RoleKey, String>,
+    group_targets: bool,
     notes: Vec<Diagnostic>,
 }
 
@@ -72,12 +110,44 @@ impl<'m> Compiler<'m> {
                 }
             }
         }
+        let set_role_names = model
+            .permission_sets
+            .iter()
+            .map(|set| model.naming.role_name(&set.name))
+            .collect();
+        let hub_role_names: Vec<String> = model
+            .groups
+            .iter()
+            .map(|group| {
+                let hub = group.hub.map_or("", |h| model.hubs[h].name.as_str());
+                model.naming.hub_role_name(&group.name, hub)
+            })
+            .collect();
+        let hub_role_arns = model
+            .groups
+            .iter()
+            .zip(&hub_role_names)
+            .map(|(group, name)| model.hub_account_of(group).map(|a| model.role_arn(a, name)))
+            .collect();
         Self {
             model,
             spoke_groups,
             direct_groups,
             group_spokes,
             group_direct,
+            set_role_names,
+            hub_role_names,
+            hub_role_arns,
+            saml_trusts: BTreeMap::new(),
+            spoke_trusts: HashMap::new(),
+            narrowed_spokes: BTreeMap::new(),
+            inline_sizes: model
+                .permission_sets
+                .iter()
+                .map(|set| set.inline_policy.as_ref().map_or(0, iam_size))
+                .collect(),
+            role_arns: HashMap::new(),
+            group_targets: true,
             notes: Vec::new(),
         }
     }
@@ -138,6 +208,7 @@ impl<'m> Compiler<'m> {
             self.check_account_quotas(account);
         }
 
+        self.note_narrowed_spokes();
         let groups = (0..model.groups.len())
             .map(|g| self.group_mapping(g))
             .collect();
@@ -177,8 +248,20 @@ impl<'m> Compiler<'m> {
         StringList(actions)
     }
 
-    /// The trust of every role users enter with SAML: the account's provider, pinned audiences.
-    fn saml_trust(&self, account: AccountIndex) -> PolicyDocument {
+    /// The trust of every role users enter with SAML, and its size: the same for every such role of
+    /// an account, so built once per account.
+    fn saml_trust(&mut self, account: AccountIndex) -> (PolicyDocument, usize) {
+        if let Some(cached) = self.saml_trusts.get(&account) {
+            return cached.clone();
+        }
+        let document = self.build_saml_trust(account);
+        let size = iam_size(&document);
+        self.saml_trusts.insert(account, (document.clone(), size));
+        (document, size)
+    }
+
+    /// The account's provider for `sts:AssumeRoleWithSAML`, with the audiences pinned.
+    fn build_saml_trust(&self, account: AccountIndex) -> PolicyDocument {
         let statement = Statement::allow(self.trust_actions("sts:AssumeRoleWithSAML"))
             .with_principal(Principal::federated(self.model.provider_arn(account)))
             .with_condition(
@@ -189,8 +272,7 @@ impl<'m> Compiler<'m> {
         PolicyDocument::new(vec![statement])
     }
 
-    fn check_trust_size(&mut self, role: &DesiredRole, account: AccountIndex) {
-        let size = iam_size(&role.trust_policy);
+    fn check_trust_size(&mut self, role: &DesiredRole, account: AccountIndex, size: usize) {
         let quota = self.model.quotas.trust_policy_size;
         if size > quota {
             let mut note = Diagnostic::error(
@@ -221,12 +303,12 @@ impl<'m> Compiler<'m> {
         account: AccountIndex,
         set: PermissionSetIndex,
         kind: RoleKind,
-        trust_policy: PolicyDocument,
+        (trust_policy, trust_size): (PolicyDocument, usize),
         trust_form: TrustForm,
     ) -> DesiredRole {
         let model = self.model;
         let permission_set = &model.permission_sets[set];
-        let name = model.naming.role_name(&permission_set.name);
+        let name = self.set_role_names[set].clone();
         let description = match &permission_set.description {
             Some(description) => description.clone(),
             None => format!("awsfed permission set {}", permission_set.name),
@@ -250,8 +332,9 @@ impl<'m> Compiler<'m> {
             permissions_boundary: permission_set.permissions_boundary.clone(),
             tags: self.tags(),
         };
-        self.check_trust_size(&role, account);
-        self.check_role_policies(&role, account, permission_set.span);
+        self.role_arns.insert((account, set), role.arn.clone());
+        self.check_trust_size(&role, account, trust_size);
+        self.check_role_policies(&role, account, permission_set.span, self.inline_sizes[set]);
         role
     }
 
@@ -277,53 +360,95 @@ impl<'m> Compiler<'m> {
         set: PermissionSetIndex,
         groups: &BTreeSet<GroupIndex>,
     ) -> DesiredRole {
+        let key: Vec<GroupIndex> = groups.iter().copied().collect();
+        // Every spoke role granted to the same groups gets the same trust; large models have
+        // thousands of roles but few distinct group sets.
+        let (trust, form) = match self.spoke_trusts.get(&key) {
+            Some(cached) => cached.clone(),
+            None => {
+                let built = self.build_spoke_trust(groups);
+                self.spoke_trusts.insert(key, built.clone());
+                built
+            }
+        };
+        if form == TrustForm::HubAccountsByRoleName {
+            self.narrowed_spokes.entry(set).or_default().push(account);
+        }
+        let kind = RoleKind::Spoke {
+            permission_set: self.model.permission_sets[set].name.clone(),
+        };
+        self.permission_set_role(account, set, kind, trust, form)
+    }
+
+    /// Exact hub role ARNs when they fit the trust policy quota; else the hub accounts, narrowed by
+    /// `aws:PrincipalArn` to the hub-role name pattern.
+    fn build_spoke_trust(
+        &self,
+        groups: &BTreeSet<GroupIndex>,
+    ) -> ((PolicyDocument, usize), TrustForm) {
         let model = self.model;
-        let hub_role_arns = StringList::sorted(groups.iter().map(|&g| self.hub_role_arn(g)));
-        let exact = self.spoke_trust(Principal::aws(hub_role_arns.clone()), None);
+        let hub_role_arns =
+            StringList::sorted(groups.iter().filter_map(|&g| self.hub_role_arns[g].clone()));
         let quota = model.quotas.trust_policy_size;
         // Cheap bound first: at 200 groups the exact list is far past any quota.
         let estimate: usize = hub_role_arns.iter().map(|a| a.len() + 3).sum();
-        let (trust, form) = if estimate <= quota && iam_size(&exact) <= quota {
-            (exact, TrustForm::HubRoles)
-        } else {
-            let hub_accounts: BTreeSet<AccountIndex> = groups
+        if estimate <= quota {
+            let document = self.spoke_trust(Principal::aws(hub_role_arns), None);
+            let size = iam_size(&document);
+            if size <= quota {
+                return ((document, size), TrustForm::HubRoles);
+            }
+        }
+        let hub_accounts: BTreeSet<AccountIndex> = groups
+            .iter()
+            .filter_map(|&g| model.hub_account_of(&model.groups[g]))
+            .collect();
+        let roots = StringList::sorted(
+            hub_accounts
                 .iter()
-                .filter_map(|&g| model.hub_account_of(&model.groups[g]))
+                .map(|&a| format!("arn:{}:iam::{}:root", model.partition, model.accounts[a].id)),
+        );
+        let pattern = model
+            .naming
+            .hub_role_name
+            .replace("{group}", "*")
+            .replace("{hub}", "*");
+        let patterns =
+            StringList::sorted(hub_accounts.iter().map(|&a| model.role_arn(a, &pattern)));
+        let document = self.spoke_trust(Principal::aws(roots), Some(patterns));
+        let size = iam_size(&document);
+        ((document, size), TrustForm::HubAccountsByRoleName)
+    }
+
+    /// One note per permission set whose spoke trusts had to name hub accounts.
+    fn note_narrowed_spokes(&mut self) {
+        let model = self.model;
+        let quota = model.quotas.trust_policy_size;
+        for (&set, accounts) in &self.narrowed_spokes {
+            let names: Vec<&str> = accounts
+                .iter()
+                .take(5)
+                .map(|&a| model.accounts[a].name.as_str())
                 .collect();
-            let roots =
-                StringList::sorted(hub_accounts.iter().map(|&a| {
-                    format!("arn:{}:iam::{}:root", model.partition, model.accounts[a].id)
-                }));
-            let patterns = StringList::sorted(hub_accounts.iter().map(|&a| {
-                let pattern = model
-                    .naming
-                    .hub_role_name
-                    .replace("{group}", "*")
-                    .replace("{hub}", "*");
-                model.role_arn(a, &pattern)
-            }));
+            let more = if accounts.len() > names.len() {
+                format!(" and {} more", accounts.len() - names.len())
+            } else {
+                String::new()
+            };
             self.notes.push(
                 Diagnostic::note(
                     "spoke-trust-narrowed",
                     format!(
-                        "role `{}` in `{}` trusts the hub account{} narrowed by aws:PrincipalArn to hub roles: its {} hub roles listed one by one would pass the {quota}-character trust policy quota",
-                        model.naming.role_name(&model.permission_sets[set].name),
-                        model.accounts[account].name,
-                        if hub_accounts.len() > 1 { "s" } else { "" },
-                        groups.len()
+                        "role `{}` in {} account{} ({}{more}) trusts the hub account narrowed by aws:PrincipalArn to hub roles: listing its hub roles one by one would pass the {quota}-character trust policy quota; each hub role's own policy still names exact spoke roles",
+                        self.set_role_names[set],
+                        accounts.len(),
+                        if accounts.len() == 1 { "" } else { "s" },
+                        names.join(", "),
                     ),
                 )
-                .at(model.accounts[account].span),
+                .at(model.permission_sets[set].span),
             );
-            (
-                self.spoke_trust(Principal::aws(roots), Some(patterns)),
-                TrustForm::HubAccountsByRoleName,
-            )
-        };
-        let kind = RoleKind::Spoke {
-            permission_set: model.permission_sets[set].name.clone(),
-        };
-        self.permission_set_role(account, set, kind, trust, form)
+        }
     }
 
     /// The spoke trust statement. It binds the session to the federated user: with SourceIdentity
@@ -354,18 +479,7 @@ impl<'m> Compiler<'m> {
     }
 
     fn hub_role_name(&self, group: GroupIndex) -> String {
-        let model = self.model;
-        let group = &model.groups[group];
-        let hub = group.hub.map_or("", |h| model.hubs[h].name.as_str());
-        model.naming.hub_role_name(&group.name, hub)
-    }
-
-    fn hub_role_arn(&self, group: GroupIndex) -> String {
-        let model = self.model;
-        let account = model
-            .hub_account_of(&model.groups[group])
-            .expect("spoke grants exist only for groups with a hub");
-        model.role_arn(account, &self.hub_role_name(group))
+        self.hub_role_names[group].clone()
     }
 
     /// A group's hub role: entered with SAML, allowed to assume exactly its spoke roles.
@@ -386,6 +500,7 @@ impl<'m> Compiler<'m> {
             .max()
             .unwrap_or(defaults::MIN_SESSION_SECONDS);
         let policies = self.hub_policies(group, hub_account, &name, &spokes);
+        let (hub_trust, hub_trust_size) = self.saml_trust(hub_account);
         let hub = model.groups[group]
             .hub
             .map_or(String::new(), |h| model.hubs[h].name.clone());
@@ -402,14 +517,14 @@ impl<'m> Compiler<'m> {
                 model.groups[group].name
             ),
             max_session_duration,
-            trust_policy: self.saml_trust(hub_account),
+            trust_policy: hub_trust,
             trust_form: TrustForm::SamlProvider,
             managed_policy_arns: policies.iter().map(|p| p.arn.clone()).collect(),
             inline_policies: BTreeMap::new(),
             permissions_boundary: None,
             tags: self.tags(),
         };
-        self.check_trust_size(&role, hub_account);
+        self.check_trust_size(&role, hub_account, hub_trust_size);
         (role, policies)
     }
 
@@ -424,14 +539,19 @@ impl<'m> Compiler<'m> {
         let model = self.model;
         let actions = self.trust_actions("sts:AssumeRole");
         let max_policies = model.quotas.managed_policies_per_role;
-        let arns: Vec<String> = spokes
+        // `arn:P:iam::ID:role` + path + name, two quotes and a comma, without building the strings.
+        let arn_prefix =
+            "arn::iam:::role".len() + model.partition.len() + model.naming.role_path.len();
+        let estimate: usize = spokes
             .iter()
             .map(|&(a, s)| {
-                model.role_arn(a, &model.naming.role_name(&model.permission_sets[s].name))
+                arn_prefix + model.accounts[a].id.len() + self.set_role_names[s].len() + 3
             })
-            .collect();
-        let estimate: usize = arns.iter().map(|a| a.len() + 3).sum();
+            .sum();
         if estimate <= defaults::MANAGED_POLICY_SIZE {
+            let arns = spokes
+                .iter()
+                .map(|&(a, s)| model.role_arn(a, &self.set_role_names[s]));
             let document = PolicyDocument::new(vec![
                 Statement::allow(actions.clone()).with_resource(StringList::sorted(arns)),
             ]);
@@ -450,7 +570,7 @@ impl<'m> Compiler<'m> {
         let mut accounts_by_role: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for &(a, s) in spokes {
             accounts_by_role
-                .entry(model.naming.role_name(&model.permission_sets[s].name))
+                .entry(self.set_role_names[s].clone())
                 .or_default()
                 .push(model.accounts[a].id.clone());
         }
@@ -614,9 +734,10 @@ impl<'m> Compiler<'m> {
         role: &DesiredRole,
         account: AccountIndex,
         span: awsfed_model::Span,
+        inline: usize,
     ) {
         let model = self.model;
-        let inline: usize = role.inline_policies.values().map(iam_size).sum();
+
         if inline > defaults::INLINE_POLICIES_SIZE_PER_ROLE {
             self.notes.push(
                 Diagnostic::error(
@@ -710,10 +831,19 @@ impl<'m> Compiler<'m> {
         keys.sort();
         for ((account, set), direct) in keys {
             let permission_set = &model.permission_sets[set];
-            let role_name = model.naming.role_name(&permission_set.name);
-            let role_arn = model.role_arn(account, &role_name);
+            let role_name = &self.set_role_names[set];
+            if direct {
+                role_values.push(self.role_value(account, role_name));
+            }
+            if !self.group_targets {
+                continue;
+            }
+            let role_arn = self
+                .role_arns
+                .get(&(account, set))
+                .cloned()
+                .unwrap_or_else(|| model.role_arn(account, role_name));
             let (hops, max_session_duration) = if direct {
-                role_values.push(self.role_value(account, &role_name));
                 (
                     vec![Hop::Saml {
                         role_arn,
@@ -776,7 +906,7 @@ fn pack(statements: Vec<Statement>, max_documents: usize) -> Option<Vec<PolicyDo
     let empty = iam_size(&PolicyDocument::new(Vec::new()));
     let mut documents: Vec<(PolicyDocument, usize)> = Vec::new();
     for statement in statements {
-        let size = iam_size(&PolicyDocument::new(vec![statement.clone()])) - empty;
+        let size = iam_size_of(&statement);
         match documents.last_mut() {
             Some((document, used)) if *used + 1 + size <= defaults::MANAGED_POLICY_SIZE => {
                 document.statement.push(statement);

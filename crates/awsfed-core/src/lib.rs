@@ -12,5 +12,5 @@ pub mod plan;
 pub mod snapshot;
 
 pub use compare::{Comparison, GroupReach, TopologyFigures, compare};
-pub use compile::compile;
+pub use compile::{CompileOptions, compile, compile_with};
 pub use desired::*;

@@ -33,7 +33,7 @@ pub use evaluator::{
 pub use policy::{Policy, PolicyKind};
 pub use principal::PrincipalMatch;
 pub use request::{Caller, CallerKind, Context, ContextValue, Request};
-pub use size::iam_size;
+pub use size::{iam_size, iam_size_of};
 pub use string_list::StringList;
 pub use variables::Template;
 pub use wildcard::{PatternPiece, Wildcard, wildcard_match};

@@ -42,6 +42,7 @@ pub enum Command {
     Validate(commands::validate::Args),
     Compile(commands::compile::Args),
     Compare(commands::compare::Args),
+    Export(commands::export::Args),
     Schema(commands::schema::Args),
     Saml(commands::saml::Args),
     Login(commands::login::Args),

@@ -1,23 +1,25 @@
 //! One file per command; each `Args` doc comment is the command's help text.
 
-pub mod compare;
-pub mod compile;
-pub mod saml;
-pub mod login;
-pub mod creds;
-pub mod exec;
-pub mod env;
-pub mod whoami;
-pub mod configure;
-pub mod sign_in;
-pub mod schema;
-pub mod validate;
-pub mod scan;
-pub mod plan;
 pub mod apply;
 pub mod bootstrap;
+pub mod compare;
+pub mod compile;
+pub mod configure;
+pub mod creds;
 /// Shared by scan, plan, apply and bootstrap.
 pub mod deploy;
+pub mod env;
+pub mod exec;
+pub mod export;
+pub mod export_client;
+pub mod login;
+pub mod plan;
+pub mod saml;
+pub mod scan;
+pub mod schema;
+pub mod sign_in;
+pub mod validate;
+pub mod whoami;
 
 use std::process::ExitCode;
 
@@ -29,6 +31,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Validate(args) => validate::run(cli, args),
         Command::Compile(args) => compile::run(cli, args),
         Command::Compare(args) => compare::run(cli, args),
+        Command::Export(args) => export::run(cli, args),
         Command::Schema(args) => schema::run(cli, args),
         Command::Saml(args) => saml::run(cli, args),
         Command::Login(args) => login::run(cli, args),
