@@ -104,11 +104,43 @@ pub fn sign_in(
         validation: validation(args),
         force,
     };
-    let sts = SigninSts::from_env().map_err(|e| CommandError::failed(format!("error: {e}")))?;
+    let sts = LazySts::default();
     let mut source = |target: &str| get_assertion(args, cache, target, now);
     signin
         .credentials(&sts, destination, &mut source)
         .map_err(signin_error)
+}
+
+/// The real STS, built on first use: a cache hit never starts the SDK.
+#[derive(Debug, Default)]
+struct LazySts {
+    sts: std::cell::OnceCell<Result<SigninSts, awsfed_signin::StsError>>,
+}
+
+impl LazySts {
+    fn get(&self) -> Result<&SigninSts, awsfed_signin::StsError> {
+        self.sts
+            .get_or_init(SigninSts::from_env)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl awsfed_signin::Sts for LazySts {
+    fn assume_role_with_saml(
+        &self,
+        request: &awsfed_signin::SamlHopRequest<'_>,
+    ) -> Result<awsfed_signin::Credentials, awsfed_signin::StsError> {
+        self.get()?.assume_role_with_saml(request)
+    }
+
+    fn assume_role(
+        &self,
+        source: &awsfed_signin::Credentials,
+        request: &awsfed_signin::AssumeRoleRequest<'_>,
+    ) -> Result<awsfed_signin::Credentials, awsfed_signin::StsError> {
+        self.get()?.assume_role(source, request)
+    }
 }
 
 /// The destination of `TARGET` or `--role-arn`.
