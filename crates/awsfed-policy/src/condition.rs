@@ -22,6 +22,7 @@
 //!   existence of condition keys").
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use crate::cidr::Cidr;
 use crate::date::parse_date_millis;
@@ -77,14 +78,23 @@ enum StringKind {
 }
 
 /// A string condition value: the template plus, when it has no variables, its precomputed forms.
+/// Values without `${` (nearly all: account ids, ARNs, audiences) skip the template entirely and
+/// build their wildcard only if a `…Like` operator needs it, so that a condition listing hundreds
+/// of account ids compiles cheaply.
 #[derive(Debug, Clone)]
 struct StringValue {
-    template: Template,
-    fixed: Option<(String, Wildcard)>,
+    template: Option<Template>,
+    fixed: Option<(String, OnceLock<Wildcard>)>,
 }
 
 impl StringValue {
     fn new(text: &str, variables: bool) -> Self {
+        if !text.contains("${") {
+            return Self {
+                template: None,
+                fixed: Some((text.to_owned(), OnceLock::new())),
+            };
+        }
         let template = if variables {
             Template::parse(text)
         } else {
@@ -94,25 +104,35 @@ impl StringValue {
             let empty = Context::default();
             (
                 template.render(&empty).unwrap_or_default(),
-                template
-                    .pattern(&empty)
-                    .unwrap_or_else(|| Wildcard::new("")),
+                OnceLock::from(
+                    template
+                        .pattern(&empty)
+                        .unwrap_or_else(|| Wildcard::new("")),
+                ),
             )
         });
-        Self { template, fixed }
+        Self {
+            template: Some(template),
+            fixed,
+        }
     }
 
     /// Whether the request value matches this policy value; `None` when a variable is unresolvable.
     fn compare(&self, kind: StringKind, value: &str, context: &Context) -> Option<bool> {
-        match (&self.fixed, kind) {
-            (Some((text, _)), StringKind::Equals) => Some(text == value),
-            (Some((text, _)), StringKind::EqualsIgnoreCase) => Some(eq_ignore_case(text, value)),
-            (Some((_, pattern)), StringKind::Like) => Some(pattern.matches(value)),
-            (None, StringKind::Equals) => Some(self.template.render(context)? == value),
-            (None, StringKind::EqualsIgnoreCase) => {
-                Some(eq_ignore_case(&self.template.render(context)?, value))
+        match (&self.fixed, &self.template, kind) {
+            (Some((text, _)), _, StringKind::Equals) => Some(text == value),
+            (Some((text, _)), _, StringKind::EqualsIgnoreCase) => Some(eq_ignore_case(text, value)),
+            (Some((text, pattern)), _, StringKind::Like) => {
+                Some(pattern.get_or_init(|| Wildcard::new(text)).matches(value))
             }
-            (None, StringKind::Like) => Some(self.template.pattern(context)?.matches(value)),
+            (None, Some(template), StringKind::Equals) => Some(template.render(context)? == value),
+            (None, Some(template), StringKind::EqualsIgnoreCase) => {
+                Some(eq_ignore_case(&template.render(context)?, value))
+            }
+            (None, Some(template), StringKind::Like) => {
+                Some(template.pattern(context)?.matches(value))
+            }
+            (None, None, _) => None,
         }
     }
 }

@@ -177,8 +177,39 @@ impl Evaluation<'_> {
     }
 }
 
+impl PolicySet {
+    /// The same policies, borrowed.
+    pub fn as_refs(&self) -> PolicyRefs<'_> {
+        PolicyRefs {
+            service_control: self.service_control.as_ref(),
+            resource_control: self.resource_control.as_ref(),
+            identity: &self.identity,
+            permissions_boundary: self.permissions_boundary.as_ref(),
+            session: self.session.as_ref(),
+            resource: self.resource.as_ref(),
+        }
+    }
+}
+
+/// A [`PolicySet`] made of borrowed policies: what an analysis that decides many requests against
+/// policies it already holds (one caller, many targets) passes, without copying them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicyRefs<'p> {
+    pub service_control: Option<&'p OrgChain>,
+    pub resource_control: Option<&'p OrgChain>,
+    pub identity: &'p [Policy],
+    pub permissions_boundary: Option<&'p Policy>,
+    pub session: Option<&'p Policy>,
+    pub resource: Option<&'p Policy>,
+}
+
 /// Decides one request.
 pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p> {
+    evaluate_refs(request, &policies.as_refs())
+}
+
+/// Decides one request against borrowed policies.
+pub fn evaluate_refs<'p>(request: &Request, policies: &PolicyRefs<'p>) -> Evaluation<'p> {
     let prepared = PreparedRequest::new(&request.action, &request.resource, &request.context);
     let caller = &request.caller;
     let resource_account = request.resource_account();
@@ -199,23 +230,18 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
 
     let scps = policies
         .service_control
-        .as_ref()
         .filter(|c| iam_principal && !c.management_account && !caller.is_service_linked_role());
     let rcps = policies
         .resource_control
-        .as_ref()
         .filter(|c| !c.management_account && !caller.is_service_linked_role());
     // Identity-side policies only exist for IAM principals.
-    let identity: &[Policy] = if iam_principal {
-        &policies.identity
+    let identity: &'p [Policy] = if iam_principal {
+        policies.identity
     } else {
         &[]
     };
-    let boundary = policies
-        .permissions_boundary
-        .as_ref()
-        .filter(|_| iam_principal);
-    let session = policies.session.as_ref().filter(|_| iam_principal);
+    let boundary = policies.permissions_boundary.filter(|_| iam_principal);
+    let session = policies.session.filter(|_| iam_principal);
 
     // 1. Any explicit deny wins.
     let mut denies = Vec::new();
@@ -235,7 +261,7 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
             s.effect == Effect::Deny && s.applies(&prepared)
         });
     }
-    if let Some(policy) = &policies.resource {
+    if let Some(policy) = policies.resource {
         collect(&mut denies, policy, None, |s| {
             s.effect == Effect::Deny
                 && (s.principal_match(caller) != PrincipalMatch::None
@@ -285,7 +311,7 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
     let mut everyone = Vec::new();
     let mut via_session = Vec::new();
     let mut via_account = Vec::new();
-    if let Some(policy) = &policies.resource {
+    if let Some(policy) = policies.resource {
         for (index, statement) in policy.statements.iter().enumerate() {
             if statement.effect != Effect::Allow {
                 continue;
@@ -338,7 +364,6 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
         // identity-based policy.
         let trust = policies
             .resource
-            .as_ref()
             .is_some_and(|p| p.kind() == PolicyKind::Trust);
         let identity_path = !identity_allows.is_empty() && (!trust || !via_account.is_empty());
         let identity_ok = identity_path && boundary_ok && session_ok;

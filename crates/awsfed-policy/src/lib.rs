@@ -28,7 +28,8 @@ pub use date::parse_date_millis;
 pub use document::{Conditions, Effect, POLICY_VERSION, PolicyDocument, Principal, Statement};
 pub use error::{Location, PolicyError, Problem};
 pub use evaluator::{
-    Decision, Evaluation, Gate, OrgChain, OrgLevel, PolicySet, StatementRef, evaluate,
+    Decision, Evaluation, Gate, OrgChain, OrgLevel, PolicyRefs, PolicySet, StatementRef, evaluate,
+    evaluate_refs,
 };
 pub use policy::{Policy, PolicyKind};
 pub use principal::PrincipalMatch;

@@ -142,19 +142,29 @@ fn caller_text_is(caller: &Caller, text: &str) -> bool {
 /// `arn:aws:iam::A:role/path/Name` names the session `arn:aws:sts::A:assumed-role/Name/session`
 /// (role names are unique per account whatever the path, and case-insensitive).
 fn role_of_session(role_arn: &str, session: &Arn) -> bool {
-    let Ok(role) = Arn::parse(role_arn) else {
+    // Without allocating: a trust lists many roles and is checked for every request.
+    let mut parts = role_arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(_region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return false;
     };
-    let Some((_, role_name)) = role.iam_path_and_name() else {
+    let Some(path_and_name) = resource.strip_prefix("role/") else {
         return false;
     };
+    let role_name = path_and_name.rsplit('/').next().unwrap_or_default();
     let session_role = session
         .resource
         .strip_prefix("assumed-role/")
         .and_then(|rest| rest.split('/').next());
-    role.resource_type() == "role"
-        && role.partition == session.partition
-        && role.account == session.account
+    !role_name.is_empty()
+        && account == session.account
+        && partition == session.partition
         && session_role.is_some_and(|name| name.eq_ignore_ascii_case(role_name))
 }
 

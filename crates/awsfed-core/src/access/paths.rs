@@ -20,8 +20,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use awsfed_model::defaults;
 use awsfed_policy::{
-    Caller, Context, ContextValue, Decision, Effect, Gate, PolicySet, Request, StatementRef,
-    evaluate, wildcard_match,
+    Caller, Context, ContextValue, Decision, Effect, Gate, PolicyRefs, Request, StatementRef,
+    evaluate_refs, wildcard_match,
 };
 use serde::Serialize;
 
@@ -31,6 +31,9 @@ use super::idp::{IdpMapping, RolePair, SessionAttributes};
 /// The session name and SourceIdentity the analysis signs in with: any valid value behaves alike
 /// for the conditions awsfed writes, so one stands for every user.
 pub const EXAMPLE_SESSION_NAME: &str = "user@example.com";
+
+/// How many values of a condition a path shows.
+const CONDITION_VALUES_SHOWN: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -126,8 +129,6 @@ pub struct HopEvaluator<'e, 's> {
     pub hops: Vec<HopOutcome>,
     saml_cache: HashMap<(usize, String), usize>,
     chained_cache: HashMap<(usize, usize), usize>,
-    /// Per caller role, its side of the policy set (identity, boundary, SCPs), built once.
-    caller_sets: HashMap<usize, PolicySet>,
 }
 
 impl<'e, 's> HopEvaluator<'e, 's> {
@@ -138,7 +139,6 @@ impl<'e, 's> HopEvaluator<'e, 's> {
             hops: Vec::new(),
             saml_cache: HashMap::new(),
             chained_cache: HashMap::new(),
-            caller_sets: HashMap::new(),
         }
     }
 
@@ -159,18 +159,7 @@ impl<'e, 's> HopEvaluator<'e, 's> {
         if let Some(&i) = self.chained_cache.get(&(caller, target)) {
             return i;
         }
-        let estate = self.estate;
-        let set = self.caller_sets.entry(caller).or_insert_with(|| {
-            let from = estate.role(caller);
-            let policies = estate.compiled(caller);
-            PolicySet {
-                service_control: estate.service_control(&from.account.id).cloned(),
-                identity: policies.identity.clone(),
-                permissions_boundary: policies.boundary.clone(),
-                ..PolicySet::default()
-            }
-        });
-        let outcome = chained_hop(estate, self.session, set, caller, target);
+        let outcome = chained_hop(self.estate, self.session, caller, target, false);
         let i = self.hops.len();
         self.hops.push(outcome);
         self.chained_cache.insert((caller, target), i);
@@ -248,8 +237,13 @@ pub fn session_arn(role_arn: &str) -> String {
     format!("arn:{partition}:sts::{account}:assumed-role/{name}/{EXAMPLE_SESSION_NAME}")
 }
 
-/// The request context of a chained hop from a session of `caller_arn` (role id `role_id`).
+/// The request context of a chained hop's `action` from a session of `caller_arn` (role id
+/// `role_id`). Each action gets the keys the Service Authorization Reference lists for it (AWS
+/// STS: `sts:RoleSessionName` for `sts:AssumeRole` only, `sts:SourceIdentity` not for
+/// `sts:TagSession`), as iam-simulate does: a trust that tests such a key on `sts:TagSession`
+/// does not allow the tags, and the hop fails.
 pub fn chained_context(
+    action: &str,
     session: &SessionAttributes,
     caller_arn: &str,
     role_id: &str,
@@ -262,17 +256,27 @@ pub fn chained_context(
         .with("aws:PrincipalArn", caller_arn)
         .with("aws:PrincipalAccount", account)
         .with("aws:PrincipalType", "AssumedRole")
-        .with("sts:RoleSessionName", EXAMPLE_SESSION_NAME)
         .with("aws:ResourceAccount", target_account);
+    if action.eq_ignore_ascii_case("sts:AssumeRole") {
+        context.insert(
+            "sts:RoleSessionName",
+            ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
+        );
+    }
     if let Some(org) = organization_id {
         context.insert("aws:PrincipalOrgID", ContextValue::Single(org.into()));
         context.insert("aws:ResourceOrgID", ContextValue::Single(org.into()));
     }
     if session.source_identity {
-        context.insert(
-            "sts:SourceIdentity",
-            ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
-        );
+        // `aws:SourceIdentity` is global: every request of a session with a source identity has
+        // it. `sts:SourceIdentity` is a key of the assume actions and `sts:SetSourceIdentity`
+        // only, not of `sts:TagSession`.
+        if !action.eq_ignore_ascii_case("sts:TagSession") {
+            context.insert(
+                "sts:SourceIdentity",
+                ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
+            );
+        }
         context.insert(
             "aws:SourceIdentity",
             ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
@@ -294,13 +298,13 @@ fn check(
     action: &str,
     audience: Option<&str>,
     request: &Request,
-    set: &PolicySet,
+    set: &PolicyRefs<'_>,
 ) -> ActionCheck {
-    let evaluation = evaluate(request, set);
+    let evaluation = evaluate_refs(request, set);
     let statements = evaluation
         .statements
         .iter()
-        .map(|s| describe_statement(s))
+        .map(describe_statement)
         .collect();
     let conditions = if evaluation.decision == Decision::Allow {
         evaluation
@@ -344,8 +348,13 @@ fn statement_conditions(estate: &Estate<'_>, s: &StatementRef<'_>) -> Vec<String
     let mut out = Vec::new();
     for (operator, keys) in &statement.condition {
         for (key, values) in keys {
-            let values: Vec<&str> = values.iter().collect();
-            out.push(format!("{operator} {key} {}", values.join(" | ")));
+            // Account lists run to hundreds of ids: name a few and count the rest.
+            let shown: Vec<&str> = values.iter().take(CONDITION_VALUES_SHOWN).collect();
+            let mut text = format!("{operator} {key} {}", shown.join(" | "));
+            if values.len() > CONDITION_VALUES_SHOWN {
+                text.push_str(&format!(" | … ({} values)", values.len()));
+            }
+            out.push(text);
         }
     }
     out
@@ -369,10 +378,10 @@ fn saml_hop(
 ) -> HopOutcome {
     let target = estate.role(role);
     let compiled = estate.compiled(role);
-    let set = PolicySet {
-        resource_control: estate.resource_control(&target.account.id).cloned(),
-        resource: compiled.trust.clone(),
-        ..PolicySet::default()
+    let set = PolicyRefs {
+        resource_control: estate.resource_control(&target.account.id),
+        resource: compiled.trust.as_ref(),
+        ..PolicyRefs::default()
     };
     let caller = Caller::parse(provider_arn);
     let mut checks = Vec::new();
@@ -403,37 +412,48 @@ fn saml_hop(
     }
 }
 
+/// The AssumeRole hop from a session of `caller` into `target`. With `stop_early`, a denied
+/// `sts:AssumeRole` ends the evaluation there (the extra actions do not matter then).
 fn chained_hop(
     estate: &Estate<'_>,
     session: &SessionAttributes,
-    set: &mut PolicySet,
     caller: usize,
     target: usize,
+    stop_early: bool,
 ) -> HopOutcome {
     let from = estate.role(caller);
     let to = estate.role(target);
     let from_policies = estate.compiled(caller);
     let to_policies = estate.compiled(target);
-    set.resource_control = estate.resource_control(&to.account.id).cloned();
-    set.resource = to_policies.trust.clone();
-    let set = &*set;
-    let context = chained_context(
-        session,
-        &from.role.arn,
-        &from.role.role_id,
-        &to.account.id,
-        estate.organization_id.as_deref(),
-    );
+    let set = PolicyRefs {
+        service_control: estate.service_control(&from.account.id),
+        resource_control: estate.resource_control(&to.account.id),
+        identity: &from_policies.identity,
+        permissions_boundary: from_policies.boundary.as_ref(),
+        session: None,
+        resource: to_policies.trust.as_ref(),
+    };
     let caller_arn = Caller::parse(&session_arn(&from.role.arn));
-    let checks: Vec<ActionCheck> = session_actions(session, HopKind::AssumeRole)
-        .into_iter()
-        .map(|action| {
-            let request = Request::new(caller_arn.clone(), action, &to.role.arn)
-                .with_resource_account(&to.account.id)
-                .with_context(context.clone());
-            check(estate, action, None, &request, set)
-        })
-        .collect();
+    let mut checks = Vec::new();
+    for action in session_actions(session, HopKind::AssumeRole) {
+        let context = chained_context(
+            action,
+            session,
+            &from.role.arn,
+            &from.role.role_id,
+            &to.account.id,
+            estate.organization_id.as_deref(),
+        );
+        let request = Request::new(caller_arn.clone(), action, &to.role.arn)
+            .with_resource_account(&to.account.id)
+            .with_context(context);
+        let check = check(estate, action, None, &request, &set);
+        let stop = stop_early && check.decision != Decision::Allow;
+        checks.push(check);
+        if stop {
+            break;
+        }
+    }
     let mut problems = from_policies.problems.clone();
     problems.extend(to_policies.problems.iter().cloned());
     HopOutcome {
@@ -445,6 +465,20 @@ fn chained_hop(
         audiences_allowed: Vec::new(),
         problems,
     }
+}
+
+/// The hops from a session of `caller` whose `sts:AssumeRole` is allowed (the extra actions may
+/// still fail: such hops are kept so that audit can name them), in candidate order.
+pub fn chained_from(
+    estate: &Estate<'_>,
+    session: &SessionAttributes,
+    caller: usize,
+) -> Vec<HopOutcome> {
+    chained_candidates(estate, caller)
+        .into_iter()
+        .map(|t| chained_hop(estate, session, caller, t, true))
+        .filter(|h| h.checks[0].decision == Decision::Allow)
+        .collect()
 }
 
 /// Roles a session of `caller` might assume: those its identity policies name for
@@ -512,9 +546,9 @@ fn resource_candidates(estate: &Estate<'_>, pattern: &str, found: &mut BTreeSet<
 /// Follows every group of the mapping through the estate.
 pub fn analyze<'e, 's>(estate: &'e Estate<'s>, mapping: &'e IdpMapping) -> Analysis<'e, 's> {
     let mut hops = HopEvaluator::new(estate, &mapping.session);
-    let mut paths = Vec::new();
     let mut broken = Vec::new();
-    let mut reach: HashMap<usize, Vec<usize>> = HashMap::new();
+    // 1. SAML hops, once per role value.
+    let mut entered: Vec<(usize, usize, usize)> = Vec::new();
     for (g, group) in mapping.groups.iter().enumerate() {
         for pair in &group.roles {
             let Some(role) = estate.role_index(&pair.role_arn) else {
@@ -522,45 +556,84 @@ pub fn analyze<'e, 's>(estate: &'e Estate<'s>, mapping: &'e IdpMapping) -> Analy
                 continue;
             };
             let saml = hops.saml(role, &pair.provider_arn);
-            if !hops.hops[saml].allowed {
+            if hops.hops[saml].allowed {
+                entered.push((g, role, saml));
+            } else {
                 broken.push((g, pair.clone(), Some(saml)));
-                continue;
             }
-            let max = estate.role(role).role.max_session_duration;
+        }
+    }
+    // 2. AssumeRole hops from every role entered with SAML, spread over the cores.
+    let callers: Vec<usize> = entered
+        .iter()
+        .map(|&(_, role, _)| role)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8)
+        .min(callers.len().max(1));
+    let chunk = callers.len().div_ceil(threads).max(1);
+    let session = &mapping.session;
+    let found: Vec<Vec<(usize, Vec<HopOutcome>)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = callers
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&caller| (caller, chained_from(estate, session, caller)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("analysis threads do not panic"))
+            .collect()
+    });
+    let mut reach: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (caller, outcomes) in found.into_iter().flatten() {
+        let mut allowed = Vec::new();
+        for outcome in outcomes {
+            let ok = outcome.allowed;
+            let target = estate
+                .role_index(&outcome.role_arn)
+                .expect("hops name estate roles");
+            let index = hops.hops.len();
+            hops.hops.push(outcome);
+            hops.chained_cache.insert((caller, target), index);
+            if ok {
+                allowed.push((index, target));
+            }
+        }
+        reach.insert(caller, allowed.into_iter().map(|(i, _)| i).collect());
+    }
+    // 3. Paths.
+    let mut paths = Vec::new();
+    for (g, role, saml) in entered {
+        paths.push(AccessPath {
+            group: g,
+            saml_hop: saml,
+            chained_hop: None,
+            target: role,
+            max_session_seconds: estate.role(role).role.max_session_duration,
+        });
+        for &hop in reach.get(&role).into_iter().flatten() {
+            let target = estate
+                .role_index(&hops.hops[hop].role_arn)
+                .expect("hops name estate roles");
             paths.push(AccessPath {
                 group: g,
                 saml_hop: saml,
-                chained_hop: None,
-                target: role,
-                max_session_seconds: max,
-            });
-            let targets = reach.entry(role).or_insert_with(|| {
-                let candidates = chained_candidates(estate, role);
-                candidates
-                    .into_iter()
-                    .filter_map(|t| {
-                        let hop = hops.chained(role, t);
-                        hops.hops[hop].allowed.then_some(hop)
-                    })
-                    .collect()
-            });
-            for &hop in targets.iter() {
-                let target = estate
-                    .role_index(&hops.hops[hop].role_arn)
-                    .expect("hops name estate roles");
-                let max = estate
+                chained_hop: Some(hop),
+                target,
+                max_session_seconds: estate
                     .role(target)
                     .role
                     .max_session_duration
-                    .min(defaults::CHAINED_SESSION_SECONDS);
-                paths.push(AccessPath {
-                    group: g,
-                    saml_hop: saml,
-                    chained_hop: Some(hop),
-                    target,
-                    max_session_seconds: max,
-                });
-            }
+                    .min(defaults::CHAINED_SESSION_SECONDS),
+            });
         }
     }
     sort_paths(estate, &hops.hops, &mut paths);

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use awsfed_model::{Model, load, resolve};
 
+pub mod oracle;
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
