@@ -145,7 +145,7 @@ def main():
                 }
             )
         policies = [
-            {"name": p["PolicyName"], "path": p["Path"], "attachments": p["AttachmentCount"]}
+            {"name": p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1], "path": p["Path"], "attachments": p["AttachmentCount"]}
             for p in details["Policies"]
         ]
         print(json.dumps({"roles": sorted(out, key=lambda r: r["name"]), "policies": policies}))

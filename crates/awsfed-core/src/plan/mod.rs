@@ -122,8 +122,8 @@ impl Phase {
     }
 }
 
+// No `deny_unknown_fields`: serde does not support it together with `flatten`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Change {
     pub phase: Phase,
     #[serde(flatten)]
@@ -304,3 +304,6 @@ pub struct Conflict {
     pub reason: String,
     pub hint: String,
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,11 @@ use awsfed_policy::{POLICY_VERSION, PolicyDocument, Principal, StringList};
 /// The canonical form: version filled in, every list sorted and without duplicates, actions in
 /// lower case, statements sorted by their JSON.
 pub fn normalize(document: &PolicyDocument) -> PolicyDocument {
+    canonical(document, true)
+}
+
+/// The canonical form with actions as written, for showing a diff.
+pub(crate) fn canonical(document: &PolicyDocument, lowercase_actions: bool) -> PolicyDocument {
     let mut document = document.clone();
     if document.version.is_none() {
         document.version = Some(POLICY_VERSION.to_owned());
@@ -17,7 +22,13 @@ pub fn normalize(document: &PolicyDocument) -> PolicyDocument {
             .into_iter()
             .flatten()
         {
-            *actions = StringList::sorted(actions.iter().map(str::to_ascii_lowercase));
+            *actions = StringList::sorted(actions.iter().map(|a| {
+                if lowercase_actions {
+                    a.to_ascii_lowercase()
+                } else {
+                    a.to_owned()
+                }
+            }));
         }
         for resources in [&mut statement.resource, &mut statement.not_resource]
             .into_iter()

@@ -149,12 +149,12 @@ fn diff_lines(
     after: &PolicyDocument,
     paint: &dyn Fn(&str, &str) -> String,
 ) {
-    let a: Vec<String> = super::normalize(before)
+    let a: Vec<String> = super::normalize::canonical(before, false)
         .to_json_pretty()
         .lines()
         .map(str::to_owned)
         .collect();
-    let b: Vec<String> = super::normalize(after)
+    let b: Vec<String> = super::normalize::canonical(after, false)
         .to_json_pretty()
         .lines()
         .map(str::to_owned)

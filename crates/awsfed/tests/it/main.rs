@@ -11,3 +11,7 @@ mod compile;
 mod signin_support;
 /// `saml inspect`: reports on real IdP responses.
 mod saml;
+/// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
+mod deploy_support;
+/// `scan`, `plan`, `apply`, `bootstrap` against moto organisations of 100+ accounts, with faults.
+mod deploy;

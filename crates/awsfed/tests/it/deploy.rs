@@ -1,0 +1,372 @@
+//! `scan`, `plan`, `apply` and `bootstrap` against moto organisations of 100+ accounts. moto enforces
+//! no policy: these tests check the IAM state that results, never an allow or deny.
+
+use std::time::{Duration, Instant};
+
+use crate::deploy_support::{
+    ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, org_tool, role, role_names, roles,
+};
+
+fn trust_text(state: &serde_json::Value, role_name: &str) -> String {
+    role(state, role_name).unwrap_or_else(|| panic!("role {role_name} exists: {state}"))["trust"]
+        .to_string()
+}
+
+/// The whole life of a deployment on one organisation of 121 accounts: apply from empty into a
+/// mixed topology, converged plan, drift, a stale plan, an unowned role, a topology switch, group
+/// removal, metadata rotation and a new account under a discovered OU.
+#[test]
+fn lifecycle_on_an_organisation_of_121_accounts() {
+    if !moto_enabled() {
+        return;
+    }
+    let moto = Moto::start();
+    let e = moto.endpoint.as_str();
+    let org = Org::create(e, 60, 60);
+    assert!(org.account_count() >= 100);
+    let ws = Workspace::new();
+    // Every tenth workload account is direct: a mixed topology.
+    let mut spec = ModelSpec {
+        direct: (0..org.workloads.len()).step_by(10).collect(),
+        developers: true,
+    };
+    ws.write_model(&spec.yaml(&org));
+
+    // Apply from empty.
+    let plan = ws.run(e, &["plan", "--detailed-exitcode"]).expect(2);
+    assert!(plan.stdout().contains("create SAML provider corp"));
+    assert!(
+        plan.stdout()
+            .contains("hint: trusts gain sts:SetSourceIdentity")
+    );
+    ws.run(e, &["apply"]).expect(0);
+    let hub = roles(e, &org.identity);
+    assert!(role_names(&hub).contains(&"hub-platform-admins".to_owned()));
+    assert!(role_names(&hub).contains(&"hub-developers".to_owned()));
+    let (_, direct_id, _) = &org.workloads[0];
+    let (_, spoke_id, _) = &org.workloads[1];
+    let direct = roles(e, direct_id);
+    assert!(trust_text(&direct, "Admin").contains("saml-provider/corp"));
+    let spoke = roles(e, spoke_id);
+    assert!(
+        trust_text(&spoke, "Admin").contains(&format!(
+            "arn:aws:iam::{}:role/awsfed/hub-platform-admins",
+            org.identity
+        )),
+        "the spoke trust names the hub role: {spoke}"
+    );
+    assert_eq!(
+        org_tool(e, &["provider", "--account", spoke_id, "--name", "corp"]),
+        serde_json::Value::Null,
+        "spokes have no SAML provider"
+    );
+
+    // The next plan is empty.
+    let converged = ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    assert!(
+        converged
+            .stdout()
+            .contains("No changes: 121 accounts match the model.")
+    );
+
+    // A trust edited behind awsfed's back is drift; a plan made before the edit is stale.
+    ws.run(e, &["plan", "--out", "before.json"]).expect(0);
+    let edited = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}"#;
+    org_tool(
+        e,
+        &[
+            "put-trust",
+            "--account",
+            spoke_id,
+            "--role",
+            "Admin",
+            "--document",
+            edited,
+        ],
+    );
+    let drift = ws.run(e, &["plan", "--detailed-exitcode"]).expect(2);
+    assert!(
+        drift.stdout().contains("Drift (changed outside awsfed"),
+        "{}",
+        drift.stdout()
+    );
+    assert!(
+        drift
+            .stdout()
+            .contains(&format!("account {spoke_id} role Admin: trust policy"))
+    );
+    assert!(
+        drift.stdout().contains("999999999999"),
+        "the diff shows the foreign principal"
+    );
+    let stale = ws.run(e, &["apply", "before.json"]).expect(1);
+    assert!(stale.stderr().contains("is stale"), "{}", stale.stderr());
+    ws.run(e, &["plan", "--out", "fix.json"]).expect(0);
+    ws.run(e, &["apply", "fix.json"]).expect(0);
+    assert!(!trust_text(&roles(e, spoke_id), "Admin").contains("999999999999"));
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+
+    // An unowned role in the managed path is never touched, even when the model stops granting.
+    org_tool(
+        e,
+        &[
+            "create-role",
+            "--account",
+            spoke_id,
+            "--name",
+            "Legacy",
+            "--path",
+            "/awsfed/",
+        ],
+    );
+    let legacy_before = trust_text(&roles(e, spoke_id), "Legacy");
+
+    // Switching ten hub-and-spoke accounts to direct.
+    let switched: Vec<usize> = (1..org.workloads.len())
+        .filter(|i| i % 10 != 0)
+        .take(10)
+        .collect();
+    spec.direct.extend(&switched);
+    ws.write_model(&spec.yaml(&org));
+    let switch = ws.run(e, &["plan", "--detailed-exitcode"]).expect(2);
+    assert!(switch.stdout().contains("update trust of role Admin"));
+    ws.run(e, &["apply"]).expect(0);
+    let (_, switched_id, _) = &org.workloads[switched[0]];
+    assert!(trust_text(&roles(e, switched_id), "Admin").contains("saml-provider/corp"));
+    assert!(org_tool(e, &["provider", "--account", switched_id, "--name", "corp"]).is_object());
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+
+    // Removing a group deletes its hub role and policies, and the roles only it was granted.
+    spec.developers = false;
+    ws.write_model(&spec.yaml(&org));
+    ws.run(e, &["apply"]).expect(0);
+    let hub = roles(e, &org.identity);
+    assert!(!role_names(&hub).contains(&"hub-developers".to_owned()));
+    assert!(
+        hub["policies"]
+            .as_array()
+            .is_some_and(|p| p.iter().all(|p| p["name"] != "hub-developers-assume")),
+        "{hub}"
+    );
+    let spoke = roles(e, spoke_id);
+    assert!(!role_names(&spoke).contains(&"ReadOnly".to_owned()));
+    assert_eq!(
+        trust_text(&spoke, "Legacy"),
+        legacy_before,
+        "the unowned role is untouched"
+    );
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+
+    // Metadata rotation updates every provider.
+    let metadata = std::fs::read_to_string(ws.path().join("corp-idp.xml")).expect("metadata");
+    let rotated = metadata.replacen("MIIDFTCCAf2gAwIBAgIU", "MIIDFTCCAf2gAwIBAgIV", 1);
+    assert_ne!(metadata, rotated);
+    std::fs::write(ws.path().join("corp-idp.xml"), &rotated).expect("rotate");
+    let rotation = ws.run(e, &["plan"]).expect(0);
+    let providers = 1 + spec.direct.len();
+    assert_eq!(
+        rotation
+            .stdout()
+            .matches("update SAML provider metadata")
+            .count(),
+        providers,
+        "{}",
+        rotation.stdout()
+    );
+    ws.run(e, &["apply"]).expect(0);
+    let provider = org_tool(e, &["provider", "--account", direct_id, "--name", "corp"]);
+    assert_eq!(provider["metadata"].as_str(), Some(rotated.as_str()));
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+
+    // A scan writes the documented folder.
+    ws.run(e, &["scan", "--out", "snapshot"]).expect(0);
+    assert!(ws.path().join("snapshot/organization.json").exists());
+    let account: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join(format!("snapshot/accounts/{spoke_id}.json")))
+            .expect("account file"),
+    )
+    .expect("JSON");
+    assert!(account["roles"].as_array().is_some_and(|r| {
+        r.iter()
+            .any(|r| r["name"] == "Admin" && r["max_session_duration"] == 3600)
+    }));
+    // Planning against the snapshot offline agrees with the live plan
+    // (before discovery adds an account the model does not list).
+    ws.run(
+        e,
+        &["plan", "--snapshot", "snapshot", "--detailed-exitcode"],
+    )
+    .expect(0);
+
+    // A new account under a discovered OU is picked up by the next plan.
+    let added = org_tool(
+        e,
+        &[
+            "add-account",
+            "--ou",
+            "Workloads/Dev",
+            "--name",
+            "newcomer",
+            "--tag",
+            "env=dev",
+        ],
+    );
+    let new_id = added["id"].as_str().expect("id").to_owned();
+    let discover = ["--discover-ou", "Workloads/Dev"];
+    let picked = ws
+        .run(
+            e,
+            &[&["plan", "--detailed-exitcode"][..], &discover].concat(),
+        )
+        .expect(2);
+    assert!(
+        picked
+            .stdout()
+            .contains(&format!("account {new_id} (newcomer)")),
+        "{}",
+        picked.stdout()
+    );
+    ws.run(e, &[&["apply"][..], &discover].concat()).expect(0);
+    assert!(role_names(&roles(e, &new_id)).contains(&"Admin".to_owned()));
+    ws.run(
+        e,
+        &[&["plan", "--detailed-exitcode"][..], &discover].concat(),
+    )
+    .expect(0);
+}
+
+/// Throttling on 20% of calls, 5% server errors and 4% dropped connections (half of them after
+/// moto did the work): apply still converges, with no duplicate or missing resources.
+#[test]
+fn apply_converges_through_injected_faults() {
+    if !moto_enabled() {
+        return;
+    }
+    let moto = Moto::start();
+    let org = Org::create(&moto.endpoint, 50, 50);
+    let ws = Workspace::new();
+    let spec = ModelSpec {
+        direct: (0..org.workloads.len()).step_by(7).collect(),
+        developers: true,
+    };
+    ws.write_model(&spec.yaml(&org));
+    let proxy = Proxy::start(
+        &moto.endpoint,
+        &[
+            "--throttle",
+            "0.2",
+            "--error",
+            "0.05",
+            "--drop",
+            "0.04",
+            "--seed",
+            "7",
+        ],
+    );
+    ws.run(&proxy.endpoint, &["apply"]).expect(0);
+    let stats = proxy.stats();
+    assert!(
+        stats["injected"]["throttle"].as_u64().unwrap_or(0) > 50,
+        "{stats}"
+    );
+    assert!(
+        stats["injected"]["drop-after"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
+    // Checked without the proxy: converged, and every account holds exactly the model's roles.
+    ws.run(&moto.endpoint, &["plan", "--detailed-exitcode"])
+        .expect(0);
+    for (i, (_, id, env)) in org.workloads.iter().enumerate().step_by(9) {
+        let state = roles(&moto.endpoint, id);
+        let mut names = role_names(&state);
+        names.retain(|n| n != "OrganizationAccountAccessRole");
+        assert_eq!(names, ["Admin", "ReadOnly"], "account {i} ({env})");
+    }
+    let hub = roles(&moto.endpoint, &org.identity);
+    assert_eq!(hub["policies"].as_array().map(Vec::len), Some(2), "{hub}");
+}
+
+/// An apply killed with SIGKILL midway, then run again, converges.
+#[test]
+fn apply_killed_midway_converges_when_run_again() {
+    if !moto_enabled() {
+        return;
+    }
+    let moto = Moto::start();
+    let org = Org::create(&moto.endpoint, 50, 50);
+    let ws = Workspace::new();
+    ws.write_model(
+        &ModelSpec {
+            direct: vec![3, 30],
+            developers: true,
+        }
+        .yaml(&org),
+    );
+    // The proxy only counts writes, so the kill lands mid-apply.
+    let proxy = Proxy::start(&moto.endpoint, &[]);
+    let mut child = ws
+        .awsfed(&proxy.endpoint, &["apply", "--concurrency", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("apply starts");
+    let started = Instant::now();
+    loop {
+        let writes = proxy.stats()["writes"].as_u64().unwrap_or(0);
+        if writes >= 60 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "apply made no progress"
+        );
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "apply finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let partial = ws
+        .run(&moto.endpoint, &["plan", "--detailed-exitcode"])
+        .expect(2);
+    assert!(partial.stdout().contains("to create"));
+    ws.run(&moto.endpoint, &["apply"]).expect(0);
+    ws.run(&moto.endpoint, &["plan", "--detailed-exitcode"])
+        .expect(0);
+}
+
+/// A converged plan makes at most 4 calls per account (role assumption included) and no writes.
+#[test]
+fn converged_plan_makes_few_calls_and_no_writes() {
+    if !moto_enabled() {
+        return;
+    }
+    let moto = Moto::start();
+    let org = Org::create(&moto.endpoint, 50, 50);
+    let ws = Workspace::new();
+    ws.write_model(
+        &ModelSpec {
+            direct: (0..100).step_by(5).collect(),
+            developers: true,
+        }
+        .yaml(&org),
+    );
+    ws.run(&moto.endpoint, &["apply"]).expect(0);
+    let proxy = Proxy::start(&moto.endpoint, &[]);
+    ws.run(&proxy.endpoint, &["plan", "--detailed-exitcode"])
+        .expect(0);
+    // bootstrap of one converged account changes nothing either.
+    let (_, id, _) = &org.workloads[4];
+    ws.run(&proxy.endpoint, &["bootstrap", "--account", id])
+        .expect(0);
+    let stats = proxy.stats();
+    assert_eq!(stats["writes"], 0, "{stats}");
+    let calls = stats["calls"].as_u64().unwrap_or(u64::MAX) as f64;
+    let accounts = org.account_count() as f64 + 2.0;
+    assert!(
+        calls / accounts <= 4.0,
+        "{calls} calls for {accounts} account reads: {stats}"
+    );
+}

@@ -1,0 +1,341 @@
+//! Helpers of the deploy tests: a private moto server per test (so tests run in parallel), an
+//! organisation of many accounts created through the Organizations API, models generated for it,
+//! the fault-injection proxy, and reading IAM state back.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::repo;
+
+/// Whether moto tests run. Without `AWSFED_MOTO_ENDPOINT` (set by `scripts/test`) they fail, saying
+/// how to run them, unless `AWSFED_SKIP_MOTO=1` skips them.
+pub fn moto_enabled() -> bool {
+    if std::env::var("AWSFED_SKIP_MOTO").is_ok_and(|v| v == "1") {
+        eprintln!("skipping a moto test (AWSFED_SKIP_MOTO=1)");
+        return false;
+    }
+    assert!(
+        std::env::var_os("AWSFED_MOTO_ENDPOINT").is_some(),
+        "the deploy tests need moto: run them with scripts/test (it installs moto and sets AWSFED_MOTO_ENDPOINT), or set AWSFED_SKIP_MOTO=1 to skip them"
+    );
+    true
+}
+
+fn venv() -> PathBuf {
+    std::env::var_os("AWSFED_VENV").map_or_else(|| repo().join(".venv"), PathBuf::from)
+}
+
+pub fn python() -> PathBuf {
+    venv().join("bin/python")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A GET or POST without a body; returns the response body.
+pub fn http(url: &str, method: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let address = url.strip_prefix("http://")?;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.").then(|| body.to_owned())
+}
+
+/// A child process killed when dropped.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A private moto server.
+pub struct Moto {
+    pub endpoint: String,
+    _process: Process,
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(venv().join("bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts (run scripts/setup-test-deps)");
+        let process = Process(child);
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while http(&endpoint, "GET", "/moto-api/").is_none() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self {
+            endpoint,
+            _process: process,
+        }
+    }
+}
+
+/// The fault-injection proxy in front of an endpoint.
+pub struct Proxy {
+    pub endpoint: String,
+    _process: Process,
+}
+
+impl Proxy {
+    pub fn start(target: &str, faults: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new(python())
+            .arg(repo().join("tests/support/fault_proxy.py"))
+            .args(["--target", target])
+            .args(faults)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the fault proxy starts");
+        let stdout = child.stdout.take().expect("proxy stdout");
+        let process = Process(child);
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the proxy prints its endpoint");
+        Self {
+            endpoint: line.trim().to_owned(),
+            _process: process,
+        }
+    }
+
+    pub fn stats(&self) -> Value {
+        let body = http(&self.endpoint, "GET", "/__proxy/stats").expect("proxy stats");
+        serde_json::from_str(&body).expect("stats are JSON")
+    }
+}
+
+/// Runs the organisation helper; returns its JSON output.
+pub fn org_tool(endpoint: &str, args: &[&str]) -> Value {
+    let output = Command::new(python())
+        .arg(repo().join("tests/support/moto_org.py"))
+        .args(["--endpoint", endpoint])
+        .args(args)
+        .output()
+        .expect("moto_org.py runs");
+    assert!(
+        output.status.success(),
+        "moto_org.py {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("moto_org.py prints JSON")
+}
+
+/// An organisation: the identity account under `Security`, the rest under `Workloads/Prod` and
+/// `Workloads/Dev`.
+pub struct Org {
+    pub identity: String,
+    /// (name, id, env) of the workload accounts, in creation order.
+    pub workloads: Vec<(String, String, String)>,
+}
+
+impl Org {
+    pub fn create(endpoint: &str, prod: usize, dev: usize) -> Self {
+        let created = org_tool(
+            endpoint,
+            &[
+                "create",
+                "--ou",
+                "Security=1",
+                "--ou",
+                &format!("Workloads/Prod={prod}"),
+                "--ou",
+                &format!("Workloads/Dev={dev}"),
+            ],
+        );
+        let accounts = created["accounts"].as_array().expect("accounts");
+        let identity = accounts[0]["id"].as_str().expect("id").to_owned();
+        let workloads = accounts[1..]
+            .iter()
+            .map(|a| {
+                (
+                    a["name"].as_str().expect("name").to_owned(),
+                    a["id"].as_str().expect("id").to_owned(),
+                    a["env"].as_str().expect("env").to_owned(),
+                )
+            })
+            .collect();
+        Self {
+            identity,
+            workloads,
+        }
+    }
+
+    pub fn account_count(&self) -> usize {
+        self.workloads.len() + 1
+    }
+}
+
+/// How to write the model for an organisation.
+#[derive(Clone)]
+pub struct ModelSpec {
+    /// Workload account indexes that are direct.
+    pub direct: Vec<usize>,
+    pub developers: bool,
+}
+
+impl ModelSpec {
+    pub fn yaml(&self, org: &Org) -> String {
+        let mut out = String::from(
+            "version: 1\nallow_warnings: [session-name-source]\nidentity_provider:\n  name: corp\n  metadata_file: corp-idp.xml\n  session_name_from: email\n  source_identity: true\n  audiences: [https://signin.aws.amazon.com/saml]\ntopology: { default: hub-and-spoke, hub_account: identity }\naccounts:\n",
+        );
+        out.push_str(&format!(
+            "  identity: {{ id: \"{}\", ou: Security }}\n",
+            org.identity
+        ));
+        for (i, (name, id, env)) in org.workloads.iter().enumerate() {
+            let ou = if env == "prod" {
+                "Workloads/Prod"
+            } else {
+                "Workloads/Dev"
+            };
+            let topology = if self.direct.contains(&i) {
+                ", topology: direct"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "  {name}: {{ id: \"{id}\", ou: {ou}, tags: {{ env: {env} }}{topology} }}\n"
+            ));
+        }
+        // Inline policies only: moto loads AWS managed policies only when asked to, and loading
+        // them into every account of a large organisation takes seconds per account.
+        out.push_str(
+            "permission_sets:\n  Admin:\n    inline_policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Action: '*', Resource: '*' }] }\n    session_duration: 1h\n  ReadOnly:\n    inline_policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Action: ['s3:Get*', 's3:List*'], Resource: '*' }] }\n    session_duration: 1h\ngroups:\n  platform-admins: [ { accounts: '*', permission_set: Admin } ]\n",
+        );
+        if self.developers {
+            out.push_str("  developers:\n    - { accounts: { ous: [Workloads/Dev] }, permission_set: Admin }\n    - { accounts: '*', permission_set: ReadOnly }\n");
+        }
+        out
+    }
+}
+
+/// A folder with a model and its metadata.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::copy(
+            repo().join("examples/hub-and-spoke/corp-idp.xml"),
+            dir.path().join("corp-idp.xml"),
+        )
+        .expect("copy metadata");
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write_model(&self, yaml: &str) {
+        std::fs::write(self.path().join("awsfed.yaml"), yaml).expect("write model");
+    }
+
+    /// Runs awsfed in this folder against an endpoint.
+    pub fn awsfed(&self, endpoint: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_awsfed"));
+        command
+            .current_dir(self.path())
+            .env_remove("AWSFED_CONFIG")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env("NO_COLOR", "1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("AWS_CONFIG_FILE", self.path().join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.path().join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(["--endpoint-url", endpoint])
+            .args(args);
+        command
+    }
+
+    pub fn run(&self, endpoint: &str, args: &[&str]) -> Ran {
+        Ran(self.awsfed(endpoint, args).output().expect("awsfed runs"))
+    }
+}
+
+pub struct Ran(pub Output);
+
+impl Ran {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// Roles and customer managed policies of an account, as IAM holds them.
+pub fn roles(endpoint: &str, account: &str) -> Value {
+    org_tool(endpoint, &["roles", "--account", account])
+}
+
+pub fn role<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
+    state["roles"]
+        .as_array()?
+        .iter()
+        .find(|r| r["name"] == name)
+}
+
+pub fn role_names(state: &Value) -> Vec<String> {
+    state["roles"]
+        .as_array()
+        .map(|roles| {
+            roles
+                .iter()
+                .filter_map(|r| r["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
