@@ -24,6 +24,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
+        // Accounts that could not be read are reported as failed; the others go on.
+        let mut unread = std::collections::BTreeMap::new();
         let plan = match &args.plan {
             Some(path) => {
                 let plan = read_plan(path)?;
@@ -57,21 +59,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             None => {
                 let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
                 let desired = deploy::desired(&model)?;
-                let snapshot = deploy::read_for_plan(
+                let (snapshot, failed) = deploy::read_some(
                     &fleet,
                     deploy::accounts_of(&desired),
                     &desired.provider_name,
                     &model.naming.role_path,
                 )
-                .await?;
-                awsfed_core::plan::plan(
+                .await;
+                let mut plan = awsfed_core::plan::plan(
                     &desired,
                     &snapshot,
                     &deploy::plan_options(&model, fleet.caller()),
-                )
+                );
+                deploy::without_unread(&mut plan, &failed);
+                unread = failed
+                    .into_iter()
+                    .map(|(id, e)| (id, format!("could not be read: {e}")))
+                    .collect();
+                plan
             }
         };
-        apply(cli, &fleet, &plan).await
+        apply(cli, &fleet, &plan, unread).await
     })
 }
 
@@ -80,6 +88,7 @@ pub async fn apply(
     cli: &Cli,
     fleet: &std::sync::Arc<awsfed_aws::Fleet>,
     plan: &Plan,
+    unread: std::collections::BTreeMap<String, String>,
 ) -> Result<ExitCode, CommandError> {
     let total = plan.change_count();
     if total == 0 && plan.conflict_count() == 0 {
@@ -88,9 +97,10 @@ pub async fn apply(
             plan.fingerprints.len()
         ));
     }
-    let report = fleet
+    let mut report = fleet
         .apply(plan, deploy::progress(plan.accounts.len(), "applied"))
         .await;
+    report.failed.extend(unread);
     match cli.output {
         OutputFormat::Json => {
             crate::commands::print_stdout(&crate::commands::to_json(&serde_json::json!({

@@ -44,7 +44,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             &snapshot,
             &deploy::plan_options(&model, fleet.caller()),
         );
-        deploy::show_plan(cli, &plan);
-        crate::commands::apply::apply(cli, &fleet, &plan).await
+        if cli.output == crate::cli::OutputFormat::Text {
+            deploy::show_plan(cli, &plan);
+        }
+        crate::commands::apply::apply(cli, &fleet, &plan, Default::default()).await
     })
 }

@@ -259,6 +259,28 @@ pub async fn read_for_plan(
     role_path: &str,
 ) -> Result<Snapshot, CommandError> {
     let total = accounts.len();
+    let (snapshot, failed) = read_some(fleet, accounts, provider_name, role_path).await;
+    if let Some((account, error)) = failed.iter().next() {
+        let mut e = CommandError::failed(format!(
+            "error: {} of {total} accounts could not be read; first: account {account}: {error}",
+            failed.len()
+        ));
+        if let Some(hint) = error.hint() {
+            e = e.hint(hint);
+        }
+        return Err(e.hint("nothing was planned or changed; fix access and run again"));
+    }
+    Ok(snapshot)
+}
+
+/// Reads the accounts that can be read; the others come back with their errors.
+pub async fn read_some(
+    fleet: &Arc<Fleet>,
+    accounts: Vec<(String, Option<String>)>,
+    provider_name: &str,
+    role_path: &str,
+) -> (Snapshot, BTreeMap<String, AwsError>) {
+    let total = accounts.len();
     let (read, failed) = fleet
         .read_accounts(
             accounts,
@@ -273,21 +295,21 @@ pub async fn read_for_plan(
     if std::io::stderr().is_terminal() {
         super::print_stderr("\n");
     }
-    if let Some((account, error)) = failed.iter().next() {
-        let mut e = CommandError::failed(format!(
-            "error: {} of {total} accounts could not be read; first: account {account}: {error}",
-            failed.len()
-        ));
-        if let Some(hint) = error.hint() {
-            e = e.hint(hint);
-        }
-        return Err(e.hint("nothing was planned or changed; fix access and run again"));
-    }
-    Ok(Snapshot {
-        format: awsfed_core::snapshot::SNAPSHOT_FORMAT,
-        organization: None,
-        accounts: read,
-    })
+    (
+        Snapshot {
+            format: awsfed_core::snapshot::SNAPSHOT_FORMAT,
+            organization: None,
+            accounts: read,
+        },
+        failed,
+    )
+}
+
+/// Drops the accounts that could not be read from a plan (they were planned as empty).
+pub fn without_unread(plan: &mut Plan, unread: &BTreeMap<String, AwsError>) {
+    plan.accounts
+        .retain(|a| !unread.contains_key(&a.account_id));
+    plan.fingerprints.retain(|id, _| !unread.contains_key(id));
 }
 
 /// The accounts a plan must read: every account of the desired state.

@@ -286,7 +286,8 @@ fn apply_converges_through_injected_faults() {
     assert_eq!(hub["policies"].as_array().map(Vec::len), Some(2), "{hub}");
 }
 
-/// An apply killed with SIGKILL midway, then run again, converges.
+/// An apply killed with SIGKILL midway, then run again, converges; an account holding a role
+/// awsfed needs but does not own fails on its own (exit 1) while the others are applied.
 #[test]
 fn apply_killed_midway_converges_when_run_again() {
     if !moto_enabled() {
@@ -301,6 +302,19 @@ fn apply_killed_midway_converges_when_run_again() {
             developers: true,
         }
         .yaml(&org),
+    );
+    let (_, blocked, _) = &org.workloads[5];
+    org_tool(
+        &moto.endpoint,
+        &[
+            "create-role",
+            "--account",
+            blocked,
+            "--name",
+            "ReadOnly",
+            "--path",
+            "/",
+        ],
     );
     // The proxy only counts writes, so the kill lands mid-apply.
     let proxy = Proxy::start(&moto.endpoint, &[]);
@@ -330,11 +344,28 @@ fn apply_killed_midway_converges_when_run_again() {
     child.wait().expect("reaped");
     let partial = ws
         .run(&moto.endpoint, &["plan", "--detailed-exitcode"])
-        .expect(2);
+        .expect(1);
+    // Exit 1: the blocked account's conflict; the interrupted work shows as changes.
     assert!(partial.stdout().contains("to create"));
-    ws.run(&moto.endpoint, &["apply"]).expect(0);
-    ws.run(&moto.endpoint, &["plan", "--detailed-exitcode"])
-        .expect(0);
+    let rerun = ws.run(&moto.endpoint, &["apply"]).expect(1);
+    let expected = format!("{blocked}: 1 conflict(s): role arn:aws:iam::{blocked}:role/ReadOnly");
+    assert!(rerun.stderr().contains(&expected), "{}", rerun.stderr());
+    let left = ws
+        .run(&moto.endpoint, &["plan", "--detailed-exitcode"])
+        .expect(1);
+    assert_eq!(
+        left.stdout().matches("account ").count(),
+        1,
+        "{}",
+        left.stdout()
+    );
+    assert!(
+        left.stdout()
+            .contains("nothing in 1 accounts (100 unchanged), 1 conflicts"),
+        "{}",
+        left.stdout()
+    );
+    assert!(role_names(&roles(&moto.endpoint, blocked)).contains(&"Admin".to_owned()));
 }
 
 /// A converged plan makes at most 4 calls per account (role assumption included) and no writes.
