@@ -257,6 +257,23 @@ impl<'m> Compiler<'m> {
         let document = self.build_saml_trust(account);
         let size = iam_size(&document);
         self.saml_trusts.insert(account, (document.clone(), size));
+        let quota = self.model.quotas.trust_policy_size;
+        if size > quota {
+            let idp = &self.model.identity_provider;
+            self.notes.push(
+                Diagnostic::error(
+                    "trust-policy-too-large",
+                    format!(
+                        "the SAML trust policy of account `{}` (the trust of every role people enter with SAML there) is {size} characters; the trust policy quota is {quota} (IAM's default is {}, at most {})",
+                        self.model.accounts[account].name,
+                        defaults::TRUST_POLICY_SIZE,
+                        defaults::TRUST_POLICY_SIZE_MAX
+                    ),
+                )
+                .at(idp.audiences_span)
+                .help(raise_trust_quota_help(quota)),
+            );
+        }
         (document, size)
     }
 
@@ -275,7 +292,7 @@ impl<'m> Compiler<'m> {
     fn check_trust_size(&mut self, role: &DesiredRole, account: AccountIndex, size: usize) {
         let quota = self.model.quotas.trust_policy_size;
         if size > quota {
-            let mut note = Diagnostic::error(
+            let note = Diagnostic::error(
                 "trust-policy-too-large",
                 format!(
                     "the trust policy of role `{}` in account `{}` is {size} characters; the trust policy quota is {quota} (IAM's default is {}, at most {})",
@@ -285,15 +302,8 @@ impl<'m> Compiler<'m> {
                     defaults::TRUST_POLICY_SIZE_MAX
                 ),
             )
-            .at(self.model.accounts[account].span);
-            note = if quota < defaults::TRUST_POLICY_SIZE_MAX {
-                note.help(format!(
-                    "list fewer audiences, or raise the quota to {} with Service Quotas and set `quotas.trust_policy_size`",
-                    defaults::TRUST_POLICY_SIZE_MAX
-                ))
-            } else {
-                note.help("list fewer audiences or session tags")
-            };
+            .at(self.model.accounts[account].span)
+            .help(raise_trust_quota_help(quota));
             self.notes.push(note);
         }
     }
@@ -333,7 +343,10 @@ impl<'m> Compiler<'m> {
             tags: self.tags(),
         };
         self.role_arns.insert((account, set), role.arn.clone());
-        self.check_trust_size(&role, account, trust_size);
+        // SAML trusts are checked once per account, where they are built.
+        if trust_form != TrustForm::SamlProvider {
+            self.check_trust_size(&role, account, trust_size);
+        }
         self.check_role_policies(&role, account, permission_set.span, self.inline_sizes[set]);
         role
     }
@@ -500,7 +513,7 @@ impl<'m> Compiler<'m> {
             .max()
             .unwrap_or(defaults::MIN_SESSION_SECONDS);
         let policies = self.hub_policies(group, hub_account, &name, &spokes);
-        let (hub_trust, hub_trust_size) = self.saml_trust(hub_account);
+        let (hub_trust, _) = self.saml_trust(hub_account);
         let hub = model.groups[group]
             .hub
             .map_or(String::new(), |h| model.hubs[h].name.clone());
@@ -524,7 +537,7 @@ impl<'m> Compiler<'m> {
             permissions_boundary: None,
             tags: self.tags(),
         };
-        self.check_trust_size(&role, hub_account, hub_trust_size);
+
         (role, policies)
     }
 
@@ -894,6 +907,17 @@ impl<'m> Compiler<'m> {
             account_id: model.accounts[account].id.clone(),
             role_name: role_name.to_owned(),
         }
+    }
+}
+
+fn raise_trust_quota_help(quota: usize) -> String {
+    if quota < defaults::TRUST_POLICY_SIZE_MAX {
+        format!(
+            "list fewer audiences, or raise the quota to {} with Service Quotas and set `quotas.trust_policy_size`",
+            defaults::TRUST_POLICY_SIZE_MAX
+        )
+    } else {
+        "list fewer audiences or session tags".to_owned()
     }
 }
 

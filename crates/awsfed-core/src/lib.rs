@@ -5,6 +5,8 @@
 pub mod access;
 mod compare;
 mod compile;
+#[cfg(test)]
+mod compile_properties;
 mod desired;
 pub mod export;
 /// Desired state against a snapshot → ordered plan (what `awsfed plan`/`apply` execute).

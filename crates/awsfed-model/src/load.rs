@@ -53,7 +53,7 @@ pub fn too_large(len: usize) -> Diagnostic {
             MAX_MODEL_BYTES / 1024 / 1024
         ),
     )
-    .help("check that -c names the model file and not something else; split very large account lists with Organizations discovery")
+    .help("check that -c names the model file and not something else")
 }
 
 /// Parses the YAML into the raw model. Syntax errors, unknown keys, duplicate keys and wrong types

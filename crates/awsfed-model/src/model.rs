@@ -69,6 +69,8 @@ pub struct IdentityProvider {
     /// Sorted.
     pub audiences: Vec<String>,
     pub span: Span,
+    /// Where the audiences are listed (the provider name when they are not), for trust size errors.
+    pub audiences_span: Span,
 }
 
 impl IdentityProvider {

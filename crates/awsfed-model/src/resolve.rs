@@ -360,6 +360,7 @@ fn identity_provider(
         session_tags,
         audiences,
         span: name.span,
+        audiences_span: idp.audiences.first().map_or(name.span, |a| a.span),
     }
 }
 

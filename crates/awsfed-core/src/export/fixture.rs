@@ -127,6 +127,7 @@ pub(crate) fn model(with_metadata: bool) -> Model {
             session_tags: Vec::new(),
             audiences: AUDIENCES.iter().map(|a| (*a).to_owned()).collect(),
             span: Span::NONE,
+            audiences_span: Span::NONE,
         },
         organization_id: None,
         naming: Naming {

@@ -24,7 +24,12 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let (model, diagnostics, text, path) = load(&cli.config)?.into_model()?;
-    let state = awsfed_core::compile(&model);
+    // Every group's targets are printed only with the whole state; the files and the table need
+    // the role values alone, and at thousands of accounts the targets are most of the work.
+    let options = awsfed_core::CompileOptions {
+        group_targets: cli.output == OutputFormat::Json,
+    };
+    let state = awsfed_core::compile_with(&model, &options);
     let mut shown = diagnostics.clone();
     shown.0.extend(state.notes.iter().cloned());
     shown.sort();
@@ -43,11 +48,31 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         ));
     }
     match cli.output {
-        OutputFormat::Json => print_stdout(&to_json(&state)),
+        OutputFormat::Json => print_json(&state),
         OutputFormat::Text if args.out.is_none() => print_stdout(&summary(&state)),
         OutputFormat::Text => {}
     }
+    // Freeing a large state just before exiting only costs time.
+    std::mem::forget(state);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Streams the state to stdout: at thousands of accounts it is hundreds of megabytes, which need not
+/// sit in memory twice. A closed pipe is not an error.
+fn print_json(state: &DesiredState) {
+    use std::io::Write;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    if serde_json::to_writer_pretty(&mut stdout, state).is_ok() {
+        let _ = stdout.write_all(b"\n");
+    }
+    let _ = stdout.flush();
+}
+
+/// The IdP mapping: for each directory group, the SAML `Role` attribute values its members receive.
+#[derive(serde::Serialize)]
+struct IdpMapping<'a> {
+    group: &'a str,
+    role_values: &'a [awsfed_core::RoleValue],
 }
 
 pub fn files(state: &DesiredState) -> Vec<OutputFile> {
@@ -59,9 +84,17 @@ pub fn files(state: &DesiredState) -> Vec<OutputFile> {
             contents: to_json(account),
         })
         .collect();
+    let mapping: Vec<IdpMapping> = state
+        .groups
+        .iter()
+        .map(|g| IdpMapping {
+            group: &g.group,
+            role_values: &g.role_values,
+        })
+        .collect();
     files.push(OutputFile {
         path: "idp.json".to_owned(),
-        contents: to_json(&state.groups),
+        contents: to_json(&mapping),
     });
     files
 }

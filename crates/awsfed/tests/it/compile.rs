@@ -1,1 +1,284 @@
-//! compile
+//! `compile`, `compare`, `export` and `schema`: output snapshots, byte-identical reruns, atomic
+//! writes, and cfn-lint over every exported template.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::support::{Awsfed, example, model_file, repo};
+
+const EXAMPLES: [&str; 3] = ["hub-and-spoke", "mixed", "large"];
+
+/// Every file under `dir`, by relative path.
+fn read_tree(dir: &Path) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                files.insert(relative, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn compiled_examples() {
+    for name in ["hub-and-spoke", "mixed"] {
+        let run = Awsfed::new()
+            .config(example(name))
+            .args(["compile", "--output", "json"])
+            .run()
+            .expect_code(0);
+        let state: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+        insta::assert_json_snapshot!(format!("compiled-{name}"), state);
+    }
+}
+
+#[test]
+fn compile_summary_and_notes() {
+    let run = Awsfed::new()
+        .config(example("mixed"))
+        .arg("compile")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(run.stdout());
+    let run = Awsfed::new()
+        .config(example("large"))
+        .arg("compile")
+        .run()
+        .expect_code(0);
+    let notes = run.stderr();
+    assert!(notes.contains("note[hub-policy-by-account]"), "{notes}");
+}
+
+#[test]
+fn compile_is_byte_identical_across_runs() {
+    for name in EXAMPLES {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        Awsfed::new()
+            .config(example(name))
+            .arg("compile")
+            .arg("--out")
+            .arg(&a)
+            .run()
+            .expect_code(0);
+        Awsfed::new()
+            .config(example(name))
+            .arg("compile")
+            .arg("--out")
+            .arg(&b)
+            .run()
+            .expect_code(0);
+        let (a, b) = (read_tree(&a), read_tree(&b));
+        assert!(a.contains_key("idp.json") && a.keys().any(|k| k.starts_with("accounts/")));
+        assert_eq!(a, b, "{name}: two compiles differ");
+        let json_a = Awsfed::new()
+            .config(example(name))
+            .args(["compile", "--output", "json"])
+            .run()
+            .stdout();
+        let json_b = Awsfed::new()
+            .config(example(name))
+            .args(["compile", "--output", "json"])
+            .run()
+            .stdout();
+        assert_eq!(json_a, json_b);
+    }
+}
+
+#[test]
+fn a_failed_compile_writes_nothing_and_keeps_the_old_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    Awsfed::new()
+        .config(example("hub-and-spoke"))
+        .arg("compile")
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .expect_code(0);
+    let before = read_tree(&out);
+    let (_model_dir, bad) = model_file("version: 1\naccounts: [\n");
+    Awsfed::new()
+        .config(&bad)
+        .arg("compile")
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .expect_code(2);
+    assert_eq!(read_tree(&out), before);
+    let fresh = dir.path().join("fresh");
+    Awsfed::new()
+        .config(&bad)
+        .arg("compile")
+        .arg("--out")
+        .arg(&fresh)
+        .run()
+        .expect_code(2);
+    assert!(!fresh.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[test]
+fn compare_examples() {
+    for name in ["hub-and-spoke", "mixed"] {
+        let run = Awsfed::new()
+            .config(example(name))
+            .arg("compare")
+            .run()
+            .expect_code(0);
+        insta::assert_snapshot!(format!("compare-{name}"), run.stdout());
+    }
+    let run = Awsfed::new()
+        .config(example("mixed"))
+        .args(["compare", "--output", "json"])
+        .run()
+        .expect_code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(json["hub_and_spoke"]["sts_calls_per_sign_in"], 2);
+    assert_eq!(json["direct"]["sts_calls_per_sign_in"], 1);
+    assert_eq!(json["hub_and_spoke"]["longest_session"], 3600);
+}
+
+#[test]
+fn exports_are_byte_identical_and_complete() {
+    for name in EXAMPLES {
+        for format in [
+            "cloudformation",
+            "stacksets",
+            "terraform",
+            "idp",
+            "aws-config",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+            Awsfed::new()
+                .config(example(name))
+                .args(["export", format, "--out"])
+                .arg(&a)
+                .run()
+                .expect_code(0);
+            Awsfed::new()
+                .config(example(name))
+                .args(["export", format, "--out"])
+                .arg(&b)
+                .run()
+                .expect_code(0);
+            let files = read_tree(&a);
+            assert!(!files.is_empty(), "{name} {format}");
+            assert_eq!(files, read_tree(&b), "{name} {format}: two exports differ");
+        }
+    }
+}
+
+#[test]
+fn exported_idp_side_of_the_mixed_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("idp");
+    Awsfed::new()
+        .config(example("mixed"))
+        .args(["export", "idp", "--order", "provider-first", "--out"])
+        .arg(&out)
+        .run()
+        .expect_code(0);
+    let files = read_tree(&out);
+    insta::assert_snapshot!(files["idp.csv"]);
+    insta::assert_snapshot!(files["okta.csv"]);
+}
+
+#[test]
+fn aws_config_prints_to_stdout() {
+    let run = Awsfed::new()
+        .config(example("mixed"))
+        .args([
+            "export",
+            "aws-config",
+            "--group",
+            "web-developers",
+            "--session-name",
+            "ada@example.com",
+        ])
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(run.stdout());
+    let run = Awsfed::new()
+        .config(example("mixed"))
+        .args(["export", "cloudformation"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr().contains("hint: add --out DIR"),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// cfn-lint reports nothing on any CloudFormation or StackSets template of any example.
+#[test]
+fn cfn_lint_accepts_every_exported_template() {
+    let Some(cfn_lint) = std::env::var_os("AWSFED_CFN_LINT") else {
+        if std::env::var_os("AWSFED_SKIP_CFN_LINT").is_some() {
+            return;
+        }
+        panic!(
+            "cfn-lint is needed: run the tests with scripts/test (it installs cfn-lint and sets AWSFED_CFN_LINT), or set AWSFED_SKIP_CFN_LINT=1"
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut templates = Vec::new();
+    for name in EXAMPLES {
+        for format in ["cloudformation", "stacksets"] {
+            let out = dir.path().join(format!("{name}-{format}"));
+            Awsfed::new()
+                .config(example(name))
+                .args(["export", format, "--out"])
+                .arg(&out)
+                .run()
+                .expect_code(0);
+            templates.extend(
+                read_tree(&out)
+                    .into_keys()
+                    .filter(|k| k.ends_with(".template.json"))
+                    .map(|k| out.join(k)),
+            );
+        }
+    }
+    assert!(templates.len() > 30, "only {} templates", templates.len());
+    let output = std::process::Command::new(&cfn_lint)
+        .arg("--")
+        .args(&templates)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", Path::new(&cfn_lint).display()));
+    assert!(
+        output.status.success(),
+        "cfn-lint found problems in {} templates:\n{}{}",
+        templates.len(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The checked-in JSON Schema is what the model types generate (`awsfed schema > awsfed.schema.json`).
+#[test]
+fn checked_in_schema_is_fresh() {
+    let run = Awsfed::new().arg("schema").run().expect_code(0);
+    let checked_in = std::fs::read_to_string(repo().join("awsfed.schema.json")).unwrap_or_default();
+    assert!(
+        run.stdout() == checked_in,
+        "awsfed.schema.json is stale: run `cargo run -p awsfed -- schema > awsfed.schema.json`"
+    );
+}

@@ -3,15 +3,18 @@
 
 mod support;
 
-/// `validate`: diagnostics for every kind of bad input, exit codes, warnings.
-mod validate;
 /// `compile`, `compare` and `schema`: output snapshots, determinism, atomic writes.
 mod compile;
-/// Helpers of the sign-in tests (isolated home and cache, moto, the test IdP, the trust gate).
-mod signin_support;
-/// `saml inspect`: reports on real IdP responses.
-mod saml;
-/// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
-mod deploy_support;
 /// `scan`, `plan`, `apply`, `bootstrap` against moto organisations of 100+ accounts, with faults.
 mod deploy;
+/// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
+mod deploy_support;
+/// `saml inspect`: reports on real IdP responses.
+mod saml;
+/// Sign-in end to end against moto behind the trust gate: login, creds, exec, env, whoami,
+/// configure, the AWS CLI, cache and lock.
+mod signin;
+/// Helpers of the sign-in tests (isolated home and cache, moto, the test IdP, the trust gate).
+mod signin_support;
+/// `validate`: diagnostics for every kind of bad input, exit codes, warnings.
+mod validate;

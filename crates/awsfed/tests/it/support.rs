@@ -5,7 +5,10 @@ use std::process::{Command, Output};
 
 /// The repository root (two levels above this crate).
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
 }
 
 pub fn example(name: &str) -> PathBuf {
@@ -35,6 +38,11 @@ impl Awsfed {
         S: AsRef<std::ffi::OsStr>,
     {
         self.command.args(args);
+        self
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.command.arg(arg);
         self
     }
 
@@ -89,6 +97,10 @@ pub fn model_file(yaml: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = dir.path().join("awsfed.yaml");
     std::fs::write(&path, yaml).expect("write model");
-    std::fs::copy(repo().join("examples/hub-and-spoke/corp-idp.xml"), dir.path().join("corp-idp.xml")).expect("copy metadata");
+    std::fs::copy(
+        repo().join("examples/hub-and-spoke/corp-idp.xml"),
+        dir.path().join("corp-idp.xml"),
+    )
+    .expect("copy metadata");
     (dir, path)
 }
