@@ -765,3 +765,43 @@ fn pysaml2_responses_are_signed_and_read_by_saml_inspect() {
         ]
     );
 }
+
+#[test]
+fn login_without_a_target_offers_a_picker_on_the_terminal() {
+    if crate::signin_support::tools().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp");
+    let home = dir.path();
+    let output = crate::signin_support::awsfed(home)
+        .arg("-c")
+        .arg(crate::support::example("hub-and-spoke"))
+        .args(["export", "client", "--out"])
+        .arg(home.join("client"))
+        .output()
+        .expect("export client");
+    assert!(output.status.success());
+    // `script` gives awsfed a terminal. "dvad" narrows the list to dev/Admin and dev/ReadOnly
+    // (characters in order); then "1" picks dev/Admin.
+    let login = format!(
+        "{} login --client {} --saml-file {}",
+        env!("CARGO_BIN_EXE_awsfed"),
+        home.join("client/client.json").display(),
+        home.join("missing.b64").display()
+    );
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &login, "/dev/null"])
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join(".cache"));
+    let output = crate::signin_support::run_with_stdin(command, b"dvad\n1\n");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(shown.contains("   1  dev/Admin"), "{shown}");
+    assert!(
+        shown.contains("   2  dev/ReadOnly\r\ntarget"),
+        "narrowed: {shown}"
+    );
+    // The picked target went on to sign in, and failed on the missing response file.
+    assert!(shown.contains("missing.b64"), "{shown}");
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+}

@@ -82,7 +82,7 @@ pub fn tools() -> Option<Tools> {
     if !oracle.exists() {
         missing.push(format!("the iam-simulate oracle: {}", oracle.display()));
     }
-    for program in ["node", "xmlsec1", "openssl", "setsid"] {
+    for program in ["node", "xmlsec1", "openssl", "setsid", "script"] {
         let found = std::env::var_os("PATH").is_some_and(|paths| {
             std::env::split_paths(&paths).any(|dir| dir.join(program).exists())
         });
