@@ -3,6 +3,8 @@
 
 /// Access paths, audit findings: who can reach what.
 pub mod access;
+/// Audit findings on access paths and trusts.
+pub mod audit;
 mod compare;
 mod compile;
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod evaluator;
 mod policy;
 mod principal;
 mod request;
+pub mod simulation;
 mod size;
 mod string_list;
 mod variables;

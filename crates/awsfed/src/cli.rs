@@ -55,4 +55,11 @@ pub enum Command {
     Plan(commands::plan::Args),
     Apply(commands::apply::Args),
     Bootstrap(commands::bootstrap::Args),
+    WhoCan(commands::who_can::Args),
+    Access(commands::access::Args),
+    Simulate(commands::simulate::Args),
+    Audit(commands::audit::Args),
+    Verify(commands::verify::Args),
+    Diff(commands::diff::Args),
+    Graph(commands::graph::Args),
 }

@@ -1,6 +1,9 @@
 //! One file per command; each `Args` doc comment is the command's help text.
 
+/// Shared by who-can, access, audit, verify, diff and graph: reading snapshots and IdP descriptions.
+pub mod access;
 pub mod apply;
+pub mod audit;
 pub mod bootstrap;
 pub mod compare;
 pub mod compile;
@@ -8,17 +11,22 @@ pub mod configure;
 pub mod creds;
 /// Shared by scan, plan, apply and bootstrap.
 pub mod deploy;
+pub mod diff;
 pub mod env;
 pub mod exec;
 pub mod export;
 pub mod export_client;
+pub mod graph;
 pub mod login;
 pub mod plan;
 pub mod saml;
 pub mod scan;
 pub mod schema;
 pub mod sign_in;
+pub mod simulate;
 pub mod validate;
+pub mod verify;
+pub mod who_can;
 pub mod whoami;
 
 use std::process::ExitCode;
@@ -44,6 +52,13 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Plan(args) => plan::run(cli, args),
         Command::Apply(args) => apply::run(cli, args),
         Command::Bootstrap(args) => bootstrap::run(cli, args),
+        Command::WhoCan(args) => who_can::run(cli, args),
+        Command::Access(args) => access::run(cli, args),
+        Command::Simulate(args) => simulate::run(cli, args),
+        Command::Audit(args) => audit::run(cli, args),
+        Command::Verify(args) => verify::run(cli, args),
+        Command::Diff(args) => diff::run(cli, args),
+        Command::Graph(args) => graph::run(cli, args),
     }
 }
 

@@ -3,6 +3,9 @@
 
 mod support;
 
+/// `who-can`, `access`, `audit`, `graph`, `verify`, `diff`, `simulate`: access analysis snapshots.
+mod access;
+
 /// `compile`, `compare` and `schema`: output snapshots, determinism, atomic writes.
 mod compile;
 /// `scan`, `plan`, `apply`, `bootstrap` against moto organisations of 100+ accounts, with faults.

@@ -1,0 +1,269 @@
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use awsfed_core::access::{IdpMapping, PathView};
+use awsfed_core::snapshot::{
+    MAX_SNAPSHOT_ACCOUNTS, MAX_SNAPSHOT_FILE_BYTES, Snapshot, SnapshotError, read_snapshot_file,
+    read_snapshot_folder,
+};
+use awsfed_model::Model;
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::{print_stderr, print_stdout, to_json};
+use crate::error::CommandError;
+use crate::load::load;
+
+/// Show who can reach what: every directory group × account × role path, through the SAML hop and,
+/// for hub-and-spoke, the AssumeRole hop. Each hop is decided by awsfed's IAM policy evaluator with
+/// the policies AWS applies to it (trust, identity, boundary, SCPs, RCPs) and the actions the IdP
+/// needs (SetSourceIdentity, TagSession). Reads the compiled model, or a snapshot.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this directory group.
+    #[arg(long)]
+    pub group: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Where the estate and the IdP mapping come from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// Analyse a snapshot (a file, or a folder as `awsfed scan --out` writes it) instead of the
+    /// state the compiled model would deploy.
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Option<PathBuf>,
+    /// The IdP description (JSON: group → Role attribute values, audiences, SourceIdentity, session
+    /// tags) for an estate awsfed did not build; default: the model's IdP mapping.
+    #[arg(long, value_name = "FILE")]
+    pub idp: Option<PathBuf>,
+}
+
+/// An estate and its IdP mapping, ready for analysis.
+pub struct Input {
+    pub snapshot: Snapshot,
+    pub mapping: IdpMapping,
+    pub organization_id: Option<String>,
+}
+
+/// The compiled model and the mapping it exports.
+pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), CommandError> {
+    let (model, ..) = load(config)?.into_model()?;
+    let state = awsfed_core::compile(&model);
+    let snapshot = Snapshot::from_desired(&state);
+    let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups);
+    Ok((model, snapshot, mapping))
+}
+
+impl InputArgs {
+    pub fn load(&self, cli: &Cli) -> Result<Input, CommandError> {
+        match &self.snapshot {
+            None => {
+                let (model, snapshot, mapping) = model_estate(&cli.config)?;
+                let mapping = match &self.idp {
+                    Some(file) => read_idp(file)?,
+                    None => mapping,
+                };
+                Ok(Input {
+                    snapshot,
+                    mapping,
+                    organization_id: model.organization_id,
+                })
+            }
+            Some(path) => {
+                let snapshot = read_snapshot(path)?;
+                let (mapping, organization_id) = match &self.idp {
+                    Some(file) => (read_idp(file)?, None),
+                    None => {
+                        let (model, _, mapping) = model_estate(&cli.config).map_err(|e| {
+                            e.hint("pass --idp FILE to describe the IdP of an estate awsfed did not build")
+                        })?;
+                        (mapping, model.organization_id)
+                    }
+                };
+                Ok(Input {
+                    snapshot,
+                    mapping,
+                    organization_id,
+                })
+            }
+        }
+    }
+}
+
+fn snapshot_error(error: SnapshotError) -> CommandError {
+    CommandError::bad_input(format!("error: {error}")).hint(
+        "snapshots are written by `awsfed scan --out DIR`; fix or re-scan the file named above",
+    )
+}
+
+fn read_limited(path: &Path, max: usize) -> Result<String, CommandError> {
+    let name = path.display().to_string();
+    let unreadable =
+        |e: std::io::Error| CommandError::bad_input(format!("error: cannot read `{name}`: {e}"));
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > max as u64 {
+        return Err(snapshot_error(SnapshotError {
+            file: name,
+            line: 0,
+            column: 0,
+            message: format!("the file is {size} bytes; at most {max} are read"),
+        }));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    String::from_utf8(bytes).map_err(|_| {
+        snapshot_error(SnapshotError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: "the file is not UTF-8 text".into(),
+        })
+    })
+}
+
+/// Reads a snapshot file or folder, with size limits; errors name the file, line and column.
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
+    if path.is_dir() {
+        let organization_file = path.join("organization.json");
+        let organization = if organization_file.is_file() {
+            Some(read_limited(&organization_file, MAX_SNAPSHOT_FILE_BYTES)?)
+        } else {
+            None
+        };
+        let folder = path.join("accounts");
+        let entries = std::fs::read_dir(&folder).map_err(|e| {
+            CommandError::bad_input(format!(
+                "error: `{}` is not a snapshot folder: {e}",
+                path.display()
+            ))
+            .hint("a snapshot folder holds accounts/ACCOUNT-ID.json (and organization.json); `awsfed scan --out DIR` writes one")
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        if files.len() > MAX_SNAPSHOT_ACCOUNTS {
+            return Err(CommandError::bad_input(format!(
+                "error: {} holds {} account files; at most {MAX_SNAPSHOT_ACCOUNTS} are read",
+                folder.display(),
+                files.len()
+            )));
+        }
+        let mut accounts = Vec::with_capacity(files.len());
+        for file in files {
+            let text = read_limited(&file, MAX_SNAPSHOT_FILE_BYTES)?;
+            accounts.push((file.display().to_string(), text));
+        }
+        let organization_name = organization_file.display().to_string();
+        read_snapshot_folder(
+            organization
+                .as_deref()
+                .map(|text| (organization_name.as_str(), text)),
+            &accounts,
+        )
+        .map_err(snapshot_error)
+    } else {
+        let text = read_limited(path, MAX_SNAPSHOT_FILE_BYTES)?;
+        read_snapshot_file(&path.display().to_string(), &text).map_err(snapshot_error)
+    }
+}
+
+pub fn read_idp(path: &Path) -> Result<IdpMapping, CommandError> {
+    let text = read_limited(path, awsfed_core::access::MAX_IDP_FILE_BYTES)?;
+    IdpMapping::parse(&path.display().to_string(), &text).map_err(|e| {
+        CommandError::bad_input(format!("error: {e}"))
+            .hint("the IdP description format is in schemas/idp-description.schema.json")
+    })
+}
+
+/// Refuses a `--group` the mapping does not know, naming the closest ones.
+pub fn check_group(mapping: &IdpMapping, group: Option<&str>) -> Result<(), CommandError> {
+    let Some(group) = group else { return Ok(()) };
+    if mapping.groups.iter().any(|g| g.name == group) {
+        return Ok(());
+    }
+    let known: Vec<&str> = mapping
+        .groups
+        .iter()
+        .map(|g| g.name.as_str())
+        .take(10)
+        .collect();
+    Err(CommandError::bad_input(format!(
+        "error: no directory group `{group}` in the IdP mapping"
+    ))
+    .hint(format!("groups: {}", known.join(", "))))
+}
+
+pub fn hours(seconds: u32) -> String {
+    if seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else {
+        format!("{}m", seconds / 60)
+    }
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let input = args.input.load(cli)?;
+    check_group(&input.mapping, args.group.as_deref())?;
+    let estate = awsfed_core::access::Estate::new(&input.snapshot, input.organization_id.clone());
+    let analysis = awsfed_core::access::analyze(&estate, &input.mapping);
+    let views: Vec<PathView> = analysis
+        .paths
+        .iter()
+        .filter(|p| {
+            args.group
+                .as_deref()
+                .is_none_or(|g| input.mapping.groups[p.group].name == g)
+        })
+        .map(|p| PathView::new(&analysis, p, false))
+        .collect();
+    match cli.output {
+        OutputFormat::Json => print_stdout(&to_json(&views)),
+        OutputFormat::Text => print_stdout(&matrix(&views)),
+    }
+    if !analysis.broken.is_empty() {
+        print_stderr(&format!(
+            "warning: {} IdP role value{} lead nowhere (run `awsfed audit` for details)\n",
+            analysis.broken.len(),
+            if analysis.broken.len() == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per path: group, account, role, how (direct or via the hub role), session length.
+fn matrix(views: &[PathView]) -> String {
+    let width = |f: &dyn Fn(&PathView) -> usize, min: usize| {
+        views.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let g = width(&|v| v.group.len(), 5);
+    let a = width(&|v| v.account_name.len(), 7);
+    let r = width(&|v| v.role_name.len(), 4);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:g$}  {:a$}  {:12}  {:r$}  {:7}  VIA",
+        "GROUP", "ACCOUNT", "ID", "ROLE", "SESSION"
+    );
+    for v in views {
+        let via = match &v.via {
+            Some(hub) => hub.rsplit('/').next().unwrap_or(hub).to_owned(),
+            None => "SAML".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "{:g$}  {:a$}  {:12}  {:r$}  {:7}  {via}",
+            v.group,
+            v.account_name,
+            v.account_id,
+            v.role_name,
+            hours(v.max_session_seconds)
+        );
+    }
+    let groups: std::collections::BTreeSet<&str> = views.iter().map(|v| v.group.as_str()).collect();
+    let _ = writeln!(out, "\n{} paths from {} groups", views.len(), groups.len());
+    out
+}

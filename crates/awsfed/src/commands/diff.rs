@@ -1,0 +1,46 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use awsfed_core::access::{Estate, analyze, compare_paths, path_keys};
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::access::{model_estate, read_idp, read_snapshot};
+use crate::commands::verify::describe;
+use crate::commands::{print_stdout, to_json};
+use crate::error::CommandError;
+
+/// Compare the access two snapshots grant: the paths (group → role) added and removed between
+/// SNAPSHOT_A and SNAPSHOT_B, following the same IdP mapping in both.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The earlier snapshot (file or folder).
+    pub snapshot_a: PathBuf,
+    /// The later snapshot (file or folder).
+    pub snapshot_b: PathBuf,
+    /// The IdP description; default: the model's mapping.
+    #[arg(long, value_name = "FILE")]
+    pub idp: Option<PathBuf>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let a = read_snapshot(&args.snapshot_a)?;
+    let b = read_snapshot(&args.snapshot_b)?;
+    let (mapping, organization) = match &args.idp {
+        Some(file) => (read_idp(file)?, None),
+        None => {
+            let (model, _, mapping) = model_estate(&cli.config)?;
+            (mapping, model.organization_id)
+        }
+    };
+    let estate_a = Estate::new(&a, organization.clone());
+    let estate_b = Estate::new(&b, organization);
+    let change = compare_paths(
+        &path_keys(&analyze(&estate_a, &mapping)),
+        &path_keys(&analyze(&estate_b, &mapping)),
+    );
+    match cli.output {
+        OutputFormat::Json => print_stdout(&to_json(&change)),
+        OutputFormat::Text => print_stdout(&describe(&change, "added", "removed")),
+    }
+    Ok(ExitCode::SUCCESS)
+}

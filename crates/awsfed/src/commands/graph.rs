@@ -1,0 +1,46 @@
+use std::process::ExitCode;
+
+use awsfed_core::access::{Analysis, Estate, analyze, graph_dot, graph_mermaid};
+
+use crate::cli::Cli;
+use crate::commands::access::{InputArgs, check_group};
+use crate::commands::print_stdout;
+use crate::error::CommandError;
+
+/// Draw the access graph: directory groups → roles entered with SAML → roles assumed from them.
+/// Graphviz DOT (`awsfed graph | dot -Tsvg > access.svg`) or a Mermaid flowchart.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The graph language.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Only this directory group.
+    #[arg(long)]
+    pub group: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let input = args.input.load(cli)?;
+    check_group(&input.mapping, args.group.as_deref())?;
+    let estate = Estate::new(&input.snapshot, input.organization_id.clone());
+    let mut analysis: Analysis<'_, '_> = analyze(&estate, &input.mapping);
+    if let Some(group) = &args.group {
+        let mapping = &input.mapping;
+        analysis
+            .paths
+            .retain(|p| &mapping.groups[p.group].name == group);
+    }
+    print_stdout(&match args.format {
+        GraphFormat::Dot => graph_dot(&analysis),
+        GraphFormat::Mermaid => graph_mermaid(&analysis),
+    });
+    Ok(ExitCode::SUCCESS)
+}

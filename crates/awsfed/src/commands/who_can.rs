@@ -1,0 +1,97 @@
+use std::fmt::Write;
+use std::process::ExitCode;
+
+use awsfed_core::access::{Estate, PathView, analyze_target};
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::access::{InputArgs, hours};
+use crate::commands::{print_stdout, to_json};
+use crate::error::CommandError;
+
+/// Show which directory groups can reach one role, through which hops, and the conditions each hop
+/// depends on (SAML:aud, SourceIdentity, the session-name binding, SCPs and RCPs that let it
+/// through). The role is ACCOUNT/ROLE: the account's name or id, and the role's name.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The role, as ACCOUNT/ROLE (`prod/Admin`, `222222222222/Admin`).
+    #[arg(value_name = "ACCOUNT/ROLE")]
+    pub target: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let Some((account, role)) = args.target.split_once('/') else {
+        return Err(CommandError::bad_input(format!(
+            "error: `{}` is not ACCOUNT/ROLE",
+            args.target
+        ))
+        .hint("name the account (name or 12-digit id) and the role: `awsfed who-can prod/Admin`"));
+    };
+    let input = args.input.load(cli)?;
+    let estate = Estate::new(&input.snapshot, input.organization_id.clone());
+    let found = estate.roles.iter().position(|r| {
+        (r.account.id == account || r.account.name.as_deref() == Some(account))
+            && r.role.name == role
+    });
+    let Some(target) = found else {
+        let in_account: Vec<&str> = estate
+            .roles
+            .iter()
+            .filter(|r| r.account.id == account || r.account.name.as_deref() == Some(account))
+            .map(|r| r.role.name.as_str())
+            .collect();
+        let hint = if in_account.is_empty() {
+            "the account is not in the estate: name it by its name or 12-digit id".to_owned()
+        } else {
+            format!("roles in `{account}`: {}", in_account.join(", "))
+        };
+        return Err(CommandError::bad_input(format!(
+            "error: no role `{role}` in account `{account}`"
+        ))
+        .hint(hint));
+    };
+    let analysis = analyze_target(&estate, &input.mapping, target);
+    let views: Vec<PathView> = analysis
+        .paths
+        .iter()
+        .map(|p| PathView::new(&analysis, p, true))
+        .collect();
+    match cli.output {
+        OutputFormat::Json => print_stdout(&to_json(&views)),
+        OutputFormat::Text => {
+            let role = estate.role(target);
+            let mut out = format!("{}\n", role.role.arn);
+            if views.is_empty() {
+                out.push_str("no directory group reaches this role\n");
+            }
+            for view in &views {
+                let _ = writeln!(
+                    out,
+                    "\n{}  (session up to {})",
+                    view.group,
+                    hours(view.max_session_seconds)
+                );
+                for hop in &view.hops {
+                    let kind = match hop.kind {
+                        awsfed_core::access::HopKind::Saml => "SAML",
+                        awsfed_core::access::HopKind::AssumeRole => "AssumeRole",
+                    };
+                    let _ = writeln!(out, "  {kind}: {} -> {}", hop.from, hop.role_arn);
+                    let _ = writeln!(out, "    actions: {}", hop.actions.join(", "));
+                    if !hop.audiences.is_empty() {
+                        let _ = writeln!(out, "    audiences: {}", hop.audiences.join(", "));
+                    }
+                    for condition in &hop.conditions {
+                        let _ = writeln!(out, "    needs: {condition}");
+                    }
+                    for statement in &hop.statements {
+                        let _ = writeln!(out, "    allowed by: {statement}");
+                    }
+                }
+            }
+            print_stdout(&out);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,254 @@
+//! Access analysis through the binary on the examples.
+
+use std::path::Path;
+
+use awsfed_core::snapshot::Snapshot;
+use serde_json::Value;
+
+use crate::support::{Awsfed, example, repo};
+
+fn run(example_name: &str, args: &[&str]) -> crate::support::Run {
+    Awsfed::new().config(example(example_name)).args(args).run()
+}
+
+#[test]
+fn who_can_names_groups_hops_and_conditions() {
+    let out = run("hub-and-spoke", &["who-can", "prod/Admin"]).expect_code(0);
+    insta::assert_snapshot!("who_can_hub_and_spoke_prod_admin", out.stdout());
+    let out = run("mixed", &["who-can", "prod-web/Admin"]).expect_code(0);
+    insta::assert_snapshot!("who_can_mixed_prod_web_admin", out.stdout());
+    let json = run(
+        "hub-and-spoke",
+        &["--output", "json", "who-can", "222222222222/Admin"],
+    )
+    .expect_code(0)
+    .stdout();
+    let paths: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(paths.as_array().unwrap().len(), 1);
+    assert_eq!(paths[0]["group"], "platform-admins");
+    assert_eq!(paths[0]["hops"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn who_can_rejects_unknown_roles_with_a_hint() {
+    let out = run("hub-and-spoke", &["who-can", "prod/Nope"]).expect_code(2);
+    assert!(
+        out.stderr().contains("roles in `prod`: "),
+        "{}",
+        out.stderr()
+    );
+    run("hub-and-spoke", &["who-can", "prod"]).expect_code(2);
+}
+
+#[test]
+fn access_matrix_of_the_examples() {
+    insta::assert_snapshot!(
+        "access_hub_and_spoke",
+        run("hub-and-spoke", &["access"]).expect_code(0).stdout()
+    );
+    insta::assert_snapshot!(
+        "access_mixed",
+        run("mixed", &["access"]).expect_code(0).stdout()
+    );
+    let one = run("hub-and-spoke", &["access", "--group", "auditors"])
+        .expect_code(0)
+        .stdout();
+    assert!(
+        one.lines()
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .all(|l| l.starts_with("auditors") || l.contains("paths from"))
+    );
+    run("hub-and-spoke", &["access", "--group", "nobody"]).expect_code(2);
+}
+
+#[test]
+fn audit_of_the_examples() {
+    let clean = run("hub-and-spoke", &["audit"]).expect_code(0);
+    insta::assert_snapshot!("audit_hub_and_spoke", clean.stdout());
+    let mixed = run("mixed", &["audit"]).expect_code(1);
+    insta::assert_snapshot!("audit_mixed", mixed.stdout());
+    run("mixed", &["audit", "--fail-on", "never"]).expect_code(0);
+    let sarif: Value = serde_json::from_str(
+        &run(
+            "mixed",
+            &["audit", "--format", "sarif", "--fail-on", "never"],
+        )
+        .expect_code(0)
+        .stdout(),
+    )
+    .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+    let json: Value = serde_json::from_str(
+        &run(
+            "mixed",
+            &["--output", "json", "audit", "--fail-on", "never"],
+        )
+        .expect_code(0)
+        .stdout(),
+    )
+    .unwrap();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["fix"].is_string())
+    );
+}
+
+#[test]
+fn graph_in_dot_and_mermaid() {
+    insta::assert_snapshot!(
+        "graph_hub_and_spoke_dot",
+        run("hub-and-spoke", &["graph"]).expect_code(0).stdout()
+    );
+    insta::assert_snapshot!(
+        "graph_hub_and_spoke_mermaid",
+        run("hub-and-spoke", &["graph", "--format", "mermaid"])
+            .expect_code(0)
+            .stdout()
+    );
+}
+
+/// The snapshot the hub-and-spoke model deploys, written to `dir/NAME`.
+fn deployed_snapshot(dir: &Path, name: &str) -> (std::path::PathBuf, Snapshot) {
+    let json = run("hub-and-spoke", &["--output", "json", "compile"])
+        .expect_code(0)
+        .stdout();
+    let state: Value = serde_json::from_str(&json).unwrap();
+    // Rebuild the snapshot from the model through the library: the same view the commands use.
+    let path = example("hub-and-spoke");
+    let bytes = std::fs::read(&path).unwrap();
+    let text = awsfed_model::load::decode(&bytes).unwrap();
+    let raw = awsfed_model::load::parse(text).unwrap();
+    let base = path.parent().unwrap().to_owned();
+    let mut read = |f: &str| std::fs::read_to_string(base.join(f)).map_err(|e| e.to_string());
+    let model = awsfed_model::resolve(&raw, &mut read).0.unwrap();
+    let compiled = awsfed_core::compile(&model);
+    assert_eq!(
+        state["accounts"].as_array().unwrap().len(),
+        compiled.accounts.len()
+    );
+    let snapshot = Snapshot::from_desired(&compiled);
+    let file = dir.join(name);
+    std::fs::write(&file, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    (file, snapshot)
+}
+
+#[test]
+fn verify_catches_a_hand_edited_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, mut snapshot) = deployed_snapshot(dir.path(), "deployed.json");
+    let same = run(
+        "hub-and-spoke",
+        &["verify", "--snapshot", file.to_str().unwrap()],
+    )
+    .expect_code(0);
+    assert!(
+        same.stdout().contains("0 extra, 0 missing"),
+        "{}",
+        same.stdout()
+    );
+
+    // An extra principal: hub-developers added to the identity account's Admin trust. A trust that
+    // names a role of its own account lets it in without an identity grant.
+    let identity = snapshot
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == "111111111111")
+        .unwrap();
+    let admin = identity
+        .roles
+        .iter_mut()
+        .find(|r| r.name == "Admin")
+        .unwrap();
+    let mut trust = serde_json::to_value(&admin.trust_policy).unwrap();
+    let principal = &mut trust["Statement"][0]["Principal"]["AWS"];
+    let mut list: Vec<Value> = match principal.take() {
+        Value::Array(v) => v,
+        one => vec![one],
+    };
+    list.push(Value::from(
+        "arn:aws:iam::111111111111:role/awsfed/hub-developers",
+    ));
+    *principal = Value::Array(list);
+    admin.trust_policy = serde_json::from_value(trust).unwrap();
+    let edited = dir.path().join("edited.json");
+    std::fs::write(&edited, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    let out = run(
+        "hub-and-spoke",
+        &["verify", "--snapshot", edited.to_str().unwrap()],
+    )
+    .expect_code(1);
+    insta::assert_snapshot!("verify_extra_principal", out.stdout());
+
+    // diff between the two snapshots says the same.
+    let diff = run(
+        "hub-and-spoke",
+        &["diff", file.to_str().unwrap(), edited.to_str().unwrap()],
+    )
+    .expect_code(0);
+    assert!(
+        diff.stdout()
+            .contains("+ added: developers -> arn:aws:iam::111111111111:role/awsfed/Admin"),
+        "{}",
+        diff.stdout()
+    );
+}
+
+#[test]
+fn bad_snapshots_and_request_files_name_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\n  \"format\": 1,\n  \"accounts\": [\n    {\"id\": 1}\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = run(
+        "hub-and-spoke",
+        &["access", "--snapshot", bad.to_str().unwrap()],
+    )
+    .expect_code(2);
+    assert!(out.stderr().contains("bad.json:4:"), "{}", out.stderr());
+    let request = dir.path().join("request.json");
+    std::fs::write(&request, "{\"principal\": \"x\",\n \"action\": 5}").unwrap();
+    let out = run("hub-and-spoke", &["simulate", request.to_str().unwrap()]).expect_code(2);
+    assert!(out.stderr().contains("request.json:2:"), "{}", out.stderr());
+}
+
+#[test]
+fn simulate_explains_a_decision() {
+    let request = repo().join("schemas/examples/simulate-assume-role.json");
+    let out = run("hub-and-spoke", &["simulate", request.to_str().unwrap()]).expect_code(0);
+    insta::assert_snapshot!("simulate_assume_role", out.stdout());
+}
+
+#[test]
+fn an_idp_description_drives_a_snapshot_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = deployed_snapshot(dir.path(), "deployed.json");
+    let idp = dir.path().join("idp.json");
+    std::fs::write(
+        &idp,
+        r#"{"format": 1, "source_identity": true, "audiences": ["https://signin.aws.amazon.com/saml"],
+            "groups": {"admins": ["arn:aws:iam::111111111111:role/awsfed/hub-platform-admins,arn:aws:iam::111111111111:saml-provider/corp"]}}"#,
+    )
+    .unwrap();
+    let out = Awsfed::new()
+        .args([
+            "access",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--idp",
+            idp.to_str().unwrap(),
+        ])
+        .run()
+        .expect_code(0);
+    assert!(
+        out.stdout().contains("5 paths from 1 groups"),
+        "{}",
+        out.stdout()
+    );
+}
