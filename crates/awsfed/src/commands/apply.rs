@@ -7,7 +7,9 @@ use crate::cli::{Cli, OutputFormat};
 use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
 
-/// Make the accounts match the model. Without PLAN it reads every account, plans and applies in one
+/// Make the accounts match the model.
+///
+/// Without PLAN it reads every account, plans and applies in one
 /// go (running it again after an interruption converges). With PLAN (from `awsfed plan --out`) it
 /// first re-reads the accounts and refuses the plan if any changed since it was made. Changes run
 /// phase by phase across accounts with bounded concurrency; a failure in one account is reported and

@@ -4,9 +4,11 @@ use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
 
-/// Provision one account on its own: its SAML provider and roles, plus the hub accounts' changes
-/// that let the hub roles reach it (their assume policies name exact spoke roles). The account must
-/// be in the model, or selected by `--discover-ou`/`--discover-tag`.
+/// Provision one account on its own.
+///
+/// The account gets its SAML provider and roles; the hub accounts get the changes that let their hub
+/// roles reach it (their assume policies name exact spoke roles). The account must be in the model,
+/// or selected by `--discover-ou`/`--discover-tag`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The 12-digit account id.

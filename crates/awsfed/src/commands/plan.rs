@@ -5,8 +5,10 @@ use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
 
-/// Compare the model with the accounts and show the ordered changes that would make them match:
-/// SAML providers, hub roles, spoke and direct roles, hub assume policies, updates, deletions last.
+/// Show the ordered changes that would make the accounts match the model.
+///
+/// Order: SAML providers, hub roles, spoke and direct roles, hub assume policies, updates,
+/// deletions last.
 /// Reads every account of the model live (assuming the bootstrap role), or a snapshot folder
 /// written by `awsfed scan` with `--snapshot`. Only roles and policies under the model's path that
 /// carry the awsfed:managed tag are ever changed or deleted. Exit 0 (1 with conflicts; with

@@ -9,8 +9,9 @@ use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
 use crate::write::{OutputFile, write_folder};
 
-/// Read the actual IAM state of every account into a snapshot folder that later analysis reads
-/// offline: `organization.json` (the OU tree, account tags, SCPs and RCPs with their targets) and
+/// Read the actual IAM state of every account into a snapshot folder.
+///
+/// Later analysis reads it offline: `organization.json` (the OU tree, account tags, SCPs and RCPs with their targets) and
 /// `accounts/ACCOUNT-ID.json` (roles with trust, inline and attached policies, boundaries, tags;
 /// customer managed policies; SAML providers with metadata and expiry). The accounts are the
 /// model's, or with `--all-accounts` every active account of the organisation.
