@@ -483,14 +483,3 @@ pub fn expiry_text(report: &SignInReport) -> String {
         left / 60
     )
 }
-
-#[cfg(test)]
-mod tests {
-    use super::fuzzy_match;
-
-    #[test]
-    fn fuzzy_matching_takes_characters_in_order() {
-        assert!(fuzzy_match("dev-web/admin", "dwadm"));
-        assert!(!fuzzy_match("dev-web/admin", "admweb"));
-    }
-}
