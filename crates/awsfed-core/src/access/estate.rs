@@ -76,7 +76,10 @@ impl<'s> Estate<'s> {
                         for (kind, values) in map {
                             if kind == "AWS" {
                                 for value in values.iter() {
-                                    trusted_by.entry(value.to_owned()).or_default().push(i);
+                                    trusted_by
+                                        .entry(value.to_ascii_lowercase())
+                                        .or_default()
+                                        .push(i);
                                 }
                             }
                         }
@@ -227,9 +230,11 @@ impl<'s> Estate<'s> {
         self.chains.get(account).and_then(|(_, rcp)| rcp.as_ref())
     }
 
-    /// Roles whose trust names `principal` exactly in an `Allow` statement.
+    /// Roles whose trust names `principal` (compared case-insensitively) in an `Allow` statement.
     pub fn trusting(&self, principal: &str) -> &[usize] {
-        self.trusted_by.get(principal).map_or(&[], Vec::as_slice)
+        self.trusted_by
+            .get(&principal.to_ascii_lowercase())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Roles whose ARN resource part (`role/PATH/NAME`) is `resource`.

@@ -519,8 +519,27 @@ pub fn chained_candidates(estate: &Estate<'_>, caller: usize) -> Vec<usize> {
             }
         }
     }
+    // A role trust must name the caller — its role or session, its account, or everyone — in an
+    // `Allow` statement, or nothing can let it in ("Policy evaluation for requests within a single
+    // account": trust policies are the exception that must name the principal). Keeping only such
+    // roles changes no decision and skips the roles the identity policy names but whose trust
+    // admits someone else.
+    let account = from.account.id.as_str();
+    let partition = from.role.arn.split(':').nth(1).unwrap_or("aws");
+    let session = session_arn(&from.role.arn);
+    let root = format!("arn:{partition}:iam::{account}:root");
+    let admitted: BTreeSet<usize> = [
+        from.role.arn.as_str(),
+        session.as_str(),
+        root.as_str(),
+        account,
+        "*",
+    ]
+    .into_iter()
+    .flat_map(|p| estate.trusting(p).iter().copied())
+    .collect();
     found.remove(&caller);
-    found.into_iter().collect()
+    found.intersection(&admitted).copied().collect()
 }
 
 fn resource_candidates(estate: &Estate<'_>, pattern: &str, found: &mut BTreeSet<usize>) {
