@@ -69,3 +69,24 @@ pub(crate) fn is_eventual_consistency(code: Option<&str>, message: Option<&str>)
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_eventual_consistency;
+
+    #[test]
+    fn only_the_errors_of_fresh_entities_are_retried() {
+        assert!(is_eventual_consistency(
+            Some("MalformedPolicyDocument"),
+            Some(
+                "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111111111111:role/awsfed/hub-a\""
+            )
+        ));
+        assert!(!is_eventual_consistency(
+            Some("MalformedPolicyDocument"),
+            Some("Syntax errors in policy.")
+        ));
+        assert!(is_eventual_consistency(Some("NoSuchEntity"), None));
+        assert!(!is_eventual_consistency(Some("AccessDenied"), None));
+    }
+}

@@ -402,4 +402,33 @@ fn converged_plan_makes_few_calls_and_no_writes() {
         calls / accounts <= 4.0,
         "{calls} calls for {accounts} account reads: {stats}"
     );
+    // bootstrap provisions a new account on its own (and the hub policies that reach it).
+    let added = org_tool(
+        &moto.endpoint,
+        &[
+            "add-account",
+            "--ou",
+            "Workloads/Dev",
+            "--name",
+            "latecomer",
+            "--tag",
+            "env=dev",
+        ],
+    );
+    let new_id = added["id"].as_str().expect("id").to_owned();
+    let discover = ["--discover-ou", "Workloads/Dev"];
+    let boot = ws
+        .run(
+            &moto.endpoint,
+            &[&["bootstrap", "--account", &new_id][..], &discover].concat(),
+        )
+        .expect(0);
+    assert!(boot.stdout().contains("update policy"), "{}", boot.stdout());
+    let state = roles(&moto.endpoint, &new_id);
+    assert!(role_names(&state).contains(&"Admin".to_owned()), "{state}");
+    ws.run(
+        &moto.endpoint,
+        &[&["plan", "--detailed-exitcode"][..], &discover].concat(),
+    )
+    .expect(0);
 }
