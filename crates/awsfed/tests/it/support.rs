@@ -51,10 +51,6 @@ impl Awsfed {
         self
     }
 
-    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
-        self.command.env(key, value);
-        self
-    }
 
     pub fn run(mut self) -> Run {
         let output = self.command.output().expect("awsfed runs");

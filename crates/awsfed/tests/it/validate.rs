@@ -31,7 +31,12 @@ groups:
 /// with the temporary folder replaced by `<dir>`.
 fn validate(yaml: &str, args: &[&str]) -> (i32, String) {
     let (dir, path) = model_file(yaml);
-    let run = Awsfed::new().config(&path).arg("validate").args(args).run();
+    validate_file(&dir, &path, args)
+}
+
+/// Validates the model at `path` inside `dir`; exit code and stderr with `dir` shown as `<dir>`.
+fn validate_file(dir: &tempfile::TempDir, path: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let run = Awsfed::new().config(path).arg("validate").args(args).run();
     let stderr = run
         .stderr()
         .replace(&dir.path().display().to_string(), "<dir>");
@@ -298,14 +303,8 @@ fn not_utf8() {
     let mut bytes = BASE.as_bytes().to_vec();
     bytes.splice(30..30, [0xff, 0xfe]);
     std::fs::write(&path, bytes).unwrap();
-    let run = Awsfed::new()
-        .config(&path)
-        .arg("validate")
-        .run()
-        .expect_code(2);
-    let stderr = run
-        .stderr()
-        .replace(&dir.path().display().to_string(), "<dir>");
+    let (code, stderr) = validate_file(&dir, &path, &[]);
+    assert_eq!(code, 2, "{stderr}");
     insta::assert_snapshot!(stderr);
 }
 
@@ -314,14 +313,8 @@ fn a_huge_file_is_refused_before_it_is_read() {
     let (dir, path) = model_file("");
     let file = std::fs::File::create(&path).unwrap();
     file.set_len(100 * 1024 * 1024).unwrap();
-    let run = Awsfed::new()
-        .config(&path)
-        .arg("validate")
-        .run()
-        .expect_code(2);
-    let stderr = run
-        .stderr()
-        .replace(&dir.path().display().to_string(), "<dir>");
+    let (code, stderr) = validate_file(&dir, &path, &[]);
+    assert_eq!(code, 2, "{stderr}");
     insta::assert_snapshot!(stderr);
 }
 
@@ -347,14 +340,8 @@ fn metadata_that_is_not_saml_metadata() {
         "<html><body>Sign in</body></html>",
     )
     .unwrap();
-    let run = Awsfed::new()
-        .config(&path)
-        .arg("validate")
-        .run()
-        .expect_code(2);
-    let stderr = run
-        .stderr()
-        .replace(&dir.path().display().to_string(), "<dir>");
+    let (code, stderr) = validate_file(&dir, &path, &[]);
+    assert_eq!(code, 2, "{stderr}");
     insta::assert_snapshot!(stderr);
 }
 
