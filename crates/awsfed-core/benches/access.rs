@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use awsfed_core::access::{Estate, IdpMapping, PathView, analyze, analyze_target};
+use awsfed_core::access::{Estate, IdpMapping, PathView, analyze_target, analyze_with};
 use awsfed_core::compile;
 use awsfed_core::snapshot::Snapshot;
 use awsfed_model::{load, resolve};
@@ -81,7 +81,7 @@ fn main() {
 
     let start = Instant::now();
     let estate = Estate::new(&snapshot, model.organization_id.clone());
-    let analysis = analyze(&estate, &mapping);
+    let analysis = analyze_with(&estate, &mapping, false);
     let views: Vec<PathView> = analysis
         .paths
         .iter()

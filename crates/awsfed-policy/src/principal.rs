@@ -126,7 +126,11 @@ fn caller_text_is(caller: &Caller, text: &str) -> bool {
     match caller {
         Caller::Anonymous => false,
         Caller::Arn(arn) => {
-            // Compare without allocating: arn:partition:service:region:account:resource.
+            // Compare without allocating: arn:partition:service:region:account:resource. The
+            // resource is the text's end, the cheapest part to reject on.
+            if !text.ends_with(arn.resource.as_str()) {
+                return false;
+            }
             let mut parts = text.splitn(6, ':');
             parts.next() == Some("arn")
                 && parts.next() == Some(arn.partition.as_str())
@@ -142,7 +146,22 @@ fn caller_text_is(caller: &Caller, text: &str) -> bool {
 /// `arn:aws:iam::A:role/path/Name` names the session `arn:aws:sts::A:assumed-role/Name/session`
 /// (role names are unique per account whatever the path, and case-insensitive).
 fn role_of_session(role_arn: &str, session: &Arn) -> bool {
-    // Without allocating: a trust lists many roles and is checked for every request.
+    // Without allocating: a trust lists many roles and is checked for every request. Most entries
+    // name another role: reject those on the name first.
+    let Some(session_role) = session
+        .resource
+        .strip_prefix("assumed-role/")
+        .and_then(|rest| rest.split('/').next())
+    else {
+        return false;
+    };
+    let (arn, name) = (role_arn.as_bytes(), session_role.as_bytes());
+    if arn.len() <= name.len()
+        || arn[arn.len() - name.len() - 1] != b'/'
+        || !arn[arn.len() - name.len()..].eq_ignore_ascii_case(name)
+    {
+        return false;
+    }
     let mut parts = role_arn.splitn(6, ':');
     let (Some("arn"), Some(partition), Some("iam"), Some(_region), Some(account), Some(resource)) = (
         parts.next(),

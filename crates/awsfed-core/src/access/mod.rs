@@ -20,7 +20,7 @@ pub use idp::{
 };
 pub use paths::{
     AccessPath, ActionCheck, Analysis, EXAMPLE_SESSION_NAME, HopEvaluator, HopKind, HopOutcome,
-    analyze, analyze_target, chained_candidates, chained_context, chained_from, saml_context,
-    session_arn,
+    analyze, analyze_target, analyze_with, chained_candidates, chained_context, chained_from,
+    saml_context, session_arn,
 };
 pub use view::{PathView, graph_dot, graph_mermaid};

@@ -159,7 +159,7 @@ impl<'e, 's> HopEvaluator<'e, 's> {
         if let Some(&i) = self.chained_cache.get(&(caller, target)) {
             return i;
         }
-        let outcome = chained_hop(self.estate, self.session, caller, target, false);
+        let outcome = chained_hop(self.estate, self.session, caller, target, false, true);
         let i = self.hops.len();
         self.hops.push(outcome);
         self.chained_cache.insert((caller, target), i);
@@ -299,14 +299,19 @@ fn check(
     audience: Option<&str>,
     request: &Request,
     set: &PolicyRefs<'_>,
+    detailed: bool,
 ) -> ActionCheck {
     let evaluation = evaluate_refs(request, set);
-    let statements = evaluation
-        .statements
-        .iter()
-        .map(describe_statement)
-        .collect();
-    let conditions = if evaluation.decision == Decision::Allow {
+    let statements = if detailed || evaluation.decision == Decision::ExplicitDeny {
+        evaluation
+            .statements
+            .iter()
+            .map(describe_statement)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let conditions = if detailed && evaluation.decision == Decision::Allow {
         evaluation
             .statements
             .iter()
@@ -393,7 +398,7 @@ fn saml_hop(
             let request = Request::new(caller.clone(), action, &target.role.arn)
                 .with_resource_account(&target.account.id)
                 .with_context(context.clone());
-            let c = check(estate, action, Some(audience), &request, &set);
+            let c = check(estate, action, Some(audience), &request, &set, true);
             all &= c.decision == Decision::Allow;
             checks.push(c);
         }
@@ -420,6 +425,7 @@ fn chained_hop(
     caller: usize,
     target: usize,
     stop_early: bool,
+    detailed: bool,
 ) -> HopOutcome {
     let from = estate.role(caller);
     let to = estate.role(target);
@@ -447,7 +453,7 @@ fn chained_hop(
         let request = Request::new(caller_arn.clone(), action, &to.role.arn)
             .with_resource_account(&to.account.id)
             .with_context(context);
-        let check = check(estate, action, None, &request, &set);
+        let check = check(estate, action, None, &request, &set, detailed);
         let stop = stop_early && check.decision != Decision::Allow;
         checks.push(check);
         if stop {
@@ -473,10 +479,11 @@ pub fn chained_from(
     estate: &Estate<'_>,
     session: &SessionAttributes,
     caller: usize,
+    detailed: bool,
 ) -> Vec<HopOutcome> {
     chained_candidates(estate, caller)
         .into_iter()
-        .map(|t| chained_hop(estate, session, caller, t, true))
+        .map(|t| chained_hop(estate, session, caller, t, true, detailed))
         .filter(|h| h.checks[0].decision == Decision::Allow)
         .collect()
 }
@@ -562,8 +569,20 @@ fn resource_candidates(estate: &Estate<'_>, pattern: &str, found: &mut BTreeSet<
     }
 }
 
-/// Follows every group of the mapping through the estate.
+/// Follows every group of the mapping through the estate, keeping for each hop the statements
+/// that allowed it and the conditions it depends on.
 pub fn analyze<'e, 's>(estate: &'e Estate<'s>, mapping: &'e IdpMapping) -> Analysis<'e, 's> {
+    analyze_with(estate, mapping, true)
+}
+
+/// [`analyze`], with `detailed: false` keeping only the decisions of AssumeRole hops (what the
+/// access matrix, `verify`, `diff` and `graph` need), which saves describing tens of thousands of
+/// statements.
+pub fn analyze_with<'e, 's>(
+    estate: &'e Estate<'s>,
+    mapping: &'e IdpMapping,
+    detailed: bool,
+) -> Analysis<'e, 's> {
     let mut hops = HopEvaluator::new(estate, &mapping.session);
     let mut broken = Vec::new();
     // 1. SAML hops, once per role value.
@@ -601,7 +620,7 @@ pub fn analyze<'e, 's>(estate: &'e Estate<'s>, mapping: &'e IdpMapping) -> Analy
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|&caller| (caller, chained_from(estate, session, caller)))
+                        .map(|&caller| (caller, chained_from(estate, session, caller, detailed)))
                         .collect::<Vec<_>>()
                 })
             })

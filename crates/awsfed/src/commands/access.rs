@@ -209,7 +209,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let input = args.input.load(cli)?;
     check_group(&input.mapping, args.group.as_deref())?;
     let estate = awsfed_core::access::Estate::new(&input.snapshot, input.organization_id.clone());
-    let analysis = awsfed_core::access::analyze(&estate, &input.mapping);
+    let analysis = awsfed_core::access::analyze_with(&estate, &input.mapping, false);
     let views: Vec<PathView> = analysis
         .paths
         .iter()

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use awsfed_core::access::{Estate, analyze, compare_paths, path_keys};
+use awsfed_core::access::{Estate, analyze_with, compare_paths, path_keys};
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::access::{model_estate, read_idp, read_snapshot};
@@ -35,8 +35,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let estate_a = Estate::new(&a, organization.clone());
     let estate_b = Estate::new(&b, organization);
     let change = compare_paths(
-        &path_keys(&analyze(&estate_a, &mapping)),
-        &path_keys(&analyze(&estate_b, &mapping)),
+        &path_keys(&analyze_with(&estate_a, &mapping, false)),
+        &path_keys(&analyze_with(&estate_b, &mapping, false)),
     );
     match cli.output {
         OutputFormat::Json => print_stdout(&to_json(&change)),

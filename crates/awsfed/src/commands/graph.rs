@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use awsfed_core::access::{Analysis, Estate, analyze, graph_dot, graph_mermaid};
+use awsfed_core::access::{Analysis, Estate, analyze_with, graph_dot, graph_mermaid};
 
 use crate::cli::Cli;
 use crate::commands::access::{InputArgs, check_group};
@@ -31,7 +31,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let input = args.input.load(cli)?;
     check_group(&input.mapping, args.group.as_deref())?;
     let estate = Estate::new(&input.snapshot, input.organization_id.clone());
-    let mut analysis: Analysis<'_, '_> = analyze(&estate, &input.mapping);
+    let mut analysis: Analysis<'_, '_> = analyze_with(&estate, &input.mapping, false);
     if let Some(group) = &args.group {
         let mapping = &input.mapping;
         analysis

@@ -2,7 +2,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use awsfed_core::access::{Estate, PathChange, analyze, compare_paths, path_keys};
+use awsfed_core::access::{Estate, PathChange, analyze_with, compare_paths, path_keys};
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::access::{model_estate, read_idp, read_snapshot};
@@ -30,9 +30,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         None => mapping.clone(),
     };
     let intended_estate = Estate::new(&intended, model.organization_id.clone());
-    let intended_paths = path_keys(&analyze(&intended_estate, &mapping));
+    let intended_paths = path_keys(&analyze_with(&intended_estate, &mapping, false));
     let actual_estate = Estate::new(&actual, model.organization_id.clone());
-    let actual_paths = path_keys(&analyze(&actual_estate, &actual_mapping));
+    let actual_paths = path_keys(&analyze_with(&actual_estate, &actual_mapping, false));
     let change = compare_paths(&intended_paths, &actual_paths);
     match cli.output {
         OutputFormat::Json => {
