@@ -252,3 +252,47 @@ fn an_idp_description_drives_a_snapshot_analysis() {
         out.stdout()
     );
 }
+
+#[test]
+fn a_snapshot_folder_reads_like_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, snapshot) = deployed_snapshot(dir.path(), "deployed.json");
+    let folder = dir.path().join("scan");
+    std::fs::create_dir_all(folder.join("accounts")).unwrap();
+    for account in &snapshot.accounts {
+        std::fs::write(
+            folder.join("accounts").join(format!("{}.json", account.id)),
+            serde_json::to_string_pretty(account).unwrap(),
+        )
+        .unwrap();
+    }
+    let from_file = run(
+        "hub-and-spoke",
+        &["access", "--snapshot", file.to_str().unwrap()],
+    )
+    .expect_code(0)
+    .stdout();
+    let from_folder = run(
+        "hub-and-spoke",
+        &["access", "--snapshot", folder.to_str().unwrap()],
+    )
+    .expect_code(0)
+    .stdout();
+    assert_eq!(from_file, from_folder);
+    // A file named for another account is refused, naming it.
+    std::fs::rename(
+        folder.join("accounts/222222222222.json"),
+        folder.join("accounts/999999999999.json"),
+    )
+    .unwrap();
+    let out = run(
+        "hub-and-spoke",
+        &["access", "--snapshot", folder.to_str().unwrap()],
+    )
+    .expect_code(2);
+    assert!(
+        out.stderr().contains("999999999999.json"),
+        "{}",
+        out.stderr()
+    );
+}
