@@ -51,7 +51,6 @@ impl Awsfed {
         self
     }
 
-
     pub fn run(mut self) -> Run {
         let output = self.command.output().expect("awsfed runs");
         Run { output }
