@@ -10,7 +10,10 @@
 //!
 //! Hub accounts keep a plain per-account template (`accounts/`): each hub role is different, spoke
 //! trusts in other accounts name hub roles by ARN so the hub must be deployed first, and a hub role
-//! must never be recreated (spoke trusts keep its old unique id).
+//! must never be recreated (spoke trusts keep its old unique id). A hub account's template that
+//! would pass CloudFormation's quotas is split into parts like in the per-account export
+//! (`accounts/<account>.template.json`, `accounts/<account>-2.template.json`, …), one stack each,
+//! listed in `account_stacks` with `part` and `parts`.
 //!
 //! Deployment targets are organizational units ("Create a stack set with service-managed
 //! permissions", CloudFormation User Guide): an OU whose accounts in the model all belong to the
@@ -26,8 +29,8 @@ use serde_json::{Map, Value, json};
 
 use super::Export;
 use super::cloudformation::{
-    Template, account_file_stems, account_template, is_empty, metadata_document, role_resource,
-    template_size_note,
+    PartLimits, PartPaths, Template, account_file_stems, account_templates, is_empty,
+    metadata_document, parts_note, role_resource, template_size_note,
 };
 use super::names::{NameRequest, allocate, logical_id, short_hash};
 use crate::desired::{DesiredAccount, DesiredRole, DesiredState, RoleKind};
@@ -53,6 +56,7 @@ pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOption
     let metadata = metadata_document(model);
     let management = management_accounts(model);
     let stems = account_file_stems(desired.accounts.iter().map(|a| a.name.as_str()));
+    let mut part_paths = PartPaths::new(&stems);
     let mut export = Export::default();
 
     // Accounts deployed as plain stacks: hubs, and accounts the model marks as the management
@@ -67,25 +71,37 @@ pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOption
         let hub = is_hub(account);
         let marked = management.contains(account.name.as_str());
         if hub || marked {
-            let path = format!("accounts/{}.template.json", stems[&account.name]);
-            let template = account_template(desired, account, metadata);
-            if let Some(note) = template_size_note(&path, &template) {
-                export.notes.push(note);
+            let parts = account_templates(desired, account, metadata, PartLimits::default());
+            let paths = part_paths.paths("accounts/", &stems[&account.name], parts.len());
+            if parts.len() > 1 {
+                export.notes.push(parts_note(account, &paths));
             }
-            export.push_json(&path, &template);
             let reason = match (hub, marked) {
                 (true, true) => "hub account; marked as the management account",
                 (true, false) => "hub account",
                 _ => "marked as the management account: StackSets do not deploy there",
             };
-            account_stacks.push(json!({
-                "account": account.name,
-                "account_id": account.id,
-                "reason": reason,
-                "template": path,
-                // Hubs first: spoke trusts name hub roles, which must exist.
-                "order": if hub { 1 } else { 2 },
-            }));
+            let count = parts.len();
+            for (index, (path, part)) in paths.into_iter().zip(parts).enumerate() {
+                if let Some(note) = template_size_note(&path, &part.contents, part.resources) {
+                    export.notes.push(note);
+                }
+                let mut stack = json!({
+                    "account": account.name,
+                    "account_id": account.id,
+                    "reason": reason,
+                    "template": path,
+                    // Hubs first: spoke trusts name hub roles, which must exist.
+                    "order": if hub { 1 } else { 2 },
+                });
+                if count > 1 {
+                    // The parts of one account go in this order: the first creates the provider.
+                    stack["part"] = json!(index + 1);
+                    stack["parts"] = json!(count);
+                }
+                export.push_text(&path, part.contents);
+                account_stacks.push(stack);
+            }
         } else {
             classes.add(account);
         }
@@ -147,10 +163,12 @@ pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOption
                 (template.into_value(), Vec::new(), description)
             }
         };
-        if let Some(note) = template_size_note(&path, &template) {
+        let contents = super::pretty_json(&template);
+        let resources = template["Resources"].as_object().map_or(0, Map::len);
+        if let Some(note) = template_size_note(&path, &contents, resources) {
             export.notes.push(note);
         }
-        export.push_json(&path, &template);
+        export.push_text(&path, contents);
 
         let mut create = Map::new();
         create.insert("StackSetName".into(), json!(name));
