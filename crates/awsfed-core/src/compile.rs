@@ -474,21 +474,39 @@ impl<'m> Compiler<'m> {
         principal: Principal,
         principal_arns: Option<StringList>,
     ) -> PolicyDocument {
-        let mut statement =
-            Statement::allow(self.trust_actions("sts:AssumeRole")).with_principal(principal);
-        if let Some(patterns) = principal_arns {
-            statement = statement.with_condition("ArnLike", "aws:PrincipalArn", patterns);
+        let idp = &self.model.identity_provider;
+        let mut actions = vec!["sts:AssumeRole".to_owned()];
+        if idp.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity".to_owned());
         }
-        statement = if self.model.identity_provider.source_identity.is_some() {
-            statement.with_condition("Null", "sts:SourceIdentity", StringList::one("false"))
+        let mut assume = Statement::allow(StringList(actions)).with_principal(principal.clone());
+        if let Some(patterns) = &principal_arns {
+            assume = assume.with_condition("ArnLike", "aws:PrincipalArn", patterns.clone());
+        }
+        let mut tag_session = assume.clone();
+        assume = if idp.source_identity.is_some() {
+            assume.with_condition("Null", "sts:SourceIdentity", StringList::one("false"))
         } else {
-            statement.with_condition(
+            assume.with_condition(
                 "StringLike",
                 "aws:userid",
                 StringList::one("*:${sts:RoleSessionName}"),
             )
         };
-        PolicyDocument::new(vec![statement])
+        if idp.session_tags.is_empty() {
+            return PolicyDocument::new(vec![assume]);
+        }
+        // STS does not supply `sts:SourceIdentity` or `sts:RoleSessionName` to the `sts:TagSession`
+        // check (Service Authorization Reference, AWS STS), so the binding condition above would deny
+        // the tags. TagSession gets its own statement; it only succeeds inside an AssumeRole call the
+        // first statement allowed, and with SourceIdentity the session's `aws:SourceIdentity` must
+        // still be present.
+        tag_session.action = Some(StringList::one("sts:TagSession"));
+        if idp.source_identity.is_some() {
+            tag_session =
+                tag_session.with_condition("Null", "aws:SourceIdentity", StringList::one("false"));
+        }
+        PolicyDocument::new(vec![assume, tag_session])
     }
 
     fn hub_role_name(&self, group: GroupIndex) -> String {

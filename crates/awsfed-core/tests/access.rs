@@ -148,11 +148,10 @@ fn hub_and_spoke_paths_are_exactly_the_compiled_targets() {
     check_example("hub-and-spoke", 1, false);
 }
 
-/// mixed sends session tags and SourceIdentity: its direct paths are as compiled, its chained
-/// paths fail on `sts:TagSession` (see `check_example`).
+/// mixed sends session tags and SourceIdentity: every path, direct and chained, is as compiled.
 #[test]
-fn mixed_direct_paths_are_as_compiled_and_chained_ones_fail_on_tag_session() {
-    check_example("mixed", 1, true);
+fn mixed_paths_are_exactly_the_compiled_targets() {
+    check_example("mixed", 1, false);
 }
 
 #[test]
