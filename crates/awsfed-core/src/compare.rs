@@ -115,16 +115,21 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
         .flat_map(|a| &a.roles)
         .map(|r| match r.trust_form {
             TrustForm::SamlProvider => 1,
+            // A trust may name the same principals in several statements (TagSession has its
+            // own): count each principal once.
             TrustForm::HubRoles | TrustForm::HubAccountsByRoleName => r
                 .trust_policy
                 .statement
                 .iter()
                 .filter_map(|s| s.principal.as_ref())
-                .map(|p| match p {
-                    awsfed_policy::Principal::Typed(map) => map.values().map(|v| v.len()).sum(),
-                    awsfed_policy::Principal::Any(_) => 1,
+                .flat_map(|p| match p {
+                    awsfed_policy::Principal::Typed(map) => {
+                        map.values().flat_map(|v| v.iter()).collect::<Vec<_>>()
+                    }
+                    awsfed_policy::Principal::Any(_) => vec!["*"],
                 })
-                .sum(),
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
         })
         .sum();
     let targets = state.groups.iter().flat_map(|g| &g.targets);
