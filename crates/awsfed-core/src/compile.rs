@@ -175,8 +175,9 @@ impl<'m> Compiler<'m> {
             })
             .collect();
 
-        for (&(account, set), groups) in &self.direct_groups.clone() {
-            let role = self.direct_role(account, set, groups);
+        let direct_roles: Vec<RoleKey> = self.direct_groups.keys().copied().collect();
+        for (account, set) in direct_roles {
+            let role = self.direct_role(account, set);
             accounts[account].roles.push(role);
         }
         for (&(account, set), groups) in &self.spoke_groups.clone() {
@@ -351,12 +352,7 @@ impl<'m> Compiler<'m> {
         role
     }
 
-    fn direct_role(
-        &mut self,
-        account: AccountIndex,
-        set: PermissionSetIndex,
-        _groups: &BTreeSet<GroupIndex>,
-    ) -> DesiredRole {
+    fn direct_role(&mut self, account: AccountIndex, set: PermissionSetIndex) -> DesiredRole {
         let kind = RoleKind::Direct {
             permission_set: self.model.permission_sets[set].name.clone(),
         };

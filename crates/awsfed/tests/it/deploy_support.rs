@@ -3,12 +3,13 @@
 //! the fault-injection proxy, and reading IAM state back.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::support::repo;
+pub use crate::support::{Process, free_port, http};
 
 /// Whether moto tests run. Without `AWSFED_MOTO_ENDPOINT` (set by `scripts/test`) they fail, saying
 /// how to run them, unless `AWSFED_SKIP_MOTO=1` skips them.
@@ -30,42 +31,6 @@ fn venv() -> PathBuf {
 
 pub fn python() -> PathBuf {
     venv().join("bin/python")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A GET or POST without a body; returns the response body.
-pub fn http(url: &str, method: &str, path: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let address = url.strip_prefix("http://")?;
-    let mut stream = std::net::TcpStream::connect(address).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.").then(|| body.to_owned())
-}
-
-/// A child process killed when dropped.
-pub struct Process(pub Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// A private moto server.

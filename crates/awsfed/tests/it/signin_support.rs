@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub use crate::support::{Process as Background, free_port, http};
+
 /// `awsfed` with a clean environment: its own HOME, cache and AWS config, no AWS variables.
 pub fn awsfed(home: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_awsfed"));
@@ -104,42 +106,6 @@ pub fn tools() -> Option<Tools> {
         "the sign-in tests need: {}.\nRun scripts/setup-test-deps (or set AWSFED_SKIP_SIGNIN_TESTS=1 to skip them).",
         missing.join("; ")
     );
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A GET or POST on the local gate or moto; returns the body.
-pub fn http(url: &str, method: &str, path: &str) -> Option<String> {
-    use std::io::Read;
-    let address = url.strip_prefix("http://")?;
-    let mut stream = std::net::TcpStream::connect(address).ok()?;
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .ok()?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.").then(|| body.to_owned())
-}
-
-/// A child process killed when dropped.
-pub struct Background(pub std::process::Child);
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// moto behind the trust gate, with an example model's desired state created in it, a test IdP

@@ -99,3 +99,41 @@ pub fn model_file(yaml: &str) -> (tempfile::TempDir, PathBuf) {
     .expect("copy metadata");
     (dir, path)
 }
+
+/// A free TCP port on 127.0.0.1 for a private server (moto, the gate, a proxy).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A GET or POST without a body on a local server; the response body, or `None` when the server is
+/// not answering (yet).
+pub fn http(url: &str, method: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let address = url.strip_prefix("http://")?;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.").then(|| body.to_owned())
+}
+
+/// A child process killed when dropped.
+pub struct Process(pub std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
