@@ -59,18 +59,22 @@ pub fn compile_with(model: &Model, options: &CompileOptions) -> DesiredState {
 
 struct Compiler<'m> {
     model: &'m Model,
-    /// Hub-and-spoke grants: spoke role → the groups granted it.
-    spoke_groups: BTreeMap<RoleKey, BTreeSet<GroupIndex>>,
-    /// Direct grants: direct role → the groups granted it.
-    direct_groups: BTreeMap<RoleKey, BTreeSet<GroupIndex>>,
-    /// Per group, the spoke roles it may assume from its hub role.
-    group_spokes: Vec<BTreeSet<RoleKey>>,
-    group_direct: Vec<BTreeSet<RoleKey>>,
+    /// Hub-and-spoke grants: spoke role (by [`Compiler::key_index`]) → the groups granted it,
+    /// ascending.
+    spoke_groups: Vec<Vec<GroupIndex>>,
+    /// Direct grants: whether the direct role (by [`Compiler::key_index`]) is granted at all.
+    direct_granted: Vec<bool>,
+    /// Per group, the spoke roles it may assume from its hub role, sorted.
+    group_spokes: Vec<Vec<RoleKey>>,
+    group_direct: Vec<Vec<RoleKey>>,
     /// Role name of each permission set, and hub role name and ARN of each group (computed once:
     /// large models ask for them hundreds of thousands of times).
     set_role_names: Vec<String>,
     hub_role_names: Vec<String>,
     hub_role_arns: Vec<Option<String>>,
+    /// `arn:P:iam::ID:role/PATH/` and the SAML provider ARN of each account.
+    role_arn_prefixes: Vec<String>,
+    provider_arns: Vec<String>,
     /// The SAML trust of each account that has one, and its IAM size.
     saml_trusts: BTreeMap<AccountIndex, (PolicyDocument, usize)>,
     /// Spoke trusts by the sorted groups they admit.
@@ -79,36 +83,47 @@ struct Compiler<'m> {
     narrowed_spokes: BTreeMap<PermissionSetIndex, Vec<AccountIndex>>,
     /// IAM size of each permission set's inline policies.
     inline_sizes: Vec<usize>,
-    /// ARN of each permission-set role created, for the group mappings.
-    role_arns: HashMap<RoleKey, String>,
     group_targets: bool,
     notes: Vec<Diagnostic>,
 }
 
 impl<'m> Compiler<'m> {
     fn new(model: &'m Model) -> Self {
-        let mut spoke_groups: BTreeMap<RoleKey, BTreeSet<GroupIndex>> = BTreeMap::new();
-        let mut direct_groups: BTreeMap<RoleKey, BTreeSet<GroupIndex>> = BTreeMap::new();
-        let mut group_spokes = vec![BTreeSet::new(); model.groups.len()];
-        let mut group_direct = vec![BTreeSet::new(); model.groups.len()];
+        // Flat vectors indexed by (account, permission set): at 5,000 accounts × 200 groups the
+        // grants expand to hundreds of thousands of pairs, and tree maps of sets were most of the
+        // compile time.
+        let keys = model.accounts.len() * model.permission_sets.len();
+        let mut spoke_groups: Vec<Vec<GroupIndex>> = vec![Vec::new(); keys];
+        let mut direct_granted = vec![false; keys];
+        let mut group_spokes = vec![Vec::new(); model.groups.len()];
+        let mut group_direct = vec![Vec::new(); model.groups.len()];
+        let sets = model.permission_sets.len();
         for (g, group) in model.groups.iter().enumerate() {
             for grant in &group.grants {
                 for &account in &grant.accounts {
                     let key = (account, grant.permission_set);
+                    let index = account * sets + grant.permission_set;
                     match model.accounts[account].topology {
                         TopologyKind::HubAndSpoke if group.hub.is_some() => {
-                            spoke_groups.entry(key).or_default().insert(g);
-                            group_spokes[g].insert(key);
+                            // Groups are visited in order, so each list stays ascending.
+                            if spoke_groups[index].last() != Some(&g) {
+                                spoke_groups[index].push(g);
+                            }
+                            group_spokes[g].push(key);
                         }
                         // Validation refuses hub-and-spoke grants of a group without a hub.
                         TopologyKind::HubAndSpoke => {}
                         TopologyKind::Direct => {
-                            direct_groups.entry(key).or_default().insert(g);
-                            group_direct[g].insert(key);
+                            direct_granted[index] = true;
+                            group_direct[g].push(key);
                         }
                     }
                 }
             }
+        }
+        for keys in group_spokes.iter_mut().chain(group_direct.iter_mut()) {
+            keys.sort_unstable();
+            keys.dedup();
         }
         let set_role_names = model
             .permission_sets
@@ -129,15 +144,23 @@ impl<'m> Compiler<'m> {
             .zip(&hub_role_names)
             .map(|(group, name)| model.hub_account_of(group).map(|a| model.role_arn(a, name)))
             .collect();
+        let role_arn_prefixes = (0..model.accounts.len())
+            .map(|a| model.role_arn(a, ""))
+            .collect();
+        let provider_arns = (0..model.accounts.len())
+            .map(|a| model.provider_arn(a))
+            .collect();
         Self {
             model,
             spoke_groups,
-            direct_groups,
+            direct_granted,
             group_spokes,
             group_direct,
             set_role_names,
             hub_role_names,
             hub_role_arns,
+            role_arn_prefixes,
+            provider_arns,
             saml_trusts: BTreeMap::new(),
             spoke_trusts: HashMap::new(),
             narrowed_spokes: BTreeMap::new(),
@@ -146,10 +169,27 @@ impl<'m> Compiler<'m> {
                 .iter()
                 .map(|set| set.inline_policy.as_ref().map_or(0, iam_size))
                 .collect(),
-            role_arns: HashMap::new(),
             group_targets: true,
             notes: Vec::new(),
         }
+    }
+
+    /// [`Model::role_arn`] from the account's cached prefix.
+    fn role_arn(&self, account: AccountIndex, role_name: &str) -> String {
+        let prefix = &self.role_arn_prefixes[account];
+        let mut arn = String::with_capacity(prefix.len() + role_name.len());
+        arn.push_str(prefix);
+        arn.push_str(role_name);
+        arn
+    }
+
+    /// Every granted (account, permission set) in order, from a flat vector's indexes.
+    fn keys_where(&self, granted: impl Fn(usize) -> bool) -> Vec<RoleKey> {
+        let sets = self.model.permission_sets.len();
+        (0..self.model.accounts.len() * sets)
+            .filter(|&i| granted(i))
+            .map(|i| (i / sets, i % sets))
+            .collect()
     }
 
     fn run(mut self) -> DesiredState {
@@ -175,14 +215,16 @@ impl<'m> Compiler<'m> {
             })
             .collect();
 
-        let direct_roles: Vec<RoleKey> = self.direct_groups.keys().copied().collect();
-        for (account, set) in direct_roles {
+        for (account, set) in self.keys_where(|i| self.direct_granted[i]) {
             let role = self.direct_role(account, set);
             accounts[account].roles.push(role);
         }
-        for (&(account, set), groups) in &self.spoke_groups.clone() {
-            let role = self.spoke_role(account, set, groups);
+        let sets = model.permission_sets.len();
+        for (account, set) in self.keys_where(|i| !self.spoke_groups[i].is_empty()) {
+            let groups = std::mem::take(&mut self.spoke_groups[account * sets + set]);
+            let role = self.spoke_role(account, set, &groups);
             accounts[account].roles.push(role);
+            self.spoke_groups[account * sets + set] = groups;
         }
         for g in 0..model.groups.len() {
             if self.group_spokes[g].is_empty() {
@@ -210,9 +252,7 @@ impl<'m> Compiler<'m> {
         }
 
         self.note_narrowed_spokes();
-        let groups = (0..model.groups.len())
-            .map(|g| self.group_mapping(g))
-            .collect();
+        let groups = self.group_mappings();
         DesiredState {
             partition: model.partition.clone(),
             provider_name: model.identity_provider.name.clone(),
@@ -226,7 +266,7 @@ impl<'m> Compiler<'m> {
         let idp = &self.model.identity_provider;
         DesiredProvider {
             name: idp.name.clone(),
-            arn: self.model.provider_arn(account),
+            arn: self.provider_arns[account].clone(),
             metadata_file: idp.metadata.as_ref().map(|m| m.file.clone()),
             entity_id: idp.metadata.as_ref().map(|m| m.entity_id.clone()),
         }
@@ -281,7 +321,7 @@ impl<'m> Compiler<'m> {
     /// The account's provider for `sts:AssumeRoleWithSAML`, with the audiences pinned.
     fn build_saml_trust(&self, account: AccountIndex) -> PolicyDocument {
         let statement = Statement::allow(self.trust_actions("sts:AssumeRoleWithSAML"))
-            .with_principal(Principal::federated(self.model.provider_arn(account)))
+            .with_principal(Principal::federated(self.provider_arns[account].clone()))
             .with_condition(
                 "StringEquals",
                 "SAML:aud",
@@ -330,7 +370,7 @@ impl<'m> Compiler<'m> {
             .map(|p| (permission_set.name.clone(), p.clone()))
             .collect();
         let role = DesiredRole {
-            arn: model.role_arn(account, &name),
+            arn: self.role_arn(account, &name),
             name,
             path: model.naming.role_path.clone(),
             kind,
@@ -343,7 +383,6 @@ impl<'m> Compiler<'m> {
             permissions_boundary: permission_set.permissions_boundary.clone(),
             tags: self.tags(),
         };
-        self.role_arns.insert((account, set), role.arn.clone());
         // SAML trusts are checked once per account, where they are built.
         if trust_form != TrustForm::SamlProvider {
             self.check_trust_size(&role, account, trust_size);
@@ -367,16 +406,15 @@ impl<'m> Compiler<'m> {
         &mut self,
         account: AccountIndex,
         set: PermissionSetIndex,
-        groups: &BTreeSet<GroupIndex>,
+        groups: &[GroupIndex],
     ) -> DesiredRole {
-        let key: Vec<GroupIndex> = groups.iter().copied().collect();
         // Every spoke role granted to the same groups gets the same trust; large models have
         // thousands of roles but few distinct group sets.
-        let (trust, form) = match self.spoke_trusts.get(&key) {
+        let (trust, form) = match self.spoke_trusts.get(groups) {
             Some(cached) => cached.clone(),
             None => {
                 let built = self.build_spoke_trust(groups);
-                self.spoke_trusts.insert(key, built.clone());
+                self.spoke_trusts.insert(groups.to_vec(), built.clone());
                 built
             }
         };
@@ -391,10 +429,7 @@ impl<'m> Compiler<'m> {
 
     /// Exact hub role ARNs when they fit the trust policy quota; else the hub accounts, narrowed by
     /// `aws:PrincipalArn` to the hub-role name pattern.
-    fn build_spoke_trust(
-        &self,
-        groups: &BTreeSet<GroupIndex>,
-    ) -> ((PolicyDocument, usize), TrustForm) {
+    fn build_spoke_trust(&self, groups: &[GroupIndex]) -> ((PolicyDocument, usize), TrustForm) {
         let model = self.model;
         let hub_role_arns =
             StringList::sorted(groups.iter().filter_map(|&g| self.hub_role_arns[g].clone()));
@@ -517,8 +552,8 @@ impl<'m> Compiler<'m> {
     ) -> (DesiredRole, Vec<DesiredPolicy>) {
         let model = self.model;
         let name = self.hub_role_name(group);
-        let arn = model.role_arn(hub_account, &name);
-        let spokes: Vec<RoleKey> = self.group_spokes[group].iter().copied().collect();
+        let arn = self.role_arn(hub_account, &name);
+        let spokes = self.group_spokes[group].clone();
         // The hub session is what refreshes spoke sessions without the IdP: give it the longest
         // session any of the group's permission sets allows.
         let max_session_duration = spokes
@@ -578,7 +613,7 @@ impl<'m> Compiler<'m> {
         if estimate <= defaults::MANAGED_POLICY_SIZE {
             let arns = spokes
                 .iter()
-                .map(|&(a, s)| model.role_arn(a, &self.set_role_names[s]));
+                .map(|&(a, s)| self.role_arn(a, &self.set_role_names[s]));
             let document = PolicyDocument::new(vec![
                 Statement::allow(actions.clone()).with_resource(StringList::sorted(arns)),
             ]);
@@ -594,12 +629,12 @@ impl<'m> Compiler<'m> {
         }
 
         // Same roles, shorter text: one statement per role name with the account ids as a condition.
-        let mut accounts_by_role: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut accounts_by_role: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for &(a, s) in spokes {
             accounts_by_role
-                .entry(self.set_role_names[s].clone())
+                .entry(self.set_role_names[s].as_str())
                 .or_default()
-                .push(model.accounts[a].id.clone());
+                .push(model.accounts[a].id.as_str());
         }
         let statements = self.by_account_statements(&actions, &accounts_by_role);
         if let Some(documents) = pack(statements, max_policies) {
@@ -704,7 +739,7 @@ impl<'m> Compiler<'m> {
     fn by_account_statements(
         &self,
         actions: &StringList,
-        accounts_by_role: &BTreeMap<String, Vec<String>>,
+        accounts_by_role: &BTreeMap<&str, Vec<&str>>,
     ) -> Vec<Statement> {
         // 12 digits, two quotes and a comma per id; leave room for the rest of the statement.
         let ids_per_statement = (defaults::MANAGED_POLICY_SIZE - 600) / 15;
@@ -719,7 +754,7 @@ impl<'m> Compiler<'m> {
                         .with_condition(
                             "StringEquals",
                             "aws:ResourceAccount",
-                            StringList(chunk.to_vec()),
+                            StringList(chunk.iter().map(|&id| id.to_owned()).collect()),
                         ),
                 );
             }
@@ -829,6 +864,42 @@ impl<'m> Compiler<'m> {
         }
     }
 
+    /// Every group's mapping. With targets this is the largest part of compiling a big estate
+    /// (hundreds of thousands of targets) and each group is independent, so the groups are spread
+    /// over the machine's cores; the result is in group order whatever the thread count.
+    fn group_mappings(&self) -> Vec<GroupMapping> {
+        let count = self.model.groups.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(count);
+        if threads <= 1 || !self.group_targets {
+            return (0..count).map(|g| self.group_mapping(g)).collect();
+        }
+        let mut mappings: Vec<(GroupIndex, GroupMapping)> = std::thread::scope(|scope| {
+            // Interleaved, so one thread does not get all the large groups.
+            let workers: Vec<_> = (0..threads)
+                .map(|first| {
+                    scope.spawn(move || {
+                        (first..count)
+                            .step_by(threads)
+                            .map(|g| (g, self.group_mapping(g)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        mappings.sort_unstable_by_key(|(g, _)| *g);
+        mappings.into_iter().map(|(_, mapping)| mapping).collect()
+    }
+
     fn group_mapping(&self, g: GroupIndex) -> GroupMapping {
         let model = self.model;
         let mut role_values = Vec::new();
@@ -845,8 +916,8 @@ impl<'m> Compiler<'m> {
                 .unwrap_or(defaults::MIN_SESSION_SECONDS);
             role_values.push(self.role_value(hub_account, &name));
             hub_hop = Some(Hop::Saml {
-                role_arn: model.role_arn(hub_account, &name),
-                provider_arn: model.provider_arn(hub_account),
+                role_arn: self.role_arn(hub_account, &name),
+                provider_arn: self.provider_arns[hub_account].clone(),
                 max_session_duration,
             });
         }
@@ -865,16 +936,12 @@ impl<'m> Compiler<'m> {
             if !self.group_targets {
                 continue;
             }
-            let role_arn = self
-                .role_arns
-                .get(&(account, set))
-                .cloned()
-                .unwrap_or_else(|| model.role_arn(account, role_name));
+            let role_arn = self.role_arn(account, role_name);
             let (hops, max_session_duration) = if direct {
                 (
                     vec![Hop::Saml {
                         role_arn,
-                        provider_arn: model.provider_arn(account),
+                        provider_arn: self.provider_arns[account].clone(),
                         max_session_duration: permission_set.session_duration,
                     }],
                     permission_set.session_duration,
@@ -915,8 +982,8 @@ impl<'m> Compiler<'m> {
     fn role_value(&self, account: AccountIndex, role_name: &str) -> RoleValue {
         let model = self.model;
         RoleValue {
-            role_arn: model.role_arn(account, role_name),
-            provider_arn: model.provider_arn(account),
+            role_arn: self.role_arn(account, role_name),
+            provider_arn: self.provider_arns[account].clone(),
             account_name: model.accounts[account].name.clone(),
             account_id: model.accounts[account].id.clone(),
             role_name: role_name.to_owned(),
