@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
+use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, defaults};
 use awsfed_policy::PolicyDocument;
 
 use super::normalize::{normalize, same_policy};
@@ -219,7 +219,17 @@ impl<'a> AccountPlanner<'a> {
             return;
         };
         let metadata = self.options.metadata_document.as_deref();
+        let held = self.actual.map_or(0, |a| a.saml_providers.len());
         match (actual, metadata) {
+            // The quota is only knowable against the live account: the model adds one provider.
+            (None, Some(_)) if held >= defaults::SAML_PROVIDERS_PER_ACCOUNT => self.conflict(
+                format!("SAML provider {}", desired.name),
+                format!(
+                    "the account already holds {held} SAML providers; IAM allows {} per account",
+                    defaults::SAML_PROVIDERS_PER_ACCOUNT
+                ),
+                "delete SAML providers the account no longer uses, then plan again",
+            ),
             (None, Some(metadata)) => self.push(
                 Phase::Providers,
                 Action::CreateSamlProvider {

@@ -440,3 +440,62 @@ fn metadata_rotation_updates_every_provider() {
         .count();
     assert_eq!(updates, 3, "identity (hub), prod and dev (direct)");
 }
+
+#[test]
+fn an_account_full_of_saml_providers_is_a_conflict_not_a_failed_apply() {
+    let model = model(true);
+    let mut state = empty();
+    let provider = |i: usize| SamlProviderSnapshot {
+        arn: format!("arn:aws:iam::333333333333:saml-provider/other-{i}"),
+        name: format!("other-{i}"),
+        metadata_document: METADATA.to_owned(),
+        valid_until: None,
+        tags: BTreeMap::new(),
+    };
+    let account = |providers: usize| AccountSnapshot {
+        saml_providers: (0..providers).map(provider).collect(),
+        ..applied(&model)
+            .accounts
+            .into_iter()
+            .find(|a| a.id == "333333333333")
+            .map(|mut a| {
+                a.roles.clear();
+                a.policies.clear();
+                a.saml_providers.clear();
+                a
+            })
+            .unwrap()
+    };
+    let dev_plan = |state: &Snapshot| {
+        plan(&crate::compile(&model), state, &options(&model))
+            .accounts
+            .into_iter()
+            .find(|a| a.account_id == "333333333333")
+            .unwrap()
+    };
+
+    state.accounts = vec![account(99)];
+    let room = dev_plan(&state);
+    assert!(room.conflicts.is_empty(), "{room:?}");
+    assert!(
+        room.changes
+            .iter()
+            .any(|c| matches!(c.action, Action::CreateSamlProvider { .. }))
+    );
+
+    state.accounts = vec![account(100)];
+    let full = dev_plan(&state);
+    assert_eq!(full.conflicts.len(), 1, "{full:?}");
+    assert!(
+        full.conflicts[0]
+            .reason
+            .contains("already holds 100 SAML providers; IAM allows 100"),
+        "{:?}",
+        full.conflicts[0]
+    );
+    assert!(
+        full.changes
+            .iter()
+            .all(|c| !matches!(c.action, Action::CreateSamlProvider { .. }))
+    );
+}
