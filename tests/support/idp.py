@@ -6,12 +6,12 @@
         metadata document).
     idp.py response --keys DIR --desired DESIRED.json --user EMAIL --groups G1,G2
                     [--source-identity VALUE] [--no-session-name] [--lifetime SECONDS]
-                    [--recipient URL] [--extra-role ROLE_ARN,PROVIDER_ARN]
+                    [--recipient URL] [--extra-role ROLE_ARN,PROVIDER_ARN] [--session-duration SECONDS]
         Prints the base64 SAMLResponse a user in those directory groups receives: one
         https://aws.amazon.com/SAML/Attributes/Role value per (role, provider) the compiled model's
         IdP mapping gives those groups (DESIRED.json is `awsfed compile --output json`), with
-        RoleSessionName (the e-mail address), optionally SourceIdentity, audience and recipient
-        https://signin.aws.amazon.com/saml.
+        RoleSessionName (the e-mail address), optionally SourceIdentity and SessionDuration, and
+        audience and recipient https://signin.aws.amazon.com/saml.
 
 Used by crates/awsfed/tests/it (sign-in tests). Never used outside tests: the key is generated per
 test run.
@@ -33,6 +33,7 @@ AWS_ACS = "https://signin.aws.amazon.com/saml"
 ROLE = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_NAME = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 SOURCE_IDENTITY = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
+SESSION_DURATION = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 IDP_ENTITY = "https://idp.awsfed.test/saml"
 
 SP_METADATA = f"""<?xml version="1.0"?>
@@ -110,6 +111,8 @@ def make_response(args):
             identity[SESSION_NAME] = [args.user]
         if args.source_identity:
             identity[SOURCE_IDENTITY] = [args.source_identity]
+        if args.session_duration:
+            identity[SESSION_DURATION] = [str(args.session_duration)]
         response = idp.create_authn_response(
             identity,
             in_response_to=None,
@@ -139,6 +142,7 @@ def main():
     resp.add_argument("--lifetime", type=int, default=300)
     resp.add_argument("--recipient", default=AWS_ACS)
     resp.add_argument("--extra-role", action="append")
+    resp.add_argument("--session-duration", type=int)
     args = parser.parse_args()
     if args.command == "keys":
         make_keys(args.folder)

@@ -4,7 +4,6 @@ managed policies and roles (path, trust, MaxSessionDuration, attachments, inline
 
     moto_setup.py --endpoint http://127.0.0.1:PORT --desired DESIRED.json --metadata IDP-METADATA.xml
     moto_setup.py --endpoint URL --role-arn ARN [--drop-trust-action ACTION] [--max-session-duration S]
-                  [--add-audience URL]
         Changes one role afterwards (negative tests: a trust without sts:SetSourceIdentity, a role
         whose maximum session is shorter than the client file says).
 
@@ -27,7 +26,6 @@ def main():
     parser.add_argument("--role-arn")
     parser.add_argument("--drop-trust-action")
     parser.add_argument("--max-session-duration", type=int)
-    parser.add_argument("--add-audience")
     args = parser.parse_args()
     if args.role_arn:
         update_role(args)
@@ -75,17 +73,6 @@ def update_role(args):
         for statement in trust["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             statement["Action"] = [a for a in actions if a != args.drop_trust_action]
-        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
-    if args.add_audience:
-        trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
-        if isinstance(trust, str):
-            trust = json.loads(urllib.parse.unquote(trust))
-        for statement in trust["Statement"]:
-            equals = statement.get("Condition", {}).get("StringEquals", {})
-            for key in list(equals):
-                if key.lower() == "saml:aud":
-                    values = equals[key] if isinstance(equals[key], list) else [equals[key]]
-                    equals[key] = values + [args.add_audience]
         iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
     if args.max_session_duration:
         iam.update_role(RoleName=name, MaxSessionDuration=args.max_session_duration)

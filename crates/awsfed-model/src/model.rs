@@ -56,6 +56,38 @@ pub struct Model {
     /// Sorted by name.
     pub groups: Vec<Group>,
     pub allow_warnings: BTreeSet<String>,
+    /// Organisation accounts to add when connected, beyond the listed ones.
+    pub discover: Option<Discover>,
+}
+
+/// The `discover` section: every criterion given must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discover {
+    /// OU paths without surrounding slashes; an account in one of them or below matches.
+    pub ous: Vec<String>,
+    /// Tag key → accepted values.
+    pub tags: BTreeMap<String, Vec<String>>,
+}
+
+impl Discover {
+    /// Whether an organisation account with this OU path and these tags is to be added.
+    pub fn selects(&self, ou: Option<&str>, tags: &BTreeMap<String, String>) -> bool {
+        let in_ou = self.ous.is_empty()
+            || ou.is_some_and(|path| {
+                let path = path.trim_matches('/');
+                self.ous.iter().any(|ou| {
+                    path == ou
+                        || path
+                            .strip_prefix(ou.as_str())
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+            });
+        in_ou
+            && self
+                .tags
+                .iter()
+                .all(|(key, accepted)| tags.get(key).is_some_and(|v| accepted.contains(v)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +103,21 @@ pub struct IdentityProvider {
     pub span: Span,
     /// Where the audiences are listed (the provider name when they are not), for trust size errors.
     pub audiences_span: Span,
+    /// `Some` when users may sign in with `awsfed login --browser`; its audience is in `audiences`.
+    pub browser_sign_in: Option<BrowserSignIn>,
+}
+
+/// The local listener of `awsfed login --browser`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrowserSignIn {
+    pub port: u16,
+}
+
+impl BrowserSignIn {
+    /// The Recipient the IdP posts to, and so the `SAML:aud` value AWS checks in the trust.
+    pub fn audience(&self) -> String {
+        format!("http://127.0.0.1:{}/saml", self.port)
+    }
 }
 
 impl IdentityProvider {

@@ -36,6 +36,10 @@ pub struct RawModel {
     pub allow_warnings: Vec<Spanned<String>>,
     /// Accounts by friendly name.
     pub accounts: BTreeMap<Spanned<String>, RawAccount>,
+    /// Accounts to add from AWS Organizations when connected (`scan`, `plan`, `apply`,
+    /// `bootstrap`), so an account created later under a targeted OU is picked up by the next plan.
+    #[serde(default)]
+    pub discover: Option<Spanned<RawDiscover>>,
     /// Permission sets by name.
     pub permission_sets: BTreeMap<Spanned<String>, RawPermissionSet>,
     /// Directory groups (as named in the IdP) and their grants.
@@ -69,6 +73,19 @@ pub struct RawIdentityProvider {
     /// users sign in through them.
     #[serde(default)]
     pub audiences: Vec<Spanned<String>>,
+    /// `awsfed login --browser`: the IdP posts the SAML response to a listener on the user's machine
+    /// at `http://127.0.0.1:PORT/saml`. Every SAML trust then also accepts that audience, and the
+    /// client file gives `--browser` the port. The IdP's AWS app needs the URL as an extra ACS URL.
+    #[serde(default)]
+    pub browser_sign_in: Option<RawBrowserSignIn>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBrowserSignIn {
+    /// The listener's port on 127.0.0.1: 1024 to 65535 (lower ports need root).
+    #[schemars(range(min = 1024, max = 65535))]
+    pub port: Spanned<u32>,
 }
 
 /// Where the IdP takes a session attribute from.
@@ -327,6 +344,19 @@ pub enum RawSelector {
     One(String),
     List(Vec<Spanned<String>>),
     Match(RawSelectorMatch),
+}
+
+/// Which active organisation accounts the model adds to those it lists; every criterion given must
+/// hold.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscover {
+    /// OU paths (`Workloads/Dev`): accounts in one of them or below.
+    #[serde(default)]
+    pub ous: Vec<Spanned<String>>,
+    /// Organizations account tag key → value, or a list of accepted values.
+    #[serde(default)]
+    pub tags: BTreeMap<Spanned<String>, Spanned<TagValues>>,
 }
 
 /// Every criterion given must hold; a criterion that is left out matches every account.

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::duration::{format_duration, parse_duration};
 use crate::metadata::idp_entity_id;
 use crate::model::{
-    Account, Grant, Group, Hub, IdentityProvider, Model, Naming, PermissionSet, ProviderMetadata,
-    Quotas, defaults, role_name_safe,
+    Account, BrowserSignIn, Discover, Grant, Group, Hub, IdentityProvider, Model, Naming, PermissionSet,
+    ProviderMetadata, Quotas, defaults, role_name_safe,
 };
-use crate::raw::{IdentitySource, RawModel, TopologyKind};
+use crate::raw::{IdentitySource, RawDiscover, RawModel, TagValues, TopologyKind};
 use crate::selector::{closest, select};
 use crate::{Diagnostic, Diagnostics, Span, Spanned};
 
@@ -91,6 +91,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
         permission_sets,
         groups,
         allow_warnings,
+        discover: raw.discover.as_ref().map(|section| discover(section, &mut d)),
     };
     check_topology(raw, &model, &mut d);
     check_role_names(&model, &mut d);
@@ -350,6 +351,13 @@ fn identity_provider(
     if audiences.is_empty() {
         audiences.push(defaults::GLOBAL_SIGN_IN_AUDIENCE.to_owned());
     }
+    let browser_sign_in = idp
+        .browser_sign_in
+        .as_ref()
+        .and_then(|browser| browser_sign_in(&browser.port, d));
+    if let Some(browser) = browser_sign_in {
+        audiences.push(browser.audience());
+    }
     audiences.sort();
     audiences.dedup();
     IdentityProvider {
@@ -361,6 +369,25 @@ fn identity_provider(
         audiences,
         span: name.span,
         audiences_span: idp.audiences.first().map_or(name.span, |a| a.span),
+        browser_sign_in,
+    }
+}
+
+/// Ports under 1024 need root to listen on, and `awsfed login` runs as the user.
+fn browser_sign_in(port: &Spanned<u32>, d: &mut Diagnostics) -> Option<BrowserSignIn> {
+    match u16::try_from(port.value) {
+        Ok(value) if value >= 1024 => Some(BrowserSignIn { port: value }),
+        _ => {
+            d.push(
+                Diagnostic::error(
+                    "browser-port-out-of-range",
+                    format!("browser sign-in port {} is outside 1024..=65535", port.value),
+                )
+                .at(port.span)
+                .help("pick a free port from 1024 to 65535; the IdP's extra ACS URL must name the same port"),
+            );
+            None
+        }
     }
 }
 
@@ -915,4 +942,44 @@ fn check_chained_sessions(model: &Model, d: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// The `discover` section. It must narrow the organisation: adding every account by accident is
+/// what an empty section would do.
+fn discover(section: &Spanned<RawDiscover>, d: &mut Diagnostics) -> Discover {
+    let raw = &section.value;
+    if raw.ous.is_empty() && raw.tags.is_empty() {
+        d.push(
+            Diagnostic::error("empty-discover", "`discover` selects no OU and no tag")
+                .at(section.span)
+                .help("list OU paths under `ous` (`ous: [Workloads]`) or tags under `tags`, or remove `discover`"),
+        );
+    }
+    let mut ous = Vec::new();
+    for ou in &raw.ous {
+        let path = ou.value.trim_matches('/');
+        if path.is_empty() || path.split('/').any(str::is_empty) {
+            d.push(
+                Diagnostic::error("malformed-ou", format!("`{}` is not an OU path", ou.value))
+                    .at(ou.span)
+                    .help("write OU names from the root down, separated by `/`: `Workloads/Dev`"),
+            );
+            continue;
+        }
+        ous.push(path.to_owned());
+    }
+    ous.sort();
+    ous.dedup();
+    let tags = raw
+        .tags
+        .iter()
+        .map(|(key, values)| {
+            let accepted = match &values.value {
+                TagValues::One(one) => vec![one.clone()],
+                TagValues::Any(any) => any.clone(),
+            };
+            (key.value.clone(), accepted)
+        })
+        .collect();
+    Discover { ous, tags }
 }

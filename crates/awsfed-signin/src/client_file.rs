@@ -32,6 +32,10 @@ pub struct IdentityProviderInfo {
     /// Where users start an IdP-initiated sign-in to AWS, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signin_url: Option<String>,
+    /// The port of `awsfed login --browser`'s listener, when the model's trusts accept its audience
+    /// (`identity_provider.browser_sign_in`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser_port: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +164,7 @@ impl ClientFile {
             identity_provider: IdentityProviderInfo {
                 provider_name: desired.provider_name.clone(),
                 signin_url,
+                browser_port: None,
             },
             accounts,
             targets,

@@ -174,9 +174,18 @@ impl SignIn<'_> {
         self.cache.write_assertion(&CachedAssertion {
             base64: assertion.canonical_base64().to_owned(),
         })?;
+        // SessionDuration is the longest session the IdP allows ("Configure SAML assertions for
+        // the authentication response", IAM User Guide). STS would let DurationSeconds override
+        // it, so the request is capped here: a session never outlives the IdP's policy.
+        let idp_cap = assertion
+            .aws()
+            .and_then(|a| a.session_duration.as_deref())
+            .and_then(|d| d.parse::<u32>().ok())
+            .unwrap_or(u32::MAX);
         let credentials = self.negotiate(
             &role_arn,
             max,
+            idp_cap,
             "AssumeRoleWithSAML",
             &mut calls,
             |duration| {
@@ -282,8 +291,13 @@ impl SignIn<'_> {
             ));
         };
         let configured = (*max_session_duration).min(CHAINED_MAX_SECONDS);
-        let credentials =
-            self.negotiate(role_arn, configured, "AssumeRole", calls, |duration| {
+        let credentials = self.negotiate(
+            role_arn,
+            configured,
+            u32::MAX,
+            "AssumeRole",
+            calls,
+            |duration| {
                 sts.assume_role(
                     &first.credentials,
                     &AssumeRoleRequest {
@@ -293,7 +307,8 @@ impl SignIn<'_> {
                         duration_seconds: duration,
                     },
                 )
-            })?;
+            },
+        )?;
         let hop = CachedHop {
             role_arn: role_arn.clone(),
             via: first.role_arn.clone(),
@@ -313,28 +328,34 @@ impl SignIn<'_> {
         })
     }
 
-    /// Calls STS with the configured (or remembered) duration, stepping down while STS says it is
-    /// over the role's maximum, and remembers what worked.
+    /// Calls STS with the configured (or remembered) duration, at most `cap`, stepping down while
+    /// STS says it is over the role's maximum, and remembers what worked.
     fn negotiate(
         &self,
         role_arn: &str,
         configured: u32,
+        cap: u32,
         action: &'static str,
         calls: &mut Vec<String>,
         mut call: impl FnMut(u32) -> Result<Credentials, StsError>,
     ) -> Result<Credentials, SignInError> {
         let mut memory = self.cache.durations();
-        let mut duration = memory.first_request(role_arn, configured);
+        let uncapped = memory.first_request(role_arn, configured);
+        let mut duration = uncapped.min(cap);
+        let mut refused = false;
         loop {
             calls.push(role_arn.to_owned());
             match call(duration) {
                 Ok(credentials) => {
-                    if memory.remember(role_arn, duration, configured) {
+                    // A capped request that was not refused says nothing about the role's maximum.
+                    let learned = refused || duration == uncapped;
+                    if learned && memory.remember(role_arn, duration, configured) {
                         self.cache.write_durations(&memory)?;
                     }
                     return Ok(credentials);
                 }
                 Err(error) if error.kind == StsErrorKind::DurationTooLong => {
+                    refused = true;
                     match step_down(duration) {
                         Some(shorter) => duration = shorter,
                         None => {

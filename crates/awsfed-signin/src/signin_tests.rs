@@ -32,6 +32,15 @@ fn clock() -> i64 {
 }
 
 fn response(roles: &[(&str, &str)], source_identity: Option<&str>) -> SamlResponse {
+    response_with(roles, source_identity, None)
+}
+
+/// A response whose IdP allows sessions of at most `session_duration` seconds.
+fn response_with(
+    roles: &[(&str, &str)],
+    source_identity: Option<&str>,
+    session_duration: Option<u32>,
+) -> SamlResponse {
     let t = |offset: i64| crate::credentials::rfc3339(clock() + offset);
     let values: String = roles
         .iter()
@@ -41,6 +50,8 @@ fn response(roles: &[(&str, &str)], source_identity: Option<&str>) -> SamlRespon
         .collect();
     let source = source_identity.map_or(String::new(), |s| {
         format!(r#"<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SourceIdentity"><saml:AttributeValue>{s}</saml:AttributeValue></saml:Attribute>"#)
+    }) + &session_duration.map_or(String::new(), |d| {
+        format!(r#"<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml:AttributeValue>{d}</saml:AttributeValue></saml:Attribute>"#)
     });
     let xml = format!(
         r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="r1" Version="2.0" IssueInstant="{now}" Destination="https://signin.aws.amazon.com/saml"><saml:Issuer>https://idp.example.com</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="a1" Version="2.0" IssueInstant="{now}"><saml:Issuer>https://idp.example.com</saml:Issuer><saml:Subject><saml:NameID>ada@example.com</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{end}" Recipient="https://signin.aws.amazon.com/saml"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{start}" NotOnOrAfter="{end}"><saml:AudienceRestriction><saml:Audience>https://signin.aws.amazon.com/saml</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{now}"/><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{values}</saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>ada@example.com</saml:AttributeValue></saml:Attribute>{source}</saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
@@ -332,4 +343,63 @@ fn a_hub_role_alone_is_one_saml_hop() {
         .credentials(&sts, &destination, &mut src)
         .expect("cached");
     assert!(again.sts_calls.is_empty());
+}
+
+fn lasting(seconds: u32) -> impl FnMut(&str) -> Result<SamlResponse, SignInError> {
+    move |_| Ok(response_with(HUB_ROLES, None, Some(seconds)))
+}
+
+#[test]
+fn the_idp_session_duration_caps_the_saml_hop() {
+    let f = fixture();
+    let sts = FakeSts::default();
+    let target = direct_target();
+    let report = signin(&f.cache, now())
+        .credentials(&sts, &Destination::Target(&target), &mut lasting(7_200))
+        .expect("sign in");
+    assert_eq!(*sts.calls.borrow(), vec![format!("saml {DIRECT} 7200")]);
+    assert_eq!(report.credentials.expiration, clock() + 7_200);
+    assert!(
+        f.cache.durations().roles.is_empty(),
+        "a capped request says nothing about the role's maximum"
+    );
+    // An IdP allowing more than the role changes nothing.
+    let sts = FakeSts::default();
+    signin(&f.cache, at(8_000))
+        .credentials(&sts, &Destination::Target(&target), &mut lasting(43_200))
+        .expect("sign in");
+    assert_eq!(*sts.calls.borrow(), vec![format!("saml {DIRECT} 28800")]);
+}
+
+#[test]
+fn the_idp_cap_keeps_the_remembered_role_maximum() {
+    let f = fixture();
+    let mut memory = crate::DurationMemory::default();
+    memory.remember(DIRECT, 7_200, 28_800);
+    f.cache.write_durations(&memory).expect("write");
+    let sts = FakeSts::default();
+    signin(&f.cache, now())
+        .credentials(
+            &sts,
+            &Destination::Target(&direct_target()),
+            &mut lasting(3_600),
+        )
+        .expect("sign in");
+    assert_eq!(*sts.calls.borrow(), vec![format!("saml {DIRECT} 3600")]);
+    assert_eq!(f.cache.durations().roles.get(DIRECT), Some(&7_200));
+    // The IdP's cap is under the hub session only: hop 2 still asks for the chained hour.
+    let sts = FakeSts::default();
+    signin(&f.cache, at(20_000))
+        .credentials(
+            &sts,
+            &Destination::Target(&hub_target()),
+            &mut lasting(1_800),
+        )
+        .expect("sign in");
+    let calls = sts.calls.borrow();
+    assert_eq!(calls[0], format!("saml {HUB} 1800"));
+    assert!(
+        calls[1].starts_with(&format!("assume {SPOKE} 3600 ")),
+        "{calls:?}"
+    );
 }

@@ -128,6 +128,7 @@ pub(crate) fn model(with_metadata: bool) -> Model {
             audiences: AUDIENCES.iter().map(|a| (*a).to_owned()).collect(),
             span: Span::NONE,
             audiences_span: Span::NONE,
+            browser_sign_in: None,
         },
         organization_id: None,
         naming: Naming {

@@ -112,7 +112,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             },
         )
         .map_err(|e| CommandError::bad_input(format!("error: {e}")))?,
-        Format::Client => super::export_client::client(&state, args.signin_url.clone()),
+        Format::Client => super::export_client::client(&state, &model, args.signin_url.clone()),
     };
     for note in &exported.notes {
         print_stderr(&format!("note: {note}\n"));

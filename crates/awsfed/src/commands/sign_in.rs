@@ -31,19 +31,16 @@ pub struct SignInArgs {
     /// Run this shell command to get the SAML response; it prints the base64 SAMLResponse.
     #[arg(long, value_name = "CMD", env = "AWSFED_SAML_COMMAND")]
     pub saml_command: Option<String>,
-    /// Receive the SAML response from the browser: listen on 127.0.0.1 for the IdP's HTTP-POST (the
-    /// IdP's AWS app must post to `http://127.0.0.1:PORT/saml`, and the trusts must accept that
-    /// audience), opening the client file's sign-in URL.
+    /// Receive the SAML response from the browser: listen on 127.0.0.1 for the IdP's HTTP-POST,
+    /// opening the client file's sign-in URL. The IdP's AWS app must post to
+    /// `http://127.0.0.1:PORT/saml`, which the trusts accept when the model sets
+    /// `identity_provider.browser_sign_in`.
     #[arg(long)]
     pub browser: bool,
-    /// The port of `--browser`'s listener.
-    #[arg(
-        long,
-        value_name = "PORT",
-        default_value_t = 43_821,
-        env = "AWSFED_BROWSER_PORT"
-    )]
-    pub browser_port: u16,
+    /// The port of `--browser`'s listener. Default: the client file's (the model's
+    /// `identity_provider.browser_sign_in.port`), else 43821.
+    #[arg(long, value_name = "PORT", env = "AWSFED_BROWSER_PORT")]
+    pub browser_port: Option<u16>,
     /// Accept SAML Recipients that are not AWS sign-in endpoints (test IdPs).
     #[arg(long, env = "AWSFED_ANY_RECIPIENT", hide = true)]
     pub any_recipient: bool,
@@ -270,6 +267,9 @@ fn get_assertion(
     prompt_on_terminal(target).and_then(parse)
 }
 
+/// The listener's port when neither `--browser-port` nor the client file names one.
+const DEFAULT_BROWSER_PORT: u16 = 43_821;
+
 /// How long `--browser` waits for the IdP.
 const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 
@@ -278,23 +278,22 @@ const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 fn receive_from_browser(args: &SignInArgs, target: &str) -> Result<Vec<u8>, SignInError> {
     use std::net::TcpListener;
     let fail = |what: String| SignInError::AssertionSource(what);
-    let listener = TcpListener::bind(("127.0.0.1", args.browser_port)).map_err(|e| {
-        fail(format!(
-            "cannot listen on 127.0.0.1:{}: {e}",
-            args.browser_port
-        ))
-    })?;
-    let url = load_client(args)
-        .ok()
-        .and_then(|c| c.identity_provider.signin_url);
+    let idp = load_client(args).ok().map(|c| c.identity_provider);
+    let port = args
+        .browser_port
+        .or_else(|| idp.as_ref().and_then(|i| i.browser_port))
+        .unwrap_or(DEFAULT_BROWSER_PORT);
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| fail(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+    let url = idp.and_then(|i| i.signin_url);
     let message = match &url {
         Some(url) => format!(
             "awsfed: signing in to {target}: open {url} (waiting on http://127.0.0.1:{}/saml)\n",
-            args.browser_port
+            port
         ),
         None => format!(
             "awsfed: signing in to {target}: sign in to AWS at your IdP (waiting on http://127.0.0.1:{}/saml)\n",
-            args.browser_port
+            port
         ),
     };
     if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
@@ -326,7 +325,7 @@ fn receive_from_browser(args: &SignInArgs, target: &str) -> Result<Vec<u8>, Sign
                 if std::time::Instant::now() > deadline {
                     return Err(fail(format!(
                         "no SAML response reached http://127.0.0.1:{}/saml within {} s",
-                        args.browser_port,
+                        port,
                         BROWSER_WAIT.as_secs()
                     )));
                 }

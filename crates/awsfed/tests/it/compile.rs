@@ -43,6 +43,54 @@ fn compiled_examples() {
     }
 }
 
+/// `identity_provider.browser_sign_in` adds the listener's audience to every trust that accepts
+/// SAML (hub and direct roles) and to no other, and gives the client file its port.
+#[test]
+fn browser_sign_in_adds_the_listener_audience_to_every_saml_trust() {
+    let yaml = std::fs::read_to_string(example("mixed")).unwrap().replacen(
+        "identity_provider:\n",
+        "identity_provider:\n  browser_sign_in: { port: 8741 }\n",
+        1,
+    );
+    let (dir, path) = model_file(&yaml);
+    let run = Awsfed::new()
+        .config(&path)
+        .args(["compile", "--output", "json"])
+        .run()
+        .expect_code(0);
+    let state: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let audience = "http://127.0.0.1:8741/saml";
+    let mut saml_trusts = BTreeMap::new();
+    for account in state["accounts"].as_array().unwrap() {
+        for role in account["roles"].as_array().unwrap() {
+            let trust = &role["trust_policy"];
+            let text = trust.to_string();
+            let saml = text.contains("sts:AssumeRoleWithSAML");
+            assert_eq!(text.contains(audience), saml, "{}: {text}", role["arn"]);
+            if saml {
+                saml_trusts.insert(role["arn"].as_str().unwrap().to_owned(), trust.clone());
+            }
+        }
+    }
+    assert_eq!(saml_trusts.len(), 8, "{saml_trusts:#?}");
+    insta::assert_json_snapshot!(
+        "browser-sign-in-trusts",
+        [
+            &saml_trusts["arn:aws:iam::100000000001:role/awsfed/hub-web-developers"],
+            &saml_trusts["arn:aws:iam::200000000001:role/awsfed/ReadOnly"],
+        ]
+    );
+    Awsfed::new()
+        .config(&path)
+        .args(["export", "client", "--out"])
+        .arg(dir.path().join("client"))
+        .run()
+        .expect_code(0);
+    let client = std::fs::read_to_string(dir.path().join("client/client.json")).unwrap();
+    let client: serde_json::Value = serde_json::from_str(&client).unwrap();
+    assert_eq!(client["identity_provider"]["browser_port"], 8741);
+}
+
 #[test]
 fn compile_summary_and_notes() {
     let run = Awsfed::new()

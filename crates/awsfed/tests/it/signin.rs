@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use crate::signin_support::{World, run};
+use crate::signin_support::{Setup, World, run};
 
 const HUB_DEVELOPERS: &str = "arn:aws:iam::111111111111:role/awsfed/hub-developers";
 const DEV_READONLY: &str = "arn:aws:iam::444444444444:role/awsfed/ReadOnly";
@@ -583,33 +583,111 @@ fn configure_dry_run_shows_a_diff_and_keeps_user_lines() {
     );
 }
 
+/// Model → `awsfed apply` → sign-in: the trusts and policies `apply` writes into moto (not a copy of
+/// the compiled state) are the ones the gate evaluates, for a direct and a hub-and-spoke target of
+/// the mixed example. The IdP's SessionDuration caps the SAML hop.
+#[test]
+fn mixed_example_deployed_by_apply_signs_in_through_the_gate() {
+    let setup = Setup {
+        apply: true,
+        ..Setup::default()
+    };
+    let Some(world) = World::start_with("mixed", setup) else {
+        return;
+    };
+    let home = world.home("gus");
+    let saml = world.saml_with(
+        "gus@example.com",
+        &["web-developers"],
+        true,
+        &[],
+        &["--session-duration", "7200"],
+    );
+    let hub = "arn:aws:iam::100000000001:role/awsfed/hub-web-developers";
+    let spoke = "arn:aws:iam::300000000001:role/awsfed/Admin";
+    let direct = "arn:aws:iam::200000000001:role/awsfed/ReadOnly";
+    for target in ["prod-web/ReadOnly", "dev-web/Admin"] {
+        let (code, stdout, stderr) = run({
+            let mut c = world.awsfed(&home);
+            c.args(["creds", target, "--saml-file"]).arg(&saml);
+            c
+        });
+        assert_eq!(code, 0, "{target}: {stderr}");
+        credential_json(&stdout);
+    }
+    let calls = world.gate_calls();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    for call in [saml_call(direct), saml_call(hub), assume_call(spoke)] {
+        assert_eq!(calls.get(&call), Some(&(1, 0)), "{call}: {calls:?}");
+    }
+    // The direct role allows 8 hours; the IdP allows 2, so 2 were asked for.
+    let (code, stdout, stderr) = run({
+        let mut c = world.awsfed(&home);
+        c.args(["whoami", "--output", "json"]);
+        c
+    });
+    assert_eq!(code, 0, "{stderr}");
+    let sessions: serde_json::Value = serde_json::from_str(&stdout).expect("whoami JSON");
+    let left = sessions
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["role_arn"] == direct))
+        .and_then(|s| s["seconds_left"].as_i64())
+        .unwrap_or_else(|| panic!("a session of {direct}: {stdout}"));
+    assert!((6_900..=7_200).contains(&left), "{left} s left");
+    // The applied trusts pin SAML:aud: without `browser_sign_in` in the model, an assertion
+    // posted to a local listener is refused.
+    world.reset_gate();
+    let other = world.home("ivy");
+    let saml = world.saml_with(
+        "ivy@example.com",
+        &["web-developers"],
+        true,
+        &[],
+        &["--recipient", "http://127.0.0.1:43821/saml"],
+    );
+    let (code, _, stderr) = run({
+        let mut c = world.awsfed(&other);
+        c.args([
+            "creds",
+            "prod-web/ReadOnly",
+            "--any-recipient",
+            "--saml-file",
+        ])
+        .arg(&saml);
+        c
+    });
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        world.gate_calls().get(&saml_call(direct)),
+        Some(&(1, 1)),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn browser_sign_in_receives_the_idp_post_on_localhost() {
-    let Some(world) = World::start("hub-and-spoke") else {
+    let port = crate::signin_support::free_port();
+    // The model's `browser_sign_in` puts the listener's audience into the trusts the gate
+    // evaluates, and its port into the client file, so `--browser` needs no port.
+    let setup = Setup {
+        browser_port: Some(port),
+        ..Setup::default()
+    };
+    let Some(world) = World::start_with("hub-and-spoke", setup) else {
         return;
     };
     let home = world.home("hal");
-    let port = crate::signin_support::free_port();
     let listener = format!("http://127.0.0.1:{port}/saml");
-    // The model option for the browser flow adds the listener's audience to the trusts; here the
-    // hub trust is widened in moto directly.
-    world.update_role(HUB_DEVELOPERS, &["--add-audience", &listener]);
-    let saml = world.saml_to(
+    let saml = world.saml_with(
         "hal@example.com",
         &["developers"],
         true,
         &[],
-        Some(&listener),
+        &["--recipient", &listener],
     );
     let mut command = world.awsfed(&home);
     command
-        .args([
-            "login",
-            "dev/Deployer",
-            "--browser",
-            "--browser-port",
-            &port.to_string(),
-        ])
+        .args(["login", "dev/Deployer", "--browser"])
         .env("AWSFED_NO_BROWSER_OPEN", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());

@@ -108,8 +108,8 @@ pub fn tools() -> Option<Tools> {
     );
 }
 
-/// moto behind the trust gate, with an example model's desired state created in it, a test IdP
-/// key, the client file, and a home folder for awsfed.
+/// moto behind the trust gate, with an example model's desired state created in it (or applied by
+/// `awsfed apply`), a test IdP key, the client file, and a home folder for awsfed.
 pub struct World {
     pub tools: Tools,
     pub dir: tempfile::TempDir,
@@ -122,22 +122,36 @@ pub struct World {
     pub keys: PathBuf,
 }
 
+/// How a [`World`] is built.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Setup {
+    /// Adds `identity_provider.browser_sign_in: { port }` to the example's model.
+    pub browser_port: Option<u16>,
+    /// Deploys with `awsfed apply` (moto then loads AWS managed policies, which the examples attach)
+    /// instead of creating the compiled state with `moto_setup.py`.
+    pub apply: bool,
+}
+
 impl World {
     /// `None` only when the tools are missing and skipping was asked for.
     pub fn start(example: &str) -> Option<Self> {
+        Self::start_with(example, Setup::default())
+    }
+
+    pub fn start_with(example: &str, setup: Setup) -> Option<Self> {
         let tools = tools()?;
         let dir = tempfile::tempdir().expect("temp");
         let repo = crate::support::repo();
         let port = free_port();
         let moto_url = format!("http://127.0.0.1:{port}");
-        let moto = Background(
-            Command::new(&tools.moto_server)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("moto_server starts"),
-        );
+        let mut moto = Command::new(&tools.moto_server);
+        moto.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if setup.apply {
+            moto.env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true");
+        }
+        let moto = Background(moto.spawn().expect("moto_server starts"));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while http(&moto_url, "GET", "/moto-api/").is_none() {
             assert!(
@@ -146,7 +160,35 @@ impl World {
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let model = crate::support::example(example);
+        let keys = dir.path().join("idp");
+        python(
+            &tools,
+            "tests/support/idp.py",
+            &["keys"],
+            &[keys.as_os_str()],
+        );
+        // The example, with the test IdP's metadata and the setup's options.
+        let model_dir = dir.path().join("model");
+        std::fs::create_dir_all(&model_dir).expect("model folder");
+        let mut yaml =
+            std::fs::read_to_string(crate::support::example(example)).expect("read example");
+        assert!(yaml.contains("metadata_file: corp-idp.xml"), "{example}");
+        if let Some(port) = setup.browser_port {
+            let with = yaml.replacen(
+                "identity_provider:\n",
+                &format!("identity_provider:\n  browser_sign_in: {{ port: {port} }}\n"),
+                1,
+            );
+            assert_ne!(with, yaml, "{example} has an identity_provider section");
+            yaml = with;
+        }
+        let model = model_dir.join("awsfed.yaml");
+        std::fs::write(&model, yaml).expect("write model");
+        std::fs::copy(
+            keys.join("idp-metadata.xml"),
+            model_dir.join("corp-idp.xml"),
+        )
+        .expect("metadata");
         let desired = dir.path().join("desired.json");
         let output = awsfed(dir.path())
             .arg("-c")
@@ -176,23 +218,29 @@ impl World {
             text(&output.stderr)
         );
         std::fs::rename(dir.path().join("client/client.json"), &client).expect("client file");
-        let keys = dir.path().join("idp");
-        python(
-            &tools,
-            "tests/support/idp.py",
-            &["keys"],
-            &[keys.as_os_str()],
-        );
-        python(
-            &tools,
-            "tests/support/moto_setup.py",
-            &["--endpoint", &moto_url, "--desired"],
-            &[
-                desired.as_os_str(),
-                "--metadata".as_ref(),
-                keys.join("idp-metadata.xml").as_os_str(),
-            ],
-        );
+        if setup.apply {
+            let mut apply = awsfed(dir.path());
+            apply
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .arg("-c")
+                .arg(&model)
+                .args(["--endpoint-url", &moto_url, "apply"]);
+            succeed(apply, "awsfed apply");
+        } else {
+            python(
+                &tools,
+                "tests/support/moto_setup.py",
+                &["--endpoint", &moto_url, "--desired"],
+                &[
+                    desired.as_os_str(),
+                    "--metadata".as_ref(),
+                    keys.join("idp-metadata.xml").as_os_str(),
+                ],
+            );
+        }
         let mut gate = Command::new(&tools.python)
             .arg(repo.join("tests/support/gate/gate.py"))
             .args(["--moto", &moto_url, "--oracle-dir"])
@@ -250,17 +298,17 @@ impl World {
         source_identity: bool,
         extra: &[&str],
     ) -> PathBuf {
-        self.saml_to(user, groups, source_identity, extra, None)
+        self.saml_with(user, groups, source_identity, extra, &[])
     }
 
-    /// The same, posted to `recipient` instead of AWS's sign-in endpoint.
-    pub fn saml_to(
+    /// The same, with more `idp.py response` options (`--recipient URL`, `--session-duration S`).
+    pub fn saml_with(
         &self,
         user: &str,
         groups: &[&str],
         source_identity: bool,
         extra: &[&str],
-        recipient: Option<&str>,
+        options: &[&str],
     ) -> PathBuf {
         let mut args: Vec<String> = vec![
             "response".into(),
@@ -279,9 +327,7 @@ impl World {
         for role in extra {
             args.extend(["--extra-role".into(), (*role).into()]);
         }
-        if let Some(recipient) = recipient {
-            args.extend(["--recipient".into(), recipient.into()]);
-        }
+        args.extend(options.iter().map(|o| (*o).to_owned()));
         let output = Command::new(&self.tools.python)
             .args(["-W", "ignore"])
             .arg(crate::support::repo().join("tests/support/idp.py"))
@@ -335,16 +381,23 @@ impl World {
 }
 
 fn python(tools: &Tools, script: &str, args: &[&str], more: &[&std::ffi::OsStr]) {
-    let output = Command::new(&tools.python)
+    let mut command = Command::new(&tools.python);
+    command
         .args(["-W", "ignore"])
         .arg(crate::support::repo().join(script))
         .args(args)
-        .args(more)
+        .args(more);
+    succeed(command, script);
+}
+
+/// Runs `command` and fails the test, with its output, unless it succeeds.
+fn succeed(mut command: Command, what: &str) {
+    let output = command
         .output()
-        .expect("python runs");
+        .unwrap_or_else(|e| panic!("{what} runs: {e}"));
     assert!(
         output.status.success(),
-        "{script} failed: {}{}",
+        "{what} failed: {}{}",
         text(&output.stdout),
         text(&output.stderr)
     );

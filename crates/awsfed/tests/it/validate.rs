@@ -170,6 +170,13 @@ invalid!(
     )
 );
 invalid!(
+    browser_sign_in_port_out_of_range,
+    changed(
+        "  session_name_from: employee_id\n",
+        "  session_name_from: employee_id\n  browser_sign_in: { port: 80 }\n"
+    )
+);
+invalid!(
     too_many_managed_policies,
     changed(
         "  ReadOnly: { managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess]",
