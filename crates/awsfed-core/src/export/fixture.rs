@@ -146,6 +146,7 @@ pub(crate) fn model(with_metadata: bool) -> Model {
         permission_sets: Vec::new(),
         groups: Vec::new(),
         allow_warnings: BTreeSet::new(),
+        discover: None,
     }
 }
 
