@@ -136,6 +136,18 @@ fn saml_aud_global_only() {
 }
 
 #[test]
+fn saml_aud_global_only_next_to_the_browser_listener() {
+    check("saml-aud-global-only", |s, _| {
+        edit_trust(s, HUB, "hub-developers", |st| {
+            st["Condition"] = json!({"StringEquals": {"SAML:aud": [
+                "https://signin.aws.amazon.com/saml",
+                "http://127.0.0.1:43821/saml"
+            ]}});
+        })
+    });
+}
+
+#[test]
 fn broken_mapping() {
     check("broken-mapping", |_, m| {
         m.groups[0].roles[0].role_arn = format!("arn:aws:iam::{HUB}:role/awsfed/hub-gone");

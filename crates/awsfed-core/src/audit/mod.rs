@@ -353,7 +353,14 @@ pub fn audit(analysis: &Analysis<'_, '_>, now_millis: i64) -> Vec<Finding> {
                             "add \"StringEquals\": {{\"SAML:aud\": [\"{global}\", …regional endpoints your users sign in through]}}"
                         ),
                     );
-                } else if audiences.iter().all(|a| *a == global) {
+                } else if audiences
+                    .iter()
+                    .filter(|a| awsfed_model::is_sign_in_endpoint(a))
+                    .all(|a| *a == global)
+                    // The browser listener's audience (`browser_sign_in`) is no AWS endpoint: next
+                    // to the global one alone, regional sign-in still fails.
+                    && audiences.contains(&global)
+                {
                     push(
                         "saml-aud-global-only",
                         account,
