@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::duration::{format_duration, parse_duration};
 use crate::metadata::idp_entity_id;
 use crate::model::{
-    Account, BrowserSignIn, Discover, Grant, Group, Hub, IdentityProvider, Model, Naming, PermissionSet,
-    ProviderMetadata, Quotas, defaults, role_name_safe,
+    Account, BrowserSignIn, Discover, Grant, Group, Hub, IdentityProvider, Model, Naming,
+    PermissionSet, ProviderMetadata, Quotas, defaults, role_name_safe,
 };
 use crate::raw::{IdentitySource, RawDiscover, RawModel, TagValues, TopologyKind};
 use crate::selector::{closest, select};
@@ -91,7 +91,10 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
         permission_sets,
         groups,
         allow_warnings,
-        discover: raw.discover.as_ref().map(|section| discover(section, &mut d)),
+        discover: raw
+            .discover
+            .as_ref()
+            .map(|section| discover(section, &mut d)),
     };
     check_topology(raw, &model, &mut d);
     check_role_names(&model, &mut d);

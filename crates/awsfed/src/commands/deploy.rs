@@ -1,11 +1,12 @@
 //! What `scan`, `plan`, `apply` and `bootstrap` share: connecting, reaching accounts, Organizations
 //! discovery merged into the model, progress output, and reading accounts for a plan.
 //!
-//! Discovery is a command-line merge, not a model key: `--discover-ou Workloads/Dev` (repeatable,
-//! recursive) and `--discover-tag env=dev` add every active organisation account they select that the
-//! model does not list, named after its Organizations name, with its Organizations tags and OU path,
-//! before the model is validated. Grants that select by `ous` or `tags` then cover it, so an account
-//! created later under a targeted OU is picked up by the next plan.
+//! Discovery: the model's `discover` section (or `--discover-ou Workloads/Dev`, repeatable and
+//! recursive, and `--discover-tag env=dev`, which replace it for one run) adds every active
+//! organisation account it selects that the model does not list, named after its Organizations name,
+//! with its Organizations tags and OU path, before the model is validated. Grants that select by
+//! `ous` or `tags` then cover it, so an account created later under a targeted OU is picked up by
+//! the next plan.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
@@ -20,7 +21,7 @@ use awsfed_core::DesiredState;
 use awsfed_core::plan::{Plan, PlanOptions};
 use awsfed_core::snapshot::Snapshot;
 use awsfed_model::raw::RawAccount;
-use awsfed_model::{Model, Span, Spanned};
+use awsfed_model::{Discover, Model, Span, Spanned};
 
 use crate::cli::Cli;
 use crate::error::CommandError;
@@ -42,10 +43,12 @@ pub struct ReachArgs {
     /// Accounts worked on at the same time.
     #[arg(long, default_value_t = 16, value_name = "N")]
     pub concurrency: usize,
-    /// Add organisation accounts under this OU path (recursively) that the model does not list.
+    /// Add organisation accounts under this OU path (recursively) that the model does not list;
+    /// replaces the model's `discover` section for this run.
     #[arg(long, value_name = "OU-PATH")]
     pub discover_ou: Vec<String>,
-    /// Only discover accounts with this Organizations tag (repeatable; all must match).
+    /// Only discover accounts with this Organizations tag (repeatable; every key must match, a key
+    /// given twice accepts either value).
     #[arg(long, value_name = "KEY=VALUE")]
     pub discover_tag: Vec<String>,
 }
@@ -137,28 +140,29 @@ pub fn progress(total: usize, verb: &'static str) -> Progress {
     })
 }
 
-/// The model, with discovered accounts merged in when `--discover-*` asks for them.
+/// The model, with discovered accounts merged in when its `discover` section or `--discover-*`
+/// asks for them (the flags, when given, replace the section for this run).
 pub async fn load_model(
     cli: &Cli,
     args: &ReachArgs,
     fleet: Option<&Arc<Fleet>>,
 ) -> Result<Model, CommandError> {
-    if args.discover_ou.is_empty() && args.discover_tag.is_empty() {
-        let (model, ..) = crate::load::load(&cli.config)?.into_model()?;
-        return Ok(model);
-    }
-    let fleet = fleet.ok_or_else(|| CommandError::bad_input("error: discovery needs AWS"))?;
-    let wanted_tags: BTreeMap<String, String> = args
-        .discover_tag
-        .iter()
-        .map(|t| {
-            t.split_once('=')
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .ok_or_else(|| {
-                    CommandError::bad_input(format!("error: --discover-tag `{t}` is not KEY=VALUE"))
-                })
-        })
-        .collect::<Result<_, _>>()?;
+    // Validated as written first, so a bad model fails before any AWS call.
+    let (as_written, ..) = crate::load::load(&cli.config)?.into_model()?;
+    let selection = if args.discover_ou.is_empty() && args.discover_tag.is_empty() {
+        match as_written.discover.clone() {
+            Some(selection) => selection,
+            None => return Ok(as_written),
+        }
+    } else {
+        discover_flags(args)?
+    };
+    let Some(fleet) = fleet else {
+        super::print_stderr(
+            "note: accounts are not discovered when working from a snapshot; the model's listed accounts are planned\n",
+        );
+        return Ok(as_written);
+    };
     let organization = awsfed_aws::read_organization(
         fleet.connection(),
         OrganizationOptions {
@@ -189,15 +193,7 @@ pub async fn load_model(
             continue;
         }
         let ou = awsfed_aws::ou_path(&organization, account);
-        let under = |target: &String| {
-            ou.as_deref()
-                .is_some_and(|p| p == target || p.starts_with(&format!("{target}/")))
-        };
-        let in_ou = args.discover_ou.is_empty() || args.discover_ou.iter().any(under);
-        let tagged = wanted_tags
-            .iter()
-            .all(|(k, v)| account.tags.get(k) == Some(v));
-        if !(in_ou && tagged) {
+        if !selection.selects(ou.as_deref(), &account.tags) {
             continue;
         }
         let mut name = awsfed_model::role_name_safe(&account.name);
@@ -225,6 +221,27 @@ pub async fn load_model(
         |file: &str| std::fs::read_to_string(base.join(file)).map_err(|e| e.to_string());
     let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read_metadata);
     model.ok_or_else(|| CommandError::bad_input(render_diagnostics(path, &text, &diagnostics)))
+}
+
+/// `--discover-ou` and `--discover-tag` as a `discover` section.
+fn discover_flags(args: &ReachArgs) -> Result<Discover, CommandError> {
+    let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for tag in &args.discover_tag {
+        let (key, value) = tag.split_once('=').ok_or_else(|| {
+            CommandError::bad_input(format!("error: --discover-tag `{tag}` is not KEY=VALUE"))
+        })?;
+        tags.entry(key.to_owned())
+            .or_default()
+            .push(value.to_owned());
+    }
+    Ok(Discover {
+        ous: args
+            .discover_ou
+            .iter()
+            .map(|ou| ou.trim_matches('/').to_owned())
+            .collect(),
+        tags,
+    })
 }
 
 /// Compiles, refusing an undeployable desired state.

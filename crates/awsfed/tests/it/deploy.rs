@@ -198,27 +198,15 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     )
     .expect(0);
 
-    // A new account under a discovered OU is picked up by the next plan.
-    let added = org_tool(
-        e,
-        &[
-            "add-account",
-            "--ou",
-            "Workloads/Dev",
-            "--name",
-            "newcomer",
-            "--tag",
-            "env=dev",
-        ],
-    );
-    let new_id = added["id"].as_str().expect("id").to_owned();
-    let discover = ["--discover-ou", "Workloads/Dev"];
-    let picked = ws
-        .run(
-            e,
-            &[&["plan", "--detailed-exitcode"][..], &discover].concat(),
-        )
-        .expect(2);
+    // A new account under an OU the model's `discover` section targets is picked up by the next
+    // plan. Tag-only selection would take the identity account too; the OU keeps it to workloads.
+    ws.write_model(&format!(
+        "{}discover: {{ ous: [Workloads/Dev], tags: {{ env: [dev, test] }} }}\n",
+        spec.yaml(&org)
+    ));
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    let new_id = add_dev_account(e, "Workloads/Dev", "newcomer");
+    let picked = ws.run(e, &["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         picked
             .stdout()
@@ -226,13 +214,24 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
         "{}",
         picked.stdout()
     );
-    ws.run(e, &[&["apply"][..], &discover].concat()).expect(0);
+    ws.run(e, &["apply"]).expect(0);
     assert!(role_names(&roles(e, &new_id)).contains(&"Admin".to_owned()));
-    ws.run(
-        e,
-        &[&["plan", "--detailed-exitcode"][..], &discover].concat(),
-    )
-    .expect(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    // An account the section does not select (another OU) stays out.
+    let other_id = add_dev_account(e, "Workloads/Prod", "elsewhere");
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    // The flags replace the section for one run.
+    let flagged = ws
+        .run(
+            e,
+            &["plan", "--detailed-exitcode", "--discover-ou", "Workloads"],
+        )
+        .expect(2);
+    assert!(
+        flagged.stdout().contains(&format!("account {other_id}")),
+        "{}",
+        flagged.stdout()
+    );
 }
 
 /// Throttling on 20% of calls, 5% server errors and 4% dropped connections (half of them after
@@ -403,19 +402,7 @@ fn converged_plan_makes_few_calls_and_no_writes() {
         "{calls} calls for {accounts} account reads: {stats}"
     );
     // bootstrap provisions a new account on its own (and the hub policies that reach it).
-    let added = org_tool(
-        &moto.endpoint,
-        &[
-            "add-account",
-            "--ou",
-            "Workloads/Dev",
-            "--name",
-            "latecomer",
-            "--tag",
-            "env=dev",
-        ],
-    );
-    let new_id = added["id"].as_str().expect("id").to_owned();
+    let new_id = add_dev_account(&moto.endpoint, "Workloads/Dev", "latecomer");
     let discover = ["--discover-ou", "Workloads/Dev"];
     let boot = ws
         .run(
@@ -431,4 +418,21 @@ fn converged_plan_makes_few_calls_and_no_writes() {
         &[&["plan", "--detailed-exitcode"][..], &discover].concat(),
     )
     .expect(0);
+}
+
+/// Creates an active account tagged env=dev under OU path `ou`; its id.
+fn add_dev_account(endpoint: &str, ou: &str, name: &str) -> String {
+    let added = org_tool(
+        endpoint,
+        &[
+            "add-account",
+            "--ou",
+            ou,
+            "--name",
+            name,
+            "--tag",
+            "env=dev",
+        ],
+    );
+    added["id"].as_str().expect("id").to_owned()
 }

@@ -176,6 +176,15 @@ invalid!(
         "  session_name_from: employee_id\n  browser_sign_in: { port: 80 }\n"
     )
 );
+invalid!(empty_discover, format!("{BASE}discover: {{}}\n"));
+invalid!(
+    malformed_discover_ou,
+    format!("{BASE}discover: {{ ous: [Workloads//Dev], tags: {{ env: [dev, test] }} }}\n")
+);
+invalid!(
+    misspelt_discover_key,
+    format!("{BASE}discover: {{ ou: [Workloads] }}\n")
+);
 invalid!(
     too_many_managed_policies,
     changed(
