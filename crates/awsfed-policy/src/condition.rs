@@ -117,6 +117,11 @@ impl StringValue {
         }
     }
 
+    /// The value when it needs no context.
+    fn fixed_text(&self) -> &str {
+        self.fixed.as_ref().map_or("", |(text, _)| text)
+    }
+
     /// Whether the request value matches this policy value; `None` when a variable is unresolvable.
     fn compare(&self, kind: StringKind, value: &str, context: &Context) -> Option<bool> {
         match (&self.fixed, &self.template, kind) {
@@ -135,6 +140,29 @@ impl StringValue {
             (None, None, _) => None,
         }
     }
+}
+
+/// `StringEquals` lists at least this long are searched through a sorted index.
+const SORTED_FROM: usize = 16;
+
+/// Positions of the values in text order, for a case-sensitive `StringEquals`/`StringNotEquals`
+/// whose values are all fixed and many — the compiler's `aws:ResourceAccount` lists run to hundreds
+/// of account ids, checked once per spoke role reached. Built on the first request, so compiling a
+/// policy stays cheap; `None` where a scan is as fast or the values need a context.
+fn sorted_exact_values(kind: StringKind, values: &[StringValue]) -> Option<Box<[u32]>> {
+    if kind != StringKind::Equals
+        || values.len() < SORTED_FROM
+        || values.iter().any(|v| v.fixed.is_none())
+    {
+        return None;
+    }
+    let mut sorted: Vec<u32> = (0..u32::try_from(values.len()).ok()?).collect();
+    sorted.sort_by(|&a, &b| {
+        values[a as usize]
+            .fixed_text()
+            .cmp(values[b as usize].fixed_text())
+    });
+    Some(sorted.into_boxed_slice())
 }
 
 fn eq_ignore_case(a: &str, b: &str) -> bool {
@@ -179,6 +207,7 @@ enum Test {
         kind: StringKind,
         negated: bool,
         values: Vec<StringValue>,
+        sorted: OnceLock<Option<Box<[u32]>>>,
     },
     Numeric {
         order: Order,
@@ -240,6 +269,7 @@ impl Condition {
                 .iter()
                 .map(|v| StringValue::new(v, variables))
                 .collect(),
+            sorted: OnceLock::new(),
         };
         let arns = |negated| Test::Arn {
             negated,
@@ -342,7 +372,18 @@ impl Condition {
                 kind,
                 negated,
                 values,
-            } => any_or_none(*negated, values, |v| v.compare(*kind, value, context)),
+                sorted,
+            } => match sorted.get_or_init(|| sorted_exact_values(*kind, values)) {
+                // With every value fixed, `compare` never returns `None`: a negated operator holds
+                // exactly when no value is equal.
+                Some(sorted) => {
+                    let found = sorted
+                        .binary_search_by(|&i| values[i as usize].fixed_text().cmp(value))
+                        .is_ok();
+                    found != *negated
+                }
+                None => any_or_none(*negated, values, |v| v.compare(*kind, value, context)),
+            },
             Test::Numeric { order, values } => match parse_number(value) {
                 Some(n) => ordered(*order, values, |p| order.holds(n, *p)),
                 None => false,
@@ -464,6 +505,40 @@ mod tests {
             !cond("StringNotEquals", "aws:username", &["${saml:sub}"]).matches(&c),
             "an unresolvable value matches nothing, even negated"
         );
+    }
+
+    #[test]
+    fn long_value_lists_decide_as_a_scan_does() {
+        let c = ctx();
+        let mut many: Vec<String> = (0..40).map(|i| format!("user{i:02}")).collect();
+        many.reverse();
+        let with = |extra: &[&str]| {
+            let mut v = many.clone();
+            v.extend(extra.iter().map(|e| e.to_string()));
+            v
+        };
+        for (op, values, expect) in [
+            ("StringEquals", with(&["alice"]), true),
+            ("StringEquals", with(&["Alice"]), false),
+            ("StringEquals", with(&[]), false),
+            ("StringNotEquals", with(&["alice"]), false),
+            ("StringNotEquals", with(&[]), true),
+            ("ForAnyValue:StringEquals", with(&["team"]), true),
+            ("ForAllValues:StringEquals", with(&["env", "team"]), true),
+            ("ForAllValues:StringEquals", with(&["env"]), false),
+            ("StringEquals", with(&["${aws:username}"]), true),
+            ("StringNotEquals", with(&["${saml:sub}"]), false),
+        ] {
+            let key = if op.starts_with("For") {
+                "aws:TagKeys"
+            } else {
+                "aws:username"
+            };
+            let condition = Condition::compile(op, key, &values, true).unwrap();
+            // Twice: the first request builds the index, the second uses it.
+            assert_eq!(condition.matches(&c), expect, "{op} {values:?}");
+            assert_eq!(condition.matches(&c), expect, "{op} {values:?}");
+        }
     }
 
     #[test]

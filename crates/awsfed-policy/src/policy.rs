@@ -16,7 +16,7 @@ use crate::POLICY_VERSION;
 use crate::condition::{Condition, ConditionProblem};
 use crate::document::{Effect, PolicyDocument, Principal, Statement};
 use crate::error::{Location, PolicyError, Problem};
-use crate::principal::{PrincipalEntry, PrincipalMatch};
+use crate::principal::{CallerFacts, PrincipalEntry, PrincipalMatch};
 use crate::request::{Caller, Context};
 use crate::string_list::StringList;
 use crate::variables::Template;
@@ -268,17 +268,22 @@ impl CompiledStatement {
 
     /// How the statement's principal names the caller.
     pub(crate) fn principal_match(&self, caller: &Caller) -> PrincipalMatch {
+        let facts = || CallerFacts::new(caller);
         match &self.principal {
             PrincipalRule::Implied => PrincipalMatch::Exact,
-            PrincipalRule::Principal(entries) => entries
-                .iter()
-                .map(|e| e.matches(caller))
-                .max()
-                .unwrap_or(PrincipalMatch::None),
+            PrincipalRule::Principal(entries) => {
+                let facts = facts();
+                entries
+                    .iter()
+                    .map(|e| e.matches_with(caller, &facts))
+                    .max()
+                    .unwrap_or(PrincipalMatch::None)
+            }
             PrincipalRule::NotPrincipal(entries) => {
+                let facts = facts();
                 if entries
                     .iter()
-                    .all(|e| e.matches(caller) == PrincipalMatch::None)
+                    .all(|e| e.matches_with(caller, &facts) == PrincipalMatch::None)
                 {
                     PrincipalMatch::Everyone
                 } else {

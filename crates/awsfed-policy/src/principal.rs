@@ -80,7 +80,12 @@ impl PrincipalEntry {
         ))
     }
 
-    pub(crate) fn matches(&self, caller: &Caller) -> PrincipalMatch {
+    #[cfg(test)]
+    fn matches(&self, caller: &Caller) -> PrincipalMatch {
+        self.matches_with(caller, &CallerFacts::new(caller))
+    }
+
+    pub(crate) fn matches_with(&self, caller: &Caller, facts: &CallerFacts<'_>) -> PrincipalMatch {
         let exact = |yes: bool| {
             if yes {
                 PrincipalMatch::Exact
@@ -107,8 +112,12 @@ impl PrincipalEntry {
                 if caller_text_is(caller, named) {
                     return PrincipalMatch::Exact;
                 }
-                match caller.kind() {
-                    CallerKind::AssumedRole if role_of_session(named, arn) => {
+                match facts.kind {
+                    CallerKind::AssumedRole
+                        if facts
+                            .session_role
+                            .is_some_and(|name| role_of_session(named, name, arn)) =>
+                    {
                         PrincipalMatch::SessionRole
                     }
                     CallerKind::FederatedUser if user_of_session(named, arn) => {
@@ -118,6 +127,31 @@ impl PrincipalEntry {
                 }
             }
             (PrincipalEntry::Arn(_), _) => PrincipalMatch::None,
+        }
+    }
+}
+
+/// What the entries of a principal list ask of the caller, worked out once per list: a spoke trust
+/// names many hub roles and is checked for every hop into it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallerFacts<'c> {
+    kind: CallerKind,
+    /// For an assumed-role session, the role's name (`assumed-role/NAME/session`).
+    session_role: Option<&'c str>,
+}
+
+impl<'c> CallerFacts<'c> {
+    pub(crate) fn new(caller: &'c Caller) -> Self {
+        let session_role = match caller {
+            Caller::Arn(arn) => arn
+                .resource
+                .strip_prefix("assumed-role/")
+                .and_then(|rest| rest.split('/').next()),
+            _ => None,
+        };
+        Self {
+            kind: caller.kind(),
+            session_role,
         }
     }
 }
@@ -145,16 +179,9 @@ fn caller_text_is(caller: &Caller, text: &str) -> bool {
 
 /// `arn:aws:iam::A:role/path/Name` names the session `arn:aws:sts::A:assumed-role/Name/session`
 /// (role names are unique per account whatever the path, and case-insensitive).
-fn role_of_session(role_arn: &str, session: &Arn) -> bool {
+fn role_of_session(role_arn: &str, session_role: &str, session: &Arn) -> bool {
     // Without allocating: a trust lists many roles and is checked for every request. Most entries
     // name another role: reject those on the name first.
-    let Some(session_role) = session
-        .resource
-        .strip_prefix("assumed-role/")
-        .and_then(|rest| rest.split('/').next())
-    else {
-        return false;
-    };
     let (arn, name) = (role_arn.as_bytes(), session_role.as_bytes());
     if arn.len() <= name.len()
         || arn[arn.len() - name.len() - 1] != b'/'
@@ -177,14 +204,10 @@ fn role_of_session(role_arn: &str, session: &Arn) -> bool {
         return false;
     };
     let role_name = path_and_name.rsplit('/').next().unwrap_or_default();
-    let session_role = session
-        .resource
-        .strip_prefix("assumed-role/")
-        .and_then(|rest| rest.split('/').next());
     !role_name.is_empty()
         && account == session.account
         && partition == session.partition
-        && session_role.is_some_and(|name| name.eq_ignore_ascii_case(role_name))
+        && session_role.eq_ignore_ascii_case(role_name)
 }
 
 /// `arn:aws:iam::A:user/Name` names the session `arn:aws:sts::A:federated-user/Name`.

@@ -230,7 +230,8 @@ impl<'s> Estate<'s> {
         self.chains.get(account).and_then(|(_, rcp)| rcp.as_ref())
     }
 
-    /// Roles whose trust names `principal` (compared case-insensitively) in an `Allow` statement.
+    /// Roles whose trust names `principal` (compared case-insensitively) in an `Allow` statement,
+    /// in ascending order.
     pub fn trusting(&self, principal: &str) -> &[usize] {
         self.trusted_by
             .get(&principal.to_ascii_lowercase())

@@ -417,11 +417,55 @@ fn saml_hop(
     }
 }
 
+/// The requests of one caller's session, built once and pointed at each target in turn: between
+/// targets only the resource, its account and `aws:ResourceAccount` change, and a hub role reaches
+/// hundreds of spoke roles.
+struct ChainedRequests {
+    requests: Vec<(&'static str, Request)>,
+}
+
+impl ChainedRequests {
+    fn new(estate: &Estate<'_>, session: &SessionAttributes, caller: usize) -> Self {
+        let from = estate.role(caller);
+        let caller_arn = Caller::parse(&session_arn(&from.role.arn));
+        let requests = session_actions(session, HopKind::AssumeRole)
+            .into_iter()
+            .map(|action| {
+                let context = chained_context(
+                    action,
+                    session,
+                    &from.role.arn,
+                    &from.role.role_id,
+                    "",
+                    estate.organization_id.as_deref(),
+                );
+                let request = Request::new(caller_arn.clone(), action, String::new())
+                    .with_resource_account(String::new())
+                    .with_context(context);
+                (action, request)
+            })
+            .collect();
+        Self { requests }
+    }
+}
+
 /// The AssumeRole hop from a session of `caller` into `target`. With `stop_early`, a denied
 /// `sts:AssumeRole` ends the evaluation there (the extra actions do not matter then).
 fn chained_hop(
     estate: &Estate<'_>,
     session: &SessionAttributes,
+    caller: usize,
+    target: usize,
+    stop_early: bool,
+    detailed: bool,
+) -> HopOutcome {
+    let mut requests = ChainedRequests::new(estate, session, caller);
+    chained_hop_with(estate, &mut requests, caller, target, stop_early, detailed)
+}
+
+fn chained_hop_with(
+    estate: &Estate<'_>,
+    requests: &mut ChainedRequests,
     caller: usize,
     target: usize,
     stop_early: bool,
@@ -439,21 +483,18 @@ fn chained_hop(
         session: None,
         resource: to_policies.trust.as_ref(),
     };
-    let caller_arn = Caller::parse(&session_arn(&from.role.arn));
     let mut checks = Vec::new();
-    for action in session_actions(session, HopKind::AssumeRole) {
-        let context = chained_context(
-            action,
-            session,
-            &from.role.arn,
-            &from.role.role_id,
-            &to.account.id,
-            estate.organization_id.as_deref(),
+    for (action, request) in &mut requests.requests {
+        request.resource.clone_from(&to.role.arn);
+        request
+            .resource_account
+            .get_or_insert_default()
+            .clone_from(&to.account.id);
+        request.context.insert(
+            "aws:ResourceAccount",
+            ContextValue::Single(to.account.id.clone()),
         );
-        let request = Request::new(caller_arn.clone(), action, &to.role.arn)
-            .with_resource_account(&to.account.id)
-            .with_context(context);
-        let check = check(estate, action, None, &request, &set, detailed);
+        let check = check(estate, action, None, request, &set, detailed);
         let stop = stop_early && check.decision != Decision::Allow;
         checks.push(check);
         if stop {
@@ -481,9 +522,10 @@ pub fn chained_from(
     caller: usize,
     detailed: bool,
 ) -> Vec<HopOutcome> {
+    let mut requests = ChainedRequests::new(estate, session, caller);
     chained_candidates(estate, caller)
         .into_iter()
-        .map(|t| chained_hop(estate, session, caller, t, true, detailed))
+        .map(|t| chained_hop_with(estate, &mut requests, caller, t, true, detailed))
         .filter(|h| h.checks[0].decision == Decision::Allow)
         .collect()
 }
@@ -526,27 +568,38 @@ pub fn chained_candidates(estate: &Estate<'_>, caller: usize) -> Vec<usize> {
             }
         }
     }
-    // A role trust must name the caller — its role or session, its account, or everyone — in an
-    // `Allow` statement, or nothing can let it in ("Policy evaluation for requests within a single
-    // account": trust policies are the exception that must name the principal). Keeping only such
-    // roles changes no decision and skips the roles the identity policy names but whose trust
-    // admits someone else.
-    let account = from.account.id.as_str();
-    let partition = from.role.arn.split(':').nth(1).unwrap_or("aws");
-    let session = session_arn(&from.role.arn);
-    let root = format!("arn:{partition}:iam::{account}:root");
-    let admitted: BTreeSet<usize> = [
-        from.role.arn.as_str(),
-        session.as_str(),
-        root.as_str(),
-        account,
-        "*",
-    ]
-    .into_iter()
-    .flat_map(|p| estate.trusting(p).iter().copied())
-    .collect();
+    let admitted: BTreeSet<usize> = admitting_principals(estate, caller)
+        .iter()
+        .flat_map(|p| estate.trusting(p).iter().copied())
+        .collect();
     found.remove(&caller);
     found.intersection(&admitted).copied().collect()
+}
+
+/// How a role trust can name a session of `caller`: its role or session, its account, or everyone.
+/// A trust must name the caller so in an `Allow` statement, or nothing can let it in ("Policy
+/// evaluation for requests within a single account": trust policies are the exception that must
+/// name the principal). Leaving out the roles whose trust names none of these changes no decision
+/// and skips the roles the identity policy names but whose trust admits someone else.
+fn admitting_principals(estate: &Estate<'_>, caller: usize) -> [String; 5] {
+    let from = estate.role(caller);
+    let account = from.account.id.as_str();
+    let partition = from.role.arn.split(':').nth(1).unwrap_or("aws");
+    [
+        from.role.arn.clone(),
+        session_arn(&from.role.arn),
+        format!("arn:{partition}:iam::{account}:root"),
+        account.to_owned(),
+        "*".to_owned(),
+    ]
+}
+
+/// Whether the trust of `target` names a session of `caller` in any of the ways
+/// [`admitting_principals`] lists.
+fn trust_can_name(estate: &Estate<'_>, caller: usize, target: usize) -> bool {
+    admitting_principals(estate, caller)
+        .iter()
+        .any(|p| estate.trusting(p).binary_search(&target).is_ok())
 }
 
 fn resource_candidates(estate: &Estate<'_>, pattern: &str, found: &mut BTreeSet<usize>) {
@@ -698,6 +751,11 @@ pub fn analyze_target<'e, 's>(
             let Some(role) = estate.role_index(&pair.role_arn) else {
                 continue;
             };
+            // Only the roles the target's trust can admit need their SAML hop decided: thousands
+            // of role values lead elsewhere.
+            if role != target && !trust_can_name(estate, role, target) {
+                continue;
+            }
             let saml = hops.saml(role, &pair.provider_arn);
             if !hops.hops[saml].allowed {
                 continue;
