@@ -5,6 +5,7 @@ use std::path::Path;
 use awsfed_core::snapshot::Snapshot;
 use serde_json::Value;
 
+use crate::deploy_support::{ModelSpec, Moto, Org, Workspace, moto_enabled, org_tool, role, roles};
 use crate::support::{Awsfed, example, repo};
 
 fn run(example_name: &str, args: &[&str]) -> crate::support::Run {
@@ -194,6 +195,82 @@ fn verify_catches_a_hand_edited_trust() {
     assert!(
         diff.stdout()
             .contains("+ added: developers -> arn:aws:iam::111111111111:role/awsfed/Admin"),
+        "{}",
+        diff.stdout()
+    );
+}
+
+/// `verify` on what `apply` wrote to an organisation in moto and `scan` read back: the deployed
+/// trusts grant exactly the model's paths, and a principal added to one role trust behind awsfed's
+/// back (IAM `UpdateAssumeRolePolicy`) is an extra path. moto decides nothing: the paths come from
+/// the evaluator over the scanned policies.
+#[test]
+fn verify_catches_an_extra_principal_in_a_scanned_organisation() {
+    if !moto_enabled() {
+        return;
+    }
+    let moto = Moto::start();
+    let e = moto.endpoint.as_str();
+    let org = Org::create(e, 1, 1);
+    let ws = Workspace::new();
+    let spec = ModelSpec {
+        direct: Vec::new(),
+        developers: true,
+    };
+    ws.write_model(&spec.yaml(&org));
+    ws.run(e, &["apply"]).expect(0);
+    ws.run(e, &["scan", "--out", "deployed"]).expect(0);
+    let same = ws.run(e, &["verify", "--snapshot", "deployed"]).expect(0);
+    assert!(
+        same.stdout().contains("0 extra, 0 missing"),
+        "{}",
+        same.stdout()
+    );
+
+    // Developers get Admin only in Workloads/Dev. hub-developers named in the identity account's
+    // Admin trust lets them in: a trust that names a role of its own account needs no identity
+    // grant.
+    let identity = &org.identity;
+    let hub_developers = format!("arn:aws:iam::{identity}:role/awsfed/hub-developers");
+    let state = roles(e, identity);
+    let mut trust = role(&state, "Admin").expect("the identity account has Admin")["trust"].clone();
+    if let Some(text) = trust.as_str() {
+        trust = serde_json::from_str(text).expect("the trust is JSON");
+    }
+    let principal = &mut trust["Statement"][0]["Principal"]["AWS"];
+    let mut list: Vec<Value> = match principal.take() {
+        Value::Array(v) => v,
+        one => vec![one],
+    };
+    list.push(Value::from(hub_developers.as_str()));
+    *principal = Value::Array(list);
+    org_tool(
+        e,
+        &[
+            "put-trust",
+            "--account",
+            identity,
+            "--role",
+            "Admin",
+            "--document",
+            &trust.to_string(),
+        ],
+    );
+    ws.run(e, &["scan", "--out", "edited"]).expect(0);
+    let out = ws.run(e, &["verify", "--snapshot", "edited"]).expect(1);
+    assert_eq!(
+        out.stdout(),
+        format!(
+            "+ extra: developers -> arn:aws:iam::{identity}:role/awsfed/Admin (via {hub_developers})\n1 extra, 0 missing\n"
+        )
+    );
+
+    // diff between the two scans says the same.
+    let diff = ws.run(e, &["diff", "deployed", "edited"]).expect(0);
+    assert!(
+        diff.stdout().contains(&format!(
+            "+ added: developers -> arn:aws:iam::{identity}:role/awsfed/Admin"
+        )),
         "{}",
         diff.stdout()
     );

@@ -3,7 +3,8 @@
 
 mod support;
 
-/// `who-can`, `access`, `audit`, `graph`, `verify`, `diff`, `simulate`: access analysis snapshots.
+/// `who-can`, `access`, `audit`, `graph`, `verify`, `diff`, `simulate`: access analysis snapshots,
+/// and `verify` on an organisation deployed to moto and scanned.
 mod access;
 
 /// `compile`, `compare` and `schema`: output snapshots, determinism, atomic writes.
