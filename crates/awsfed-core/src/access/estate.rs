@@ -243,6 +243,24 @@ impl<'s> Estate<'s> {
         self.by_resource.get(resource).map_or(&[], Vec::as_slice)
     }
 
+    /// Each role's position in ARN order, equal ARNs sharing one.
+    pub fn arn_ranks(&self) -> Vec<u32> {
+        let mut order: Vec<usize> = (0..self.roles.len()).collect();
+        order.sort_by(|&a, &b| self.roles[a].role.arn.cmp(&self.roles[b].role.arn));
+        let mut rank = vec![0; self.roles.len()];
+        let mut current = 0;
+        let mut previous: Option<&str> = None;
+        for i in order {
+            let arn = self.roles[i].role.arn.as_str();
+            if previous.is_some_and(|p| p != arn) {
+                current += 1;
+            }
+            previous = Some(arn);
+            rank[i] = current;
+        }
+        rank
+    }
+
     /// The document behind a policy id used in compiled policies.
     pub fn document(&self, id: &str) -> Option<&'s PolicyDocument> {
         if let Some(doc) = self.org_documents.get(id) {

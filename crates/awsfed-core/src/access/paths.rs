@@ -439,9 +439,14 @@ impl ChainedRequests {
                     "",
                     estate.organization_id.as_deref(),
                 );
-                let request = Request::new(caller_arn.clone(), action, String::new())
-                    .with_resource_account(String::new())
-                    .with_context(context);
+                // Lower-case as the evaluator compares actions: it then borrows instead of copying.
+                let request = Request::new(
+                    caller_arn.clone(),
+                    action.to_ascii_lowercase(),
+                    String::new(),
+                )
+                .with_resource_account(String::new())
+                .with_context(context);
                 (action, request)
             })
             .collect();
@@ -522,11 +527,30 @@ pub fn chained_from(
     caller: usize,
     detailed: bool,
 ) -> Vec<HopOutcome> {
+    chained_targets(estate, session, caller, detailed)
+        .into_iter()
+        .map(|(_, hop)| hop)
+        .collect()
+}
+
+/// A chained hop with the index of the role it enters.
+type TargetHop = (usize, HopOutcome);
+
+/// [`chained_from`], each hop with the index of the role it enters.
+fn chained_targets(
+    estate: &Estate<'_>,
+    session: &SessionAttributes,
+    caller: usize,
+    detailed: bool,
+) -> Vec<TargetHop> {
     let mut requests = ChainedRequests::new(estate, session, caller);
     chained_candidates(estate, caller)
         .into_iter()
-        .map(|t| chained_hop_with(estate, &mut requests, caller, t, true, detailed))
-        .filter(|h| h.checks[0].decision == Decision::Allow)
+        .map(|t| {
+            let hop = chained_hop_with(estate, &mut requests, caller, t, true, detailed);
+            (t, hop)
+        })
+        .filter(|(_, h)| h.checks[0].decision == Decision::Allow)
         .collect()
 }
 
@@ -667,13 +691,13 @@ pub fn analyze_with<'e, 's>(
         .min(callers.len().max(1));
     let chunk = callers.len().div_ceil(threads).max(1);
     let session = &mapping.session;
-    let found: Vec<Vec<(usize, Vec<HopOutcome>)>> = std::thread::scope(|scope| {
+    let found: Vec<Vec<(usize, Vec<TargetHop>)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = callers
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|&caller| (caller, chained_from(estate, session, caller, detailed)))
+                        .map(|&caller| (caller, chained_targets(estate, session, caller, detailed)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -683,14 +707,11 @@ pub fn analyze_with<'e, 's>(
             .map(|w| w.join().expect("analysis threads do not panic"))
             .collect()
     });
-    let mut reach: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut reach: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
     for (caller, outcomes) in found.into_iter().flatten() {
         let mut allowed = Vec::new();
-        for outcome in outcomes {
+        for (target, outcome) in outcomes {
             let ok = outcome.allowed;
-            let target = estate
-                .role_index(&outcome.role_arn)
-                .expect("hops name estate roles");
             let index = hops.hops.len();
             hops.hops.push(outcome);
             hops.chained_cache.insert((caller, target), index);
@@ -698,7 +719,7 @@ pub fn analyze_with<'e, 's>(
                 allowed.push((index, target));
             }
         }
-        reach.insert(caller, allowed.into_iter().map(|(i, _)| i).collect());
+        reach.insert(caller, allowed);
     }
     // 3. Paths.
     let mut paths = Vec::new();
@@ -710,10 +731,7 @@ pub fn analyze_with<'e, 's>(
             target: role,
             max_session_seconds: estate.role(role).role.max_session_duration,
         });
-        for &hop in reach.get(&role).into_iter().flatten() {
-            let target = estate
-                .role_index(&hops.hops[hop].role_arn)
-                .expect("hops name estate roles");
+        for &(hop, target) in reach.get(&role).into_iter().flatten() {
             paths.push(AccessPath {
                 group: g,
                 saml_hop: saml,
@@ -796,17 +814,17 @@ pub fn analyze_target<'e, 's>(
     }
 }
 
+/// Sorts by group, then target ARN, then the ARN of the role entered with SAML. ARNs are compared
+/// through their rank among the estate's roles: tens of thousands of paths share long prefixes.
 fn sort_paths(estate: &Estate<'_>, hops: &[HopOutcome], paths: &mut [AccessPath]) {
-    paths.sort_by(|a, b| {
-        (
-            a.group,
-            &estate.role(a.target).role.arn,
-            &hops[a.saml_hop].role_arn,
-        )
-            .cmp(&(
-                b.group,
-                &estate.role(b.target).role.arn,
-                &hops[b.saml_hop].role_arn,
-            ))
-    });
+    let rank = estate.arn_ranks();
+    let mut saml_rank: HashMap<usize, u32> = HashMap::new();
+    for path in paths.iter() {
+        saml_rank.entry(path.saml_hop).or_insert_with(|| {
+            estate
+                .role_index(&hops[path.saml_hop].role_arn)
+                .map_or(u32::MAX, |i| rank[i])
+        });
+    }
+    paths.sort_by_cached_key(|p| (p.group, rank[p.target], saml_rank[&p.saml_hop]));
 }
