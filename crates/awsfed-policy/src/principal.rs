@@ -63,10 +63,10 @@ impl PrincipalEntry {
             ));
         }
         if value.starts_with("arn:") {
-            let arn = Arn::parse(value)
+            let [_, service, _, account, resource] = Arn::split(value)
                 .map_err(|_| bad("an AWS principal is an account id or an ARN"))?;
-            if arn.service == "iam" && arn.resource == "root" {
-                return Ok(PrincipalEntry::Account(arn.account));
+            if service == "iam" && resource == "root" {
+                return Ok(PrincipalEntry::Account(account.to_owned()));
             }
             return Ok(PrincipalEntry::Arn(value.to_owned()));
         }

@@ -76,10 +76,16 @@ impl<'s> Estate<'s> {
                         for (kind, values) in map {
                             if kind == "AWS" {
                                 for value in values.iter() {
-                                    trusted_by
-                                        .entry(value.to_ascii_lowercase())
-                                        .or_default()
-                                        .push(i);
+                                    // Most principals are lower-case already and named by many
+                                    // trusts: look them up without a copy.
+                                    if value.bytes().any(|b| b.is_ascii_uppercase()) {
+                                        let key = value.to_ascii_lowercase();
+                                        trusted_by.entry(key).or_default().push(i);
+                                    } else if let Some(list) = trusted_by.get_mut(value) {
+                                        list.push(i);
+                                    } else {
+                                        trusted_by.insert(value.to_owned(), vec![i]);
+                                    }
                                 }
                             }
                         }
