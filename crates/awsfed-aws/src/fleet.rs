@@ -4,23 +4,38 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use awsfed_core::plan::{Phase, Plan};
+use awsfed_core::plan::{AccountQuotas, Phase, Plan};
 use awsfed_core::snapshot::AccountSnapshot;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::execute::execute;
 use crate::reach::{Caller, ReachOptions, iam_client};
-use crate::read::{ReadOptions, read_account};
+use crate::read::{ReadOptions, read_account, read_quotas};
 use crate::{AwsError, Connection};
 
 /// What happened, for progress output.
 #[derive(Debug, Clone)]
 pub enum Event {
-    AccountRead { account_id: String },
-    PhaseStarted { phase: Phase, accounts: usize },
-    ChangeApplied { account_id: String, summary: String },
-    AccountFailed { account_id: String, error: String },
+    AccountRead {
+        account_id: String,
+    },
+    PhaseStarted {
+        phase: Phase,
+        accounts: usize,
+    },
+    ChangeApplied {
+        account_id: String,
+        summary: String,
+    },
+    /// The account finished the current phase (a progress bar counts these).
+    AccountApplied {
+        account_id: String,
+    },
+    AccountFailed {
+        account_id: String,
+        error: String,
+    },
 }
 
 pub type Progress = Arc<dyn Fn(Event) + Send + Sync>;
@@ -97,38 +112,73 @@ impl Fleet {
         options: ReadOptions,
         progress: Progress,
     ) -> (Vec<AccountSnapshot>, BTreeMap<String, AwsError>) {
-        let semaphore = Arc::new(Semaphore::new(self.concurrency));
         let options = Arc::new(options);
+        let (read, failed) = self
+            .each_account(accounts, move |fleet, account_id, name| {
+                let options = Arc::clone(&options);
+                let progress = Arc::clone(&progress);
+                async move {
+                    let result = async {
+                        let iam = fleet.iam(&account_id).await?;
+                        read_account(&iam, &account_id, name, &options).await
+                    }
+                    .await;
+                    match &result {
+                        Ok(_) => progress(Event::AccountRead { account_id }),
+                        Err(e) => progress(Event::AccountFailed {
+                            account_id,
+                            error: e.to_string(),
+                        }),
+                    }
+                    result
+                }
+            })
+            .await;
+        (read.into_values().collect(), failed)
+    }
+
+    /// Reads the quotas of accounts concurrently (one call each, on the client reading reused).
+    /// Accounts whose quotas could not be read are returned with their error.
+    pub async fn read_quotas(
+        self: &Arc<Self>,
+        accounts: Vec<String>,
+    ) -> (BTreeMap<String, AccountQuotas>, BTreeMap<String, AwsError>) {
+        let accounts = accounts.into_iter().map(|id| (id, ())).collect();
+        self.each_account(accounts, |fleet, account_id, ()| async move {
+            read_quotas(&fleet.iam(&account_id).await?).await
+        })
+        .await
+    }
+
+    /// Runs `work` on each account, at most `concurrency` at once; what each returned, by account.
+    async fn each_account<A, T, F, W>(
+        self: &Arc<Self>,
+        accounts: Vec<(String, A)>,
+        work: F,
+    ) -> (BTreeMap<String, T>, BTreeMap<String, AwsError>)
+    where
+        A: Send + 'static,
+        T: Send + 'static,
+        F: Fn(Arc<Self>, String, A) -> W,
+        W: Future<Output = Result<T, AwsError>> + Send + 'static,
+    {
+        let semaphore = Arc::new(Semaphore::new(self.concurrency));
         let mut tasks = JoinSet::new();
-        for (account_id, name) in accounts {
-            let fleet = Arc::clone(self);
+        for (account_id, item) in accounts {
             let semaphore = Arc::clone(&semaphore);
-            let options = Arc::clone(&options);
-            let progress = Arc::clone(&progress);
+            let running = work(Arc::clone(self), account_id.clone(), item);
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                let result = async {
-                    let iam = fleet.iam(&account_id).await?;
-                    read_account(&iam, &account_id, name, &options).await
-                }
-                .await;
-                match &result {
-                    Ok(_) => progress(Event::AccountRead {
-                        account_id: account_id.clone(),
-                    }),
-                    Err(e) => progress(Event::AccountFailed {
-                        account_id: account_id.clone(),
-                        error: e.to_string(),
-                    }),
-                }
-                (account_id, result)
+                (account_id, running.await)
             });
         }
-        let mut read = Vec::new();
+        let mut done = BTreeMap::new();
         let mut failed = BTreeMap::new();
         while let Some(joined) = tasks.join_next().await {
             match joined {
-                Ok((_, Ok(snapshot))) => read.push(snapshot),
+                Ok((account_id, Ok(value))) => {
+                    done.insert(account_id, value);
+                }
                 Ok((account_id, Err(e))) => {
                     failed.insert(account_id, e);
                 }
@@ -140,8 +190,7 @@ impl Fleet {
                 }
             }
         }
-        read.sort_by(|a, b| a.id.cmp(&b.id));
-        (read, failed)
+        (done, failed)
     }
 
     /// Applies a plan phase by phase: every account finishes a phase before any starts the next,
@@ -217,11 +266,14 @@ impl Fleet {
                         Ok(())
                     }
                     .await;
-                    if let Err(e) = &result {
-                        progress(Event::AccountFailed {
+                    match &result {
+                        Ok(()) => progress(Event::AccountApplied {
+                            account_id: account_id.clone(),
+                        }),
+                        Err(e) => progress(Event::AccountFailed {
                             account_id: account_id.clone(),
                             error: e.to_string(),
-                        });
+                        }),
                     }
                     (account_id, applied, result)
                 });

@@ -18,5 +18,5 @@ pub use execute::execute;
 pub use fleet::{ApplyReport, Event, Fleet, Progress};
 pub use organization::{OrganizationOptions, ou_path, read_organization};
 pub use reach::{Caller, ReachOptions, caller, iam_client, retry_config};
-pub use read::{ReadOptions, document, read_account};
+pub use read::{ReadOptions, document, read_account, read_quotas};
 pub use signin::{CallerIdentity, SigninSts};

@@ -9,7 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_iam::types::EntityType;
+use aws_sdk_iam::types::{EntityType, SummaryKeyType};
+use awsfed_core::plan::AccountQuotas;
 use awsfed_core::snapshot::{
     AccountSnapshot, ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT, SamlProviderSnapshot,
 };
@@ -136,6 +137,33 @@ pub async fn read_account(
         roles,
         saml_providers,
         policies,
+    })
+}
+
+/// The account's quotas and role count (`iam:GetAccountSummary`: one call).
+pub async fn read_quotas(iam: &aws_sdk_iam::Client) -> Result<AccountQuotas, AwsError> {
+    let operation = "iam:GetAccountSummary";
+    let output = iam
+        .get_account_summary()
+        .send()
+        .await
+        .map_err(|e| AwsError::call(operation, &e))?;
+    let summary = output.summary_map();
+    let value = |key: SummaryKeyType| -> Result<usize, AwsError> {
+        summary
+            .and_then(|s| s.get(&key))
+            .and_then(|v| usize::try_from(*v).ok())
+            .ok_or_else(|| AwsError::Unreadable {
+                operation: operation.to_owned(),
+                what: format!("no {key}"),
+            })
+    };
+    Ok(AccountQuotas {
+        roles: value(SummaryKeyType::Roles)?,
+        roles_quota: value(SummaryKeyType::RolesQuota)?,
+        attached_policies_per_role_quota: value(SummaryKeyType::AttachedPoliciesPerRoleQuota)?,
+        assume_role_policy_size_quota: value(SummaryKeyType::AssumeRolePolicySizeQuota)?,
+        policy_size_quota: value(SummaryKeyType::PolicySizeQuota)?,
     })
 }
 

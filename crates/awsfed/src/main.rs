@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod error;
 mod load;
+mod progress;
 mod render;
 mod write;
 

@@ -18,6 +18,7 @@
 
 mod diff;
 mod normalize;
+mod quotas;
 mod render;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 pub use diff::{PlanOptions, fingerprint, plan};
 pub use normalize::{normalize, same_policy};
+pub use quotas::{AccountQuotas, QuotaSource, check_quotas, needs_quotas};
 pub use render::render_text;
 
 /// The plan format version written into `plan.json`.

@@ -499,3 +499,227 @@ fn an_account_full_of_saml_providers_is_a_conflict_not_a_failed_apply() {
             .all(|c| !matches!(c.action, Action::CreateSamlProvider { .. }))
     );
 }
+
+const DEV: &str = "333333333333";
+const HUB: &str = "111111111111";
+
+fn roomy() -> AccountQuotas {
+    AccountQuotas::from_model(&awsfed_model::Quotas::default(), 1)
+}
+
+/// The plan with `quotas` for the accounts it names checked live.
+fn checked(
+    model: &Model,
+    actual: &Snapshot,
+    quotas: &[(&str, AccountQuotas)],
+) -> (Plan, BTreeMap<String, AccountPlan>) {
+    let mut plan = plan(&crate::compile(model), actual, &options(model));
+    let quotas: BTreeMap<String, AccountQuotas> = quotas
+        .iter()
+        .map(|(id, q)| ((*id).to_owned(), *q))
+        .collect();
+    check_quotas(&mut plan, &quotas, actual, QuotaSource::Live);
+    let accounts = plan
+        .accounts
+        .iter()
+        .map(|a| (a.account_id.clone(), a.clone()))
+        .collect();
+    (plan, accounts)
+}
+
+#[test]
+fn only_accounts_with_creations_need_their_quotas_read() {
+    let model = model(false);
+    let from_empty = plan(&crate::compile(&model), &empty(), &options(&model));
+    assert!(from_empty.accounts.iter().all(needs_quotas));
+    // A converged plan asks for nothing.
+    let converged = plan(&crate::compile(&model), &applied(&model), &options(&model));
+    assert!(converged.accounts.iter().all(|a| !needs_quotas(a)));
+    // Deletions and settings alone cannot pass a quota.
+    let mut state = applied(&model);
+    for account in &mut state.accounts {
+        for role in &mut account.roles {
+            role.tags.remove(SETTINGS_TAG_KEY);
+        }
+    }
+    let settings = plan(&crate::compile(&model), &state, &options(&model));
+    assert!(!settings.accounts.is_empty());
+    assert!(settings.accounts.iter().all(|a| !needs_quotas(a)));
+}
+
+#[test]
+fn roles_past_the_live_roles_quota_are_a_conflict_and_nothing_is_changed_there() {
+    let model = model(false);
+    let creates = plan(&crate::compile(&model), &empty(), &options(&model))
+        .accounts
+        .iter()
+        .find(|a| a.account_id == DEV)
+        .unwrap()
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::CreateRole { .. }))
+        .count();
+    assert_eq!(creates, 2);
+    let quota = |roles| AccountQuotas {
+        roles,
+        roles_quota: 1_000,
+        ..roomy()
+    };
+    let (fits, accounts) = checked(&model, &empty(), &[(DEV, quota(998))]);
+    assert_eq!(fits.conflict_count(), 0);
+    assert!(!accounts[DEV].changes.is_empty());
+
+    let (full, accounts) = checked(&model, &empty(), &[(DEV, quota(999)), (HUB, roomy())]);
+    let dev = &accounts[DEV];
+    assert!(dev.changes.is_empty(), "{dev:?}");
+    insta::assert_debug_snapshot!(dev.conflicts, @r#"
+    [
+        Conflict {
+            resource: "2 new roles",
+            reason: "the account holds 999 roles and the plan creates 2 (deletions run last), past the account's roles quota of 1000",
+            hint: "raise the account's IAM roles quota with Service Quotas (at most 5000) and set `quotas.roles_per_account`, delete roles it no longer uses, or grant fewer permission sets there",
+        },
+    ]
+    "#);
+    // The other accounts are planned as before.
+    assert_eq!(full.conflict_count(), 1);
+    assert!(!accounts[HUB].changes.is_empty());
+}
+
+#[test]
+fn a_trust_past_the_live_trust_size_quota_is_a_conflict() {
+    let model = model(false);
+    let (plan, accounts) = checked(
+        &model,
+        &empty(),
+        &[(
+            DEV,
+            AccountQuotas {
+                assume_role_policy_size_quota: 200,
+                ..roomy()
+            },
+        )],
+    );
+    let dev = &accounts[DEV];
+    assert!(dev.changes.is_empty(), "{dev:?}");
+    assert_eq!(dev.conflicts.len(), 2, "{dev:?}");
+    for conflict in &dev.conflicts {
+        assert!(conflict.resource.starts_with("role "), "{conflict:?}");
+        assert!(
+            conflict
+                .reason
+                .contains("past the account's trust policy size quota of 200"),
+            "{conflict:?}"
+        );
+        assert!(conflict.hint.contains("`quotas.trust_policy_size` to 200"));
+    }
+    // The plan shows them like any other conflict.
+    let text = render_text(&plan, false);
+    assert!(text.contains("trust policy size quota of 200"), "{text}");
+
+    // An update to a trust is checked too, not only a new role.
+    let mut state = applied(&model);
+    for account in &mut state.accounts {
+        for role in &mut account.roles {
+            role.trust_policy = PolicyDocument::from_json(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole"}]}"#,
+            )
+            .unwrap();
+        }
+    }
+    let small = AccountQuotas {
+        assume_role_policy_size_quota: 200,
+        ..roomy()
+    };
+    let (_, accounts) = checked(&model, &state, &[(DEV, small)]);
+    assert_eq!(accounts[DEV].conflicts.len(), 2, "{:?}", accounts[DEV]);
+}
+
+#[test]
+fn attachments_count_at_their_peak_against_the_live_quota() {
+    let model = model(false);
+    // ReadOnly in dev holds 9 policies awsfed does not want and lacks the one it does: the
+    // attachment runs before the 9 detachments, so the role peaks at 10.
+    let mut state = applied(&model);
+    let dev = state.accounts.iter_mut().find(|a| a.id == DEV).unwrap();
+    let read_only = dev.roles.iter_mut().find(|r| r.name == "ReadOnly").unwrap();
+    read_only.managed_policy_arns = (0..9)
+        .map(|i| format!("arn:aws:iam::aws:policy/Other{i}"))
+        .collect();
+    let quota = |attached| AccountQuotas {
+        attached_policies_per_role_quota: attached,
+        ..roomy()
+    };
+    let (_, accounts) = checked(&model, &state, &[(DEV, quota(10))]);
+    assert!(accounts[DEV].conflicts.is_empty(), "{:?}", accounts[DEV]);
+    let (_, accounts) = checked(&model, &state, &[(DEV, quota(9))]);
+    insta::assert_debug_snapshot!(accounts[DEV].conflicts, @r#"
+    [
+        Conflict {
+            resource: "role ReadOnly",
+            reason: "the role would have 10 managed policies attached, past the account's managed policies per role quota of 9",
+            hint: "raise the account's managed policies per role quota with Service Quotas (at most 20), or set `quotas.managed_policies_per_role` to 9 so the compiler fits within it",
+        },
+    ]
+    "#);
+    // A new hub role counts the assume policies that attach themselves to it.
+    let (_, accounts) = checked(&model, &empty(), &[(HUB, quota(0))]);
+    let hub = &accounts[HUB];
+    assert!(!hub.conflicts.is_empty());
+    assert!(
+        hub.conflicts
+            .iter()
+            .all(|c| c.resource.starts_with("role hub-")),
+        "{hub:?}"
+    );
+}
+
+#[test]
+fn a_managed_policy_past_the_live_size_quota_is_a_conflict() {
+    let model = model(false);
+    let (_, accounts) = checked(
+        &model,
+        &empty(),
+        &[(
+            HUB,
+            AccountQuotas {
+                policy_size_quota: 50,
+                ..roomy()
+            },
+        )],
+    );
+    let hub = &accounts[HUB];
+    assert!(hub.changes.is_empty());
+    assert!(
+        hub.conflicts
+            .iter()
+            .any(|c| c.resource.starts_with("policy ")
+                && c.reason
+                    .contains("past the account's managed policy size quota of 50")),
+        "{hub:?}"
+    );
+}
+
+#[test]
+fn offline_the_models_quotas_stand_in() {
+    let model = model(false);
+    let quotas = AccountQuotas::from_model(&model.quotas, 999);
+    assert_eq!(quotas.roles_quota, 1_000);
+    assert_eq!(quotas.assume_role_policy_size_quota, 2_048);
+    assert_eq!(quotas.attached_policies_per_role_quota, 10);
+    assert_eq!(quotas.policy_size_quota, 6_144);
+    let mut plan = plan(&crate::compile(&model), &empty(), &options(&model));
+    check_quotas(
+        &mut plan,
+        &BTreeMap::from([(DEV.to_owned(), quotas)]),
+        &empty(),
+        QuotaSource::Model,
+    );
+    let dev = plan.accounts.iter().find(|a| a.account_id == DEV).unwrap();
+    assert!(
+        dev.conflicts[0]
+            .reason
+            .contains("past the model's roles quota of 1000"),
+        "{dev:?}"
+    );
+}

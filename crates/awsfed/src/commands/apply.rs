@@ -6,6 +6,7 @@ use awsfed_core::plan::Plan;
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
+use crate::progress::{Reporter, Step};
 
 /// Make the accounts match the model.
 ///
@@ -74,6 +75,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     &deploy::plan_options(&model, fleet.caller()),
                 );
                 deploy::without_unread(&mut plan, &failed);
+                deploy::check_live_quotas(&fleet, &mut plan, &snapshot, &model).await;
                 unread = failed
                     .into_iter()
                     .map(|(id, e)| (id, format!("could not be read: {e}")))
@@ -99,9 +101,9 @@ pub async fn apply(
             plan.fingerprints.len()
         ));
     }
-    let mut report = fleet
-        .apply(plan, deploy::progress(plan.accounts.len(), "applied"))
-        .await;
+    let reporter = Reporter::new(plan.accounts.len(), Step::Apply);
+    let mut report = fleet.apply(plan, reporter.progress()).await;
+    reporter.finish();
     report.failed.extend(unread);
     match cli.output {
         OutputFormat::Json => {

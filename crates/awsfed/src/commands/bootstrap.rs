@@ -41,11 +41,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             &model.naming.role_path,
         )
         .await?;
-        let plan = awsfed_core::plan::plan(
+        let mut plan = awsfed_core::plan::plan(
             &desired,
             &snapshot,
             &deploy::plan_options(&model, fleet.caller()),
         );
+        deploy::check_live_quotas(&fleet, &mut plan, &snapshot, &model).await;
         if cli.output == crate::cli::OutputFormat::Text {
             deploy::show_plan(cli, &plan);
         }

@@ -1,5 +1,5 @@
 //! What `scan`, `plan`, `apply` and `bootstrap` share: connecting, reaching accounts, Organizations
-//! discovery merged into the model, progress output, and reading accounts for a plan.
+//! discovery merged into the model, and reading accounts for a plan.
 //!
 //! Discovery: the model's `discover` section (or `--discover-ou Workloads/Dev`, repeatable and
 //! recursive, and `--discover-tag env=dev`, which replace it for one run) adds every active
@@ -11,20 +11,23 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use awsfed_aws::{
-    AwsError, Caller, ConnectOptions, Connection, Event, Fleet, OrganizationOptions, Progress,
-    ReachOptions, ReadOptions,
+    AwsError, Caller, ConnectOptions, Connection, Fleet, OrganizationOptions, ReachOptions,
+    ReadOptions,
 };
 use awsfed_core::DesiredState;
-use awsfed_core::plan::{Plan, PlanOptions};
+use awsfed_core::plan::{
+    AccountQuotas, Plan, PlanOptions, QuotaSource, check_quotas, needs_quotas,
+};
 use awsfed_core::snapshot::Snapshot;
 use awsfed_model::raw::RawAccount;
 use awsfed_model::{Discover, Model, Span, Spanned};
 
 use crate::cli::Cli;
 use crate::error::CommandError;
+use crate::progress::{Reporter, Step};
 use crate::render::render_diagnostics;
 
 /// How to reach the accounts (shared by scan, plan, apply, bootstrap).
@@ -94,50 +97,6 @@ pub async fn fleet(
         },
         args.concurrency,
     ))
-}
-
-/// Progress on stderr: one updating line on a terminal, plain lines otherwise.
-pub fn progress(total: usize, verb: &'static str) -> Progress {
-    let terminal = std::io::stderr().is_terminal();
-    let done = Arc::new(Mutex::new(BTreeSet::<String>::new()));
-    Arc::new(move |event: Event| {
-        let mut done = done
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let line = match event {
-            Event::AccountRead { account_id } => {
-                done.insert(account_id.clone());
-                if terminal {
-                    super::print_stderr(&format!("\r{verb} {}/{total} accounts", done.len()));
-                    return;
-                }
-                format!("{verb} account {account_id} ({}/{total})", done.len())
-            }
-            Event::PhaseStarted { phase, accounts } => {
-                format!(
-                    "{}applying {} in {accounts} accounts",
-                    if terminal { "\n" } else { "" },
-                    phase.label()
-                )
-            }
-            Event::ChangeApplied {
-                account_id,
-                summary,
-            } => {
-                if terminal {
-                    return;
-                }
-                format!("  {account_id}: {summary}")
-            }
-            Event::AccountFailed { account_id, error } => {
-                format!(
-                    "{}account {account_id} failed: {error}",
-                    if terminal { "\n" } else { "" }
-                )
-            }
-        };
-        super::print_stderr(&format!("{line}\n"));
-    })
 }
 
 /// The model, with discovered accounts merged in when its `discover` section or `--discover-*`
@@ -297,7 +256,7 @@ pub async fn read_some(
     provider_name: &str,
     role_path: &str,
 ) -> (Snapshot, BTreeMap<String, AwsError>) {
-    let total = accounts.len();
+    let reporter = Reporter::new(accounts.len(), Step::Read);
     let (read, failed) = fleet
         .read_accounts(
             accounts,
@@ -306,12 +265,10 @@ pub async fn read_some(
                 provider_name: Some(provider_name.to_owned()),
                 role_path: role_path.to_owned(),
             },
-            progress(total, "read"),
+            reporter.progress(),
         )
         .await;
-    if std::io::stderr().is_terminal() {
-        super::print_stderr("\n");
-    }
+    reporter.finish();
     (
         Snapshot {
             format: awsfed_core::snapshot::SNAPSHOT_FORMAT,
@@ -320,6 +277,58 @@ pub async fn read_some(
         },
         failed,
     )
+}
+
+/// Checks the plan against the quotas of the accounts whose changes a quota can refuse: live
+/// (one `iam:GetAccountSummary` each; none when the plan creates nothing), or the model's for
+/// accounts whose quotas cannot be read.
+pub async fn check_live_quotas(
+    fleet: &Arc<Fleet>,
+    plan: &mut Plan,
+    snapshot: &Snapshot,
+    model: &Model,
+) {
+    let accounts: Vec<String> = plan
+        .accounts
+        .iter()
+        .filter(|a| needs_quotas(a))
+        .map(|a| a.account_id.clone())
+        .collect();
+    if accounts.is_empty() {
+        return;
+    }
+    let (live, failed) = fleet.read_quotas(accounts).await;
+    check_quotas(plan, &live, snapshot, QuotaSource::Live);
+    if let Some((account, error)) = failed.iter().next() {
+        super::print_stderr(&format!(
+            "warning: the quotas of {} account(s) could not be read (first: account {account}: {error}); they are checked against the model's quotas\n",
+            failed.len()
+        ));
+        let ids: Vec<String> = failed.into_keys().collect();
+        check_model_quotas(plan, snapshot, model, &ids);
+    }
+}
+
+/// Checks the given accounts of the plan against the model's quotas and their roles in the
+/// snapshot (a plan made without AWS).
+pub fn check_model_quotas(
+    plan: &mut Plan,
+    snapshot: &Snapshot,
+    model: &Model,
+    accounts: &[String],
+) {
+    let quotas: BTreeMap<String, AccountQuotas> = accounts
+        .iter()
+        .map(|id| {
+            let roles = snapshot
+                .accounts
+                .iter()
+                .find(|a| &a.id == id)
+                .map_or(0, |a| a.roles.len());
+            (id.clone(), AccountQuotas::from_model(&model.quotas, roles))
+        })
+        .collect();
+    check_quotas(plan, &quotas, snapshot, QuotaSource::Model);
 }
 
 /// Drops the accounts that could not be read from a plan (they were planned as empty).

@@ -39,11 +39,15 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 account_id: String::new(),
                 arn: String::new(),
             };
-            return Ok::<_, CommandError>(awsfed_core::plan::plan(
+            let mut plan = awsfed_core::plan::plan(
                 &desired,
                 &snapshot,
                 &deploy::plan_options(&model, &caller),
-            ));
+            );
+            let accounts: Vec<String> =
+                plan.accounts.iter().map(|a| a.account_id.clone()).collect();
+            deploy::check_model_quotas(&mut plan, &snapshot, &model, &accounts);
+            return Ok::<_, CommandError>(plan);
         }
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
@@ -55,11 +59,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             &model.naming.role_path,
         )
         .await?;
-        Ok(awsfed_core::plan::plan(
+        let mut plan = awsfed_core::plan::plan(
             &desired,
             &snapshot,
             &deploy::plan_options(&model, fleet.caller()),
-        ))
+        );
+        deploy::check_live_quotas(&fleet, &mut plan, &snapshot, &model).await;
+        Ok(plan)
     })?;
     if let Some(out) = &args.out {
         write_plan(out, &plan)?;

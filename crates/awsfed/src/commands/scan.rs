@@ -7,6 +7,7 @@ use awsfed_core::snapshot::{AccountSnapshot, OrganizationSnapshot, SNAPSHOT_FORM
 use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
+use crate::progress::{Reporter, Step};
 use crate::write::{OutputFile, write_folder};
 
 /// Read the actual IAM state of every account into a snapshot folder.
@@ -78,7 +79,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 Some(model.identity_provider.name.clone()),
             )
         };
-        let total = accounts.len();
+        let reporter = Reporter::new(accounts.len(), Step::Scan);
         let (read, failed) = fleet
             .read_accounts(
                 accounts,
@@ -87,9 +88,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     provider_name: provider,
                     role_path,
                 },
-                deploy::progress(total, "scanned"),
+                reporter.progress(),
             )
             .await;
+        reporter.finish();
         Ok::<_, CommandError>((
             Snapshot {
                 format: SNAPSHOT_FORMAT,

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use crate::deploy_support::{
-    ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, org_tool, role, role_names, roles,
+    Deployment, ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, org_tool, role, role_names,
+    roles,
 };
 
 fn trust_text(state: &serde_json::Value, role_name: &str) -> String {
@@ -249,19 +250,7 @@ fn apply_converges_through_injected_faults() {
         developers: true,
     };
     ws.write_model(&spec.yaml(&org));
-    let proxy = Proxy::start(
-        &moto.endpoint,
-        &[
-            "--throttle",
-            "0.2",
-            "--error",
-            "0.05",
-            "--drop",
-            "0.04",
-            "--seed",
-            "7",
-        ],
-    );
+    let proxy = Proxy::faulty(&moto.endpoint, 7);
     ws.run(&proxy.endpoint, &["apply"]).expect(0);
     let stats = proxy.stats();
     assert!(
@@ -285,6 +274,73 @@ fn apply_converges_through_injected_faults() {
     assert_eq!(hub["policies"].as_array().map(Vec::len), Some(2), "{hub}");
 }
 
+/// A scan through the same faults (throttling, 500s, dropped connections) writes exactly the
+/// snapshot folder a scan without them writes: retries neither lose nor duplicate anything.
+#[test]
+fn scan_through_injected_faults_matches_a_clean_scan() {
+    if !moto_enabled() {
+        return;
+    }
+    let Deployment { moto, org, ws, .. } = Deployment::new(
+        20,
+        20,
+        ModelSpec {
+            direct: vec![1, 30],
+            developers: true,
+        },
+    );
+    ws.run(&moto.endpoint, &["apply"]).expect(0);
+    ws.run(&moto.endpoint, &["scan", "--out", "clean"])
+        .expect(0);
+    let proxy = Proxy::faulty(&moto.endpoint, 11);
+    ws.run(&proxy.endpoint, &["scan", "--out", "faulty"])
+        .expect(0);
+    let stats = proxy.stats();
+    assert!(
+        stats["injected"]["throttle"].as_u64().unwrap_or(0) > 20
+            && stats["injected"]["error"].as_u64().unwrap_or(0) > 0
+            && stats["injected"]["drop-before"].as_u64().unwrap_or(0)
+                + stats["injected"]["drop-after"].as_u64().unwrap_or(0)
+                > 0,
+        "{stats}"
+    );
+    let clean = folder(&ws.path().join("clean"));
+    assert_eq!(clean.len(), org.account_count() + 1);
+    let faulty = folder(&ws.path().join("faulty"));
+    assert_eq!(
+        clean.keys().collect::<Vec<_>>(),
+        faulty.keys().collect::<Vec<_>>()
+    );
+    for (name, text) in &clean {
+        assert!(
+            &faulty[name] == text,
+            "{name} differs after a scan through faults"
+        );
+    }
+}
+
+/// Every file under `root` by its relative path.
+fn folder(root: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("snapshot folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .expect("inside")
+                    .display()
+                    .to_string();
+                files.insert(name, std::fs::read_to_string(&path).expect("snapshot file"));
+            }
+        }
+    }
+    files
+}
+
 /// An apply killed with SIGKILL midway, then run again, converges; an account holding a role
 /// awsfed needs but does not own fails on its own (exit 1) while the others are applied.
 #[test]
@@ -292,15 +348,13 @@ fn apply_killed_midway_converges_when_run_again() {
     if !moto_enabled() {
         return;
     }
-    let moto = Moto::start();
-    let org = Org::create(&moto.endpoint, 50, 50);
-    let ws = Workspace::new();
-    ws.write_model(
-        &ModelSpec {
+    let Deployment { moto, org, ws, .. } = Deployment::new(
+        50,
+        50,
+        ModelSpec {
             direct: vec![3, 30],
             developers: true,
-        }
-        .yaml(&org),
+        },
     );
     let (_, blocked, _) = &org.workloads[5];
     org_tool(
@@ -374,15 +428,13 @@ fn converged_plan_makes_few_calls_and_no_writes() {
     if !moto_enabled() {
         return;
     }
-    let moto = Moto::start();
-    let org = Org::create(&moto.endpoint, 50, 50);
-    let ws = Workspace::new();
-    ws.write_model(
-        &ModelSpec {
+    let Deployment { moto, org, ws, .. } = Deployment::new(
+        50,
+        50,
+        ModelSpec {
             direct: (0..100).step_by(5).collect(),
             developers: true,
-        }
-        .yaml(&org),
+        },
     );
     ws.run(&moto.endpoint, &["apply"]).expect(0);
     let proxy = Proxy::start(&moto.endpoint, &[]);
@@ -395,6 +447,8 @@ fn converged_plan_makes_few_calls_and_no_writes() {
         .expect(0);
     let stats = proxy.stats();
     assert_eq!(stats["writes"], 0, "{stats}");
+    // Nothing to create: no account's quotas are read.
+    assert!(stats["by_action"]["GetAccountSummary"].is_null(), "{stats}");
     let calls = stats["calls"].as_u64().unwrap_or(u64::MAX) as f64;
     let accounts = 2.0 * org.account_count() as f64 + 2.0;
     assert!(
@@ -418,6 +472,82 @@ fn converged_plan_makes_few_calls_and_no_writes() {
         &[&["plan", "--detailed-exitcode"][..], &discover].concat(),
     )
     .expect(0);
+}
+
+/// The plan reads the live quotas (`iam:GetAccountSummary`) of the accounts it would create
+/// something in, and only those. moto reports IAM's default of 10 managed policies per role, so a
+/// permission set of 11 that the model allows (its `quotas` say 12) is a conflict in every account
+/// that grants it, and nothing is changed there.
+#[test]
+fn plan_checks_creations_against_live_quotas() {
+    if !moto_enabled() {
+        return;
+    }
+    let Deployment {
+        moto,
+        org,
+        ws,
+        spec,
+    } = Deployment::new(
+        3,
+        3,
+        ModelSpec {
+            direct: vec![0],
+            developers: false,
+        },
+    );
+    let base = spec.yaml(&org);
+    ws.run(&moto.endpoint, &["apply"]).expect(0);
+    let wide: Vec<String> = (0..11)
+        .map(|i| format!("arn:aws:iam::aws:policy/Wide{i}"))
+        .collect();
+    let raised = base.replace(
+        "permission_sets:\n",
+        &format!(
+            "quotas: {{ managed_policies_per_role: 12 }}\npermission_sets:\n  Wide:\n    managed_policies: [{}]\n    session_duration: 1h\n",
+            wide.join(", ")
+        ),
+    ) + "  auditors: [ { accounts: { ous: [Workloads/Dev] }, permission_set: Wide } ]\n";
+    ws.write_model(&raised);
+    let proxy = Proxy::start(&moto.endpoint, &[]);
+    let planned = ws.run(&proxy.endpoint, &["plan"]).expect(1);
+    let dev: Vec<&String> = org
+        .workloads
+        .iter()
+        .filter(|(_, _, env)| env == "dev")
+        .map(|(_, id, _)| id)
+        .collect();
+    let stdout = planned.stdout();
+    assert_eq!(
+        stdout
+            .matches("would have 11 managed policies attached, past the account's managed policies per role quota of 10")
+            .count(),
+        dev.len(),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("set `quotas.managed_policies_per_role` to 10"),
+        "{stdout}"
+    );
+    // The dev accounts and the hub (a new hub role), not the unchanged prod accounts.
+    let stats = proxy.stats();
+    assert_eq!(
+        stats["by_action"]["GetAccountSummary"].as_u64(),
+        Some(dev.len() as u64 + 1),
+        "{stats}"
+    );
+    // apply refuses those accounts and changes nothing in them; the hub gets its new role.
+    let applied = ws.run(&moto.endpoint, &["apply"]).expect(1);
+    for id in &dev {
+        assert!(
+            applied
+                .stderr()
+                .contains(&format!("{id}: 1 conflict(s): role Wide")),
+            "{}",
+            applied.stderr()
+        );
+        assert!(!role_names(&roles(&moto.endpoint, id)).contains(&"Wide".to_owned()));
+    }
 }
 
 /// Creates an active account tagged env=dev under OU path `ou`; its id.

@@ -94,6 +94,25 @@ impl Proxy {
         }
     }
 
+    /// Throttling on 20% of calls, 5% server errors and 4% dropped connections (half of them
+    /// after the target did the work), drawn from `seed`.
+    pub fn faulty(target: &str, seed: u64) -> Self {
+        let seed = seed.to_string();
+        Self::start(
+            target,
+            &[
+                "--throttle",
+                "0.2",
+                "--error",
+                "0.05",
+                "--drop",
+                "0.04",
+                "--seed",
+                &seed,
+            ],
+        )
+    }
+
     pub fn stats(&self) -> Value {
         let body = http(&self.endpoint, "GET", "/__proxy/stats").expect("proxy stats");
         serde_json::from_str(&body).expect("stats are JSON")
@@ -202,6 +221,30 @@ impl ModelSpec {
             out.push_str("  developers:\n    - { accounts: { ous: [Workloads/Dev] }, permission_set: Admin }\n    - { accounts: '*', permission_set: ReadOnly }\n");
         }
         out
+    }
+}
+
+/// A private moto server holding an organisation of `prod` + `dev` workload accounts, and a
+/// workspace with the model `spec` writes for it (not applied).
+pub struct Deployment {
+    pub moto: Moto,
+    pub org: Org,
+    pub ws: Workspace,
+    pub spec: ModelSpec,
+}
+
+impl Deployment {
+    pub fn new(prod: usize, dev: usize, spec: ModelSpec) -> Self {
+        let moto = Moto::start();
+        let org = Org::create(&moto.endpoint, prod, dev);
+        let ws = Workspace::new();
+        ws.write_model(&spec.yaml(&org));
+        Self {
+            moto,
+            org,
+            ws,
+            spec,
+        }
     }
 }
 
