@@ -723,3 +723,59 @@ fn offline_the_models_quotas_stand_in() {
         "{dev:?}"
     );
 }
+
+/// Switching back from direct: the account's provider goes when awsfed owns it (its tag says so),
+/// and stays when it does not. moto drops SAML provider tags, so only this test shows the first half.
+#[test]
+fn a_provider_no_role_needs_is_deleted_only_when_awsfed_owns_it() {
+    let direct = model(true);
+    let hub_and_spoke = model(false);
+    let dev_plan = |state: &Snapshot| {
+        plan(
+            &crate::compile(&hub_and_spoke),
+            state,
+            &options(&hub_and_spoke),
+        )
+        .accounts
+        .into_iter()
+        .find(|a| a.account_id == "333333333333")
+        .unwrap()
+    };
+    let deletes_provider = |account: &AccountPlan| {
+        account
+            .changes
+            .iter()
+            .any(|c| matches!(&c.action, Action::DeleteSamlProvider { arn } if arn.ends_with(":saml-provider/corp")))
+    };
+
+    let owned = applied(&direct);
+    let dev = owned
+        .accounts
+        .iter()
+        .find(|a| a.id == "333333333333")
+        .unwrap();
+    assert_eq!(
+        dev.saml_providers[0]
+            .tags
+            .get(MANAGED_TAG_KEY)
+            .map(String::as_str),
+        Some(MANAGED_TAG_VALUE)
+    );
+    let switched = dev_plan(&owned);
+    assert!(deletes_provider(&switched), "{switched:?}");
+    assert!(
+        switched
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::DeleteSamlProvider { .. }))
+            .all(|c| c.phase == Phase::Deletions)
+    );
+
+    let mut unowned = owned.clone();
+    for account in &mut unowned.accounts {
+        for provider in &mut account.saml_providers {
+            provider.tags.clear();
+        }
+    }
+    assert!(!deletes_provider(&dev_plan(&unowned)));
+}
