@@ -221,6 +221,7 @@ impl<'m> Compiler<'m> {
         }
         let sets = model.permission_sets.len();
         for (account, set) in self.keys_where(|i| !self.spoke_groups[i].is_empty()) {
+            // Taken out and put back: `spoke_role` needs `&mut self` while reading the list.
             let groups = std::mem::take(&mut self.spoke_groups[account * sets + set]);
             let role = self.spoke_role(account, set, &groups);
             accounts[account].roles.push(role);

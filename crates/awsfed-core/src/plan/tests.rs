@@ -249,6 +249,18 @@ fn simulate(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
     }
 }
 
+fn account<'a>(state: &'a Snapshot, id: &str) -> &'a AccountSnapshot {
+    state.accounts.iter().find(|a| a.id == id).unwrap()
+}
+
+fn account_mut<'a>(state: &'a mut Snapshot, id: &str) -> &'a mut AccountSnapshot {
+    state.accounts.iter_mut().find(|a| a.id == id).unwrap()
+}
+
+fn account_plan<'a>(plan: &'a Plan, id: &str) -> &'a AccountPlan {
+    plan.accounts.iter().find(|a| a.account_id == id).unwrap()
+}
+
 fn applied(model: &Model) -> Snapshot {
     let desired = crate::compile(model);
     let plan = plan(&desired, &empty(), &options(model));
@@ -265,11 +277,7 @@ fn plan_from_empty_is_ordered_by_phase() {
         assert!(account.changes.windows(2).all(|w| w[0].phase <= w[1].phase));
     }
     // The hub role exists before any spoke trust names it.
-    let hub = plan
-        .accounts
-        .iter()
-        .find(|a| a.account_id == "111111111111")
-        .unwrap();
+    let hub = account_plan(&plan, "111111111111");
     assert!(hub.changes.iter().any(|c| c.phase == Phase::HubRoles));
     let round_trip: Plan = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
     assert_eq!(round_trip, plan);
@@ -339,11 +347,7 @@ fn equivalent_policy_forms_are_not_changes() {
 fn unowned_roles_are_never_changed_and_block_a_name_awsfed_needs() {
     let model = model(false);
     let mut state = applied(&model);
-    let dev = state
-        .accounts
-        .iter_mut()
-        .find(|a| a.id == "333333333333")
-        .unwrap();
+    let dev = account_mut(&mut state, "333333333333");
     let mut unowned = dev.roles[0].clone();
     unowned.name = "Legacy".to_owned();
     unowned.arn = "arn:aws:iam::333333333333:role/awsfed/Legacy".to_owned();
@@ -353,11 +357,7 @@ fn unowned_roles_are_never_changed_and_block_a_name_awsfed_needs() {
     let admin = dev.roles.iter_mut().find(|r| r.name == "Admin").unwrap();
     admin.tags.remove(MANAGED_TAG_KEY);
     let plan = plan(&crate::compile(&model), &state, &options(&model));
-    let dev_plan = plan
-        .accounts
-        .iter()
-        .find(|a| a.account_id == "333333333333")
-        .unwrap();
+    let dev_plan = account_plan(&plan, "333333333333");
     assert!(
         dev_plan
             .changes
@@ -382,11 +382,7 @@ fn unowned_roles_are_never_changed_and_block_a_name_awsfed_needs() {
 fn edits_outside_awsfed_are_drift() {
     let model = model(false);
     let mut state = applied(&model);
-    let dev = state
-        .accounts
-        .iter_mut()
-        .find(|a| a.id == "333333333333")
-        .unwrap();
+    let dev = account_mut(&mut state, "333333333333");
     let admin = dev.roles.iter_mut().find(|r| r.name == "Admin").unwrap();
     admin.trust_policy = PolicyDocument::from_json(
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}"#,
@@ -402,11 +398,7 @@ fn edits_outside_awsfed_are_drift() {
 fn the_callers_role_is_never_deleted() {
     let model = model(false);
     let mut state = applied(&model);
-    let dev = state
-        .accounts
-        .iter_mut()
-        .find(|a| a.id == "333333333333")
-        .unwrap();
+    let dev = account_mut(&mut state, "333333333333");
     let mut extra = dev.roles[0].clone();
     extra.name = "Old".to_owned();
     extra.arn = "arn:aws:iam::333333333333:role/awsfed/Old".to_owned();
@@ -452,29 +444,22 @@ fn an_account_full_of_saml_providers_is_a_conflict_not_a_failed_apply() {
         valid_until: None,
         tags: BTreeMap::new(),
     };
-    let account = |providers: usize| AccountSnapshot {
+    // The dev account before awsfed: no roles of its own, `providers` providers of others.
+    let with_providers = |providers: usize| AccountSnapshot {
+        roles: Vec::new(),
+        policies: Vec::new(),
         saml_providers: (0..providers).map(provider).collect(),
-        ..applied(&model)
-            .accounts
-            .into_iter()
-            .find(|a| a.id == "333333333333")
-            .map(|mut a| {
-                a.roles.clear();
-                a.policies.clear();
-                a.saml_providers.clear();
-                a
-            })
-            .unwrap()
+        ..account(&applied(&model), "333333333333").clone()
     };
     let dev_plan = |state: &Snapshot| {
-        plan(&crate::compile(&model), state, &options(&model))
-            .accounts
-            .into_iter()
-            .find(|a| a.account_id == "333333333333")
-            .unwrap()
+        account_plan(
+            &plan(&crate::compile(&model), state, &options(&model)),
+            "333333333333",
+        )
+        .clone()
     };
 
-    state.accounts = vec![account(99)];
+    state.accounts = vec![with_providers(99)];
     let room = dev_plan(&state);
     assert!(room.conflicts.is_empty(), "{room:?}");
     assert!(
@@ -483,7 +468,7 @@ fn an_account_full_of_saml_providers_is_a_conflict_not_a_failed_apply() {
             .any(|c| matches!(c.action, Action::CreateSamlProvider { .. }))
     );
 
-    state.accounts = vec![account(100)];
+    state.accounts = vec![with_providers(100)];
     let full = dev_plan(&state);
     assert_eq!(full.conflicts.len(), 1, "{full:?}");
     assert!(
@@ -731,15 +716,15 @@ fn a_provider_no_role_needs_is_deleted_only_when_awsfed_owns_it() {
     let direct = model(true);
     let hub_and_spoke = model(false);
     let dev_plan = |state: &Snapshot| {
-        plan(
-            &crate::compile(&hub_and_spoke),
-            state,
-            &options(&hub_and_spoke),
+        account_plan(
+            &plan(
+                &crate::compile(&hub_and_spoke),
+                state,
+                &options(&hub_and_spoke),
+            ),
+            "333333333333",
         )
-        .accounts
-        .into_iter()
-        .find(|a| a.account_id == "333333333333")
-        .unwrap()
+        .clone()
     };
     let deletes_provider = |account: &AccountPlan| {
         account
@@ -749,11 +734,7 @@ fn a_provider_no_role_needs_is_deleted_only_when_awsfed_owns_it() {
     };
 
     let owned = applied(&direct);
-    let dev = owned
-        .accounts
-        .iter()
-        .find(|a| a.id == "333333333333")
-        .unwrap();
+    let dev = account(&owned, "333333333333");
     assert_eq!(
         dev.saml_providers[0]
             .tags

@@ -107,7 +107,7 @@ pub async fn load_model(
     fleet: Option<&Arc<Fleet>>,
 ) -> Result<Model, CommandError> {
     // Validated as written first, so a bad model fails before any AWS call.
-    let (as_written, ..) = crate::load::load(&cli.config)?.into_model()?;
+    let (as_written, _, text, path) = crate::load::load(&cli.config)?.into_model()?;
     let selection = if args.discover_ou.is_empty() && args.discover_tag.is_empty() {
         match as_written.discover.clone() {
             Some(selection) => selection,
@@ -131,16 +131,10 @@ pub async fn load_model(
     )
     .await
     .map_err(|e| aws_error(&e))?;
-    let path = &cli.config;
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CommandError::bad_input(format!(
-            "error: cannot read model `{}`: {e}",
-            path.display()
-        ))
-    })?;
+    // Discovered accounts are merged into the raw model, so they are validated like listed ones.
     let mut raw = awsfed_model::load::parse(&text).map_err(|d| {
         CommandError::bad_input(render_diagnostics(
-            path,
+            &path,
             &text,
             &awsfed_model::Diagnostics(vec![d]),
         ))
@@ -179,7 +173,7 @@ pub async fn load_model(
     let mut read_metadata =
         |file: &str| std::fs::read_to_string(base.join(file)).map_err(|e| e.to_string());
     let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read_metadata);
-    model.ok_or_else(|| CommandError::bad_input(render_diagnostics(path, &text, &diagnostics)))
+    model.ok_or_else(|| CommandError::bad_input(render_diagnostics(&path, &text, &diagnostics)))
 }
 
 /// `--discover-ou` and `--discover-tag` as a `discover` section.

@@ -218,9 +218,11 @@ fn verify_catches_an_extra_principal_in_a_scanned_organisation() {
         developers: true,
     };
     ws.write_model(&spec.yaml(&org));
-    ws.run(e, &["apply"]).expect(0);
-    ws.run(e, &["scan", "--out", "deployed"]).expect(0);
-    let same = ws.run(e, &["verify", "--snapshot", "deployed"]).expect(0);
+    ws.run(e, &["apply"]).expect_code(0);
+    ws.run(e, &["scan", "--out", "deployed"]).expect_code(0);
+    let same = ws
+        .run(e, &["verify", "--snapshot", "deployed"])
+        .expect_code(0);
     assert!(
         same.stdout().contains("0 extra, 0 missing"),
         "{}",
@@ -256,8 +258,10 @@ fn verify_catches_an_extra_principal_in_a_scanned_organisation() {
             &trust.to_string(),
         ],
     );
-    ws.run(e, &["scan", "--out", "edited"]).expect(0);
-    let out = ws.run(e, &["verify", "--snapshot", "edited"]).expect(1);
+    ws.run(e, &["scan", "--out", "edited"]).expect_code(0);
+    let out = ws
+        .run(e, &["verify", "--snapshot", "edited"])
+        .expect_code(1);
     assert_eq!(
         out.stdout(),
         format!(
@@ -266,7 +270,7 @@ fn verify_catches_an_extra_principal_in_a_scanned_organisation() {
     );
 
     // diff between the two scans says the same.
-    let diff = ws.run(e, &["diff", "deployed", "edited"]).expect(0);
+    let diff = ws.run(e, &["diff", "deployed", "edited"]).expect_code(0);
     assert!(
         diff.stdout().contains(&format!(
             "+ added: developers -> arn:aws:iam::{identity}:role/awsfed/Admin"

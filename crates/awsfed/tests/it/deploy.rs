@@ -34,13 +34,13 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     ws.write_model(&spec.yaml(&org));
 
     // Apply from empty.
-    let plan = ws.run(e, &["plan", "--detailed-exitcode"]).expect(2);
+    let plan = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
     assert!(plan.stdout().contains("create SAML provider corp"));
     assert!(
         plan.stdout()
             .contains("hint: trusts gain sts:SetSourceIdentity")
     );
-    ws.run(e, &["apply"]).expect(0);
+    ws.run(e, &["apply"]).expect_code(0);
     let hub = roles(e, &org.identity);
     assert!(role_names(&hub).contains(&"hub-platform-admins".to_owned()));
     assert!(role_names(&hub).contains(&"hub-developers".to_owned()));
@@ -63,7 +63,7 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     );
 
     // The next plan is empty.
-    let converged = ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    let converged = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
     assert!(
         converged
             .stdout()
@@ -71,7 +71,7 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     );
 
     // A trust edited behind awsfed's back is drift; a plan made before the edit is stale.
-    ws.run(e, &["plan", "--out", "before.json"]).expect(0);
+    ws.run(e, &["plan", "--out", "before.json"]).expect_code(0);
     let edited = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}"#;
     org_tool(
         e,
@@ -85,7 +85,7 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
             edited,
         ],
     );
-    let drift = ws.run(e, &["plan", "--detailed-exitcode"]).expect(2);
+    let drift = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
     assert!(
         drift.stdout().contains("Drift (changed outside awsfed"),
         "{}",
@@ -100,12 +100,12 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
         drift.stdout().contains("999999999999"),
         "the diff shows the foreign principal"
     );
-    let stale = ws.run(e, &["apply", "before.json"]).expect(1);
+    let stale = ws.run(e, &["apply", "before.json"]).expect_code(1);
     assert!(stale.stderr().contains("is stale"), "{}", stale.stderr());
-    ws.run(e, &["plan", "--out", "fix.json"]).expect(0);
-    ws.run(e, &["apply", "fix.json"]).expect(0);
+    ws.run(e, &["plan", "--out", "fix.json"]).expect_code(0);
+    ws.run(e, &["apply", "fix.json"]).expect_code(0);
     assert!(!trust_text(&roles(e, spoke_id), "Admin").contains("999999999999"));
-    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // An unowned role in the managed path is never touched, even when the model stops granting.
     org_tool(
@@ -129,18 +129,18 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
         .collect();
     spec.direct.extend(&switched);
     ws.write_model(&spec.yaml(&org));
-    let switch = ws.run(e, &["plan", "--detailed-exitcode"]).expect(2);
+    let switch = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
     assert!(switch.stdout().contains("update trust of role Admin"));
-    ws.run(e, &["apply"]).expect(0);
+    ws.run(e, &["apply"]).expect_code(0);
     let (_, switched_id, _) = &org.workloads[switched[0]];
     assert!(trust_text(&roles(e, switched_id), "Admin").contains("saml-provider/corp"));
     assert!(org_tool(e, &["provider", "--account", switched_id, "--name", "corp"]).is_object());
-    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // Removing a group deletes its hub role and policies, and the roles only it was granted.
     spec.developers = false;
     ws.write_model(&spec.yaml(&org));
-    ws.run(e, &["apply"]).expect(0);
+    ws.run(e, &["apply"]).expect_code(0);
     let hub = roles(e, &org.identity);
     assert!(!role_names(&hub).contains(&"hub-developers".to_owned()));
     assert!(
@@ -156,14 +156,14 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
         legacy_before,
         "the unowned role is untouched"
     );
-    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // Metadata rotation updates every provider.
     let metadata = std::fs::read_to_string(ws.path().join("corp-idp.xml")).expect("metadata");
     let rotated = metadata.replacen("MIIDFTCCAf2gAwIBAgIU", "MIIDFTCCAf2gAwIBAgIV", 1);
     assert_ne!(metadata, rotated);
     std::fs::write(ws.path().join("corp-idp.xml"), &rotated).expect("rotate");
-    let rotation = ws.run(e, &["plan"]).expect(0);
+    let rotation = ws.run(e, &["plan"]).expect_code(0);
     let providers = 1 + spec.direct.len();
     assert_eq!(
         rotation
@@ -174,13 +174,13 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
         "{}",
         rotation.stdout()
     );
-    ws.run(e, &["apply"]).expect(0);
+    ws.run(e, &["apply"]).expect_code(0);
     let provider = org_tool(e, &["provider", "--account", direct_id, "--name", "corp"]);
     assert_eq!(provider["metadata"].as_str(), Some(rotated.as_str()));
-    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // A scan writes the documented folder.
-    ws.run(e, &["scan", "--out", "snapshot"]).expect(0);
+    ws.run(e, &["scan", "--out", "snapshot"]).expect_code(0);
     assert!(ws.path().join("snapshot/organization.json").exists());
     let account: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(ws.path().join(format!("snapshot/accounts/{spoke_id}.json")))
@@ -197,7 +197,7 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
         e,
         &["plan", "--snapshot", "snapshot", "--detailed-exitcode"],
     )
-    .expect(0);
+    .expect_code(0);
 
     // A new account under an OU the model's `discover` section targets is picked up by the next
     // plan. Tag-only selection would take the identity account too; the OU keeps it to workloads.
@@ -205,9 +205,9 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
         "{}discover: {{ ous: [Workloads/Dev], tags: {{ env: [dev, test] }} }}\n",
         spec.yaml(&org)
     ));
-    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
     let new_id = add_dev_account(e, "Workloads/Dev", "newcomer");
-    let picked = ws.run(e, &["plan", "--detailed-exitcode"]).expect(2);
+    let picked = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
     assert!(
         picked
             .stdout()
@@ -215,19 +215,19 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
         "{}",
         picked.stdout()
     );
-    ws.run(e, &["apply"]).expect(0);
+    ws.run(e, &["apply"]).expect_code(0);
     assert!(role_names(&roles(e, &new_id)).contains(&"Admin".to_owned()));
-    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
     // An account the section does not select (another OU) stays out.
     let other_id = add_dev_account(e, "Workloads/Prod", "elsewhere");
-    ws.run(e, &["plan", "--detailed-exitcode"]).expect(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
     // The flags replace the section for one run.
     let flagged = ws
         .run(
             e,
             &["plan", "--detailed-exitcode", "--discover-ou", "Workloads"],
         )
-        .expect(2);
+        .expect_code(2);
     assert!(
         flagged.stdout().contains(&format!("account {other_id}")),
         "{}",
@@ -251,7 +251,7 @@ fn apply_converges_through_injected_faults() {
     };
     ws.write_model(&spec.yaml(&org));
     let proxy = Proxy::faulty(&moto.endpoint, 7);
-    ws.run(&proxy.endpoint, &["apply"]).expect(0);
+    ws.run(&proxy.endpoint, &["apply"]).expect_code(0);
     let stats = proxy.stats();
     assert!(
         stats["injected"]["throttle"].as_u64().unwrap_or(0) > 50,
@@ -263,7 +263,7 @@ fn apply_converges_through_injected_faults() {
     );
     // Checked without the proxy: converged, and every account holds exactly the model's roles.
     ws.run(&moto.endpoint, &["plan", "--detailed-exitcode"])
-        .expect(0);
+        .expect_code(0);
     for (i, (_, id, env)) in org.workloads.iter().enumerate().step_by(9) {
         let state = roles(&moto.endpoint, id);
         let mut names = role_names(&state);
@@ -289,12 +289,12 @@ fn scan_through_injected_faults_matches_a_clean_scan() {
             developers: true,
         },
     );
-    ws.run(&moto.endpoint, &["apply"]).expect(0);
+    ws.run(&moto.endpoint, &["apply"]).expect_code(0);
     ws.run(&moto.endpoint, &["scan", "--out", "clean"])
-        .expect(0);
+        .expect_code(0);
     let proxy = Proxy::faulty(&moto.endpoint, 11);
     ws.run(&proxy.endpoint, &["scan", "--out", "faulty"])
-        .expect(0);
+        .expect_code(0);
     let stats = proxy.stats();
     assert!(
         stats["injected"]["throttle"].as_u64().unwrap_or(0) > 20
@@ -397,15 +397,15 @@ fn apply_killed_midway_converges_when_run_again() {
     child.wait().expect("reaped");
     let partial = ws
         .run(&moto.endpoint, &["plan", "--detailed-exitcode"])
-        .expect(1);
+        .expect_code(1);
     // Exit 1: the blocked account's conflict; the interrupted work shows as changes.
     assert!(partial.stdout().contains("to create"));
-    let rerun = ws.run(&moto.endpoint, &["apply"]).expect(1);
+    let rerun = ws.run(&moto.endpoint, &["apply"]).expect_code(1);
     let expected = format!("{blocked}: 1 conflict(s): role arn:aws:iam::{blocked}:role/ReadOnly");
     assert!(rerun.stderr().contains(&expected), "{}", rerun.stderr());
     let left = ws
         .run(&moto.endpoint, &["plan", "--detailed-exitcode"])
-        .expect(1);
+        .expect_code(1);
     assert_eq!(
         left.stdout().matches("account ").count(),
         1,
@@ -436,15 +436,15 @@ fn converged_plan_makes_few_calls_and_no_writes() {
             developers: true,
         },
     );
-    ws.run(&moto.endpoint, &["apply"]).expect(0);
+    ws.run(&moto.endpoint, &["apply"]).expect_code(0);
     let proxy = Proxy::start(&moto.endpoint, &[]);
     ws.run(&proxy.endpoint, &["plan", "--detailed-exitcode"])
-        .expect(0);
+        .expect_code(0);
     // A second apply and a bootstrap of a converged account make no write either.
-    ws.run(&proxy.endpoint, &["apply"]).expect(0);
+    ws.run(&proxy.endpoint, &["apply"]).expect_code(0);
     let (_, id, _) = &org.workloads[4];
     ws.run(&proxy.endpoint, &["bootstrap", "--account", id])
-        .expect(0);
+        .expect_code(0);
     let stats = proxy.stats();
     assert_eq!(stats["writes"], 0, "{stats}");
     // Nothing to create: no account's quotas are read.
@@ -463,7 +463,7 @@ fn converged_plan_makes_few_calls_and_no_writes() {
             &moto.endpoint,
             &[&["bootstrap", "--account", &new_id][..], &discover].concat(),
         )
-        .expect(0);
+        .expect_code(0);
     assert!(boot.stdout().contains("update policy"), "{}", boot.stdout());
     let state = roles(&moto.endpoint, &new_id);
     assert!(role_names(&state).contains(&"Admin".to_owned()), "{state}");
@@ -471,7 +471,7 @@ fn converged_plan_makes_few_calls_and_no_writes() {
         &moto.endpoint,
         &[&["plan", "--detailed-exitcode"][..], &discover].concat(),
     )
-    .expect(0);
+    .expect_code(0);
 }
 
 /// The plan reads the live quotas (`iam:GetAccountSummary`) of the accounts it would create
@@ -497,7 +497,7 @@ fn plan_checks_creations_against_live_quotas() {
         },
     );
     let base = spec.yaml(&org);
-    ws.run(&moto.endpoint, &["apply"]).expect(0);
+    ws.run(&moto.endpoint, &["apply"]).expect_code(0);
     let wide: Vec<String> = (0..11)
         .map(|i| format!("arn:aws:iam::aws:policy/Wide{i}"))
         .collect();
@@ -510,7 +510,7 @@ fn plan_checks_creations_against_live_quotas() {
     ) + "  auditors: [ { accounts: { ous: [Workloads/Dev] }, permission_set: Wide } ]\n";
     ws.write_model(&raised);
     let proxy = Proxy::start(&moto.endpoint, &[]);
-    let planned = ws.run(&proxy.endpoint, &["plan"]).expect(1);
+    let planned = ws.run(&proxy.endpoint, &["plan"]).expect_code(1);
     let dev: Vec<&String> = org
         .workloads
         .iter()
@@ -537,7 +537,7 @@ fn plan_checks_creations_against_live_quotas() {
         "{stats}"
     );
     // apply refuses those accounts and changes nothing in them; the hub gets its new role.
-    let applied = ws.run(&moto.endpoint, &["apply"]).expect(1);
+    let applied = ws.run(&moto.endpoint, &["apply"]).expect_code(1);
     for id in &dev {
         assert!(
             applied

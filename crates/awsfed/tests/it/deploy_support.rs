@@ -3,13 +3,13 @@
 //! the fault-injection proxy, and reading IAM state back.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::repo;
 pub use crate::support::{Process, free_port, http};
+use crate::support::{Run, repo};
 
 /// Whether moto tests run. Without `AWSFED_MOTO_ENDPOINT` (set by `scripts/test`) they fail, saying
 /// how to run them, unless `AWSFED_SKIP_MOTO=1` skips them.
@@ -295,32 +295,10 @@ impl Workspace {
         command
     }
 
-    pub fn run(&self, endpoint: &str, args: &[&str]) -> Ran {
-        Ran(self.awsfed(endpoint, args).output().expect("awsfed runs"))
-    }
-}
-
-pub struct Ran(pub Output);
-
-impl Ran {
-    pub fn code(&self) -> i32 {
-        self.0.status.code().unwrap_or(-1)
-    }
-    pub fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.0.stdout).into_owned()
-    }
-    pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.0.stderr).into_owned()
-    }
-    pub fn expect(self, code: i32) -> Self {
-        assert_eq!(
-            self.code(),
-            code,
-            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout(),
-            self.stderr()
-        );
-        self
+    pub fn run(&self, endpoint: &str, args: &[&str]) -> Run {
+        Run {
+            output: self.awsfed(endpoint, args).output().expect("awsfed runs"),
+        }
     }
 }
 
