@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::Tag;
-use awsfed_core::plan::Action;
+use awsfed_plan::Action;
 
 use crate::AwsError;
 use crate::error::is_eventual_consistency;

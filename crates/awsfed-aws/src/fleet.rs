@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use awsfed_core::plan::{AccountQuotas, Phase, Plan};
-use awsfed_core::snapshot::AccountSnapshot;
+use awsfed_plan::{AccountQuotas, Phase, Plan};
+use awsfed_snapshot::AccountSnapshot;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
 
@@ -200,7 +200,7 @@ impl Fleet {
         let mut report = ApplyReport::default();
         let protected = self.caller.role();
         for phase in Phase::ALL {
-            let work: Vec<(String, Vec<awsfed_core::plan::Action>)> = plan
+            let work: Vec<(String, Vec<awsfed_plan::Action>)> = plan
                 .accounts
                 .iter()
                 .filter(|a| !report.failed.contains_key(&a.account_id))
@@ -236,7 +236,7 @@ impl Fleet {
                     let result: Result<(), AwsError> = async {
                         let iam = fleet.iam(&account_id).await?;
                         for action in &actions {
-                            if let awsfed_core::plan::Action::DeleteRole { role } = action
+                            if let awsfed_plan::Action::DeleteRole { role } = action
                                 && protected.as_deref() == Some(&format!("{account_id}/{role}"))
                             {
                                 return Err(AwsError::Refused(format!(

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_organizations::types::PolicyType;
-use awsfed_core::snapshot::{
+use awsfed_snapshot::{
     OrgAccountSnapshot, OrgPolicyKind, OrgPolicySnapshot, OrganizationSnapshot, OuSnapshot,
     SNAPSHOT_FORMAT,
 };

@@ -10,11 +10,11 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::{EntityType, SummaryKeyType};
-use awsfed_core::plan::AccountQuotas;
-use awsfed_core::snapshot::{
+use awsfed_plan::AccountQuotas;
+use awsfed_policy::PolicyDocument;
+use awsfed_snapshot::{
     AccountSnapshot, ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT, SamlProviderSnapshot,
 };
-use awsfed_policy::PolicyDocument;
 
 use crate::AwsError;
 

@@ -318,7 +318,7 @@ fn thirty_seconds_after_issue(response: &SamlResponse) -> std::time::SystemTime 
 #[test]
 fn the_table_covers_every_sample() {
     let mut on_disk: Vec<String> = std::fs::read_dir(real_fixture_dir())
-        .expect("shared/fixtures/saml/real beside the clone")
+        .expect("tests/fixtures/saml/real in the repository")
         .map(|entry| {
             entry
                 .expect("entry")

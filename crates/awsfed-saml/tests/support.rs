@@ -3,9 +3,9 @@ use std::time::{Duration, SystemTime};
 
 use awsfed_saml::{SamlError, Timestamp};
 
-/// The real samples, beside the repository clone (`<clone>/../shared`), never copied.
+/// The real IdP samples, copied into the repository with their SOURCES.md and licence.
 pub fn real_fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/saml/real")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/saml/real")
 }
 
 pub fn real_fixture(name: &str) -> Vec<u8> {

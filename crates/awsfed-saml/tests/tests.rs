@@ -3,7 +3,7 @@
 /// Paths and small helpers shared by the modules below.
 mod support;
 
-/// Every real IdP sample in `shared/fixtures/saml/real`: exact roles, attributes and errors.
+/// Every real IdP sample in `tests/fixtures/saml/real`: exact roles, attributes and errors.
 mod real_fixtures;
 
 /// Hand-built responses for the paths no real sample covers (tags, skew, limits, messages).

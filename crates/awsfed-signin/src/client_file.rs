@@ -6,9 +6,6 @@
 //! hub-and-spoke each group goes through its own hub role, so a target has one path per distinct
 //! hop list, and sign-in takes the path whose first role the user's SAML response grants.
 
-use std::collections::BTreeMap;
-
-use awsfed_core::DesiredState;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SignInError;
@@ -64,7 +61,7 @@ pub struct ClientPath {
     pub hops: Vec<ClientHop>,
 }
 
-/// One hop, as `awsfed_core::Hop` serialises it.
+/// One hop, as `awsfed_compile::Hop` serialises it (`awsfed_export::client_file` converts it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ClientHop {
@@ -79,29 +76,6 @@ pub enum ClientHop {
         role_arn: String,
         max_session_duration: u32,
     },
-}
-
-impl From<&awsfed_core::Hop> for ClientHop {
-    fn from(hop: &awsfed_core::Hop) -> Self {
-        match hop {
-            awsfed_core::Hop::Saml {
-                role_arn,
-                provider_arn,
-                max_session_duration,
-            } => Self::Saml {
-                role_arn: role_arn.clone(),
-                provider_arn: provider_arn.clone(),
-                max_session_duration: *max_session_duration,
-            },
-            awsfed_core::Hop::AssumeRole {
-                role_arn,
-                max_session_duration,
-            } => Self::AssumeRole {
-                role_arn: role_arn.clone(),
-                max_session_duration: *max_session_duration,
-            },
-        }
-    }
 }
 
 impl ClientPath {
@@ -119,58 +93,6 @@ impl ClientPath {
 }
 
 impl ClientFile {
-    pub fn from_desired(desired: &DesiredState, signin_url: Option<String>) -> Self {
-        let accounts = desired
-            .accounts
-            .iter()
-            .map(|a| ClientAccount {
-                name: a.name.clone(),
-                id: a.id.clone(),
-            })
-            .collect();
-        let mut targets: BTreeMap<String, ClientTarget> = BTreeMap::new();
-        for group in &desired.groups {
-            for target in &group.targets {
-                let entry = targets
-                    .entry(target.name())
-                    .or_insert_with(|| ClientTarget {
-                        name: target.name(),
-                        account_name: target.account_name.clone(),
-                        account_id: target.account_id.clone(),
-                        permission_set: target.permission_set.clone(),
-                        max_session_duration: target.max_session_duration,
-                        paths: Vec::new(),
-                    });
-                let hops: Vec<ClientHop> = target.hops.iter().map(ClientHop::from).collect();
-                match entry.paths.iter_mut().find(|p| p.hops == hops) {
-                    Some(path) => path.groups.push(group.group.clone()),
-                    None => entry.paths.push(ClientPath {
-                        groups: vec![group.group.clone()],
-                        hops,
-                    }),
-                }
-            }
-        }
-        let mut targets: Vec<ClientTarget> = targets.into_values().collect();
-        for target in &mut targets {
-            for path in &mut target.paths {
-                path.groups.sort();
-                path.groups.dedup();
-            }
-            target.paths.sort_by(|a, b| a.groups.cmp(&b.groups));
-        }
-        Self {
-            version: CLIENT_FILE_VERSION,
-            identity_provider: IdentityProviderInfo {
-                provider_name: desired.provider_name.clone(),
-                signin_url,
-                browser_port: None,
-            },
-            accounts,
-            targets,
-        }
-    }
-
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a client file always serialises");
         text.push('\n');
@@ -255,76 +177,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use super::*;
-
-    fn compile_example(name: &str) -> DesiredState {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../examples")
-            .join(name)
-            .join("awsfed.yaml");
-        let bytes = std::fs::read(&path).expect("example");
-        let text = awsfed_model::load::decode(&bytes).expect("UTF-8");
-        let raw = awsfed_model::load::parse(text).expect("parses");
-        let base = path.parent().map(Path::to_owned).unwrap_or_default();
-        let mut read =
-            |file: &str| std::fs::read_to_string(base.join(file)).map_err(|e| e.to_string());
-        let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read);
-        let model = model.unwrap_or_else(|| panic!("{diagnostics:?}"));
-        awsfed_core::compile(&model)
-    }
-
-    #[test]
-    fn mixed_example_client_file() {
-        let file = ClientFile::from_desired(
-            &compile_example("mixed"),
-            Some("https://idp.example.com/aws".to_owned()),
-        );
-        insta::assert_snapshot!("mixed_client_file", file.to_json());
-        // Round trip, and lookups by name and by account id.
-        let back = ClientFile::from_json(&file.to_json(), Path::new("client.json")).expect("reads");
-        assert_eq!(back, file);
-        assert_eq!(
-            back.target("prod-web/ReadOnly")
-                .expect("by name")
-                .account_id,
-            "200000000001"
-        );
-        assert_eq!(
-            back.target("200000000001/ReadOnly").expect("by id").name,
-            "prod-web/ReadOnly"
-        );
-        let Err(SignInError::UnknownTarget { suggestions, .. }) = back.target("prod-web/Admn")
-        else {
-            panic!("an unknown target");
-        };
-        assert_eq!(suggestions, vec!["prod-web/Admin".to_owned()]);
-    }
-
-    #[test]
-    fn every_direct_target_is_one_saml_hop_and_every_hub_target_two() {
-        let file = ClientFile::from_desired(&compile_example("mixed"), None);
-        for target in &file.targets {
-            for path in &target.paths {
-                let direct = target.account_name.starts_with("prod-");
-                assert_eq!(
-                    path.hops.len(),
-                    if direct { 1 } else { 2 },
-                    "{}",
-                    target.name
-                );
-                assert!(path.first_role().is_some());
-                if let Some(ClientHop::AssumeRole {
-                    max_session_duration,
-                    ..
-                }) = path.hops.get(1)
-                {
-                    assert!(*max_session_duration >= 3_600);
-                }
-            }
-        }
-    }
 
     #[test]
     fn other_versions_are_refused() {

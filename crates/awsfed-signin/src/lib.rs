@@ -26,7 +26,8 @@ mod sts;
 
 pub use cache::{Cache, CachedHop, HopKey};
 pub use client_file::{
-    ClientAccount, ClientFile, ClientHop, ClientPath, ClientTarget, IdentityProviderInfo,
+    CLIENT_FILE_VERSION, ClientAccount, ClientFile, ClientHop, ClientPath, ClientTarget,
+    IdentityProviderInfo,
 };
 pub use credentials::{Credentials, MIN_HANDED_OUT_SECONDS};
 pub use durations::{DurationMemory, step_down};

@@ -317,7 +317,7 @@ mod tests {
     fn plain_lines_off_a_terminal() {
         let reporter = Reporter::with_width(2, Step::Read, None);
         let mut state = reporter.state.lock().unwrap();
-        let phase = awsfed_core::plan::Phase::HubRoles;
+        let phase = awsfed_plan::Phase::HubRoles;
         let lines = [
             state.on(Event::AccountRead {
                 account_id: "111111111111".to_owned(),
@@ -351,7 +351,7 @@ mod tests {
         let mut state = reporter.state.lock().unwrap();
         let mut output = String::new();
         output.push_str(&state.on(Event::PhaseStarted {
-            phase: awsfed_core::plan::Phase::HubRoles,
+            phase: awsfed_plan::Phase::HubRoles,
             accounts: 2,
         }));
         output.push_str(&state.on(Event::ChangeApplied {

@@ -2,12 +2,12 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use awsfed_core::access::{IdpMapping, PathView};
-use awsfed_core::snapshot::{
+use awsfed_access::{IdpMapping, PathView};
+use awsfed_model::Model;
+use awsfed_snapshot::{
     MAX_SNAPSHOT_ACCOUNTS, MAX_SNAPSHOT_FILE_BYTES, Snapshot, SnapshotError, read_snapshot_file,
     read_snapshot_folder,
 };
-use awsfed_model::Model;
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::{print_stderr, print_stdout, to_json};
@@ -50,7 +50,7 @@ pub struct Input {
 /// The compiled model and the mapping it exports.
 pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), CommandError> {
     let (model, ..) = load(config)?.into_model()?;
-    let state = awsfed_core::compile(&model);
+    let state = awsfed_compile::compile(&model);
     let snapshot = Snapshot::from_desired(&state);
     let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups);
     Ok((model, snapshot, mapping))
@@ -172,7 +172,7 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
 }
 
 pub fn read_idp(path: &Path) -> Result<IdpMapping, CommandError> {
-    let text = read_limited(path, awsfed_core::access::MAX_IDP_FILE_BYTES)?;
+    let text = read_limited(path, awsfed_access::MAX_IDP_FILE_BYTES)?;
     IdpMapping::parse(&path.display().to_string(), &text).map_err(|e| {
         CommandError::bad_input(format!("error: {e}"))
             .hint("the IdP description format is in schemas/idp-description.schema.json")
@@ -208,8 +208,8 @@ pub fn hours(seconds: u32) -> String {
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let input = args.input.load(cli)?;
     check_group(&input.mapping, args.group.as_deref())?;
-    let estate = awsfed_core::access::Estate::new(&input.snapshot, input.organization_id.clone());
-    let analysis = awsfed_core::access::analyze_with(&estate, &input.mapping, false);
+    let estate = awsfed_access::Estate::new(&input.snapshot, input.organization_id.clone());
+    let analysis = awsfed_access::analyze_with(&estate, &input.mapping, false);
     let views: Vec<PathView> = analysis
         .paths
         .iter()

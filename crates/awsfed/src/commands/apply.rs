@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use awsfed_core::plan::Plan;
+use awsfed_plan::Plan;
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::deploy::{self, ReachArgs};
@@ -41,7 +41,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     .fingerprints
                     .iter()
                     .filter(|(id, fingerprint)| {
-                        let now = awsfed_core::plan::fingerprint(
+                        let now = awsfed_plan::fingerprint(
                             snapshot.accounts.iter().find(|a| &a.id == *id),
                         );
                         &now != *fingerprint
@@ -69,7 +69,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     &model.naming.role_path,
                 )
                 .await;
-                let mut plan = awsfed_core::plan::plan(
+                let mut plan = awsfed_plan::plan(
                     &desired,
                     &snapshot,
                     &deploy::plan_options(&model, fleet.caller()),
@@ -148,11 +148,11 @@ fn read_plan(path: &std::path::Path) -> Result<Plan, CommandError> {
         ))
         .hint("write one with `awsfed plan --out FILE`")
     })?;
-    if plan.format != awsfed_core::plan::PLAN_FORMAT {
+    if plan.format != awsfed_plan::PLAN_FORMAT {
         return Err(CommandError::bad_input(format!(
             "error: plan format {} is not supported (this awsfed writes {})",
             plan.format,
-            awsfed_core::plan::PLAN_FORMAT
+            awsfed_plan::PLAN_FORMAT
         )));
     }
     Ok(plan)

@@ -1,8 +1,8 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use awsfed_core::access::{Estate, analyze};
-use awsfed_core::audit::{Finding, RULES, Severity, audit, sarif};
+use awsfed_access::audit::{Finding, RULES, Severity, audit, sarif};
+use awsfed_access::{Estate, analyze};
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::access::InputArgs;

@@ -41,7 +41,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             &model.naming.role_path,
         )
         .await?;
-        let mut plan = awsfed_core::plan::plan(
+        let mut plan = awsfed_plan::plan(
             &desired,
             &snapshot,
             &deploy::plan_options(&model, fleet.caller()),

@@ -1,7 +1,7 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use awsfed_core::{Comparison, TopologyFigures};
+use awsfed_compile::{Comparison, TopologyFigures};
 use awsfed_model::duration::format_duration;
 
 use crate::cli::{Cli, OutputFormat};
@@ -17,7 +17,7 @@ pub struct Args {}
 
 pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode, CommandError> {
     let (model, ..) = load(&cli.config)?.into_model()?;
-    let comparison = awsfed_core::compare(&model);
+    let comparison = awsfed_compile::compare(&model);
     match cli.output {
         OutputFormat::Json => print_stdout(&to_json(&comparison)),
         OutputFormat::Text => print_stdout(&table(&comparison)),

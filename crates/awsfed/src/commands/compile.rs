@@ -2,7 +2,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use awsfed_core::DesiredState;
+use awsfed_compile::DesiredState;
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::{print_stderr, print_stdout, to_json};
@@ -26,10 +26,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let (model, diagnostics, text, path) = load(&cli.config)?.into_model()?;
     // Every group's targets are printed only with the whole state; the files and the table need
     // the role values alone, and at thousands of accounts the targets are most of the work.
-    let options = awsfed_core::CompileOptions {
+    let options = awsfed_compile::CompileOptions {
         group_targets: cli.output == OutputFormat::Json,
     };
-    let state = awsfed_core::compile_with(&model, &options);
+    let state = awsfed_compile::compile_with(&model, &options);
     let mut shown = diagnostics.clone();
     shown.0.extend(state.notes.iter().cloned());
     shown.sort();
@@ -72,7 +72,7 @@ fn print_json(state: &DesiredState) {
 #[derive(serde::Serialize)]
 struct IdpMapping<'a> {
     group: &'a str,
-    role_values: &'a [awsfed_core::RoleValue],
+    role_values: &'a [awsfed_compile::RoleValue],
 }
 
 pub fn files(state: &DesiredState) -> Vec<OutputFile> {

@@ -17,13 +17,11 @@ use awsfed_aws::{
     AwsError, Caller, ConnectOptions, Connection, Fleet, OrganizationOptions, ReachOptions,
     ReadOptions,
 };
-use awsfed_core::DesiredState;
-use awsfed_core::plan::{
-    AccountQuotas, Plan, PlanOptions, QuotaSource, check_quotas, needs_quotas,
-};
-use awsfed_core::snapshot::Snapshot;
+use awsfed_compile::DesiredState;
 use awsfed_model::raw::RawAccount;
 use awsfed_model::{Discover, Model, Span, Spanned};
+use awsfed_plan::{AccountQuotas, Plan, PlanOptions, QuotaSource, check_quotas, needs_quotas};
+use awsfed_snapshot::Snapshot;
 
 use crate::cli::Cli;
 use crate::error::CommandError;
@@ -199,7 +197,7 @@ fn discover_flags(args: &ReachArgs) -> Result<Discover, CommandError> {
 
 /// Compiles, refusing an undeployable desired state.
 pub fn desired(model: &Model) -> Result<DesiredState, CommandError> {
-    let desired = awsfed_core::compile(model);
+    let desired = awsfed_compile::compile(model);
     if crate::load::undeployable(&desired.notes) {
         return Err(CommandError::bad_input(
             "error: the model compiles to a state IAM would reject; run `awsfed compile` for the details",
@@ -265,7 +263,7 @@ pub async fn read_some(
     reporter.finish();
     (
         Snapshot {
-            format: awsfed_core::snapshot::SNAPSHOT_FORMAT,
+            format: awsfed_snapshot::SNAPSHOT_FORMAT,
             organization: None,
             accounts: read,
         },
@@ -347,7 +345,7 @@ pub fn show_plan(cli: &Cli, plan: &Plan) {
         crate::cli::OutputFormat::Json => super::print_stdout(&super::to_json(plan)),
         crate::cli::OutputFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            super::print_stdout(&awsfed_core::plan::render_text(plan, color));
+            super::print_stdout(&awsfed_plan::render_text(plan, color));
         }
     }
 }

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use awsfed_core::access::{Estate, analyze_with, compare_paths, path_keys};
+use awsfed_access::{Estate, analyze_with, compare_paths, path_keys};
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::access::{model_estate, read_idp, read_snapshot};

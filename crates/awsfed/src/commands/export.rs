@@ -1,8 +1,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use awsfed_core::export::{
-    self, AwsConfigOptions, Export, RoleValueOrder, StackSetOptions, TerraformOptions,
+use awsfed_export::{
+    self as export, AwsConfigOptions, Export, RoleValueOrder, StackSetOptions, TerraformOptions,
 };
 use clap::ValueEnum;
 
@@ -65,7 +65,7 @@ pub enum Order {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let (model, diagnostics, text, path) = load(&cli.config)?.into_model()?;
-    let state = awsfed_core::compile(&model);
+    let state = awsfed_compile::compile(&model);
     let mut problems = diagnostics.clone();
     problems
         .0

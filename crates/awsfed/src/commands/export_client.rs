@@ -1,14 +1,13 @@
 //! `awsfed export client`: the client file users sign in with (see `awsfed_signin::ClientFile`).
 
-use awsfed_core::DesiredState;
-use awsfed_core::export::{Export, ExportFile};
+use awsfed_compile::DesiredState;
+use awsfed_export::{Export, ExportFile};
 use awsfed_model::Model;
-use awsfed_signin::ClientFile;
 
 /// One file, `client.json`: the IdP sign-in URL, the accounts by name, every target with its hops,
 /// and the port of `login --browser` when the model's trusts accept the listener's audience.
 pub fn client(state: &DesiredState, model: &Model, signin_url: Option<String>) -> Export {
-    let mut file = ClientFile::from_desired(state, signin_url);
+    let mut file = awsfed_export::client_file(state, signin_url);
     file.identity_provider.browser_port = model.identity_provider.browser_sign_in.map(|b| b.port);
     let mut notes = Vec::new();
     if file.identity_provider.signin_url.is_none() {

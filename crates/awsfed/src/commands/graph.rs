@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use awsfed_core::access::{Analysis, Estate, analyze_with, graph_dot, graph_mermaid};
+use awsfed_access::{Analysis, Estate, analyze_with, graph_dot, graph_mermaid};
 
 use crate::cli::Cli;
 use crate::commands::access::{InputArgs, check_group};

@@ -39,11 +39,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 account_id: String::new(),
                 arn: String::new(),
             };
-            let mut plan = awsfed_core::plan::plan(
-                &desired,
-                &snapshot,
-                &deploy::plan_options(&model, &caller),
-            );
+            let mut plan =
+                awsfed_plan::plan(&desired, &snapshot, &deploy::plan_options(&model, &caller));
             let accounts: Vec<String> =
                 plan.accounts.iter().map(|a| a.account_id.clone()).collect();
             deploy::check_model_quotas(&mut plan, &snapshot, &model, &accounts);
@@ -59,7 +56,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             &model.naming.role_path,
         )
         .await?;
-        let mut plan = awsfed_core::plan::plan(
+        let mut plan = awsfed_plan::plan(
             &desired,
             &snapshot,
             &deploy::plan_options(&model, fleet.caller()),
@@ -81,10 +78,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
 }
 
 /// Writes the plan atomically (a temporary file renamed over the target).
-pub fn write_plan(
-    out: &std::path::Path,
-    plan: &awsfed_core::plan::Plan,
-) -> Result<(), CommandError> {
+pub fn write_plan(out: &std::path::Path, plan: &awsfed_plan::Plan) -> Result<(), CommandError> {
     let temporary = out.with_extension("json.partial");
     std::fs::write(&temporary, crate::commands::to_json(plan))
         .and_then(|()| std::fs::rename(&temporary, out))

@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use awsfed_aws::{OrganizationOptions, ReadOptions};
-use awsfed_core::snapshot::{AccountSnapshot, OrganizationSnapshot, SNAPSHOT_FORMAT, Snapshot};
+use awsfed_snapshot::{AccountSnapshot, OrganizationSnapshot, SNAPSHOT_FORMAT, Snapshot};
 
 use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};

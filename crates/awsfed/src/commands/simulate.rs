@@ -2,9 +2,9 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use awsfed_core::snapshot::{SnapshotError, parse_json};
 use awsfed_policy::simulation::Simulation;
 use awsfed_policy::{Decision, evaluate};
+use awsfed_snapshot::{SnapshotError, parse_json};
 use serde::Serialize;
 
 use crate::cli::{Cli, OutputFormat};

@@ -32,10 +32,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let mut diagnostics = loaded.diagnostics.clone();
     let mut allowed = std::collections::BTreeSet::new();
     if let Some(model) = &loaded.model {
-        let options = awsfed_core::CompileOptions {
+        let options = awsfed_compile::CompileOptions {
             group_targets: false,
         };
-        let mut state = awsfed_core::compile_with(model, &options);
+        let mut state = awsfed_compile::compile_with(model, &options);
         diagnostics.0.extend(
             state
                 .notes

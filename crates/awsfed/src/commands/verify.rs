@@ -2,7 +2,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use awsfed_core::access::{Estate, PathChange, analyze_with, compare_paths, path_keys};
+use awsfed_access::{Estate, PathChange, analyze_with, compare_paths, path_keys};
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::access::{model_estate, read_idp, read_snapshot};
@@ -39,8 +39,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             #[derive(serde::Serialize)]
             struct Report<'a> {
                 matches: bool,
-                extra: &'a [awsfed_core::access::PathKey],
-                missing: &'a [awsfed_core::access::PathKey],
+                extra: &'a [awsfed_access::PathKey],
+                missing: &'a [awsfed_access::PathKey],
             }
             print_stdout(&to_json(&Report {
                 matches: change.is_empty(),

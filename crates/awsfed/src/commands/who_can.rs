@@ -1,7 +1,7 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use awsfed_core::access::{Estate, PathView, analyze_target};
+use awsfed_access::{Estate, PathView, analyze_target};
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::access::{InputArgs, hours};
@@ -74,8 +74,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 );
                 for hop in &view.hops {
                     let kind = match hop.kind {
-                        awsfed_core::access::HopKind::Saml => "SAML",
-                        awsfed_core::access::HopKind::AssumeRole => "AssumeRole",
+                        awsfed_access::HopKind::Saml => "SAML",
+                        awsfed_access::HopKind::AssumeRole => "AssumeRole",
                     };
                     let _ = writeln!(out, "  {kind}: {} -> {}", hop.from, hop.role_arn);
                     let _ = writeln!(out, "    actions: {}", hop.actions.join(", "));

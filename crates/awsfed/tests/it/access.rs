@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use awsfed_core::snapshot::Snapshot;
+use awsfed_snapshot::Snapshot;
 use serde_json::Value;
 
 use crate::deploy_support::{ModelSpec, Moto, Org, Workspace, moto_enabled, org_tool, role, roles};
@@ -128,7 +128,7 @@ fn deployed_snapshot(dir: &Path, name: &str) -> (std::path::PathBuf, Snapshot) {
     let base = path.parent().unwrap().to_owned();
     let mut read = |f: &str| std::fs::read_to_string(base.join(f)).map_err(|e| e.to_string());
     let model = awsfed_model::resolve(&raw, &mut read).0.unwrap();
-    let compiled = awsfed_core::compile(&model);
+    let compiled = awsfed_compile::compile(&model);
     assert_eq!(
         state["accounts"].as_array().unwrap().len(),
         compiled.accounts.len()

@@ -47,7 +47,7 @@ pub fn text(bytes: &[u8]) -> String {
 /// A real IdP fixture.
 pub fn real_saml(name: &str) -> PathBuf {
     crate::support::repo()
-        .join("../shared/fixtures/saml/real")
+        .join("tests/fixtures/saml/real")
         .join(name)
 }
 

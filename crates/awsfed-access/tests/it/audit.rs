@@ -1,0 +1,234 @@
+//! Audit rules: each finds its mistake in an otherwise clean estate (positive) and stays silent on
+//! the clean one (negative). The clean estate is what the hub-and-spoke example deploys.
+
+use crate::support::example;
+use awsfed_access::audit::{RULES, audit};
+use awsfed_access::{Estate, IdpMapping, analyze};
+use awsfed_compile::compile;
+use awsfed_policy::PolicyDocument;
+use awsfed_snapshot::{RoleSnapshot, Snapshot};
+use serde_json::{Value, json};
+
+const NOW: i64 = 1_764_000_000_000; // 2025-11-24
+
+fn clean() -> (Snapshot, IdpMapping) {
+    let model = example("hub-and-spoke");
+    let state = compile(&model);
+    (
+        Snapshot::from_desired(&state),
+        IdpMapping::from_compiled(&model.identity_provider, &state.groups),
+    )
+}
+
+fn rules_found(snapshot: &Snapshot, mapping: &IdpMapping) -> Vec<&'static str> {
+    let estate = Estate::new(snapshot, None);
+    let analysis = analyze(&estate, mapping);
+    let mut rules: Vec<_> = audit(&analysis, NOW).into_iter().map(|f| f.rule).collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+fn role<'a>(snapshot: &'a mut Snapshot, account: &str, name: &str) -> &'a mut RoleSnapshot {
+    snapshot
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == account)
+        .unwrap()
+        .roles
+        .iter_mut()
+        .find(|r| r.name == name)
+        .unwrap()
+}
+
+/// Edits statement 0 of a role's trust as JSON.
+fn edit_trust(snapshot: &mut Snapshot, account: &str, name: &str, edit: impl FnOnce(&mut Value)) {
+    let role = role(snapshot, account, name);
+    let mut trust = serde_json::to_value(&role.trust_policy).unwrap();
+    edit(&mut trust["Statement"][0]);
+    role.trust_policy = serde_json::from_value(trust).unwrap();
+}
+
+const PROD: &str = "222222222222";
+const HUB: &str = "111111111111";
+
+/// Asserts the clean estate does not have the rule and the mutated one does.
+fn check(rule: &str, mutate: impl FnOnce(&mut Snapshot, &mut IdpMapping)) {
+    assert!(RULES.iter().any(|r| r.id == rule), "unknown rule {rule}");
+    let (clean_snapshot, clean_mapping) = clean();
+    assert!(
+        !rules_found(&clean_snapshot, &clean_mapping).contains(&rule),
+        "{rule} on the clean estate"
+    );
+    let (mut snapshot, mut mapping) = clean();
+    mutate(&mut snapshot, &mut mapping);
+    let found = rules_found(&snapshot, &mapping);
+    assert!(found.contains(&rule), "{rule} not found; found {found:?}");
+}
+
+#[test]
+fn the_clean_estate_has_no_findings() {
+    let (snapshot, mapping) = clean();
+    assert_eq!(rules_found(&snapshot, &mapping), Vec::<&str>::new());
+}
+
+#[test]
+fn trust_account_root() {
+    check("trust-account-root", |s, _| {
+        edit_trust(s, PROD, "Admin", |st| {
+            st["Principal"] = json!({"AWS": format!("arn:aws:iam::{HUB}:root")});
+            st.as_object_mut().unwrap().remove("Condition");
+        })
+    });
+}
+
+#[test]
+fn trust_organization() {
+    check("trust-organization", |s, _| {
+        edit_trust(s, PROD, "Admin", |st| {
+            st["Principal"] = json!("*");
+            st["Condition"] = json!({"StringEquals": {"aws:PrincipalOrgID": "o-exampleorg1"}});
+        })
+    });
+}
+
+#[test]
+fn hub_assume_any() {
+    check("hub-assume-any", |s, _| {
+        role(s, HUB, "hub-developers").inline_policies.insert(
+            "anything".into(),
+            PolicyDocument::from_json(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+            )
+            .unwrap(),
+        );
+    });
+}
+
+#[test]
+fn spoke_trust_unbound() {
+    check("spoke-trust-unbound", |s, _| {
+        edit_trust(s, PROD, "Admin", |st| {
+            st.as_object_mut().unwrap().remove("Condition");
+        })
+    });
+}
+
+#[test]
+fn saml_aud_missing() {
+    check("saml-aud-missing", |s, _| {
+        edit_trust(s, HUB, "hub-developers", |st| {
+            st.as_object_mut().unwrap().remove("Condition");
+        })
+    });
+}
+
+#[test]
+fn saml_aud_global_only() {
+    check("saml-aud-global-only", |s, _| {
+        edit_trust(s, HUB, "hub-developers", |st| {
+            st["Condition"] =
+                json!({"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}});
+        })
+    });
+}
+
+#[test]
+fn saml_aud_global_only_next_to_the_browser_listener() {
+    check("saml-aud-global-only", |s, _| {
+        edit_trust(s, HUB, "hub-developers", |st| {
+            st["Condition"] = json!({"StringEquals": {"SAML:aud": [
+                "https://signin.aws.amazon.com/saml",
+                "http://127.0.0.1:43821/saml"
+            ]}});
+        })
+    });
+}
+
+#[test]
+fn broken_mapping() {
+    check("broken-mapping", |_, m| {
+        m.groups[0].roles[0].role_arn = format!("arn:aws:iam::{HUB}:role/awsfed/hub-gone");
+    });
+}
+
+#[test]
+fn orphan_role() {
+    check("orphan-role", |_, m| {
+        m.groups.remove(0);
+    });
+}
+
+#[test]
+fn missing_session_action() {
+    check("missing-session-action", |s, _| {
+        edit_trust(s, PROD, "Admin", |st| {
+            st["Action"] = json!("sts:AssumeRole")
+        })
+    });
+}
+
+#[test]
+fn chained_session_too_long() {
+    check("chained-session-too-long", |s, _| {
+        role(s, PROD, "Admin").max_session_duration = 7_200;
+    });
+}
+
+#[test]
+fn mfa_unsatisfiable() {
+    check("mfa-unsatisfiable", |s, _| {
+        edit_trust(s, PROD, "Admin", |st| {
+            st["Condition"]["Bool"] = json!({"aws:MultiFactorAuthPresent": "true"});
+        })
+    });
+}
+
+#[test]
+fn dangling_principal() {
+    check("dangling-principal", |s, _| {
+        edit_trust(s, PROD, "Admin", |st| {
+            let mut list = match st["Principal"]["AWS"].take() {
+                Value::Array(v) => v,
+                one => vec![one],
+            };
+            list.push(json!("AROAEXAMPLEEXAMPLE1234"));
+            st["Principal"]["AWS"] = Value::Array(list);
+        })
+    });
+}
+
+#[test]
+fn provider_other_account() {
+    check("provider-other-account", |s, _| {
+        edit_trust(s, HUB, "hub-developers", |st| {
+            st["Principal"] =
+                json!({"Federated": format!("arn:aws:iam::{PROD}:saml-provider/corp")});
+        })
+    });
+}
+
+#[test]
+fn metadata_expiring() {
+    check("metadata-expiring", |s, _| {
+        let account = s.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
+        account.saml_providers[0].valid_until = Some("2025-12-04T00:00:00Z".into());
+    });
+    // Far from expiry: no finding.
+    let (mut snapshot, mapping) = clean();
+    let account = snapshot.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
+    account.saml_providers[0].valid_until = Some("2027-01-01T00:00:00Z".into());
+    assert!(!rules_found(&snapshot, &mapping).contains(&"metadata-expiring"));
+}
+
+#[test]
+fn every_rule_has_a_test() {
+    let source = include_str!("audit.rs");
+    for rule in RULES {
+        assert!(
+            source.contains(&format!("check(\"{}\"", rule.id)),
+            "rule {} has no positive/negative test",
+            rule.id
+        );
+    }
+}

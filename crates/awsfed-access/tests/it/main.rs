@@ -1,0 +1,8 @@
+//! awsfed-access's integration tests: one binary, one module per subject.
+
+/// Access paths on the example models, and hops compared with iam-simulate.
+mod access;
+/// Each audit rule, positive and negative.
+mod audit;
+/// Loading the example models; the oracle client.
+mod support;

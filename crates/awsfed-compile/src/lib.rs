@@ -1,0 +1,13 @@
+//! awsfed's compiler: the resolved model → the desired state of every account for both
+//! topologies (SAML providers, hub roles, spoke and direct roles, their trusts, hub policies
+//! within IAM's quotas, the IdP's Role values), and the side-by-side comparison of topologies.
+
+mod compare;
+mod compile;
+#[cfg(test)]
+mod compile_properties;
+mod desired;
+
+pub use compare::{Comparison, GroupReach, TopologyFigures, compare};
+pub use compile::{CompileOptions, compile, compile_with};
+pub use desired::*;

@@ -1,0 +1,589 @@
+//! Desired state against a snapshot → [`Plan`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, defaults};
+use awsfed_policy::PolicyDocument;
+
+use super::normalize::{normalize, same_policy};
+use super::{
+    AccountPlan, Action, Change, Conflict, DIGEST_TAG_KEY, Drift, PLAN_FORMAT, Phase, Plan,
+    SETTINGS_TAG_KEY,
+};
+use awsfed_compile::{DesiredAccount, DesiredPolicy, DesiredRole, DesiredState, RoleKind};
+use awsfed_snapshot::{AccountSnapshot, ManagedPolicySnapshot, RoleSnapshot, Snapshot};
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// The SAML metadata document the model names (`None` when it names none).
+    pub metadata_document: Option<String>,
+    /// The IAM path of everything awsfed owns (the model's `naming.role_path`).
+    pub role_path: String,
+    /// Roles never deleted, as `ACCOUNT-ID/ROLE-NAME`: the role the caller is using.
+    pub protected_roles: BTreeSet<String>,
+}
+
+/// The changes that take `actual` to `desired`. Accounts of the desired state that the snapshot
+/// lacks are planned as empty accounts; snapshot accounts outside the desired state are left alone.
+pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) -> Plan {
+    let empty: BTreeMap<&str, &AccountSnapshot> =
+        actual.accounts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut accounts = Vec::new();
+    let mut drift = Vec::new();
+    let mut hints = BTreeSet::new();
+    let mut fingerprints = BTreeMap::new();
+    for account in &desired.accounts {
+        let snapshot = empty.get(account.id.as_str()).copied();
+        fingerprints.insert(account.id.clone(), fingerprint(snapshot));
+        let mut planner = AccountPlanner {
+            desired,
+            account,
+            actual: snapshot,
+            options,
+            changes: Vec::new(),
+            conflicts: Vec::new(),
+            drift: &mut drift,
+            hints: &mut hints,
+        };
+        planner.run();
+        let AccountPlanner {
+            mut changes,
+            conflicts,
+            ..
+        } = planner;
+        if changes.is_empty() && conflicts.is_empty() {
+            continue;
+        }
+        // Stable: within a phase the order the planner chose (roles before their policies).
+        changes.sort_by_key(|c| c.phase);
+        accounts.push(AccountPlan {
+            account_id: account.id.clone(),
+            account_name: Some(account.name.clone()),
+            changes,
+            conflicts,
+        });
+    }
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    drift.sort_by(|a, b| (&a.account_id, &a.resource).cmp(&(&b.account_id, &b.resource)));
+    Plan {
+        format: PLAN_FORMAT,
+        role_path: options.role_path.clone(),
+        provider_name: desired.provider_name.clone(),
+        accounts,
+        drift,
+        hints: hints.into_iter().collect(),
+        fingerprints,
+    }
+}
+
+/// A stable digest of an account's actual IAM state (not its name): the plan is stale when it
+/// changes.
+pub fn fingerprint(snapshot: Option<&AccountSnapshot>) -> String {
+    let text = snapshot.map_or_else(String::new, |s| {
+        serde_json::to_string(&(&s.roles, &s.saml_providers, &s.policies))
+            .expect("a snapshot always serialises")
+    });
+    digest(&text)
+}
+
+fn digest(text: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, text.as_bytes())
+        .simple()
+        .to_string()
+}
+
+/// What a role's digest tag covers: trust, inline policies, boundary, session length and the
+/// managed policies awsfed does not own (its own policies carry their own digest).
+fn role_digest(
+    trust: &PolicyDocument,
+    inline: &BTreeMap<String, PolicyDocument>,
+    managed: &[String],
+    boundary: Option<&str>,
+    role_path: &str,
+) -> String {
+    let inline: BTreeMap<&String, String> = inline
+        .iter()
+        .map(|(k, v)| (k, normalize(v).to_json()))
+        .collect();
+    let managed: BTreeSet<&String> = managed
+        .iter()
+        .filter(|arn| !is_awsfed_policy_arn(arn, role_path))
+        .collect();
+    let text = serde_json::json!({
+        "trust": normalize(trust).to_json(),
+        "inline": inline,
+        "managed": managed,
+        "boundary": boundary,
+    });
+    digest(&text.to_string())
+}
+
+/// The role settings IAM does not report in bulk: session length and description.
+fn settings_digest(role: &DesiredRole) -> String {
+    digest(&format!(
+        "{}\n{}",
+        role.max_session_duration, role.description
+    ))
+}
+
+fn policy_digest(document: &PolicyDocument) -> String {
+    digest(&normalize(document).to_json())
+}
+
+/// Customer managed policies under awsfed's path (`arn:aws:iam::ID:policy/awsfed/NAME`).
+fn is_awsfed_policy_arn(arn: &str, role_path: &str) -> bool {
+    arn.split_once(":policy")
+        .is_some_and(|(prefix, rest)| !prefix.ends_with("::aws") && rest.starts_with(role_path))
+}
+
+fn is_managed_tagged(tags: &BTreeMap<String, String>) -> bool {
+    tags.get(MANAGED_TAG_KEY).map(String::as_str) == Some(MANAGED_TAG_VALUE)
+}
+
+struct AccountPlanner<'a> {
+    desired: &'a DesiredState,
+    account: &'a DesiredAccount,
+    actual: Option<&'a AccountSnapshot>,
+    options: &'a PlanOptions,
+    changes: Vec<Change>,
+    conflicts: Vec<Conflict>,
+    drift: &'a mut Vec<Drift>,
+    hints: &'a mut BTreeSet<String>,
+}
+
+impl<'a> AccountPlanner<'a> {
+    fn push(&mut self, phase: Phase, action: Action) {
+        self.changes.push(Change { phase, action });
+    }
+
+    fn run(&mut self) {
+        self.provider();
+        let policies_to_create: BTreeSet<String> = self
+            .account
+            .policies
+            .iter()
+            .filter(|p| self.actual_policy(&p.name).is_none())
+            .map(|p| p.arn.clone())
+            .collect();
+        for role in &self.account.roles {
+            match self.actual_role(&role.name) {
+                None => self.create_role(role, &policies_to_create),
+                Some(actual) => self.update_role(role, actual, &policies_to_create),
+            }
+        }
+        for policy in &self.account.policies {
+            match self.actual_policy(&policy.name) {
+                None => self.create_policy(policy),
+                Some(actual) => self.update_policy(policy, actual),
+            }
+        }
+        self.deletions();
+    }
+
+    fn actual_role(&self, name: &str) -> Option<&'a RoleSnapshot> {
+        self.actual?.roles.iter().find(|r| r.name == name)
+    }
+
+    fn actual_policy(&self, name: &str) -> Option<&'a ManagedPolicySnapshot> {
+        self.actual?.policies.iter().find(|p| p.name == name)
+    }
+
+    fn owned(&self, path: &str, tags: &BTreeMap<String, String>) -> bool {
+        path == self.options.role_path && is_managed_tagged(tags)
+    }
+
+    fn conflict(&mut self, resource: String, reason: String, hint: &str) {
+        self.conflicts.push(Conflict {
+            resource,
+            reason,
+            hint: hint.to_owned(),
+        });
+    }
+
+    fn provider(&mut self) {
+        let name = &self.desired.provider_name;
+        let actual = self
+            .actual
+            .and_then(|a| a.saml_providers.iter().find(|p| &p.name == name));
+        let Some(desired) = &self.account.saml_provider else {
+            if let Some(actual) = actual
+                && is_managed_tagged(&actual.tags)
+            {
+                self.push(
+                    Phase::Deletions,
+                    Action::DeleteSamlProvider {
+                        arn: actual.arn.clone(),
+                    },
+                );
+            }
+            return;
+        };
+        let metadata = self.options.metadata_document.as_deref();
+        let held = self.actual.map_or(0, |a| a.saml_providers.len());
+        match (actual, metadata) {
+            // The quota is only knowable against the live account: the model adds one provider.
+            (None, Some(_)) if held >= defaults::SAML_PROVIDERS_PER_ACCOUNT => self.conflict(
+                format!("SAML provider {}", desired.name),
+                format!(
+                    "the account already holds {held} SAML providers; IAM allows {} per account",
+                    defaults::SAML_PROVIDERS_PER_ACCOUNT
+                ),
+                "delete SAML providers the account no longer uses, then plan again",
+            ),
+            (None, Some(metadata)) => self.push(
+                Phase::Providers,
+                Action::CreateSamlProvider {
+                    name: desired.name.clone(),
+                    metadata_document: metadata.to_owned(),
+                    tags: managed_tags(None),
+                },
+            ),
+            (None, None) => self.conflict(
+                format!("SAML provider {}", desired.name),
+                "the account has no SAML provider and the model names no metadata file".to_owned(),
+                "set identity_provider.metadata_file in the model",
+            ),
+            (Some(actual), Some(metadata))
+                if actual.metadata_document.trim() != metadata.trim() =>
+            {
+                // The provider named in the model is the model's (every account uses the same
+                // name): its metadata follows the model, which is how keys rotate.
+                self.push(
+                    Phase::Providers,
+                    Action::UpdateSamlProvider {
+                        arn: actual.arn.clone(),
+                        metadata_document: metadata.to_owned(),
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn role_tags(&self, role: &DesiredRole) -> BTreeMap<String, String> {
+        let digest = role_digest(
+            &role.trust_policy,
+            &role.inline_policies,
+            &role.managed_policy_arns,
+            role.permissions_boundary.as_deref(),
+            &self.options.role_path,
+        );
+        let mut tags = role.tags.clone();
+        tags.insert(DIGEST_TAG_KEY.to_owned(), digest);
+        tags.insert(SETTINGS_TAG_KEY.to_owned(), settings_digest(role));
+        tags
+    }
+
+    fn session_hint(&mut self, trust: &PolicyDocument, previous: Option<&PolicyDocument>) {
+        for (action, what) in [
+            ("sts:setsourceidentity", "send SourceIdentity"),
+            ("sts:tagsession", "send session tags"),
+        ] {
+            let has = |d: &PolicyDocument| {
+                normalize(d).statement.iter().any(|s| {
+                    s.action
+                        .as_ref()
+                        .is_some_and(|a| a.iter().any(|x| x == action))
+                })
+            };
+            if has(trust) && !previous.is_some_and(has) {
+                self.hints.insert(format!(
+                    "trusts gain {} in this apply: configure the IdP to {what} only after it has finished in every account, or sign-in fails",
+                    if action == "sts:setsourceidentity" { "sts:SetSourceIdentity" } else { "sts:TagSession" }
+                ));
+            }
+        }
+    }
+
+    fn create_role(&mut self, role: &DesiredRole, policies_to_create: &BTreeSet<String>) {
+        let phase = match role.kind {
+            RoleKind::Hub { .. } => Phase::HubRoles,
+            RoleKind::Spoke { .. } | RoleKind::Direct { .. } => Phase::AccountRoles,
+        };
+        let own: BTreeSet<&String> = self.account.policies.iter().map(|p| &p.arn).collect();
+        self.session_hint(&role.trust_policy, None);
+        let tags = self.role_tags(role);
+        self.push(
+            phase,
+            Action::CreateRole {
+                name: role.name.clone(),
+                path: role.path.clone(),
+                description: role.description.clone(),
+                max_session_duration: role.max_session_duration,
+                trust_policy: role.trust_policy.clone(),
+                managed_policy_arns: role
+                    .managed_policy_arns
+                    .iter()
+                    .filter(|arn| !own.contains(arn))
+                    .cloned()
+                    .collect(),
+                inline_policies: role.inline_policies.clone(),
+                permissions_boundary: role.permissions_boundary.clone(),
+                tags,
+            },
+        );
+        // awsfed policies that already exist (an earlier interrupted apply) are attached here; new
+        // ones attach themselves when created.
+        for arn in role
+            .managed_policy_arns
+            .iter()
+            .filter(|arn| own.contains(arn) && !policies_to_create.contains(*arn))
+        {
+            self.push(
+                Phase::HubPolicies,
+                Action::AttachPolicy {
+                    role: role.name.clone(),
+                    policy_arn: arn.clone(),
+                },
+            );
+        }
+    }
+
+    fn update_role(
+        &mut self,
+        role: &DesiredRole,
+        actual: &RoleSnapshot,
+        policies_to_create: &BTreeSet<String>,
+    ) {
+        if !self.owned(&actual.path, &actual.tags) {
+            self.conflict(
+                format!("role {}", actual.arn),
+                format!(
+                    "awsfed needs a role named {} but this one is not under {} with tag {MANAGED_TAG_KEY}={MANAGED_TAG_VALUE}, so awsfed does not own it",
+                    role.name, self.options.role_path
+                ),
+                "rename or delete the existing role, or change naming.role_name in the model",
+            );
+            return;
+        }
+        let actual_digest = role_digest(
+            &actual.trust_policy,
+            &actual.inline_policies,
+            &actual.managed_policy_arns,
+            actual.permissions_boundary.as_deref(),
+            &self.options.role_path,
+        );
+        let mut drifted = Vec::new();
+        let tagged = actual.tags.get(DIGEST_TAG_KEY);
+        let tag_says_drift = tagged.is_some_and(|d| d != &actual_digest);
+        let before = self.changes.len();
+        let name = &role.name;
+        if !same_policy(&role.trust_policy, &actual.trust_policy) {
+            drifted.push("trust policy".to_owned());
+            self.session_hint(&role.trust_policy, Some(&actual.trust_policy));
+            self.push(
+                Phase::Updates,
+                Action::UpdateTrust {
+                    role: name.clone(),
+                    trust_policy: role.trust_policy.clone(),
+                    previous: actual.trust_policy.clone(),
+                },
+            );
+        }
+        // GetAccountAuthorizationDetails does not return a role's session length or description;
+        // the settings tag records what awsfed last wrote.
+        if actual.tags.get(SETTINGS_TAG_KEY) != Some(&settings_digest(role)) {
+            self.push(
+                Phase::Updates,
+                Action::UpdateRole {
+                    role: name.clone(),
+                    max_session_duration: role.max_session_duration,
+                    description: role.description.clone(),
+                },
+            );
+        }
+        for (policy_name, document) in &role.inline_policies {
+            let previous = actual.inline_policies.get(policy_name);
+            if !previous.is_some_and(|p| same_policy(p, document)) {
+                drifted.push(format!("inline policy {policy_name}"));
+                self.push(
+                    Phase::Updates,
+                    Action::PutInlinePolicy {
+                        role: name.clone(),
+                        name: policy_name.clone(),
+                        document: document.clone(),
+                        previous: previous.cloned(),
+                    },
+                );
+            }
+        }
+        for policy_name in actual.inline_policies.keys() {
+            if !role.inline_policies.contains_key(policy_name) {
+                drifted.push(format!("inline policy {policy_name}"));
+                self.push(
+                    Phase::Updates,
+                    Action::DeleteInlinePolicy {
+                        role: name.clone(),
+                        name: policy_name.clone(),
+                    },
+                );
+            }
+        }
+        let desired_managed: BTreeSet<&String> = role.managed_policy_arns.iter().collect();
+        let actual_managed: BTreeSet<&String> = actual.managed_policy_arns.iter().collect();
+        for arn in desired_managed.difference(&actual_managed) {
+            if policies_to_create.contains(*arn) {
+                continue;
+            }
+            drifted.push(format!("attached {arn}"));
+            self.push(
+                Phase::Updates,
+                Action::AttachPolicy {
+                    role: name.clone(),
+                    policy_arn: (*arn).clone(),
+                },
+            );
+        }
+        for arn in actual_managed.difference(&desired_managed) {
+            drifted.push(format!("attached {arn}"));
+            self.push(
+                Phase::Updates,
+                Action::DetachPolicy {
+                    role: name.clone(),
+                    policy_arn: (*arn).clone(),
+                },
+            );
+        }
+        if role.permissions_boundary != actual.permissions_boundary {
+            drifted.push("permissions boundary".to_owned());
+            let action = match &role.permissions_boundary {
+                Some(arn) => Action::PutPermissionsBoundary {
+                    role: name.clone(),
+                    policy_arn: arn.clone(),
+                },
+                None => Action::DeletePermissionsBoundary { role: name.clone() },
+            };
+            self.push(Phase::Updates, action);
+        }
+        let tags = self.role_tags(role);
+        if self.changes.len() > before || tagged != tags.get(DIGEST_TAG_KEY) {
+            // Updating the tags again is harmless; leaving a stale digest would report drift.
+            self.push(
+                Phase::Updates,
+                Action::TagRole {
+                    role: name.clone(),
+                    tags,
+                },
+            );
+        }
+        if tag_says_drift {
+            self.drift.push(Drift {
+                account_id: self.account.id.clone(),
+                resource: format!("role {name}"),
+                what: drifted,
+            });
+        }
+    }
+
+    fn create_policy(&mut self, policy: &DesiredPolicy) {
+        let mut tags = policy.tags.clone();
+        tags.insert(DIGEST_TAG_KEY.to_owned(), policy_digest(&policy.document));
+        self.push(
+            Phase::HubPolicies,
+            Action::CreatePolicy {
+                name: policy.name.clone(),
+                path: policy.path.clone(),
+                description: policy.description.clone(),
+                document: policy.document.clone(),
+                tags,
+                attach_to: policy.attached_to.clone(),
+            },
+        );
+    }
+
+    fn update_policy(&mut self, policy: &DesiredPolicy, actual: &ManagedPolicySnapshot) {
+        if !self.owned(&actual.path, &actual.tags) {
+            self.conflict(
+                format!("policy {}", actual.arn),
+                format!(
+                    "awsfed needs a policy named {} but this one is not under {} with tag {MANAGED_TAG_KEY}={MANAGED_TAG_VALUE}",
+                    policy.name, self.options.role_path
+                ),
+                "rename or delete the existing policy",
+            );
+            return;
+        }
+        let actual_digest = policy_digest(&actual.document);
+        if actual
+            .tags
+            .get(DIGEST_TAG_KEY)
+            .is_some_and(|d| d != &actual_digest)
+        {
+            self.drift.push(Drift {
+                account_id: self.account.id.clone(),
+                resource: format!("policy {}", actual.arn),
+                what: vec!["document".to_owned()],
+            });
+        }
+        let desired_digest = policy_digest(&policy.document);
+        if !same_policy(&policy.document, &actual.document)
+            || actual.tags.get(DIGEST_TAG_KEY) != Some(&desired_digest)
+        {
+            let mut tags = policy.tags.clone();
+            tags.insert(DIGEST_TAG_KEY.to_owned(), desired_digest);
+            self.push(
+                Phase::Updates,
+                Action::UpdatePolicy {
+                    arn: actual.arn.clone(),
+                    document: policy.document.clone(),
+                    previous: actual.document.clone(),
+                    tags,
+                },
+            );
+        }
+    }
+
+    fn deletions(&mut self) {
+        let Some(actual) = self.actual else { return };
+        let desired_roles: BTreeSet<&str> =
+            self.account.roles.iter().map(|r| r.name.as_str()).collect();
+        let desired_policies: BTreeSet<&str> = self
+            .account
+            .policies
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        for policy in &actual.policies {
+            if self.owned(&policy.path, &policy.tags)
+                && !desired_policies.contains(policy.name.as_str())
+            {
+                self.push(
+                    Phase::Deletions,
+                    Action::DeletePolicy {
+                        arn: policy.arn.clone(),
+                    },
+                );
+            }
+        }
+        for role in &actual.roles {
+            if !self.owned(&role.path, &role.tags) || desired_roles.contains(role.name.as_str()) {
+                continue;
+            }
+            if self
+                .options
+                .protected_roles
+                .contains(&format!("{}/{}", self.account.id, role.name))
+            {
+                self.hints.insert(format!(
+                    "role {} is no longer in the model but is the role awsfed is running as; it is kept (delete it with other credentials)",
+                    role.arn
+                ));
+                continue;
+            }
+            self.push(
+                Phase::Deletions,
+                Action::DeleteRole {
+                    role: role.name.clone(),
+                },
+            );
+        }
+    }
+}
+
+fn managed_tags(digest: Option<String>) -> BTreeMap<String, String> {
+    let mut tags = BTreeMap::from([(MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned())]);
+    if let Some(digest) = digest {
+        tags.insert(DIGEST_TAG_KEY.to_owned(), digest);
+    }
+    tags
+}
