@@ -61,7 +61,7 @@ pub async fn read_account(
         }
     }
     for policy in &mut policies {
-        if options.full || policy.path == options.role_path {
+        if options.full || awsfed_plan::is_under_path(&policy.path, &options.role_path) {
             let output = iam
                 .list_policy_tags()
                 .policy_arn(&policy.arn)

@@ -6,6 +6,7 @@ use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, defaults};
 use awsfed_policy::PolicyDocument;
 
 use super::normalize::{normalize, same_policy};
+use super::ownership::{is_awsfed_policy_arn, is_managed_tagged, is_ours};
 use super::{
     AccountPlan, Action, Change, Conflict, DIGEST_TAG_KEY, Drift, PLAN_FORMAT, Phase, Plan,
     SETTINGS_TAG_KEY,
@@ -130,14 +131,19 @@ fn policy_digest(document: &PolicyDocument) -> String {
     digest(&normalize(document).to_json())
 }
 
-/// Customer managed policies under awsfed's path (`arn:aws:iam::ID:policy/awsfed/NAME`).
-fn is_awsfed_policy_arn(arn: &str, role_path: &str) -> bool {
-    arn.split_once(":policy")
-        .is_some_and(|(prefix, rest)| !prefix.ends_with("::aws") && rest.starts_with(role_path))
+/// See [`AccountPlanner::policy_states`].
+#[derive(Default)]
+struct PolicyStates {
+    to_create: BTreeSet<String>,
+    foreign: BTreeSet<String>,
 }
 
-fn is_managed_tagged(tags: &BTreeMap<String, String>) -> bool {
-    tags.get(MANAGED_TAG_KEY).map(String::as_str) == Some(MANAGED_TAG_VALUE)
+impl PolicyStates {
+    /// Whether a role change attaches this awsfed policy (new ones attach themselves when created;
+    /// a conflicting one is never attached).
+    fn attached_by_role(&self, arn: &str) -> bool {
+        !self.to_create.contains(arn) && !self.foreign.contains(arn)
+    }
 }
 
 struct AccountPlanner<'a> {
@@ -158,26 +164,52 @@ impl<'a> AccountPlanner<'a> {
 
     fn run(&mut self) {
         self.provider();
-        let policies_to_create: BTreeSet<String> = self
+        let policies = self.policy_states();
+        let foreign_roles: BTreeSet<&str> = self
             .account
-            .policies
+            .roles
             .iter()
-            .filter(|p| self.actual_policy(&p.name).is_none())
-            .map(|p| p.arn.clone())
+            .filter(|r| {
+                self.actual_role(&r.name)
+                    .is_some_and(|a| !self.owned(&a.path, &a.tags))
+            })
+            .map(|r| r.name.as_str())
             .collect();
         for role in &self.account.roles {
             match self.actual_role(&role.name) {
-                None => self.create_role(role, &policies_to_create),
-                Some(actual) => self.update_role(role, actual, &policies_to_create),
+                None => self.create_role(role, &policies),
+                Some(actual) => self.update_role(role, actual, &policies),
             }
         }
         for policy in &self.account.policies {
             match self.actual_policy(&policy.name) {
+                // Created, it would attach itself to a role awsfed does not own (that role's
+                // conflict is reported above).
+                None if foreign_roles.contains(policy.attached_to.as_str()) => {}
                 None => self.create_policy(policy),
                 Some(actual) => self.update_policy(policy, actual),
             }
         }
         self.deletions();
+    }
+
+    /// The account's awsfed policies this plan creates, and those a resource awsfed does not own
+    /// holds the name of: neither is attached by a role change.
+    fn policy_states(&self) -> PolicyStates {
+        let mut states = PolicyStates::default();
+        for policy in &self.account.policies {
+            match self.actual_policy(&policy.name) {
+                None => {
+                    states.to_create.insert(policy.arn.clone());
+                }
+                Some(actual) if !self.owned(&actual.path, &actual.tags) => {
+                    states.foreign.insert(policy.arn.clone());
+                    states.foreign.insert(actual.arn.clone());
+                }
+                Some(_) => {}
+            }
+        }
+        states
     }
 
     fn actual_role(&self, name: &str) -> Option<&'a RoleSnapshot> {
@@ -189,7 +221,7 @@ impl<'a> AccountPlanner<'a> {
     }
 
     fn owned(&self, path: &str, tags: &BTreeMap<String, String>) -> bool {
-        path == self.options.role_path && is_managed_tagged(tags)
+        is_ours(path, tags, &self.options.role_path)
     }
 
     fn conflict(&mut self, resource: String, reason: String, hint: &str) {
@@ -295,7 +327,7 @@ impl<'a> AccountPlanner<'a> {
         }
     }
 
-    fn create_role(&mut self, role: &DesiredRole, policies_to_create: &BTreeSet<String>) {
+    fn create_role(&mut self, role: &DesiredRole, policies: &PolicyStates) {
         let phase = match role.kind {
             RoleKind::Hub { .. } => Phase::HubRoles,
             RoleKind::Spoke { .. } | RoleKind::Direct { .. } => Phase::AccountRoles,
@@ -327,7 +359,7 @@ impl<'a> AccountPlanner<'a> {
         for arn in role
             .managed_policy_arns
             .iter()
-            .filter(|arn| own.contains(arn) && !policies_to_create.contains(*arn))
+            .filter(|arn| own.contains(arn) && policies.attached_by_role(arn))
         {
             self.push(
                 Phase::HubPolicies,
@@ -339,12 +371,7 @@ impl<'a> AccountPlanner<'a> {
         }
     }
 
-    fn update_role(
-        &mut self,
-        role: &DesiredRole,
-        actual: &RoleSnapshot,
-        policies_to_create: &BTreeSet<String>,
-    ) {
+    fn update_role(&mut self, role: &DesiredRole, actual: &RoleSnapshot, policies: &PolicyStates) {
         if !self.owned(&actual.path, &actual.tags) {
             self.conflict(
                 format!("role {}", actual.arn),
@@ -422,7 +449,7 @@ impl<'a> AccountPlanner<'a> {
         let desired_managed: BTreeSet<&String> = role.managed_policy_arns.iter().collect();
         let actual_managed: BTreeSet<&String> = actual.managed_policy_arns.iter().collect();
         for arn in desired_managed.difference(&actual_managed) {
-            if policies_to_create.contains(*arn) {
+            if !policies.attached_by_role(arn) {
                 continue;
             }
             drifted.push(format!("attached {arn}"));

@@ -9,8 +9,8 @@
 //! last. [`Phase`] is that order; `apply` finishes a phase in every account before it starts the next.
 //!
 //! Ownership: only roles and policies under the model's role path that carry the managed tag are
-//! ever updated or deleted ([`awsfed_snapshot::is_managed`]); a same-named resource awsfed does not
-//! own is a [`Conflict`], never a change.
+//! ever updated or deleted ([`is_ours`], the one place that decides); a same-named resource awsfed
+//! does not own is a [`Conflict`], never a change, and nothing is attached to or from it.
 //!
 //! Drift: every role and policy awsfed writes carries a digest tag of the content it wrote. When the
 //! content in AWS no longer matches its digest tag, someone changed it outside awsfed; the plan
@@ -18,6 +18,7 @@
 
 mod diff;
 mod normalize;
+mod ownership;
 mod quotas;
 mod render;
 
@@ -28,6 +29,9 @@ use serde::{Deserialize, Serialize};
 
 pub use diff::{PlanOptions, fingerprint, plan};
 pub use normalize::{normalize, same_policy};
+pub use ownership::{
+    is_awsfed_policy_arn, is_managed_tagged, is_ours, is_under_path, policy_arn_path,
+};
 pub use quotas::{AccountQuotas, QuotaSource, check_quotas, needs_quotas};
 pub use render::render_text;
 

@@ -764,3 +764,89 @@ fn a_provider_no_role_needs_is_deleted_only_when_awsfed_owns_it() {
     }
     assert!(!deletes_provider(&dev_plan(&unowned)));
 }
+
+/// Issue 10, defect 1: an untagged role and an untagged policy holding names awsfed needs in the hub
+/// are conflicts, and nothing is attached to or from them.
+#[test]
+fn nothing_is_attached_to_or_from_a_conflicting_resource() {
+    let model = model(false);
+    let mut state = empty();
+    let desired = awsfed_compile::compile(&model);
+    let hub = desired
+        .accounts
+        .iter()
+        .find(|a| a.id == "111111111111")
+        .expect("hub");
+    let developers = hub
+        .roles
+        .iter()
+        .find(|r| r.name == "hub-developers")
+        .expect("hub role");
+    let admins_policy = hub
+        .policies
+        .iter()
+        .find(|p| p.attached_to == "hub-admins")
+        .expect("hub policy");
+    state.accounts.push(AccountSnapshot {
+        format: SNAPSHOT_FORMAT,
+        id: "111111111111".to_owned(),
+        name: None,
+        roles: vec![RoleSnapshot {
+            name: developers.name.clone(),
+            path: developers.path.clone(),
+            arn: developers.arn.clone(),
+            role_id: "AROAFOREIGN".to_owned(),
+            trust_policy: developers.trust_policy.clone(),
+            inline_policies: BTreeMap::new(),
+            managed_policy_arns: Vec::new(),
+            permissions_boundary: None,
+            max_session_duration: 3600,
+            description: None,
+            tags: BTreeMap::new(),
+        }],
+        saml_providers: Vec::new(),
+        policies: vec![ManagedPolicySnapshot {
+            arn: admins_policy.arn.clone(),
+            name: admins_policy.name.clone(),
+            path: admins_policy.path.clone(),
+            document: admins_policy.document.clone(),
+            tags: BTreeMap::new(),
+        }],
+    });
+    let plan = plan(&desired, &state, &options(&model));
+    let hub_plan = account_plan(&plan, "111111111111");
+    let resources: Vec<&str> = hub_plan
+        .conflicts
+        .iter()
+        .map(|c| c.resource.as_str())
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            format!("role {}", developers.arn),
+            format!("policy {}", admins_policy.arn)
+        ],
+        "{hub_plan:?}"
+    );
+    for change in &hub_plan.changes {
+        assert_ne!(
+            change.action.role(),
+            Some(developers.name.as_str()),
+            "{change:?}"
+        );
+        match &change.action {
+            Action::AttachPolicy { policy_arn, .. } => assert_ne!(policy_arn, &admins_policy.arn),
+            Action::CreatePolicy { attach_to, .. } => assert_ne!(attach_to, &developers.name),
+            Action::UpdatePolicy { arn, .. } => assert_ne!(arn, &admins_policy.arn),
+            _ => {}
+        }
+    }
+    // The hub-admins role is still created, without the policy it cannot have.
+    assert!(
+        hub_plan
+            .changes
+            .iter()
+            .any(|c| matches!(&c.action, Action::CreateRole { name, .. } if name == "hub-admins"))
+    );
+    insta::assert_snapshot!(render_text(&plan, false));
+}

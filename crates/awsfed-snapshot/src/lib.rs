@@ -244,13 +244,6 @@ fn synthetic_role_id(arn: &str) -> String {
     id
 }
 
-/// Whether a role is one awsfed owns: under the model's path and carrying the managed tag.
-pub fn is_managed(role_path: &str, tags: &BTreeMap<String, String>, owned_path: &str) -> bool {
-    role_path == owned_path
-        && tags.get(awsfed_model::MANAGED_TAG_KEY).map(String::as_str)
-            == Some(awsfed_model::MANAGED_TAG_VALUE)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
