@@ -1,0 +1,298 @@
+//! Hub policies: what each hub role may assume, in the tightest form that fits the quotas.
+
+use std::collections::BTreeMap;
+
+use awsfed_model::{AccountIndex, Diagnostic, defaults};
+use awsfed_policy::{PolicyDocument, Statement, StringList, iam_size, iam_size_of};
+
+use super::{Compiler, GroupIndex, RoleKey};
+use crate::desired::{DesiredPolicy, HubPolicyForm};
+
+impl Compiler<'_> {
+    /// The hub role's assume policies, in the tightest form that fits the quotas.
+    pub(super) fn hub_policies(
+        &mut self,
+        group: GroupIndex,
+        hub_account: AccountIndex,
+        role_name: &str,
+        spokes: &[RoleKey],
+    ) -> Vec<DesiredPolicy> {
+        let model = self.model;
+        let actions = self.trust_actions("sts:AssumeRole");
+        let max_policies = model.quotas.managed_policies_per_role;
+        if let Some(document) = self.exact_arns_document(&actions, spokes) {
+            return self.named_hub_policies(
+                hub_account,
+                role_name,
+                vec![document],
+                HubPolicyForm::ExactArns,
+            );
+        }
+
+        // Same roles, shorter text: one statement per role name with the account ids as a condition.
+        let accounts_by_role = self.accounts_by_role(spokes);
+        let statements = self.by_account_statements(&actions, &accounts_by_role);
+        if let Some(documents) = pack(statements, max_policies) {
+            self.notes.push(
+                Diagnostic::note(
+                    "hub-policy-by-account",
+                    format!(
+                        "hub role `{role_name}` names its {} spoke roles by role name and aws:ResourceAccount in {} managed polic{}: exact ARNs would pass the {}-character managed policy quota; the roles allowed are the same",
+                        spokes.len(),
+                        documents.len(),
+                        if documents.len() == 1 { "y" } else { "ies" },
+                        defaults::MANAGED_POLICY_SIZE
+                    ),
+                )
+                .at(model.groups[group].span),
+            );
+            return self.named_hub_policies(
+                hub_account,
+                role_name,
+                documents,
+                HubPolicyForm::RoleNameByAccount,
+            );
+        }
+
+        if let Some(organization) = &model.organization_id {
+            let statements =
+                self.by_organization_statements(&actions, &accounts_by_role, organization);
+            if let Some(documents) = pack(statements, max_policies) {
+                self.notes.push(
+                    Diagnostic::warning(
+                        "hub-policy-by-organization",
+                        format!(
+                            "hub role `{role_name}` may assume its role names in any account of organisation {organization}: its {} spoke roles do not fit {max_policies} managed policies even by account list; spoke trusts still admit only granted hub roles",
+                            spokes.len()
+                        ),
+                    )
+                    .at(model.groups[group].span)
+                    .help(format!(
+                        "raise `quotas.managed_policies_per_role` (up to {}) to keep exact account lists",
+                        defaults::MANAGED_POLICIES_PER_ROLE_MAX
+                    )),
+                );
+                return self.named_hub_policies(
+                    hub_account,
+                    role_name,
+                    documents,
+                    HubPolicyForm::RoleNameInOrganization,
+                );
+            }
+        }
+        self.notes.push(
+            Diagnostic::error(
+                "hub-policy-too-large",
+                format!(
+                    "hub role `{role_name}` grants {} spoke roles, which do not fit {max_policies} managed policies of {} characters",
+                    spokes.len(),
+                    defaults::MANAGED_POLICY_SIZE
+                ),
+            )
+            .at(model.groups[group].span)
+            .help(format!(
+                "set `organization.id` so the compiler can narrow by organisation, or raise `quotas.managed_policies_per_role` (up to {})",
+                defaults::MANAGED_POLICIES_PER_ROLE_MAX
+            )),
+        );
+        Vec::new()
+    }
+
+    /// Every spoke role ARN in one statement, when that fits one managed policy.
+    fn exact_arns_document(
+        &self,
+        actions: &StringList,
+        spokes: &[RoleKey],
+    ) -> Option<PolicyDocument> {
+        let model = self.model;
+        // `arn:P:iam::ID:role` + path + name, two quotes and a comma, without building the strings.
+        let arn_prefix =
+            "arn::iam:::role".len() + model.partition.len() + model.naming.role_path.len();
+        let estimate: usize = spokes
+            .iter()
+            .map(|&(a, s)| {
+                arn_prefix + model.accounts[a].id.len() + self.set_role_names[s].len() + 3
+            })
+            .sum();
+        if estimate > defaults::MANAGED_POLICY_SIZE {
+            return None;
+        }
+        let arns = spokes
+            .iter()
+            .map(|&(a, s)| self.role_arn(a, &self.set_role_names[s]));
+        let document = PolicyDocument::new(vec![
+            Statement::allow(actions.clone()).with_resource(StringList::sorted(arns)),
+        ]);
+        (iam_size(&document) <= defaults::MANAGED_POLICY_SIZE).then_some(document)
+    }
+
+    /// The account ids granted, per spoke role name.
+    fn accounts_by_role(&self, spokes: &[RoleKey]) -> BTreeMap<&str, Vec<&str>> {
+        let mut accounts_by_role: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for &(a, s) in spokes {
+            accounts_by_role
+                .entry(self.set_role_names[s].as_str())
+                .or_default()
+                .push(self.model.accounts[a].id.as_str());
+        }
+        accounts_by_role
+    }
+
+    /// One statement per role name, in any account of the organisation.
+    fn by_organization_statements(
+        &self,
+        actions: &StringList,
+        accounts_by_role: &BTreeMap<&str, Vec<&str>>,
+        organization: &str,
+    ) -> Vec<Statement> {
+        accounts_by_role
+            .keys()
+            .map(|role| {
+                Statement::allow(actions.clone())
+                    .with_resource(StringList::one(self.any_account_role_arn(role)))
+                    .with_condition(
+                        "StringEquals",
+                        "aws:ResourceOrgID",
+                        StringList::one(organization.to_owned()),
+                    )
+            })
+            .collect()
+    }
+
+    /// The documents as the hub role's managed policies, named `ROLE-assume`, `ROLE-assume-2`, …
+    fn named_hub_policies(
+        &self,
+        hub_account: AccountIndex,
+        role_name: &str,
+        documents: Vec<PolicyDocument>,
+        form: HubPolicyForm,
+    ) -> Vec<DesiredPolicy> {
+        documents
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| self.hub_policy(hub_account, role_name, i, d, form))
+            .collect()
+    }
+
+    fn any_account_role_arn(&self, role_name: &str) -> String {
+        format!(
+            "arn:{}:iam::*:role{}{}",
+            self.model.partition, self.model.naming.role_path, role_name
+        )
+    }
+
+    /// One statement per role name and chunk of account ids, each chunk small enough that a
+    /// statement always fits one managed policy.
+    fn by_account_statements(
+        &self,
+        actions: &StringList,
+        accounts_by_role: &BTreeMap<&str, Vec<&str>>,
+    ) -> Vec<Statement> {
+        // 12 digits, two quotes and a comma per id; leave room for the rest of the statement.
+        let ids_per_statement = (defaults::MANAGED_POLICY_SIZE - 600) / 15;
+        let mut statements = Vec::new();
+        for (role, ids) in accounts_by_role {
+            let mut ids = ids.clone();
+            ids.sort();
+            for chunk in ids.chunks(ids_per_statement) {
+                statements.push(
+                    Statement::allow(actions.clone())
+                        .with_resource(StringList::one(self.any_account_role_arn(role)))
+                        .with_condition(
+                            "StringEquals",
+                            "aws:ResourceAccount",
+                            StringList(chunk.iter().map(|&id| id.to_owned()).collect()),
+                        ),
+                );
+            }
+        }
+        statements
+    }
+
+    fn hub_policy(
+        &self,
+        account: AccountIndex,
+        role_name: &str,
+        index: usize,
+        document: PolicyDocument,
+        form: HubPolicyForm,
+    ) -> DesiredPolicy {
+        let model = self.model;
+        let name = if index == 0 {
+            format!("{role_name}-assume")
+        } else {
+            format!("{role_name}-assume-{}", index + 1)
+        };
+        DesiredPolicy {
+            arn: format!(
+                "arn:{}:iam::{}:policy{}{}",
+                model.partition, model.accounts[account].id, model.naming.role_path, name
+            ),
+            name,
+            path: model.naming.role_path.clone(),
+            description: format!("Spoke roles hub role {role_name} may assume (awsfed)"),
+            document,
+            attached_to: role_name.to_owned(),
+            form,
+            tags: self.tags(),
+        }
+    }
+}
+
+/// Packs statements into as few documents as fit the managed policy quota, first fit in order.
+/// `None` when more than `max_documents` would be needed.
+///
+/// Sizes are added up rather than re-measured: a document's IAM size is the empty document's plus
+/// each statement's plus one comma between statements.
+pub(super) fn pack(
+    statements: Vec<Statement>,
+    max_documents: usize,
+) -> Option<Vec<PolicyDocument>> {
+    let empty = iam_size(&PolicyDocument::new(Vec::new()));
+    let mut documents: Vec<(PolicyDocument, usize)> = Vec::new();
+    for statement in statements {
+        let size = iam_size_of(&statement);
+        match documents.last_mut() {
+            Some((document, used)) if *used + 1 + size <= defaults::MANAGED_POLICY_SIZE => {
+                document.statement.push(statement);
+                *used += 1 + size;
+            }
+            _ => {
+                if documents.len() == max_documents {
+                    return None;
+                }
+                documents.push((PolicyDocument::new(vec![statement]), empty + size));
+            }
+        }
+    }
+    Some(
+        documents
+            .into_iter()
+            .map(|(document, _)| document)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_documents_fit_and_keep_every_statement() {
+        let statements: Vec<Statement> = (0..300)
+            .map(|i| {
+                Statement::allow(StringList::one("sts:AssumeRole")).with_resource(StringList::one(
+                    format!("arn:aws:iam::{i:012}:role/awsfed/Admin"),
+                ))
+            })
+            .collect();
+        let documents = pack(statements.clone(), 10).unwrap();
+        assert!(documents.len() > 1);
+        for document in &documents {
+            assert!(iam_size(document) <= defaults::MANAGED_POLICY_SIZE);
+        }
+        let packed: Vec<Statement> = documents.into_iter().flat_map(|d| d.statement).collect();
+        assert_eq!(packed, statements);
+        assert!(pack(statements, 1).is_none());
+    }
+}

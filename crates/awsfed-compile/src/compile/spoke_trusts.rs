@@ -1,0 +1,156 @@
+//! Spoke roles and their trusts: exactly the hub roles granted, or the hub accounts narrowed by
+//! `aws:PrincipalArn` when the exact list would pass the trust policy quota.
+
+use std::collections::BTreeSet;
+
+use awsfed_model::{AccountIndex, Diagnostic, PermissionSetIndex};
+use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
+
+use super::{Compiler, GroupIndex};
+use crate::desired::{DesiredRole, RoleKind, TrustForm};
+
+impl Compiler<'_> {
+    /// A spoke role trusts exactly the hub roles of the groups granted it. When that list would pass
+    /// the trust policy quota, it trusts the hub accounts narrowed by `aws:PrincipalArn` to the
+    /// hub-role name pattern instead.
+    pub(super) fn spoke_role(
+        &mut self,
+        account: AccountIndex,
+        set: PermissionSetIndex,
+        groups: &[GroupIndex],
+    ) -> DesiredRole {
+        // Every spoke role granted to the same groups gets the same trust; large models have
+        // thousands of roles but few distinct group sets.
+        let (trust, form) = match self.spoke_trusts.get(groups) {
+            Some(cached) => cached.clone(),
+            None => {
+                let built = self.build_spoke_trust(groups);
+                self.spoke_trusts.insert(groups.to_vec(), built.clone());
+                built
+            }
+        };
+        if form == TrustForm::HubAccountsByRoleName {
+            self.narrowed_spokes.entry(set).or_default().push(account);
+        }
+        let kind = RoleKind::Spoke {
+            permission_set: self.model.permission_sets[set].name.clone(),
+        };
+        self.permission_set_role(account, set, kind, trust, form)
+    }
+
+    /// Exact hub role ARNs when they fit the trust policy quota; else the hub accounts, narrowed by
+    /// `aws:PrincipalArn` to the hub-role name pattern.
+    pub(super) fn build_spoke_trust(
+        &self,
+        groups: &[GroupIndex],
+    ) -> ((PolicyDocument, usize), TrustForm) {
+        let model = self.model;
+        let hub_role_arns =
+            StringList::sorted(groups.iter().filter_map(|&g| self.hub_role_arns[g].clone()));
+        let quota = model.quotas.trust_policy_size;
+        // Cheap bound first: at 200 groups the exact list is far past any quota.
+        let estimate: usize = hub_role_arns.iter().map(|a| a.len() + 3).sum();
+        if estimate <= quota {
+            let document = self.spoke_trust(Principal::aws(hub_role_arns), None);
+            let size = iam_size(&document);
+            if size <= quota {
+                return ((document, size), TrustForm::HubRoles);
+            }
+        }
+        let hub_accounts: BTreeSet<AccountIndex> = groups
+            .iter()
+            .filter_map(|&g| model.hub_account_of(&model.groups[g]))
+            .collect();
+        let roots = StringList::sorted(
+            hub_accounts
+                .iter()
+                .map(|&a| format!("arn:{}:iam::{}:root", model.partition, model.accounts[a].id)),
+        );
+        let pattern = model
+            .naming
+            .hub_role_name
+            .replace("{group}", "*")
+            .replace("{hub}", "*");
+        let patterns =
+            StringList::sorted(hub_accounts.iter().map(|&a| model.role_arn(a, &pattern)));
+        let document = self.spoke_trust(Principal::aws(roots), Some(patterns));
+        let size = iam_size(&document);
+        ((document, size), TrustForm::HubAccountsByRoleName)
+    }
+
+    /// One note per permission set whose spoke trusts had to name hub accounts.
+    pub(super) fn note_narrowed_spokes(&mut self) {
+        let model = self.model;
+        let quota = model.quotas.trust_policy_size;
+        for (&set, accounts) in &self.narrowed_spokes {
+            let names: Vec<&str> = accounts
+                .iter()
+                .take(5)
+                .map(|&a| model.accounts[a].name.as_str())
+                .collect();
+            let more = if accounts.len() > names.len() {
+                format!(" and {} more", accounts.len() - names.len())
+            } else {
+                String::new()
+            };
+            self.notes.push(
+                Diagnostic::note(
+                    "spoke-trust-narrowed",
+                    format!(
+                        "role `{}` in {} account{} ({}{more}) trusts the hub account narrowed by aws:PrincipalArn to hub roles: listing its hub roles one by one would pass the {quota}-character trust policy quota; each hub role's own policy still names exact spoke roles",
+                        self.set_role_names[set],
+                        accounts.len(),
+                        if accounts.len() == 1 { "" } else { "s" },
+                        names.join(", "),
+                    ),
+                )
+                .at(model.permission_sets[set].span),
+            );
+        }
+    }
+
+    /// The spoke trust statement. It binds the session to the federated user: with SourceIdentity
+    /// the value must be present (STS makes it immutable along the chain, "Monitor and control
+    /// actions taken with assumed roles"); without it the spoke session name must equal the hub
+    /// session's, which the IdP set from the SAML RoleSessionName (`aws:userid` of a role session is
+    /// `ROLE-ID:SESSION-NAME`).
+    pub(super) fn spoke_trust(
+        &self,
+        principal: Principal,
+        principal_arns: Option<StringList>,
+    ) -> PolicyDocument {
+        let idp = &self.model.identity_provider;
+        let mut actions = vec!["sts:AssumeRole".to_owned()];
+        if idp.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity".to_owned());
+        }
+        let mut assume = Statement::allow(StringList(actions)).with_principal(principal.clone());
+        if let Some(patterns) = &principal_arns {
+            assume = assume.with_condition("ArnLike", "aws:PrincipalArn", patterns.clone());
+        }
+        let mut tag_session = assume.clone();
+        assume = if idp.source_identity.is_some() {
+            assume.with_condition("Null", "sts:SourceIdentity", StringList::one("false"))
+        } else {
+            assume.with_condition(
+                "StringLike",
+                "aws:userid",
+                StringList::one("*:${sts:RoleSessionName}"),
+            )
+        };
+        if idp.session_tags.is_empty() {
+            return PolicyDocument::new(vec![assume]);
+        }
+        // STS does not supply `sts:SourceIdentity` or `sts:RoleSessionName` to the `sts:TagSession`
+        // check (Service Authorization Reference, AWS STS), so the binding condition above would deny
+        // the tags. TagSession gets its own statement; it only succeeds inside an AssumeRole call the
+        // first statement allowed, and with SourceIdentity the session's `aws:SourceIdentity` must
+        // still be present.
+        tag_session.action = Some(StringList::one("sts:TagSession"));
+        if idp.source_identity.is_some() {
+            tag_session =
+                tag_session.with_condition("Null", "aws:SourceIdentity", StringList::one("false"));
+        }
+        PolicyDocument::new(vec![assume, tag_session])
+    }
+}
