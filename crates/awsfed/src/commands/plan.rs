@@ -34,7 +34,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         if let Some(folder) = &args.snapshot {
             let model = deploy::load_model(cli, &args.reach, None).await?;
             let desired = deploy::desired(&model)?;
-            let snapshot = crate::commands::scan::read_folder(folder)?;
+            let snapshot = crate::commands::access::read_snapshot(folder)?;
             let caller = awsfed_aws::Caller {
                 account_id: String::new(),
                 arn: String::new(),

@@ -1,8 +1,8 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use awsfed_aws::{OrganizationOptions, ReadOptions};
-use awsfed_snapshot::{AccountSnapshot, OrganizationSnapshot, SNAPSHOT_FORMAT, Snapshot};
+use awsfed_snapshot::{OrganizationSnapshot, SNAPSHOT_FORMAT, Snapshot};
 
 use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
@@ -129,44 +129,4 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     }
     Err(CommandError::failed(message)
         .hint("the snapshot holds the other accounts; check the bootstrap role in the failed ones"))
-}
-
-/// Reads a snapshot folder (`organization.json`, `accounts/*.json`) or a single snapshot file.
-pub fn read_folder(path: &Path) -> Result<Snapshot, CommandError> {
-    let bad = |what: &Path, e: &dyn std::fmt::Display| {
-        CommandError::bad_input(format!(
-            "error: cannot read snapshot `{}`: {e}",
-            what.display()
-        ))
-        .hint("write one with `awsfed scan --out DIR`")
-    };
-    if path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|e| bad(path, &e))?;
-        return serde_json::from_str(&text).map_err(|e| bad(path, &e));
-    }
-    let organization_file = path.join("organization.json");
-    let organization = if organization_file.exists() {
-        let text =
-            std::fs::read_to_string(&organization_file).map_err(|e| bad(&organization_file, &e))?;
-        Some(serde_json::from_str(&text).map_err(|e| bad(&organization_file, &e))?)
-    } else {
-        None
-    };
-    let folder = path.join("accounts");
-    let mut accounts: Vec<AccountSnapshot> = Vec::new();
-    let entries = std::fs::read_dir(&folder).map_err(|e| bad(&folder, &e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| bad(&folder, &e))?;
-        let file = entry.path();
-        if file.extension().is_some_and(|x| x == "json") {
-            let text = std::fs::read_to_string(&file).map_err(|e| bad(&file, &e))?;
-            accounts.push(serde_json::from_str(&text).map_err(|e| bad(&file, &e))?);
-        }
-    }
-    accounts.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Snapshot {
-        format: SNAPSHOT_FORMAT,
-        organization,
-        accounts,
-    })
 }

@@ -280,6 +280,51 @@ fn verify_catches_an_extra_principal_in_a_scanned_organisation() {
     );
 }
 
+/// `plan --snapshot` reads through the same bounded reader as the analysis commands: nesting and
+/// size limits, errors naming the file, line and column.
+#[test]
+fn plan_reads_snapshots_through_the_bounded_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("deep.json");
+    std::fs::write(&deep, format!("{}{}", "[".repeat(100), "]".repeat(100))).unwrap();
+    let plan = |path: &Path| {
+        run(
+            "hub-and-spoke",
+            &["plan", "--snapshot", path.to_str().unwrap()],
+        )
+        .expect_code(2)
+        .stderr()
+    };
+    let stderr = plan(&deep);
+    assert!(
+        stderr.contains(&format!(
+            "deep.json:1:{}: JSON nested deeper than",
+            awsfed_snapshot::MAX_JSON_DEPTH + 1
+        )),
+        "{stderr}"
+    );
+    // A folder's account files are held to the same limits.
+    let folder = dir.path().join("folder");
+    std::fs::create_dir_all(folder.join("accounts")).unwrap();
+    let account = folder.join("accounts/111111111111.json");
+    std::fs::write(
+        &account,
+        format!("{{\n  \"x\": {}{}}}", "[".repeat(40), "]".repeat(40)),
+    )
+    .unwrap();
+    let stderr = plan(&folder);
+    assert!(stderr.contains("111111111111.json:2:"), "{stderr}");
+    // Too large is refused from the file's size, before reading it (a sparse file costs no disk).
+    let large = dir.path().join("large.json");
+    std::fs::File::create(&large)
+        .unwrap()
+        .set_len(awsfed_snapshot::MAX_SNAPSHOT_FILE_BYTES as u64 + 1)
+        .unwrap();
+    let stderr = plan(&large);
+    assert!(stderr.contains("large.json: the file is"), "{stderr}");
+    assert!(stderr.contains("are read"), "{stderr}");
+}
+
 #[test]
 fn bad_snapshots_and_request_files_name_the_place() {
     let dir = tempfile::tempdir().unwrap();
