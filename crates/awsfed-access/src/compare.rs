@@ -11,7 +11,7 @@ use super::paths::Analysis;
 pub struct PathKey {
     pub group: String,
     pub role_arn: String,
-    /// The hub role of a chained path.
+    /// The role entered with SAML, on a chained path (the hub role, where awsfed built it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
 }
@@ -25,8 +25,8 @@ pub fn path_keys(analysis: &Analysis<'_, '_>) -> BTreeSet<PathKey> {
             group: analysis.mapping.groups[p.group].name.clone(),
             role_arn: analysis.estate.role(p.target).role.arn.clone(),
             via: p
-                .chained_hop
-                .map(|_| analysis.hops[p.saml_hop].role_arn.clone()),
+                .is_chained()
+                .then(|| analysis.hops[p.saml_hop].role_arn.clone()),
         })
         .collect()
 }

@@ -1,6 +1,6 @@
-//! Who can reach what: access paths from directory groups through the SAML hop and an optional
-//! AssumeRole hop to account roles, each hop decided by the `awsfed-policy` evaluator, and the
-//! audit findings built on them.
+//! Who can reach what: access paths from directory groups through the SAML hop and AssumeRole hops
+//! of any length (followed to a fixed point) to account roles, each hop decided by the
+//! `awsfed-policy` evaluator, and the audit findings built on them.
 //!
 //! Input is an estate — a [`Snapshot`](awsfed_snapshot::Snapshot) read from AWS, or the one a
 //! compiled model would deploy ([`Snapshot::from_desired`](awsfed_snapshot::Snapshot::from_desired))
@@ -9,19 +9,20 @@
 pub mod audit;
 mod compare;
 mod estate;
+mod fixed_point;
 mod idp;
 mod paths;
 mod view;
 
 pub use compare::{PathChange, PathKey, compare_paths, path_keys};
 pub use estate::{CompiledRole, Estate, RoleRef, arn_account, arn_resource};
+pub use fixed_point::{analyze, analyze_target, analyze_with};
 pub use idp::{
     IDP_FORMAT, IdpDescription, IdpGroup, IdpMapping, MAX_IDP_FILE_BYTES, RolePair,
     SessionAttributes, parse_role_value,
 };
 pub use paths::{
     AccessPath, ActionCheck, Analysis, EXAMPLE_SESSION_NAME, HopEvaluator, HopKind, HopOutcome,
-    analyze, analyze_target, analyze_with, chained_candidates, chained_context, chained_from,
-    saml_context, session_arn,
+    Stage, chained_candidates, chained_context, chained_from, saml_context, session_arn,
 };
 pub use view::{PathView, graph_dot, graph_mermaid};

@@ -1,5 +1,5 @@
-//! Access paths: directory group → SAML hop → [AssumeRole hop] → role, each hop decided by the
-//! policy evaluator with the policies AWS applies to it.
+//! Hops: directory group → SAML hop → AssumeRole hops → role, each hop decided by the policy
+//! evaluator with the policies AWS applies to it. [`crate::fixed_point`] chains them into paths.
 //!
 //! - SAML hop (`sts:AssumeRoleWithSAML`): the caller is the SAML provider; the role's trust policy
 //!   decides, under the RCPs of the role's account. No identity policy, boundary or SCP applies
@@ -15,10 +15,11 @@
 //!   SourceIdentity, principal tags and transitive request tags.
 //! - Session length: the role's MaxSessionDuration after a SAML hop, at most one hour after role
 //!   chaining ("Role chaining", IAM User Guide).
+//! - Tags along a chain: a session entered with SAML carries every session tag as a principal tag;
+//!   a chained session carries only the transitive ones ("Chaining roles with session tags").
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use awsfed_model::defaults;
 use awsfed_policy::{
     Caller, Context, ContextValue, Decision, Effect, Gate, PolicyRefs, Request, StatementRef,
     evaluate_refs, wildcard_match,
@@ -34,6 +35,37 @@ pub const EXAMPLE_SESSION_NAME: &str = "user@example.com";
 
 /// How many values of a condition a path shows.
 const CONDITION_VALUES_SHOWN: usize = 4;
+
+/// How the caller session of an AssumeRole hop was entered, which decides the principal tags it
+/// carries: every session tag after the SAML hop, only the transitive ones after role chaining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Saml,
+    Chained,
+}
+
+impl SessionAttributes {
+    /// The attributes of a session entered at `stage`: a chained session's principal tags are the
+    /// transitive tags.
+    pub fn at(&self, stage: Stage) -> SessionAttributes {
+        let mut session = self.clone();
+        if stage == Stage::Chained {
+            session.session_tags.clone_from(&self.transitive_tags);
+        }
+        session
+    }
+
+    /// `stage`, or [`Stage::Saml`] when a chained session carries the same tags (every hop from
+    /// it is decided the same way, so the two need no separate evaluation).
+    pub fn normalize(&self, stage: Stage) -> Stage {
+        if self.session_tags == self.transitive_tags {
+            Stage::Saml
+        } else {
+            stage
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -71,6 +103,9 @@ pub struct HopOutcome {
     /// The SAML provider ARN, or the caller role's ARN.
     pub from: String,
     pub role_arn: String,
+    /// How the caller session was entered (AssumeRole hops; [`Stage::Saml`] for SAML hops).
+    #[serde(skip)]
+    pub stage: Stage,
     pub allowed: bool,
     pub checks: Vec<ActionCheck>,
     /// Audiences the SAML hop accepts (sorted); empty for AssumeRole hops.
@@ -96,17 +131,26 @@ impl HopOutcome {
 }
 
 /// A complete path: a group reaches a role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessPath {
     /// Index into the mapping's groups.
     pub group: usize,
     /// Index into [`Analysis::hops`].
     pub saml_hop: usize,
-    pub chained_hop: Option<usize>,
+    /// The AssumeRole hops after it, in order (indices into [`Analysis::hops`]); empty when the
+    /// path ends in the role entered with SAML.
+    pub chain: Vec<usize>,
     /// Index into the estate's roles: the role the path ends in.
     pub target: usize,
     /// The longest session the path gives, in seconds.
     pub max_session_seconds: u32,
+}
+
+impl AccessPath {
+    /// Whether the path goes on by role chaining after the SAML hop.
+    pub fn is_chained(&self) -> bool {
+        !self.chain.is_empty()
+    }
 }
 
 /// The result of following every group of the mapping through the estate.
@@ -115,7 +159,7 @@ pub struct Analysis<'e, 's> {
     pub estate: &'e Estate<'s>,
     pub mapping: &'e IdpMapping,
     pub hops: Vec<HopOutcome>,
-    /// Sorted by group, then target ARN, then the hub role.
+    /// Sorted by group, then target ARN, then the role entered with SAML.
     pub paths: Vec<AccessPath>,
     /// Role values whose SAML hop is denied or whose role does not exist: `(group, pair, hop)`.
     pub broken: Vec<(usize, RolePair, Option<usize>)>,
@@ -128,7 +172,7 @@ pub struct HopEvaluator<'e, 's> {
     pub session: &'e SessionAttributes,
     pub hops: Vec<HopOutcome>,
     saml_cache: HashMap<(usize, String), usize>,
-    chained_cache: HashMap<(usize, usize), usize>,
+    chained_cache: HashMap<(usize, Stage, usize), usize>,
 }
 
 impl<'e, 's> HopEvaluator<'e, 's> {
@@ -154,15 +198,23 @@ impl<'e, 's> HopEvaluator<'e, 's> {
         i
     }
 
-    /// The AssumeRole hop from a session of `caller` (entered with SAML) into `target`.
-    pub fn chained(&mut self, caller: usize, target: usize) -> usize {
-        if let Some(&i) = self.chained_cache.get(&(caller, target)) {
+    /// The AssumeRole hop from a session of `caller` entered at `stage` into `target`.
+    pub fn chained(&mut self, caller: usize, stage: Stage, target: usize) -> usize {
+        let stage = self.session.normalize(stage);
+        if let Some(&i) = self.chained_cache.get(&(caller, stage, target)) {
             return i;
         }
-        let outcome = chained_hop(self.estate, self.session, caller, target, false, true);
+        let session = self.session.at(stage);
+        let mut outcome = chained_hop(self.estate, &session, caller, target, false, true);
+        outcome.stage = stage;
+        self.keep((caller, stage, target), outcome)
+    }
+
+    /// Keeps a hop (decided here or on another thread) under its key: caller, stage, target.
+    pub(crate) fn keep(&mut self, key: (usize, Stage, usize), outcome: HopOutcome) -> usize {
         let i = self.hops.len();
         self.hops.push(outcome);
-        self.chained_cache.insert((caller, target), i);
+        self.chained_cache.insert(key, i);
         i
     }
 }
@@ -410,6 +462,7 @@ fn saml_hop(
         kind: HopKind::Saml,
         from: provider_arn.to_owned(),
         role_arn: target.role.arn.clone(),
+        stage: Stage::Saml,
         allowed: !audiences_allowed.is_empty(),
         checks,
         audiences_allowed,
@@ -512,6 +565,7 @@ fn chained_hop_with(
         kind: HopKind::AssumeRole,
         from: from.role.arn.clone(),
         role_arn: to.role.arn.clone(),
+        stage: Stage::Saml,
         allowed: checks.iter().all(|c| c.decision == Decision::Allow),
         checks,
         audiences_allowed: Vec::new(),
@@ -527,25 +581,28 @@ pub fn chained_from(
     caller: usize,
     detailed: bool,
 ) -> Vec<HopOutcome> {
-    chained_targets(estate, session, caller, detailed)
+    chained_targets(estate, session, caller, None, detailed)
         .into_iter()
         .map(|(_, hop)| hop)
         .collect()
 }
 
 /// A chained hop with the index of the role it enters.
-type TargetHop = (usize, HopOutcome);
+pub(crate) type TargetHop = (usize, HopOutcome);
 
-/// [`chained_from`], each hop with the index of the role it enters.
-fn chained_targets(
+/// [`chained_from`], each hop with the index of the role it enters; `within` limits the roles
+/// tried.
+pub(crate) fn chained_targets(
     estate: &Estate<'_>,
     session: &SessionAttributes,
     caller: usize,
+    within: Option<&HashSet<usize>>,
     detailed: bool,
 ) -> Vec<TargetHop> {
     let mut requests = ChainedRequests::new(estate, session, caller);
     chained_candidates(estate, caller)
         .into_iter()
+        .filter(|t| within.is_none_or(|w| w.contains(t)))
         .map(|t| {
             let hop = chained_hop_with(estate, &mut requests, caller, t, true, detailed);
             (t, hop)
@@ -554,13 +611,21 @@ fn chained_targets(
         .collect()
 }
 
-/// Roles a session of `caller` might assume: those its identity policies name for
-/// `sts:AssumeRole`, and those in its own account whose trust names it (or everyone), which need
-/// no identity grant. The evaluator decides each; this only avoids evaluating every role.
+/// Roles a session of `caller` might assume: those whose trust can name it (see
+/// [`admitting_principals`]) and that its identity policies name for `sts:AssumeRole` — or, in
+/// its own account, whose trust names it (or everyone), which needs no identity grant. The
+/// evaluator decides each; this only avoids evaluating every role.
 pub fn chained_candidates(estate: &Estate<'_>, caller: usize) -> Vec<usize> {
     let from = estate.role(caller);
+    let mut admitted: BTreeSet<usize> = admitting_principals(estate, caller)
+        .iter()
+        .flat_map(|p| estate.trusting(p).iter().copied())
+        .collect();
+    admitted.remove(&caller);
+    if admitted.is_empty() {
+        return Vec::new();
+    }
     let mut found = BTreeSet::new();
-    let everything = |found: &mut BTreeSet<usize>| found.extend(0..estate.roles.len());
     for document in estate.identity_documents(caller) {
         for statement in &document.statement {
             if statement.effect != Effect::Allow {
@@ -577,11 +642,13 @@ pub fn chained_candidates(estate: &Estate<'_>, caller: usize) -> Vec<usize> {
                 continue;
             }
             let Some(resources) = &statement.resource else {
-                everything(&mut found);
-                continue;
+                return admitted.into_iter().collect();
             };
             for pattern in resources.iter() {
-                resource_candidates(estate, pattern, &mut found);
+                if pattern == "*" || pattern.contains('$') {
+                    return admitted.into_iter().collect();
+                }
+                resource_candidates(estate, pattern, &admitted, &mut found);
             }
         }
     }
@@ -592,11 +659,6 @@ pub fn chained_candidates(estate: &Estate<'_>, caller: usize) -> Vec<usize> {
             }
         }
     }
-    let admitted: BTreeSet<usize> = admitting_principals(estate, caller)
-        .iter()
-        .flat_map(|p| estate.trusting(p).iter().copied())
-        .collect();
-    found.remove(&caller);
     found.intersection(&admitted).copied().collect()
 }
 
@@ -620,211 +682,35 @@ fn admitting_principals(estate: &Estate<'_>, caller: usize) -> [String; 5] {
 
 /// Whether the trust of `target` names a session of `caller` in any of the ways
 /// [`admitting_principals`] lists.
-fn trust_can_name(estate: &Estate<'_>, caller: usize, target: usize) -> bool {
+pub(crate) fn trust_can_name(estate: &Estate<'_>, caller: usize, target: usize) -> bool {
     admitting_principals(estate, caller)
         .iter()
         .any(|p| estate.trusting(p).binary_search(&target).is_ok())
 }
 
-fn resource_candidates(estate: &Estate<'_>, pattern: &str, found: &mut BTreeSet<usize>) {
-    if !pattern.contains(['*', '?', '$']) {
+/// The roles of `admitted` an identity policy's resource `pattern` names (others may be added:
+/// the caller intersects).
+fn resource_candidates(
+    estate: &Estate<'_>,
+    pattern: &str,
+    admitted: &BTreeSet<usize>,
+    found: &mut BTreeSet<usize>,
+) {
+    if !pattern.contains(['*', '?']) {
         found.extend(estate.role_index(pattern));
         return;
     }
     // `arn:aws:iam::*:role/PATH/NAME`: only the account is open.
     if let Some(resource) = arn_resource(pattern)
-        && !resource.contains(['*', '?', '$'])
+        && !resource.contains(['*', '?'])
         && pattern.split(':').nth(2) == Some("iam")
     {
         found.extend(estate.by_resource(resource).iter().copied());
         return;
     }
-    for (i, role) in estate.roles.iter().enumerate() {
-        if pattern.contains('$') || wildcard_match(pattern, &role.role.arn) {
+    for &i in admitted {
+        if wildcard_match(pattern, &estate.role(i).role.arn) {
             found.insert(i);
         }
     }
-}
-
-/// Follows every group of the mapping through the estate, keeping for each hop the statements
-/// that allowed it and the conditions it depends on.
-pub fn analyze<'e, 's>(estate: &'e Estate<'s>, mapping: &'e IdpMapping) -> Analysis<'e, 's> {
-    analyze_with(estate, mapping, true)
-}
-
-/// [`analyze`], with `detailed: false` keeping only the decisions of AssumeRole hops (what the
-/// access matrix, `verify`, `diff` and `graph` need), which saves describing tens of thousands of
-/// statements.
-pub fn analyze_with<'e, 's>(
-    estate: &'e Estate<'s>,
-    mapping: &'e IdpMapping,
-    detailed: bool,
-) -> Analysis<'e, 's> {
-    let mut hops = HopEvaluator::new(estate, &mapping.session);
-    let mut broken = Vec::new();
-    // 1. SAML hops, once per role value.
-    let mut entered: Vec<(usize, usize, usize)> = Vec::new();
-    for (g, group) in mapping.groups.iter().enumerate() {
-        for pair in &group.roles {
-            let Some(role) = estate.role_index(&pair.role_arn) else {
-                broken.push((g, pair.clone(), None));
-                continue;
-            };
-            let saml = hops.saml(role, &pair.provider_arn);
-            if hops.hops[saml].allowed {
-                entered.push((g, role, saml));
-            } else {
-                broken.push((g, pair.clone(), Some(saml)));
-            }
-        }
-    }
-    // 2. AssumeRole hops from every role entered with SAML, spread over the cores.
-    let callers: Vec<usize> = entered
-        .iter()
-        .map(|&(_, role, _)| role)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, 8)
-        .min(callers.len().max(1));
-    let chunk = callers.len().div_ceil(threads).max(1);
-    let session = &mapping.session;
-    let found: Vec<Vec<(usize, Vec<TargetHop>)>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = callers
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&caller| (caller, chained_targets(estate, session, caller, detailed)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("analysis threads do not panic"))
-            .collect()
-    });
-    let mut reach: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
-    for (caller, outcomes) in found.into_iter().flatten() {
-        let mut allowed = Vec::new();
-        for (target, outcome) in outcomes {
-            let ok = outcome.allowed;
-            let index = hops.hops.len();
-            hops.hops.push(outcome);
-            hops.chained_cache.insert((caller, target), index);
-            if ok {
-                allowed.push((index, target));
-            }
-        }
-        reach.insert(caller, allowed);
-    }
-    // 3. Paths.
-    let mut paths = Vec::new();
-    for (g, role, saml) in entered {
-        paths.push(AccessPath {
-            group: g,
-            saml_hop: saml,
-            chained_hop: None,
-            target: role,
-            max_session_seconds: estate.role(role).role.max_session_duration,
-        });
-        for &(hop, target) in reach.get(&role).into_iter().flatten() {
-            paths.push(AccessPath {
-                group: g,
-                saml_hop: saml,
-                chained_hop: Some(hop),
-                target,
-                max_session_seconds: estate
-                    .role(target)
-                    .role
-                    .max_session_duration
-                    .min(defaults::CHAINED_SESSION_SECONDS),
-            });
-        }
-    }
-    sort_paths(estate, &hops.hops, &mut paths);
-    Analysis {
-        estate,
-        mapping,
-        hops: hops.hops,
-        paths,
-        broken,
-    }
-}
-
-/// Only the paths that end in `target`: what `who-can` needs, without following every hub role
-/// everywhere.
-pub fn analyze_target<'e, 's>(
-    estate: &'e Estate<'s>,
-    mapping: &'e IdpMapping,
-    target: usize,
-) -> Analysis<'e, 's> {
-    let mut hops = HopEvaluator::new(estate, &mapping.session);
-    let mut paths = Vec::new();
-    for (g, group) in mapping.groups.iter().enumerate() {
-        for pair in &group.roles {
-            let Some(role) = estate.role_index(&pair.role_arn) else {
-                continue;
-            };
-            // Only the roles the target's trust can admit need their SAML hop decided: thousands
-            // of role values lead elsewhere.
-            if role != target && !trust_can_name(estate, role, target) {
-                continue;
-            }
-            let saml = hops.saml(role, &pair.provider_arn);
-            if !hops.hops[saml].allowed {
-                continue;
-            }
-            if role == target {
-                paths.push(AccessPath {
-                    group: g,
-                    saml_hop: saml,
-                    chained_hop: None,
-                    target,
-                    max_session_seconds: estate.role(role).role.max_session_duration,
-                });
-                continue;
-            }
-            let hop = hops.chained(role, target);
-            if hops.hops[hop].allowed {
-                paths.push(AccessPath {
-                    group: g,
-                    saml_hop: saml,
-                    chained_hop: Some(hop),
-                    target,
-                    max_session_seconds: estate
-                        .role(target)
-                        .role
-                        .max_session_duration
-                        .min(defaults::CHAINED_SESSION_SECONDS),
-                });
-            }
-        }
-    }
-    sort_paths(estate, &hops.hops, &mut paths);
-    Analysis {
-        estate,
-        mapping,
-        hops: hops.hops,
-        paths,
-        broken: Vec::new(),
-    }
-}
-
-/// Sorts by group, then target ARN, then the ARN of the role entered with SAML. ARNs are compared
-/// through their rank among the estate's roles: tens of thousands of paths share long prefixes.
-fn sort_paths(estate: &Estate<'_>, hops: &[HopOutcome], paths: &mut [AccessPath]) {
-    let rank = estate.arn_ranks();
-    let mut saml_rank: HashMap<usize, u32> = HashMap::new();
-    for path in paths.iter() {
-        saml_rank.entry(path.saml_hop).or_insert_with(|| {
-            estate
-                .role_index(&hops[path.saml_hop].role_arn)
-                .map_or(u32::MAX, |i| rank[i])
-        });
-    }
-    paths.sort_by_cached_key(|p| (p.group, rank[p.target], saml_rank[&p.saml_hop]));
 }

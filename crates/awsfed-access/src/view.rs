@@ -18,6 +18,9 @@ pub struct PathView {
     /// The role entered with SAML when the path chains (the hub role).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// The roles between `via` and the role reached, when the path chains more than once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub through: Vec<String>,
     pub max_session_seconds: u32,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hops: Vec<HopView>,
@@ -68,7 +71,7 @@ impl PathView {
         let target = analysis.estate.role(path.target);
         let hops = if detailed {
             std::iter::once(path.saml_hop)
-                .chain(path.chained_hop)
+                .chain(path.chain.iter().copied())
                 .map(|h| HopView::new(&analysis.hops[h]))
                 .collect()
         } else {
@@ -81,8 +84,14 @@ impl PathView {
             role_name: target.role.name.clone(),
             role_arn: target.role.arn.clone(),
             via: path
-                .chained_hop
-                .map(|_| analysis.hops[path.saml_hop].role_arn.clone()),
+                .is_chained()
+                .then(|| analysis.hops[path.saml_hop].role_arn.clone()),
+            through: path
+                .chain
+                .iter()
+                .skip(1)
+                .map(|&h| analysis.hops[h].from.clone())
+                .collect(),
             max_session_seconds: path.max_session_seconds,
             hops,
         }
@@ -126,7 +135,7 @@ fn edges(analysis: &Analysis<'_, '_>) -> (Vec<Edge>, Vec<Node>) {
             format!("role:{}", saml.role_arn),
             "SAML".to_owned(),
         ));
-        if let Some(h) = path.chained_hop {
+        for &h in &path.chain {
             let hop = &analysis.hops[h];
             nodes.insert((
                 format!("role:{}", hop.role_arn),
@@ -134,7 +143,7 @@ fn edges(analysis: &Analysis<'_, '_>) -> (Vec<Edge>, Vec<Node>) {
                 false,
             ));
             edges.insert((
-                format!("role:{}", saml.role_arn),
+                format!("role:{}", hop.from),
                 format!("role:{}", hop.role_arn),
                 "AssumeRole".to_owned(),
             ));

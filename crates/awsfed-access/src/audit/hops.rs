@@ -127,7 +127,7 @@ pub(super) fn chained_session_too_long(scope: &Scope<'_, '_, '_>, findings: &mut
         .analysis
         .paths
         .iter()
-        .filter(|p| p.chained_hop.is_some())
+        .filter(|p| p.is_chained())
         .map(|p| p.target)
         .collect();
     for target in chained {

@@ -57,8 +57,8 @@ fn check_example(name: &str, sample: usize, chained_tags_fail: bool) {
             (
                 mapping.groups[p.group].name.clone(),
                 estate.role(p.target).role.arn.clone(),
-                p.chained_hop
-                    .map(|_| analysis.hops[p.saml_hop].role_arn.clone()),
+                p.is_chained()
+                    .then(|| analysis.hops[p.saml_hop].role_arn.clone()),
             )
         })
         .collect();
@@ -129,13 +129,13 @@ fn check_example(name: &str, sample: usize, chained_tags_fail: bool) {
         let a: BTreeSet<_> = narrow
             .paths
             .iter()
-            .map(|p| (p.group, p.chained_hop.is_some()))
+            .map(|p| (p.group, p.is_chained()))
             .collect();
         let b: BTreeSet<_> = analysis
             .paths
             .iter()
             .filter(|p| p.target == index)
-            .map(|p| (p.group, p.chained_hop.is_some()))
+            .map(|p| (p.group, p.is_chained()))
             .collect();
         assert_eq!(a, b, "{name}: who-can {target}");
     }
@@ -194,7 +194,7 @@ fn hops_need_the_session_actions_the_idp_sends() {
 
 use crate::support::oracle::{Oracle, skip_oracle};
 use awsfed_access::{
-    ActionCheck, HopEvaluator, HopOutcome, SessionAttributes, chained_context, saml_context,
+    ActionCheck, HopEvaluator, HopOutcome, SessionAttributes, Stage, chained_context, saml_context,
     session_arn,
 };
 use awsfed_policy::{Context, ContextValue, Decision, OrgChain, PolicyDocument};
@@ -469,7 +469,7 @@ fn path_hops_agree_with_the_oracle() {
         let hub_roles: BTreeSet<usize> = analysis
             .paths
             .iter()
-            .filter(|p| p.chained_hop.is_some())
+            .filter(|p| p.is_chained())
             .map(|p| {
                 estate
                     .role_index(&analysis.hops[p.saml_hop].role_arn)
@@ -479,7 +479,7 @@ fn path_hops_agree_with_the_oracle() {
         for (i, &hub) in hub_roles.iter().enumerate().step_by(step) {
             let target = (i * 7919) % estate.roles.len();
             if target != hub {
-                evaluator.chained(hub, target);
+                evaluator.chained(hub, Stage::Saml, target);
             }
         }
         hops.extend(evaluator.hops.iter());
