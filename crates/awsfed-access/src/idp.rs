@@ -21,12 +21,12 @@
 //! Role values are `role-arn,provider-arn` in either order, as AWS accepts them ("Configure SAML
 //! assertions for the authentication response", IAM User Guide).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use awsfed_model::{IdentityProvider, defaults};
 use serde::{Deserialize, Serialize};
 
-use awsfed_compile::GroupMapping;
+use awsfed_compile::{GroupMapping, Hop};
 use awsfed_snapshot::{SnapshotError, parse_json};
 
 /// The IdP description format version.
@@ -67,6 +67,48 @@ pub struct IdpMapping {
     pub session: SessionAttributes,
     /// Sorted by name.
     pub groups: Vec<IdpGroup>,
+    /// What the model means each group to reach, when a model stands behind the mapping.
+    #[serde(skip)]
+    pub intent: Option<Intent>,
+}
+
+/// What a model intends: the roles each group is granted and the path awsfed's roles live under.
+/// Audit compares every path found with it (`access-escalation`, `unowned-role-under-path`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Intent {
+    /// `naming.role_path`.
+    pub role_path: String,
+    /// Group name → the role ARNs it may reach: those it enters with SAML and the last hop of
+    /// every target the compiler gives it.
+    pub granted: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Intent {
+    pub fn from_compiled(role_path: &str, groups: &[GroupMapping]) -> Self {
+        let granted = groups
+            .iter()
+            .map(|g| {
+                let values = g.role_values.iter().map(|v| v.role_arn.clone());
+                let targets = g.targets.iter().filter_map(|t| match t.hops.last()? {
+                    Hop::Saml { role_arn, .. } | Hop::AssumeRole { role_arn, .. } => {
+                        Some(role_arn.clone())
+                    }
+                });
+                (g.group.clone(), values.chain(targets).collect())
+            })
+            .collect();
+        Intent {
+            role_path: role_path.to_owned(),
+            granted,
+        }
+    }
+
+    /// Whether the model grants `group` the role `role_arn`.
+    pub fn grants(&self, group: &str, role_arn: &str) -> bool {
+        self.granted
+            .get(group)
+            .is_some_and(|roles| roles.contains(role_arn))
+    }
 }
 
 impl IdpMapping {
@@ -106,7 +148,14 @@ impl IdpMapping {
                 session_tags: tags,
             },
             groups,
+            intent: None,
         }
+    }
+
+    /// The mapping with the model's intent, for audit.
+    pub fn with_intent(mut self, intent: Intent) -> Self {
+        self.intent = Some(intent);
+        self
     }
 
     /// Reads an IdP description file (untrusted: size- and depth-limited, errors name the line and
@@ -201,6 +250,7 @@ impl IdpDescription {
                 transitive_tags,
             },
             groups,
+            intent: None,
         })
     }
 }

@@ -18,7 +18,7 @@ pub use compare::{PathChange, PathKey, compare_paths, path_keys};
 pub use estate::{CompiledRole, Estate, RoleRef, arn_account, arn_resource};
 pub use fixed_point::{analyze, analyze_target, analyze_with};
 pub use idp::{
-    IDP_FORMAT, IdpDescription, IdpGroup, IdpMapping, MAX_IDP_FILE_BYTES, RolePair,
+    IDP_FORMAT, IdpDescription, IdpGroup, IdpMapping, Intent, MAX_IDP_FILE_BYTES, RolePair,
     SessionAttributes, parse_role_value,
 };
 pub use paths::{

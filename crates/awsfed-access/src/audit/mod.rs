@@ -23,9 +23,16 @@
 //! - `dangling-principal`: IAM shows a unique id (`AROA…`, `AIDA…`) in place of a deleted role or
 //!   user; it matches nothing, and a recreated role is not trusted again ("IAM identifiers").
 //! - `provider-other-account`: `AssumeRoleWithSAML` only accepts a provider in the role's account.
+//! - `access-escalation`: a path (of any number of AssumeRole hops) to a role the model does not
+//!   grant the group; without a model, a path of two or more AssumeRole hops. A trust that admits a
+//!   role by account or pattern admits every session of it, and that session's policies decide
+//!   where it goes next ("Cross-account policy evaluation logic").
+//! - `unowned-role-under-path`: a role under awsfed's path without its managed tag: trusts that
+//!   match awsfed's roles by path admit it too.
 //! - `metadata-expiring`: IAM rejects assertions once the provider's metadata (its signing
 //!   certificate) has expired ("SAML identity providers": ValidUntil).
 
+mod escalation;
 mod hops;
 mod saml;
 mod support;
@@ -156,6 +163,18 @@ pub const RULES: &[Rule] = &[
         severity: Severity::High,
         title: "A trust names a SAML provider in another account",
         check: saml::provider_other_account,
+    },
+    Rule {
+        id: "access-escalation",
+        severity: Severity::Critical,
+        title: "A group reaches a role the model does not grant it (an escalation through role chaining)",
+        check: escalation::access_escalation,
+    },
+    Rule {
+        id: "unowned-role-under-path",
+        severity: Severity::High,
+        title: "A role under awsfed's path that awsfed does not own",
+        check: escalation::unowned_role_under_path,
     },
     Rule {
         id: "metadata-expiring",

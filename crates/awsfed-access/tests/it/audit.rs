@@ -1,12 +1,12 @@
 //! Audit rules: each finds its mistake in an otherwise clean estate (positive) and stays silent on
 //! the clean one (negative). The clean estate is what the hub-and-spoke example deploys.
 
-use crate::support::example;
+use crate::support::{HUB, PROD, add_role, admin, edit_trust, example, role};
 use awsfed_access::audit::{RULES, audit};
-use awsfed_access::{Estate, IdpMapping, analyze};
+use awsfed_access::{Estate, IdpMapping, Intent, RolePair, analyze};
 use awsfed_compile::compile;
 use awsfed_policy::PolicyDocument;
-use awsfed_snapshot::{RoleSnapshot, Snapshot};
+use awsfed_snapshot::Snapshot;
 use serde_json::{Value, json};
 
 const NOW: i64 = 1_764_000_000_000; // 2025-11-24
@@ -16,7 +16,9 @@ fn clean() -> (Snapshot, IdpMapping) {
     let state = compile(&model);
     (
         Snapshot::from_desired(&state),
-        IdpMapping::from_compiled(&model.identity_provider, &state.groups),
+        IdpMapping::from_compiled(&model.identity_provider, &state.groups).with_intent(
+            Intent::from_compiled(&model.naming.role_path, &state.groups),
+        ),
     )
 }
 
@@ -28,29 +30,6 @@ fn rules_found(snapshot: &Snapshot, mapping: &IdpMapping) -> Vec<&'static str> {
     rules.dedup();
     rules
 }
-
-fn role<'a>(snapshot: &'a mut Snapshot, account: &str, name: &str) -> &'a mut RoleSnapshot {
-    snapshot
-        .accounts
-        .iter_mut()
-        .find(|a| a.id == account)
-        .unwrap()
-        .roles
-        .iter_mut()
-        .find(|r| r.name == name)
-        .unwrap()
-}
-
-/// Edits statement 0 of a role's trust as JSON.
-fn edit_trust(snapshot: &mut Snapshot, account: &str, name: &str, edit: impl FnOnce(&mut Value)) {
-    let role = role(snapshot, account, name);
-    let mut trust = serde_json::to_value(&role.trust_policy).unwrap();
-    edit(&mut trust["Statement"][0]);
-    role.trust_policy = serde_json::from_value(trust).unwrap();
-}
-
-const PROD: &str = "222222222222";
-const HUB: &str = "111111111111";
 
 /// Asserts the clean estate does not have the rule and the mutated one does.
 fn check(rule: &str, mutate: impl FnOnce(&mut Snapshot, &mut IdpMapping)) {
@@ -219,6 +198,82 @@ fn metadata_expiring() {
     let account = snapshot.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
     account.saml_providers[0].valid_until = Some("2027-01-01T00:00:00Z".into());
     assert!(!rules_found(&snapshot, &mapping).contains(&"metadata-expiring"));
+}
+
+/// The issue's reproduction: a group enters an administrator role in the hub account whose name
+/// matches the narrowed spoke trust's pattern (`ArnLike aws:PrincipalArn …:role/awsfed/hub-*`), and
+/// from there a spoke role no grant gives it.
+fn hub_ops_escalation(s: &mut Snapshot, m: &mut IdpMapping) {
+    add_role(s, HUB, "hub-developers", "hub-ops", admin);
+    edit_trust(s, PROD, "ReadOnly", |st| {
+        st["Principal"] = json!({"AWS": format!("arn:aws:iam::{HUB}:root")});
+        st["Condition"]["ArnLike"] =
+            json!({"aws:PrincipalArn": format!("arn:aws:iam::{HUB}:role/awsfed/hub-*")});
+    });
+    let value = RolePair {
+        role_arn: format!("arn:aws:iam::{HUB}:role/awsfed/hub-ops"),
+        provider_arn: format!("arn:aws:iam::{HUB}:saml-provider/corp"),
+    };
+    m.groups.push(awsfed_access::IdpGroup {
+        name: "id-admins".into(),
+        roles: vec![value.clone()],
+    });
+    m.intent
+        .as_mut()
+        .unwrap()
+        .granted
+        .insert("id-admins".into(), [value.role_arn].into());
+}
+
+#[test]
+fn access_escalation() {
+    check("access-escalation", hub_ops_escalation);
+}
+
+/// What the finding says: the whole chain with each hop's conditions, and the hop to cut.
+#[test]
+fn access_escalation_names_the_chain_and_the_fix() {
+    let (mut snapshot, mut mapping) = clean();
+    hub_ops_escalation(&mut snapshot, &mut mapping);
+    let estate = Estate::new(&snapshot, None);
+    let analysis = analyze(&estate, &mapping);
+    let findings: Vec<_> = audit(&analysis, NOW)
+        .into_iter()
+        .filter(|f| f.rule == "access-escalation")
+        .collect();
+    insta::assert_json_snapshot!(findings);
+}
+
+/// Without a model's intent, a path of two AssumeRole hops: a role in the spoke trusting the
+/// spoke's administrator role, which only that chain reaches.
+#[test]
+fn access_escalation_without_a_model() {
+    check("access-escalation", |s, m| {
+        m.intent = None;
+        add_role(s, PROD, "Admin", "Ops", |r| {
+            r.trust_policy = PolicyDocument::from_json(&format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{PROD}:role/awsfed/Admin"}},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}}]}}"#
+            ))
+            .unwrap();
+        });
+    });
+}
+
+#[test]
+fn unowned_role_under_path() {
+    check("unowned-role-under-path", |s, _| {
+        add_role(s, HUB, "hub-developers", "hub-lookalike", |r| {
+            r.tags.clear();
+        });
+    });
+    // The same role outside the path is no finding.
+    let (mut snapshot, mapping) = clean();
+    add_role(&mut snapshot, HUB, "hub-developers", "elsewhere", |r| {
+        r.tags.clear();
+        r.path = "/other/".into();
+        r.arn = format!("arn:aws:iam::{HUB}:role/other/elsewhere");
+    });
+    assert!(!rules_found(&snapshot, &mapping).contains(&"unowned-role-under-path"));
 }
 
 #[test]

@@ -4,5 +4,7 @@
 mod access;
 /// Each audit rule, positive and negative.
 mod audit;
+/// Role chaining to a fixed point.
+mod chains;
 /// Loading the example models; the oracle client.
 mod support;

@@ -13,7 +13,8 @@ use crate::error::CommandError;
 /// anything, spoke trusts not bound to the federated user, missing or global-only SAML:aud, IdP
 /// values that lead nowhere, orphan roles, missing sts:SetSourceIdentity / sts:TagSession, chained
 /// sessions over an hour, MFA conditions SAML cannot meet, deleted-role principals, providers in
-/// another account, expiring metadata. Each finding has a severity, its place and the fix. Exits 1
+/// another account, paths the model does not grant (escalations through role chaining, with the
+/// chain), roles under awsfed's path it does not own, expiring metadata. Each finding has a severity, its place and the fix. Exits 1
 /// when a finding is at or above --fail-on.
 #[derive(Debug, clap::Args)]
 pub struct Args {
