@@ -192,16 +192,15 @@ fn hops_need_the_session_actions_the_idp_sends() {
 
 // ---- differential: hops against the oracle -------------------------------------------------------
 
-use crate::support::oracle::{Oracle, skip_oracle};
+use crate::support::oracle::{HopRequest, Oracle, hop_simulation, skip_oracle};
 use awsfed_access::{
-    ActionCheck, HopEvaluator, HopOutcome, SessionAttributes, Stage, chained_context, saml_context,
-    session_arn,
+    ActionCheck, HopEvaluator, HopOutcome, SessionAttributes, Stage, chained_context, session_arn,
 };
-use awsfed_policy::{Context, ContextValue, Decision, OrgChain, PolicyDocument};
+use awsfed_policy::{Context, ContextValue, Decision, PolicyDocument};
 use awsfed_snapshot::{
     OrgAccountSnapshot, OrgPolicyKind, OrgPolicySnapshot, OrganizationSnapshot, OuSnapshot,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const ORG: &str = "o-exampleorg1";
 
@@ -289,41 +288,6 @@ fn with_organization(snapshot: &mut Snapshot, state: &awsfed_compile::DesiredSta
     });
 }
 
-fn context_json(context: &Context) -> Value {
-    let mut map = serde_json::Map::new();
-    for (key, value) in context.iter() {
-        map.insert(
-            key.to_owned(),
-            match value {
-                ContextValue::Single(v) => json!(v),
-                ContextValue::Multi(v) => json!(v),
-            },
-        );
-    }
-    Value::Object(map)
-}
-
-fn chain_json(estate: &Estate<'_>, chain: Option<&OrgChain>) -> Value {
-    let Some(chain) = chain.filter(|c| !c.management_account) else {
-        return json!([]);
-    };
-    Value::Array(
-        chain
-            .levels
-            .iter()
-            .map(|level| {
-                json!({
-                    "orgIdentifier": level.target,
-                    "policies": level.policies.iter().map(|p| json!({
-                        "name": p.id(),
-                        "policy": estate.document(p.id()).unwrap(),
-                    })).collect::<Vec<_>>(),
-                })
-            })
-            .collect(),
-    )
-}
-
 /// The iam-simulate simulation of one action of a hop, built from the estate's documents.
 fn simulation(
     estate: &Estate<'_>,
@@ -332,63 +296,14 @@ fn simulation(
     check: &ActionCheck,
     context_override: Option<&Context>,
 ) -> Value {
-    let target = estate.role_index(&hop.role_arn).unwrap();
-    let to = estate.role(target);
-    let resource = json!({"resource": to.role.arn, "accountId": to.account.id});
-    let rcps = chain_json(estate, estate.resource_control(&to.account.id));
-    match hop.kind {
-        HopKind::Saml => {
-            let context = saml_context(session, check.audience.as_deref().unwrap());
-            json!({
-                "request": {
-                    "principal": hop.from,
-                    "action": check.action,
-                    "resource": resource,
-                    "contextVariables": context_json(context_override.unwrap_or(&context)),
-                },
-                "identityPolicies": [],
-                "serviceControlPolicies": [],
-                "resourceControlPolicies": rcps,
-                "resourcePolicy": to.role.trust_policy,
-            })
-        }
-        HopKind::AssumeRole => {
-            let caller = estate.role_index(&hop.from).unwrap();
-            let from = estate.role(caller);
-            let context = chained_context(
-                &check.action,
-                session,
-                &from.role.arn,
-                &from.role.role_id,
-                &to.account.id,
-                estate.organization_id.as_deref(),
-            );
-            let mut simulation = json!({
-                "request": {
-                    "principal": session_arn(&from.role.arn),
-                    "action": check.action,
-                    "resource": resource,
-                    "contextVariables": context_json(context_override.unwrap_or(&context)),
-                },
-                "identityPolicies": estate.identity_documents(caller).iter().enumerate()
-                    .map(|(i, d)| json!({"name": format!("identity-{i}"), "policy": d}))
-                    .collect::<Vec<_>>(),
-                "serviceControlPolicies": chain_json(estate, estate.service_control(&from.account.id)),
-                "resourceControlPolicies": rcps,
-                "resourcePolicy": to.role.trust_policy,
-            });
-            if let Some(boundary) = from.role.permissions_boundary.as_deref().and_then(|arn| {
-                estate
-                    .document(arn)
-                    .cloned()
-                    .or_else(|| Estate::known_aws_managed(arn))
-            }) {
-                simulation["permissionBoundaryPolicies"] =
-                    json!([{"name": "boundary", "policy": boundary}]);
-            }
-            simulation
-        }
-    }
+    let request = HopRequest {
+        kind: hop.kind,
+        from: &hop.from,
+        to: &hop.role_arn,
+        action: &check.action,
+        audience: check.audience.as_deref(),
+    };
+    hop_simulation(estate, session, &request, context_override)
 }
 
 /// Every action check of the given hops, the evaluator's decision next to the oracle's.

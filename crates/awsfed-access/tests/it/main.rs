@@ -6,5 +6,7 @@ mod access;
 mod audit;
 /// Role chaining to a fixed point.
 mod chains;
+/// Generated estates: access equals what iam-simulate allows hop by hop.
+mod soundness;
 /// Loading the example models; the oracle client.
 mod support;

@@ -1,0 +1,411 @@
+//! Differential soundness: on generated estates (seeded, deterministic) — multi-hop chains, trusts
+//! naming whole accounts, everyone in the organisation or `ArnLike` patterns, roles outside awsfed's
+//! path and look-alike names, SCPs and permissions boundaries, wrong SAML audiences, an IdP that
+//! does or does not send SourceIdentity — every (group, role) that iam-simulate allows hop by hop is
+//! in awsfed's access paths, and nothing else. The oracle decides every hop between every two roles
+//! (not only those awsfed's candidate search picks), in one batch for all estates.
+//!
+//! `AWSFED_SOUNDNESS_ESTATES` changes the number of estates (default 200), `AWSFED_SOUNDNESS_SEED`
+//! the first seed; `AWSFED_SOUNDNESS_DUMP=1` prints each disagreeing estate.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use awsfed_access::{Estate, HopKind, IdpMapping, analyze};
+use awsfed_policy::Decision;
+use awsfed_snapshot::Snapshot;
+use serde_json::{Value, json};
+
+use crate::support::oracle::{HopRequest, Oracle, hop_simulation};
+
+const ORG: &str = "o-soundness1";
+const GLOBAL: &str = "https://signin.aws.amazon.com/saml";
+const ACCOUNTS: [&str; 3] = ["100000000001", "100000000002", "100000000003"];
+const NAMES: [&str; 8] = [
+    "hub-dev", "hub-ops", "hub-dev2", "Admin", "ReadOnly", "Deploy", "hubdev", "Ops",
+];
+const PATHS: [&str; 3] = ["/awsfed/", "/awsfed/hub/", "/other/"];
+
+/// splitmix64: small, seeded, the same sequence everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+fn provider(account: &str) -> String {
+    format!("arn:aws:iam::{account}:saml-provider/corp")
+}
+
+/// A role's trust: one or two statements admitting SAML sessions (more often for roles named like
+/// hub roles) or AWS principals.
+fn trust(rng: &mut Rng, arns: &[String], own: &str, hub_like: bool) -> Value {
+    let mut statements = Vec::new();
+    for _ in 0..=rng.below(2) {
+        if rng.chance(if hub_like { 60 } else { 25 }) {
+            let audience = if rng.chance(80) {
+                GLOBAL
+            } else {
+                "https://example.com/saml"
+            };
+            statements.push(json!({
+                "Effect": "Allow",
+                "Principal": {"Federated": provider(if rng.chance(85) { own } else { ACCOUNTS[rng.below(ACCOUNTS.len())] })},
+                "Action": ["sts:AssumeRoleWithSAML", "sts:SetSourceIdentity"],
+                "Condition": {"StringEquals": {"SAML:aud": audience}},
+            }));
+            continue;
+        }
+        let account = *rng.pick(&ACCOUNTS);
+        let principal = match rng.below(5) {
+            0 | 1 => json!({"AWS": rng.pick(arns)}),
+            2 => json!({"AWS": format!("arn:aws:iam::{account}:root")}),
+            3 => json!({"AWS": account}),
+            _ => json!("*"),
+        };
+        let mut condition = serde_json::Map::new();
+        if principal == json!("*") {
+            condition.insert("StringEquals".into(), json!({"aws:PrincipalOrgID": ORG}));
+        }
+        if rng.chance(35) {
+            let pattern = match rng.below(3) {
+                0 => format!("arn:aws:iam::{}:role/awsfed/hub-*", ACCOUNTS[0]),
+                1 => "arn:aws:iam::*:role/awsfed/*".to_owned(),
+                _ => format!("arn:aws:iam::{}:role/awsfed/hub/*", ACCOUNTS[0]),
+            };
+            condition.insert("ArnLike".into(), json!({"aws:PrincipalArn": pattern}));
+        }
+        if rng.chance(40) {
+            condition.insert("Null".into(), json!({"sts:SourceIdentity": "false"}));
+        }
+        let actions = if rng.chance(75) {
+            json!(["sts:AssumeRole", "sts:SetSourceIdentity"])
+        } else {
+            json!("sts:AssumeRole")
+        };
+        statements.push(json!({
+            "Effect": "Allow", "Principal": principal, "Action": actions, "Condition": condition,
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// Inline identity policies: assuming a named role, a pattern or anything; sometimes a deny.
+fn identity(rng: &mut Rng, arns: &[String]) -> Value {
+    let mut policies = serde_json::Map::new();
+    if rng.chance(70) {
+        let resource = match rng.below(5) {
+            0 => json!(rng.pick(arns)),
+            1 | 2 => json!("arn:aws:iam::*:role/awsfed/*"),
+            3 => json!([rng.pick(arns), rng.pick(arns)]),
+            _ => json!("*"),
+        };
+        let action = if rng.chance(70) {
+            json!(["sts:AssumeRole", "sts:SetSourceIdentity"])
+        } else {
+            json!("sts:*")
+        };
+        policies.insert(
+            "assume".into(),
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": action, "Resource": resource}]}),
+        );
+    }
+    if rng.chance(15) {
+        policies.insert(
+            "deny".into(),
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": rng.pick(arns)}]}),
+        );
+    }
+    Value::Object(policies)
+}
+
+/// One generated estate and its IdP mapping.
+fn generate(seed: u64) -> (Snapshot, IdpMapping) {
+    let mut rng = Rng(seed);
+    let mut roles: BTreeMap<String, (usize, &str, &str)> = BTreeMap::new();
+    // IAM role names are unique in an account whatever the path (a session ARN names no path).
+    let mut names = BTreeSet::new();
+    for _ in 0..4 + rng.below(4) {
+        let account = rng.below(ACCOUNTS.len());
+        let (name, path) = (*rng.pick(&NAMES), *rng.pick(&PATHS));
+        if names.insert((account, name.to_ascii_lowercase())) {
+            let arn = format!("arn:aws:iam::{}:role{path}{name}", ACCOUNTS[account]);
+            roles.insert(arn, (account, name, path));
+        }
+    }
+    let arns: Vec<String> = roles.keys().cloned().collect();
+    let mut accounts: Vec<Value> = ACCOUNTS
+        .iter()
+        .map(|id| {
+            json!({"format": 1, "id": id, "roles": [], "policies": [
+                {"arn": format!("arn:aws:iam::{id}:policy/boundary"), "name": "boundary", "path": "/",
+                 "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                   "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"], "Resource": "arn:aws:iam::*:role/awsfed/*"}]}}],
+              "saml_providers": [{"arn": provider(id), "name": "corp", "metadata_document": ""}]})
+        })
+        .collect();
+    for (i, (arn, (account, name, path))) in roles.iter().enumerate() {
+        let mut role = json!({
+            "name": name, "path": path, "arn": arn, "role_id": format!("AROAGEN{seed}X{i}"),
+            "trust_policy": trust(&mut rng, &arns, ACCOUNTS[*account], name.starts_with("hub")),
+            "inline_policies": identity(&mut rng, &arns),
+            "max_session_duration": 3600,
+        });
+        if rng.chance(25) {
+            role["managed_policy_arns"] = json!(["arn:aws:iam::aws:policy/AdministratorAccess"]);
+        }
+        if rng.chance(25) {
+            role["permissions_boundary"] = json!(format!(
+                "arn:aws:iam::{}:policy/boundary",
+                ACCOUNTS[*account]
+            ));
+        }
+        accounts[*account]["roles"]
+            .as_array_mut()
+            .unwrap()
+            .push(role);
+    }
+    let mut snapshot = json!({"format": 1, "accounts": accounts});
+    if rng.chance(70) {
+        snapshot["organization"] = organization(&mut rng, &arns);
+    }
+    let snapshot: Snapshot = serde_json::from_value(snapshot).expect("a valid snapshot");
+    (snapshot, mapping(&mut rng, &arns))
+}
+
+/// Every account under the root; full access at the root (SCP and RCP), sometimes an SCP that
+/// denies assuming one role to one account.
+fn organization(rng: &mut Rng, arns: &[String]) -> Value {
+    let all = |kind: &str| {
+        json!({"Version": "2012-10-17", "Statement": [if kind == "rcp" {
+            json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})
+        } else {
+            json!({"Effect": "Allow", "Action": "*", "Resource": "*"})
+        }]})
+    };
+    let mut policies = vec![
+        json!({"id": "p-full", "name": "FullAWSAccess", "kind": "service-control",
+               "document": all("scp"), "targets": ["r-root"]}),
+        json!({"id": "p-rcp-full", "name": "RCPFullAWSAccess", "kind": "resource-control",
+               "document": all("rcp"), "targets": ["r-root"]}),
+    ];
+    if rng.chance(40) {
+        policies.push(
+            json!({"id": "p-deny", "name": "deny-one", "kind": "service-control",
+            "document": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": rng.pick(arns)}]},
+            "targets": [rng.pick(&ACCOUNTS)]}),
+        );
+    }
+    json!({"format": 1, "id": ORG, "management_account_id": "999999999999", "root_id": "r-root",
+        "ous": [],
+        "accounts": ACCOUNTS.iter().map(|id| json!({"id": id, "name": format!("acct-{id}"),
+            "status": "ACTIVE", "parent_id": "r-root"})).collect::<Vec<_>>(),
+        "policies": policies})
+}
+
+/// Two or three groups with one or two Role values each (sometimes a provider of another account);
+/// the IdP sends SourceIdentity or not.
+fn mapping(rng: &mut Rng, arns: &[String]) -> IdpMapping {
+    let mut groups = serde_json::Map::new();
+    for g in 0..2 + rng.below(2) {
+        let values: Vec<String> = (0..1 + rng.below(2))
+            .map(|_| {
+                let role = rng.pick(arns).clone();
+                let account = if rng.chance(85) {
+                    awsfed_access::arn_account(&role).unwrap().to_owned()
+                } else {
+                    rng.pick(&ACCOUNTS).to_string()
+                };
+                format!("{role},{}", provider(&account))
+            })
+            .collect();
+        groups.insert(format!("group-{g}"), json!(values));
+    }
+    let description = json!({"format": 1, "audiences": [GLOBAL],
+        "source_identity": rng.chance(60), "groups": groups});
+    IdpMapping::parse("generated.json", &description.to_string()).expect("a valid description")
+}
+
+/// One question for the oracle: (estate, from, to, action) — `from` a provider for SAML hops.
+type Question = (usize, String, String, &'static str);
+
+/// The SAML hop of every Role value and every action of every chained hop between two roles.
+fn questions(index: usize, estate: &Estate<'_>, mapping: &IdpMapping) -> Vec<Question> {
+    let mut asked = BTreeSet::new();
+    for group in &mapping.groups {
+        for pair in &group.roles {
+            if estate.role_index(&pair.role_arn).is_some() {
+                let q = (pair.provider_arn.clone(), pair.role_arn.clone());
+                asked.insert((index, q.0, q.1, "sts:AssumeRoleWithSAML"));
+            }
+        }
+    }
+    for from in &estate.roles {
+        for to in &estate.roles {
+            if from.role.arn == to.role.arn {
+                continue;
+            }
+            let (a, b) = (from.role.arn.clone(), to.role.arn.clone());
+            asked.insert((index, a.clone(), b.clone(), "sts:AssumeRole"));
+            if mapping.session.source_identity {
+                asked.insert((index, a, b, "sts:SetSourceIdentity"));
+            }
+        }
+    }
+    asked.into_iter().collect()
+}
+
+/// (group, role) pairs reached when every hop is decided by `allowed`.
+fn reach(
+    estate: &Estate<'_>,
+    mapping: &IdpMapping,
+    allowed: &dyn Fn(&str, &str, &str) -> bool,
+) -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    for group in &mapping.groups {
+        let mut queue: VecDeque<String> = group
+            .roles
+            .iter()
+            .filter(|p| estate.role_index(&p.role_arn).is_some())
+            .filter(|p| allowed(&p.provider_arn, &p.role_arn, "sts:AssumeRoleWithSAML"))
+            .map(|p| p.role_arn.clone())
+            .collect();
+        let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+        while let Some(from) = queue.pop_front() {
+            for to in &estate.roles {
+                let to = &to.role.arn;
+                let ok = allowed(&from, to, "sts:AssumeRole")
+                    && (!mapping.session.source_identity
+                        || allowed(&from, to, "sts:SetSourceIdentity"));
+                if *to != from && ok && seen.insert(to.clone()) {
+                    queue.push_back(to.clone());
+                }
+            }
+        }
+        found.extend(seen.into_iter().map(|r| (group.name.clone(), r)));
+    }
+    found
+}
+
+#[test]
+fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
+    let count: u64 = std::env::var("AWSFED_SOUNDNESS_ESTATES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let first: u64 = std::env::var("AWSFED_SOUNDNESS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let generated: Vec<(Snapshot, IdpMapping)> = (first..first + count).map(generate).collect();
+    let estates: Vec<Estate<'_>> = generated
+        .iter()
+        .map(|(s, _)| Estate::new(s, None))
+        .collect();
+    let mut asked: Vec<Question> = Vec::new();
+    let mut simulations = Vec::new();
+    for (i, (estate, (_, mapping))) in estates.iter().zip(&generated).enumerate() {
+        for question in questions(i, estate, mapping) {
+            let saml = question.3 == "sts:AssumeRoleWithSAML";
+            let request = HopRequest {
+                kind: if saml {
+                    HopKind::Saml
+                } else {
+                    HopKind::AssumeRole
+                },
+                from: &question.1,
+                to: &question.2,
+                action: question.3,
+                audience: saml.then_some(GLOBAL),
+            };
+            simulations.push(hop_simulation(estate, &mapping.session, &request, None));
+            asked.push(question);
+        }
+    }
+    // A missing oracle fails here, loudly.
+    let answers = Oracle::start().run(simulations);
+    let allowed: BTreeSet<&Question> = asked
+        .iter()
+        .zip(&answers)
+        .filter(|(_, d)| **d == Decision::Allow)
+        .map(|(q, _)| q)
+        .collect();
+    let (mut agreements, mut pairs, mut longest) = (0, 0, 0);
+    let mut disagreements = Vec::new();
+    for (i, (estate, (_, mapping))) in estates.iter().zip(&generated).enumerate() {
+        let oracle = reach(estate, mapping, &|from, to, action| {
+            allowed.contains(&(i, from.to_owned(), to.to_owned(), action))
+        });
+        let analysis = analyze(estate, mapping);
+        let ours: BTreeSet<(String, String)> = analysis
+            .paths
+            .iter()
+            .map(|p| {
+                (
+                    mapping.groups[p.group].name.clone(),
+                    estate.role(p.target).role.arn.clone(),
+                )
+            })
+            .collect();
+        longest = analysis
+            .paths
+            .iter()
+            .map(|p| p.chain.len())
+            .fold(longest, usize::max);
+        pairs += oracle.len();
+        if ours == oracle {
+            agreements += 1;
+        } else {
+            if std::env::var_os("AWSFED_SOUNDNESS_DUMP").is_some() {
+                eprintln!(
+                    "{}\n{:?}",
+                    serde_json::to_string_pretty(&generated[i].0).unwrap(),
+                    mapping
+                );
+            }
+            disagreements.push(format!(
+                "seed {}: only awsfed {:?}; only the oracle {:?}",
+                first + i as u64,
+                ours.difference(&oracle).collect::<Vec<_>>(),
+                oracle.difference(&ours).collect::<Vec<_>>()
+            ));
+        }
+    }
+    println!(
+        "soundness: {count} estates, {} hops asked of iam-simulate ({} allowed), {agreements} estates agree ({pairs} group-role reachabilities), longest chain {longest} AssumeRole hops",
+        asked.len(),
+        allowed.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} of {count} estates disagree:\n{}",
+        disagreements.len(),
+        disagreements
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        longest >= 2,
+        "no generated estate chains twice: the generator lost its point"
+    );
+}
