@@ -25,27 +25,10 @@ const NAMES: [&str; 8] = [
 ];
 const PATHS: [&str; 3] = ["/awsfed/", "/awsfed/hub/", "/other/"];
 
-/// splitmix64: small, seeded, the same sequence everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+/// The policy tests' seeded generator (SplitMix64), shared by path.
+#[path = "../../../awsfed-policy/tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn provider(account: &str) -> String {
     format!("arn:aws:iam::{account}:saml-provider/corp")
@@ -137,7 +120,7 @@ fn identity(rng: &mut Rng, arns: &[String]) -> Value {
 
 /// One generated estate and its IdP mapping.
 fn generate(seed: u64) -> (Snapshot, IdpMapping) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut roles: BTreeMap<String, (usize, &str, &str)> = BTreeMap::new();
     // IAM role names are unique in an account whatever the path (a session ARN names no path).
     let mut names = BTreeSet::new();
@@ -393,16 +376,12 @@ fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
         asked.len(),
         allowed.len()
     );
+    let shown: Vec<&str> = disagreements.iter().take(5).map(String::as_str).collect();
     assert!(
         disagreements.is_empty(),
-        "{} of {count} estates disagree:\n{}",
+        "{} of {count} estates disagree (first 5):\n{}",
         disagreements.len(),
-        disagreements
-            .iter()
-            .take(5)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        shown.join("\n")
     );
     assert!(
         longest >= 2,

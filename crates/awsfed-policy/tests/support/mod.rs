@@ -3,6 +3,7 @@
 
 mod generate;
 mod golden;
+pub mod rng;
 
 pub use generate::generate_cases;
 pub use golden::golden_cases;
