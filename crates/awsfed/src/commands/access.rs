@@ -236,7 +236,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line per path: group, account, role, how (direct or via the hub role), session length.
+/// One line per path: group, account, role, how (direct, or via the hub role and any role chained
+/// through after it), session length.
 fn matrix(views: &[PathView]) -> String {
     let width = |f: &dyn Fn(&PathView) -> usize, min: usize| {
         views.iter().map(f).max().unwrap_or(0).max(min)
@@ -251,8 +252,14 @@ fn matrix(views: &[PathView]) -> String {
         "GROUP", "ACCOUNT", "ID", "ROLE", "SESSION"
     );
     for v in views {
+        let name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_owned();
         let via = match &v.via {
-            Some(hub) => hub.rsplit('/').next().unwrap_or(hub).to_owned(),
+            // A longer chain names every role between: `hub-admins → Admin`.
+            Some(hub) => std::iter::once(hub)
+                .chain(&v.through)
+                .map(|arn| name(arn))
+                .collect::<Vec<_>>()
+                .join(" → "),
             None => "SAML".to_owned(),
         };
         let _ = writeln!(

@@ -200,6 +200,73 @@ fn verify_catches_a_hand_edited_trust() {
     );
 }
 
+/// A role outside the model that trusts the identity account's Admin role: platform-admins reach
+/// it through two AssumeRole hops (hub role → Admin → Ops). Every command that proves access shows
+/// the chain, and audit calls it an escalation.
+#[test]
+fn a_chain_of_two_assume_role_hops_is_followed_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut snapshot) = deployed_snapshot(dir.path(), "deployed.json");
+    let prod = snapshot
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == "222222222222")
+        .unwrap();
+    let mut ops = prod
+        .roles
+        .iter()
+        .find(|r| r.name == "Admin")
+        .unwrap()
+        .clone();
+    ops.name = "Ops".into();
+    ops.arn = "arn:aws:iam::222222222222:role/awsfed/Ops".into();
+    ops.role_id = "AROAOPSEXAMPLE000001".into();
+    ops.tags.clear();
+    ops.trust_policy = awsfed_policy::PolicyDocument::from_json(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/awsfed/Admin"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}"#,
+    )
+    .unwrap();
+    prod.roles.push(ops);
+    prod.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+    let chained = dir.path().join("chained.json");
+    std::fs::write(&chained, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    let file = chained.to_str().unwrap();
+
+    let who = run(
+        "hub-and-spoke",
+        &["who-can", "prod/Ops", "--snapshot", file],
+    )
+    .expect_code(0);
+    insta::assert_snapshot!("who_can_two_assume_role_hops", who.stdout());
+    let matrix = run(
+        "hub-and-spoke",
+        &["access", "--group", "platform-admins", "--snapshot", file],
+    )
+    .expect_code(0);
+    assert!(
+        matrix
+            .stdout()
+            .lines()
+            .any(|l| l.contains(" Ops ") && l.ends_with("hub-platform-admins → Admin")),
+        "{}",
+        matrix.stdout()
+    );
+    let verify = run("hub-and-spoke", &["verify", "--snapshot", file]).expect_code(1);
+    assert!(
+        verify.stdout().contains(
+            "+ extra: platform-admins -> arn:aws:iam::222222222222:role/awsfed/Ops (via arn:aws:iam::111111111111:role/awsfed/hub-platform-admins)"
+        ),
+        "{}",
+        verify.stdout()
+    );
+    let audit = run(
+        "hub-and-spoke",
+        &["audit", "--snapshot", file, "--now", "2026-01-01T00:00:00Z"],
+    )
+    .expect_code(1);
+    insta::assert_snapshot!("audit_two_assume_role_hops", audit.stdout());
+}
+
 /// `verify` on what `apply` wrote to an organisation in moto and `scan` read back: the deployed
 /// trusts grant exactly the model's paths, and a principal added to one role trust behind awsfed's
 /// back (IAM `UpdateAssumeRolePolicy`) is an extra path. moto decides nothing: the paths come from
