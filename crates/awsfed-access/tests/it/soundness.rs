@@ -334,24 +334,14 @@ fn reach(
     found
 }
 
-#[test]
-fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
-    let count: u64 = std::env::var("AWSFED_SOUNDNESS_ESTATES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    let first: u64 = std::env::var("AWSFED_SOUNDNESS_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let generated: Vec<(Snapshot, IdpMapping)> = (first..first + count).map(generate).collect();
-    let estates: Vec<Estate<'_>> = generated
-        .iter()
-        .map(|(s, _)| Estate::new(s, None))
-        .collect();
+/// Every question of every estate, asked of the oracle in one batch, and those it allows.
+fn ask_oracle(
+    estates: &[Estate<'_>],
+    generated: &[(Snapshot, IdpMapping)],
+) -> (Vec<Question>, BTreeSet<Question>) {
     let mut asked: Vec<Question> = Vec::new();
     let mut simulations = Vec::new();
-    for (i, (estate, (_, mapping))) in estates.iter().zip(&generated).enumerate() {
+    for (i, (estate, (_, mapping))) in estates.iter().zip(generated).enumerate() {
         for question in questions(i, estate, mapping) {
             let saml = question.4 == "sts:AssumeRoleWithSAML";
             let request = HopRequest {
@@ -372,12 +362,32 @@ fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
     }
     // A missing oracle fails here, loudly.
     let answers = Oracle::start().run(simulations);
-    let allowed: BTreeSet<&Question> = asked
+    let allowed: BTreeSet<Question> = asked
         .iter()
         .zip(&answers)
         .filter(|(_, d)| **d == Decision::Allow)
-        .map(|(q, _)| q)
+        .map(|(q, _)| q.clone())
         .collect();
+    (asked, allowed)
+}
+
+#[test]
+fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
+    let count: u64 = std::env::var("AWSFED_SOUNDNESS_ESTATES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let first: u64 = std::env::var("AWSFED_SOUNDNESS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let generated: Vec<(Snapshot, IdpMapping)> = (first..first + count).map(generate).collect();
+    let estates: Vec<Estate<'_>> = generated
+        .iter()
+        .map(|(s, _)| Estate::new(s, None))
+        .collect();
+    let (asked, allowed) = ask_oracle(&estates, &generated);
+    let allowed: BTreeSet<&Question> = allowed.iter().collect();
     // Hops whose decision depends on the caller's stage (its principal tags): the stages matter.
     let staged = allowed
         .iter()
@@ -449,4 +459,88 @@ fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
         );
         assert!(staged > 0, "no hop depends on the session's stage");
     }
+}
+
+/// The model of issue #9: a hub account, one spoke granted to 40 groups (which narrows the spoke's
+/// trust to the hub account) and a permission set named like a hub role, `hub-ops`, granted on the
+/// hub account itself.
+fn issue_model() -> String {
+    let mut yaml = String::from(
+        "version: 1
+identity_provider:
+  name: corp
+  metadata_file: corp-idp.xml
+  session_name_from: email
+  source_identity: true
+  audiences: [https://signin.aws.amazon.com/saml]
+topology: { default: hub-and-spoke, hub_account: identity }
+accounts:
+  identity: { id: \"100000000001\" }
+  w01: { id: \"100000000002\" }
+permission_sets:
+  ReadOnly: { managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess], session_duration: 1h }
+  hub-ops: { managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess], session_duration: 1h }
+groups:
+  id-admins: [ { accounts: [identity], permission_set: hub-ops } ]
+",
+    );
+    for g in 1..=40 {
+        yaml.push_str(&format!(
+            "  team-{g:02}: [ {{ accounts: [w01], permission_set: ReadOnly }} ]\n"
+        ));
+    }
+    yaml
+}
+
+/// On the compiled reproduction of issue #9, whatever form the compiler gives the trusts: access
+/// equals what iam-simulate allows hop by hop, and every path the model does not grant is an
+/// `access-escalation` finding.
+#[test]
+fn the_issue_reproduction_agrees_with_the_oracle_and_audit_names_every_escalation() {
+    let yaml = issue_model();
+    let raw = awsfed_model::load::parse(&yaml).expect("the model parses");
+    let dir = crate::support::repo_root().join("examples/hub-and-spoke");
+    let mut read = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| e.to_string());
+    let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read);
+    let model = model.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    let state = awsfed_compile::compile(&model);
+    let snapshot = Snapshot::from_desired(&state);
+    let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups).with_intent(
+        awsfed_access::Intent::from_compiled(&model.naming.role_path, &state.groups),
+    );
+    let generated = vec![(snapshot, mapping)];
+    let estates = vec![Estate::new(&generated[0].0, None)];
+    let (asked, allowed) = ask_oracle(&estates, &generated);
+    let mapping = &generated[0].1;
+    let oracle = reach(&estates[0], mapping, &|stage, from, to, action| {
+        allowed.contains(&(0, stage, from.to_owned(), to.to_owned(), action))
+    });
+    let analysis = analyze(&estates[0], mapping);
+    let ours: BTreeSet<(String, String)> = analysis
+        .paths
+        .iter()
+        .map(|p| {
+            let group = mapping.groups[p.group].name.clone();
+            (group, estates[0].role(p.target).role.arn.clone())
+        })
+        .collect();
+    assert_eq!(ours, oracle, "awsfed's access and iam-simulate's differ");
+    let intent = mapping.intent.as_ref().unwrap();
+    let ungranted: BTreeSet<String> = ours
+        .iter()
+        .filter(|(g, r)| !intent.grants(g, r))
+        .map(|(g, r)| format!("{g} → {r}"))
+        .collect();
+    let escalations: BTreeSet<String> = awsfed_access::audit::audit(&analysis, 0)
+        .into_iter()
+        .filter(|f| f.rule == "access-escalation")
+        .map(|f| f.location)
+        .collect();
+    println!(
+        "issue #9 reproduction: {} hops asked, {} group-role reachabilities agree, {} not granted: {ungranted:?}",
+        asked.len(),
+        ours.len(),
+        ungranted.len()
+    );
+    assert_eq!(escalations, ungranted);
 }
