@@ -259,6 +259,22 @@ fn a_chain_of_two_assume_role_hops_is_followed_everywhere() {
         "{}",
         verify.stdout()
     );
+    let graph = run("hub-and-spoke", &["graph", "--snapshot", file]).expect_code(0);
+    assert!(
+        graph.stdout().contains(
+            "\"role:arn:aws:iam::111111111111:role/awsfed/Admin\" -> \"role:arn:aws:iam::222222222222:role/awsfed/Ops\" [label=\"AssumeRole\"];"
+        ),
+        "{}",
+        graph.stdout()
+    );
+    let before = dir.path().join("deployed.json");
+    let diff = run("hub-and-spoke", &["diff", before.to_str().unwrap(), file]).expect_code(0);
+    assert!(
+        diff.stdout()
+            .contains("+ added: platform-admins -> arn:aws:iam::222222222222:role/awsfed/Ops"),
+        "{}",
+        diff.stdout()
+    );
     let audit = run(
         "hub-and-spoke",
         &["audit", "--snapshot", file, "--now", "2026-01-01T00:00:00Z"],
