@@ -2,12 +2,14 @@
 """An HTTP proxy between awsfed and moto that counts API calls and injects faults.
 
   fault_proxy.py --target http://127.0.0.1:PORT [--throttle 0.2] [--error 0.05] [--drop 0.03] [--seed N]
+                 [--drop-response ACTION=N ...]
 
 Prints its own endpoint (http://127.0.0.1:PORT) on the first line of stdout, then serves until killed.
 Faults, each decided per request at random (seeded): throttling answers in the service's own error
 format (`Throttling` for the query protocol of IAM and STS, `TooManyRequestsException` for
 Organizations' JSON protocol), HTTP 500s, and dropped connections — half before the request reaches
-moto, half after (the call happened but its answer is lost, as on a real network).
+moto, half after (the call happened but its answer is lost, as on a real network). `--drop-response
+CreatePolicyVersion=3` loses the answers of the first 3 CreatePolicyVersion calls after moto made them.
 
   GET  /__proxy/stats   {"calls": N, "writes": N, "by_action": {...}, "injected": {...}} (forwarded calls only)
   POST /__proxy/reset   zero the counters
@@ -32,7 +34,7 @@ class Stats:
         self.calls = 0
         self.writes = 0
         self.by_action = {}
-        self.injected = {"throttle": 0, "error": 0, "drop-before": 0, "drop-after": 0}
+        self.injected = {"throttle": 0, "error": 0, "drop-before": 0, "drop-after": 0, "drop-response": 0}
 
     def count(self, action):
         with self.lock:
@@ -156,6 +158,14 @@ def make_handler(args, stats, rng, rng_lock):
                 stats.inject("drop-after")
                 self.drop()
                 return
+            with rng_lock:
+                targeted = args.drop_response.get(action, 0) > 0
+                if targeted:
+                    args.drop_response[action] -= 1
+            if targeted:
+                stats.inject("drop-response")
+                self.drop()
+                return
             self.send_response(response.status)
             for key, value in response.getheaders():
                 if key.lower() not in ("connection", "transfer-encoding", "content-length", "server", "date"):
@@ -175,7 +185,9 @@ def main():
     parser.add_argument("--error", type=float, default=0.0)
     parser.add_argument("--drop", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--drop-response", action="append", default=[], metavar="ACTION=N")
     args = parser.parse_args()
+    args.drop_response = {a: int(n) for a, _, n in (d.partition("=") for d in args.drop_response)}
     stats = Stats()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port),
                                              make_handler(args, stats, random.Random(args.seed), threading.Lock()))

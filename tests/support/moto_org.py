@@ -10,6 +10,8 @@ Usage (every command prints JSON on stdout):
   moto_org.py --endpoint URL put-trust --account ID --role NAME --document JSON
   moto_org.py --endpoint URL create-role --account ID --name NAME --path /awsfed/ [--managed]
   moto_org.py --endpoint URL provider --account ID --name corp   the provider's metadata, or null
+  moto_org.py --endpoint URL create-policy --account ID --name NAME --path /awsfed/ [--managed]
+  moto_org.py --endpoint URL remove-account --account ID   the account leaves the organisation
 
 Member accounts are reached by assuming OrganizationAccountAccessRole; moto gives credentials that
 act in that account (it enforces no policy, so nothing here proves access).
@@ -96,6 +98,13 @@ def main():
     role.add_argument("--name", required=True)
     role.add_argument("--path", default="/")
     role.add_argument("--managed", action="store_true")
+    policy = sub.add_parser("create-policy")
+    policy.add_argument("--account", required=True)
+    policy.add_argument("--name", required=True)
+    policy.add_argument("--path", default="/")
+    policy.add_argument("--managed", action="store_true")
+    remove = sub.add_parser("remove-account")
+    remove.add_argument("--account", required=True)
     provider = sub.add_parser("provider")
     provider.add_argument("--account", required=True)
     provider.add_argument("--name", required=True)
@@ -145,7 +154,13 @@ def main():
                 }
             )
         policies = [
-            {"name": p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1], "path": p["Path"], "attachments": p["AttachmentCount"]}
+            {
+                "name": p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1],
+                "path": p["Path"],
+                "attachments": p["AttachmentCount"],
+                "versions": len(iam.list_policy_versions(PolicyArn=p["Arn"])["Versions"]),
+                "document": next(v["Document"] for v in p["PolicyVersionList"] if v["IsDefaultVersion"]),
+            }
             for p in details["Policies"]
         ]
         print(json.dumps({"roles": sorted(out, key=lambda r: r["name"]), "policies": policies}))
@@ -161,6 +176,15 @@ def main():
         }
         tags = [{"Key": "awsfed:managed", "Value": "true"}] if args.managed else []
         iam.create_role(RoleName=args.name, Path=args.path, AssumeRolePolicyDocument=json.dumps(trust), Tags=tags)
+        print("{}")
+    elif args.command == "create-policy":
+        iam = client(endpoint, "iam", args.account, management)
+        document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+        tags = [{"Key": "awsfed:managed", "Value": "true"}] if args.managed else []
+        iam.create_policy(PolicyName=args.name, Path=args.path, PolicyDocument=json.dumps(document), Tags=tags)
+        print("{}")
+    elif args.command == "remove-account":
+        org.remove_account_from_organization(AccountId=args.account)
         print("{}")
     elif args.command == "provider":
         iam = client(endpoint, "iam", args.account, management)

@@ -1,15 +1,17 @@
 //! Many accounts at once: bounded concurrency, one IAM client (one bootstrap-role session, one
 //! retry partition) per account, reused between reading and applying.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use awsfed_plan::{AccountQuotas, Phase, Plan};
-use awsfed_snapshot::AccountSnapshot;
+use awsfed_plan::{AccountQuotas, Action, Phase, Plan};
+use awsfed_snapshot::{AccountSnapshot, Snapshot};
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::execute::execute;
+use crate::guard::{Guard, Scope};
+use crate::iam::IamApi;
 use crate::reach::{Caller, ReachOptions, iam_client};
 use crate::read::{ReadOptions, read_account, read_quotas};
 use crate::{AwsError, Connection};
@@ -193,106 +195,68 @@ impl Fleet {
         (done, failed)
     }
 
+    /// What every account's [`Guard`] allows, from the plan's path and provider (which `apply`
+    /// has checked against the model) and the roles awsfed must never write.
+    pub fn scope(&self, plan: &Plan) -> Scope {
+        Scope {
+            role_path: plan.role_path.clone(),
+            provider_name: plan.provider_name.clone(),
+            partition: self.connection.partition.clone(),
+            protected_roles: self.caller.role().into_iter().collect(),
+            bootstrap_role: self.reach.bootstrap_role.clone(),
+        }
+    }
+
     /// Applies a plan phase by phase: every account finishes a phase before any starts the next,
     /// because later phases name what earlier ones create in other accounts. An account that
     /// fails stops there; the others go on.
-    pub async fn apply(self: &Arc<Self>, plan: &Plan, progress: Progress) -> ApplyReport {
+    ///
+    /// `state` is what was read from the accounts for this apply: each account's writes are checked
+    /// against it ([`Guard`]). An account of the plan that is not in `state`, not among the plan's
+    /// fingerprints or not in `members` (the organisation's active accounts) is refused whole.
+    pub async fn apply(
+        self: &Arc<Self>,
+        plan: &Plan,
+        state: &Snapshot,
+        members: &Members,
+        progress: Progress,
+    ) -> ApplyReport {
         let mut report = ApplyReport::default();
-        let protected = self.caller.role();
-        for phase in Phase::ALL {
-            let work: Vec<(String, Vec<awsfed_plan::Action>)> = plan
-                .accounts
-                .iter()
-                .filter(|a| !report.failed.contains_key(&a.account_id))
-                .map(|a| {
-                    (
-                        a.account_id.clone(),
-                        a.changes
-                            .iter()
-                            .filter(|c| c.phase == phase)
-                            .map(|c| c.action.clone())
-                            .collect::<Vec<_>>(),
-                    )
-                })
-                .filter(|(_, actions)| !actions.is_empty())
-                .collect();
-            if work.is_empty() {
+        let scope = self.scope(plan);
+        let mut guards: HashMap<String, Guard> = HashMap::new();
+        for account in &plan.accounts {
+            if account.changes.is_empty() {
                 continue;
             }
-            progress(Event::PhaseStarted {
-                phase,
-                accounts: work.len(),
-            });
-            let semaphore = Arc::new(Semaphore::new(self.concurrency));
-            let mut tasks = JoinSet::new();
-            for (account_id, actions) in work {
-                let fleet = Arc::clone(self);
-                let semaphore = Arc::clone(&semaphore);
-                let progress = Arc::clone(&progress);
-                let protected = protected.clone();
-                tasks.spawn(async move {
-                    let _permit = semaphore.acquire_owned().await;
-                    let mut applied = 0;
-                    let result: Result<(), AwsError> = async {
-                        let iam = fleet.iam(&account_id).await?;
-                        for action in &actions {
-                            if let awsfed_plan::Action::DeleteRole { role } = action
-                                && protected.as_deref() == Some(&format!("{account_id}/{role}"))
-                            {
-                                return Err(AwsError::Refused(format!(
-                                    "role {role} is the role awsfed is running as; it is not deleted"
-                                )));
-                            }
-                            execute(&iam, &account_id, &fleet.connection.partition, action)
-                                .await
-                                .map_err(|e| match e {
-                                    AwsError::Call {
-                                        operation,
-                                        code,
-                                        message,
-                                    } => AwsError::Call {
-                                        operation: format!("{} ({operation})", action.summary()),
-                                        code,
-                                        message,
-                                    },
-                                    other => other,
-                                })?;
-                            applied += 1;
-                            progress(Event::ChangeApplied {
-                                account_id: account_id.clone(),
-                                summary: action.summary(),
-                            });
-                        }
-                        Ok(())
-                    }
-                    .await;
-                    match &result {
-                        Ok(()) => progress(Event::AccountApplied {
-                            account_id: account_id.clone(),
-                        }),
-                        Err(e) => progress(Event::AccountFailed {
-                            account_id: account_id.clone(),
-                            error: e.to_string(),
-                        }),
-                    }
-                    (account_id, applied, result)
-                });
-            }
-            while let Some(joined) = tasks.join_next().await {
-                match joined {
-                    Ok((account_id, applied, result)) => {
-                        report.changes_applied += applied;
-                        if let Err(e) = result {
-                            report.failed.insert(account_id, e.to_string());
-                        }
-                    }
-                    Err(e) => {
-                        report
-                            .failed
-                            .insert("(task)".to_owned(), format!("an apply task failed: {e}"));
-                    }
+            let read = state.accounts.iter().find(|a| a.id == account.account_id);
+            let refusal = if !plan.fingerprints.contains_key(&account.account_id) {
+                Some("the plan did not read this account, so nothing is changed there")
+            } else if !members.contains(&account.account_id, &self.caller) {
+                Some(
+                    "not an active account of the organisation (removed, suspended or closed since the plan), so nothing is changed there",
+                )
+            } else if read.is_none() {
+                Some("not read for this apply, so nothing is changed there")
+            } else {
+                None
+            };
+            match (refusal, read) {
+                (None, Some(read)) => {
+                    guards.insert(account.account_id.clone(), Guard::new(read, &scope));
+                }
+                (why, _) => {
+                    let why = why.unwrap_or_default().to_owned();
+                    progress(Event::AccountFailed {
+                        account_id: account.account_id.clone(),
+                        error: why.clone(),
+                    });
+                    report.failed.insert(account.account_id.clone(), why);
                 }
             }
+        }
+        for phase in Phase::ALL {
+            self.apply_phase(plan, phase, &mut guards, &mut report, &progress)
+                .await;
         }
         for account in &plan.accounts {
             if !account.conflicts.is_empty() && !report.failed.contains_key(&account.account_id) {
@@ -312,5 +276,134 @@ impl Fleet {
             }
         }
         report
+    }
+
+    async fn apply_phase(
+        self: &Arc<Self>,
+        plan: &Plan,
+        phase: Phase,
+        guards: &mut HashMap<String, Guard>,
+        report: &mut ApplyReport,
+        progress: &Progress,
+    ) {
+        let work: Vec<(String, Vec<Action>, Guard)> = plan
+            .accounts
+            .iter()
+            .filter(|a| !report.failed.contains_key(&a.account_id))
+            .filter_map(|a| {
+                let actions: Vec<Action> = a
+                    .changes
+                    .iter()
+                    .filter(|c| c.phase == phase)
+                    .map(|c| c.action.clone())
+                    .collect();
+                if actions.is_empty() {
+                    return None;
+                }
+                let guard = guards.remove(&a.account_id)?;
+                Some((a.account_id.clone(), actions, guard))
+            })
+            .collect();
+        if work.is_empty() {
+            return;
+        }
+        progress(Event::PhaseStarted {
+            phase,
+            accounts: work.len(),
+        });
+        let semaphore = Arc::new(Semaphore::new(self.concurrency));
+        let mut tasks = JoinSet::new();
+        for (account_id, actions, mut guard) in work {
+            let fleet = Arc::clone(self);
+            let semaphore = Arc::clone(&semaphore);
+            let progress = Arc::clone(progress);
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let result = match fleet.iam(&account_id).await {
+                    Ok(iam) => apply_actions(&iam, &mut guard, &actions, &progress).await,
+                    Err(e) => (0, Err(e)),
+                };
+                match &result.1 {
+                    Ok(()) => progress(Event::AccountApplied {
+                        account_id: account_id.clone(),
+                    }),
+                    Err(e) => progress(Event::AccountFailed {
+                        account_id: account_id.clone(),
+                        error: e.to_string(),
+                    }),
+                }
+                (account_id, guard, result)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((account_id, guard, (applied, result))) => {
+                    report.changes_applied += applied;
+                    match result {
+                        Ok(()) => {
+                            guards.insert(account_id, guard);
+                        }
+                        Err(e) => {
+                            report.failed.insert(account_id, e.to_string());
+                        }
+                    }
+                }
+                Err(e) => {
+                    report
+                        .failed
+                        .insert("(task)".to_owned(), format!("an apply task failed: {e}"));
+                }
+            }
+        }
+    }
+}
+
+/// Runs one account's actions of a phase in order; how many were applied, and the first failure.
+pub async fn apply_actions<C: IamApi>(
+    iam: &C,
+    guard: &mut Guard,
+    actions: &[Action],
+    progress: &Progress,
+) -> (usize, Result<(), AwsError>) {
+    let mut applied = 0;
+    for action in actions {
+        if let Err(e) = execute(iam, guard, action).await {
+            let e = match e {
+                AwsError::Call {
+                    operation,
+                    code,
+                    message,
+                } => AwsError::Call {
+                    operation: format!("{} ({operation})", action.summary()),
+                    code,
+                    message,
+                },
+                other => other,
+            };
+            return (applied, Err(e));
+        }
+        applied += 1;
+        progress(Event::ChangeApplied {
+            account_id: guard.account_id().to_owned(),
+            summary: action.summary(),
+        });
+    }
+    (applied, Ok(()))
+}
+
+/// The accounts an apply may change: the organisation's active accounts, or — when the caller's
+/// account is in no organisation — the caller's own account alone.
+#[derive(Debug, Clone)]
+pub enum Members {
+    Organization(BTreeSet<String>),
+    NoOrganization,
+}
+
+impl Members {
+    pub fn contains(&self, account_id: &str, caller: &Caller) -> bool {
+        match self {
+            Members::Organization(active) => active.contains(account_id),
+            Members::NoOrganization => account_id == caller.account_id,
+        }
     }
 }

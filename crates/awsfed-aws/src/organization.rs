@@ -242,3 +242,46 @@ pub fn ou_path(
         .find(|ou| ou.id == account.parent_id)
         .map(|ou| ou.path.clone())
 }
+
+/// The accounts an apply may change: the organisation's `ACTIVE` accounts ("ListAccounts", AWS
+/// Organizations API Reference: an account removed from the organisation is no longer listed, a
+/// suspended or closing one is not `ACTIVE`), or [`Members::NoOrganization`] when the caller's
+/// account belongs to none.
+pub async fn members(connection: &Connection) -> Result<crate::Members, AwsError> {
+    let config = aws_sdk_organizations::config::Builder::from(&connection.config)
+        .retry_config(retry_config(10))
+        .build();
+    let org = aws_sdk_organizations::Client::from_conf(config);
+    match org.describe_organization().send().await {
+        Ok(_) => {}
+        Err(e)
+            if aws_sdk_organizations::error::ProvideErrorMetadata::code(&e)
+                == Some("AWSOrganizationsNotInUseException") =>
+        {
+            return Ok(crate::Members::NoOrganization);
+        }
+        Err(e) => return Err(call("organizations:DescribeOrganization", &e)),
+    }
+    let mut active = std::collections::BTreeSet::new();
+    let mut token = None;
+    loop {
+        let page = org
+            .list_accounts()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| call("organizations:ListAccounts", &e))?;
+        for account in page.accounts() {
+            if account.status() == Some(&aws_sdk_organizations::types::AccountStatus::Active)
+                && let Some(id) = account.id()
+            {
+                active.insert(id.to_owned());
+            }
+        }
+        match page.next_token() {
+            Some(next) => token = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    Ok(crate::Members::Organization(active))
+}

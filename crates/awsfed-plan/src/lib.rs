@@ -16,6 +16,7 @@
 //! content in AWS no longer matches its digest tag, someone changed it outside awsfed; the plan
 //! lists it under [`Plan::drift`] and its changes put it back.
 
+mod approval;
 mod diff;
 mod normalize;
 mod ownership;
@@ -27,6 +28,7 @@ use std::collections::BTreeMap;
 use awsfed_policy::PolicyDocument;
 use serde::{Deserialize, Serialize};
 
+pub use approval::first_difference;
 pub use diff::{PlanOptions, fingerprint, plan};
 pub use normalize::{normalize, same_policy};
 pub use ownership::{

@@ -850,3 +850,50 @@ fn nothing_is_attached_to_or_from_a_conflicting_resource() {
     );
     insta::assert_snapshot!(render_text(&plan, false));
 }
+
+/// Issue 10, defect 2: a plan file is applied only when it is the plan made now; an edit is named.
+#[test]
+fn an_edited_plan_file_is_named_by_its_first_difference() {
+    let model = model(false);
+    let desired = awsfed_compile::compile(&model);
+    let derived = plan(&desired, &empty(), &options(&model));
+    let round_trip: Plan =
+        serde_json::from_str(&serde_json::to_string(&derived).unwrap()).expect("plan JSON");
+    assert_eq!(first_difference(&derived, &round_trip), None);
+
+    let mut trust = round_trip.clone();
+    for change in &mut trust.accounts[2].changes {
+        if let Action::CreateRole { trust_policy, .. } = &mut change.action {
+            *trust_policy = PolicyDocument::from_json(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::666666666666:root"},"Action":"sts:AssumeRole"}]}"#,
+            )
+            .unwrap();
+            break;
+        }
+    }
+    let mut extra = round_trip.clone();
+    extra.accounts[0].changes.push(Change {
+        phase: Phase::Deletions,
+        action: Action::DeleteRole {
+            role: "Unrelated".to_owned(),
+        },
+    });
+    let mut unread = round_trip.clone();
+    unread.accounts.push(AccountPlan {
+        account_id: "444444444444".to_owned(),
+        account_name: None,
+        changes: vec![round_trip.accounts[0].changes[0].clone()],
+        conflicts: Vec::new(),
+    });
+    let mut claimed = unread.clone();
+    claimed
+        .fingerprints
+        .insert("444444444444".to_owned(), "x".to_owned());
+    let mut fewer = round_trip.clone();
+    fewer.accounts[1].changes.pop();
+    let named: Vec<String> = [trust, extra, unread, claimed, fewer]
+        .iter()
+        .map(|p| first_difference(&derived, p).expect("a difference"))
+        .collect();
+    insta::assert_snapshot!(named.join("\n"));
+}

@@ -1,7 +1,9 @@
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use awsfed_plan::Plan;
+use awsfed_snapshot::Snapshot;
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::deploy::{self, ReachArgs};
@@ -10,11 +12,13 @@ use crate::progress::{Reporter, Step};
 
 /// Make the accounts match the model.
 ///
-/// Without PLAN it reads every account, plans and applies in one
-/// go (running it again after an interruption converges). With PLAN (from `awsfed plan --out`) it
-/// first re-reads the accounts and refuses the plan if any changed since it was made. Changes run
-/// phase by phase across accounts with bounded concurrency; a failure in one account is reported and
-/// the others go on (exit 1). The role awsfed runs as is never deleted.
+/// Without PLAN it reads every account, plans and applies in one go (running it again after an
+/// interruption converges). With PLAN (from `awsfed plan --out`) it reads the accounts again and
+/// plans again from the model: the file is applied only when it asks for exactly that plan (a
+/// stale or edited plan is refused, naming the first difference). Changes run phase by phase
+/// across accounts with bounded concurrency; a failure in one account is reported and the others go
+/// on (exit 1). Only roles and policies awsfed owns are written, only in active accounts of the
+/// organisation, never the role awsfed runs as nor the bootstrap role.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A plan written by `awsfed plan --out`.
@@ -27,42 +31,30 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
-        // Accounts that could not be read are reported as failed; the others go on.
-        let mut unread = std::collections::BTreeMap::new();
-        let plan = match &args.plan {
+        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
+        let desired = deploy::desired(&model)?;
+        let members = deploy::members(&fleet).await?;
+        let (plan, state, unread) = match &args.plan {
             Some(path) => {
-                let plan = read_plan(path)?;
-                let accounts: Vec<(String, Option<String>)> =
-                    plan.fingerprints.keys().map(|id| (id.clone(), None)).collect();
-                let snapshot =
-                    deploy::read_for_plan(&fleet, accounts, &plan.provider_name, &plan.role_path)
-                        .await?;
-                let stale: Vec<&String> = plan
-                    .fingerprints
-                    .iter()
-                    .filter(|(id, fingerprint)| {
-                        let now = awsfed_plan::fingerprint(
-                            snapshot.accounts.iter().find(|a| &a.id == *id),
-                        );
-                        &now != *fingerprint
-                    })
-                    .map(|(id, _)| id)
-                    .collect();
-                if !stale.is_empty() {
-                    return Err(CommandError::failed(format!(
-                        "error: the plan `{}` is stale: {} account(s) changed since it was made (first: {})",
-                        path.display(),
-                        stale.len(),
-                        stale[0]
-                    ))
-                    .hint("run `awsfed plan --out FILE` again, review it, and apply the new plan; `awsfed apply` without a plan plans and applies in one go"));
-                }
-                plan
+                let file = read_plan(path)?;
+                let state = deploy::read_for_plan(
+                    &fleet,
+                    deploy::accounts_of(&desired),
+                    &desired.provider_name,
+                    &model.naming.role_path,
+                )
+                .await?;
+                let mut plan = awsfed_plan::plan(
+                    &desired,
+                    &state,
+                    &deploy::plan_options(&model, fleet.caller()),
+                );
+                deploy::check_live_quotas(&fleet, &mut plan, &state, &model).await;
+                approve(path, &file, &plan, &state)?;
+                (plan, state, BTreeMap::new())
             }
             None => {
-                let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
-                let desired = deploy::desired(&model)?;
-                let (snapshot, failed) = deploy::read_some(
+                let (state, failed) = deploy::read_some(
                     &fleet,
                     deploy::accounts_of(&desired),
                     &desired.provider_name,
@@ -71,20 +63,51 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 .await;
                 let mut plan = awsfed_plan::plan(
                     &desired,
-                    &snapshot,
+                    &state,
                     &deploy::plan_options(&model, fleet.caller()),
                 );
                 deploy::without_unread(&mut plan, &failed);
-                deploy::check_live_quotas(&fleet, &mut plan, &snapshot, &model).await;
-                unread = failed
+                deploy::check_live_quotas(&fleet, &mut plan, &state, &model).await;
+                let unread = failed
                     .into_iter()
                     .map(|(id, e)| (id, format!("could not be read: {e}")))
                     .collect();
-                plan
+                (plan, state, unread)
             }
         };
-        apply(cli, &fleet, &plan, unread).await
+        apply(cli, &fleet, &plan, &state, &members, unread).await
     })
+}
+
+/// Refuses a plan file that is not the plan made now: stale (an account changed since) or asking
+/// for anything else.
+fn approve(path: &Path, file: &Plan, derived: &Plan, state: &Snapshot) -> Result<(), CommandError> {
+    let stale: Vec<&String> = file
+        .fingerprints
+        .iter()
+        .filter(|(id, fingerprint)| {
+            state.accounts.iter().any(|a| &&a.id == id)
+                && &awsfed_plan::fingerprint(state.accounts.iter().find(|a| &&a.id == id))
+                    != *fingerprint
+        })
+        .map(|(id, _)| id)
+        .collect();
+    if let Some(first) = stale.first() {
+        return Err(CommandError::failed(format!(
+            "error: the plan `{}` is stale: {} account(s) changed since it was made (first: {first})",
+            path.display(),
+            stale.len(),
+        ))
+        .hint("run `awsfed plan --out FILE` again, review it, and apply the new plan; `awsfed apply` without a plan plans and applies in one go"));
+    }
+    if let Some(difference) = awsfed_plan::first_difference(derived, file) {
+        return Err(CommandError::failed(format!(
+            "error: the plan `{}` is not the plan the model calls for now: {difference}; nothing was changed",
+            path.display(),
+        ))
+        .hint("a plan file is applied only as `awsfed plan --out FILE` wrote it: plan again and apply the new file"));
+    }
+    Ok(())
 }
 
 /// Applies a plan and reports per account.
@@ -92,7 +115,9 @@ pub async fn apply(
     cli: &Cli,
     fleet: &std::sync::Arc<awsfed_aws::Fleet>,
     plan: &Plan,
-    unread: std::collections::BTreeMap<String, String>,
+    state: &Snapshot,
+    members: &awsfed_aws::Members,
+    unread: BTreeMap<String, String>,
 ) -> Result<ExitCode, CommandError> {
     let total = plan.change_count();
     if total == 0 && plan.conflict_count() == 0 {
@@ -102,7 +127,7 @@ pub async fn apply(
         ));
     }
     let reporter = Reporter::new(plan.accounts.len(), Step::Apply);
-    let mut report = fleet.apply(plan, reporter.progress()).await;
+    let mut report = fleet.apply(plan, state, members, reporter.progress()).await;
     reporter.finish();
     report.failed.extend(unread);
     match cli.output {
@@ -137,7 +162,7 @@ pub async fn apply(
         .hint("the other accounts were applied; fix the cause and run `awsfed apply` again (it only does what is left)"))
 }
 
-fn read_plan(path: &std::path::Path) -> Result<Plan, CommandError> {
+fn read_plan(path: &Path) -> Result<Plan, CommandError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CommandError::bad_input(format!("error: cannot read plan `{}`: {e}", path.display()))
     })?;

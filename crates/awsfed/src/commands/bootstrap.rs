@@ -50,6 +50,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         if cli.output == crate::cli::OutputFormat::Text {
             deploy::show_plan(cli, &plan);
         }
-        crate::commands::apply::apply(cli, &fleet, &plan, Default::default()).await
+        let members = deploy::members(&fleet).await?;
+        crate::commands::apply::apply(cli, &fleet, &plan, &snapshot, &members, Default::default())
+            .await
     })
 }

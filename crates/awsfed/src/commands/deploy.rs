@@ -97,6 +97,15 @@ pub async fn fleet(
     ))
 }
 
+/// The accounts an apply may change (see [`awsfed_aws::members`]).
+pub async fn members(fleet: &Arc<Fleet>) -> Result<awsfed_aws::Members, CommandError> {
+    awsfed_aws::members(fleet.connection()).await.map_err(|e| {
+        aws_error(&e).hint(
+            "apply changes only active accounts of the organisation, so it must read them (organizations:DescribeOrganization and organizations:ListAccounts, from the management account or a delegated administrator)",
+        )
+    })
+}
+
 /// The model, with discovered accounts merged in when its `discover` section or `--discover-*`
 /// asks for them (the flags, when given, replace the section for this run).
 pub async fn load_model(

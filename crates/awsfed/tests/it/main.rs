@@ -11,6 +11,9 @@ mod access;
 mod compile;
 /// `scan`, `plan`, `apply`, `bootstrap` against moto organisations of 100+ accounts, with faults.
 mod deploy;
+/// Issue 10 on moto: apply touches nothing awsfed does not own (foreign resources, edited plans,
+/// removed accounts) and survives lost policy-version answers.
+mod deploy_ownership;
 /// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
 mod deploy_support;
 /// `saml inspect`: reports on real IdP responses.

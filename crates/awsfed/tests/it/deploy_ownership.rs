@@ -1,0 +1,315 @@
+//! Issue 10 against moto: apply never touches what awsfed does not own — same-named foreign
+//! resources, hand-edited plan files, accounts that left the organisation — and a lost
+//! `CreatePolicyVersion` answer does not break policy updates.
+
+use serde_json::Value;
+
+use crate::deploy_support::{Deployment, ModelSpec, Proxy, moto_enabled, org_tool, role, roles};
+
+fn policy<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
+    state["policies"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)
+}
+
+/// An untagged `/awsfed/hub-developers` role and an untagged `/awsfed/hub-platform-admins-assume`
+/// policy in the hub are conflicts: the plan proposes no attachment next to them, and apply
+/// attaches nothing to or from them (defect 1).
+#[test]
+fn foreign_resources_with_awsfeds_names_are_not_touched() {
+    if !moto_enabled() {
+        return;
+    }
+    let Deployment { moto, org, ws, .. } = Deployment::new(
+        2,
+        2,
+        ModelSpec {
+            direct: vec![],
+            developers: true,
+        },
+    );
+    let e = moto.endpoint.as_str();
+    let hub = org.identity.as_str();
+    org_tool(
+        e,
+        &[
+            "create-role",
+            "--account",
+            hub,
+            "--name",
+            "hub-developers",
+            "--path",
+            "/awsfed/",
+        ],
+    );
+    org_tool(
+        e,
+        &[
+            "create-policy",
+            "--account",
+            hub,
+            "--name",
+            "hub-platform-admins-assume",
+            "--path",
+            "/awsfed/",
+        ],
+    );
+    let before = roles(e, hub);
+    let planned = ws.run(e, &["plan"]).expect_code(1);
+    let stdout = planned.stdout();
+    assert!(stdout.contains("2 conflicts"), "{stdout}");
+    for line in stdout.lines().filter(|l| l.contains("attach")) {
+        assert!(
+            !line.contains("hub-platform-admins-assume") && !line.contains("hub-developers"),
+            "{stdout}"
+        );
+    }
+    let applied = ws.run(e, &["apply"]).expect_code(1);
+    assert!(
+        applied.stderr().contains(&format!("{hub}: 2 conflict(s)")),
+        "{}",
+        applied.stderr()
+    );
+    let after = roles(e, hub);
+    let foreign = role(&after, "hub-developers").expect("the foreign role is there");
+    assert_eq!(foreign, role(&before, "hub-developers").expect("before"));
+    assert_eq!(foreign["managed"], serde_json::json!([]), "{after}");
+    assert_eq!(
+        policy(&after, "hub-platform-admins-assume").expect("foreign policy")["attachments"],
+        0,
+        "{after}"
+    );
+    assert!(policy(&after, "hub-developers-assume").is_none(), "{after}");
+    let admins = role(&after, "hub-platform-admins").expect("awsfed's own hub role is created");
+    assert_eq!(admins["managed"], serde_json::json!([]), "{after}");
+}
+
+/// `apply plan.json` applies only the plan the model calls for now: each hand edit is refused,
+/// naming it, with no write at all; the file as written is applied (defect 2).
+#[test]
+fn hand_edited_plans_are_refused_with_nothing_changed() {
+    if !moto_enabled() {
+        return;
+    }
+    let Deployment { moto, org, ws, .. } = Deployment::new(
+        2,
+        2,
+        ModelSpec {
+            direct: vec![0],
+            developers: true,
+        },
+    );
+    let e = moto.endpoint.as_str();
+    let (_, spoke, _) = &org.workloads[1];
+    for (name, path) in [("Unrelated", "/other/"), ("Custom", "/awsfed/")] {
+        org_tool(
+            e,
+            &[
+                "create-role",
+                "--account",
+                spoke,
+                "--name",
+                name,
+                "--path",
+                path,
+            ],
+        );
+    }
+    let outsider = org_tool(
+        e,
+        &["add-account", "--ou", "Workloads/Dev", "--name", "outsider"],
+    )["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    ws.run(e, &["plan", "--out", "plan.json"]).expect_code(0);
+    let written: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("plan.json")).expect("plan file"),
+    )
+    .expect("plan JSON");
+    let account_index = |plan: &Value, id: &str| {
+        plan["accounts"]
+            .as_array()
+            .and_then(|a| a.iter().position(|a| a["account_id"] == id))
+            .expect("account in plan")
+    };
+    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        (
+            "differs from what the model calls for",
+            Box::new(|plan: &mut Value| {
+                let i = account_index(plan, spoke);
+                let change = plan["accounts"][i]["changes"]
+                    .as_array_mut()
+                    .and_then(|c| c.iter_mut().find(|c| c["action"] == "create-role"))
+                    .expect("a create-role");
+                change["trust_policy"] = serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::666666666666:root"},"Action":"sts:AssumeRole"}]});
+            }),
+        ),
+        (
+            "`delete role Unrelated`",
+            Box::new(|plan: &mut Value| {
+                let i = account_index(plan, spoke);
+                plan["accounts"][i]["changes"]
+                    .as_array_mut()
+                    .expect("changes")
+                    .push(serde_json::json!({"phase":"deletions","action":"delete-role","role":"Unrelated"}));
+            }),
+        ),
+        (
+            "`delete role Custom`",
+            Box::new(|plan: &mut Value| {
+                let i = account_index(plan, spoke);
+                plan["accounts"][i]["changes"]
+                    .as_array_mut()
+                    .expect("changes")
+                    .push(serde_json::json!({"phase":"deletions","action":"delete-role","role":"Custom"}));
+            }),
+        ),
+        (
+            "`put inline policy admin on role OrganizationAccountAccessRole`",
+            Box::new(|plan: &mut Value| {
+                let i = account_index(plan, spoke);
+                plan["accounts"][i]["changes"]
+                    .as_array_mut()
+                    .expect("changes")
+                    .insert(0, serde_json::json!({"phase":"providers","action":"put-inline-policy","role":"OrganizationAccountAccessRole","name":"admin","document":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}}));
+            }),
+        ),
+        (
+            "but the model and the account's state call for no change there",
+            Box::new(|plan: &mut Value| {
+                let i = account_index(plan, spoke);
+                let mut extra = plan["accounts"][i].clone();
+                extra["account_id"] = Value::String(outsider.clone());
+                plan["accounts"]
+                    .as_array_mut()
+                    .expect("accounts")
+                    .push(extra);
+            }),
+        ),
+    ];
+    let proxy = Proxy::start(e, &[]);
+    for (expected, edit) in &edits {
+        let mut plan = written.clone();
+        edit(&mut plan);
+        std::fs::write(ws.path().join("edited.json"), plan.to_string()).expect("write");
+        let refused = ws
+            .run(&proxy.endpoint, &["apply", "edited.json"])
+            .expect_code(1);
+        assert!(
+            refused
+                .stderr()
+                .contains("is not the plan the model calls for now")
+                && refused.stderr().contains(expected),
+            "{expected}: {}",
+            refused.stderr()
+        );
+    }
+    let stats = proxy.stats();
+    assert_eq!(stats["writes"], 0, "nothing was changed: {stats}");
+    // The file as `plan --out` wrote it is applied.
+    ws.run(e, &["apply", "plan.json"]).expect_code(0);
+    let spoke_state = roles(e, spoke);
+    assert!(role(&spoke_state, "Admin").is_some(), "{spoke_state}");
+    for name in ["Unrelated", "Custom", "OrganizationAccountAccessRole"] {
+        let held = role(&spoke_state, name).expect("still there");
+        assert_eq!(held["inline"], serde_json::json!([]), "{name}");
+    }
+    assert!(!roles(e, &outsider).to_string().contains("/awsfed/"));
+}
+
+/// An account that leaves the organisation after the plan is not changed, by the plan file or by
+/// a fresh apply; the others are applied (defect 7).
+#[test]
+fn an_account_removed_from_the_organisation_is_not_changed() {
+    if !moto_enabled() {
+        return;
+    }
+    let Deployment { moto, org, ws, .. } = Deployment::new(
+        2,
+        2,
+        ModelSpec {
+            direct: vec![],
+            developers: true,
+        },
+    );
+    let e = moto.endpoint.as_str();
+    let (_, removed, _) = &org.workloads[2];
+    ws.run(e, &["plan", "--out", "plan.json"]).expect_code(0);
+    org_tool(e, &["remove-account", "--account", removed]);
+    for args in [&["apply", "plan.json"][..], &["apply"][..]] {
+        let applied = ws.run(e, args).expect_code(1);
+        assert!(
+            applied.stderr().contains(&format!(
+                "{removed}: not an active account of the organisation"
+            )),
+            "{args:?}: {}",
+            applied.stderr()
+        );
+    }
+    assert!(!roles(e, removed).to_string().contains("/awsfed/"));
+    let (_, kept, _) = &org.workloads[1];
+    assert!(role(&roles(e, kept), "Admin").is_some());
+}
+
+/// The answers to CreatePolicyVersion are lost after moto made the version, with four versions
+/// already held: the SDK's retry finds the version there, apply succeeds and converges, and no hub
+/// policy is left at five versions (defect 6).
+#[test]
+fn lost_create_policy_version_answers_do_not_break_policy_updates() {
+    if !moto_enabled() {
+        return;
+    }
+    let Deployment {
+        moto,
+        org,
+        ws,
+        mut spec,
+    } = Deployment::new(
+        3,
+        3,
+        ModelSpec {
+            direct: vec![],
+            developers: true,
+        },
+    );
+    let e = moto.endpoint.as_str();
+    ws.run(e, &["apply"]).expect_code(0);
+    // Each switch of an account's topology rewrites the hub policies that reach it.
+    for direct in [vec![0], vec![0, 1], vec![1]] {
+        spec.direct = direct;
+        ws.write_model(&spec.yaml(&org));
+        ws.run(e, &["apply"]).expect_code(0);
+    }
+    let held = |state: &Value| -> Vec<u64> {
+        state["policies"]
+            .as_array()
+            .map(|p| {
+                p.iter()
+                    .map(|p| p["versions"].as_u64().unwrap_or(0))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        held(&roles(e, &org.identity)).contains(&4),
+        "{}",
+        roles(e, &org.identity)
+    );
+    for (round, direct) in [vec![2], vec![2, 3]].into_iter().enumerate() {
+        spec.direct = direct;
+        ws.write_model(&spec.yaml(&org));
+        let proxy = Proxy::start(e, &["--drop-response", "CreatePolicyVersion=2"]);
+        let applied = ws.run(&proxy.endpoint, &["apply"]);
+        let stats = proxy.stats();
+        assert_eq!(
+            stats["injected"]["drop-response"], 2,
+            "round {round}: {stats}"
+        );
+        applied.expect_code(0);
+        ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+        let hub = roles(e, &org.identity);
+        assert!(held(&hub).iter().all(|v| *v <= 4), "round {round}: {hub}");
+    }
+}
