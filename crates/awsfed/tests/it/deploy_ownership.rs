@@ -6,6 +6,9 @@ use serde_json::Value;
 
 use crate::deploy_support::{Deployment, ModelSpec, Proxy, moto_enabled, org_tool, role, roles};
 
+/// A hand edit of a plan file.
+type Edit<'a> = Box<dyn Fn(&mut Value) + 'a>;
+
 fn policy<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
     state["policies"]
         .as_array()?
@@ -134,7 +137,7 @@ fn hand_edited_plans_are_refused_with_nothing_changed() {
             .and_then(|a| a.iter().position(|a| a["account_id"] == id))
             .expect("account in plan")
     };
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "differs from what the model calls for",
             Box::new(|plan: &mut Value| {
