@@ -231,7 +231,7 @@ impl Fleet {
             let read = state.accounts.iter().find(|a| a.id == account.account_id);
             let refusal = if !plan.fingerprints.contains_key(&account.account_id) {
                 Some("the plan did not read this account, so nothing is changed there")
-            } else if !members.contains(&account.account_id, &self.caller) {
+            } else if !members.contains(&account.account_id) {
                 Some(
                     "not an active account of the organisation (removed, suspended or closed since the plan), so nothing is changed there",
                 )
@@ -391,8 +391,9 @@ pub async fn apply_actions<C: IamApi>(
     (applied, Ok(()))
 }
 
-/// The accounts an apply may change: the organisation's active accounts, or — when the caller's
-/// account is in no organisation — the caller's own account alone.
+/// The accounts an apply may change: the organisation's active accounts. When the caller's account
+/// is in no organisation there is no membership to check (nor to lose): the accounts the plan read
+/// through the bootstrap role are the bound.
 #[derive(Debug, Clone)]
 pub enum Members {
     Organization(BTreeSet<String>),
@@ -400,10 +401,10 @@ pub enum Members {
 }
 
 impl Members {
-    pub fn contains(&self, account_id: &str, caller: &Caller) -> bool {
+    pub fn contains(&self, account_id: &str) -> bool {
         match self {
             Members::Organization(active) => active.contains(account_id),
-            Members::NoOrganization => account_id == caller.account_id,
+            Members::NoOrganization => true,
         }
     }
 }

@@ -245,8 +245,8 @@ pub fn ou_path(
 
 /// The accounts an apply may change: the organisation's `ACTIVE` accounts ("ListAccounts", AWS
 /// Organizations API Reference: an account removed from the organisation is no longer listed, a
-/// suspended or closing one is not `ACTIVE`), or [`Members::NoOrganization`] when the caller's
-/// account belongs to none.
+/// suspended or closing one is not `ACTIVE`), or [`crate::Members::NoOrganization`] when the
+/// caller's account belongs to none.
 pub async fn members(connection: &Connection) -> Result<crate::Members, AwsError> {
     let config = aws_sdk_organizations::config::Builder::from(&connection.config)
         .retry_config(retry_config(10))

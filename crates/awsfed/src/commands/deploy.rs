@@ -99,11 +99,17 @@ pub async fn fleet(
 
 /// The accounts an apply may change (see [`awsfed_aws::members`]).
 pub async fn members(fleet: &Arc<Fleet>) -> Result<awsfed_aws::Members, CommandError> {
-    awsfed_aws::members(fleet.connection()).await.map_err(|e| {
+    let members = awsfed_aws::members(fleet.connection()).await.map_err(|e| {
         aws_error(&e).hint(
             "apply changes only active accounts of the organisation, so it must read them (organizations:DescribeOrganization and organizations:ListAccounts, from the management account or a delegated administrator)",
         )
-    })
+    })?;
+    if matches!(members, awsfed_aws::Members::NoOrganization) {
+        super::print_stderr(
+            "note: the caller's account is in no organisation, so accounts are not checked for membership\n",
+        );
+    }
+    Ok(members)
 }
 
 /// The model, with discovered accounts merged in when its `discover` section or `--discover-*`
