@@ -37,19 +37,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         let (plan, state, unread) = match &args.plan {
             Some(path) => {
                 let file = read_plan(path)?;
-                let state = deploy::read_for_plan(
-                    &fleet,
-                    deploy::accounts_of(&desired),
-                    &desired.provider_name,
-                    &model.naming.role_path,
-                )
-                .await?;
-                let mut plan = awsfed_plan::plan(
-                    &desired,
-                    &state,
-                    &deploy::plan_options(&model, fleet.caller()),
-                );
-                deploy::check_live_quotas(&fleet, &mut plan, &state, &model).await;
+                let (plan, state) = deploy::plan_live(&fleet, &model, &desired).await?;
                 approve(path, &file, &plan, &state)?;
                 (plan, state, BTreeMap::new())
             }

@@ -34,19 +34,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         desired
             .accounts
             .retain(|a| a.id == args.account || !a.hubs.is_empty());
-        let snapshot = deploy::read_for_plan(
-            &fleet,
-            deploy::accounts_of(&desired),
-            &desired.provider_name,
-            &model.naming.role_path,
-        )
-        .await?;
-        let mut plan = awsfed_plan::plan(
-            &desired,
-            &snapshot,
-            &deploy::plan_options(&model, fleet.caller()),
-        );
-        deploy::check_live_quotas(&fleet, &mut plan, &snapshot, &model).await;
+        let (plan, snapshot) = deploy::plan_live(&fleet, &model, &desired).await?;
         if cli.output == crate::cli::OutputFormat::Text {
             deploy::show_plan(cli, &plan);
         }

@@ -256,6 +256,25 @@ pub async fn read_for_plan(
     Ok(snapshot)
 }
 
+/// Reads every account of `desired` live and plans, checking live quotas: the plan and the state it
+/// was made from (fails when any account cannot be read).
+pub async fn plan_live(
+    fleet: &Arc<Fleet>,
+    model: &Model,
+    desired: &DesiredState,
+) -> Result<(Plan, Snapshot), CommandError> {
+    let state = read_for_plan(
+        fleet,
+        accounts_of(desired),
+        &desired.provider_name,
+        &model.naming.role_path,
+    )
+    .await?;
+    let mut plan = awsfed_plan::plan(desired, &state, &plan_options(model, fleet.caller()));
+    check_live_quotas(fleet, &mut plan, &state, model).await;
+    Ok((plan, state))
+}
+
 /// Reads the accounts that can be read; the others come back with their errors.
 pub async fn read_some(
     fleet: &Arc<Fleet>,

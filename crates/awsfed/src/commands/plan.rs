@@ -49,19 +49,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         let desired = deploy::desired(&model)?;
-        let snapshot = deploy::read_for_plan(
-            &fleet,
-            deploy::accounts_of(&desired),
-            &desired.provider_name,
-            &model.naming.role_path,
-        )
-        .await?;
-        let mut plan = awsfed_plan::plan(
-            &desired,
-            &snapshot,
-            &deploy::plan_options(&model, fleet.caller()),
-        );
-        deploy::check_live_quotas(&fleet, &mut plan, &snapshot, &model).await;
+        let (plan, _) = deploy::plan_live(&fleet, &model, &desired).await?;
         Ok(plan)
     })?;
     if let Some(out) = &args.out {

@@ -152,21 +152,21 @@ fn hand_edited_plans_are_refused_with_nothing_changed() {
         (
             "`delete role Unrelated`",
             Box::new(|plan: &mut Value| {
-                let i = account_index(plan, spoke);
-                plan["accounts"][i]["changes"]
-                    .as_array_mut()
-                    .expect("changes")
-                    .push(serde_json::json!({"phase":"deletions","action":"delete-role","role":"Unrelated"}));
+                push_change(
+                    plan,
+                    spoke,
+                    serde_json::json!({"phase":"deletions","action":"delete-role","role":"Unrelated"}),
+                );
             }),
         ),
         (
             "`delete role Custom`",
             Box::new(|plan: &mut Value| {
-                let i = account_index(plan, spoke);
-                plan["accounts"][i]["changes"]
-                    .as_array_mut()
-                    .expect("changes")
-                    .push(serde_json::json!({"phase":"deletions","action":"delete-role","role":"Custom"}));
+                push_change(
+                    plan,
+                    spoke,
+                    serde_json::json!({"phase":"deletions","action":"delete-role","role":"Custom"}),
+                );
             }),
         ),
         (
@@ -220,6 +220,15 @@ fn hand_edited_plans_are_refused_with_nothing_changed() {
         assert_eq!(held["inline"], serde_json::json!([]), "{name}");
     }
     assert!(!roles(e, &outsider).to_string().contains("/awsfed/"));
+}
+
+fn push_change(plan: &mut Value, account: &str, change: Value) {
+    plan["accounts"]
+        .as_array_mut()
+        .and_then(|a| a.iter_mut().find(|a| a["account_id"] == account))
+        .and_then(|a| a["changes"].as_array_mut())
+        .expect("the account's changes")
+        .push(change);
 }
 
 /// An account that leaves the organisation after the plan is not changed, by the plan file or by
