@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use awsfed_policy::{OrgChain, OrgLevel, Policy, PolicyDocument, PolicyKind, Principal};
+use awsfed_policy::{Arn, OrgChain, OrgLevel, Policy, PolicyDocument, PolicyKind, Principal};
 
 use awsfed_snapshot::{AccountSnapshot, OrgPolicyKind, RoleSnapshot, Snapshot};
 
@@ -385,18 +385,10 @@ impl<'s> Estate<'s> {
 
 /// `role/PATH/NAME` of an IAM role ARN.
 pub fn arn_resource(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    let _ = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    );
-    parts.next()
+    Arn::parts(arn).map(|[.., resource]| resource)
 }
 
 /// The account field of an ARN.
 pub fn arn_account(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4)
+    Arn::parts(arn).map(|[_, _, _, account, _]| account)
 }

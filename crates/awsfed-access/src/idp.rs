@@ -259,8 +259,12 @@ impl IdpDescription {
 pub fn parse_role_value(value: &str) -> Option<RolePair> {
     let (a, b) = value.split_once(',')?;
     let (a, b) = (a.trim(), b.trim());
-    let is_role = |s: &str| s.starts_with("arn:") && s.contains(":role/");
-    let is_provider = |s: &str| s.starts_with("arn:") && s.contains(":saml-provider/");
+    let resource_is = |s: &str, kind: &str| {
+        matches!(awsfed_policy::Arn::parts(s), Some([_, "iam", _, _, resource])
+            if resource.strip_prefix(kind).is_some_and(|rest| rest.starts_with('/')))
+    };
+    let is_role = |s: &str| resource_is(s, "role");
+    let is_provider = |s: &str| resource_is(s, "saml-provider");
     let (role, provider) = if is_role(a) && is_provider(b) {
         (a, b)
     } else if is_provider(a) && is_role(b) {

@@ -21,12 +21,12 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use awsfed_policy::{
-    Caller, Context, ContextValue, Decision, Effect, Gate, PolicyRefs, Request, StatementRef,
+    Arn, Caller, Context, ContextValue, Decision, Effect, Gate, PolicyRefs, Request, StatementRef,
     evaluate_refs, wildcard_match,
 };
 use serde::Serialize;
 
-use super::estate::{Estate, arn_account, arn_resource};
+use super::estate::{Estate, arn_account};
 use super::idp::{IdpMapping, RolePair, SessionAttributes};
 
 /// The session name and SourceIdentity the analysis signs in with: any valid value behaves alike
@@ -284,7 +284,7 @@ pub fn saml_context(session: &SessionAttributes, audience: &str) -> Context {
 /// The session ARN of `role` entered with the example session name.
 pub fn session_arn(role_arn: &str) -> String {
     let account = arn_account(role_arn).unwrap_or_default();
-    let partition = role_arn.split(':').nth(1).unwrap_or("aws");
+    let partition = Arn::partition_of(role_arn);
     let name = role_arn.rsplit('/').next().unwrap_or_default();
     format!("arn:{partition}:sts::{account}:assumed-role/{name}/{EXAMPLE_SESSION_NAME}")
 }
@@ -670,7 +670,7 @@ pub fn chained_candidates(estate: &Estate<'_>, caller: usize) -> Vec<usize> {
 fn admitting_principals(estate: &Estate<'_>, caller: usize) -> [String; 5] {
     let from = estate.role(caller);
     let account = from.account.id.as_str();
-    let partition = from.role.arn.split(':').nth(1).unwrap_or("aws");
+    let partition = Arn::partition_of(&from.role.arn);
     [
         from.role.arn.clone(),
         session_arn(&from.role.arn),
@@ -701,9 +701,8 @@ fn resource_candidates(
         return;
     }
     // `arn:aws:iam::*:role/PATH/NAME`: only the account is open.
-    if let Some(resource) = arn_resource(pattern)
+    if let Some([_, "iam", _, _, resource]) = Arn::parts(pattern)
         && !resource.contains(['*', '?'])
-        && pattern.split(':').nth(2) == Some("iam")
     {
         found.extend(estate.by_resource(resource).iter().copied());
         return;

@@ -47,7 +47,7 @@ pub fn aws_config(
         None => desired.groups.iter().collect(),
     };
     if let Some(name) = &options.session_name
-        && !valid_session_name(name)
+        && !awsfed_policy::is_valid_session_name(name)
     {
         return Err(ExportError::InvalidSessionName { name: name.clone() });
     }
@@ -96,14 +96,6 @@ pub fn aws_config(
     }
     export.notes = notes;
     Ok(export.finish())
-}
-
-/// RoleSessionName: 2 to 64 characters of `[\w+=,.@-]` (STS AssumeRole).
-fn valid_session_name(name: &str) -> bool {
-    (2..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
 }
 
 /// Profile names go in `[profile NAME]`: keep them to characters every tool reads back.
@@ -346,9 +338,6 @@ mod tests {
             ),
             Err(ExportError::InvalidSessionName { .. })
         ));
-        assert!(valid_session_name("ada.lovelace@example.com"));
-        assert!(!valid_session_name("a"));
-        assert!(!valid_session_name(&"a".repeat(65)));
     }
 
     #[test]

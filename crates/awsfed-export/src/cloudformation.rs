@@ -459,17 +459,17 @@ enum Resource {
 /// stack's account gives): `arn:${AWS::Partition}:iam::${AWS::AccountId}:saml-provider/corp`. IAM
 /// names cannot hold `$`, so nothing else needs escaping for `Fn::Sub`.
 fn sub_arn(arn: &str, account: &DesiredAccount) -> Value {
-    let prefix = format!("arn:{}:iam::{}:", partition_of(arn), account.id);
+    let prefix = format!(
+        "arn:{}:iam::{}:",
+        awsfed_policy::Arn::partition_of(arn),
+        account.id
+    );
     match arn.strip_prefix(&prefix) {
         Some(rest) if !rest.contains('$') => {
             json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:{rest}") })
         }
         _ => json!(arn),
     }
-}
-
-fn partition_of(arn: &str) -> &str {
-    arn.split(':').nth(1).unwrap_or("aws")
 }
 
 /// Part `part` of the account's templates under `assignment` (the whole template when there is one

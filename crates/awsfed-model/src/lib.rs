@@ -16,7 +16,7 @@ mod span;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use model::*;
-pub use resolve::{ReadMetadata, is_sign_in_endpoint, resolve};
+pub use resolve::{ReadMetadata, resolve};
 pub use span::{Span, Spanned};
 
 /// The JSON Schema of the model format, generated from the raw types.

@@ -13,6 +13,7 @@ use crate::model::{
 use crate::raw::{IdentitySource, RawDiscover, RawModel, TagValues, TopologyKind};
 use crate::selector::{closest, select};
 use crate::{Diagnostic, Diagnostics, Span, Spanned};
+use awsfed_policy::{Arn, ArnError};
 
 /// Reads the IdP metadata file named in the model (a path relative to the model file) and returns its
 /// text, or a message saying why it cannot.
@@ -333,7 +334,7 @@ fn identity_provider(
     session_tags.sort();
     let mut audiences: Vec<String> = Vec::new();
     for audience in &idp.audiences {
-        if !is_sign_in_endpoint(&audience.value) {
+        if !awsfed_policy::is_sign_in_endpoint(&audience.value) {
             d.push(
                 Diagnostic::warning("unknown-audience", format!("`{}` is not an AWS sign-in endpoint", audience.value))
                     .at(audience.span)
@@ -392,30 +393,6 @@ fn browser_sign_in(port: &Spanned<u32>, d: &mut Diagnostics) -> Option<BrowserSi
             None
         }
     }
-}
-
-/// `https://signin.aws.amazon.com/saml`, a regional `https://REGION.signin.aws.amazon.com/saml`, or
-/// the other partitions' equivalents.
-pub fn is_sign_in_endpoint(url: &str) -> bool {
-    let Some(host) = url
-        .strip_prefix("https://")
-        .and_then(|r| r.strip_suffix("/saml"))
-    else {
-        return false;
-    };
-    let regional = |host: &str, suffix: &str| {
-        host.strip_suffix(suffix).is_some_and(|region| {
-            region.is_empty()
-                || region.strip_suffix('.').is_some_and(|r| {
-                    !r.is_empty()
-                        && r.chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                })
-        })
-    };
-    regional(host, "signin.aws.amazon.com")
-        || regional(host, "signin.amazonaws-us-gov.com")
-        || regional(host, "signin.amazonaws.cn")
 }
 
 /// RoleSessionName and SourceIdentity must be 2–64 characters of `[\w+=,.@-]`
@@ -661,24 +638,27 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
 
 /// `arn:PARTITION:iam::aws|ACCOUNT:policy/[PATH/]NAME`.
 fn check_policy_arn(arn: &str, partition: &str) -> Result<(), String> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [prefix, arn_partition, service, region, account, resource] = parts.as_slice() else {
-        return Err("an ARN has six `:`-separated parts".to_owned());
+    let [arn_partition, service, region, account, resource] = match Arn::split(arn) {
+        Ok(parts) => parts,
+        Err(ArnError::MissingPrefix { .. }) => {
+            return Err("it does not start with `arn:`".to_owned());
+        }
+        Err(ArnError::TooFewParts { .. }) => {
+            return Err("an ARN has six `:`-separated parts".to_owned());
+        }
+        Err(ArnError::EmptyPart { part, .. }) => return Err(format!("the {part} part is empty")),
     };
-    if *prefix != "arn" {
-        return Err("it does not start with `arn:`".to_owned());
-    }
-    if *arn_partition != partition {
+    if arn_partition != partition {
         return Err(format!(
             "its partition `{arn_partition}` is not the model's `{partition}`"
         ));
     }
-    if *service != "iam" || !region.is_empty() {
+    if service != "iam" || !region.is_empty() {
         return Err(
             "managed policies are IAM resources (`arn:…:iam::…`) with no region".to_owned(),
         );
     }
-    if *account != "aws" && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit())) {
+    if account != "aws" && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit())) {
         return Err(format!(
             "`{account}` is neither `aws` nor a 12-digit account id"
         ));

@@ -50,32 +50,55 @@ impl Arn {
     /// The five parts after `arn:` (partition, service, region, account, resource), checked as
     /// [`Arn::parse`] checks them, without copying: trusts list many principal ARNs.
     pub fn split(text: &str) -> Result<[&str; 5], ArnError> {
-        let Some(rest) = text.strip_prefix("arn:") else {
-            return Err(ArnError::MissingPrefix {
-                text: text.to_owned(),
-            });
-        };
-        let mut parts = rest.splitn(5, ':');
-        let mut next = |found: usize| {
-            parts.next().ok_or_else(|| ArnError::TooFewParts {
-                text: text.to_owned(),
-                found,
-            })
-        };
-        let split = [next(1)?, next(2)?, next(3)?, next(4)?, next(5)?];
-        for (part, value) in [
-            ("partition", split[0]),
-            ("service", split[1]),
-            ("resource", split[4]),
-        ] {
-            if value.is_empty() {
-                return Err(ArnError::EmptyPart {
-                    text: text.to_owned(),
-                    part,
-                });
-            }
+        match Self::parts(text) {
+            Some(parts) => Ok(parts),
+            None => Err(Self::why_not(text)),
         }
-        Ok(split)
+    }
+
+    /// [`Arn::split`] without saying why not, and so without allocating: for the many principals,
+    /// resources and patterns that are looked at only to see whether they are ARNs at all.
+    pub fn parts(text: &str) -> Option<[&str; 5]> {
+        let mut parts = text.strip_prefix("arn:")?.splitn(5, ':');
+        let parts = [
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        ];
+        let [partition, service, _, _, resource] = parts;
+        (!partition.is_empty() && !service.is_empty() && !resource.is_empty()).then_some(parts)
+    }
+
+    /// The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`), `aws` when the text is no ARN.
+    pub fn partition_of(text: &str) -> &str {
+        Self::parts(text).map_or("aws", |[partition, ..]| partition)
+    }
+
+    /// Why [`Arn::parts`] refused `text`: the first rule it breaks.
+    fn why_not(text: &str) -> ArnError {
+        let text_owned = || text.to_owned();
+        let Some(rest) = text.strip_prefix("arn:") else {
+            return ArnError::MissingPrefix { text: text_owned() };
+        };
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        if parts.len() < 5 {
+            return ArnError::TooFewParts {
+                text: text_owned(),
+                // Counting `arn` itself, as a reader counts the parts.
+                found: parts.len() + 1,
+            };
+        }
+        let part = match (parts[0].is_empty(), parts[1].is_empty()) {
+            (true, _) => "partition",
+            (false, true) => "service",
+            (false, false) => "resource",
+        };
+        ArnError::EmptyPart {
+            text: text_owned(),
+            part,
+        }
     }
 
     /// The resource type: the resource part up to its first `/` or `:` (`role`, `user`,

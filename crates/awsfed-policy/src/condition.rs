@@ -178,6 +178,8 @@ struct ArnValue {
 
 impl ArnValue {
     fn new(text: &str, variables: bool) -> Self {
+        // Not `Arn::parts`: ArnLike compares part by part, and a pattern's parts may be empty or
+        // wildcards where an ARN's may not ("ARN condition operators", IAM User Guide).
         let pieces: Vec<&str> = text.splitn(6, ':').collect();
         let parts = <[&str; 6]>::try_from(pieces)
             .ok()

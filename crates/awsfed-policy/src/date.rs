@@ -3,6 +3,8 @@
 //! "You must specify … a date in one of the W3C implementations of the ISO 8601 date formats or in
 //! epoch (UNIX) time").
 
+use crate::civil::{days_from_civil, days_in_month};
+
 /// Milliseconds since 1970-01-01T00:00:00Z, or `None` when the text is not a date.
 pub fn parse_date_millis(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -89,30 +91,6 @@ fn parse_iso8601(text: &str) -> Option<i64> {
         }
     };
     Some(millis - offset_minutes * 60_000)
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! IAM policy documents, ARNs, wildcard matching and the policy evaluator.
+//! IAM policy documents, ARNs, wildcard matching and the policy evaluator; and the one home of the
+//! other AWS identifier rules every crate checks: session names and sign-in endpoints.
 //!
 //! The document types accept every form IAM accepts on input (one statement or a list, a string or a
 //! list of strings, JSON booleans and numbers as condition values) and write one canonical form, so the
@@ -10,6 +11,7 @@
 
 mod arn;
 mod cidr;
+pub mod civil;
 mod condition;
 mod date;
 mod document;
@@ -18,6 +20,8 @@ mod evaluator;
 mod policy;
 mod principal;
 mod request;
+mod session_name;
+mod sign_in_endpoint;
 pub mod simulation;
 mod size;
 mod string_list;
@@ -35,6 +39,10 @@ pub use evaluator::{
 pub use policy::{Policy, PolicyKind};
 pub use principal::PrincipalMatch;
 pub use request::{Caller, CallerKind, Context, ContextValue, Request};
+pub use session_name::{
+    SESSION_NAME_MAX_CHARS, SESSION_NAME_MIN_CHARS, is_valid_session_name, sanitize_session_name,
+};
+pub use sign_in_endpoint::is_sign_in_endpoint;
 pub use size::{iam_size, iam_size_of};
 pub use string_list::StringList;
 pub use variables::Template;

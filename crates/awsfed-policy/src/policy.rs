@@ -339,6 +339,8 @@ pub(crate) struct PreparedRequest<'r> {
 impl<'r> PreparedRequest<'r> {
     pub(crate) fn new(action: &'r str, resource: &'r str, context: &'r Context) -> Self {
         let (service, name) = action.split_once(':').unwrap_or((action, ""));
+        // Not `Arn::parts`: the request is matched part by part against patterns exactly as
+        // written, empty parts included, as IAM matches them.
         let resource_parts = resource.strip_prefix("arn:").and_then(|rest| {
             let mut parts = rest.splitn(5, ':');
             Some([
@@ -540,6 +542,7 @@ fn compile_resource(value: &str, variables: bool) -> Result<ResourcePattern, Pro
             value: value.to_owned(),
         });
     };
+    // Not `Arn::parts`: a Resource pattern may be a short ARN (`arn:aws:s3:*`) or leave parts empty.
     let mut parts: Vec<&str> = rest.splitn(5, ':').collect();
     if parts.len() < 5 {
         // "arn:aws:s3:*" style short ARNs: a trailing wildcard stands for the missing parts.

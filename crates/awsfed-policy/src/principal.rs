@@ -165,13 +165,14 @@ fn caller_text_is(caller: &Caller, text: &str) -> bool {
             if !text.ends_with(arn.resource.as_str()) {
                 return false;
             }
-            let mut parts = text.splitn(6, ':');
-            parts.next() == Some("arn")
-                && parts.next() == Some(arn.partition.as_str())
-                && parts.next() == Some(arn.service.as_str())
-                && parts.next() == Some(arn.region.as_str())
-                && parts.next() == Some(arn.account.as_str())
-                && parts.next() == Some(arn.resource.as_str())
+            Arn::parts(text)
+                == Some([
+                    arn.partition.as_str(),
+                    arn.service.as_str(),
+                    arn.region.as_str(),
+                    arn.account.as_str(),
+                    arn.resource.as_str(),
+                ])
         }
         Caller::Service(s) | Caller::Other(s) => s == text,
     }
@@ -189,15 +190,7 @@ fn role_of_session(role_arn: &str, session_role: &str, session: &Arn) -> bool {
     {
         return false;
     }
-    let mut parts = role_arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(_region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some([partition, "iam", _region, account, resource]) = Arn::parts(role_arn) else {
         return false;
     };
     let Some(path_and_name) = resource.strip_prefix("role/") else {

@@ -90,29 +90,13 @@ impl IamArn {
             arn: crate::error::excerpt(text),
             reason,
         };
-        let mut parts = text.splitn(6, ':');
-        let (
-            Some("arn"),
-            Some(partition),
-            Some(service),
-            Some(region),
-            Some(account),
-            Some(resource),
-        ) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        )
+        let Some([partition, service, region, account, resource]) = awsfed_policy::Arn::parts(text)
         else {
             return Err(fail("expected arn:<partition>:iam::<account>:<resource>"));
         };
-        if partition.is_empty()
-            || !partition
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-')
+        if !partition
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-')
         {
             return Err(fail("bad partition"));
         }

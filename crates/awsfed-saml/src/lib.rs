@@ -24,8 +24,6 @@ mod limits;
 mod parse_note;
 mod role_pair;
 mod saml_response;
-mod session_name;
-mod signin_endpoint;
 mod timestamp;
 mod validation;
 mod xml;
@@ -46,10 +44,11 @@ pub use saml_response::{
     Assertion, AuthnStatement, Conditions, NameId, STATUS_SUCCESS, SamlResponse,
     SubjectConfirmation, parse_saml_response, parse_saml_response_with_limits,
 };
-pub use session_name::{
-    SESSION_NAME_MAX_CHARS, SESSION_NAME_MIN_CHARS, is_valid_session_name, sanitize_session_name,
+// The identifier rules live in awsfed-policy, shared with the model and the export.
+pub use awsfed_policy::{
+    SESSION_NAME_MAX_CHARS, SESSION_NAME_MIN_CHARS, is_sign_in_endpoint, is_valid_session_name,
+    sanitize_session_name,
 };
-pub use signin_endpoint::is_aws_signin_endpoint;
 pub use timestamp::Timestamp;
 pub use validation::{
     SESSION_DURATION_MAX_SECONDS, SESSION_DURATION_MIN_SECONDS, STS_MAX_ASSERTION_CHARS,

@@ -23,9 +23,9 @@ use crate::input_form::InputForm;
 use crate::limits::Limits;
 use crate::parse_note::ParseNote;
 use crate::role_pair::RolePair;
-use crate::session_name::sanitize_session_name;
 use crate::timestamp::Timestamp;
 use crate::xml::{attribute, child, children, text, with_document};
+use awsfed_policy::sanitize_session_name;
 
 /// The subject's name identifier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

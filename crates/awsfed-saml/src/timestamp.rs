@@ -8,6 +8,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use awsfed_policy::civil::{civil_from_days, days_from_civil, days_in_month};
 use serde::{Serialize, Serializer};
 
 const NANOS_PER_SECOND: i128 = 1_000_000_000;
@@ -41,7 +42,7 @@ impl Timestamp {
         let second = digits(&bytes[17..19])?;
         if !(1..=12).contains(&month)
             || day < 1
-            || day > days_in_month(year, month)
+            || i64::from(day) > days_in_month(i64::from(year), i64::from(month))
             || hour > 23
             || minute > 59
             || second > 59
@@ -83,7 +84,7 @@ impl Timestamp {
             _ => return None,
         };
 
-        let days = days_from_civil(i64::from(year), month, day);
+        let days = days_from_civil(i64::from(year), i64::from(month), i64::from(day));
         let seconds =
             days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
                 - offset_seconds;
@@ -157,46 +158,6 @@ fn digits(bytes: &[u8]) -> Option<u32> {
     bytes.iter().try_fold(0u32, |acc, b| {
         b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
     })
-}
-
-fn is_leap_year(year: u32) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// Inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

@@ -11,9 +11,8 @@ use std::time::{Duration, SystemTime};
 use crate::aws_attributes::AwsAttributes;
 use crate::error::{SamlError, excerpt};
 use crate::saml_response::{STATUS_SUCCESS, SamlResponse};
-use crate::session_name::is_valid_session_name;
-use crate::signin_endpoint::is_aws_signin_endpoint;
 use crate::timestamp::Timestamp;
+use awsfed_policy::{is_sign_in_endpoint, is_valid_session_name};
 
 /// STS's maximum length of `SAMLAssertion` (the base64 text), from the STS API model
 /// (`SAMLAssertionType`, 4 to 100,000 characters).
@@ -142,7 +141,7 @@ impl SamlResponse {
                     missing: "SubjectConfirmationData Recipient",
                 }),
                 Some(recipient)
-                    if options.require_aws_recipient && !is_aws_signin_endpoint(recipient) =>
+                    if options.require_aws_recipient && !is_sign_in_endpoint(recipient) =>
                 {
                     problems.push(SamlError::RecipientNotAwsSignIn {
                         recipient: excerpt(recipient),

@@ -131,7 +131,7 @@ impl ClientFile {
                 .iter()
                 .map(|t| {
                     (
-                        edit_distance(&needle, &t.name.to_ascii_lowercase()),
+                        strsim::levenshtein(&needle, &t.name.to_ascii_lowercase()),
                         t.name.as_str(),
                     )
                 })
@@ -158,21 +158,6 @@ impl ClientFile {
                 .map(|(_, provider, max)| (provider, max))
         })
     }
-}
-
-/// Levenshtein distance, for "did you mean" (names are short).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]

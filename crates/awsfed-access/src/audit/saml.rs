@@ -84,7 +84,7 @@ pub(super) fn saml_aud_global_only(scope: &Scope<'_, '_, '_>, findings: &mut Fin
         if !audiences.is_empty()
             && audiences
                 .iter()
-                .filter(|a| awsfed_model::is_sign_in_endpoint(a))
+                .filter(|a| awsfed_policy::is_sign_in_endpoint(a))
                 .all(|a| *a == global)
             // The browser listener's audience (`browser_sign_in`) is no AWS endpoint: next to the
             // global one alone, regional sign-in still fails.

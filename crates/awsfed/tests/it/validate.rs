@@ -295,6 +295,34 @@ fn chained_session_longer_than_an_hour_is_a_warning() {
     assert_eq!(code, 0, "{stderr}");
 }
 
+/// Audiences follow the one sign-in endpoint rule that SAML Responses are checked against: the
+/// static and encrypted-assertion (`/saml/acs/ID`) forms AWS documents are endpoints too.
+#[test]
+fn audiences_are_checked_against_the_sign_in_endpoint_rule() {
+    let audiences = |list: &str| {
+        changed(
+            "  session_name_from: employee_id\n",
+            &format!("  session_name_from: employee_id\n  audiences: [{list}]\n"),
+        )
+    };
+    let documented = audiences(
+        "https://signin.aws.amazon.com/saml, https://eu-west-1.signin.aws.amazon.com/saml, \
+         https://signin.aws.amazon.com/static/saml, \
+         https://us-east-1.signin.aws.amazon.com/saml/acs/SAMLSP4SHN3UIS2D558H46",
+    );
+    let (code, stderr) = validate(&documented, &["--deny-warnings"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = validate(
+        &audiences("https://signin.aws.amazon.com/saml, https://signin.aws.amazon.com/saml/other"),
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning[unknown-audience]: `https://signin.aws.amazon.com/saml/other` is not an AWS sign-in endpoint"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn json_output_lists_diagnostics() {
     let (dir, path) = model_file(&changed(

@@ -1,4 +1,5 @@
-//! Which Recipients AWS sign-in accepts.
+//! Which Recipients AWS sign-in accepts: the one rule for sign-in endpoints, used where the model's
+//! audiences are validated, where snapshots are audited and where SAML Responses are checked.
 //!
 //! "Configure SAML assertions for the authentication response" (IAM User Guide): the
 //! `SubjectConfirmationData` `Recipient` must match an AWS sign-in endpoint,
@@ -17,7 +18,7 @@ const GLOBAL_HOSTS: [&str; 3] = [
 ];
 
 /// Whether `recipient` is an AWS sign-in SAML endpoint (global or regional).
-pub fn is_aws_signin_endpoint(recipient: &str) -> bool {
+pub fn is_sign_in_endpoint(recipient: &str) -> bool {
     let Some(rest) = recipient.trim().strip_prefix("https://") else {
         return false;
     };
@@ -61,7 +62,7 @@ mod tests {
             "https://us-east-1.signin.aws.amazon.com/saml/acs/SAMLSP4SHN3UIS2D558H46",
             "https://signin.amazonaws.cn/saml",
         ] {
-            assert!(is_aws_signin_endpoint(ok), "{ok}");
+            assert!(is_sign_in_endpoint(ok), "{ok}");
         }
     }
 
@@ -76,7 +77,7 @@ mod tests {
             "urn:amazon:webservices",
             "https://x.signin.aws.amazon.com/saml",
         ] {
-            assert!(!is_aws_signin_endpoint(bad), "{bad}");
+            assert!(!is_sign_in_endpoint(bad), "{bad}");
         }
     }
 }
