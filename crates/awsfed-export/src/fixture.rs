@@ -505,11 +505,19 @@ fn group(name: &str, spokes: &[(&str, &str)], directs: &[(&str, &str)]) -> Group
     }
 }
 
-/// Runs cfn-lint on the templates among `files` when `AWSFED_CFN_LINT` names the cfn-lint binary;
-/// fails with cfn-lint's findings, or when the variable is set but the binary cannot be run.
+/// How to provide cfn-lint.
+const CFN_LINT_HOW: &str =
+    "run the tests with scripts/test (it installs cfn-lint and sets AWSFED_CFN_LINT)";
+
+/// Runs cfn-lint (the binary `AWSFED_CFN_LINT` names) on the templates among `files`; fails with
+/// cfn-lint's findings, when the binary cannot be run, and when the variable is unset, unless
+/// `AWSFED_SKIP_CFN_LINT=1` says to skip it: a missing tool never passes quietly.
 pub(crate) fn cfn_lint(files: &[ExportFile]) {
-    let Some(binary) = std::env::var_os("AWSFED_CFN_LINT") else {
-        eprintln!("AWSFED_CFN_LINT is not set: cfn-lint not run");
+    let Some(binary) = awsfed_testkit::required_tool(
+        awsfed_signin::env_vars::AWSFED_CFN_LINT,
+        awsfed_signin::env_vars::AWSFED_SKIP_CFN_LINT,
+        CFN_LINT_HOW,
+    ) else {
         return;
     };
     static RUN: AtomicUsize = AtomicUsize::new(0);

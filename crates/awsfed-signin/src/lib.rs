@@ -19,6 +19,7 @@ mod cache;
 mod client_file;
 mod credentials;
 mod durations;
+pub mod env_vars;
 mod error;
 pub mod managed_block;
 mod signin;

@@ -8,9 +8,7 @@ pub mod rng;
 pub use generate::generate_cases;
 pub use golden::golden_cases;
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
 
 use awsfed_policy::{
     Caller, CallerKind, Context, ContextValue, Decision, OrgChain, OrgLevel, Policy,
@@ -236,85 +234,18 @@ pub fn oracle_decision(case: &str, result: &OracleResult) -> Decision {
     }
 }
 
-fn oracle_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracle")
-}
-
-/// The long-lived `node tests/oracle/oracle.mjs` process.
-pub struct Oracle {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-}
+/// The oracle client, shared with the access analysis' tests.
+#[derive(Debug)]
+pub struct Oracle(awsfed_testkit::Oracle);
 
 impl Oracle {
     pub fn start() -> Self {
-        let dir = oracle_dir();
-        let hint = "install the oracle with `npm ci --prefix tests/oracle` (needs node), \
-                    or set AWSFED_SKIP_ORACLE=1 to skip the differential tests";
-        if !dir
-            .join("node_modules/@cloud-copilot/iam-simulate/package.json")
-            .exists()
-        {
-            panic!(
-                "the policy oracle is not installed in {}: {hint}",
-                dir.display()
-            );
-        }
-        let mut child = Command::new("node")
-            .arg("oracle.mjs")
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start node ({e}): {hint}"));
-        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        Self { child, stdout }
+        Self(awsfed_testkit::Oracle::start())
     }
 
-    /// Sends every case and reads the answers in order. A writer thread feeds stdin so that neither
-    /// pipe fills up.
+    /// Sends every case and reads the answers in order.
     pub fn run(&mut self, cases: &[Case]) -> Vec<OracleResult> {
-        let lines: Vec<String> = cases
-            .iter()
-            .enumerate()
-            .map(|(id, case)| json!({"id": id, "simulation": case.simulation()}).to_string())
-            .collect();
-        self.run_lines(lines)
-    }
-
-    pub fn run_lines(&mut self, lines: Vec<String>) -> Vec<OracleResult> {
-        let count = lines.len();
-        let mut stdin = self.child.stdin.take().expect("oracle stdin is open");
-        let writer = std::thread::spawn(move || {
-            for line in lines {
-                stdin
-                    .write_all(line.as_bytes())
-                    .expect("write to the oracle");
-                stdin.write_all(b"\n").expect("write to the oracle");
-            }
-            stdin
-        });
-        let mut results = Vec::with_capacity(count);
-        let mut line = String::new();
-        for _ in 0..count {
-            line.clear();
-            let read = self
-                .stdout
-                .read_line(&mut line)
-                .expect("read from the oracle");
-            assert!(read > 0, "the oracle exited early");
-            results.push(serde_json::from_str(&line).expect("the oracle writes JSON lines"));
-        }
-        self.child.stdin = Some(writer.join().expect("writer thread"));
-        results
-    }
-}
-
-impl Drop for Oracle {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.wait();
+        self.0.simulate(cases.iter().map(Case::simulation))
     }
 }
 

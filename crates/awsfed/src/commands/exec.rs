@@ -1,6 +1,8 @@
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 
+use awsfed_signin::env_vars;
+
 use crate::cli::Cli;
 use crate::commands::sign_in::{SignInArgs, destination, load_client, open_cache, sign_in};
 use crate::error::CommandError;
@@ -33,9 +35,9 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let mut command = std::process::Command::new(program);
     command
         .args(rest)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_DEFAULT_PROFILE")
-        .env("AWSFED_TARGET", &args.target);
+        .env_remove(env_vars::AWS_PROFILE)
+        .env_remove(env_vars::AWS_DEFAULT_PROFILE)
+        .env(env_vars::AWSFED_TARGET, &args.target);
     for (name, value) in report.credentials.environment() {
         command.env(name, value);
     }

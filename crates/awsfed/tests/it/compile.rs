@@ -278,13 +278,12 @@ fn aws_config_prints_to_stdout() {
 /// cfn-lint reports nothing on any CloudFormation or StackSets template of any example.
 #[test]
 fn cfn_lint_accepts_every_exported_template() {
-    let Some(cfn_lint) = std::env::var_os("AWSFED_CFN_LINT") else {
-        if std::env::var_os("AWSFED_SKIP_CFN_LINT").is_some() {
-            return;
-        }
-        panic!(
-            "cfn-lint is needed: run the tests with scripts/test (it installs cfn-lint and sets AWSFED_CFN_LINT), or set AWSFED_SKIP_CFN_LINT=1"
-        );
+    let Some(cfn_lint) = awsfed_testkit::required_tool(
+        awsfed_signin::env_vars::AWSFED_CFN_LINT,
+        awsfed_signin::env_vars::AWSFED_SKIP_CFN_LINT,
+        "run the tests with scripts/test (it installs cfn-lint and sets AWSFED_CFN_LINT)",
+    ) else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let mut templates = Vec::new();

@@ -7,6 +7,9 @@ mod support;
 /// and `verify` on an organisation deployed to moto and scanned.
 mod access;
 
+/// The CLI contract: every command's help (the reference in docs/cli.md) and the hand-written
+/// JSON schemas against the types that read them.
+mod cli;
 /// `compile`, `compare` and `schema`: output snapshots, determinism, atomic writes.
 mod compile;
 /// `scan`, `plan`, `apply`, `bootstrap` against moto organisations of 100+ accounts, with faults.

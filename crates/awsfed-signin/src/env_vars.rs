@@ -1,0 +1,224 @@
+//! Every environment variable awsfed and its tests read, in one place: each reader names the
+//! variable through these constants, and a test checks that the README's "Environment variables"
+//! tables list exactly [`READ_BY_AWSFED`] and [`READ_BY_TESTS`], with the same words.
+
+/// A variable and what it does, as the README's table says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: &'static str,
+    pub meaning: &'static str,
+}
+
+pub const AWSFED_CONFIG: &str = "AWSFED_CONFIG";
+pub const AWSFED_CLIENT: &str = "AWSFED_CLIENT";
+pub const AWSFED_CACHE_DIR: &str = "AWSFED_CACHE_DIR";
+pub const AWSFED_SAML_COMMAND: &str = "AWSFED_SAML_COMMAND";
+pub const AWSFED_BROWSER_PORT: &str = "AWSFED_BROWSER_PORT";
+pub const AWSFED_NO_BROWSER_OPEN: &str = "AWSFED_NO_BROWSER_OPEN";
+pub const AWSFED_NO_PROMPT: &str = "AWSFED_NO_PROMPT";
+pub const AWSFED_ANY_RECIPIENT: &str = "AWSFED_ANY_RECIPIENT";
+pub const AWSFED_TARGET: &str = "AWSFED_TARGET";
+pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+pub const AWS_PROFILE: &str = "AWS_PROFILE";
+pub const AWS_DEFAULT_PROFILE: &str = "AWS_DEFAULT_PROFILE";
+pub const AWS_REGION: &str = "AWS_REGION";
+pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+pub const HOME: &str = "HOME";
+pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+pub const NO_COLOR: &str = "NO_COLOR";
+pub const AWSFED_MOTO_ENDPOINT: &str = "AWSFED_MOTO_ENDPOINT";
+pub const AWSFED_SKIP_MOTO: &str = "AWSFED_SKIP_MOTO";
+pub const AWSFED_CFN_LINT: &str = "AWSFED_CFN_LINT";
+pub const AWSFED_SKIP_CFN_LINT: &str = "AWSFED_SKIP_CFN_LINT";
+pub const AWSFED_VENV: &str = "AWSFED_VENV";
+pub const AWSFED_SKIP_SIGNIN_TESTS: &str = "AWSFED_SKIP_SIGNIN_TESTS";
+pub const AWSFED_SKIP_ORACLE: &str = "AWSFED_SKIP_ORACLE";
+pub const AWSFED_ORACLE_CASES: &str = "AWSFED_ORACLE_CASES";
+pub const AWSFED_ORACLE_SEED: &str = "AWSFED_ORACLE_SEED";
+pub const AWSFED_ORACLE_DUMP: &str = "AWSFED_ORACLE_DUMP";
+pub const AWSFED_UPDATE_DOCS: &str = "AWSFED_UPDATE_DOCS";
+pub const AWSFED_BENCH_CASES: &str = "AWSFED_BENCH_CASES";
+pub const AWSFED_BENCH_ACCOUNTS: &str = "AWSFED_BENCH_ACCOUNTS";
+
+/// What awsfed itself reads, in the README's order.
+pub const READ_BY_AWSFED: &[EnvVar] = &[
+    EnvVar {
+        name: AWSFED_CONFIG,
+        meaning: "the model file when `-c` is not given (default `./awsfed.yaml`)",
+    },
+    EnvVar {
+        name: AWSFED_CLIENT,
+        meaning: "the client file of the sign-in commands (`--client`)",
+    },
+    EnvVar {
+        name: AWSFED_CACHE_DIR,
+        meaning: "the sign-in cache folder (default `$XDG_CACHE_HOME/awsfed`, else `~/.cache/awsfed`)",
+    },
+    EnvVar {
+        name: AWSFED_SAML_COMMAND,
+        meaning: "a command that prints a SAML Response (`--saml-command`)",
+    },
+    EnvVar {
+        name: AWSFED_BROWSER_PORT,
+        meaning: "the port `login --browser` listens on (`--browser-port`)",
+    },
+    EnvVar {
+        name: AWSFED_NO_BROWSER_OPEN,
+        meaning: "set: `--browser` opens no browser, only says where to go",
+    },
+    EnvVar {
+        name: AWSFED_NO_PROMPT,
+        meaning: "non-empty: never prompt for a SAML Response",
+    },
+    EnvVar {
+        name: AWSFED_ANY_RECIPIENT,
+        meaning: "accept a SAML Response whose Recipient is no AWS sign-in endpoint (tests)",
+    },
+    EnvVar {
+        name: AWSFED_TARGET,
+        meaning: "set by `awsfed exec` for the command it runs: the target signed in to",
+    },
+    EnvVar {
+        name: AWS_CONFIG_FILE,
+        meaning: "the AWS config file `awsfed configure` writes (default `~/.aws/config`)",
+    },
+    EnvVar {
+        name: AWS_PROFILE,
+        meaning: "the profile of deploy commands (`--profile`); removed for the command `exec` runs",
+    },
+    EnvVar {
+        name: AWS_DEFAULT_PROFILE,
+        meaning: "removed for the command `exec` runs",
+    },
+    EnvVar {
+        name: AWS_REGION,
+        meaning: "the STS region of sign-in (default `us-east-1`)",
+    },
+    EnvVar {
+        name: AWS_DEFAULT_REGION,
+        meaning: "the STS region when `AWS_REGION` is unset",
+    },
+    EnvVar {
+        name: AWS_ENDPOINT_URL,
+        meaning: "send every AWS call to this endpoint (`--endpoint-url`; a local moto)",
+    },
+    EnvVar {
+        name: AWS_ENDPOINT_URL_STS,
+        meaning: "send sign-in's STS calls to this endpoint",
+    },
+    EnvVar {
+        name: HOME,
+        meaning: "where `~/.aws/config`, `~/.config/awsfed` and `~/.cache/awsfed` are",
+    },
+    EnvVar {
+        name: XDG_CONFIG_HOME,
+        meaning: "where the client file is looked for (`$XDG_CONFIG_HOME/awsfed/client.json`)",
+    },
+    EnvVar {
+        name: XDG_CACHE_HOME,
+        meaning: "where the sign-in cache is (`$XDG_CACHE_HOME/awsfed`)",
+    },
+    EnvVar {
+        name: NO_COLOR,
+        meaning: "set: no colour in the output",
+    },
+];
+
+/// What the tests and benchmarks read, in the README's order.
+pub const READ_BY_TESTS: &[EnvVar] = &[
+    EnvVar {
+        name: AWSFED_MOTO_ENDPOINT,
+        meaning: "the moto server the deploy and sign-in tests use",
+    },
+    EnvVar {
+        name: AWSFED_SKIP_MOTO,
+        meaning: "`1`: skip the tests that need moto instead of failing them",
+    },
+    EnvVar {
+        name: AWSFED_CFN_LINT,
+        meaning: "the cfn-lint binary every exported template is checked with",
+    },
+    EnvVar {
+        name: AWSFED_SKIP_CFN_LINT,
+        meaning: "`1`: skip cfn-lint instead of failing",
+    },
+    EnvVar {
+        name: AWSFED_VENV,
+        meaning: "the Python venv with pysaml2 and the AWS CLI for the sign-in tests",
+    },
+    EnvVar {
+        name: AWSFED_SKIP_SIGNIN_TESTS,
+        meaning: "non-empty: skip the sign-in tests whose tools are missing",
+    },
+    EnvVar {
+        name: AWSFED_SKIP_ORACLE,
+        meaning: "`1`: skip the iam-simulate differential checks",
+    },
+    EnvVar {
+        name: AWSFED_ORACLE_CASES,
+        meaning: "how many generated cases the oracle test runs",
+    },
+    EnvVar {
+        name: AWSFED_ORACLE_SEED,
+        meaning: "the generator seed of the oracle test",
+    },
+    EnvVar {
+        name: AWSFED_ORACLE_DUMP,
+        meaning: "write the oracle test's cases and answers to this file",
+    },
+    EnvVar {
+        name: AWSFED_UPDATE_DOCS,
+        meaning: "`1`: rewrite `docs/cli.md` from the CLI reference",
+    },
+    EnvVar {
+        name: AWSFED_BENCH_CASES,
+        meaning: "cases of the evaluator benchmark",
+    },
+    EnvVar {
+        name: AWSFED_BENCH_ACCOUNTS,
+        meaning: "accounts of the access benchmark",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows `| `NAME` | meaning |` of the README table that follows `heading_line`.
+    fn table_after<'a>(readme: &'a str, heading_line: &str) -> Vec<(&'a str, &'a str)> {
+        let start = readme
+            .find(heading_line)
+            .unwrap_or_else(|| panic!("the README has `{heading_line}`"));
+        readme[start..]
+            .lines()
+            .skip_while(|line| !line.starts_with("| `"))
+            .take_while(|line| line.starts_with("| `"))
+            .map(|line| {
+                let cells: Vec<&str> = line.trim_matches('|').split(" | ").collect();
+                (cells[0].trim().trim_matches('`'), cells[1].trim())
+            })
+            .collect()
+    }
+
+    fn listed(vars: &[EnvVar]) -> Vec<(&str, &str)> {
+        vars.iter().map(|v| (v.name, v.meaning)).collect()
+    }
+
+    #[test]
+    fn the_readme_lists_exactly_these_variables() {
+        let readme = include_str!("../../../README.md");
+        assert_eq!(
+            table_after(readme, "## Environment variables"),
+            listed(READ_BY_AWSFED),
+            "README.md's first environment table and READ_BY_AWSFED differ"
+        );
+        assert_eq!(
+            table_after(readme, "The tests read these"),
+            listed(READ_BY_TESTS),
+            "README.md's test environment table and READ_BY_TESTS differ"
+        );
+    }
+}
