@@ -15,7 +15,10 @@ mod names;
 mod stacksets;
 mod terraform;
 
+// The exporter tests' hand-built desired state is test data, so it lives under tests/ (not a test
+// target of its own: the unit tests beside each exporter use it).
 #[cfg(test)]
+#[path = "../tests/fixture/desired.rs"]
 mod fixture;
 
 pub use aws_config::{AwsConfigOptions, aws_config};

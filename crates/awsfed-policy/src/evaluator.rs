@@ -208,7 +208,8 @@ pub fn evaluate<'p>(request: &Request, policies: &'p PolicySet) -> Evaluation<'p
     evaluate_refs(request, &policies.as_refs())
 }
 
-/// Decides one request against borrowed policies.
+/// Decides one request against borrowed policies: explicit denies, then the SCP levels, then the
+/// grants — for callers without an identity side, within one account, or across accounts.
 pub fn evaluate_refs<'p>(request: &Request, policies: &PolicyRefs<'p>) -> Evaluation<'p> {
     let prepared = PreparedRequest::new(&request.action, &request.resource, &request.context);
     let caller = &request.caller;
@@ -234,97 +235,172 @@ pub fn evaluate_refs<'p>(request: &Request, policies: &PolicyRefs<'p>) -> Evalua
     if iam_principal && prepared.service == "sts" && prepared.action_name == "getcalleridentity" {
         return outcome(Decision::Allow, Vec::new(), None);
     }
-
-    let scps = policies
-        .service_control
-        .filter(|c| iam_principal && !c.management_account && !caller.is_service_linked_role());
-    let rcps = policies
-        .resource_control
-        .filter(|c| !c.management_account && !caller.is_service_linked_role());
-    // Identity-side policies only exist for IAM principals.
-    let identity: &'p [Policy] = if iam_principal {
-        policies.identity
-    } else {
-        &[]
-    };
-    let boundary = policies.permissions_boundary.filter(|_| iam_principal);
-    let session = policies.session.filter(|_| iam_principal);
+    let applying = Applying::new(policies, caller, iam_principal);
 
     // 1. Any explicit deny wins.
-    let mut denies = Vec::new();
-    for chain in [scps, rcps].into_iter().flatten() {
-        for level in &chain.levels {
-            for policy in &level.policies {
-                collect(&mut denies, policy, Some(&level.target), |s| {
-                    s.effect == Effect::Deny
-                        && s.principal_match(caller) != PrincipalMatch::None
-                        && s.applies(&prepared)
-                });
-            }
-        }
-    }
-    for policy in identity.iter().chain(boundary).chain(session) {
-        collect(&mut denies, policy, None, |s| {
-            s.effect == Effect::Deny && s.applies(&prepared)
-        });
-    }
-    if let Some(policy) = policies.resource {
-        collect(&mut denies, policy, None, |s| {
-            s.effect == Effect::Deny
-                && (s.principal_match(caller) != PrincipalMatch::None
-                    || (s.has_not_principal() && boundary.is_some()))
-                && s.applies(&prepared)
-        });
-    }
+    let denies = applying.explicit_denies(caller, &prepared);
     if !denies.is_empty() {
         return outcome(Decision::ExplicitDeny, denies, None);
     }
-
     // 2. Every SCP level must allow.
     let mut allows = Vec::new();
-    if let Some(chain) = scps {
-        for level in &chain.levels {
-            let before = allows.len();
-            for policy in &level.policies {
-                collect(&mut allows, policy, Some(&level.target), |s| {
-                    s.effect == Effect::Allow && s.applies(&prepared)
-                });
-            }
-            if allows.len() == before {
-                let missing = Gate::ServiceControl {
-                    level: level.target.clone(),
-                };
-                return outcome(Decision::ImplicitDeny, Vec::new(), Some(missing));
-            }
+    if let Some(missing) = applying.scp_levels_allow(&prepared, &mut allows) {
+        return outcome(Decision::ImplicitDeny, Vec::new(), Some(missing));
+    }
+    // 3. A grant, within the boundary and session policy.
+    let grants = Grants::new(&applying, caller, &prepared);
+    let decided = if !iam_principal {
+        grants.without_identity_side(caller, same_account, allows)
+    } else if same_account {
+        grants.within_the_account(caller, applying.resource, allows)
+    } else {
+        grants.across_accounts(allows)
+    };
+    match decided {
+        Ok(allows) => outcome(Decision::Allow, allows, None),
+        Err(gate) => outcome(Decision::ImplicitDeny, Vec::new(), Some(gate)),
+    }
+}
+
+/// The policies that apply to the caller: SCPs only to IAM principals outside the management
+/// account and not service-linked; RCPs outside the management account; identity-side policies only
+/// to IAM principals.
+struct Applying<'p> {
+    scps: Option<&'p OrgChain>,
+    rcps: Option<&'p OrgChain>,
+    identity: &'p [Policy],
+    boundary: Option<&'p Policy>,
+    session: Option<&'p Policy>,
+    resource: Option<&'p Policy>,
+}
+
+impl<'p> Applying<'p> {
+    fn new(policies: &PolicyRefs<'p>, caller: &Caller, iam_principal: bool) -> Self {
+        Self {
+            scps: policies.service_control.filter(|c| {
+                iam_principal && !c.management_account && !caller.is_service_linked_role()
+            }),
+            rcps: policies
+                .resource_control
+                .filter(|c| !c.management_account && !caller.is_service_linked_role()),
+            identity: if iam_principal {
+                policies.identity
+            } else {
+                &[]
+            },
+            boundary: policies.permissions_boundary.filter(|_| iam_principal),
+            session: policies.session.filter(|_| iam_principal),
+            resource: policies.resource,
         }
     }
 
-    // 3. A grant, within the boundary and session policy.
-    let allowing = |policy: &'p Policy| {
-        let mut found = Vec::new();
-        collect(&mut found, policy, None, |s| {
-            s.effect == Effect::Allow && s.applies(&prepared)
-        });
-        found
-    };
-    let identity_allows: Vec<_> = identity.iter().flat_map(allowing).collect();
-    let boundary_allows = boundary.map(allowing);
-    let session_allows = session.map(allowing);
-    let boundary_ok = boundary_allows.as_ref().is_none_or(|a| !a.is_empty());
-    let session_ok = session_allows.as_ref().is_none_or(|a| !a.is_empty());
+    /// Every `Deny` statement that applies, from SCPs and RCPs, the identity side and the
+    /// resource-based policy (where a `NotPrincipal` deny always covers a caller with a boundary).
+    fn explicit_denies(
+        &self,
+        caller: &Caller,
+        prepared: &PreparedRequest,
+    ) -> Vec<StatementRef<'p>> {
+        let mut denies = Vec::new();
+        for chain in [self.scps, self.rcps].into_iter().flatten() {
+            for level in &chain.levels {
+                for policy in &level.policies {
+                    collect(&mut denies, policy, Some(&level.target), |s| {
+                        s.effect == Effect::Deny
+                            && s.principal_match(caller) != PrincipalMatch::None
+                            && s.applies(prepared)
+                    });
+                }
+            }
+        }
+        for policy in self
+            .identity
+            .iter()
+            .chain(self.boundary)
+            .chain(self.session)
+        {
+            collect(&mut denies, policy, None, |s| {
+                s.effect == Effect::Deny && s.applies(prepared)
+            });
+        }
+        if let Some(policy) = self.resource {
+            collect(&mut denies, policy, None, |s| {
+                s.effect == Effect::Deny
+                    && (s.principal_match(caller) != PrincipalMatch::None
+                        || (s.has_not_principal() && self.boundary.is_some()))
+                    && s.applies(prepared)
+            });
+        }
+        denies
+    }
 
-    // Resource-based grants by how they name the caller.
-    let mut exact = Vec::new();
-    let mut everyone = Vec::new();
-    let mut via_session = Vec::new();
-    let mut via_account = Vec::new();
-    if let Some(policy) = policies.resource {
+    /// Adds each SCP level's allowing statements to `allows`; the first level that allows nothing
+    /// is the gate the request fails at.
+    fn scp_levels_allow(
+        &self,
+        prepared: &PreparedRequest,
+        allows: &mut Vec<StatementRef<'p>>,
+    ) -> Option<Gate> {
+        for level in self.scps.iter().flat_map(|chain| &chain.levels) {
+            let before = allows.len();
+            for policy in &level.policies {
+                collect(allows, policy, Some(&level.target), |s| {
+                    s.effect == Effect::Allow && s.applies(prepared)
+                });
+            }
+            if allows.len() == before {
+                return Some(Gate::ServiceControl {
+                    level: level.target.clone(),
+                });
+            }
+        }
+        None
+    }
+}
+
+/// What grants the request: the identity side, the guardrails, and the resource-based policy's
+/// `Allow` statements sorted by how they name the caller.
+struct Grants<'p> {
+    identity: Vec<StatementRef<'p>>,
+    boundary: Option<Vec<StatementRef<'p>>>,
+    session: Option<Vec<StatementRef<'p>>>,
+    /// Naming the caller's own ARN.
+    exact: Vec<StatementRef<'p>>,
+    /// Naming everyone (`*`).
+    everyone: Vec<StatementRef<'p>>,
+    /// Naming the role or user behind the caller's session.
+    via_session: Vec<StatementRef<'p>>,
+    /// Naming the caller's account.
+    via_account: Vec<StatementRef<'p>>,
+}
+
+impl<'p> Grants<'p> {
+    fn new(applying: &Applying<'p>, caller: &Caller, prepared: &PreparedRequest) -> Self {
+        let allowing = |policy: &'p Policy| {
+            let mut found = Vec::new();
+            collect(&mut found, policy, None, |s| {
+                s.effect == Effect::Allow && s.applies(prepared)
+            });
+            found
+        };
+        let mut grants = Self {
+            identity: applying.identity.iter().flat_map(allowing).collect(),
+            boundary: applying.boundary.map(allowing),
+            session: applying.session.map(allowing),
+            exact: Vec::new(),
+            everyone: Vec::new(),
+            via_session: Vec::new(),
+            via_account: Vec::new(),
+        };
+        let Some(policy) = applying.resource else {
+            return grants;
+        };
         for (index, statement) in policy.statements.iter().enumerate() {
             if statement.effect != Effect::Allow {
                 continue;
             }
             let named = statement.principal_match(caller);
-            if named == PrincipalMatch::None || !statement.applies(&prepared) {
+            if named == PrincipalMatch::None || !statement.applies(prepared) {
                 continue;
             }
             let found = StatementRef {
@@ -333,109 +409,141 @@ pub fn evaluate_refs<'p>(request: &Request, policies: &PolicyRefs<'p>) -> Evalua
                 level: None,
             };
             match named {
-                PrincipalMatch::Exact => exact.push(found),
-                PrincipalMatch::Everyone => everyone.push(found),
+                PrincipalMatch::Exact => grants.exact.push(found),
+                PrincipalMatch::Everyone => grants.everyone.push(found),
                 PrincipalMatch::SessionRole | PrincipalMatch::SessionUser => {
-                    via_session.push(found)
+                    grants.via_session.push(found)
                 }
-                PrincipalMatch::Account => via_account.push(found),
+                PrincipalMatch::Account => grants.via_account.push(found),
                 PrincipalMatch::None => {}
             }
         }
+        grants
     }
 
-    let guardrails = |allows: &mut Vec<StatementRef<'p>>| {
-        allows.extend(boundary_allows.iter().flatten().copied());
-        allows.extend(session_allows.iter().flatten().copied());
-    };
-    let implicit = |gate| outcome(Decision::ImplicitDeny, Vec::new(), Some(gate));
+    fn boundary_ok(&self) -> bool {
+        self.boundary.as_ref().is_none_or(|a| !a.is_empty())
+    }
 
-    if !iam_principal {
-        // Anonymous callers, service principals and identity providers have no identity side: only
-        // the resource-based or trust policy can grant, and a provider only in its own account.
+    fn session_ok(&self) -> bool {
+        self.session.as_ref().is_none_or(|a| !a.is_empty())
+    }
+
+    /// The boundary's and the session policy's allowing statements, which a grant passed through.
+    fn guardrails(&self, allows: &mut Vec<StatementRef<'p>>) {
+        allows.extend(self.boundary.iter().flatten().copied());
+        allows.extend(self.session.iter().flatten().copied());
+    }
+
+    /// Anonymous callers, service principals and identity providers have no identity side: only
+    /// the resource-based or trust policy can grant, and a provider only in its own account.
+    fn without_identity_side(
+        self,
+        caller: &Caller,
+        same_account: bool,
+        mut allows: Vec<StatementRef<'p>>,
+    ) -> Result<Vec<StatementRef<'p>>, Gate> {
         let provider_elsewhere = caller.kind() == CallerKind::IdentityProvider && !same_account;
-        if (exact.is_empty() && everyone.is_empty()) || provider_elsewhere {
-            return implicit(Gate::Resource);
+        if (self.exact.is_empty() && self.everyone.is_empty()) || provider_elsewhere {
+            return Err(Gate::Resource);
         }
-        allows.extend(exact);
-        allows.extend(everyone);
-        return outcome(Decision::Allow, allows, None);
+        allows.extend(self.exact);
+        allows.extend(self.everyone);
+        Ok(allows)
     }
 
-    let names_itself = matches!(
-        caller.kind(),
-        CallerKind::User | CallerKind::AssumedRole | CallerKind::FederatedUser | CallerKind::Root
-    );
-    if same_account {
-        // A trust policy must name the principal; naming only the account delegates to the
-        // identity-based policy.
-        let trust = policies
-            .resource
-            .is_some_and(|p| p.kind() == PolicyKind::Trust);
-        let identity_path = !identity_allows.is_empty() && (!trust || !via_account.is_empty());
+    /// Within one account a grant on either side is enough, except that a trust policy must name
+    /// the principal (naming only the account delegates to the identity-based policy).
+    fn within_the_account(
+        self,
+        caller: &Caller,
+        resource: Option<&Policy>,
+        mut allows: Vec<StatementRef<'p>>,
+    ) -> Result<Vec<StatementRef<'p>>, Gate> {
+        let names_itself = matches!(
+            caller.kind(),
+            CallerKind::User
+                | CallerKind::AssumedRole
+                | CallerKind::FederatedUser
+                | CallerKind::Root
+        );
+        let (boundary_ok, session_ok) = (self.boundary_ok(), self.session_ok());
+        let trust = resource.is_some_and(|p| p.kind() == PolicyKind::Trust);
+        let identity_path = !self.identity.is_empty() && (!trust || !self.via_account.is_empty());
         let identity_ok = identity_path && boundary_ok && session_ok;
         // A grant naming the caller's own ARN is outside the boundary and the session policy.
         // A grant to everyone is treated as naming the caller for the boundary (the documentation
         // speaks of the user or session ARN only; iam-simulate treats `*` so), but the session
         // policy still limits it: "Session policies" exempts only grants to the session ARN.
-        let unlimited = names_itself && !exact.is_empty();
-        let outside_boundary = names_itself && !everyone.is_empty() && session_ok;
+        let unlimited = names_itself && !self.exact.is_empty();
+        let outside_boundary = names_itself && !self.everyone.is_empty() && session_ok;
         if unlimited || outside_boundary {
-            allows.extend(exact);
+            allows.extend(self.exact.iter().copied());
             if outside_boundary {
-                allows.extend(everyone);
+                allows.extend(self.everyone.iter().copied());
             }
             if identity_ok {
-                allows.extend(identity_allows);
-                guardrails(&mut allows);
+                allows.extend(self.identity.iter().copied());
+                self.guardrails(&mut allows);
             }
-            return outcome(Decision::Allow, allows, None);
+            return Ok(allows);
         }
-        let resource_path = !exact.is_empty() || !everyone.is_empty() || !via_session.is_empty();
+        let resource_path =
+            !self.exact.is_empty() || !self.everyone.is_empty() || !self.via_session.is_empty();
         if !resource_path && !identity_path {
-            return implicit(if trust {
+            return Err(if trust {
                 Gate::Resource
             } else {
                 Gate::Identity
             });
         }
         if !session_ok {
-            return implicit(Gate::Session);
+            return Err(Gate::Session);
         }
         if !boundary_ok {
-            return implicit(Gate::PermissionsBoundary);
+            return Err(Gate::PermissionsBoundary);
         }
-        allows.extend(exact);
-        allows.extend(everyone);
-        allows.extend(via_session);
+        allows.extend(self.exact.iter().copied());
+        allows.extend(self.everyone.iter().copied());
+        allows.extend(self.via_session.iter().copied());
         if identity_path {
-            allows.extend(via_account);
-            allows.extend(identity_allows);
+            allows.extend(self.via_account.iter().copied());
+            allows.extend(self.identity.iter().copied());
         }
-        guardrails(&mut allows);
-        return outcome(Decision::Allow, allows, None);
+        self.guardrails(&mut allows);
+        Ok(allows)
     }
 
-    // Cross-account: both sides.
-    if identity_allows.is_empty() {
-        return implicit(Gate::Identity);
+    /// Across accounts both sides must allow: the identity side within its guardrails, and the
+    /// resource-based policy.
+    fn across_accounts(
+        self,
+        mut allows: Vec<StatementRef<'p>>,
+    ) -> Result<Vec<StatementRef<'p>>, Gate> {
+        if self.identity.is_empty() {
+            return Err(Gate::Identity);
+        }
+        if self.exact.is_empty()
+            && self.everyone.is_empty()
+            && self.via_session.is_empty()
+            && self.via_account.is_empty()
+        {
+            return Err(Gate::Resource);
+        }
+        if !self.session_ok() {
+            return Err(Gate::Session);
+        }
+        if !self.boundary_ok() {
+            return Err(Gate::PermissionsBoundary);
+        }
+        allows.extend(self.identity.iter().copied());
+        self.guardrails(&mut allows);
+        allows.extend(self.exact);
+        allows.extend(self.everyone);
+        allows.extend(self.via_session);
+        allows.extend(self.via_account);
+        Ok(allows)
     }
-    if exact.is_empty() && everyone.is_empty() && via_session.is_empty() && via_account.is_empty() {
-        return implicit(Gate::Resource);
-    }
-    if !session_ok {
-        return implicit(Gate::Session);
-    }
-    if !boundary_ok {
-        return implicit(Gate::PermissionsBoundary);
-    }
-    allows.extend(identity_allows);
-    guardrails(&mut allows);
-    allows.extend(exact);
-    allows.extend(everyone);
-    allows.extend(via_session);
-    allows.extend(via_account);
-    outcome(Decision::Allow, allows, None)
 }
 
 fn collect<'p>(
