@@ -15,3 +15,23 @@ pub fn required_tool(variable: &str, skip: &str, how: &str) -> Option<OsString> 
     }
     panic!("{variable} is not set: {how}, or set {skip}=1 to skip what needs it");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::required_tool;
+
+    #[test]
+    fn a_set_variable_is_the_tool() {
+        assert!(required_tool("PATH", "AWSFED_TESTKIT_NEVER_SET_SKIP", "set PATH").is_some());
+    }
+
+    #[test]
+    #[should_panic(expected = "AWSFED_TESTKIT_NEVER_SET is not set: install it, or set")]
+    fn a_missing_tool_fails_the_test() {
+        required_tool(
+            "AWSFED_TESTKIT_NEVER_SET",
+            "AWSFED_TESTKIT_NEVER_SET_SKIP",
+            "install it",
+        );
+    }
+}
