@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::aws_attributes::AwsAttributes;
 use crate::error::{SamlError, excerpt};
-use crate::saml_response::{STATUS_SUCCESS, SamlResponse};
+use crate::saml_response::{Assertion, STATUS_SUCCESS, SamlResponse};
 use crate::timestamp::Timestamp;
 use awsfed_policy::{is_sign_in_endpoint, is_valid_session_name};
 
@@ -87,88 +87,10 @@ impl SamlResponse {
             now,
             skew: options.clock_skew,
         };
-        if let Some(conditions) = &assertion.conditions {
-            window.check(
-                &mut problems,
-                [
-                    "Conditions",
-                    "Conditions NotBefore",
-                    "Conditions NotOnOrAfter",
-                ],
-                conditions.not_before,
-                conditions.not_on_or_after,
-            );
-        }
-        for confirmation in &assertion.subject_confirmations {
-            window.check(
-                &mut problems,
-                [
-                    "SubjectConfirmationData",
-                    "SubjectConfirmationData NotBefore",
-                    "SubjectConfirmationData NotOnOrAfter",
-                ],
-                confirmation.not_before,
-                confirmation.not_on_or_after,
-            );
-        }
-        if let Some(statement) = &assertion.authn_statement {
-            window.check(
-                &mut problems,
-                ["AuthnStatement", "", "AuthnStatement SessionNotOnOrAfter"],
-                None,
-                statement.session_not_on_or_after,
-            );
-        }
-
-        let bearers: Vec<_> = assertion
-            .subject_confirmations
-            .iter()
-            .filter(|confirmation| {
-                confirmation
-                    .method
-                    .as_deref()
-                    .is_none_or(|method| method == BEARER)
-            })
-            .collect();
-        if bearers.is_empty() {
-            problems.push(SamlError::MissingSubjectConfirmation {
-                missing: "bearer SubjectConfirmation",
-            });
-        }
-        for confirmation in bearers {
-            match &confirmation.recipient {
-                None => problems.push(SamlError::MissingSubjectConfirmation {
-                    missing: "SubjectConfirmationData Recipient",
-                }),
-                Some(recipient)
-                    if options.require_aws_recipient && !is_sign_in_endpoint(recipient) =>
-                {
-                    problems.push(SamlError::RecipientNotAwsSignIn {
-                        recipient: excerpt(recipient),
-                    });
-                }
-                Some(_) => {}
-            }
-            if confirmation.not_on_or_after.is_none() {
-                problems.push(SamlError::MissingSubjectConfirmation {
-                    missing: "SubjectConfirmationData NotOnOrAfter",
-                });
-            }
-        }
-
-        let aws = &assertion.aws;
-        for malformed in &aws.malformed_roles {
-            problems.push(SamlError::MalformedRoleValue {
-                value: excerpt(&malformed.value),
-                reason: malformed.reason.clone(),
-            });
-        }
-        if aws.roles.is_empty() && aws.malformed_roles.is_empty() {
-            problems.push(SamlError::NoAwsRoles {
-                near_misses: AwsAttributes::role_near_misses(&assertion.attributes),
-            });
-        }
-        check_session_attributes(aws, &mut problems);
+        check_validity_windows(assertion, &window, &mut problems);
+        check_bearer_confirmations(assertion, options, &mut problems);
+        check_roles(assertion, &mut problems);
+        check_session_attributes(&assertion.aws, &mut problems);
 
         if self.canonical_base64().len() > STS_MAX_ASSERTION_CHARS {
             problems.push(SamlError::TooLongForSts {
@@ -177,6 +99,101 @@ impl SamlResponse {
             });
         }
         problems
+    }
+}
+
+/// The validity windows: the Conditions, every SubjectConfirmationData and the AuthnStatement's
+/// session end, each against `now` with the allowed clock skew.
+fn check_validity_windows(assertion: &Assertion, window: &Window, problems: &mut Vec<SamlError>) {
+    if let Some(conditions) = &assertion.conditions {
+        window.check(
+            problems,
+            [
+                "Conditions",
+                "Conditions NotBefore",
+                "Conditions NotOnOrAfter",
+            ],
+            conditions.not_before,
+            conditions.not_on_or_after,
+        );
+    }
+    for confirmation in &assertion.subject_confirmations {
+        window.check(
+            problems,
+            [
+                "SubjectConfirmationData",
+                "SubjectConfirmationData NotBefore",
+                "SubjectConfirmationData NotOnOrAfter",
+            ],
+            confirmation.not_before,
+            confirmation.not_on_or_after,
+        );
+    }
+    if let Some(statement) = &assertion.authn_statement {
+        window.check(
+            problems,
+            ["AuthnStatement", "", "AuthnStatement SessionNotOnOrAfter"],
+            None,
+            statement.session_not_on_or_after,
+        );
+    }
+}
+
+/// Every bearer SubjectConfirmation needs a Recipient (an AWS sign-in endpoint unless the options
+/// allow any) and a NotOnOrAfter.
+fn check_bearer_confirmations(
+    assertion: &Assertion,
+    options: &ValidationOptions,
+    problems: &mut Vec<SamlError>,
+) {
+    let bearers: Vec<_> = assertion
+        .subject_confirmations
+        .iter()
+        .filter(|confirmation| {
+            confirmation
+                .method
+                .as_deref()
+                .is_none_or(|method| method == BEARER)
+        })
+        .collect();
+    if bearers.is_empty() {
+        problems.push(SamlError::MissingSubjectConfirmation {
+            missing: "bearer SubjectConfirmation",
+        });
+    }
+    for confirmation in bearers {
+        match &confirmation.recipient {
+            None => problems.push(SamlError::MissingSubjectConfirmation {
+                missing: "SubjectConfirmationData Recipient",
+            }),
+            Some(recipient) if options.require_aws_recipient && !is_sign_in_endpoint(recipient) => {
+                problems.push(SamlError::RecipientNotAwsSignIn {
+                    recipient: excerpt(recipient),
+                });
+            }
+            Some(_) => {}
+        }
+        if confirmation.not_on_or_after.is_none() {
+            problems.push(SamlError::MissingSubjectConfirmation {
+                missing: "SubjectConfirmationData NotOnOrAfter",
+            });
+        }
+    }
+}
+
+/// The Role attribute: every value well-formed, and at least one.
+fn check_roles(assertion: &Assertion, problems: &mut Vec<SamlError>) {
+    let aws = &assertion.aws;
+    for malformed in &aws.malformed_roles {
+        problems.push(SamlError::MalformedRoleValue {
+            value: excerpt(&malformed.value),
+            reason: malformed.reason.clone(),
+        });
+    }
+    if aws.roles.is_empty() && aws.malformed_roles.is_empty() {
+        problems.push(SamlError::NoAwsRoles {
+            near_misses: AwsAttributes::role_near_misses(&assertion.attributes),
+        });
     }
 }
 
