@@ -115,62 +115,17 @@ impl SignIn<'_> {
         }
         let mut calls = Vec::new();
         // A hub session still valid renews hop 2 without the IdP.
-        if !self.force {
-            for path in &paths {
-                if let [
-                    ClientHop::Saml {
-                        role_arn,
-                        provider_arn,
-                        ..
-                    },
-                    second @ ClientHop::AssumeRole { .. },
-                ] = path.as_slice()
-                    && let Some(first) = self.cache.read_hop(&hop1_key(role_arn, provider_arn))
-                    && first.credentials.fresh_for(self.now, SOURCE_MIN_SECONDS)
-                {
-                    return self.second_hop(sts, &first, second, &mut calls);
-                }
-            }
+        if !self.force
+            && let Some((first, second)) = self.renewable_hub_session(&paths)
+        {
+            return self.second_hop(sts, &first, second, &mut calls);
         }
 
         let label = destination.label();
         let assertion = source.assertion(&label)?;
         assertion.validate(self.now, &self.validation)?;
         let granted = assertion.roles();
-        let chosen = paths.iter().find_map(|path| {
-            let ClientHop::Saml {
-                role_arn,
-                provider_arn,
-                max_session_duration,
-            } = path.first()?
-            else {
-                return None;
-            };
-            let pair = granted.iter().find(|pair| {
-                pair.role.arn == *role_arn
-                    && (provider_arn.is_empty() || pair.provider.arn == *provider_arn)
-            })?;
-            Some((
-                path,
-                role_arn.clone(),
-                pair.provider.arn.clone(),
-                *max_session_duration,
-            ))
-        });
-        let Some((path, role_arn, provider_arn, max)) = chosen else {
-            return Err(SignInError::NotGranted {
-                target: label,
-                granted: if granted.is_empty() {
-                    "no roles".to_owned()
-                } else {
-                    granted
-                        .iter()
-                        .map(|p| p.role.arn.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-            });
-        };
+        let (path, role_arn, provider_arn, max) = chosen_path(&paths, granted, label)?;
         self.cache.write_assertion(&CachedAssertion {
             base64: assertion.canonical_base64().to_owned(),
         })?;
@@ -215,6 +170,32 @@ impl SignIn<'_> {
             }),
             Some(second) => self.second_hop(sts, &first, second, &mut calls),
         }
+    }
+
+    /// A cached, still fresh hub session (the SAML hop) of some two-hop path, and that path's
+    /// second hop: enough to renew the spoke session without the IdP.
+    fn renewable_hub_session<'p>(
+        &self,
+        paths: &'p [Vec<ClientHop>],
+    ) -> Option<(CachedHop, &'p ClientHop)> {
+        paths.iter().find_map(|path| {
+            let [
+                ClientHop::Saml {
+                    role_arn,
+                    provider_arn,
+                    ..
+                },
+                second @ ClientHop::AssumeRole { .. },
+            ] = path.as_slice()
+            else {
+                return None;
+            };
+            let first = self.cache.read_hop(&hop1_key(role_arn, provider_arn))?;
+            first
+                .credentials
+                .fresh_for(self.now, SOURCE_MIN_SECONDS)
+                .then_some((first, second))
+        })
     }
 
     /// The final hop of some path, cached with at least 15 minutes left.
@@ -385,6 +366,47 @@ fn hop1_key(role_arn: &str, provider_arn: &str) -> HopKey {
         via: provider_arn.to_owned(),
         session_name: None,
     }
+}
+
+/// The first path whose SAML hop the assertion grants: the path, its role and provider ARNs and
+/// the role's longest session; refused naming the roles the assertion does grant.
+fn chosen_path<'p>(
+    paths: &'p [Vec<ClientHop>],
+    granted: &[awsfed_saml::RolePair],
+    label: String,
+) -> Result<(&'p Vec<ClientHop>, String, String, u32), SignInError> {
+    let chosen = paths.iter().find_map(|path| {
+        let ClientHop::Saml {
+            role_arn,
+            provider_arn,
+            max_session_duration,
+        } = path.first()?
+        else {
+            return None;
+        };
+        let pair = granted.iter().find(|pair| {
+            pair.role.arn == *role_arn
+                && (provider_arn.is_empty() || pair.provider.arn == *provider_arn)
+        })?;
+        Some((
+            path,
+            role_arn.clone(),
+            pair.provider.arn.clone(),
+            *max_session_duration,
+        ))
+    });
+    chosen.ok_or_else(|| SignInError::NotGranted {
+        target: label,
+        granted: if granted.is_empty() {
+            "no roles".to_owned()
+        } else {
+            granted
+                .iter()
+                .map(|p| p.role.arn.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    })
 }
 
 fn hop2_key(role_arn: &str, source_role_arn: &str, session_name: Option<&str>) -> HopKey {
