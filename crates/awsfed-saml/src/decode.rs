@@ -87,6 +87,12 @@ pub fn decode_saml_response(input: &[u8], limits: &Limits) -> Result<DecodedResp
         return xml_result(text.to_vec(), form);
     }
 
+    decode_base64(text, percent_encoded)
+}
+
+/// Decodes base64 (standard or URL-safe, wrapped, unpadded, or with `+` turned into spaces by a
+/// form decoder) whose result must be the Response XML.
+fn decode_base64(text: &[u8], percent_encoded: bool) -> Result<DecodedResponse, SamlError> {
     let compact: Vec<u8> = text
         .iter()
         .copied()
