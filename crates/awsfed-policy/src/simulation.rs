@@ -88,8 +88,9 @@ pub struct OrgLevelInput {
 }
 
 impl Simulation {
-    /// The request and its compiled policies; an error names the policy that does not compile.
-    pub fn compile(&self) -> Result<(Request, PolicySet), crate::PolicyError> {
+    /// The request: the principal (`anonymous` or any principal string), action, resource, its
+    /// account and the context keys.
+    fn request(&self) -> Request {
         let caller = if self.principal.eq_ignore_ascii_case("anonymous") {
             Caller::Anonymous
         } else {
@@ -105,39 +106,22 @@ impl Simulation {
                 },
             );
         }
-        let mut request = Request::new(caller, &self.action, &self.resource).with_context(context);
-        if let Some(account) = &self.resource_account {
-            request = request.with_resource_account(account);
+        let request = Request::new(caller, &self.action, &self.resource).with_context(context);
+        match &self.resource_account {
+            Some(account) => request.with_resource_account(account),
+            None => request,
         }
-        let chain = |levels: &[OrgLevelInput], kind, name: &str, management| {
-            let levels = levels
-                .iter()
-                .map(|level| {
-                    let policies = level
-                        .policies
-                        .iter()
-                        .enumerate()
-                        .map(|(i, d)| {
-                            Policy::compile(format!("{name}[{}][{i}]", level.target), kind, d)
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok(OrgLevel {
-                        target: level.target.clone(),
-                        policies,
-                    })
-                })
-                .collect::<Result<Vec<_>, crate::PolicyError>>()?;
-            Ok::<_, crate::PolicyError>(OrgChain {
-                levels,
-                management_account: management,
-            })
-        };
+    }
+
+    /// The request and its compiled policies; an error names the policy that does not compile.
+    pub fn compile(&self) -> Result<(Request, PolicySet), crate::PolicyError> {
+        let request = self.request();
         let set = PolicySet {
             service_control: self
                 .service_control_policies
                 .as_deref()
                 .map(|l| {
-                    chain(
+                    org_chain(
                         l,
                         PolicyKind::ServiceControl,
                         "service_control_policies",
@@ -149,7 +133,7 @@ impl Simulation {
                 .resource_control_policies
                 .as_deref()
                 .map(|l| {
-                    chain(
+                    org_chain(
                         l,
                         PolicyKind::ResourceControl,
                         "resource_control_policies",
@@ -191,6 +175,35 @@ impl Simulation {
         };
         Ok((request, set))
     }
+}
+
+/// The SCPs or RCPs of an organisation chain, compiled level by level; a policy is named by its
+/// place in the request (`service_control_policies[TARGET][INDEX]`).
+fn org_chain(
+    levels: &[OrgLevelInput],
+    kind: PolicyKind,
+    name: &str,
+    management_account: bool,
+) -> Result<OrgChain, crate::PolicyError> {
+    let levels = levels
+        .iter()
+        .map(|level| {
+            let policies = level
+                .policies
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Policy::compile(format!("{name}[{}][{i}]", level.target), kind, d))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(OrgLevel {
+                target: level.target.clone(),
+                policies,
+            })
+        })
+        .collect::<Result<Vec<_>, crate::PolicyError>>()?;
+    Ok(OrgChain {
+        levels,
+        management_account,
+    })
 }
 
 #[cfg(test)]
