@@ -18,6 +18,8 @@ pub mod export;
 pub mod export_client;
 pub mod graph;
 pub mod login;
+/// The sign-in prompt's terminal input.
+mod paste;
 pub mod plan;
 pub mod saml;
 pub mod scan;

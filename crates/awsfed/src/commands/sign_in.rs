@@ -413,14 +413,18 @@ fn prompt_on_terminal(target: &str) -> Result<Vec<u8>, SignInError> {
     let mut writer = &tty;
     let _ = write!(
         writer,
-        "awsfed: signing in to {target}. Paste the SAMLResponse (base64, one line) and press Enter:\n> "
+        "awsfed: signing in to {target}. Paste the SAMLResponse (base64 or XML; it is not shown) and press Enter:\n> "
     );
-    let mut line = String::new();
-    std::io::BufReader::new(&tty)
-        .take(Limits::default().max_input_bytes as u64 + 1)
-        .read_line(&mut line)
-        .map_err(|e| SignInError::AssertionSource(format!("cannot read from the terminal: {e}")))?;
-    Ok(line.into_bytes())
+    let pasted =
+        super::paste::read_paste(&tty, Limits::default().max_input_bytes).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                SignInError::AssertionSource("the paste was cancelled (Ctrl-C)".to_owned())
+            } else {
+                SignInError::AssertionSource(format!("cannot read from the terminal: {e}"))
+            }
+        })?;
+    let _ = writeln!(writer, "\nawsfed: read {} bytes", pasted.len());
+    Ok(pasted)
 }
 
 /// Asks the user to pick a target on the terminal: a number, or text that matches one name.

@@ -24,6 +24,8 @@ mod saml;
 /// Sign-in end to end against moto behind the trust gate: login, creds, exec, env, whoami,
 /// configure, the AWS CLI, cache and lock.
 mod signin;
+/// The sign-in prompt on a real pseudo-terminal: a pasted response longer than a terminal line.
+mod signin_prompt;
 /// Helpers of the sign-in tests (isolated home and cache, moto, the test IdP, the trust gate).
 mod signin_support;
 /// `validate`: diagnostics for every kind of bad input, exit codes, warnings.
