@@ -264,17 +264,9 @@ fn without_a_terminal_or_cache_creds_fails_at_once() {
     let mut inner = world.awsfed(&home);
     inner.args(["creds", "dev/ReadOnly"]);
     // setsid: no controlling terminal, as under an SDK or a daemon.
-    let mut command = Command::new("setsid");
-    command
-        .arg("-w")
-        .arg(inner.get_program())
-        .args(inner.get_args());
-    for (key, value) in inner.get_envs() {
-        match value {
-            Some(value) => command.env(key, value),
-            None => command.env_remove(key),
-        };
-    }
+    let mut setsid = Command::new("setsid");
+    setsid.arg("-w");
+    let mut command = crate::signin_support::wrap(setsid, &inner);
     command.stdin(std::process::Stdio::null());
     let started = std::time::Instant::now();
     let (code, stdout, stderr) = run(command);

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::signin_support::{World, text};
+use crate::signin_support::{World, text, wrap};
 
 /// Runs `inner` on a pseudo-terminal (tests/support/pty_paste.py), pastes `paste` at its prompt,
 /// and returns the exit code, the command's stdout and what the terminal showed.
@@ -14,20 +14,13 @@ fn paste_at_prompt(
     paste: &std::path::Path,
 ) -> (Option<i32>, String, String) {
     let stdout_file = world.dir.path().join("prompt-stdout");
-    let mut command = Command::new(&world.tools.python);
-    command
+    let mut python = Command::new(&world.tools.python);
+    python
         .arg(crate::support::repo().join("tests/support/pty_paste.py"))
         .arg(paste)
         .arg(&stdout_file)
-        .arg("--")
-        .arg(inner.get_program())
-        .args(inner.get_args());
-    for (key, value) in inner.get_envs() {
-        match value {
-            Some(value) => command.env(key, value),
-            None => command.env_remove(key),
-        };
-    }
+        .arg("--");
+    let mut command = wrap(python, inner);
     let output = command.output().expect("pty_paste.py runs");
     let stdout = std::fs::read_to_string(&stdout_file).unwrap_or_default();
     (

@@ -40,6 +40,18 @@ pub fn run_with_stdin(mut command: Command, input: &[u8]) -> Output {
     child.wait_with_output().expect("awsfed runs")
 }
 
+/// `outer` running `inner` (program, arguments and environment), after `outer`'s own arguments.
+pub fn wrap(mut outer: Command, inner: &Command) -> Command {
+    outer.arg(inner.get_program()).args(inner.get_args());
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => outer.env(key, value),
+            None => outer.env_remove(key),
+        };
+    }
+    outer
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
