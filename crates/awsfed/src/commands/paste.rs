@@ -11,7 +11,7 @@
 //! columns arrives as one burst with newlines in it, and the decoder drops that whitespace.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 
 use rustix::termios::{
     LocalModes, OptionalActions, SpecialCodeIndex, Termios, tcgetattr, tcsetattr,
@@ -34,15 +34,17 @@ impl Drop for Restore<'_> {
     }
 }
 
-/// Reads one pasted response from `tty`: at most `limit + 1` bytes, so the parser can say the
-/// response is too large. Ctrl-C is an `Interrupted` error; Ctrl-D or the end of input ends it.
-pub fn read_paste(tty: &File, limit: usize) -> io::Result<Vec<u8>> {
+/// Shows `prompt` on `tty` and reads one pasted response: at most `limit + 1` bytes, so the parser
+/// can say the response is too large. Ctrl-C is an `Interrupted` error; Ctrl-D or the end of input
+/// ends it. The mode is switched before the prompt shows, so a paste right after it is never cut.
+pub fn read_paste(tty: &File, prompt: &str, limit: usize) -> io::Result<Vec<u8>> {
     let saved = tcgetattr(tty)?;
     let restore = Restore { tty, saved };
     let mut raw = restore.saved.clone();
     raw.local_modes
         .remove(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG);
     wait_for(tty, &mut raw, false)?;
+    (&*tty).write_all(prompt.as_bytes())?;
     let mut pasted = Vec::new();
     let mut after_newline = false;
     let mut chunk = [0u8; 4096];

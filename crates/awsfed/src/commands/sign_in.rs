@@ -410,20 +410,18 @@ fn prompt_on_terminal(target: &str) -> Result<Vec<u8>, SignInError> {
             target: target.to_owned(),
             why: "there is no terminal to ask on".to_owned(),
         })?;
-    let mut writer = &tty;
-    let _ = write!(
-        writer,
+    let prompt = format!(
         "awsfed: signing in to {target}. Paste the SAMLResponse (base64 or XML; it is not shown) and press Enter:\n> "
     );
-    let pasted =
-        super::paste::read_paste(&tty, Limits::default().max_input_bytes).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                SignInError::AssertionSource("the paste was cancelled (Ctrl-C)".to_owned())
-            } else {
-                SignInError::AssertionSource(format!("cannot read from the terminal: {e}"))
-            }
-        })?;
-    let _ = writeln!(writer, "\nawsfed: read {} bytes", pasted.len());
+    let limit = Limits::default().max_input_bytes;
+    let pasted = super::paste::read_paste(&tty, &prompt, limit).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            SignInError::AssertionSource("the paste was cancelled (Ctrl-C)".to_owned())
+        } else {
+            SignInError::AssertionSource(format!("cannot read from the terminal: {e}"))
+        }
+    })?;
+    let _ = writeln!(&tty, "\nawsfed: read {} bytes", pasted.len());
     Ok(pasted)
 }
 
