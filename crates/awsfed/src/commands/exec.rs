@@ -10,7 +10,7 @@ use crate::error::CommandError;
 /// Run a command with a target's credentials in its environment: `awsfed exec prod/ReadOnly --
 /// aws s3 ls`. `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` are removed so the command uses these
 /// credentials; `AWSFED_TARGET` names the target. The command replaces awsfed (its exit status is
-/// the command's).
+/// the command's; 127 when the command is not found, 126 when it cannot be run, as in shells).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The target, `ACCOUNT/PERMISSION_SET`.
@@ -42,7 +42,14 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         command.env(name, value);
     }
     let error = command.exec();
-    Err(CommandError::failed(format!(
-        "error: cannot run `{program}`: {error}"
-    )))
+    // Shells exit 127 for a command not found and 126 for one found but not runnable ("Exit
+    // Status for Commands", POSIX Shell Command Language 2.8.2); callers and scripts test for them.
+    eprintln!("error: cannot run `{program}`: {error}");
+    Ok(ExitCode::from(
+        if error.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        },
+    ))
 }

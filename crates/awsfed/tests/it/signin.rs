@@ -119,6 +119,14 @@ fn hub_and_spoke_two_hops_then_cache_exec_env_and_renewal_from_hop_one() {
             first["AccessKeyId"].as_str().unwrap_or("")
         )
     );
+    // A command that does not exist: 127, as shells say it.
+    let (code, _, missing_err) = run({
+        let mut c = world.awsfed(&home);
+        c.args(["exec", "dev/ReadOnly", "--", "awsfed-no-such-command"]);
+        c
+    });
+    assert_eq!(code, 127, "{missing_err}");
+    insta::assert_snapshot!("exec_command_not_found", missing_err);
     let (code, env_out, env_err) = run({
         let mut c = world.awsfed(&home);
         c.args(["env", "dev/ReadOnly"]);
