@@ -76,7 +76,7 @@ fn main() {
         .expect("the generated model is valid");
     let state = compile(&model);
     let snapshot = Snapshot::from_desired(&state);
-    let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups);
+    let mapping = IdpMapping::from_compiled(model.idp(), &state.groups);
     let prepared = start.elapsed();
     let roles: usize = snapshot.accounts.iter().map(|a| a.roles.len()).sum();
 

@@ -139,7 +139,7 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
         .max()
         .unwrap_or(match topology {
             TopologyKind::HubAndSpoke => 2,
-            TopologyKind::Direct => 1,
+            TopologyKind::Direct | TopologyKind::IdentityCenter => 1,
         });
     let accounts = model.accounts.len().max(1) as f64;
     let spoke_or_direct_roles = state
@@ -176,6 +176,13 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             saml_providers_to_create: 1,
             hub_policies_to_update: 0.0,
             idp_values_to_add: round(grants / accounts),
+        },
+        // Identity Center provisions the roles itself; the IdP and IAM are untouched.
+        TopologyKind::IdentityCenter => NewAccountCost {
+            roles_to_create: 0.0,
+            saml_providers_to_create: 0,
+            hub_policies_to_update: 0.0,
+            idp_values_to_add: 0.0,
         },
         TopologyKind::HubAndSpoke => NewAccountCost {
             roles_to_create: round(spoke_or_direct_roles / accounts),
@@ -219,6 +226,9 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             TopologyKind::Direct => "the IdP: which groups receive which Role attribute values",
             TopologyKind::HubAndSpoke => {
                 "AWS: the hub roles' assume policies and the spoke roles' trusts (the IdP only maps groups to hub roles)"
+            }
+            TopologyKind::IdentityCenter => {
+                "Identity Center: the account assignments (group → permission set → account)"
             }
         },
         narrowed_policies,

@@ -69,6 +69,7 @@ pub fn cloudformation(desired: &DesiredState, model: &Model) -> Export {
 pub(super) fn metadata_document(model: &Model) -> Option<&str> {
     model
         .identity_provider
+        .as_ref()?
         .metadata
         .as_ref()
         .map(|m| m.document.as_str())

@@ -6,6 +6,7 @@
 
 mod diagnostic;
 pub mod duration;
+pub mod identity_center;
 pub mod load;
 pub mod metadata;
 mod model;

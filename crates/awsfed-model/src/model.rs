@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use awsfed_policy::PolicyDocument;
 
 use crate::Span;
+pub use crate::identity_center::{CustomerManagedPolicy, GroupSource, IdentityCenter};
 pub use crate::raw::{IdentitySource, TopologyKind};
 
 /// IAM's default quotas ("IAM and AWS STS quotas", IAM User Guide).
@@ -43,7 +44,11 @@ pub type HubIndex = usize;
 #[derive(Debug, Clone)]
 pub struct Model {
     pub partition: String,
-    pub identity_provider: IdentityProvider,
+    /// The SAML IdP of the hub-and-spoke and direct accounts; validation makes it present whenever
+    /// an account uses either (see [`Model::idp`]).
+    pub identity_provider: Option<IdentityProvider>,
+    /// The Identity Center instance; present whenever an account is `identity-center`.
+    pub identity_center: Option<IdentityCenter>,
     pub organization_id: Option<String>,
     pub naming: Naming,
     pub quotas: Quotas,
@@ -216,9 +221,17 @@ pub struct PermissionSet {
     pub description: Option<String>,
     /// Sorted.
     pub managed_policies: Vec<String>,
+    /// Where each of `managed_policies` is written.
+    pub managed_policy_spans: Vec<Span>,
+    /// Sorted.
+    pub customer_managed_policies: Vec<CustomerManagedPolicy>,
     pub inline_policy: Option<PolicyDocument>,
+    pub inline_policy_span: Span,
     pub permissions_boundary: Option<String>,
     pub session_duration: u32,
+    /// Identity Center only: where the console opens after sign-in.
+    pub relay_state: Option<String>,
+    pub relay_state_span: Span,
     pub span: Span,
     pub session_duration_span: Span,
 }
@@ -242,6 +255,21 @@ pub struct Grant {
 }
 
 impl Model {
+    /// The SAML IdP. Only for hub-and-spoke and direct accounts, which validation refuses without
+    /// an `identity_provider` section.
+    pub fn idp(&self) -> &IdentityProvider {
+        self.identity_provider
+            .as_ref()
+            .expect("validation requires identity_provider for hub-and-spoke and direct accounts")
+    }
+
+    /// Whether some account federates through the model's own SAML IdP (hub-and-spoke or direct).
+    pub fn uses_saml_idp(&self) -> bool {
+        self.accounts
+            .iter()
+            .any(|a| a.topology != TopologyKind::IdentityCenter)
+    }
+
     pub fn account_by_name(&self, name: &str) -> Option<AccountIndex> {
         self.accounts
             .binary_search_by(|a| a.name.as_str().cmp(name))
@@ -258,7 +286,9 @@ impl Model {
     pub fn provider_arn(&self, account: AccountIndex) -> String {
         format!(
             "arn:{}:iam::{}:saml-provider/{}",
-            self.partition, self.accounts[account].id, self.identity_provider.name
+            self.partition,
+            self.accounts[account].id,
+            self.idp().name
         )
     }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::Spanned;
+pub use crate::identity_center::{GroupSource, RawIdentityCenter};
 
 /// An awsfed model: the identity provider, the accounts, the permission sets and which directory
 /// groups get which permission sets in which accounts.
@@ -21,7 +22,13 @@ pub struct RawModel {
     /// AWS partition of every account: `aws`, `aws-cn` or `aws-us-gov`.
     #[serde(default)]
     pub partition: Option<Spanned<String>>,
-    pub identity_provider: RawIdentityProvider,
+    /// The SAML identity provider of the hub-and-spoke and direct accounts; a model whose accounts
+    /// are all `identity-center` needs none.
+    #[serde(default)]
+    pub identity_provider: Option<RawIdentityProvider>,
+    /// The IAM Identity Center instance that serves the `identity-center` accounts.
+    #[serde(default)]
+    pub identity_center: Option<Spanned<RawIdentityCenter>>,
     pub topology: RawTopology,
     /// The AWS Organization the accounts belong to; lets the compiler narrow hub policies by
     /// organisation when exact role lists would not fit IAM's size quotas.
@@ -134,6 +141,9 @@ pub enum TopologyKind {
     HubAndSpoke,
     #[serde(rename = "direct")]
     Direct,
+    /// IAM Identity Center: permission sets and account assignments; AWS runs the SAML side.
+    #[serde(rename = "identity-center")]
+    IdentityCenter,
 }
 
 impl TopologyKind {
@@ -141,6 +151,7 @@ impl TopologyKind {
         match self {
             TopologyKind::HubAndSpoke => "hub-and-spoke",
             TopologyKind::Direct => "direct",
+            TopologyKind::IdentityCenter => "identity-center",
         }
     }
 }
@@ -160,6 +171,10 @@ pub struct RawTopology {
     /// The hub of groups that do not name one, when `hubs` lists several.
     #[serde(default)]
     pub default_hub: Option<Spanned<String>>,
+    /// Topology by OU path (`Workloads/Sandbox: identity-center`): accounts in the OU or below take
+    /// it unless they choose their own; the deepest OU listed wins.
+    #[serde(default)]
+    pub ous: BTreeMap<Spanned<String>, Spanned<TopologyKind>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -227,12 +242,20 @@ pub struct RawPermissionSet {
     /// An IAM policy document, written as YAML or JSON, put on the role as an inline policy.
     #[serde(default)]
     pub inline_policy: Option<Spanned<InlinePolicy>>,
+    /// Customer managed policies by path and name (`Name` or `/path/Name`), the same-named policy
+    /// in each account the permission set reaches; it must exist there before the role uses it.
+    #[serde(default)]
+    pub customer_managed_policies: Vec<Spanned<String>>,
     /// ARN of the managed policy used as the role's permissions boundary.
     #[serde(default)]
     pub permissions_boundary: Option<Spanned<String>>,
     /// Longest session: `1h`, `90m`, `12h` (1 to 12 hours).
     #[serde(default)]
     pub session_duration: Option<Spanned<String>>,
+    /// Identity Center only: where the console opens after sign-in (a URL of at most 240
+    /// characters).
+    #[serde(default)]
+    pub relay_state: Option<Spanned<String>>,
 }
 
 /// An IAM policy document inside the model.

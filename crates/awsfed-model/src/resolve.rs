@@ -5,12 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::duration::{format_duration, parse_duration};
+use crate::identity_center::{self, CustomerManagedPolicy};
 use crate::metadata::idp_entity_id;
 use crate::model::{
     Account, BrowserSignIn, Discover, Grant, Group, Hub, IdentityProvider, Model, Naming,
     PermissionSet, ProviderMetadata, Quotas, defaults, role_name_safe,
 };
-use crate::raw::{IdentitySource, RawDiscover, RawModel, TagValues, TopologyKind};
+use crate::raw::{
+    IdentitySource, RawDiscover, RawIdentityProvider, RawModel, TagValues, TopologyKind,
+};
 use crate::selector::{closest, select};
 use crate::{Diagnostic, Diagnostics, Span, Spanned};
 use awsfed_policy::{Arn, ArnError};
@@ -49,7 +52,14 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
     };
     let naming = naming(raw, &mut d);
     let quotas = quotas(raw, &mut d);
-    let identity_provider = identity_provider(raw, read_metadata, &mut d);
+    let identity_provider = raw
+        .identity_provider
+        .as_ref()
+        .map(|idp| identity_provider(idp, read_metadata, &mut d));
+    let identity_center = raw
+        .identity_center
+        .as_ref()
+        .map(|section| identity_center::identity_center(section, &partition, &mut d));
     let organization_id = raw.organization.as_ref().map(|o| {
         let valid = o.id.value.len() >= 12
             && o.id.value.len() <= 34
@@ -84,6 +94,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
     let model = Model {
         partition,
         identity_provider,
+        identity_center,
         organization_id,
         naming,
         quotas,
@@ -97,6 +108,12 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
             .as_ref()
             .map(|section| discover(section, &mut d)),
     };
+    identity_center::check(
+        &model,
+        raw.identity_provider.as_ref().map(|idp| idp.name.span),
+        raw.topology.default.span,
+        &mut d,
+    );
     check_topology(raw, &model, &mut d);
     check_role_names(&model, &mut d);
     check_chained_sessions(&model, &mut d);
@@ -222,11 +239,10 @@ fn quotas(raw: &RawModel, d: &mut Diagnostics) -> Quotas {
 }
 
 fn identity_provider(
-    raw: &RawModel,
+    idp: &RawIdentityProvider,
     read_metadata: &mut ReadMetadata,
     d: &mut Diagnostics,
 ) -> IdentityProvider {
-    let idp = &raw.identity_provider;
     let name = &idp.name;
     if name.value.is_empty()
         || name.value.len() > 128
@@ -434,6 +450,7 @@ fn check_identity_source(
 }
 
 fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
+    let ou_topologies = ou_topologies(raw, d);
     let mut seen_ids: BTreeMap<&str, &str> = BTreeMap::new();
     let mut accounts = Vec::new();
     for (name, account) in &raw.accounts {
@@ -492,20 +509,42 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
             .ou
             .as_ref()
             .map(|ou| ou.value.trim_matches('/').to_owned());
+        let topology = account.topology.as_ref().map_or_else(
+            || {
+                identity_center::topology_of_ou(&ou_topologies, ou.as_deref())
+                    .unwrap_or(raw.topology.default.value)
+            },
+            |t| t.value,
+        );
         accounts.push(Account {
             name: name.value.clone(),
             id: id.value.clone(),
             tags,
             ou,
-            topology: account
-                .topology
-                .as_ref()
-                .map_or(raw.topology.default.value, |t| t.value),
+            topology,
             description: account.description.clone(),
             span: name.span,
         });
     }
     accounts
+}
+
+/// `topology.ous`, with the OU paths trimmed of surrounding slashes.
+fn ou_topologies(raw: &RawModel, d: &mut Diagnostics) -> Vec<(String, TopologyKind)> {
+    let mut ous = Vec::new();
+    for (ou, topology) in &raw.topology.ous {
+        let path = ou.value.trim_matches('/');
+        if path.is_empty() || path.split('/').any(str::is_empty) {
+            d.push(
+                Diagnostic::error("malformed-ou", format!("`{}` is not an OU path", ou.value))
+                    .at(ou.span)
+                    .help("write OU names from the root down, separated by `/`: `Workloads/Dev`"),
+            );
+            continue;
+        }
+        ous.push((path.to_owned(), topology.value));
+    }
+    ous
 }
 
 fn hubs(raw: &RawModel, accounts: &[Account], d: &mut Diagnostics) -> Vec<Hub> {
@@ -554,7 +593,7 @@ fn hubs(raw: &RawModel, accounts: &[Account], d: &mut Diagnostics) -> Vec<Hub> {
 fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<PermissionSet> {
     let mut sets = Vec::new();
     for (name, set) in &raw.permission_sets {
-        let mut managed_policies = Vec::new();
+        let mut managed_policies: Vec<(String, Span)> = Vec::new();
         for arn in &set.managed_policies {
             if let Err(why) = check_policy_arn(&arn.value, partition) {
                 d.push(
@@ -563,7 +602,10 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
                         .help(format!("write arn:{partition}:iam::aws:policy/NAME for AWS managed policies or arn:{partition}:iam::ACCOUNT:policy/PATH/NAME")),
                 );
             }
-            if managed_policies.contains(&arn.value) {
+            if managed_policies
+                .iter()
+                .any(|(known, _)| known == &arn.value)
+            {
                 d.push(
                     Diagnostic::warning(
                         "duplicate-policy",
@@ -572,10 +614,13 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
                     .at(arn.span),
                 );
             }
-            managed_policies.push(arn.value.clone());
+            managed_policies.push((arn.value.clone(), arn.span));
         }
         managed_policies.sort();
-        managed_policies.dedup();
+        managed_policies.dedup_by(|a, b| a.0 == b.0);
+        let (managed_policies, managed_policy_spans) = managed_policies.into_iter().unzip();
+        let customer_managed_policies =
+            customer_managed_policies(&set.customer_managed_policies, d);
         if let Some(boundary) = &set.permissions_boundary
             && let Err(why) = check_policy_arn(&boundary.value, partition)
         {
@@ -626,14 +671,43 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
             name: name.value.clone(),
             description: set.description.clone(),
             managed_policies,
+            managed_policy_spans,
+            customer_managed_policies,
             inline_policy: set.inline_policy.as_ref().map(|p| p.value.0.clone()),
+            inline_policy_span: set.inline_policy.as_ref().map_or(name.span, |p| p.span),
             permissions_boundary: set.permissions_boundary.as_ref().map(|b| b.value.clone()),
             session_duration,
+            relay_state: set.relay_state.as_ref().map(|r| r.value.clone()),
+            relay_state_span: set.relay_state.as_ref().map_or(name.span, |r| r.span),
             span: name.span,
             session_duration_span,
         });
     }
     sets
+}
+
+/// `customer_managed_policies`: `Name` or `/path/Name`, sorted, without duplicates.
+fn customer_managed_policies(
+    written: &[Spanned<String>],
+    d: &mut Diagnostics,
+) -> Vec<CustomerManagedPolicy> {
+    let mut policies = Vec::new();
+    for text in written {
+        match CustomerManagedPolicy::parse(&text.value) {
+            Ok(policy) if policies.contains(&policy) => d.push(
+                Diagnostic::warning("duplicate-policy", format!("`{}` is listed twice", text.value))
+                    .at(text.span),
+            ),
+            Ok(policy) => policies.push(policy),
+            Err(why) => d.push(
+                Diagnostic::error("malformed-policy-reference", format!("`{}` is not a customer managed policy reference: {why}", text.value))
+                    .at(text.span)
+                    .help("write the policy's name (`Billing`) or its path and name (`/team/Billing`), as in each account's IAM"),
+            ),
+        }
+    }
+    policies.sort();
+    policies
 }
 
 /// `arn:PARTITION:iam::aws|ACCOUNT:policy/[PATH/]NAME`.

@@ -33,7 +33,7 @@ fn check_example(name: &str, sample: usize, chained_tags_fail: bool) {
     let state = compile(&model);
     let snapshot = Snapshot::from_desired(&state);
     let estate = Estate::new(&snapshot, model.organization_id.clone());
-    let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups);
+    let mapping = IdpMapping::from_compiled(model.idp(), &state.groups);
     let analysis = analyze(&estate, &mapping);
     assert!(
         analysis.broken.is_empty(),
@@ -163,7 +163,7 @@ fn hops_need_the_session_actions_the_idp_sends() {
     let state = compile(&model);
     let snapshot = Snapshot::from_desired(&state);
     let estate = Estate::new(&snapshot, None);
-    let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups);
+    let mapping = IdpMapping::from_compiled(model.idp(), &state.groups);
     let analysis = analyze(&estate, &mapping);
     let chained = analysis
         .hops
@@ -370,7 +370,7 @@ fn path_hops_agree_with_the_oracle() {
         let mut snapshot = Snapshot::from_desired(&state);
         with_organization(&mut snapshot, &state);
         let estate = Estate::new(&snapshot, None);
-        let mut mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups);
+        let mut mapping = IdpMapping::from_compiled(model.idp(), &state.groups);
         // An audience the trusts do not list: the SAML hop must be denied for it.
         mapping
             .session
@@ -421,12 +421,16 @@ fn spoke_trusts_bind_the_federated_identity() {
     for source_identity in [false, true] {
         let mut model = example("hub-and-spoke");
         if !source_identity {
-            model.identity_provider.source_identity = None;
+            model
+                .identity_provider
+                .as_mut()
+                .expect("the example has an IdP")
+                .source_identity = None;
         }
         let state = compile(&model);
         let snapshot = Snapshot::from_desired(&state);
         let estate = Estate::new(&snapshot, None);
-        let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups);
+        let mapping = IdpMapping::from_compiled(model.idp(), &state.groups);
         let analysis = analyze(&estate, &mapping);
         let hop = analysis
             .hops

@@ -16,9 +16,10 @@ fn clean() -> (Snapshot, IdpMapping) {
     let state = compile(&model);
     (
         Snapshot::from_desired(&state),
-        IdpMapping::from_compiled(&model.identity_provider, &state.groups).with_intent(
-            Intent::from_compiled(&model.naming.role_path, &state.groups),
-        ),
+        IdpMapping::from_compiled(model.idp(), &state.groups).with_intent(Intent::from_compiled(
+            &model.naming.role_path,
+            &state.groups,
+        )),
     )
 }
 

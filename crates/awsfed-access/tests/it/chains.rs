@@ -35,7 +35,7 @@ fn chained_estate() -> (Snapshot, IdpMapping) {
         admin(r);
         r.trust_policy = trusting(&["Ops"]);
     });
-    let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups);
+    let mapping = IdpMapping::from_compiled(model.idp(), &state.groups);
     (snapshot, mapping)
 }
 

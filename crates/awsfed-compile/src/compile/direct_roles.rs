@@ -39,7 +39,7 @@ impl Compiler<'_> {
             max_session_duration: permission_set.session_duration,
             trust_policy,
             trust_form,
-            managed_policy_arns: permission_set.managed_policies.clone(),
+            managed_policy_arns: role_policy_arns(model, permission_set, account),
             inline_policies,
             permissions_boundary: permission_set.permissions_boundary.clone(),
             tags: self.tags(),
@@ -63,4 +63,23 @@ impl Compiler<'_> {
         let trust = self.provider_trust(account);
         self.permission_set_role(account, set, kind, trust, TrustForm::SamlProvider)
     }
+}
+
+/// The managed policies of a permission set's role in one account: the ARNs as written, and each
+/// customer managed policy reference as that account's policy of the same path and name.
+fn role_policy_arns(
+    model: &awsfed_model::Model,
+    set: &awsfed_model::PermissionSet,
+    account: AccountIndex,
+) -> Vec<String> {
+    let id = &model.accounts[account].id;
+    let mut arns = set.managed_policies.clone();
+    arns.extend(
+        set.customer_managed_policies
+            .iter()
+            .map(|policy| policy.arn(&model.partition, id)),
+    );
+    arns.sort();
+    arns.dedup();
+    arns
 }

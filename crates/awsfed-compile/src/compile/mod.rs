@@ -122,6 +122,8 @@ impl<'m> Compiler<'m> {
                             direct_granted[index] = true;
                             group_direct[g].push(key);
                         }
+                        // Identity Center provisions its own roles: nothing in IAM for awsfed.
+                        TopologyKind::IdentityCenter => {}
                     }
                 }
             }
@@ -152,9 +154,13 @@ impl<'m> Compiler<'m> {
         let role_arn_prefixes = (0..model.accounts.len())
             .map(|a| model.role_arn(a, ""))
             .collect();
-        let provider_arns = (0..model.accounts.len())
-            .map(|a| model.provider_arn(a))
-            .collect();
+        // Only SAML accounts use them, and a model of Identity Center accounts alone has no IdP.
+        let provider_arns = match model.identity_provider {
+            Some(_) => (0..model.accounts.len())
+                .map(|a| model.provider_arn(a))
+                .collect(),
+            None => Vec::new(),
+        };
         Self {
             model,
             spoke_groups,
@@ -261,7 +267,10 @@ impl<'m> Compiler<'m> {
         let groups = self.group_mappings();
         DesiredState {
             partition: model.partition.clone(),
-            provider_name: model.identity_provider.name.clone(),
+            provider_name: model
+                .identity_provider
+                .as_ref()
+                .map_or_else(String::new, |idp| idp.name.clone()),
             accounts,
             groups,
             notes: self.notes,
@@ -269,7 +278,7 @@ impl<'m> Compiler<'m> {
     }
 
     fn provider(&self, account: AccountIndex) -> DesiredProvider {
-        let idp = &self.model.identity_provider;
+        let idp = self.model.idp();
         DesiredProvider {
             name: idp.name.clone(),
             arn: self.provider_arns[account].clone(),
@@ -287,7 +296,7 @@ impl<'m> Compiler<'m> {
         let mut actions = vec![assume.to_owned()];
         actions.extend(
             self.model
-                .identity_provider
+                .idp()
                 .session_actions()
                 .into_iter()
                 .map(str::to_owned),

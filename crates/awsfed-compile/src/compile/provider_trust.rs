@@ -19,7 +19,7 @@ impl Compiler<'_> {
             .insert(account, (document.clone(), size));
         let quota = self.model.quotas.trust_policy_size;
         if size > quota {
-            let idp = &self.model.identity_provider;
+            let idp = self.model.idp();
             self.notes.push(
                 Diagnostic::error(
                     "trust-policy-too-large",
@@ -44,7 +44,7 @@ impl Compiler<'_> {
             .with_condition(
                 "StringEquals",
                 "SAML:aud",
-                StringList(self.model.identity_provider.audiences.clone()),
+                StringList(self.model.idp().audiences.clone()),
             );
         PolicyDocument::new(vec![statement])
     }

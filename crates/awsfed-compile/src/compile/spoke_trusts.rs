@@ -119,7 +119,7 @@ impl Compiler<'_> {
         principal: Principal,
         principal_arns: Option<StringList>,
     ) -> PolicyDocument {
-        let idp = &self.model.identity_provider;
+        let idp = self.model.idp();
         let mut actions = vec!["sts:AssumeRole".to_owned()];
         if idp.source_identity.is_some() {
             actions.push("sts:SetSourceIdentity".to_owned());

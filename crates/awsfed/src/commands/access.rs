@@ -2,7 +2,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use awsfed_access::{IdpMapping, Intent, PathView};
+use awsfed_access::{IdpMapping, Intent, PathView, SessionAttributes};
 use awsfed_model::Model;
 use awsfed_snapshot::{
     MAX_SNAPSHOT_ACCOUNTS, MAX_SNAPSHOT_FILE_BYTES, Snapshot, SnapshotError, read_snapshot_file,
@@ -52,9 +52,24 @@ pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), Comm
     let (model, ..) = load(config)?.into_model()?;
     let state = awsfed_compile::compile(&model);
     let snapshot = Snapshot::from_desired(&state);
-    let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups).with_intent(
-        Intent::from_compiled(&model.naming.role_path, &state.groups),
-    );
+    let mapping = match &model.identity_provider {
+        Some(idp) => IdpMapping::from_compiled(idp, &state.groups),
+        // Every account is Identity Center: no group receives a SAML role value from the IdP.
+        None => IdpMapping {
+            session: SessionAttributes {
+                audiences: Vec::new(),
+                source_identity: false,
+                session_tags: Vec::new(),
+                transitive_tags: Vec::new(),
+            },
+            groups: Vec::new(),
+            intent: None,
+        },
+    }
+    .with_intent(Intent::from_compiled(
+        &model.naming.role_path,
+        &state.groups,
+    ));
     Ok((model, snapshot, mapping))
 }
 

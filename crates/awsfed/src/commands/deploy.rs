@@ -225,8 +225,8 @@ pub fn plan_options(model: &Model, caller: &Caller) -> PlanOptions {
     PlanOptions {
         metadata_document: model
             .identity_provider
-            .metadata
             .as_ref()
+            .and_then(|idp| idp.metadata.as_ref())
             .map(|m| m.document.clone()),
         role_path: model.naming.role_path.clone(),
         protected_roles: caller.role().into_iter().collect(),

@@ -8,7 +8,11 @@ use awsfed_model::Model;
 /// and the port of `login --browser` when the model's trusts accept the listener's audience.
 pub fn client(state: &DesiredState, model: &Model, signin_url: Option<String>) -> Export {
     let mut file = awsfed_export::client_file(state, signin_url);
-    file.identity_provider.browser_port = model.identity_provider.browser_sign_in.map(|b| b.port);
+    file.identity_provider.browser_port = model
+        .identity_provider
+        .as_ref()
+        .and_then(|idp| idp.browser_sign_in)
+        .map(|b| b.port);
     let mut notes = Vec::new();
     if file.identity_provider.signin_url.is_none() {
         notes.push(

@@ -76,7 +76,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     .map(|a| (a.id.clone(), Some(a.name.clone())))
                     .collect(),
                 model.naming.role_path.clone(),
-                Some(model.identity_provider.name.clone()),
+                model.identity_provider.as_ref().map(|idp| idp.name.clone()),
             )
         };
         let reporter = Reporter::new(accounts.len(), Step::Scan);

@@ -19,6 +19,8 @@ mod deploy;
 mod deploy_ownership;
 /// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
 mod deploy_support;
+/// Identity Center as the third topology: the model section, its limits, topology by OU.
+mod identity_center;
 /// `saml inspect`: reports on real IdP responses.
 mod saml;
 /// Sign-in end to end against moto behind the trust gate: login, creds, exec, env, whoami,

@@ -1,0 +1,217 @@
+//! Identity Center as the third topology: the model section, its limits (each a FILE:LINE:COLUMN
+//! diagnostic), topology by OU, and models whose accounts are all Identity Center.
+
+use crate::support::{Awsfed, model_file};
+
+/// A mixed model: hub-and-spoke by default, `prod` direct, the Sandbox OU on Identity Center.
+const MIXED: &str = r#"version: 1
+identity_provider:
+  name: corp
+  metadata_file: corp-idp.xml
+  session_name_from: employee_id
+identity_center:
+  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
+  identity_store_id: d-0123456789
+  region: eu-west-1
+topology:
+  default: hub-and-spoke
+  hub_account: identity
+  ous: { Workloads/Sandbox: identity-center }
+accounts:
+  identity: { id: "111111111111" }
+  prod:     { id: "222222222222", ou: Workloads/Prod, topology: direct }
+  sandbox:  { id: "333333333333", ou: Workloads/Sandbox/Team }
+permission_sets:
+  Admin:    { managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess], session_duration: 1h }
+  ReadOnly:
+    managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+    customer_managed_policies: [/team/DenySecrets]
+    session_duration: 8h
+    relay_state: https://console.aws.amazon.com/s3/home
+groups:
+  admins:
+    - { accounts: "*", permission_set: Admin }
+  developers:
+    - { accounts: [sandbox, prod], permission_set: ReadOnly }
+"#;
+
+/// Only Identity Center: no `identity_provider`, no hub.
+const ONLY: &str = r#"version: 1
+identity_center:
+  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
+  identity_store_id: d-0123456789
+  region: eu-west-1
+topology: { default: identity-center }
+accounts:
+  sandbox: { id: "333333333333" }
+  dev:     { id: "444444444444" }
+permission_sets:
+  ReadOnly: { managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess], session_duration: 12h }
+groups:
+  developers: [ { accounts: "*", permission_set: ReadOnly } ]
+"#;
+
+fn validate(yaml: &str) -> (i32, String) {
+    let (dir, path) = model_file(yaml);
+    let run = Awsfed::new().config(&path).arg("validate").run();
+    let stderr = run
+        .stderr()
+        .replace(&dir.path().display().to_string(), "<dir>");
+    (run.code(), stderr)
+}
+
+fn changed(base: &str, from: &str, to: &str) -> String {
+    assert!(base.contains(from), "the model has no `{from}`");
+    base.replacen(from, to, 1)
+}
+
+macro_rules! invalid {
+    ($name:ident, $yaml:expr) => {
+        #[test]
+        fn $name() {
+            let (code, stderr) = validate(&$yaml);
+            insta::assert_snapshot!(stderr);
+            assert_eq!(code, 2, "{stderr}");
+        }
+    };
+}
+
+#[test]
+fn a_mixed_model_with_identity_center_is_valid() {
+    let (code, stderr) = validate(MIXED);
+    assert_eq!(code, 0, "{stderr}");
+    // ReadOnly asks for 8h and reaches no hub-and-spoke account: no chained-session warning.
+    assert_eq!(
+        stderr,
+        "ok: <dir>/awsfed.yaml is valid (3 accounts, 2 permission sets, 2 groups)\n"
+    );
+}
+
+#[test]
+fn a_model_of_only_identity_center_needs_no_identity_provider() {
+    let (code, stderr) = validate(ONLY);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+invalid!(
+    saml_accounts_need_an_identity_provider,
+    changed(
+        ONLY,
+        "  dev:     { id: \"444444444444\" }",
+        "  dev:     { id: \"444444444444\", topology: direct }"
+    )
+);
+invalid!(
+    identity_center_accounts_need_the_section,
+    changed(
+        MIXED,
+        "identity_center:\n  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef\n  identity_store_id: d-0123456789\n  region: eu-west-1\n",
+        ""
+    )
+);
+invalid!(
+    malformed_identity_center_section,
+    changed(
+        MIXED,
+        "ssoins-0123456789abcdef\n  identity_store_id: d-0123456789\n  region: eu-west-1",
+        "ssoins-0123\n  identity_store_id: d-12\n  region: Ireland\n  start_url: http://example.com/start"
+    )
+);
+invalid!(
+    permission_set_name_too_long_for_identity_center,
+    changed(
+        MIXED,
+        "  ReadOnly:\n",
+        "  ReadOnlyForEveryDeveloperInTheSandbox:\n"
+    )
+    .replace(
+        "permission_set: ReadOnly }",
+        "permission_set: ReadOnlyForEveryDeveloperInTheSandbox }"
+    )
+);
+invalid!(
+    customer_policy_by_arn_in_identity_center,
+    changed(
+        MIXED,
+        "[arn:aws:iam::aws:policy/ReadOnlyAccess]",
+        "[arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::222222222222:policy/Extra]"
+    )
+);
+invalid!(
+    too_many_policies_for_the_role_quota,
+    changed(
+        MIXED,
+        "[/team/DenySecrets]",
+        &format!(
+            "[{}]",
+            (0..10)
+                .map(|i| format!("P{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    )
+);
+invalid!(
+    too_many_policies_for_identity_center,
+    changed(
+        MIXED,
+        "[/team/DenySecrets]",
+        &format!(
+            "[{}]",
+            (0..20)
+                .map(|i| format!("P{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    )
+    .replace(
+        "groups:\n",
+        "quotas: { managed_policies_per_role: 20 }\ngroups:\n"
+    )
+);
+invalid!(
+    malformed_customer_policy_reference,
+    changed(MIXED, "[/team/DenySecrets]", "[team//DenySecrets, /team/]")
+);
+invalid!(
+    inline_policy_too_large_for_identity_center,
+    changed(
+        MIXED,
+        "    session_duration: 8h\n",
+        &format!(
+            "    session_duration: 8h\n    inline_policy: {{ Version: \"2012-10-17\", Statement: [{{ Effect: Deny, Action: [{}], Resource: \"*\" }}] }}\n",
+            (0..600)
+                .map(|i| format!("\"s3:Action{i:05}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    )
+);
+invalid!(
+    malformed_relay_state,
+    changed(
+        MIXED,
+        "https://console.aws.amazon.com/s3/home",
+        "\"https://console.aws.amazon.com/s3/home?q=<script>\""
+    )
+);
+invalid!(
+    session_longer_than_twelve_hours,
+    changed(ONLY, "session_duration: 12h", "session_duration: 13h")
+);
+invalid!(
+    malformed_ou_topology,
+    changed(
+        MIXED,
+        "{ Workloads/Sandbox: identity-center }",
+        "{ \"Workloads//Sandbox\": identity-center }"
+    )
+);
+
+#[test]
+fn relay_state_without_identity_center_is_a_warning() {
+    let yaml = changed(MIXED, "  ous: { Workloads/Sandbox: identity-center }\n", "");
+    let (code, stderr) = validate(&yaml);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
