@@ -1,7 +1,7 @@
-//! The same model compiled both ways, side by side: what each topology costs to run and what users
-//! get from it.
+//! The same model compiled all three ways, side by side: what each topology costs to run and what
+//! users get from it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use awsfed_model::{Model, TopologyKind};
 use serde::Serialize;
@@ -14,7 +14,9 @@ pub struct Comparison {
     pub groups: usize,
     /// `None` when the model has no hub account, so it cannot compile to hub-and-spoke.
     pub hub_and_spoke: Option<TopologyFigures>,
-    pub direct: TopologyFigures,
+    /// `None` when the model has no `identity_provider` (every account is Identity Center).
+    pub direct: Option<TopologyFigures>,
+    pub identity_center: TopologyFigures,
     /// Per group, sorted by name.
     pub reach: Vec<GroupReach>,
 }
@@ -22,6 +24,10 @@ pub struct Comparison {
 #[derive(Debug, Clone, Serialize)]
 pub struct TopologyFigures {
     pub topology: TopologyKind,
+    /// What someone maintains: IAM roles, SAML providers and managed policies (hub-and-spoke,
+    /// direct), or permission sets and account assignments (Identity Center, which provisions the
+    /// roles and providers itself).
+    pub resources_to_maintain: usize,
     pub roles: usize,
     pub saml_providers: usize,
     pub managed_policies: usize,
@@ -49,6 +55,8 @@ pub struct NewAccountCost {
     pub saml_providers_to_create: usize,
     pub hub_policies_to_update: f64,
     pub idp_values_to_add: f64,
+    /// Identity Center: account assignments to create (roles follow from them).
+    pub assignments_to_create: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,36 +74,51 @@ pub fn compare(model: &Model) -> Comparison {
         }
         model
     };
-    let direct_state = compile(&with(TopologyKind::Direct));
-    let hub_and_spoke = if model.hubs.is_empty() || model.groups.iter().any(|g| g.hub.is_none()) {
-        None
-    } else {
-        Some(figures(
-            &with(TopologyKind::HubAndSpoke),
-            &compile(&with(TopologyKind::HubAndSpoke)),
-        ))
-    };
-    let reach = direct_state
-        .groups
-        .iter()
-        .map(|g| GroupReach {
-            group: g.group.clone(),
-            accounts: g
-                .targets
-                .iter()
-                .map(|t| t.account_id.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
-            targets: g.targets.len(),
-        })
-        .collect();
+    let saml = model.identity_provider.is_some();
+    let direct_state = saml.then(|| compile(&with(TopologyKind::Direct)));
+    let hub_and_spoke =
+        if !saml || model.hubs.is_empty() || model.groups.iter().any(|g| g.hub.is_none()) {
+            None
+        } else {
+            Some(figures(
+                &with(TopologyKind::HubAndSpoke),
+                &compile(&with(TopologyKind::HubAndSpoke)),
+            ))
+        };
+    let reach = group_reach(model);
     Comparison {
         accounts: model.accounts.len(),
         groups: model.groups.len(),
         hub_and_spoke,
-        direct: figures(&with(TopologyKind::Direct), &direct_state),
+        direct: direct_state.map(|state| figures(&with(TopologyKind::Direct), &state)),
+        identity_center: identity_center_figures(&with(TopologyKind::IdentityCenter)),
         reach,
     }
+}
+
+/// Per group: the accounts it reaches and its targets (account, permission set), whatever the
+/// topology.
+fn group_reach(model: &Model) -> Vec<GroupReach> {
+    model
+        .groups
+        .iter()
+        .map(|group| {
+            let targets: BTreeSet<(usize, usize)> = group
+                .grants
+                .iter()
+                .flat_map(|g| g.accounts.iter().map(|&a| (a, g.permission_set)))
+                .collect();
+            GroupReach {
+                group: group.name.clone(),
+                accounts: targets
+                    .iter()
+                    .map(|(a, _)| a)
+                    .collect::<BTreeSet<_>>()
+                    .len(),
+                targets: targets.len(),
+            }
+        })
+        .collect()
 }
 
 fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
@@ -176,19 +199,15 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             saml_providers_to_create: 1,
             hub_policies_to_update: 0.0,
             idp_values_to_add: round(grants / accounts),
+            assignments_to_create: 0.0,
         },
-        // Identity Center provisions the roles itself; the IdP and IAM are untouched.
-        TopologyKind::IdentityCenter => NewAccountCost {
-            roles_to_create: 0.0,
-            saml_providers_to_create: 0,
-            hub_policies_to_update: 0.0,
-            idp_values_to_add: 0.0,
-        },
-        TopologyKind::HubAndSpoke => NewAccountCost {
+        // Only the SAML topologies are compiled to IAM (Identity Center: `identity_center_figures`).
+        TopologyKind::HubAndSpoke | TopologyKind::IdentityCenter => NewAccountCost {
             roles_to_create: round(spoke_or_direct_roles / accounts),
             saml_providers_to_create: 0,
             hub_policies_to_update: round(group_accounts / accounts),
             idp_values_to_add: 0.0,
+            assignments_to_create: 0.0,
         },
     };
     let narrowed_policies = state
@@ -205,11 +224,13 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             .map(|p| p.attached_to.as_str())
             .collect::<std::collections::BTreeSet<_>>()
             .len();
+    let managed_policies = state.accounts.iter().map(|a| a.policies.len()).sum();
     TopologyFigures {
         topology,
+        resources_to_maintain: roles + saml_providers + managed_policies,
         roles,
         saml_providers,
-        managed_policies: state.accounts.iter().map(|a| a.policies.len()).sum(),
+        managed_policies,
         max_roles_in_an_account: state
             .accounts
             .iter()
@@ -227,11 +248,87 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             TopologyKind::HubAndSpoke => {
                 "AWS: the hub roles' assume policies and the spoke roles' trusts (the IdP only maps groups to hub roles)"
             }
-            TopologyKind::IdentityCenter => {
-                "Identity Center: the account assignments (group → permission set → account)"
-            }
+            TopologyKind::IdentityCenter => IDENTITY_CENTER_TRUTH,
         },
         narrowed_policies,
+    }
+}
+
+const IDENTITY_CENTER_TRUTH: &str = "Identity Center: the account assignments (group → permission set → account); the IdP only provisions group members";
+
+/// Identity Center: awsfed keeps permission sets and account assignments; Identity Center provisions
+/// one role per (account, permission set) and its own SAML provider in each account it reaches. The
+/// AWS CLI signs in through the access portal and gets role credentials in one call
+/// (`sso:GetRoleCredentials`), for up to the permission set's session duration (1–12 h).
+fn identity_center_figures(model: &Model) -> TopologyFigures {
+    let Some(desired) = crate::compile_identity_center(model) else {
+        return empty_identity_center();
+    };
+    let provisioned: BTreeSet<(&str, &str)> = desired
+        .assignments
+        .iter()
+        .map(|a| (a.account_id.as_str(), a.permission_set.as_str()))
+        .collect();
+    let accounts_reached: BTreeSet<&str> = provisioned.iter().map(|(a, _)| *a).collect();
+    let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
+    for (account, _) in &provisioned {
+        *per_account.entry(account).or_default() += 1;
+    }
+    let seconds = |name: &str| {
+        desired
+            .permission_sets
+            .iter()
+            .find(|s| s.name == name)
+            .map_or(0, |s| s.session_seconds)
+    };
+    let sessions: Vec<u32> = provisioned.iter().map(|(_, set)| seconds(set)).collect();
+    let accounts = model.accounts.len().max(1) as f64;
+    TopologyFigures {
+        topology: TopologyKind::IdentityCenter,
+        resources_to_maintain: desired.permission_sets.len() + desired.assignments.len(),
+        roles: provisioned.len(),
+        saml_providers: accounts_reached.len(),
+        managed_policies: 0,
+        max_roles_in_an_account: per_account.values().copied().max().unwrap_or(0),
+        trust_relationships: provisioned.len(),
+        idp_role_values: 0,
+        sts_calls_per_sign_in: 1,
+        longest_session: sessions.iter().copied().max().unwrap_or(0),
+        shortest_target_session: sessions.iter().copied().min().unwrap_or(0),
+        per_new_account: NewAccountCost {
+            roles_to_create: 0.0,
+            saml_providers_to_create: 0,
+            hub_policies_to_update: 0.0,
+            idp_values_to_add: 0.0,
+            assignments_to_create: round(desired.assignments.len() as f64 / accounts),
+        },
+        access_truth: IDENTITY_CENTER_TRUTH,
+        narrowed_policies: 0,
+    }
+}
+
+fn empty_identity_center() -> TopologyFigures {
+    TopologyFigures {
+        topology: TopologyKind::IdentityCenter,
+        resources_to_maintain: 0,
+        roles: 0,
+        saml_providers: 0,
+        managed_policies: 0,
+        max_roles_in_an_account: 0,
+        trust_relationships: 0,
+        idp_role_values: 0,
+        sts_calls_per_sign_in: 1,
+        longest_session: 0,
+        shortest_target_session: 0,
+        per_new_account: NewAccountCost {
+            roles_to_create: 0.0,
+            saml_providers_to_create: 0,
+            hub_policies_to_update: 0.0,
+            idp_values_to_add: 0.0,
+            assignments_to_create: 0.0,
+        },
+        access_truth: IDENTITY_CENTER_TRUTH,
+        narrowed_policies: 0,
     }
 }
 

@@ -17,6 +17,9 @@ pub struct DesiredState {
     pub accounts: Vec<DesiredAccount>,
     /// Sorted by group name.
     pub groups: Vec<GroupMapping>,
+    /// Permission sets and account assignments, when some account is `identity-center`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_center: Option<crate::DesiredIdentityCenter>,
     /// What the compiler chose and why (narrowed policy forms), and quota problems.
     pub notes: Vec<Diagnostic>,
 }

@@ -7,7 +7,12 @@ mod compile;
 #[cfg(test)]
 mod compile_properties;
 mod desired;
+mod identity_center;
 
 pub use compare::{Comparison, GroupReach, TopologyFigures, compare};
 pub use compile::{CompileOptions, compile, compile_with};
 pub use desired::*;
+pub use identity_center::{
+    DesiredAssignment, DesiredIdentityCenter, DesiredPermissionSet, PermissionsBoundary,
+    PolicyReference, compile_identity_center,
+};

@@ -273,6 +273,7 @@ impl<'m> Compiler<'m> {
                 .map_or_else(String::new, |idp| idp.name.clone()),
             accounts,
             groups,
+            identity_center: crate::compile_identity_center(model),
             notes: self.notes,
         }
     }

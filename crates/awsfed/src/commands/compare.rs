@@ -9,9 +9,9 @@ use crate::commands::{print_stdout, to_json};
 use crate::error::CommandError;
 use crate::load::load;
 
-/// Compile the model both ways — every account hub-and-spoke, every account direct — and show what
-/// each costs to run and what users get: IAM resources, trust relationships, STS calls per sign-in,
-/// session lengths, the cost of one more account, and where the access truth lives.
+/// Compile the model all three ways — every account hub-and-spoke, direct, Identity Center — and show
+/// what each costs to run and what users get: resources to maintain, trust relationships, STS calls
+/// per sign-in, session lengths, the cost of one more account, and where the access truth lives.
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
@@ -33,11 +33,21 @@ fn table(c: &Comparison) -> String {
         c.accounts, c.groups
     );
     let hs = c.hub_and_spoke.as_ref();
+    let direct = c.direct.as_ref();
     let row = |out: &mut String, label: &str, f: &dyn Fn(&TopologyFigures) -> String| {
         let left = hs.map_or_else(|| "(no hub account)".to_owned(), f);
-        let _ = writeln!(out, "{label:34}  {left:>24}  {:>24}", f(&c.direct));
+        let middle = direct.map_or_else(|| "(no identity provider)".to_owned(), f);
+        let right = f(&c.identity_center);
+        let _ = writeln!(out, "{label:34}  {left:>24}  {middle:>24}  {right:>24}");
     };
-    let _ = writeln!(out, "{:34}  {:>24}  {:>24}", "", "hub-and-spoke", "direct");
+    let _ = writeln!(
+        out,
+        "{:34}  {:>24}  {:>24}  {:>24}",
+        "", "hub-and-spoke", "direct", "identity-center"
+    );
+    row(&mut out, "resources to maintain", &|f| {
+        f.resources_to_maintain.to_string()
+    });
     row(&mut out, "IAM roles", &|f| f.roles.to_string());
     row(&mut out, "SAML providers", &|f| {
         f.saml_providers.to_string()
@@ -79,11 +89,21 @@ fn table(c: &Comparison) -> String {
     row(&mut out, "  IdP values to add", &|f| {
         f.per_new_account.idp_values_to_add.to_string()
     });
+    row(&mut out, "  account assignments to create", &|f| {
+        f.per_new_account.assignments_to_create.to_string()
+    });
     let _ = writeln!(out, "\nwhere the access truth lives:");
     if let Some(hs) = hs {
-        let _ = writeln!(out, "  hub-and-spoke: {}", hs.access_truth);
+        let _ = writeln!(out, "  hub-and-spoke:   {}", hs.access_truth);
     }
-    let _ = writeln!(out, "  direct:        {}", c.direct.access_truth);
+    if let Some(direct) = direct {
+        let _ = writeln!(out, "  direct:          {}", direct.access_truth);
+    }
+    let _ = writeln!(out, "  identity-center: {}", c.identity_center.access_truth);
+    let _ = writeln!(
+        out,
+        "\nIdentity Center provisions its roles and SAML provider in each account itself (counted above, not maintained)."
+    );
     let width = c
         .reach
         .iter()

@@ -12,12 +12,14 @@ use crate::render::render_diagnostics;
 use crate::write::{OutputFile, write_folder};
 
 /// Compile the model to its desired state: per account the SAML provider, roles, trust and
-/// permission policies; per directory group the SAML `Role` attribute values. The same model always
-/// gives byte-identical output.
+/// permission policies; per directory group the SAML `Role` attribute values; for Identity Center
+/// accounts the permission sets and account assignments. The same model always gives
+/// byte-identical output.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Write one JSON file per account (`accounts/NAME.json`) and the IdP mapping (`idp.json`) into
-    /// this folder, replacing it as a whole.
+    /// Write one JSON file per account (`accounts/NAME.json`), the IdP mapping (`idp.json`) and,
+    /// when some account is Identity Center, `identity-center.json` into this folder, replacing it
+    /// as a whole.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -96,6 +98,12 @@ pub fn files(state: &DesiredState) -> Vec<OutputFile> {
         path: "idp.json".to_owned(),
         contents: to_json(&mapping),
     });
+    if let Some(identity_center) = &state.identity_center {
+        files.push(OutputFile {
+            path: "identity-center.json".to_owned(),
+            contents: to_json(identity_center),
+        });
+    }
     files
 }
 
@@ -109,15 +117,22 @@ pub fn summary(state: &DesiredState) -> String {
         .max()
         .unwrap_or(7)
         .max(7);
+    let topology = state
+        .accounts
+        .iter()
+        .map(|a| a.topology.as_str().len())
+        .max()
+        .unwrap_or(13)
+        .max(13);
     let _ = writeln!(
         out,
-        "{:width$}  {:12}  {:13}  {:8}  {:>5}  {:>8}",
+        "{:width$}  {:12}  {:topology$}  {:8}  {:>5}  {:>8}",
         "ACCOUNT", "ID", "TOPOLOGY", "PROVIDER", "ROLES", "POLICIES"
     );
     for account in &state.accounts {
         let _ = writeln!(
             out,
-            "{:width$}  {:12}  {:13}  {:8}  {:>5}  {:>8}",
+            "{:width$}  {:12}  {:topology$}  {:8}  {:>5}  {:>8}",
             account.name,
             account.id,
             account.topology.as_str(),
@@ -143,5 +158,19 @@ pub fn summary(state: &DesiredState) -> String {
             .count(),
         state.groups.len()
     );
+    if let Some(ic) = &state.identity_center {
+        let accounts: std::collections::BTreeSet<&str> = ic
+            .assignments
+            .iter()
+            .map(|a| a.account_id.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "Identity Center: {} permission sets, {} account assignments in {} accounts",
+            ic.permission_sets.len(),
+            ic.assignments.len(),
+            accounts.len()
+        );
+    }
     out
 }

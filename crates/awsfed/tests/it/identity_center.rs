@@ -1,7 +1,7 @@
 //! Identity Center as the third topology: the model section, its limits (each a FILE:LINE:COLUMN
 //! diagnostic), topology by OU, and models whose accounts are all Identity Center.
 
-use crate::support::{Awsfed, model_file};
+use crate::support::{Awsfed, example, model_file};
 
 /// A mixed model: hub-and-spoke by default, `prod` direct, the Sandbox OU on Identity Center.
 const MIXED: &str = r#"version: 1
@@ -214,4 +214,81 @@ fn relay_state_without_identity_center_is_a_warning() {
     let (code, stderr) = validate(&yaml);
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stderr);
+}
+
+const EXAMPLE: &str = "three-topologies";
+
+#[test]
+fn compile_summary_of_three_topologies() {
+    let run = Awsfed::new()
+        .config(example(EXAMPLE))
+        .arg("compile")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(run.stdout());
+}
+
+/// The permission sets (ISO-8601 sessions, customer managed references, the boundary) and the
+/// account assignments, byte-identical on a second run.
+#[test]
+fn compiled_permission_sets_and_assignments() {
+    let compile = || {
+        Awsfed::new()
+            .config(example(EXAMPLE))
+            .args(["compile", "--output", "json"])
+            .run()
+            .expect_code(0)
+            .stdout()
+    };
+    let first = compile();
+    assert_eq!(first, compile(), "compile is not deterministic");
+    let state: serde_json::Value = serde_json::from_str(&first).unwrap();
+    insta::assert_json_snapshot!(state["identity_center"]);
+    // Identity Center accounts get nothing in IAM from awsfed.
+    for account in state["accounts"].as_array().unwrap() {
+        if account["topology"] == "identity-center" {
+            assert_eq!(account["roles"], serde_json::json!([]), "{account}");
+            assert!(account.get("saml_provider").is_none(), "{account}");
+        }
+    }
+}
+
+#[test]
+fn compare_three_topologies() {
+    let run = Awsfed::new()
+        .config(example(EXAMPLE))
+        .arg("compare")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(run.stdout());
+    let json = Awsfed::new()
+        .config(example(EXAMPLE))
+        .args(["compare", "--output", "json"])
+        .run()
+        .expect_code(0)
+        .stdout();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ic = &json["identity_center"];
+    // 2 permission sets + 10 assignments (5 Admin for platform-admins, 3 ReadOnly and 2 Admin for
+    // developers) when every account is Identity Center.
+    assert_eq!(ic["resources_to_maintain"], 12);
+    assert_eq!(ic["longest_session"], 8 * 3_600);
+    assert_eq!(ic["idp_role_values"], 0);
+}
+
+#[test]
+fn compare_without_an_identity_provider() {
+    let (_dir, path) = model_file(ONLY);
+    let run = Awsfed::new()
+        .config(&path)
+        .arg("compare")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(run.stdout());
+    let compile = Awsfed::new()
+        .config(&path)
+        .arg("compile")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(compile.stdout());
 }
