@@ -61,19 +61,7 @@ pub struct RawIdentityCenter {
 }
 
 /// Where the directory groups of an Identity Center instance come from.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Deserialize,
-    serde::Serialize,
-    JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupSource {
     /// Groups exist in the identity store already (provisioned by the IdP); looked up by name.

@@ -529,20 +529,27 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
     accounts
 }
 
+/// An OU path as written (`Workloads/Dev`, surrounding slashes allowed), without the slashes.
+fn ou_path(ou: &Spanned<String>, d: &mut Diagnostics) -> Option<String> {
+    let path = ou.value.trim_matches('/');
+    if path.is_empty() || path.split('/').any(str::is_empty) {
+        d.push(
+            Diagnostic::error("malformed-ou", format!("`{}` is not an OU path", ou.value))
+                .at(ou.span)
+                .help("write OU names from the root down, separated by `/`: `Workloads/Dev`"),
+        );
+        return None;
+    }
+    Some(path.to_owned())
+}
+
 /// `topology.ous`, with the OU paths trimmed of surrounding slashes.
 fn ou_topologies(raw: &RawModel, d: &mut Diagnostics) -> Vec<(String, TopologyKind)> {
     let mut ous = Vec::new();
     for (ou, topology) in &raw.topology.ous {
-        let path = ou.value.trim_matches('/');
-        if path.is_empty() || path.split('/').any(str::is_empty) {
-            d.push(
-                Diagnostic::error("malformed-ou", format!("`{}` is not an OU path", ou.value))
-                    .at(ou.span)
-                    .help("write OU names from the root down, separated by `/`: `Workloads/Dev`"),
-            );
-            continue;
+        if let Some(path) = ou_path(ou, d) {
+            ous.push((path, topology.value));
         }
-        ous.push((path.to_owned(), topology.value));
     }
     ous
 }
@@ -1014,16 +1021,9 @@ fn discover(section: &Spanned<RawDiscover>, d: &mut Diagnostics) -> Discover {
     }
     let mut ous = Vec::new();
     for ou in &raw.ous {
-        let path = ou.value.trim_matches('/');
-        if path.is_empty() || path.split('/').any(str::is_empty) {
-            d.push(
-                Diagnostic::error("malformed-ou", format!("`{}` is not an OU path", ou.value))
-                    .at(ou.span)
-                    .help("write OU names from the root down, separated by `/`: `Workloads/Dev`"),
-            );
-            continue;
+        if let Some(path) = ou_path(ou, d) {
+            ous.push(path);
         }
-        ous.push(path.to_owned());
     }
     ous.sort();
     ous.dedup();
