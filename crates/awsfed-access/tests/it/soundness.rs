@@ -505,7 +505,7 @@ fn the_issue_reproduction_agrees_with_the_oracle_and_audit_names_every_escalatio
     let model = model.unwrap_or_else(|| panic!("{diagnostics:?}"));
     let state = awsfed_compile::compile(&model);
     let snapshot = Snapshot::from_desired(&state);
-    let mapping = IdpMapping::from_compiled(&model.identity_provider, &state.groups).with_intent(
+    let mapping = IdpMapping::from_compiled(model.idp(), &state.groups).with_intent(
         awsfed_access::Intent::from_compiled(&model.naming.role_path, &state.groups),
     );
     let generated = vec![(snapshot, mapping)];
