@@ -26,6 +26,9 @@ pub enum SignInError {
     NotGranted { target: String, granted: String },
     #[error("{0}")]
     AssertionSource(String),
+    /// `--saml-file` names a file that cannot be read: bad input, not a failed sign-in.
+    #[error("cannot read the SAML response from `{path}`: {reason}")]
+    SamlFile { path: PathBuf, reason: String },
     #[error("STS refused {action} into `{role_arn}`: {error}")]
     Sts {
         action: &'static str,

@@ -194,7 +194,9 @@ pub fn signin_error(error: SignInError) -> CommandError {
     };
     let bad_input = matches!(
         error,
-        SignInError::UnknownTarget { .. } | SignInError::ClientFile { .. }
+        SignInError::UnknownTarget { .. }
+            | SignInError::ClientFile { .. }
+            | SignInError::SamlFile { .. }
     );
     let mut out = if bad_input {
         CommandError::bad_input(format!("error: {error}"))
@@ -231,11 +233,9 @@ fn get_assertion(
         } else {
             std::fs::File::open(path).and_then(read_limited)
         }
-        .map_err(|e| {
-            SignInError::AssertionSource(format!(
-                "cannot read the SAML response from `{}`: {e}",
-                path.display()
-            ))
+        .map_err(|e| SignInError::SamlFile {
+            path: path.clone(),
+            reason: e.to_string(),
         })?;
         return parse(bytes);
     }

@@ -879,7 +879,14 @@ fn login_without_a_target_offers_a_picker_on_the_terminal() {
         shown.contains("   2  dev/ReadOnly\r\ntarget"),
         "narrowed: {shown}"
     );
-    // The picked target went on to sign in, and failed on the missing response file.
+    // The picked target went on to sign in, and stopped at the missing response file: bad input,
+    // exit 2 (the README's exit-code contract).
     assert!(shown.contains("missing.b64"), "{shown}");
-    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    let error = shown
+        .lines()
+        .find_map(|line| line.find("error:").map(|at| line[at..].trim_end()))
+        .unwrap_or_default()
+        .replace(&home.display().to_string(), "[HOME]");
+    insta::assert_snapshot!("saml_file_missing", error);
 }
