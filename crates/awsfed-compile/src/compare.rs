@@ -140,7 +140,7 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             TrustForm::SamlProvider => 1,
             // A trust may name the same principals in several statements (TagSession has its
             // own): count each principal once.
-            TrustForm::HubRoles | TrustForm::HubAccountsByRoleName => r
+            TrustForm::HubRoles | TrustForm::HubAccountsByHubPath => r
                 .trust_policy
                 .statement
                 .iter()
@@ -214,7 +214,7 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
         .accounts
         .iter()
         .flat_map(|a| &a.roles)
-        .filter(|r| r.trust_form == TrustForm::HubAccountsByRoleName)
+        .filter(|r| r.trust_form == TrustForm::HubAccountsByHubPath)
         .count()
         + state
             .accounts

@@ -97,9 +97,9 @@ pub enum TrustForm {
     SamlProvider,
     /// Trusts the exact ARNs of the hub roles granted this role.
     HubRoles,
-    /// Trusts the hub accounts, narrowed by `aws:PrincipalArn` to the granted hub roles' names
-    /// (the exact list would pass the trust policy size quota).
-    HubAccountsByRoleName,
+    /// Trusts the hub accounts, narrowed by `aws:PrincipalArn` to the hub path, where nothing but
+    /// hub roles lives (the exact list would pass the trust policy size quota).
+    HubAccountsByHubPath,
 }
 
 /// How a hub role's assume policy names the spoke roles it may assume, tightest first.

@@ -1063,7 +1063,7 @@ mod tests {
             assert_eq!(
                 last["Resources"]["RoleReadOnly"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
                     [0]["Principal"]["AWS"],
-                json!({ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/awsfed/hub-developers" })
+                json!({ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/awsfed/hub/hub-developers" })
             );
             fixture::cfn_lint(&export.files);
         }

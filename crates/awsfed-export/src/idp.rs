@@ -8,9 +8,11 @@
 //!
 //! Okta ("Enable group-based role mapping in Okta", Okta docs) derives the Role values from group
 //! names `aws#<account>#<role>#<account-id>` with one Group Filter regex and one Role Value Pattern
-//! for all accounts: the provider name and the role path are written into the pattern, so every
-//! account must use the same ones. awsfed gives every account the same provider name and every role
-//! it owns the same path, so one pattern fits.
+//! for all accounts: the provider name and a role path are written into the pattern, so every
+//! account must use the same ones. awsfed gives every account the same provider name; the pattern
+//! holds the path every role awsfed owns shares (`/awsfed/`), and the Okta group's role part holds
+//! the rest of the role's path with its name (`hub/developers` for the hub role
+//! `/awsfed/hub/developers`), captured by a Group Filter that admits `/` in the role part.
 //!
 //! Entra ID sends the values of the app roles assigned to a user ("appRole resource type",
 //! Microsoft Graph): a value is at most 120 characters and an app role needs a GUID id, which awsfed
@@ -30,6 +32,11 @@ const ROLE_ATTRIBUTE: &str = "https://aws.amazon.com/SAML/Attributes/Role";
 const OKTA_GROUP_FILTER: &str = r"^aws\#\S+\#(?{{role}}[\w\-]+)\#(?{{accountid}}\d+)$";
 /// The same, with every character IAM allows in a role name.
 const OKTA_GROUP_FILTER_WIDE: &str = r"^aws\#\S+\#(?{{role}}[\w+=,.@\-]+)\#(?{{accountid}}\d+)$";
+/// The default one, also admitting the `/` of a path below the pattern's (hub roles' `hub/NAME`).
+const OKTA_GROUP_FILTER_PATH: &str = r"^aws\#\S+\#(?{{role}}[\w\-/]+)\#(?{{accountid}}\d+)$";
+/// The wide one, also admitting `/`.
+const OKTA_GROUP_FILTER_WIDE_PATH: &str =
+    r"^aws\#\S+\#(?{{role}}[\w+=,.@\-/]+)\#(?{{accountid}}\d+)$";
 /// Entra ID's limit on an app role value.
 const ENTRA_VALUE_MAX: usize = 120;
 
@@ -138,27 +145,78 @@ fn csv_row(fields: &[&str]) -> String {
     row
 }
 
-/// The Okta group a Role value maps to.
-fn okta_group(value: &RoleValue) -> String {
+/// The Okta group a Role value maps to: its role part is the role's path below `common_path` and
+/// its name, so the Role Value Pattern `…:role{common_path}${role}` gives back the role ARN.
+fn okta_group(value: &RoleValue, common_path: &str) -> String {
     format!(
         "aws#{}#{}#{}",
-        value.account_name, value.role_name, value.account_id
+        value.account_name,
+        okta_role(value, common_path),
+        value.account_id
     )
+}
+
+fn okta_role(value: &RoleValue, common_path: &str) -> String {
+    let path = role_path(&value.role_arn, &value.role_name).unwrap_or("/");
+    let below = path.strip_prefix(common_path).unwrap_or_default();
+    format!("{below}{}", value.role_name)
+}
+
+/// The longest path every role path starts with (`/awsfed/` for `/awsfed/` and `/awsfed/hub/`).
+fn common_path<'a>(paths: impl IntoIterator<Item = &'a str>) -> String {
+    let mut common: Option<&str> = None;
+    for path in paths {
+        common = Some(match common {
+            None => path,
+            Some(c) => {
+                let shared = c
+                    .bytes()
+                    .zip(path.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                // Back to the last `/` both share, so the prefix is a whole path.
+                let end = c[..shared].rfind('/').map_or(0, |i| i + 1);
+                &c[..end]
+            }
+        });
+    }
+    match common {
+        Some(c) if !c.is_empty() => c.to_owned(),
+        _ => "/".to_owned(),
+    }
 }
 
 fn okta(desired: &DesiredState) -> (Value, String, Vec<String>) {
     let mut notes = Vec::new();
     let values: BTreeSet<&RoleValue> = desired.groups.iter().flat_map(|g| &g.role_values).collect();
 
+    // The pattern holds the path all roles share; each group's role part holds the rest.
+    let path = common_path(
+        values
+            .iter()
+            .filter_map(|v| role_path(&v.role_arn, &v.role_name)),
+    );
     let default_role = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     let wide = values
         .iter()
         .any(|v| !v.role_name.chars().all(default_role));
-    let filter = if wide {
+    let below = values
+        .iter()
+        .any(|v| okta_role(v, &path).len() > v.role_name.len());
+    if wide {
         notes.push("Okta: some role names hold characters outside `[\\w-]` that Okta's default Group Filter does not match; okta.json gives a Group Filter widened to every character IAM allows in a role name.".to_owned());
-        OKTA_GROUP_FILTER_WIDE
-    } else {
-        OKTA_GROUP_FILTER
+    }
+    if let Some(example) = values
+        .iter()
+        .find(|v| okta_role(v, &path).len() > v.role_name.len())
+    {
+        notes.push(format!("Okta: hub roles live below {path} on a path of their own, which no other role uses; their Okta groups carry the rest of that path in the role part (for example `{}`), and okta.json's Group Filter admits `/` there.", okta_group(example, &path)));
+    }
+    let filter = match (wide, below) {
+        (false, false) => OKTA_GROUP_FILTER,
+        (true, false) => OKTA_GROUP_FILTER_WIDE,
+        (false, true) => OKTA_GROUP_FILTER_PATH,
+        (true, true) => OKTA_GROUP_FILTER_WIDE_PATH,
     };
 
     let unfit: Vec<&str> = values
@@ -178,24 +236,6 @@ fn okta(desired: &DesiredState) -> (Value, String, Vec<String>) {
         ));
     }
 
-    // Role paths: the pattern holds one.
-    let mut paths: BTreeSet<String> = BTreeSet::new();
-    for value in &values {
-        if let Some(path) = role_path(&value.role_arn, &value.role_name) {
-            paths.insert(path.to_owned());
-        }
-    }
-    let path = paths
-        .iter()
-        .next()
-        .cloned()
-        .unwrap_or_else(|| "/".to_owned());
-    if paths.len() > 1 {
-        notes.push(format!(
-            "Okta: the Role Value Pattern holds one role path, but the roles use several ({}); the pattern in okta.json uses {path}, so map the other roles by hand.",
-            paths.iter().cloned().collect::<Vec<_>>().join(", ")
-        ));
-    }
     let pattern = format!(
         "arn:{p}:iam::${{accountid}}:saml-provider/{provider},arn:{p}:iam::${{accountid}}:role{path}${{role}}",
         p = desired.partition,
@@ -206,7 +246,7 @@ fn okta(desired: &DesiredState) -> (Value, String, Vec<String>) {
         .iter()
         .map(|v| {
             json!({
-                "name": okta_group(v),
+                "name": okta_group(v, &path),
                 "account_name": v.account_name,
                 "account_id": v.account_id,
                 "role_name": v.role_name,
@@ -218,14 +258,14 @@ fn okta(desired: &DesiredState) -> (Value, String, Vec<String>) {
         .groups
         .iter()
         .map(|g| {
-            let names: Vec<String> = g.role_values.iter().map(okta_group).collect();
+            let names: Vec<String> = g.role_values.iter().map(|v| okta_group(v, &path)).collect();
             json!({ "directory_group": g.group, "okta_groups": names })
         })
         .collect();
     let mut csv = csv_row(&["directory_group", "okta_group"]);
     for group in &desired.groups {
         for value in &group.role_values {
-            csv.push_str(&csv_row(&[&group.group, &okta_group(value)]));
+            csv.push_str(&csv_row(&[&group.group, &okta_group(value, &path)]));
         }
     }
     notes.push(format!(
@@ -346,7 +386,7 @@ mod tests {
         let csv = contents(&export, "idp.csv");
         let line = csv.lines().nth(1).expect("a row");
         assert!(
-            line.ends_with("\"arn:aws:iam::111111111111:saml-provider/corp,arn:aws:iam::111111111111:role/awsfed/hub-developers\""),
+            line.ends_with("\"arn:aws:iam::111111111111:saml-provider/corp,arn:aws:iam::111111111111:role/awsfed/hub/hub-developers\""),
             "{line}"
         );
     }
@@ -363,7 +403,8 @@ mod tests {
     fn okta_groups_follow_the_default_pattern() {
         let export = idp(&fixture::desired(), RoleValueOrder::RoleFirst);
         let okta: Value = serde_json::from_str(contents(&export, "okta.json")).expect("JSON");
-        assert_eq!(okta["group_filter"], OKTA_GROUP_FILTER);
+        // Hub roles' Okta groups carry `hub/` in the role part, so the filter admits `/`.
+        assert_eq!(okta["group_filter"], OKTA_GROUP_FILTER_PATH);
         assert_eq!(
             okta["role_value_pattern"],
             "arn:aws:iam::${accountid}:saml-provider/corp,arn:aws:iam::${accountid}:role/awsfed/${role}"
@@ -373,12 +414,70 @@ mod tests {
             json!({
                 "directory_group": "developers",
                 "okta_groups": [
-                    "aws#identity#hub-developers#111111111111",
+                    "aws#identity#hub/hub-developers#111111111111",
                     "aws#prod#ReadOnly#222222222222",
                     "aws#sandbox#ReadOnly#444444444444"
                 ]
             })
         );
+    }
+
+    /// What Okta does with okta.json: the Group Filter picks `role` and `accountid` out of each Okta
+    /// group name, and the Role Value Pattern turns them into the Role value. Every group's values
+    /// must come back, hub roles under their own path included.
+    #[test]
+    fn okta_pattern_produces_every_role_value() {
+        let desired = fixture::desired();
+        let export = idp(&desired, RoleValueOrder::RoleFirst);
+        let okta: Value = serde_json::from_str(contents(&export, "okta.json")).expect("JSON");
+        let filter = okta["group_filter"].as_str().expect("filter");
+        assert_eq!(filter, OKTA_GROUP_FILTER_PATH);
+        // Okta writes named groups as `(?{{name}}…)`.
+        let filter = regex::Regex::new(
+            &filter
+                .replace("(?{{role}}", "(?P<role>")
+                .replace("(?{{accountid}}", "(?P<accountid>"),
+        )
+        .expect("the Group Filter is a regular expression");
+        let pattern = okta["role_value_pattern"].as_str().expect("pattern");
+        let mut checked = 0;
+        for (group, assignment) in desired
+            .groups
+            .iter()
+            .zip(okta["assignments"].as_array().expect("assignments"))
+        {
+            let names = assignment["okta_groups"].as_array().expect("names");
+            assert_eq!(names.len(), group.role_values.len());
+            for (name, value) in names.iter().zip(&group.role_values) {
+                let name = name.as_str().expect("a name");
+                let captures = filter
+                    .captures(name)
+                    .unwrap_or_else(|| panic!("{name} passes the filter"));
+                let produced = pattern
+                    .replace("${accountid}", &captures["accountid"])
+                    .replace("${role}", &captures["role"]);
+                assert_eq!(produced, value.attribute(true), "{name}");
+                checked += 1;
+            }
+        }
+        assert!(
+            desired
+                .groups
+                .iter()
+                .flat_map(|g| &g.role_values)
+                .any(|v| v.role_arn.contains(":role/awsfed/hub/")),
+            "the fixture has hub roles under their own path"
+        );
+        assert!(checked > 5, "{checked}");
+    }
+
+    #[test]
+    fn common_path_is_a_whole_path() {
+        assert_eq!(common_path(["/awsfed/", "/awsfed/hub/"]), "/awsfed/");
+        assert_eq!(common_path(["/awsfed/hub/"]), "/awsfed/hub/");
+        assert_eq!(common_path(["/awsfed/hubx/", "/awsfed/hub/"]), "/awsfed/");
+        assert_eq!(common_path(["/a/", "/b/"]), "/");
+        assert_eq!(common_path([]), "/");
     }
 
     #[test]
@@ -389,7 +488,7 @@ mod tests {
         value.role_name = "Read.Only".to_owned();
         let export = idp(&desired, RoleValueOrder::RoleFirst);
         let okta: Value = serde_json::from_str(contents(&export, "okta.json")).expect("JSON");
-        assert_eq!(okta["group_filter"], OKTA_GROUP_FILTER_WIDE);
+        assert_eq!(okta["group_filter"], OKTA_GROUP_FILTER_WIDE_PATH);
         assert!(export.notes.iter().any(|n| n.contains("prod eu")));
     }
 

@@ -10,6 +10,7 @@ pub mod identity_center;
 pub mod load;
 pub mod metadata;
 mod model;
+mod naming;
 pub mod raw;
 mod resolve;
 pub mod selector;

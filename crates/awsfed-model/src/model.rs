@@ -30,7 +30,12 @@ pub mod defaults {
     pub const GLOBAL_SIGN_IN_AUDIENCE: &str = "https://signin.aws.amazon.com/saml";
     pub const ROLE_PATH: &str = "/awsfed/";
     pub const ROLE_NAME: &str = "{permission_set}";
-    pub const HUB_ROLE_NAME: &str = "hub-{group}";
+    /// Hub roles live at `naming.role_path` + this, unless `naming.hub_role_path` says otherwise.
+    pub const HUB_ROLE_PATH_BELOW_ROLE_PATH: &str = "hub/";
+    /// The hub path already says "hub": a default name differing from the earlier `hub-{group}`
+    /// lets `plan` create the new hub roles beside the old ones (IAM role names are unique per
+    /// account whatever the path).
+    pub const HUB_ROLE_NAME: &str = "{group}";
 }
 
 /// The tag on every role and policy awsfed creates: what it carries it owns, nothing else.
@@ -149,7 +154,11 @@ pub struct ProviderMetadata {
 
 #[derive(Debug, Clone)]
 pub struct Naming {
+    /// The path of permission-set roles and awsfed's policies; awsfed owns what is under it.
     pub role_path: String,
+    /// The path of hub roles: strictly below `role_path`, used by nothing else, so a narrowed spoke
+    /// trust can name it.
+    pub hub_role_path: String,
     pub role_name: String,
     pub hub_role_name: String,
 }
@@ -280,6 +289,14 @@ impl Model {
         format!(
             "arn:{}:iam::{}:role{}{}",
             self.partition, self.accounts[account].id, self.naming.role_path, role_name
+        )
+    }
+
+    /// The ARN of a hub role: under the hub path, not the permission-set roles' path.
+    pub fn hub_role_arn(&self, account: AccountIndex, role_name: &str) -> String {
+        format!(
+            "arn:{}:iam::{}:role{}{}",
+            self.partition, self.accounts[account].id, self.naming.hub_role_path, role_name
         )
     }
 

@@ -193,6 +193,10 @@ pub struct RawNaming {
     /// Name of the role a permission set becomes in each account. Placeholders: `{permission_set}`.
     #[serde(default)]
     pub role_name: Option<Spanned<String>>,
+    /// IAM path of hub roles: strictly below `role_path` and used by nothing else, so a spoke trust
+    /// can admit "any hub role" by path. Default: `role_path` + `hub/`.
+    #[serde(default)]
+    pub hub_role_path: Option<Spanned<String>>,
     /// Name of a group's role in its hub account. Placeholders: `{group}`, `{hub}`.
     #[serde(default)]
     pub hub_role_name: Option<Spanned<String>>,

@@ -8,9 +8,10 @@ use crate::duration::{format_duration, parse_duration};
 use crate::identity_center::{self, CustomerManagedPolicy};
 use crate::metadata::idp_entity_id;
 use crate::model::{
-    Account, BrowserSignIn, Discover, Grant, Group, Hub, IdentityProvider, Model, Naming,
-    PermissionSet, ProviderMetadata, Quotas, defaults, role_name_safe,
+    Account, BrowserSignIn, Discover, Grant, Group, Hub, IdentityProvider, Model, PermissionSet,
+    ProviderMetadata, Quotas, defaults, role_name_safe,
 };
+use crate::naming;
 use crate::raw::{
     IdentitySource, RawDiscover, RawIdentityProvider, RawModel, TagValues, TopologyKind,
 };
@@ -50,7 +51,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
             "aws".to_owned()
         }
     };
-    let naming = naming(raw, &mut d);
+    let naming = naming::naming(raw, &mut d);
     let quotas = quotas(raw, &mut d);
     let identity_provider = raw
         .identity_provider
@@ -116,85 +117,13 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
     );
     check_topology(raw, &model, &mut d);
     check_role_names(&model, &mut d);
+    naming::check_role_name_collisions(&model, &mut d);
     check_chained_sessions(&model, &mut d);
     d.sort();
     if d.has_errors() {
         (None, d)
     } else {
         (Some(model), d)
-    }
-}
-
-fn naming(raw: &RawModel, d: &mut Diagnostics) -> Naming {
-    let role_path = match &raw.naming.role_path {
-        None => defaults::ROLE_PATH.to_owned(),
-        Some(path) => {
-            let p = &path.value;
-            let valid = p.starts_with('/')
-                && p.ends_with('/')
-                && p.len() > 1
-                && p.len() <= 512
-                && p.chars().all(|c| c.is_ascii() && ('!'..='~').contains(&c));
-            if !valid {
-                d.push(
-                    Diagnostic::error("malformed-role-path", format!("`{p}` is not a usable IAM path"))
-                        .at(path.span)
-                        .help("an IAM path starts and ends with `/`, such as `/awsfed/`; awsfed owns everything under it, so `/` alone is refused"),
-                );
-            }
-            p.clone()
-        }
-    };
-    let pattern =
-        |value: &Option<Spanned<String>>, default: &str, allowed: &[&str], d: &mut Diagnostics| {
-            let Some(value) = value else {
-                return default.to_owned();
-            };
-            let mut rest = value.value.clone();
-            for placeholder in allowed {
-                rest = rest.replace(placeholder, "x");
-            }
-            if rest.contains('{') || rest.contains('}') {
-                d.push(
-                    Diagnostic::error(
-                        "unknown-placeholder",
-                        format!("`{}` uses an unknown placeholder", value.value),
-                    )
-                    .at(value.span)
-                    .help(format!("the placeholders here are {}", allowed.join(", "))),
-                );
-            } else if !rest
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-            {
-                d.push(
-                    Diagnostic::error(
-                        "malformed-role-name",
-                        format!(
-                            "`{}` makes role names with characters IAM does not allow",
-                            value.value
-                        ),
-                    )
-                    .at(value.span)
-                    .help("role names may hold letters, digits and + = , . @ _ -"),
-                );
-            }
-            value.value.clone()
-        };
-    Naming {
-        role_path,
-        role_name: pattern(
-            &raw.naming.role_name,
-            defaults::ROLE_NAME,
-            &["{permission_set}"],
-            d,
-        ),
-        hub_role_name: pattern(
-            &raw.naming.hub_role_name,
-            defaults::HUB_ROLE_NAME,
-            &["{group}", "{hub}"],
-            d,
-        ),
     }
 }
 
@@ -941,8 +870,7 @@ fn check_topology(raw: &RawModel, model: &Model, d: &mut Diagnostics) {
 }
 
 fn check_role_names(model: &Model, d: &mut Diagnostics) {
-    let path = &model.naming.role_path;
-    let check = |name: String, span: Span, what: &str, d: &mut Diagnostics| {
+    let check = |path: &str, name: String, span: Span, what: &str, d: &mut Diagnostics| {
         if name.len() > defaults::ROLE_NAME_LENGTH {
             d.push(
                 Diagnostic::error(
@@ -960,12 +888,13 @@ fn check_role_names(model: &Model, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::warning("switch-role-too-long", format!("path and name of {what} role `{path}{name}` are {} characters; the console's switch-role accepts {}", path.len() + name.len(), defaults::SWITCH_ROLE_PATH_AND_NAME))
                     .at(span)
-                    .help("shorten `naming.role_path` or the name so people can switch to the role in the console"),
+                    .help(if what == "hub" { "shorten `naming.hub_role_path` or the name so people can switch to the role in the console" } else { "shorten `naming.role_path` or the name so people can switch to the role in the console" }),
             );
         }
     };
     for set in &model.permission_sets {
         check(
+            &model.naming.role_path,
             model.naming.role_name(&set.name),
             set.span,
             "permission set",
@@ -975,6 +904,7 @@ fn check_role_names(model: &Model, d: &mut Diagnostics) {
     for group in &model.groups {
         if let Some(hub) = group.hub {
             check(
+                &model.naming.hub_role_path,
                 model
                     .naming
                     .hub_role_name(&group.name, &model.hubs[hub].name),

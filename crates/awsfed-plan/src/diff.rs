@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, defaults};
 use awsfed_policy::PolicyDocument;
 
+use super::hub_move::{HubMove, hub_move};
 use super::normalize::{normalize, same_policy};
 use super::ownership::{is_awsfed_policy_arn, is_managed_tagged, is_ours};
 use super::{
@@ -33,6 +34,8 @@ pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) ->
     let mut drift = Vec::new();
     let mut hints = BTreeSet::new();
     let mut fingerprints = BTreeMap::new();
+    let hub_move = hub_move(desired, actual, &options.role_path);
+    hints.extend(hub_move.hint());
     for account in &desired.accounts {
         let snapshot = empty.get(account.id.as_str()).copied();
         fingerprints.insert(account.id.clone(), fingerprint(snapshot));
@@ -41,6 +44,7 @@ pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) ->
             account,
             actual: snapshot,
             options,
+            hub_move: &hub_move,
             changes: Vec::new(),
             conflicts: Vec::new(),
             drift: &mut drift,
@@ -151,6 +155,7 @@ struct AccountPlanner<'a> {
     account: &'a DesiredAccount,
     actual: Option<&'a AccountSnapshot>,
     options: &'a PlanOptions,
+    hub_move: &'a HubMove,
     changes: Vec<Change>,
     conflicts: Vec<Conflict>,
     drift: &'a mut Vec<Drift>,
@@ -178,7 +183,20 @@ impl<'a> AccountPlanner<'a> {
         for role in &self.account.roles {
             match self.actual_role(&role.name) {
                 None => self.create_role(role, &policies),
-                Some(actual) => self.update_role(role, actual, &policies),
+                Some(actual) => {
+                    // While hub roles move, a spoke trust keeps admitting the old hub roles.
+                    let expanded = matches!(role.kind, RoleKind::Spoke { .. })
+                        .then(|| {
+                            self.hub_move
+                                .expanded_trust(&role.trust_policy, &actual.trust_policy)
+                        })
+                        .flatten()
+                        .map(|trust_policy| DesiredRole {
+                            trust_policy,
+                            ..role.clone()
+                        });
+                    self.update_role(expanded.as_ref().unwrap_or(role), actual, &policies);
+                }
             }
         }
         for policy in &self.account.policies {
@@ -383,6 +401,17 @@ impl<'a> AccountPlanner<'a> {
             );
             return;
         }
+        if actual.path != role.path {
+            self.conflict(
+                format!("role {}", actual.arn),
+                format!(
+                    "the model puts role {} under {}, but it exists under {}; IAM cannot change a role's path, and role names are unique in an account whatever the path, so the new role cannot be created beside it",
+                    role.name, role.path, actual.path
+                ),
+                "give the moved roles new names for the move (for hub roles, `naming.hub_role_name`: the default `{group}` differs from the earlier `hub-{group}`); the plan then creates them beside the old ones and removes the old ones once the IdP sends the new values",
+            );
+            return;
+        }
         let actual_digest = role_digest(
             &actual.trust_policy,
             &actual.inline_policies,
@@ -573,6 +602,7 @@ impl<'a> AccountPlanner<'a> {
         for policy in &actual.policies {
             if self.owned(&policy.path, &policy.tags)
                 && !desired_policies.contains(policy.name.as_str())
+                && !self.hub_move.keeps(&policy.arn)
             {
                 self.push(
                     Phase::Deletions,
@@ -583,7 +613,10 @@ impl<'a> AccountPlanner<'a> {
             }
         }
         for role in &actual.roles {
-            if !self.owned(&role.path, &role.tags) || desired_roles.contains(role.name.as_str()) {
+            if !self.owned(&role.path, &role.tags)
+                || desired_roles.contains(role.name.as_str())
+                || self.hub_move.keeps(&role.arn)
+            {
                 continue;
             }
             if self

@@ -18,6 +18,7 @@
 
 mod approval;
 mod diff;
+mod hub_move;
 mod normalize;
 mod ownership;
 mod quotas;

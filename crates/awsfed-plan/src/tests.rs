@@ -658,7 +658,7 @@ fn attachments_count_at_their_peak_against_the_live_quota() {
     assert!(
         hub.conflicts
             .iter()
-            .all(|c| c.resource.starts_with("role hub-")),
+            .all(|c| c.resource == "role admins" || c.resource == "role developers"),
         "{hub:?}"
     );
 }
@@ -780,12 +780,12 @@ fn nothing_is_attached_to_or_from_a_conflicting_resource() {
     let developers = hub
         .roles
         .iter()
-        .find(|r| r.name == "hub-developers")
+        .find(|r| r.name == "developers")
         .expect("hub role");
     let admins_policy = hub
         .policies
         .iter()
-        .find(|p| p.attached_to == "hub-admins")
+        .find(|p| p.attached_to == "admins")
         .expect("hub policy");
     state.accounts.push(AccountSnapshot {
         format: SNAPSHOT_FORMAT,
@@ -841,12 +841,12 @@ fn nothing_is_attached_to_or_from_a_conflicting_resource() {
             _ => {}
         }
     }
-    // The hub-admins role is still created, without the policy it cannot have.
+    // The admins hub role is still created, without the policy it cannot have.
     assert!(
         hub_plan
             .changes
             .iter()
-            .any(|c| matches!(&c.action, Action::CreateRole { name, .. } if name == "hub-admins"))
+            .any(|c| matches!(&c.action, Action::CreateRole { name, .. } if name == "admins"))
     );
     insta::assert_snapshot!(render_text(&plan, false));
 }
@@ -896,4 +896,124 @@ fn an_edited_plan_file_is_named_by_its_first_difference() {
         .map(|p| first_difference(&derived, p).expect("a difference"))
         .collect();
     insta::assert_snapshot!(named.join("\n"));
+}
+
+/// The layout before hub roles had their own path: `hub-{group}` under `/awsfed/`, as earlier
+/// versions compiled it (validation now refuses it, so the model is changed after validation).
+fn old_layout(model: &Model) -> Model {
+    let mut old = model.clone();
+    old.naming.hub_role_path = old.naming.role_path.clone();
+    old.naming.hub_role_name = "hub-{group}".to_owned();
+    old
+}
+
+fn role_arns(state: &Snapshot, id: &str) -> Vec<String> {
+    account(state, id)
+        .roles
+        .iter()
+        .map(|r| r.arn.clone())
+        .collect()
+}
+
+#[test]
+fn hub_roles_move_to_their_path_without_a_sign_in_gap() {
+    let model = model(false);
+    let deployed = applied(&old_layout(&model));
+    let old_hub = "arn:aws:iam::111111111111:role/awsfed/hub-admins";
+    let new_hub = "arn:aws:iam::111111111111:role/awsfed/hub/admins";
+    assert!(role_arns(&deployed, "111111111111").contains(&old_hub.to_owned()));
+    let desired = awsfed_compile::compile(&model);
+
+    // Expand: new hub roles first, spoke trusts admit both, nothing of the old layout deleted.
+    let expand = plan(&desired, &deployed, &options(&model));
+    insta::assert_snapshot!("hub_move_expand", render_text(&expand, false));
+    assert_eq!(expand.conflict_count(), 0);
+    let hub = account_plan(&expand, "111111111111");
+    let first_update = hub.changes.iter().position(|c| c.phase >= Phase::Updates);
+    let created = hub
+        .changes
+        .iter()
+        .position(|c| matches!(&c.action, Action::CreateRole { name, .. } if name == "admins"));
+    assert!(
+        created < first_update,
+        "the hub role exists before trusts name it"
+    );
+    assert!(
+        expand
+            .accounts
+            .iter()
+            .flat_map(|a| &a.changes)
+            .all(|c| c.phase != Phase::Deletions),
+        "{}",
+        render_text(&expand, false)
+    );
+    let switched = simulate(&deployed, &expand);
+    // Each spoke trust admits what it admitted before (the old hub roles) and the new hub roles.
+    let dev = desired
+        .accounts
+        .iter()
+        .find(|a| a.id == "333333333333")
+        .unwrap();
+    for role in &account(&switched, "333333333333").roles {
+        let old = account(&deployed, "333333333333")
+            .roles
+            .iter()
+            .find(|r| r.name == role.name)
+            .unwrap();
+        let new = dev.roles.iter().find(|r| r.name == role.name).unwrap();
+        for statement in old
+            .trust_policy
+            .statement
+            .iter()
+            .chain(&new.trust_policy.statement)
+        {
+            assert!(
+                role.trust_policy.statement.contains(statement),
+                "{}: {statement:?}",
+                role.name
+            );
+        }
+    }
+    let admin = account(&switched, "333333333333")
+        .roles
+        .iter()
+        .find(|r| r.name == "Admin")
+        .unwrap();
+    let trust = serde_json::to_string(&admin.trust_policy).unwrap();
+    assert!(
+        trust.contains(old_hub) && trust.contains(new_hub),
+        "{trust}"
+    );
+    assert!(role_arns(&switched, "111111111111").contains(&old_hub.to_owned()));
+
+    // Contract, once the IdP sends the new values: trusts shrink, the old hub roles go last.
+    let contract = plan(&desired, &switched, &options(&model));
+    insta::assert_snapshot!("hub_move_contract", render_text(&contract, false));
+    let hub = account_plan(&contract, "111111111111");
+    assert!(hub.changes.iter().any(|c| c.phase == Phase::Deletions
+        && matches!(&c.action, Action::DeleteRole { role } if role == "hub-admins")));
+    let after = simulate(&switched, &contract);
+    assert!(!role_arns(&after, "111111111111").contains(&old_hub.to_owned()));
+    let again = plan(&desired, &after, &options(&model));
+    assert!(again.is_empty(), "{}", render_text(&again, false));
+}
+
+#[test]
+fn a_hub_role_keeping_its_name_cannot_move_and_is_a_conflict() {
+    let model = model(false);
+    let deployed = applied(&old_layout(&model));
+    let mut same_names = model.clone();
+    same_names.naming.hub_role_name = "hub-{group}".to_owned();
+    let plan = plan(
+        &awsfed_compile::compile(&same_names),
+        &deployed,
+        &options(&same_names),
+    );
+    let conflicts = &account_plan(&plan, "111111111111").conflicts;
+    assert!(
+        conflicts.iter().any(|c| c.resource
+            == "role arn:aws:iam::111111111111:role/awsfed/hub-admins"
+            && c.reason.contains("cannot change a role's path")),
+        "{conflicts:?}"
+    );
 }

@@ -75,7 +75,7 @@ fn trust_organization() {
 #[test]
 fn hub_assume_any() {
     check("hub-assume-any", |s, _| {
-        role(s, HUB, "hub-developers").inline_policies.insert(
+        role(s, HUB, "developers").inline_policies.insert(
             "anything".into(),
             PolicyDocument::from_json(
                 r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
@@ -97,7 +97,7 @@ fn spoke_trust_unbound() {
 #[test]
 fn saml_aud_missing() {
     check("saml-aud-missing", |s, _| {
-        edit_trust(s, HUB, "hub-developers", |st| {
+        edit_trust(s, HUB, "developers", |st| {
             st.as_object_mut().unwrap().remove("Condition");
         })
     });
@@ -106,7 +106,7 @@ fn saml_aud_missing() {
 #[test]
 fn saml_aud_global_only() {
     check("saml-aud-global-only", |s, _| {
-        edit_trust(s, HUB, "hub-developers", |st| {
+        edit_trust(s, HUB, "developers", |st| {
             st["Condition"] =
                 json!({"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}});
         })
@@ -116,7 +116,7 @@ fn saml_aud_global_only() {
 #[test]
 fn saml_aud_global_only_next_to_the_browser_listener() {
     check("saml-aud-global-only", |s, _| {
-        edit_trust(s, HUB, "hub-developers", |st| {
+        edit_trust(s, HUB, "developers", |st| {
             st["Condition"] = json!({"StringEquals": {"SAML:aud": [
                 "https://signin.aws.amazon.com/saml",
                 "http://127.0.0.1:43821/saml"
@@ -181,7 +181,7 @@ fn dangling_principal() {
 #[test]
 fn provider_other_account() {
     check("provider-other-account", |s, _| {
-        edit_trust(s, HUB, "hub-developers", |st| {
+        edit_trust(s, HUB, "developers", |st| {
             st["Principal"] =
                 json!({"Federated": format!("arn:aws:iam::{PROD}:saml-provider/corp")});
         })

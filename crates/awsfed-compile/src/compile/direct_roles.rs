@@ -60,7 +60,7 @@ impl Compiler<'_> {
         let kind = RoleKind::Direct {
             permission_set: self.model.permission_sets[set].name.clone(),
         };
-        let trust = self.provider_trust(account);
+        let trust = self.provider_trust(account, false);
         self.permission_set_role(account, set, kind, trust, TrustForm::SamlProvider)
     }
 }

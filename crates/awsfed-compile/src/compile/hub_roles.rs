@@ -12,6 +12,11 @@ impl Compiler<'_> {
         self.hub_role_names[group].clone()
     }
 
+    /// The hub role's ARN, under the hub path. Only called for groups with a hub.
+    pub(super) fn hub_role_arn(&self, group: GroupIndex) -> String {
+        self.hub_role_arns[group].clone().unwrap_or_default()
+    }
+
     /// A group's hub role: entered with SAML, allowed to assume exactly its spoke roles.
     pub(super) fn hub_role(
         &mut self,
@@ -20,7 +25,7 @@ impl Compiler<'_> {
     ) -> (DesiredRole, Vec<DesiredPolicy>) {
         let model = self.model;
         let name = self.hub_role_name(group);
-        let arn = self.role_arn(hub_account, &name);
+        let arn = self.hub_role_arn(group);
         let spokes = self.group_spokes[group].clone();
         // The hub session is what refreshes spoke sessions without the IdP: give it the longest
         // session any of the group's permission sets allows.
@@ -30,13 +35,13 @@ impl Compiler<'_> {
             .max()
             .unwrap_or(defaults::MIN_SESSION_SECONDS);
         let policies = self.hub_policies(group, hub_account, &name, &spokes);
-        let (hub_trust, _) = self.provider_trust(hub_account);
+        let (hub_trust, _) = self.provider_trust(hub_account, true);
         let hub = model.groups[group]
             .hub
             .map_or(String::new(), |h| model.hubs[h].name.clone());
         let role = DesiredRole {
             name: name.clone(),
-            path: model.naming.role_path.clone(),
+            path: model.naming.hub_role_path.clone(),
             arn,
             kind: RoleKind::Hub {
                 group: model.groups[group].name.clone(),

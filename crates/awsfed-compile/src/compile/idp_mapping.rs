@@ -56,9 +56,10 @@ impl Compiler<'_> {
                 .map(|&(_, s)| model.permission_sets[s].session_duration)
                 .max()
                 .unwrap_or(defaults::MIN_SESSION_SECONDS);
-            role_values.push(self.role_value(hub_account, &name));
+            let role_arn = self.hub_role_arn(g);
+            role_values.push(self.role_value(hub_account, role_arn.clone(), &name));
             hub_hop = Some(Hop::Saml {
-                role_arn: self.role_arn(hub_account, &name),
+                role_arn,
                 provider_arn: self.provider_arns[hub_account].clone(),
                 max_session_duration,
             });
@@ -73,7 +74,11 @@ impl Compiler<'_> {
             let permission_set = &model.permission_sets[set];
             let role_name = &self.set_role_names[set];
             if direct {
-                role_values.push(self.role_value(account, role_name));
+                role_values.push(self.role_value(
+                    account,
+                    self.role_arn(account, role_name),
+                    role_name,
+                ));
             }
             if !self.group_targets {
                 continue;
@@ -121,10 +126,10 @@ impl Compiler<'_> {
         }
     }
 
-    pub(super) fn role_value(&self, account: AccountIndex, role_name: &str) -> RoleValue {
+    fn role_value(&self, account: AccountIndex, role_arn: String, role_name: &str) -> RoleValue {
         let model = self.model;
         RoleValue {
-            role_arn: self.role_arn(account, role_name),
+            role_arn,
             provider_arn: self.provider_arns[account].clone(),
             account_name: model.accounts[account].name.clone(),
             account_id: model.accounts[account].id.clone(),

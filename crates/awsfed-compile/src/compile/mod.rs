@@ -81,7 +81,8 @@ struct Compiler<'m> {
     role_arn_prefixes: Vec<String>,
     provider_arns: Vec<String>,
     /// The SAML trust of each account that has one, and its IAM size.
-    provider_trusts: BTreeMap<AccountIndex, (PolicyDocument, usize)>,
+    /// Keyed by account and whether it is a hub role's (which may require SourceIdentity).
+    provider_trusts: BTreeMap<(AccountIndex, bool), (PolicyDocument, usize)>,
     /// Spoke trusts by the sorted groups they admit.
     spoke_trusts: HashMap<Vec<GroupIndex>, ((PolicyDocument, usize), TrustForm)>,
     /// Accounts whose role of a permission set got the narrowed trust.
@@ -149,7 +150,11 @@ impl<'m> Compiler<'m> {
             .groups
             .iter()
             .zip(&hub_role_names)
-            .map(|(group, name)| model.hub_account_of(group).map(|a| model.role_arn(a, name)))
+            .map(|(group, name)| {
+                model
+                    .hub_account_of(group)
+                    .map(|a| model.hub_role_arn(a, name))
+            })
             .collect();
         let role_arn_prefixes = (0..model.accounts.len())
             .map(|a| model.role_arn(a, ""))

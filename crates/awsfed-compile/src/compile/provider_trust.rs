@@ -1,4 +1,11 @@
 //! The provider trust: the trust of every role people enter with SAML (hub and direct roles).
+//!
+//! A hub role's trust also requires SourceIdentity when the IdP sends it: "You can require users to
+//! set a source identity value when they assume a role … by using the `sts:SourceIdentity`
+//! condition key in a role trust policy" (STS API Reference, `AssumeRoleWithSAML`, SourceIdentity).
+//! The spoke trusts' binding (`sts:SourceIdentity` present) then holds because the first hop refused
+//! any session without it, not because the IdP never omits it; STS keeps the value for the whole
+//! chain ("Monitor and control actions taken with assumed roles", IAM User Guide).
 
 use awsfed_model::{AccountIndex, Diagnostic, defaults};
 use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
@@ -7,16 +14,21 @@ use super::Compiler;
 use super::quotas::raise_trust_quota_help;
 
 impl Compiler<'_> {
-    /// The trust of every role users enter with SAML, and its size: the same for every such role of
-    /// an account, so built once per account.
-    pub(super) fn provider_trust(&mut self, account: AccountIndex) -> (PolicyDocument, usize) {
-        if let Some(cached) = self.provider_trusts.get(&account) {
+    /// The trust of every role users enter with SAML, and its size: the same for every hub role of
+    /// an account and for every direct role, so built once per account and kind.
+    pub(super) fn provider_trust(
+        &mut self,
+        account: AccountIndex,
+        hub: bool,
+    ) -> (PolicyDocument, usize) {
+        if let Some(cached) = self.provider_trusts.get(&(account, hub)) {
             return cached.clone();
         }
-        let document = self.build_provider_trust(account);
+        let require_source_identity = hub && self.model.identity_provider.source_identity.is_some();
+        let document = self.build_provider_trust(account, require_source_identity);
         let size = iam_size(&document);
         self.provider_trusts
-            .insert(account, (document.clone(), size));
+            .insert((account, hub), (document.clone(), size));
         let quota = self.model.quotas.trust_policy_size;
         if size > quota {
             let idp = self.model.idp();
@@ -37,8 +49,13 @@ impl Compiler<'_> {
         (document, size)
     }
 
-    /// The account's provider for `sts:AssumeRoleWithSAML`, with the audiences pinned.
-    pub(super) fn build_provider_trust(&self, account: AccountIndex) -> PolicyDocument {
+    /// The account's provider for `sts:AssumeRoleWithSAML`, with the audiences pinned, and
+    /// SourceIdentity required when asked.
+    fn build_provider_trust(
+        &self,
+        account: AccountIndex,
+        require_source_identity: bool,
+    ) -> PolicyDocument {
         let statement = Statement::allow(self.trust_actions("sts:AssumeRoleWithSAML"))
             .with_principal(Principal::federated(self.provider_arns[account].clone()))
             .with_condition(
@@ -46,6 +63,23 @@ impl Compiler<'_> {
                 "SAML:aud",
                 StringList(self.model.idp().audiences.clone()),
             );
-        PolicyDocument::new(vec![statement])
+        if !require_source_identity {
+            return PolicyDocument::new(vec![statement]);
+        }
+        // STS does not supply `sts:SourceIdentity` to the `sts:TagSession` check (Service
+        // Authorization Reference, AWS STS), so TagSession keeps its own statement without the
+        // requirement; it only succeeds inside an AssumeRoleWithSAML call the first one allowed.
+        let mut tag_session = statement.clone();
+        let mut assume = statement;
+        let actions = assume.action.take().unwrap_or_default();
+        let (tags, rest): (Vec<String>, Vec<String>) =
+            actions.0.into_iter().partition(|a| a == "sts:TagSession");
+        assume.action = Some(StringList(rest));
+        assume = assume.with_condition("Null", "sts:SourceIdentity", StringList::one("false"));
+        if tags.is_empty() {
+            return PolicyDocument::new(vec![assume]);
+        }
+        tag_session.action = Some(StringList(tags));
+        PolicyDocument::new(vec![assume, tag_session])
     }
 }

@@ -12,7 +12,7 @@ use crate::desired::{DesiredRole, RoleKind, TrustForm};
 impl Compiler<'_> {
     /// A spoke role trusts exactly the hub roles of the groups granted it. When that list would pass
     /// the trust policy quota, it trusts the hub accounts narrowed by `aws:PrincipalArn` to the
-    /// hub-role name pattern instead.
+    /// hub path instead.
     pub(super) fn spoke_role(
         &mut self,
         account: AccountIndex,
@@ -29,7 +29,7 @@ impl Compiler<'_> {
                 built
             }
         };
-        if form == TrustForm::HubAccountsByRoleName {
+        if form == TrustForm::HubAccountsByHubPath {
             self.narrowed_spokes.entry(set).or_default().push(account);
         }
         let kind = RoleKind::Spoke {
@@ -39,7 +39,9 @@ impl Compiler<'_> {
     }
 
     /// Exact hub role ARNs when they fit the trust policy quota; else the hub accounts, narrowed by
-    /// `aws:PrincipalArn` to the hub-role name pattern.
+    /// `aws:PrincipalArn` to the hub path, which only hub roles use (validation keeps every other
+    /// role of awsfed off it; see `awsfed_model`'s naming rules), never to a name prefix: any role
+    /// named to match a prefix would pass.
     pub(super) fn build_spoke_trust(
         &self,
         groups: &[GroupIndex],
@@ -66,16 +68,10 @@ impl Compiler<'_> {
                 .iter()
                 .map(|&a| format!("arn:{}:iam::{}:root", model.partition, model.accounts[a].id)),
         );
-        let pattern = model
-            .naming
-            .hub_role_name
-            .replace("{group}", "*")
-            .replace("{hub}", "*");
-        let patterns =
-            StringList::sorted(hub_accounts.iter().map(|&a| model.role_arn(a, &pattern)));
+        let patterns = StringList::sorted(hub_accounts.iter().map(|&a| model.hub_role_arn(a, "*")));
         let document = self.spoke_trust(Principal::aws(roots), Some(patterns));
         let size = iam_size(&document);
-        ((document, size), TrustForm::HubAccountsByRoleName)
+        ((document, size), TrustForm::HubAccountsByHubPath)
     }
 
     /// One note per permission set whose spoke trusts had to name hub accounts.
@@ -97,11 +93,12 @@ impl Compiler<'_> {
                 Diagnostic::note(
                     "spoke-trust-narrowed",
                     format!(
-                        "role `{}` in {} account{} ({}{more}) trusts the hub account narrowed by aws:PrincipalArn to hub roles: listing its hub roles one by one would pass the {quota}-character trust policy quota; each hub role's own policy still names exact spoke roles",
+                        "role `{}` in {} account{} ({}{more}) trusts the hub account narrowed by aws:PrincipalArn to the hub path `{}*`: listing its hub roles one by one would pass the {quota}-character trust policy quota; each hub role's own policy still names exact spoke roles",
                         self.set_role_names[set],
                         accounts.len(),
                         if accounts.len() == 1 { "" } else { "s" },
                         names.join(", "),
+                        model.naming.hub_role_path,
                     ),
                 )
                 .at(model.permission_sets[set].span),

@@ -173,7 +173,7 @@ fn verify_catches_a_hand_edited_trust() {
         one => vec![one],
     };
     list.push(Value::from(
-        "arn:aws:iam::111111111111:role/awsfed/hub-developers",
+        "arn:aws:iam::111111111111:role/awsfed/hub/developers",
     ));
     *principal = Value::Array(list);
     admin.trust_policy = serde_json::from_value(trust).unwrap();
@@ -316,7 +316,7 @@ fn verify_catches_an_extra_principal_in_a_scanned_organisation() {
     // Admin trust lets them in: a trust that names a role of its own account needs no identity
     // grant.
     let identity = &org.identity;
-    let hub_developers = format!("arn:aws:iam::{identity}:role/awsfed/hub-developers");
+    let hub_developers = format!("arn:aws:iam::{identity}:role/awsfed/hub/developers");
     let state = roles(e, identity);
     let mut trust = role(&state, "Admin").expect("the identity account has Admin")["trust"].clone();
     if let Some(text) = trust.as_str() {
@@ -444,7 +444,7 @@ fn an_idp_description_drives_a_snapshot_analysis() {
     std::fs::write(
         &idp,
         r#"{"format": 1, "source_identity": true, "audiences": ["https://signin.aws.amazon.com/saml"],
-            "groups": {"admins": ["arn:aws:iam::111111111111:role/awsfed/hub-platform-admins,arn:aws:iam::111111111111:saml-provider/corp"]}}"#,
+            "groups": {"admins": ["arn:aws:iam::111111111111:role/awsfed/hub/platform-admins,arn:aws:iam::111111111111:saml-provider/corp"]}}"#,
     )
     .unwrap();
     let out = Awsfed::new()

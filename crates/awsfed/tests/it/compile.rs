@@ -76,7 +76,7 @@ fn browser_sign_in_adds_the_listener_audience_to_every_saml_trust() {
     insta::assert_json_snapshot!(
         "browser-sign-in-trusts",
         [
-            &saml_trusts["arn:aws:iam::100000000001:role/awsfed/hub-web-developers"],
+            &saml_trusts["arn:aws:iam::100000000001:role/awsfed/hub/web-developers"],
             &saml_trusts["arn:aws:iam::200000000001:role/awsfed/ReadOnly"],
         ]
     );

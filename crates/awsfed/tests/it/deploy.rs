@@ -42,8 +42,8 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     );
     ws.run(e, &["apply"]).expect_code(0);
     let hub = roles(e, &org.identity);
-    assert!(role_names(&hub).contains(&"hub-platform-admins".to_owned()));
-    assert!(role_names(&hub).contains(&"hub-developers".to_owned()));
+    assert!(role_names(&hub).contains(&"platform-admins".to_owned()));
+    assert!(role_names(&hub).contains(&"developers".to_owned()));
     let (_, direct_id, _) = &org.workloads[0];
     let (_, spoke_id, _) = &org.workloads[1];
     let direct = roles(e, direct_id);
@@ -51,7 +51,7 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     let spoke = roles(e, spoke_id);
     assert!(
         trust_text(&spoke, "Admin").contains(&format!(
-            "arn:aws:iam::{}:role/awsfed/hub-platform-admins",
+            "arn:aws:iam::{}:role/awsfed/hub/platform-admins",
             org.identity
         )),
         "the spoke trust names the hub role: {spoke}"
@@ -142,11 +142,11 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     ws.write_model(&spec.yaml(&org));
     ws.run(e, &["apply"]).expect_code(0);
     let hub = roles(e, &org.identity);
-    assert!(!role_names(&hub).contains(&"hub-developers".to_owned()));
+    assert!(!role_names(&hub).contains(&"developers".to_owned()));
     assert!(
         hub["policies"]
             .as_array()
-            .is_some_and(|p| p.iter().all(|p| p["name"] != "hub-developers-assume")),
+            .is_some_and(|p| p.iter().all(|p| p["name"] != "developers-assume")),
         "{hub}"
     );
     let spoke = roles(e, spoke_id);

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use crate::signin_support::{Setup, World, run};
 
-const HUB_DEVELOPERS: &str = "arn:aws:iam::111111111111:role/awsfed/hub-developers";
+const HUB_DEVELOPERS: &str = "arn:aws:iam::111111111111:role/awsfed/hub/developers";
 const DEV_READONLY: &str = "arn:aws:iam::444444444444:role/awsfed/ReadOnly";
 
 fn saml_call(role: &str) -> String {
@@ -464,7 +464,7 @@ fn mixed_direct_is_one_call_with_duration_step_down_and_the_aws_cli_uses_configu
     // The hub profile contract of `awsfed export aws-config`: `awsfed creds --role-arn HUB` is
     // served from the hub session cached above, and the AWS CLI chains the spoke role itself.
     world.reset_gate();
-    let hub = "arn:aws:iam::100000000001:role/awsfed/hub-web-developers";
+    let hub = "arn:aws:iam::100000000001:role/awsfed/hub/web-developers";
     let (code, stdout, stderr) = run({
         let mut c = world.awsfed(&home);
         c.args(["creds", "--role-arn", hub]);
@@ -603,7 +603,7 @@ fn mixed_example_deployed_by_apply_signs_in_through_the_gate() {
         &[],
         &["--session-duration", "7200"],
     );
-    let hub = "arn:aws:iam::100000000001:role/awsfed/hub-web-developers";
+    let hub = "arn:aws:iam::100000000001:role/awsfed/hub/web-developers";
     let spoke = "arn:aws:iam::300000000001:role/awsfed/Admin";
     let direct = "arn:aws:iam::200000000001:role/awsfed/ReadOnly";
     for target in ["prod-web/ReadOnly", "dev-web/Admin"] {
@@ -835,8 +835,8 @@ fn pysaml2_responses_are_signed_and_read_by_saml_inspect() {
     assert_eq!(
         roles,
         [
-            "arn:aws:iam::100000000001:role/awsfed/hub-web-developers",
-            "arn:aws:iam::100000000002:role/awsfed/hub-Data-Engineers",
+            "arn:aws:iam::100000000001:role/awsfed/hub/web-developers",
+            "arn:aws:iam::100000000002:role/awsfed/hub/Data-Engineers",
             "arn:aws:iam::200000000001:role/awsfed/ReadOnly",
             "arn:aws:iam::200000000002:role/awsfed/DataEngineer",
             "arn:aws:iam::200000000002:role/awsfed/ReadOnly",

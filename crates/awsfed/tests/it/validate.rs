@@ -131,6 +131,38 @@ invalid!(
         "naming:\n  role_name: \"{permission_set}-with-a-very-long-suffix-that-goes-well-past-the-sixty-four-character-iam-limit\"\ntopology:"
     )
 );
+// Hub roles need a path no other role uses: a narrowed spoke trust admits `…:role{hub_role_path}*`.
+invalid!(
+    hub_role_path_shared_with_permission_set_roles,
+    changed(
+        "topology:",
+        "naming:\n  role_path: /awsfed/\n  hub_role_path: /awsfed/\ntopology:"
+    )
+);
+invalid!(
+    role_path_below_the_hub_role_path,
+    changed(
+        "topology:",
+        "naming:\n  role_path: /awsfed/hub/sets/\n  hub_role_path: /awsfed/hub/\ntopology:"
+    )
+);
+invalid!(
+    hub_role_path_outside_the_role_path,
+    changed("topology:", "naming:\n  hub_role_path: /hubs/\ntopology:")
+);
+// IAM role names are unique in an account whatever the path: the hub role of group `Admin` and
+// the permission set `Admin`'s role in the hub account.
+invalid!(
+    hub_role_named_like_a_permission_set_role,
+    changed(
+        "  admins:\n    - { accounts: \"*\", permission_set: Admin }",
+        "  admin:\n    - { accounts: \"*\", permission_set: Admin }"
+    )
+    .replace(
+        "topology:",
+        "naming: { hub_role_name: \"{group}\" }\ntopology:"
+    )
+);
 invalid!(
     session_duration_out_of_range,
     changed(

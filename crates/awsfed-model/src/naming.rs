@@ -1,0 +1,192 @@
+//! `naming`: the IAM paths and name patterns of awsfed's roles, and the rules that keep hub roles
+//! apart from every other role.
+//!
+//! Why hub roles have their own path: a spoke trust too long to list its hub roles names the hub
+//! account narrowed by `ArnLike aws:PrincipalArn` ("IAM JSON policy elements: Condition operators",
+//! IAM User Guide). In an ARN pattern `*` matches any characters, `/` included, so the pattern must
+//! end in a path that only hub roles use: a name prefix inside a shared path is no boundary, since
+//! any role whose name matches it passes. A role name cannot hold `/` ("IAM identifiers", IAM User
+//! Guide), so `role/awsfed/hub/*` admits exactly the roles whose path starts with `/awsfed/hub/`.
+//!
+//! Role names are unique in an account whatever their path, and without regard to case ("IAM
+//! identifiers": "names are not distinguished by case"), so a hub role and a permission set's role
+//! in the same account may not share a name.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Model, Naming, defaults};
+use crate::raw::RawModel;
+use crate::{Diagnostic, Diagnostics, Spanned};
+
+pub(crate) fn naming(raw: &RawModel, d: &mut Diagnostics) -> Naming {
+    let role_path = match &raw.naming.role_path {
+        None => defaults::ROLE_PATH.to_owned(),
+        Some(path) => {
+            check_path(path, "role_path", d);
+            path.value.clone()
+        }
+    };
+    let hub_role_path = match &raw.naming.hub_role_path {
+        None => format!("{role_path}{}", defaults::HUB_ROLE_PATH_BELOW_ROLE_PATH),
+        Some(path) => {
+            if check_path(path, "hub_role_path", d) {
+                check_hub_path(path, &role_path, d);
+            }
+            path.value.clone()
+        }
+    };
+    Naming {
+        role_path,
+        hub_role_path,
+        role_name: name_pattern(
+            &raw.naming.role_name,
+            defaults::ROLE_NAME,
+            &["{permission_set}"],
+            d,
+        ),
+        hub_role_name: name_pattern(
+            &raw.naming.hub_role_name,
+            defaults::HUB_ROLE_NAME,
+            &["{group}", "{hub}"],
+            d,
+        ),
+    }
+}
+
+/// Whether `path` is an IAM path awsfed can own; an error when not.
+fn check_path(path: &Spanned<String>, key: &str, d: &mut Diagnostics) -> bool {
+    let p = &path.value;
+    let valid = p.starts_with('/')
+        && p.ends_with('/')
+        && p.len() > 1
+        && p.len() <= 512
+        && p.chars().all(|c| c.is_ascii() && ('!'..='~').contains(&c));
+    if !valid {
+        d.push(
+            Diagnostic::error("malformed-role-path", format!("`{p}` is not a usable IAM path"))
+                .at(path.span)
+                .help(format!("`naming.{key}`: an IAM path starts and ends with `/`, such as `/awsfed/`; awsfed owns everything under it, so `/` alone is refused")),
+        );
+    }
+    valid
+}
+
+/// The hub path must lie strictly below `role_path`: below, because awsfed owns only what is under
+/// `role_path`; strictly, because permission-set roles live at `role_path` itself and a narrowed
+/// spoke trust (`…:role{hub_role_path}*`) would admit every one of them.
+fn check_hub_path(path: &Spanned<String>, role_path: &str, d: &mut Diagnostics) {
+    let hub = &path.value;
+    let problem = if hub == role_path {
+        Some(format!(
+            "permission-set roles live there too, so a narrowed spoke trust (`ArnLike aws:PrincipalArn …:role{hub}*`) would admit every permission-set role of the hub account, not only hub roles"
+        ))
+    } else if role_path.starts_with(hub.as_str()) {
+        Some(format!(
+            "permission-set roles live below it (at `{role_path}`), so a narrowed spoke trust (`ArnLike aws:PrincipalArn …:role{hub}*`) would admit them, not only hub roles"
+        ))
+    } else if !hub.starts_with(role_path) {
+        Some(format!(
+            "awsfed owns only what is under `naming.role_path` (`{role_path}`), so it would neither manage nor audit roles at `{hub}`"
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = problem {
+        d.push(
+            Diagnostic::error(
+                "hub-path-not-exclusive",
+                format!("`naming.hub_role_path` `{hub}` cannot hold hub roles: {why}"),
+            )
+            .at(path.span)
+            .help(format!(
+                "use a path below `{role_path}` that no permission-set role uses, such as `{role_path}{}` (the default)",
+                defaults::HUB_ROLE_PATH_BELOW_ROLE_PATH
+            )),
+        );
+    }
+}
+
+fn name_pattern(
+    value: &Option<Spanned<String>>,
+    default: &str,
+    allowed: &[&str],
+    d: &mut Diagnostics,
+) -> String {
+    let Some(value) = value else {
+        return default.to_owned();
+    };
+    let mut rest = value.value.clone();
+    for placeholder in allowed {
+        rest = rest.replace(placeholder, "x");
+    }
+    if rest.contains('{') || rest.contains('}') {
+        d.push(
+            Diagnostic::error(
+                "unknown-placeholder",
+                format!("`{}` uses an unknown placeholder", value.value),
+            )
+            .at(value.span)
+            .help(format!("the placeholders here are {}", allowed.join(", "))),
+        );
+    } else if !rest
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    {
+        d.push(
+            Diagnostic::error(
+                "malformed-role-name",
+                format!(
+                    "`{}` makes role names with characters IAM does not allow",
+                    value.value
+                ),
+            )
+            .at(value.span)
+            .help("role names may hold letters, digits and + = , . @ _ -"),
+        );
+    }
+    value.value.clone()
+}
+
+/// A hub role and a permission set's role in the same account with the same name (ignoring case):
+/// IAM would refuse the second.
+pub(crate) fn check_role_name_collisions(model: &Model, d: &mut Diagnostics) {
+    // Per account, the lower-cased role name of each permission set granted there.
+    let mut set_roles: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    for grant in model.groups.iter().flat_map(|g| &g.grants) {
+        let name = model
+            .naming
+            .role_name(&model.permission_sets[grant.permission_set].name);
+        for &account in &grant.accounts {
+            set_roles
+                .entry((account, name.to_lowercase()))
+                .or_insert(grant.permission_set);
+        }
+    }
+    let hub_and_spoke = |group: &crate::Group| {
+        group
+            .grants
+            .iter()
+            .flat_map(|g| &g.accounts)
+            .any(|&a| model.accounts[a].topology == crate::raw::TopologyKind::HubAndSpoke)
+    };
+    // Only groups with a hub-and-spoke grant get a hub role.
+    for group in model.groups.iter().filter(|g| hub_and_spoke(g)) {
+        let Some(hub) = group.hub else { continue };
+        let hub = &model.hubs[hub];
+        let name = model.naming.hub_role_name(&group.name, &hub.name);
+        let Some(&set) = set_roles.get(&(hub.account, name.to_lowercase())) else {
+            continue;
+        };
+        d.push(
+            Diagnostic::error(
+                "role-name-collision",
+                format!(
+                    "the hub role of group `{}` and the role of permission set `{}` would both be named `{name}` in account `{}`; IAM role names are unique in an account whatever their path",
+                    group.name, model.permission_sets[set].name, model.accounts[hub.account].name
+                ),
+            )
+            .at(group.span)
+            .help("change `naming.hub_role_name` (for example `hub-{group}`), or rename the group or the permission set"),
+        );
+    }
+}
