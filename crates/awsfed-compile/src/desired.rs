@@ -111,6 +111,10 @@ pub enum HubPolicyForm {
     /// One statement per role name across accounts, narrowed by `aws:ResourceAccount` lists, split
     /// over several policies. Grants exactly the same roles as the exact form.
     RoleNameByAccount,
+    /// One statement per role name in every account of the organisation (`aws:ResourceOrgID`)
+    /// except those not granted (`StringNotEquals aws:ResourceAccount`): exact when the model holds
+    /// every account of the organisation (`organization.complete`).
+    RoleNameInOrganizationExcept,
     /// One statement per role name, narrowed to the organisation (`aws:ResourceOrgID`): wider than
     /// the grants when the organisation has accounts outside the model.
     RoleNameInOrganization,

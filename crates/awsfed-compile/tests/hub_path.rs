@@ -7,18 +7,15 @@
 //! (AdministratorAccess) granted to `id-admins` on `identity`, so the hub account holds a role
 //! that may call `sts:AssumeRole` on anything.
 
-#[path = "../../../tests/oracle/client.rs"]
-mod oracle;
-
-use std::path::Path;
+mod support;
 
 use awsfed_compile::{DesiredRole, DesiredState, TrustForm, compile};
 use awsfed_model::Model;
 use awsfed_policy::simulation::{ContextInput, ResourcePolicyKind, Simulation};
-use awsfed_policy::{Decision, PolicyDocument, evaluate};
-use serde_json::{Value, json};
+use awsfed_policy::{Decision, PolicyDocument};
+use serde_json::json;
 
-use oracle::Oracle;
+use support::decide;
 
 const HUB: &str = "111111111111";
 const SPOKE: &str = "222222222222";
@@ -151,48 +148,6 @@ fn saml_request(target: &DesiredRole, audience: &str, source_identity: bool) -> 
         resource_control_policies: None,
         management_account: false,
     }
-}
-
-/// The same request as iam-simulate reads it.
-fn oracle_simulation(simulation: &Simulation) -> Value {
-    let context: serde_json::Map<String, Value> = simulation
-        .context
-        .iter()
-        .map(|(k, v)| match v {
-            ContextInput::One(v) => (k.clone(), json!(v)),
-            ContextInput::Many(v) => (k.clone(), json!(v)),
-        })
-        .collect();
-    json!({
-        "request": {
-            "principal": simulation.principal,
-            "action": simulation.action,
-            "resource": {"resource": simulation.resource, "accountId": simulation.resource_account},
-            "contextVariables": context,
-        },
-        "identityPolicies": simulation.identity_policies.iter().enumerate()
-            .map(|(i, p)| json!({"name": format!("identity-{i}"), "policy": p}))
-            .collect::<Vec<_>>(),
-        "serviceControlPolicies": [],
-        "resourceControlPolicies": [],
-        "resourcePolicy": simulation.resource_policy,
-    })
-}
-
-/// awsfed's evaluator's decisions, which must equal the oracle's.
-fn decide(simulations: &[Simulation]) -> Vec<Decision> {
-    let ours: Vec<Decision> = simulations
-        .iter()
-        .map(|s| {
-            let (request, policies) = s.compile().expect("the request compiles");
-            evaluate(&request, &policies).decision
-        })
-        .collect();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let oracle_input: Vec<Value> = simulations.iter().map(oracle_simulation).collect();
-    let theirs = Oracle::start(&root).run(&oracle_input);
-    assert_eq!(ours, theirs, "awsfed's evaluator and iam-simulate disagree");
-    ours
 }
 
 struct Case {

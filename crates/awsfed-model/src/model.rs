@@ -55,6 +55,8 @@ pub struct Model {
     /// The Identity Center instance; present whenever an account is `identity-center`.
     pub identity_center: Option<IdentityCenter>,
     pub organization_id: Option<String>,
+    /// `organization.complete`: every account of the organisation is in the model.
+    pub organization_complete: bool,
     pub naming: Naming,
     pub quotas: Quotas,
     /// Sorted by name.

@@ -182,6 +182,11 @@ pub struct RawTopology {
 pub struct RawOrganization {
     /// Organization id, `o-` followed by 10 to 32 lower-case letters or digits.
     pub id: Spanned<String>,
+    /// The model holds every account of the organisation (listed or discovered). Hub policies too
+    /// long for account lists may then name the few accounts *not* granted (exact) instead of
+    /// allowing the role name in any account of the organisation.
+    #[serde(default)]
+    pub complete: bool,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

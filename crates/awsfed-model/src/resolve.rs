@@ -97,6 +97,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
         identity_provider,
         identity_center,
         organization_id,
+        organization_complete: raw.organization.as_ref().is_some_and(|o| o.complete),
         naming,
         quotas,
         hubs,

@@ -9,9 +9,10 @@ the request is allowed. A denial is answered with STS's own AccessDenied error a
 
 What is evaluated, per "Permissions for AssumeRole, AssumeRoleWithSAML, ..." (IAM User Guide):
   AssumeRoleWithSAML: principal = the SAML provider, action sts:AssumeRoleWithSAML on the role,
-    against the trust; context SAML:aud (the Recipient), SAML:sub, SAML:iss. The RoleArn,PrincipalArn
-    pair must be one of the assertion's Role values. With a SourceIdentity attribute, also
-    sts:SetSourceIdentity (context sts:SourceIdentity).
+    against the trust; context SAML:aud (the Recipient), SAML:sub, SAML:iss, and sts:SourceIdentity
+    when the assertion carries the attribute (a trust may require it: STS API Reference,
+    AssumeRoleWithSAML, SourceIdentity). The RoleArn,PrincipalArn pair must be one of the
+    assertion's Role values. With a SourceIdentity attribute, also sts:SetSourceIdentity.
   AssumeRole: principal = the caller's assumed-role session (known from the credentials the gate saw
     being issued), action sts:AssumeRole on the role, against the trust and the calling role's
     identity policies (attached managed and inline). With SourceIdentity, also sts:SetSourceIdentity.
@@ -202,7 +203,10 @@ class Gate:
             return ("AccessDenied", f"Not authorized to perform sts:AssumeRoleWithSAML: no role {role_arn}"), None
         trust = document(role["AssumeRolePolicyDocument"])
         context = {"saml:aud": recipient or "", "saml:sub": name_id or "", "saml:iss": issuer or ""}
-        if not self.simulate(provider_arn, "sts:AssumeRoleWithSAML", role_arn, trust, [], context):
+        assume_context = dict(context)
+        if source_identity is not None:
+            assume_context["sts:SourceIdentity"] = source_identity
+        if not self.simulate(provider_arn, "sts:AssumeRoleWithSAML", role_arn, trust, [], assume_context):
             return ("AccessDenied", f"Not authorized to perform sts:AssumeRoleWithSAML (trust policy of {role_arn})"), None
         if source_identity is not None:
             si_context = dict(context, **{"sts:SourceIdentity": source_identity})

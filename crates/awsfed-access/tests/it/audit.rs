@@ -205,7 +205,12 @@ fn metadata_expiring() {
 /// matches the narrowed spoke trust's pattern (`ArnLike aws:PrincipalArn …:role/awsfed/hub-*`), and
 /// from there a spoke role no grant gives it.
 fn hub_ops_escalation(s: &mut Snapshot, m: &mut IdpMapping) {
-    add_role(s, HUB, "hub-developers", "hub-ops", admin);
+    // A permission-set role beside the hub roles, where a `hub-*` name prefix would admit it.
+    add_role(s, HUB, "developers", "hub-ops", |r| {
+        admin(r);
+        r.path = "/awsfed/".into();
+        r.arn = format!("arn:aws:iam::{HUB}:role/awsfed/hub-ops");
+    });
     edit_trust(s, PROD, "ReadOnly", |st| {
         st["Principal"] = json!({"AWS": format!("arn:aws:iam::{HUB}:root")});
         st["Condition"]["ArnLike"] =
@@ -263,13 +268,13 @@ fn access_escalation_without_a_model() {
 #[test]
 fn unowned_role_under_path() {
     check("unowned-role-under-path", |s, _| {
-        add_role(s, HUB, "hub-developers", "hub-lookalike", |r| {
+        add_role(s, HUB, "developers", "hub-lookalike", |r| {
             r.tags.clear();
         });
     });
     // The same role outside the path is no finding.
     let (mut snapshot, mapping) = clean();
-    add_role(&mut snapshot, HUB, "hub-developers", "elsewhere", |r| {
+    add_role(&mut snapshot, HUB, "developers", "elsewhere", |r| {
         r.tags.clear();
         r.path = "/other/".into();
         r.arn = format!("arn:aws:iam::{HUB}:role/other/elsewhere");

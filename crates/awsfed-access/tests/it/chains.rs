@@ -61,7 +61,7 @@ fn chains_of_any_length_are_followed_and_cycles_stop() {
             (hop.from.as_str(), hop.role_arn.as_str())
         })
         .collect();
-    let hub = "arn:aws:iam::111111111111:role/awsfed/hub-platform-admins";
+    let hub = "arn:aws:iam::111111111111:role/awsfed/hub/platform-admins";
     let admin = format!("arn:aws:iam::{PROD}:role/awsfed/Admin");
     let ops = format!("arn:aws:iam::{PROD}:role/awsfed/Ops");
     assert_eq!(

@@ -54,31 +54,10 @@ impl Compiler<'_> {
             );
         }
 
-        if let Some(organization) = &model.organization_id {
-            let statements =
-                self.by_organization_statements(&actions, &accounts_by_role, organization);
-            if let Some(documents) = pack(statements, max_policies) {
-                self.notes.push(
-                    Diagnostic::warning(
-                        "hub-policy-by-organization",
-                        format!(
-                            "hub role `{role_name}` may assume its role names in any account of organisation {organization}: its {} spoke roles do not fit {max_policies} managed policies even by account list; spoke trusts still admit only granted hub roles",
-                            spokes.len()
-                        ),
-                    )
-                    .at(model.groups[group].span)
-                    .help(format!(
-                        "raise `quotas.managed_policies_per_role` (up to {}) to keep exact account lists",
-                        defaults::MANAGED_POLICIES_PER_ROLE_MAX
-                    )),
-                );
-                return self.named_hub_policies(
-                    hub_account,
-                    role_name,
-                    documents,
-                    HubPolicyForm::RoleNameInOrganization,
-                );
-            }
+        if let Some(policies) =
+            self.organization_forms(group, hub_account, role_name, spokes, &actions)
+        {
+            return policies;
         }
         self.notes.push(
             Diagnostic::error(
@@ -96,6 +75,131 @@ impl Compiler<'_> {
             )),
         );
         Vec::new()
+    }
+
+    /// The forms that name the organisation, when the model names it: every account of it except
+    /// those not granted (exact when the model holds the whole organisation), else any account of
+    /// it (a warning).
+    fn organization_forms(
+        &mut self,
+        group: GroupIndex,
+        hub_account: AccountIndex,
+        role_name: &str,
+        spokes: &[RoleKey],
+        actions: &StringList,
+    ) -> Option<Vec<DesiredPolicy>> {
+        let model = self.model;
+        let organization = model.organization_id.as_ref()?;
+        let max_policies = model.quotas.managed_policies_per_role;
+        let accounts_by_role = self.accounts_by_role(spokes);
+        if model.organization_complete
+            && let Some(statements) =
+                self.complement_statements(actions, &accounts_by_role, organization)
+            && let Some(documents) = pack(statements, max_policies)
+        {
+            let excluded = self.excluded_count(&accounts_by_role);
+            self.notes.push(
+                Diagnostic::note(
+                    "hub-policy-complement",
+                    format!(
+                        "hub role `{role_name}` names its {} spoke roles as every account of organisation {organization} except the {excluded} not granted (StringNotEquals aws:ResourceAccount), in {} managed polic{}: account lists would pass {max_policies} managed policies; the roles allowed are the same, since `organization.complete` says the model holds every account of the organisation",
+                        spokes.len(),
+                        documents.len(),
+                        if documents.len() == 1 { "y" } else { "ies" },
+                    ),
+                )
+                .at(model.groups[group].span),
+            );
+            return Some(self.named_hub_policies(
+                hub_account,
+                role_name,
+                documents,
+                HubPolicyForm::RoleNameInOrganizationExcept,
+            ));
+        }
+        let statements = self.by_organization_statements(actions, &accounts_by_role, organization);
+        let documents = pack(statements, max_policies)?;
+        let why = if model.organization_complete {
+            "even the accounts not granted are too many to list"
+        } else {
+            "the model does not say it holds every account of the organisation (`organization.complete`), so the accounts not granted cannot be named exactly"
+        };
+        self.notes.push(
+            Diagnostic::warning(
+                "hub-policy-by-organization",
+                format!(
+                    "hub role `{role_name}` may assume its role names in any account of organisation {organization}: its {} spoke roles do not fit {max_policies} managed policies by account list, and {why}; spoke trusts still admit only granted hub roles",
+                    spokes.len()
+                ),
+            )
+            .at(model.groups[group].span)
+            .help(format!(
+                "raise `quotas.managed_policies_per_role` (up to {}) to keep exact account lists, or set `organization.complete: true` when the model lists every account of the organisation",
+                defaults::MANAGED_POLICIES_PER_ROLE_MAX
+            )),
+        );
+        Some(self.named_hub_policies(
+            hub_account,
+            role_name,
+            documents,
+            HubPolicyForm::RoleNameInOrganization,
+        ))
+    }
+
+    /// The model's accounts not granted each role name.
+    fn not_granted<'s>(&'s self, granted: &[&str]) -> Vec<&'s str> {
+        let granted: std::collections::BTreeSet<&str> = granted.iter().copied().collect();
+        self.model
+            .accounts
+            .iter()
+            .map(|a| a.id.as_str())
+            .filter(|id| !granted.contains(id))
+            .collect()
+    }
+
+    fn excluded_count(&self, accounts_by_role: &BTreeMap<&str, Vec<&str>>) -> usize {
+        accounts_by_role
+            .values()
+            .map(|ids| self.not_granted(ids).len())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// One statement per role name: any account of the organisation but those not granted. A
+    /// `StringNotEquals` list cannot be split over statements (each would allow what the others
+    /// exclude), so `None` when one role's list does not fit a statement.
+    fn complement_statements(
+        &self,
+        actions: &StringList,
+        accounts_by_role: &BTreeMap<&str, Vec<&str>>,
+        organization: &str,
+    ) -> Option<Vec<Statement>> {
+        let ids_per_statement = (defaults::MANAGED_POLICY_SIZE - 600) / 15;
+        accounts_by_role
+            .iter()
+            .map(|(role, granted)| {
+                let mut excluded = self.not_granted(granted);
+                if excluded.len() > ids_per_statement {
+                    return None;
+                }
+                excluded.sort_unstable();
+                let mut statement = Statement::allow(actions.clone())
+                    .with_resource(StringList::one(self.any_account_role_arn(role)))
+                    .with_condition(
+                        "StringEquals",
+                        "aws:ResourceOrgID",
+                        StringList::one(organization.to_owned()),
+                    );
+                if !excluded.is_empty() {
+                    statement = statement.with_condition(
+                        "StringNotEquals",
+                        "aws:ResourceAccount",
+                        StringList(excluded.iter().map(|&id| id.to_owned()).collect()),
+                    );
+                }
+                Some(statement)
+            })
+            .collect()
     }
 
     /// Every spoke role ARN in one statement, when that fits one managed policy.

@@ -247,14 +247,14 @@ fn a_chain_of_two_assume_role_hops_is_followed_everywhere() {
         matrix
             .stdout()
             .lines()
-            .any(|l| l.contains(" Ops ") && l.ends_with("hub-platform-admins → Admin")),
+            .any(|l| l.contains(" Ops ") && l.ends_with("platform-admins → Admin")),
         "{}",
         matrix.stdout()
     );
     let verify = run("hub-and-spoke", &["verify", "--snapshot", file]).expect_code(1);
     assert!(
         verify.stdout().contains(
-            "+ extra: platform-admins -> arn:aws:iam::222222222222:role/awsfed/Ops (via arn:aws:iam::111111111111:role/awsfed/hub-platform-admins)"
+            "+ extra: platform-admins -> arn:aws:iam::222222222222:role/awsfed/Ops (via arn:aws:iam::111111111111:role/awsfed/hub/platform-admins)"
         ),
         "{}",
         verify.stdout()
