@@ -355,19 +355,20 @@ fn the_gate_denies_what_the_trust_does_not_allow() {
             .arg(&without);
         c
     });
-    // Hop 1 now passes; hop 2 is refused by the spoke, whose trust demands a SourceIdentity.
+    // Refused at hop 1: the hub trust requires a SourceIdentity when the model says the IdP sends
+    // one, so a response without it never reaches the spoke (whose trust demands it too).
     assert_eq!(code, 1, "{stderr}");
     let calls = world.gate_calls();
     assert_eq!(
         calls.get(&saml_call(HUB_DEVELOPERS)),
-        Some(&(2, 1)),
+        Some(&(2, 2)),
         "{calls:?}"
     );
     assert_eq!(
         calls.get(&assume_call(
             "arn:aws:iam::444444444444:role/awsfed/Deployer"
         )),
-        Some(&(1, 1)),
+        None,
         "{calls:?}"
     );
 }
