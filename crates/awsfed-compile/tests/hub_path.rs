@@ -284,7 +284,7 @@ fn the_hub_saml_trust_requires_source_identity() {
     let model = model(&reproduction(""));
     let state = compile(&model);
     let hub_role = role(&state, "identity", "team-00-readers");
-    let audience = model.identity_provider.audiences[0].clone();
+    let audience = model.idp().audiences[0].clone();
     let decisions = decide(&[
         saml_request(hub_role, &audience, true),
         saml_request(hub_role, &audience, false),

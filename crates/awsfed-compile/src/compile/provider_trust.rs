@@ -24,7 +24,12 @@ impl Compiler<'_> {
         if let Some(cached) = self.provider_trusts.get(&(account, hub)) {
             return cached.clone();
         }
-        let require_source_identity = hub && self.model.identity_provider.source_identity.is_some();
+        let require_source_identity = hub
+            && self
+                .model
+                .identity_provider
+                .as_ref()
+                .is_some_and(|idp| idp.source_identity.is_some());
         let document = self.build_provider_trust(account, require_source_identity);
         let size = iam_size(&document);
         self.provider_trusts

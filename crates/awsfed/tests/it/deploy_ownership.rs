@@ -16,7 +16,7 @@ fn policy<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
         .find(|p| p["name"] == name)
 }
 
-/// An untagged `/awsfed/hub-developers` role and an untagged `/awsfed/hub-platform-admins-assume`
+/// An untagged `/awsfed/developers` role and an untagged `/awsfed/platform-admins-assume`
 /// policy in the hub are conflicts: the plan proposes no attachment next to them, and apply
 /// attaches nothing to or from them (defect 1).
 #[test]
@@ -41,7 +41,7 @@ fn foreign_resources_with_awsfeds_names_are_not_touched() {
             "--account",
             hub,
             "--name",
-            "hub-developers",
+            "developers",
             "--path",
             "/awsfed/",
         ],
@@ -53,7 +53,7 @@ fn foreign_resources_with_awsfeds_names_are_not_touched() {
             "--account",
             hub,
             "--name",
-            "hub-platform-admins-assume",
+            "platform-admins-assume",
             "--path",
             "/awsfed/",
         ],
@@ -64,7 +64,7 @@ fn foreign_resources_with_awsfeds_names_are_not_touched() {
     assert!(stdout.contains("2 conflicts"), "{stdout}");
     for line in stdout.lines().filter(|l| l.contains("attach")) {
         assert!(
-            !line.contains("hub-platform-admins-assume") && !line.contains("hub-developers"),
+            !line.contains("platform-admins-assume") && !line.contains("developers"),
             "{stdout}"
         );
     }
@@ -75,16 +75,16 @@ fn foreign_resources_with_awsfeds_names_are_not_touched() {
         applied.stderr()
     );
     let after = roles(e, hub);
-    let foreign = role(&after, "hub-developers").expect("the foreign role is there");
-    assert_eq!(foreign, role(&before, "hub-developers").expect("before"));
+    let foreign = role(&after, "developers").expect("the foreign role is there");
+    assert_eq!(foreign, role(&before, "developers").expect("before"));
     assert_eq!(foreign["managed"], serde_json::json!([]), "{after}");
     assert_eq!(
-        policy(&after, "hub-platform-admins-assume").expect("foreign policy")["attachments"],
+        policy(&after, "platform-admins-assume").expect("foreign policy")["attachments"],
         0,
         "{after}"
     );
-    assert!(policy(&after, "hub-developers-assume").is_none(), "{after}");
-    let admins = role(&after, "hub-platform-admins").expect("awsfed's own hub role is created");
+    assert!(policy(&after, "developers-assume").is_none(), "{after}");
+    let admins = role(&after, "platform-admins").expect("awsfed's own hub role is created");
     assert_eq!(admins["managed"], serde_json::json!([]), "{after}");
 }
 
