@@ -1,76 +1,40 @@
-//! Writing a folder of generated files so that a failure leaves nothing half-written: everything goes
-//! into a temporary folder beside the target, which then replaces the target in one rename.
+//! `--out DIR` folders and single output files, through awsfed-files: a folder holding anything
+//! awsfed did not write is refused (exit 2) unless `--force`, and nothing but awsfed's own files is
+//! ever deleted; a failure leaves the old folder or file and nothing beside it.
 
 use std::path::Path;
 
+pub use awsfed_files::OutputFile;
+use awsfed_files::WriteError;
+
 use crate::error::CommandError;
 
-/// A generated file: path relative to the output folder (`/`-separated) and contents.
-pub struct OutputFile {
-    pub path: String,
-    pub contents: String,
-}
-
-pub fn write_folder(out: &Path, files: &[OutputFile]) -> Result<(), CommandError> {
-    let fail = |what: &str, e: std::io::Error| {
-        CommandError::failed(format!("error: cannot {what} `{}`: {e}", out.display()))
-            .hint("check the folder's permissions and free space; nothing was written")
-    };
-    for file in files {
-        if file
-            .path
-            .split('/')
-            .any(|part| part.is_empty() || part == "..")
-        {
-            return Err(CommandError::failed(format!(
-                "error: refusing to write `{}` outside the output folder",
-                file.path
-            )));
-        }
-    }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| fail("create the parent of", e))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".to_owned());
-    let staging = parent.join(format!(".{name}.awsfed-tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    let result = (|| {
-        for file in files {
-            let path = staging.join(&file.path);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&path, &file.contents)?;
-        }
-        Ok::<(), std::io::Error>(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(fail("write", e));
-    }
-    // Replace the old folder: move it aside, move the new one in, then delete the old one.
-    let old = parent.join(format!(".{name}.awsfed-old-{}", std::process::id()));
-    let had_old = out.exists();
-    if had_old {
-        std::fs::rename(out, &old).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&staging);
-            fail("replace", e)
-        })?;
-    }
-    if let Err(e) = std::fs::rename(&staging, out) {
-        if had_old {
-            let _ = std::fs::rename(&old, out);
-        }
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(fail("replace", e));
-    }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
+pub fn write_folder(out: &Path, files: &[OutputFile], force: bool) -> Result<(), CommandError> {
+    let written = awsfed_files::write_folder(out, files, force).map_err(write_error)?;
+    if !written.kept.is_empty() {
+        crate::commands::print_stderr(&format!(
+            "note: kept {} file(s) in {} that awsfed did not write\n",
+            written.kept.len(),
+            out.display()
+        ));
     }
     Ok(())
+}
+
+/// Replaces one file atomically (through a symlink to its target).
+pub fn write_file(path: &Path, contents: &str) -> Result<(), CommandError> {
+    awsfed_files::replace_file(path, contents.as_bytes(), 0o644)
+        .map(drop)
+        .map_err(write_error)
+}
+
+fn write_error(error: WriteError) -> CommandError {
+    match &error {
+        WriteError::Foreign { .. } => CommandError::bad_input(format!("error: {error}")).hint(
+            "name a new or empty folder, or pass --force to write awsfed's files beside them (awsfed never deletes a file it did not write)",
+        ),
+        _ if error.is_bad_input() => CommandError::bad_input(format!("error: {error}")),
+        _ => CommandError::failed(format!("error: {error}"))
+            .hint("check the folder's permissions and free space; nothing was changed"),
+    }
 }

@@ -18,10 +18,14 @@ use crate::write::{OutputFile, write_folder};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Write one JSON file per account (`accounts/NAME.json`), the IdP mapping (`idp.json`) and,
-    /// when some account is Identity Center, `identity-center.json` into this folder, replacing it
-    /// as a whole.
+    /// when some account is Identity Center, `identity-center.json` into this folder, replacing
+    /// what awsfed wrote there before.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into a folder that holds files awsfed did not write: awsfed's files are replaced and
+    /// every other file is kept.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
@@ -42,7 +46,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         ));
     }
     if let Some(out) = &args.out {
-        write_folder(out, &files(&state))?;
+        write_folder(out, &files(&state), args.force)?;
         print_stderr(&format!(
             "wrote {} account files and idp.json to {}\n",
             state.accounts.len(),

@@ -1,5 +1,4 @@
-use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -206,12 +205,10 @@ fn describe(target: &ClientTarget) -> String {
     format!("{} in {}: {how}", target.name, target.account_id)
 }
 
-/// Temporary file beside the config, then rename: readers never see half a file. The mode of an
-/// existing file is kept; a new one is 0600 in a 0700 `~/.aws`.
+/// Temporary file beside the config, then rename: readers never see half a file. A symlinked
+/// config (a dotfiles repository) is written through to its target and the link kept. The mode of
+/// an existing file is kept; a new one is 0600 in a 0700 `~/.aws`.
 fn write_atomically(path: &Path, text: &str) -> Result<(), CommandError> {
-    let fail = |e: std::io::Error| {
-        CommandError::failed(format!("error: cannot write `{}`: {e}", path.display()))
-    };
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -220,24 +217,10 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), CommandError> {
         .recursive(true)
         .mode(0o700)
         .create(parent)
-        .map_err(fail)?;
-    let mode = std::fs::metadata(path)
-        .map(|m| m.permissions().mode() & 0o777)
-        .unwrap_or(0o600);
-    let temp = parent.join(format!(".awsfed-config.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temp)?;
-        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        fail(e)
-    })
+        .map_err(|e| {
+            CommandError::failed(format!("error: cannot write `{}`: {e}", path.display()))
+        })?;
+    awsfed_files::replace_file(path, text.as_bytes(), 0o600)
+        .map(drop)
+        .map_err(|e| CommandError::failed(format!("error: {e}")))
 }

@@ -21,9 +21,14 @@ use crate::write::{OutputFile, write_folder};
 pub struct Args {
     #[arg(value_enum)]
     pub format: Format,
-    /// Folder to write, replaced as a whole. Without it, a single-file export prints to stdout.
+    /// Folder to write, replacing what awsfed wrote there before. Without it, a single-file export
+    /// prints to stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into a folder that holds files awsfed did not write: awsfed's files are replaced and
+    /// every other file is kept.
+    #[arg(long)]
+    pub force: bool,
     /// Region of the StackSets administration and of Terraform's providers and profiles.
     #[arg(long)]
     pub region: Option<String>,
@@ -127,7 +132,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     contents: f.contents.clone(),
                 })
                 .collect();
-            write_folder(out, &files)?;
+            write_folder(out, &files, args.force)?;
             print_stderr(&format!(
                 "wrote {} files to {}\n",
                 files.len(),

@@ -65,10 +65,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     })
 }
 
-/// Writes the plan atomically (a temporary file renamed over the target).
+/// Writes the plan atomically: a failure (a full disk) leaves the old file and no temporary.
 pub fn write_plan(out: &std::path::Path, plan: &awsfed_plan::Plan) -> Result<(), CommandError> {
-    let temporary = out.with_extension("json.partial");
-    std::fs::write(&temporary, crate::commands::to_json(plan))
-        .and_then(|()| std::fs::rename(&temporary, out))
-        .map_err(|e| CommandError::failed(format!("error: cannot write `{}`: {e}", out.display())))
+    crate::write::write_file(out, &crate::commands::to_json(plan))
 }

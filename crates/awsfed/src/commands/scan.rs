@@ -18,9 +18,13 @@ use crate::write::{OutputFile, write_folder};
 /// model's, or with `--all-accounts` every active account of the organisation.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The snapshot folder (replaced as a whole).
+    /// The snapshot folder (replacing what awsfed wrote there before).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write into a folder that holds files awsfed did not write: awsfed's files are replaced and
+    /// every other file is kept.
+    #[arg(long)]
+    pub force: bool,
     /// Every active account of the organisation instead of the model's.
     #[arg(long)]
     pub all_accounts: bool,
@@ -114,7 +118,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             contents: crate::commands::to_json(account),
         });
     }
-    write_folder(&args.out, &files)?;
+    write_folder(&args.out, &files, args.force)?;
     crate::commands::print_stderr(&format!(
         "Scanned {} accounts into {}.\n",
         snapshot.accounts.len(),

@@ -19,6 +19,9 @@ mod deploy;
 mod deploy_ownership;
 /// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
 mod deploy_support;
+/// The user's files: `--out` folders, atomic output files, bounded reads of every file input,
+/// escaped untrusted text, `configure` through a symlink.
+mod files;
 /// Identity Center as the third topology: the model section, its limits, topology by OU.
 mod identity_center;
 /// `saml inspect`: reports on real IdP responses.

@@ -1,0 +1,165 @@
+//! Replacing one file atomically: the new contents go to a temporary file beside the target, which
+//! is then renamed over it (rename(2) is atomic within a filesystem), so a reader sees the old file
+//! or the new one and a failure (a full disk) leaves the old file and no temporary behind.
+//!
+//! A symlink is written *through*: the file it points to is replaced and the link stays, as a
+//! user who keeps `~/.aws/config` in a dotfiles repository expects.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::WriteError;
+
+/// Links followed before giving up, as the kernel does (`ELOOP` after 40).
+const MAX_LINKS: usize = 40;
+
+/// Replaces the file at `path` (through symlinks) with `contents`. The file keeps its permission
+/// bits; a new file gets `new_mode`. Returns the path written.
+pub fn replace_file(path: &Path, contents: &[u8], new_mode: u32) -> Result<PathBuf, WriteError> {
+    let target = follow_links(path)?;
+    let io = |what: &'static str, path: &Path| {
+        let path = path.display().to_string();
+        move |source| WriteError::Io { what, path, source }
+    };
+    let mode = match std::fs::metadata(&target) {
+        Ok(metadata) if metadata.is_file() => metadata.permissions().mode() & 0o7777,
+        Ok(metadata) => {
+            return Err(WriteError::NotAFile {
+                path: target.display().to_string(),
+                kind: crate::folder::kind_of(&metadata),
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
+        Err(e) => return Err(io("read", &target)(e)),
+    };
+    let temporary = temporary_beside(&target);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temporary)?;
+        // `mode` is filtered by the umask on creation; the old file's bits are kept exactly.
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &target)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io("write", &target)(e));
+    }
+    Ok(target)
+}
+
+/// The file a chain of symlinks ends at (which need not exist yet).
+fn follow_links(path: &Path) -> Result<PathBuf, WriteError> {
+    let mut current = path.to_owned();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current).map_err(|source| WriteError::Io {
+                    what: "follow the link",
+                    path: current.display().to_string(),
+                    source,
+                })?;
+                current = match current.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(WriteError::Io {
+        what: "follow the links of",
+        path: path.display().to_string(),
+        source: std::io::Error::other("too many levels of symbolic links"),
+    })
+}
+
+/// A name in the target's folder no other writer uses: the process id and a counter.
+pub(crate) fn temporary_beside(target: &Path) -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+    target.with_file_name(format!(
+        ".{name}.awsfed-tmp-{}-{unique}",
+        std::process::id()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_symlinked_file_is_written_through_and_the_link_kept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let real = dir.path().join("dotfiles-config");
+        std::fs::write(&real, "old").expect("write");
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        let link = dir.path().join("config");
+        std::os::unix::fs::symlink("dotfiles-config", &link).expect("link");
+        let written = replace_file(&link, b"new", 0o600).expect("replace");
+        assert_eq!(written, real);
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .expect("link")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).expect("read"), "new");
+        let mode = std::fs::metadata(&real).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(names(dir.path()), ["config", "dotfiles-config"]);
+    }
+
+    #[test]
+    fn a_dangling_symlink_creates_its_target() {
+        let dir = tempfile::tempdir().expect("dir");
+        let link = dir.path().join("config");
+        std::os::unix::fs::symlink(dir.path().join("target"), &link).expect("link");
+        replace_file(&link, b"x", 0o600).expect("replace");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("target")).expect("read"),
+            "x"
+        );
+        let mode = std::fs::metadata(&link).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_the_old_target_and_no_temporary() {
+        let dir = tempfile::tempdir().expect("dir");
+        let target = dir.path().join("plan.json");
+        std::fs::create_dir(&target).expect("a folder where the file goes");
+        let error = replace_file(&target, b"{}", 0o644).expect_err("a folder");
+        assert!(matches!(error, WriteError::NotAFile { .. }), "{error}");
+        assert_eq!(names(dir.path()), ["plan.json"]);
+    }
+
+    #[test]
+    fn a_link_to_a_device_is_refused_and_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let target = dir.path().join("plan.json");
+        std::os::unix::fs::symlink("/dev/full", &target).expect("link");
+        let error = replace_file(&target, b"{}", 0o644).expect_err("a device");
+        assert!(matches!(error, WriteError::NotAFile { .. }), "{error}");
+        assert_eq!(names(dir.path()), ["plan.json"]);
+    }
+}
