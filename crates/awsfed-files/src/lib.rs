@@ -5,15 +5,18 @@
 //! - [`write_folder`]: an output folder awsfed owns, listed in a marker, replaced in one step; a
 //!   folder holding anything else is refused unless forced, and even then nothing else is deleted.
 //! - [`replace_file`]: one file replaced atomically, through a symlink to its target.
+//! - [`terminal::escape`]: text from outside shown on a terminal with its control and bidi
+//!   characters as escapes; [`terminal::shorten`] for quoting at most a bounded excerpt.
 
 mod folder;
 mod marker;
 mod read;
 mod replace;
+pub mod terminal;
 
 pub use folder::{OutputFile, Written, write_folder};
 pub use marker::MARKER;
-pub use read::{ReadError, StreamError, is_regular, read_bytes, read_stream, read_text};
+pub use read::{ReadError, StreamError, open_regular, read_bytes, read_stream, read_text};
 pub use replace::replace_file;
 
 /// How many entries a refusal names before it says how many more there are.

@@ -6,7 +6,7 @@
 //! swapped in between the check and the open cannot make awsfed wait for a writer (open(2), "O_NONBLOCK
 //! … for a FIFO, open for read-only succeeds immediately").
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
@@ -48,9 +48,25 @@ impl ReadError {
 
 /// Reads at most `limit` bytes of a regular file; a longer file is [`ReadError::TooLarge`].
 pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let name = || path.display().to_string();
+    let (file, reported) = open_regular(path)?;
+    read_stream(file, limit).map_err(|e| match e {
+        StreamError::Io(source) => ReadError::Io {
+            path: path.display().to_string(),
+            source,
+        },
+        StreamError::TooLarge(read) => ReadError::TooLarge {
+            path: path.display().to_string(),
+            limit,
+            size: read.max(reported),
+        },
+    })
+}
+
+/// Opens a regular file for reading (refusing anything else before it is opened); also returns the
+/// length it reports. Read it through [`read_stream`] or `take`, never to its end.
+pub fn open_regular(path: &Path) -> Result<(File, u64), ReadError> {
     let io = |source| ReadError::Io {
-        path: name(),
+        path: path.display().to_string(),
         source,
     };
     let metadata = std::fs::metadata(path).map_err(io)?;
@@ -62,15 +78,7 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         .map_err(io)?;
     let metadata = file.metadata().map_err(io)?;
     check_regular(path, &metadata)?;
-    let bytes = read_stream(file, limit).map_err(|e| match e {
-        StreamError::Io(source) => io(source),
-        StreamError::TooLarge(read) => ReadError::TooLarge {
-            path: name(),
-            limit,
-            size: read.max(metadata.len()),
-        },
-    })?;
-    Ok(bytes)
+    Ok((file, metadata.len()))
 }
 
 /// [`read_bytes`], as UTF-8 text.
@@ -124,12 +132,6 @@ fn check_regular(path: &Path, metadata: &std::fs::Metadata) -> Result<(), ReadEr
         path: path.display().to_string(),
         kind: what,
     })
-}
-
-/// Opens nothing: whether `path` (followed through symlinks) is a regular file, for callers that
-/// decide between a file and a folder.
-pub fn is_regular(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 #[cfg(test)]

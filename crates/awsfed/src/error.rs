@@ -1,6 +1,9 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
+/// The most characters of one line of an error message.
+const MAX_LINE_CHARS: usize = 4_000;
+
 /// Why a command failed, and which exit code that means.
 #[derive(Debug)]
 pub struct CommandError {
@@ -41,7 +44,19 @@ impl CommandError {
     }
 
     pub fn render(&self) -> String {
-        let mut out = self.message.clone();
+        // A message may quote its input (a serde error names an unknown field); no line of it
+        // echoes megabytes of a file.
+        let mut out: String = self
+            .message
+            .split_inclusive('\n')
+            .map(|line| match line.strip_suffix('\n') {
+                Some(line) => format!(
+                    "{}\n",
+                    awsfed_files::terminal::shorten(line, MAX_LINE_CHARS)
+                ),
+                None => awsfed_files::terminal::shorten(line, MAX_LINE_CHARS).into_owned(),
+            })
+            .collect();
         if !out.ends_with('\n') {
             out.push('\n');
         }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use awsfed_files::ReadError;
 use awsfed_model::{Diagnostic, Diagnostics, Model, load};
 
 use crate::error::CommandError;
@@ -34,22 +35,28 @@ impl Loaded {
 /// Reads and validates. Only I/O failures on the model file itself are errors here; everything the
 /// model gets wrong comes back as diagnostics.
 pub fn load(path: &Path) -> Result<Loaded, CommandError> {
-    let unreadable = |e: std::io::Error| {
-        CommandError::bad_input(format!(
-            "error: cannot read model `{}`: {e}",
-            path.display()
-        ))
-        .hint("name the model with -c FILE (default ./awsfed.yaml)")
+    let bytes = match awsfed_files::read_bytes(path, load::MAX_MODEL_BYTES as u64) {
+        Ok(bytes) => bytes,
+        Err(ReadError::TooLarge { size, .. }) => {
+            let diagnostic = load::too_large(usize::try_from(size).unwrap_or(usize::MAX));
+            return Err(CommandError::bad_input(render_diagnostics(
+                path,
+                "",
+                &Diagnostics(vec![diagnostic]),
+            )));
+        }
+        Err(ReadError::Io { source, .. }) => {
+            return Err(CommandError::bad_input(format!(
+                "error: cannot read model `{}`: {source}",
+                path.display()
+            ))
+            .hint("name the model with -c FILE (default ./awsfed.yaml)"));
+        }
+        Err(e) => {
+            return Err(crate::read::read_error(e)
+                .hint("name the model with -c FILE (default ./awsfed.yaml)"));
+        }
     };
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    let too_large = |len: usize| {
-        let diagnostic = load::too_large(len);
-        CommandError::bad_input(render_diagnostics(path, "", &Diagnostics(vec![diagnostic])))
-    };
-    if size > load::MAX_MODEL_BYTES as u64 {
-        return Err(too_large(usize::try_from(size).unwrap_or(usize::MAX)));
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
     let text = match load::decode(&bytes) {
         Ok(text) => text.to_owned(),
         Err(diagnostic) => {
@@ -74,7 +81,7 @@ pub fn load(path: &Path) -> Result<Loaded, CommandError> {
         }
     };
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
-    let mut read_metadata = |file: &str| read_limited(&base.join(file));
+    let mut read_metadata = |file: &str| crate::read::read_model_file(&base.join(file));
     let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read_metadata);
     Ok(Loaded {
         path: path.to_owned(),
@@ -82,18 +89,6 @@ pub fn load(path: &Path) -> Result<Loaded, CommandError> {
         model,
         diagnostics,
     })
-}
-
-/// Reads a file the model names, refusing anything larger than IAM would accept as metadata.
-fn read_limited(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    if size > awsfed_model::metadata::MAX_METADATA_CHARS as u64 * 4 {
-        return Err(format!(
-            "it is {size} bytes, far larger than any SAML metadata"
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
 }
 
 /// Compile notes that are errors make the desired state undeployable.

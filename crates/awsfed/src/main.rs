@@ -7,6 +7,7 @@ mod commands;
 mod error;
 mod load;
 mod progress;
+mod read;
 mod render;
 mod write;
 

@@ -5,7 +5,11 @@
 use std::fmt::Write;
 use std::path::Path;
 
+use awsfed_files::terminal::{EXCERPT_CHARS, escape, shorten};
 use awsfed_model::{Diagnostic, Diagnostics, Severity};
+
+/// A message quoting a value from the model (an unknown name) says at most this much.
+const MAX_MESSAGE_CHARS: usize = 1_000;
 
 pub fn render_diagnostics(path: &Path, text: &str, diagnostics: &Diagnostics) -> String {
     let mut out = String::new();
@@ -35,7 +39,9 @@ pub fn render_diagnostic(path: &Path, text: &str, diagnostic: &Diagnostic) -> St
     let _ = writeln!(
         out,
         "{}[{}]: {}",
-        diagnostic.severity, diagnostic.code, diagnostic.message
+        diagnostic.severity,
+        diagnostic.code,
+        escape(&shorten(&diagnostic.message, MAX_MESSAGE_CHARS))
     );
     if let Some(span) = diagnostic.span {
         let _ = writeln!(
@@ -45,29 +51,13 @@ pub fn render_diagnostic(path: &Path, text: &str, diagnostic: &Diagnostic) -> St
             span.line,
             span.column
         );
-        if let Some(line) = text.lines().nth(span.line as usize - 1) {
+        if let Some(line) = text.lines().nth((span.line as usize).saturating_sub(1)) {
             let number = span.line.to_string();
             let pad = " ".repeat(number.len());
-            let column = span.column.saturating_sub(1) as usize;
-            let rest: String = line.chars().skip(column).collect();
-            // Underline the value: its byte length when known, else up to the end of the word.
-            let width = if span.len > 0 {
-                rest.char_indices()
-                    .take_while(|(i, _)| *i < span.len)
-                    .count()
-            } else {
-                rest.chars()
-                    .take_while(|c| !c.is_whitespace() && *c != ',' && *c != '}')
-                    .count()
-            }
-            .max(1);
-            let indent: String = line
-                .chars()
-                .take(column)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            let (shown, indent, width) =
+                excerpt(line, span.column.saturating_sub(1) as usize, span.len);
             let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{number} | {line}");
+            let _ = writeln!(out, "{number} | {shown}");
             let _ = writeln!(out, "{pad} | {indent}{}", "^".repeat(width));
         }
     } else {
@@ -81,4 +71,45 @@ pub fn render_diagnostic(path: &Path, text: &str, diagnostic: &Diagnostic) -> St
     }
     out.push('\n');
     out
+}
+
+/// The part of `line` shown under a diagnostic: at most [`EXCERPT_CHARS`] characters on each side of
+/// the (character) `column`, cut ends marked `…`, control characters escaped; the indent and width
+/// of the `^` marker under the value (its byte length `len` when known, else up to the end of the
+/// word). Tabs stay tabs so the marker lines up.
+fn excerpt(line: &str, column: usize, len: usize) -> (String, String, usize) {
+    let start = column.saturating_sub(EXCERPT_CHARS);
+    let before: String = line.chars().skip(start).take(column - start).collect();
+    let rest: String = line.chars().skip(column).take(EXCERPT_CHARS + 1).collect();
+    let width = if len > 0 {
+        rest.char_indices().take_while(|(i, _)| *i < len).count()
+    } else {
+        rest.chars()
+            .take_while(|c| !c.is_whitespace() && *c != ',' && *c != '}')
+            .count()
+    }
+    .clamp(1, EXCERPT_CHARS);
+    let after: String = rest.chars().take(EXCERPT_CHARS).collect();
+    let (open, close) = (
+        if start > 0 { "…" } else { "" },
+        if rest.chars().count() > EXCERPT_CHARS {
+            "…"
+        } else {
+            ""
+        },
+    );
+    let keep_tabs = |text: &str| -> String {
+        text.split('\t')
+            .map(|part| escape(part).into_owned())
+            .collect::<Vec<_>>()
+            .join("\t")
+    };
+    let shown_before = format!("{open}{}", keep_tabs(&before));
+    let shown_value: String = keep_tabs(&after.chars().take(width).collect::<String>());
+    let indent: String = shown_before
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let shown = format!("{shown_before}{}{close}", keep_tabs(&after));
+    (shown, indent, shown_value.chars().count().max(1))
 }

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use awsfed_access::{IdpMapping, Intent, PathView, SessionAttributes};
+use awsfed_files::ReadError;
 use awsfed_model::Model;
 use awsfed_snapshot::{
     MAX_SNAPSHOT_ACCOUNTS, MAX_SNAPSHOT_FILE_BYTES, Snapshot, SnapshotError, read_snapshot_file,
@@ -116,26 +117,20 @@ fn snapshot_error(error: SnapshotError) -> CommandError {
 }
 
 fn read_limited(path: &Path, max: usize) -> Result<String, CommandError> {
-    let name = path.display().to_string();
-    let unreadable =
-        |e: std::io::Error| CommandError::bad_input(format!("error: cannot read `{name}`: {e}"));
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    if size > max as u64 {
-        return Err(snapshot_error(SnapshotError {
-            file: name,
-            line: 0,
-            column: 0,
-            message: format!("the file is {size} bytes; at most {max} are read"),
-        }));
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
-    String::from_utf8(bytes).map_err(|_| {
+    let whole = |message: String| {
         snapshot_error(SnapshotError {
             file: path.display().to_string(),
             line: 0,
             column: 0,
-            message: "the file is not UTF-8 text".into(),
+            message,
         })
+    };
+    awsfed_files::read_text(path, max as u64).map_err(|e| match e {
+        ReadError::TooLarge { size, .. } => {
+            whole(format!("the file is {size} bytes; at most {max} are read"))
+        }
+        ReadError::NotUtf8 { .. } => whole("the file is not UTF-8 text".into()),
+        other => crate::read::read_error(other),
     })
 }
 
@@ -143,7 +138,8 @@ fn read_limited(path: &Path, max: usize) -> Result<String, CommandError> {
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
     if path.is_dir() {
         let organization_file = path.join("organization.json");
-        let organization = if organization_file.is_file() {
+        // Anything there (a link to /dev/zero too) is read, and refused if it is not a file.
+        let organization = if std::fs::symlink_metadata(&organization_file).is_ok() {
             Some(read_limited(&organization_file, MAX_SNAPSHOT_FILE_BYTES)?)
         } else {
             None

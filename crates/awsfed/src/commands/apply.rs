@@ -28,20 +28,21 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    // A plan file that cannot be read is bad input, reported before AWS is contacted.
+    let plan_file = args.plan.as_deref().map(read_plan).transpose()?;
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         let desired = deploy::desired(&model)?;
         let members = deploy::members(&fleet).await?;
-        let (plan, state, unread) = match &args.plan {
-            Some(path) => {
-                let file = read_plan(path)?;
+        let (plan, state, unread) = match (&args.plan, plan_file) {
+            (Some(path), Some(file)) => {
                 let (plan, state) = deploy::plan_live(&fleet, &model, &desired).await?;
                 approve(path, &file, &plan, &state)?;
                 (plan, state, BTreeMap::new())
             }
-            None => {
+            _ => {
                 let (state, failed) = deploy::read_some(
                     &fleet,
                     deploy::accounts_of(&desired),
@@ -151,9 +152,7 @@ pub async fn apply(
 }
 
 fn read_plan(path: &Path) -> Result<Plan, CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CommandError::bad_input(format!("error: cannot read plan `{}`: {e}", path.display()))
-    })?;
+    let text = crate::read::read_text(path, crate::read::MAX_PLAN_BYTES)?;
     let plan: Plan = serde_json::from_str(&text).map_err(|e| {
         CommandError::bad_input(format!(
             "error: `{}` is not an awsfed plan: {e}",

@@ -40,15 +40,14 @@ pub struct Args {
 pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let client = load_client(&args.signin)?;
     let path = config_path(args)?;
-    let existing = match std::fs::read_to_string(&path) {
+    let existing = match awsfed_files::read_text(&path, crate::read::MAX_AWS_CONFIG_BYTES) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(CommandError::failed(format!(
-                "error: cannot read `{}`: {e}",
-                path.display()
-            )));
+        Err(awsfed_files::ReadError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            String::new()
         }
+        Err(e) => return Err(crate::read::read_error(e)),
     };
     let profiles = profiles(&client, args)?;
     let edit = managed_block::apply(&existing, &profiles).map_err(|e| {

@@ -183,8 +183,7 @@ pub async fn load_model(
         );
     }
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
-    let mut read_metadata =
-        |file: &str| std::fs::read_to_string(base.join(file)).map_err(|e| e.to_string());
+    let mut read_metadata = |file: &str| crate::read::read_model_file(&base.join(file));
     let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read_metadata);
     model.ok_or_else(|| CommandError::bad_input(render_diagnostics(&path, &text, &diagnostics)))
 }

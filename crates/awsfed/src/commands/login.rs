@@ -46,9 +46,10 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         .session_name
         .as_deref()
         .map_or(String::new(), |name| format!(" as {name}"));
-    print_stderr(&format!(
-        "signed in to {target} ({path}{session}; {how}), valid until {}\n",
+    let line = format!(
+        "signed in to {target} ({path}{session}; {how}), valid until {}",
         expiry_text(&report)
-    ));
+    );
+    print_stderr(&format!("{}\n", awsfed_files::terminal::escape(&line)));
     Ok(ExitCode::SUCCESS)
 }

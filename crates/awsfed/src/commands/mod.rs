@@ -80,5 +80,5 @@ pub fn print_stderr(text: &str) {
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("output types always serialise");
     text.push('\n');
-    text
+    awsfed_files::terminal::escape_json(text)
 }

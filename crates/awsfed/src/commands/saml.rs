@@ -1,9 +1,10 @@
+use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use awsfed_files::terminal::escape;
 use awsfed_saml::{Limits, SamlError, SamlResponse, Timestamp, ValidationOptions};
 use serde::Serialize;
 
@@ -54,7 +55,7 @@ fn run_inspect(cli: &Cli, args: &InspectArgs) -> Result<ExitCode, CommandError> 
     };
     let input = read_input(args.file.as_ref())?;
     let response = awsfed_saml::parse_saml_response(&input).map_err(|error| {
-        CommandError::bad_input(format!("error: {error}"))
+        CommandError::bad_input(format!("error: {}", escape(&error.to_string())))
             .hint("`awsfed saml inspect` reads the SAMLResponse form value or the XML")
     })?;
     let options = ValidationOptions {
@@ -74,22 +75,18 @@ fn run_inspect(cli: &Cli, args: &InspectArgs) -> Result<ExitCode, CommandError> 
     })
 }
 
-/// Reads at most one byte more than the parser accepts, so a huge stream cannot exhaust memory.
+/// Reads at most one byte more than the parser accepts (which then refuses it, saying so), so a
+/// huge stream cannot exhaust memory; a named file must be a regular file.
 fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, CommandError> {
     let limit = Limits::default().max_input_bytes as u64 + 1;
-    let mut bytes = Vec::new();
-    let result = match file {
-        Some(path) if path.as_os_str() != "-" => std::fs::File::open(path)
-            .and_then(|file| file.take(limit).read_to_end(&mut bytes))
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display())),
-        _ => std::io::stdin()
-            .lock()
-            .take(limit)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}")),
-    };
-    result.map_err(|message| CommandError::bad_input(format!("error: {message}")))?;
-    Ok(bytes)
+    match file {
+        Some(path) if path.as_os_str() != "-" => crate::read::read_bytes_or_more(path, limit)
+            .map_err(|e| {
+                crate::read::read_error(e)
+                    .hint("to read a pipe, pass `-` and pipe it to standard input")
+            }),
+        _ => crate::read::read_stdin(limit),
+    }
 }
 
 pub fn parse_instant(text: &str) -> Result<SystemTime, CommandError> {
@@ -130,12 +127,13 @@ impl<'a> Report<'a> {
 
 fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
     let mut out = String::new();
+    // Every value comes from the response: escaped, so none can forge a line or move the cursor.
     let mut field = |name: &str, value: Option<String>| {
         let _ = writeln!(
             out,
             "{:<22}{}",
-            format!("{name}:"),
-            value.unwrap_or_else(|| "-".to_owned())
+            escape(&format!("{name}:")),
+            value.as_deref().map_or(Cow::Borrowed("-"), escape)
         );
     };
     let assertion = response.assertion.as_ref();
@@ -214,14 +212,20 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
     let roles = response.roles();
     let _ = writeln!(out, "\nRoles ({}):", roles.len());
     for pair in roles {
-        let _ = writeln!(out, "  {}\n    via {}", pair.role.arn, pair.provider.arn);
+        let _ = writeln!(
+            out,
+            "  {}\n    via {}",
+            escape(&pair.role.arn),
+            escape(&pair.provider.arn)
+        );
     }
     if let Some(aws) = aws {
         for malformed in &aws.malformed_roles {
             let _ = writeln!(
                 out,
-                "  unusable value {:?}: {}",
-                malformed.value, malformed.reason
+                "  unusable value \"{}\": {}",
+                escape(&malformed.value),
+                escape(&malformed.reason.to_string())
             );
         }
     }
@@ -237,7 +241,7 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
         let _ = writeln!(out, "  usable for AWS sign-in");
     } else {
         for problem in &report.problems {
-            let _ = writeln!(out, "  refused: {problem}");
+            let _ = writeln!(out, "  refused: {}", escape(problem));
         }
     }
     out

@@ -63,11 +63,15 @@ pub fn load_client(args: &SignInArgs) -> Result<ClientFile, CommandError> {
         CommandError::bad_input("error: no client file: HOME is not set")
             .hint("pass --client FILE or set AWSFED_CLIENT")
     })?;
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CommandError::bad_input(format!(
-            "error: cannot read the client file `{}`: {e}",
-            path.display()
-        ))
+    let text = awsfed_files::read_text(&path, crate::read::MAX_CLIENT_FILE_BYTES).map_err(|e| {
+        let message = match e {
+            awsfed_files::ReadError::Io { source, .. } => format!(
+                "error: cannot read the client file `{}`: {source}",
+                path.display()
+            ),
+            other => format!("error: {other}"),
+        };
+        CommandError::bad_input(message)
         .hint("your administrator exports it with `awsfed export client`; pass it with --client FILE or install it at ~/.config/awsfed/client.json")
     })?;
     ClientFile::from_json(&text, &path).map_err(|e| CommandError::bad_input(format!("error: {e}")))
@@ -176,6 +180,7 @@ pub fn destination<'a>(
     }
 }
 
+/// Sign-in errors quote the assertion (NameID, attribute values): escaped for the terminal.
 pub fn signin_error(error: SignInError) -> CommandError {
     let hints: Vec<String> = match &error {
         SignInError::UnknownTarget { suggestions, .. } if !suggestions.is_empty() => {
@@ -198,25 +203,19 @@ pub fn signin_error(error: SignInError) -> CommandError {
             | SignInError::ClientFile { .. }
             | SignInError::SamlFile { .. }
     );
+    let message = format!(
+        "error: {}",
+        awsfed_files::terminal::escape(&error.to_string())
+    );
     let mut out = if bad_input {
-        CommandError::bad_input(format!("error: {error}"))
+        CommandError::bad_input(message)
     } else {
-        CommandError::failed(format!("error: {error}"))
+        CommandError::failed(message)
     };
     for hint in hints {
         out = out.hint(hint);
     }
     out
-}
-
-/// Reads at most one byte over the parser's limit.
-fn read_limited(mut reader: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    reader
-        .by_ref()
-        .take(Limits::default().max_input_bytes as u64 + 1)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 fn get_assertion(
@@ -228,14 +227,16 @@ fn get_assertion(
     let parse =
         |bytes: Vec<u8>| awsfed_saml::parse_saml_response(bytes).map_err(SignInError::Assertion);
     if let Some(path) = &args.saml_file {
+        // One byte over the parser's limit, which then refuses the response saying so.
+        let limit = Limits::default().max_input_bytes as u64 + 1;
         let bytes = if path.as_os_str() == "-" {
-            read_limited(std::io::stdin().lock())
+            crate::read::read_stdin(limit).map_err(|e| e.message)
         } else {
-            std::fs::File::open(path).and_then(read_limited)
+            crate::read::read_bytes_or_more(path, limit).map_err(|e| e.to_string())
         }
         .map_err(|e| SignInError::SamlFile {
             path: path.clone(),
-            reason: e.to_string(),
+            reason: e.trim_start_matches("error: ").to_owned(),
         })?;
         return parse(bytes);
     }

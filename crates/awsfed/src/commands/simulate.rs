@@ -53,16 +53,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         CommandError::bad_input(message)
             .hint("the request format is schemas/simulate-request.schema.json")
     };
-    let size = std::fs::metadata(&args.file)
-        .map_err(|e| bad(format!("error: cannot read `{name}`: {e}")))?
-        .len();
-    if size > MAX_REQUEST_BYTES {
-        return Err(bad(format!(
-            "error: {name}: the file is {size} bytes; at most {MAX_REQUEST_BYTES} are read"
-        )));
-    }
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| bad(format!("error: cannot read `{name}`: {e}")))?;
+    let text = awsfed_files::read_text(&args.file, MAX_REQUEST_BYTES)
+        .map_err(|e| bad(format!("error: {e}")))?;
     let simulation: Simulation =
         parse_json(&name, &text).map_err(|e: SnapshotError| bad(format!("error: {e}")))?;
     let (request, set) = simulation

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use awsfed_aws::SigninSts;
+use awsfed_files::terminal::escape;
 use serde::Serialize;
 
 use crate::cli::{Cli, OutputFormat};
@@ -60,7 +61,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             OutputFormat::Json => print_stdout(&to_json(&identity)),
             OutputFormat::Text => print_stdout(&format!(
                 "{}\n  account {}\n  {}\n",
-                identity.target, identity.account, identity.arn
+                escape(&identity.target),
+                escape(&identity.account),
+                escape(&identity.arn)
             )),
         }
         return Ok(ExitCode::SUCCESS);
@@ -94,11 +97,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 let _ = writeln!(
                     out,
                     "{}\n  via {}\n  session {}  source identity {}  until {} ({state})",
-                    session.role_arn,
-                    session.via,
-                    session.session_name.as_deref().unwrap_or("-"),
-                    session.source_identity.as_deref().unwrap_or("-"),
-                    session.expiration
+                    escape(&session.role_arn),
+                    escape(&session.via),
+                    escape(session.session_name.as_deref().unwrap_or("-")),
+                    escape(session.source_identity.as_deref().unwrap_or("-")),
+                    escape(&session.expiration)
                 );
             }
             print_stdout(&out);
