@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 
 /// The most characters of one line of a file a message quotes, on each side of the place it points
-/// at: a 22.9 MB line is not echoed.
-pub const EXCERPT_CHARS: usize = 100;
+/// at: a 22.9 MB line is not echoed, a long flow-style list still is.
+pub const EXCERPT_CHARS: usize = 1_000;
 
 /// `text` with every C0 and C1 control, DEL and bidirectional control shown as an escape (`\n`,
 /// `\u{9b}`, `\u{202e}`); anything else unchanged.

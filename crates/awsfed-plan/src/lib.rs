@@ -22,6 +22,7 @@ mod hub_move;
 mod normalize;
 mod ownership;
 mod quotas;
+mod read;
 mod render;
 
 use std::collections::BTreeMap;
@@ -36,6 +37,7 @@ pub use ownership::{
     is_awsfed_policy_arn, is_managed_tagged, is_ours, is_under_path, policy_arn_path,
 };
 pub use quotas::{AccountQuotas, QuotaSource, check_quotas, needs_quotas};
+pub use read::MAX_PLAN_BYTES;
 pub use render::render_text;
 
 /// The plan format version written into `plan.json`.

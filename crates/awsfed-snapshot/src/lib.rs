@@ -16,7 +16,7 @@ use awsfed_compile::DesiredState;
 mod read;
 pub use read::{
     MAX_JSON_DEPTH, MAX_SNAPSHOT_ACCOUNTS, MAX_SNAPSHOT_FILE_BYTES, SnapshotError,
-    check_json_limits, parse_json, read_snapshot_file, read_snapshot_folder,
+    check_json_limits, parse_json, parse_json_within, read_snapshot_file, read_snapshot_folder,
 };
 
 /// The snapshot format version written into every file.

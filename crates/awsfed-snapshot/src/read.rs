@@ -60,7 +60,16 @@ impl SnapshotError {
 
 /// Parses untrusted JSON into `T` after the size and depth checks.
 pub fn parse_json<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, SnapshotError> {
-    check_json_limits(file, text, MAX_SNAPSHOT_FILE_BYTES)?;
+    parse_json_within(file, text, MAX_SNAPSHOT_FILE_BYTES)
+}
+
+/// [`parse_json`] for a file with its own size limit (a plan).
+pub fn parse_json_within<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+    max_bytes: usize,
+) -> Result<T, SnapshotError> {
+    check_json_limits(file, text, max_bytes)?;
     serde_json::from_str(text).map_err(|e| SnapshotError {
         file: file.to_owned(),
         line: e.line(),

@@ -8,8 +8,6 @@ use awsfed_files::ReadError;
 
 use crate::error::CommandError;
 
-/// A plan for 5,000 accounts with full policies is about 100 MB.
-pub const MAX_PLAN_BYTES: u64 = 256 * 1024 * 1024;
 /// The client file of 5,000 accounts' targets is a few MB.
 pub const MAX_CLIENT_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// `~/.aws/config` with awsfed's block for 5,000 targets is a few MB.
@@ -24,7 +22,11 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, CommandError> {
 
 /// [`read_text`] for a file the model names, as the message of a diagnostic on that line.
 pub fn read_model_file(path: &Path) -> Result<String, String> {
-    awsfed_files::read_text(path, MAX_METADATA_BYTES).map_err(|e| e.to_string())
+    awsfed_files::read_text(path, MAX_METADATA_BYTES).map_err(|e| match e {
+        // The diagnostic names the file already.
+        ReadError::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    })
 }
 
 pub fn read_error(error: ReadError) -> CommandError {

@@ -152,20 +152,9 @@ pub async fn apply(
 }
 
 fn read_plan(path: &Path) -> Result<Plan, CommandError> {
-    let text = crate::read::read_text(path, crate::read::MAX_PLAN_BYTES)?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-        CommandError::bad_input(format!(
-            "error: `{}` is not an awsfed plan: {e}",
-            path.display()
-        ))
-        .hint("write one with `awsfed plan --out FILE`")
-    })?;
-    if plan.format != awsfed_plan::PLAN_FORMAT {
-        return Err(CommandError::bad_input(format!(
-            "error: plan format {} is not supported (this awsfed writes {})",
-            plan.format,
-            awsfed_plan::PLAN_FORMAT
-        )));
-    }
-    Ok(plan)
+    let text = crate::read::read_text(path, awsfed_plan::MAX_PLAN_BYTES as u64)?;
+    Plan::from_json(&path.display().to_string(), &text).map_err(|e| {
+        CommandError::bad_input(format!("error: {e}"))
+            .hint("write a plan with `awsfed plan --out FILE`")
+    })
 }

@@ -319,7 +319,7 @@ fn scan_through_injected_faults_matches_a_clean_scan() {
     }
 }
 
-/// Every file under `root` by its relative path.
+/// Every snapshot file under `root` by its relative path (not the `.awsfed-out` marker).
 fn folder(root: &std::path::Path) -> std::collections::BTreeMap<String, String> {
     let mut files = std::collections::BTreeMap::new();
     let mut pending = vec![root.to_owned()];
@@ -328,7 +328,7 @@ fn folder(root: &std::path::Path) -> std::collections::BTreeMap<String, String> 
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 pending.push(path);
-            } else {
+            } else if !path.ends_with(awsfed_files::MARKER) {
                 let name = path
                     .strip_prefix(root)
                     .expect("inside")

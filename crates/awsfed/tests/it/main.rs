@@ -22,6 +22,8 @@ mod deploy_support;
 /// The user's files: `--out` folders, atomic output files, bounded reads of every file input,
 /// escaped untrusted text, `configure` through a symlink.
 mod files;
+/// The fuzz targets' code over seed corpora from the examples and their mutations (stable Rust).
+mod fuzz_corpus;
 /// Identity Center as the third topology: the model section, its limits, topology by OU.
 mod identity_center;
 /// `saml inspect`: reports on real IdP responses.

@@ -1,0 +1,8 @@
+//! Arbitrary bytes through the metadata reader: nothing may panic, and every input must finish
+//! quickly (libFuzzer's `-timeout`). Run with `scripts/fuzz` (see fuzz/README.md).
+#![no_main]
+
+#[path = "../src/exercise.rs"]
+mod exercise;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| exercise::metadata(data));
