@@ -4,31 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{Awsfed, example, model_file, repo};
+use crate::support::{Awsfed, example, model_file, read_tree, repo};
 
 const EXAMPLES: [&str; 3] = ["hub-and-spoke", "mixed", "large"];
-
-/// Every file under `dir`, by relative path.
-fn read_tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.insert(relative, std::fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-    files
-}
 
 #[test]
 fn compiled_examples() {

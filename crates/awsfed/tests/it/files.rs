@@ -1,33 +1,9 @@
 //! The user's files: `--out` folders never lose a file awsfed did not write, output files are
 //! replaced atomically, every file input is bounded by the bytes read, untrusted text is escaped.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{Awsfed, example, model_file};
-
-/// Every entry under `dir`: files with their contents, folders with a trailing `/`.
-fn entries(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).expect("folder") {
-            let path = entry.expect("entry").path();
-            let relative = path
-                .strip_prefix(dir)
-                .expect("inside")
-                .display()
-                .to_string();
-            if path.is_dir() {
-                out.insert(format!("{relative}/"), String::new());
-                pending.push(path);
-            } else {
-                out.insert(relative, std::fs::read_to_string(&path).unwrap_or_default());
-            }
-        }
-    }
-    out
-}
+use crate::support::{Awsfed, example, model_file, read_tree};
 
 /// The temporary folder's path shown as `[DIR]`, so snapshots do not depend on it; the export's
 /// `note:` lines (printed before the folder is looked at) left out.
@@ -41,7 +17,7 @@ fn redact(text: &str, dir: &Path) -> String {
 #[test]
 fn compile_out_into_the_models_folder_keeps_the_model_and_metadata() {
     let (dir, model) = model_file(&std::fs::read_to_string(example("hub-and-spoke")).unwrap());
-    let before = entries(dir.path());
+    let before = read_tree(dir.path());
     let run = Awsfed::new()
         .config(&model)
         .arg("compile")
@@ -53,14 +29,14 @@ fn compile_out_into_the_models_folder_keeps_the_model_and_metadata() {
     error: `[DIR]` holds 2 files awsfed did not write: `awsfed.yaml`, `corp-idp.xml`; nothing was written
     hint: name a new or empty folder, or pass --force to write awsfed's files beside them (awsfed never deletes a file it did not write)
     ");
-    assert_eq!(entries(dir.path()), before);
+    assert_eq!(read_tree(dir.path()), before);
     // The same from inside the folder, as `--out .`.
     Awsfed::new()
         .current_dir(dir.path())
         .args(["-c", "awsfed.yaml", "compile", "--out", "."])
         .run()
         .expect_code(2);
-    assert_eq!(entries(dir.path()), before);
+    assert_eq!(read_tree(dir.path()), before);
     // Forced: awsfed's files beside the model, which is kept.
     Awsfed::new()
         .config(&model)
@@ -68,7 +44,7 @@ fn compile_out_into_the_models_folder_keeps_the_model_and_metadata() {
         .arg(dir.path())
         .run()
         .expect_code(0);
-    let after = entries(dir.path());
+    let after = read_tree(dir.path());
     assert_eq!(after["awsfed.yaml"], before["awsfed.yaml"]);
     assert_eq!(after["corp-idp.xml"], before["corp-idp.xml"]);
     assert!(after.contains_key("idp.json") && after.contains_key(".awsfed-out"));
@@ -89,27 +65,27 @@ fn export_terraform_out_keeps_terraform_state() {
         run.run()
     };
     export(false).expect_code(0);
-    let exported = entries(&tf);
+    let exported = read_tree(&tf);
     // The second export into awsfed's own folder replaces it.
     export(false).expect_code(0);
-    assert_eq!(entries(&tf), exported);
+    assert_eq!(read_tree(&tf), exported);
     std::fs::write(tf.join("terraform.tfstate"), "{\"version\": 4}").unwrap();
     std::fs::create_dir_all(tf.join(".terraform/providers")).unwrap();
     std::fs::write(tf.join(".terraform/providers/aws"), "binary").unwrap();
-    let with_state = entries(&tf);
+    let with_state = read_tree(&tf);
     let run = export(false).expect_code(2);
     insta::assert_snapshot!(redact(&run.stderr(), dir.path()), @r"
     error: `[DIR]/tf` holds 2 files awsfed did not write: `.terraform/`, `terraform.tfstate`; nothing was written
     hint: name a new or empty folder, or pass --force to write awsfed's files beside them (awsfed never deletes a file it did not write)
     ");
-    assert_eq!(entries(&tf), with_state);
+    assert_eq!(read_tree(&tf), with_state);
     let run = export(true).expect_code(0);
     assert!(
         run.stderr().contains("note: kept 2 file(s) in"),
         "{}",
         run.stderr()
     );
-    assert_eq!(entries(&tf), with_state);
+    assert_eq!(read_tree(&tf), with_state);
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -137,7 +113,7 @@ fn out_naming_a_regular_file_is_refused_and_leaves_nothing_beside_it() {
         );
     }
     assert_eq!(
-        entries(dir.path()).into_iter().collect::<Vec<_>>(),
+        read_tree(dir.path()).into_iter().collect::<Vec<_>>(),
         [("out.json".to_owned(), "mine".to_owned())]
     );
 }
@@ -185,7 +161,7 @@ fn plan_out_on_a_full_disk_keeps_the_old_plan_and_leaves_no_partial_file() {
         "{}",
         run.stderr()
     );
-    let names: Vec<String> = entries(dir.path()).into_keys().collect();
+    let names: Vec<String> = read_tree(dir.path()).into_keys().collect();
     assert_eq!(
         names,
         ["awsfed.yaml", "corp-idp.xml", "empty.json", "plan.json"]
@@ -216,11 +192,11 @@ fn compile_out_on_a_full_disk_keeps_the_old_folder_and_leaves_nothing_beside_it(
         .args(["-c", &model, "compile", "--out", "out"])
         .run()
         .expect_code(0);
-    let before = entries(dir.path());
+    let before = read_tree(dir.path());
     let run = with_small_file_limit(&["-c", &model, "compile", "--out", "out"], dir.path())
         .expect_code(1);
     assert!(run.stderr().contains("File too large"), "{}", run.stderr());
-    assert_eq!(entries(dir.path()), before);
+    assert_eq!(read_tree(dir.path()), before);
 }
 
 /// Runs awsfed with a time limit: reading a FIFO or a device must end, not hang.
@@ -506,6 +482,8 @@ fn configure_writes_through_a_symlinked_config_and_keeps_the_link() {
         written.starts_with(user) && written.contains("credential_process"),
         "{written}"
     );
-    let names: Vec<String> = entries(&dir.path().join("home/.aws")).into_keys().collect();
+    let names: Vec<String> = read_tree(&dir.path().join("home/.aws"))
+        .into_keys()
+        .collect();
     assert_eq!(names, ["config"], "no temporary left");
 }
