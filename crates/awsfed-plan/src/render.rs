@@ -117,7 +117,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
                 summary.join(", ")
             },
             plan.accounts.len(),
-            plan.fingerprints.len() - plan.accounts.len(),
+            plan.fingerprints.len().saturating_sub(plan.accounts.len()),
             match plan.conflict_count() {
                 0 => String::new(),
                 n => format!(", {n} conflicts"),

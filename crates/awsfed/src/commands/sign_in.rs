@@ -232,7 +232,11 @@ fn get_assertion(
         let bytes = if path.as_os_str() == "-" {
             crate::read::read_stdin(limit).map_err(|e| e.message)
         } else {
-            crate::read::read_bytes_or_more(path, limit).map_err(|e| e.to_string())
+            // The error names the file already; SamlFile names it too, so only the cause goes in.
+            crate::read::read_bytes_or_more(path, limit).map_err(|e| match e {
+                awsfed_files::ReadError::Io { source, .. } => source.to_string(),
+                other => other.to_string(),
+            })
         }
         .map_err(|e| SignInError::SamlFile {
             path: path.clone(),
