@@ -73,6 +73,11 @@ impl AwsAttributes {
     ) -> Self {
         let mut aws = Self::default();
         for value in attributes.get(ROLE_ATTRIBUTE).into_iter().flatten() {
+            if value.trim_end().ends_with(',') {
+                notes.push(ParseNote::TrailingComma {
+                    value: value.clone(),
+                });
+            }
             match split_role_value(value) {
                 Ok(pair) => {
                     for (arn, account) in [

@@ -147,9 +147,10 @@ pub enum SamlError {
     #[error(
         "the assertion is encrypted (EncryptedAssertion), so awsfed cannot read the roles in it. \
          AWS can decrypt it only if the IAM SAML provider holds the matching private key \
-         (assertion encryption mode Allowed or Required); even then awsfed needs the role and \
-         provider ARNs from elsewhere. Either turn off assertion encryption for the AWS \
-         application in the IdP, or pass the role ARN and provider ARN explicitly"
+         (assertion encryption mode Allowed or Required), and sign-in from the command line \
+         needs to read the Role attribute to know which roles to ask for: turn off assertion \
+         encryption for the AWS application in the IdP (the console sign-in keeps working), \
+         then run `awsfed saml inspect` on a new response to check it"
     )]
     EncryptedAssertion,
 

@@ -29,4 +29,50 @@ pub enum ParseNote {
         /// The element's local name.
         element: String,
     },
+    /// A Role value ends with a comma (Google Workspace has been seen doing this); AWS and awsfed
+    /// read the pair without it.
+    TrailingComma {
+        /// The value as sent.
+        value: String,
+    },
+    /// The Response element is in no XML namespace (PingFederate output in the wild); SAML core
+    /// puts it in `urn:oasis:names:tc:SAML:2.0:protocol`. Elements are read by local name.
+    MissingNamespace {
+        /// The element's local name.
+        element: String,
+    },
+}
+
+impl std::fmt::Display for ParseNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UndeclaredPrefix { prefix } => write!(
+                f,
+                "the namespace prefix `{prefix}:` is used but never declared; it was read as a placeholder namespace"
+            ),
+            Self::SoapEnvelope => write!(
+                f,
+                "the Response is wrapped in a SOAP envelope (the ECP profile); the Response inside it was read"
+            ),
+            Self::AccountIdNotTwelveDigits { arn } => write!(
+                f,
+                "the account id in `{arn}` is not 12 digits (a spreadsheet or YAML may have dropped leading zeros); STS will refuse it"
+            ),
+            Self::ExtraValuesIgnored { attribute } => write!(
+                f,
+                "the attribute `{attribute}` has several values; only the first is used"
+            ),
+            Self::EncryptedElement { element } => {
+                write!(f, "an encrypted `{element}` cannot be read here")
+            }
+            Self::TrailingComma { value } => write!(
+                f,
+                "the Role value `{value}` ends with a comma; it was read without it"
+            ),
+            Self::MissingNamespace { element } => write!(
+                f,
+                "the `{element}` element is in no XML namespace (SAML puts it in urn:oasis:names:tc:SAML:2.0:protocol); it was read by its name"
+            ),
+        }
+    }
 }

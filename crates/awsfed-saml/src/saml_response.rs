@@ -218,7 +218,14 @@ fn find_response<'a, 'input>(
         }
     };
     match root.tag_name().name() {
-        "Response" => Ok(root),
+        "Response" => {
+            if root.tag_name().namespace().is_none() {
+                notes.push(ParseNote::MissingNamespace {
+                    element: "Response".to_owned(),
+                });
+            }
+            Ok(root)
+        }
         "Envelope" => {
             let response = child(root, "Body")
                 .and_then(|body| child(body, "Response"))

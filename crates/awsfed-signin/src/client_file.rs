@@ -124,30 +124,51 @@ impl ClientFile {
                 .iter()
                 .find(|t| t.account_id == account && t.permission_set == set)
         });
-        found.ok_or_else(|| {
-            let needle = name.to_ascii_lowercase();
-            let mut close: Vec<(usize, &str)> = self
-                .targets
+        found.ok_or_else(|| SignInError::UnknownTarget {
+            name: name.to_owned(),
+            suggestions: self.suggestions(name),
+        })
+    }
+
+    /// Up to three targets close to `name`: the same permission set in the accounts whose names
+    /// are nearest to a mistyped account (`prdo/Admin` → `prod/Admin`), else the targets nearest
+    /// to the whole name (a mistyped permission set).
+    fn suggestions(&self, name: &str) -> Vec<String> {
+        let (account, set) = name.split_once('/').unwrap_or((name, ""));
+        let known_account = self
+            .accounts
+            .iter()
+            .any(|a| a.name == account || a.id == account);
+        let mut close: Vec<(usize, &str)> = if known_account {
+            self.targets
+                .iter()
+                .filter(|t| t.account_name == account || t.account_id == account)
+                .map(|t| (distance(set, &t.permission_set), t.name.as_str()))
+                .collect()
+        } else {
+            self.targets
                 .iter()
                 .map(|t| {
-                    (
-                        strsim::levenshtein(&needle, &t.name.to_ascii_lowercase()),
-                        t.name.as_str(),
-                    )
+                    // A wrong account weighs more than a wrong permission set.
+                    let score =
+                        2 * distance(account, &t.account_name) + distance(set, &t.permission_set);
+                    (score, t.name.as_str())
                 })
-                .filter(|(distance, _)| *distance <= 3)
-                .collect();
-            close.sort();
-            let suggestions = close
-                .into_iter()
-                .take(3)
-                .map(|(_, n)| n.to_owned())
-                .collect();
-            SignInError::UnknownTarget {
-                name: name.to_owned(),
-                suggestions,
-            }
-        })
+                .collect()
+        };
+        close.sort();
+        let best = close.first().map_or(0, |(score, _)| *score);
+        let limit = if known_account {
+            3.max(set.len() / 2)
+        } else {
+            2 * 3.max(account.len() / 2) + 3.max(set.len() / 2)
+        };
+        close
+            .into_iter()
+            .filter(|(score, _)| *score <= limit && *score <= best + 2)
+            .take(3)
+            .map(|(_, n)| n.to_owned())
+            .collect()
     }
 
     /// The provider of a role entered with SAML, from any target's first hop.
@@ -160,11 +181,71 @@ impl ClientFile {
     }
 }
 
+/// Edit distance ignoring case.
+fn distance(a: &str, b: &str) -> usize {
+    strsim::levenshtein(&a.to_ascii_lowercase(), &b.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use super::*;
+
+    fn client() -> ClientFile {
+        let target = |account: &str, id: &str, set: &str| ClientTarget {
+            name: format!("{account}/{set}"),
+            account_name: account.to_owned(),
+            account_id: id.to_owned(),
+            permission_set: set.to_owned(),
+            max_session_duration: 3_600,
+            paths: Vec::new(),
+        };
+        ClientFile {
+            version: CLIENT_FILE_VERSION,
+            identity_provider: IdentityProviderInfo {
+                provider_name: "corp".to_owned(),
+                signin_url: None,
+                browser_port: None,
+            },
+            accounts: [
+                ("dev", "333333333333"),
+                ("prod", "222222222222"),
+                ("staging", "444444444444"),
+            ]
+            .iter()
+            .map(|(name, id)| ClientAccount {
+                name: (*name).to_owned(),
+                id: (*id).to_owned(),
+            })
+            .collect(),
+            targets: vec![
+                target("dev", "333333333333", "Admin"),
+                target("dev", "333333333333", "ReadOnly"),
+                target("prod", "222222222222", "Admin"),
+                target("prod", "222222222222", "ReadOnly"),
+                target("staging", "444444444444", "ReadOnly"),
+            ],
+        }
+    }
+
+    fn suggested(name: &str) -> Vec<String> {
+        match client().target(name) {
+            Err(SignInError::UnknownTarget { suggestions, .. }) => suggestions,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_mistyped_account_or_permission_set_gets_the_nearest_targets() {
+        assert_eq!(suggested("prdo/ReadOnly"), ["prod/ReadOnly"]);
+        assert_eq!(suggested("production/ReadOnly"), ["prod/ReadOnly"]);
+        assert_eq!(suggested("stagign/ReadOnly"), ["staging/ReadOnly"]);
+        assert_eq!(suggested("prod/ReadOnyl"), ["prod/ReadOnly"]);
+        assert_eq!(suggested("dev/Admni"), ["dev/Admin"]);
+        assert!(suggested("zzzzzzzzzzzz/Nothing").is_empty());
+        assert!(client().target("222222222222/Admin").is_ok());
+    }
 
     #[test]
     fn other_versions_are_refused() {

@@ -3,7 +3,7 @@
 //! removed (they are awsfed's); a profile of the same name defined outside the block is the
 //! user's, so awsfed leaves it alone and skips its own.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const BEGIN_MARKER: &str =
     "# >>> awsfed managed profiles (written by `awsfed configure`; edits inside are replaced) >>>";
@@ -160,6 +160,26 @@ pub fn apply(existing: &str, profiles: &[Profile]) -> Result<Edit, BlockError> {
     Ok(edit)
 }
 
+/// `key = value` of each profile inside awsfed's block that has `key` (profile → value): what an
+/// earlier `awsfed configure` wrote, such as a region, so a later run can keep it.
+pub fn block_values(existing: &str, key: &str) -> Result<BTreeMap<String, String>, BlockError> {
+    let lines: Vec<&str> = existing.lines().collect();
+    let Some((start, end)) = find_block(&lines)? else {
+        return Ok(BTreeMap::new());
+    };
+    let mut values = BTreeMap::new();
+    for (name, text) in sections(&lines[start..=end]) {
+        let value = text.lines().find_map(|line| {
+            let (k, v) = line.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().to_owned())
+        });
+        if let Some(value) = value {
+            values.insert(name, value);
+        }
+    }
+    Ok(values)
+}
+
 /// Profile sections inside the old block, each with its rendered text (comment included).
 fn sections(block: &[&str]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -262,6 +282,21 @@ mod tests {
         let edit = apply(USER, &[profile("mine", "a/X")]).expect("edit");
         assert_eq!(edit.skipped, vec!["mine"]);
         assert_eq!(edit.text, USER);
+    }
+
+    #[test]
+    fn values_written_inside_the_block_are_read_back() {
+        let mut with_region = profile("dev-Admin", "dev/Admin");
+        with_region
+            .lines
+            .push(("region".to_owned(), "eu-west-1".to_owned()));
+        let edit = apply(USER, &[with_region, profile("b-X", "b/X")]).expect("edit");
+        let regions = block_values(&edit.text, "region").expect("read");
+        // `[profile mine]`'s region is outside the block: not awsfed's.
+        assert_eq!(
+            regions.into_iter().collect::<Vec<_>>(),
+            [("dev-Admin".to_owned(), "eu-west-1".to_owned())]
+        );
     }
 
     #[test]

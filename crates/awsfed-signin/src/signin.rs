@@ -22,6 +22,9 @@ use crate::sts::{AssumeRoleRequest, SamlHopRequest, Sts, StsError, StsErrorKind}
 pub const CHAINED_MAX_SECONDS: u32 = 3_600;
 /// A source session used only to make the next call needs this long left.
 const SOURCE_MIN_SECONDS: i64 = 60;
+/// A session handed out below [`MIN_HANDED_OUT_SECONDS`], when nothing can renew it, needs this
+/// long left: enough for a caller to make a call with it.
+const LAST_RESORT_SECONDS: i64 = 60;
 
 /// Where to sign in.
 #[derive(Debug, Clone)]
@@ -82,6 +85,9 @@ pub struct SignInReport {
     pub roles: Vec<String>,
     /// The RoleSessionName of the final hop, when it is an AssumeRole.
     pub session_name: Option<String>,
+    /// Set when the session handed out has less than [`MIN_HANDED_OUT_SECONDS`] left because it
+    /// could not be renewed (the hub session expired and no SAML response was at hand): why.
+    pub not_renewed: Option<String>,
 }
 
 #[derive(Debug)]
@@ -102,14 +108,14 @@ impl SignIn<'_> {
     ) -> Result<SignInReport, SignInError> {
         let paths = destination.paths();
         if !self.force
-            && let Some(report) = self.cached(&paths)
+            && let Some(report) = self.cached(&paths, MIN_HANDED_OUT_SECONDS)
         {
             return Ok(report);
         }
         let _lock = self.cache.lock()?;
         // Someone else may have refreshed while we waited for the lock.
         if !self.force
-            && let Some(report) = self.cached(&paths)
+            && let Some(report) = self.cached(&paths, MIN_HANDED_OUT_SECONDS)
         {
             return Ok(report);
         }
@@ -122,7 +128,23 @@ impl SignIn<'_> {
         }
 
         let label = destination.label();
-        let assertion = source.assertion(&label)?;
+        let assertion = match source.assertion(&label) {
+            Ok(assertion) => assertion,
+            // The final hop may still be valid for a while: better a short session than none
+            // (a hub session expired with the spoke session minutes from its end).
+            Err(error) => {
+                return match self.cached(&paths, LAST_RESORT_SECONDS) {
+                    Some(report) if !self.force => Ok(SignInReport {
+                        not_renewed: Some(match &error {
+                            SignInError::NeedAssertion { why, .. } => why.clone(),
+                            other => other.to_string(),
+                        }),
+                        ..report
+                    }),
+                    _ => Err(error),
+                };
+            }
+        };
         assertion.validate(self.now, &self.validation)?;
         let granted = assertion.roles();
         let (path, role_arn, provider_arn, max) = chosen_path(&paths, granted, label)?;
@@ -167,6 +189,7 @@ impl SignIn<'_> {
                 sts_calls: calls,
                 roles: vec![role_arn],
                 session_name: None,
+                not_renewed: None,
             }),
             Some(second) => self.second_hop(sts, &first, second, &mut calls),
         }
@@ -198,8 +221,8 @@ impl SignIn<'_> {
         })
     }
 
-    /// The final hop of some path, cached with at least 15 minutes left.
-    fn cached(&self, paths: &[Vec<ClientHop>]) -> Option<SignInReport> {
+    /// The final hop of some path, cached with at least `min_seconds` left.
+    fn cached(&self, paths: &[Vec<ClientHop>], min_seconds: i64) -> Option<SignInReport> {
         paths.iter().find_map(|path| match path.as_slice() {
             [
                 ClientHop::Saml {
@@ -218,12 +241,13 @@ impl SignIn<'_> {
                     self.cache.read_hop(&hop1_key(role_arn, provider_arn))?
                 };
                 hop.credentials
-                    .fresh_for(self.now, MIN_HANDED_OUT_SECONDS)
+                    .fresh_for(self.now, min_seconds)
                     .then(|| SignInReport {
                         credentials: hop.credentials,
                         sts_calls: Vec::new(),
                         roles: vec![role_arn.clone()],
                         session_name: None,
+                        not_renewed: None,
                     })
             }
             [
@@ -238,12 +262,13 @@ impl SignIn<'_> {
                 let key = hop2_key(role_arn, hub, first.session_name.as_deref());
                 let hop = self.cache.read_hop(&key)?;
                 (hop.session_name == first.session_name
-                    && hop.credentials.fresh_for(self.now, MIN_HANDED_OUT_SECONDS))
+                    && hop.credentials.fresh_for(self.now, min_seconds))
                 .then(|| SignInReport {
                     credentials: hop.credentials,
                     sts_calls: Vec::new(),
                     roles: vec![hub.clone(), role_arn.clone()],
                     session_name: hop.session_name,
+                    not_renewed: None,
                 })
             }
             _ => None,
@@ -306,6 +331,7 @@ impl SignIn<'_> {
             sts_calls: calls.clone(),
             roles: vec![first.role_arn.clone(), role_arn.clone()],
             session_name: Some(session_name),
+            not_renewed: None,
         })
     }
 

@@ -246,6 +246,47 @@ fn expired_second_hop_is_renewed_from_the_hub_session_without_the_idp() {
 }
 
 #[test]
+fn with_the_hub_session_expired_a_still_valid_spoke_session_is_handed_out_saying_why() {
+    let f = fixture();
+    let sts = FakeSts::default();
+    let target = hub_target();
+    let asked = RefCell::new(0);
+    let mut src = source(HUB_ROLES, &asked);
+    signin(&f.cache, now())
+        .credentials(&sts, &Destination::Target(&target), &mut src)
+        .expect("sign in");
+    // The hub session ends (as a short IdP SessionDuration would have it) before the spoke's.
+    let hub_key = hop1_key(HUB, PROVIDER);
+    let mut hub = f.cache.read_hop(&hub_key).expect("hub cached");
+    hub.credentials.expiration = clock() + 30;
+    f.cache
+        .write_hop(&hub_key, &hub)
+        .expect("age the hub session");
+    let later = at(55 * 60);
+    let mut no_idp = |target: &str| -> Result<SamlResponse, SignInError> {
+        Err(SignInError::NeedAssertion {
+            target: target.to_owned(),
+            why: "there is no terminal to ask on".to_owned(),
+        })
+    };
+    let report = signin(&f.cache, later)
+        .credentials(&sts, &Destination::Target(&target), &mut no_idp)
+        .expect("the spoke session still has 5 minutes");
+    assert!(report.sts_calls.is_empty());
+    assert_eq!(report.credentials.seconds_left(later), 5 * 60);
+    let why = report.not_renewed.expect("says it was not renewed");
+    assert!(why.contains("no terminal"), "{why}");
+    // Under a minute left: nothing is handed out, the error is the answer.
+    let error = signin(&f.cache, at(3_590))
+        .credentials(&sts, &Destination::Target(&target), &mut no_idp)
+        .expect_err("10 seconds is too little");
+    assert!(
+        matches!(error, SignInError::NeedAssertion { .. }),
+        "{error}"
+    );
+}
+
+#[test]
 fn direct_is_one_call_and_durations_step_down_and_are_remembered() {
     let f = fixture();
     let sts = FakeSts {

@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 
@@ -29,6 +29,31 @@ pub struct Cli {
     pub profile: Option<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The sign-in commands read no model and reach AWS only through STS with the user's own
+/// sessions: the model file, the deploy profile and the deploy endpoint do not apply to them.
+const SIGN_IN_COMMANDS: [&str; 6] = ["login", "creds", "exec", "env", "whoami", "configure"];
+const NOT_FOR_SIGN_IN: [&str; 3] = ["config", "profile", "endpoint_url"];
+
+impl Cli {
+    /// Parses the command line (exiting on a usage error, exit 2), with the global options that do
+    /// not apply to the sign-in commands left out of their help.
+    pub fn parse_args() -> Self {
+        let mut command = Self::command();
+        // A subcommand that has an argument of a global's id keeps its own copy (clap propagates
+        // globals only where the id is missing): a hidden copy leaves it out of the help.
+        let hidden: Vec<clap::Arg> = command
+            .get_arguments()
+            .filter(|a| NOT_FOR_SIGN_IN.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        for name in SIGN_IN_COMMANDS {
+            command = command.mut_subcommand(name, |sub| sub.args(hidden.iter().cloned()));
+        }
+        let matches = command.get_matches();
+        Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

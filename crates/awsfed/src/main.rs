@@ -14,10 +14,8 @@ mod write;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_args();
     match commands::run(&cli) {
         Ok(code) => code,
         Err(error) => {

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use awsfed_signin::managed_block::{self, Profile};
 use awsfed_signin::{ClientFile, ClientHop, ClientTarget};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, OutputFormat};
 use crate::commands::sign_in::{SignInArgs, load_client};
-use crate::commands::{print_stderr, print_stdout};
+use crate::commands::{print_stderr, print_stdout, to_json};
 use crate::error::CommandError;
 
 /// Write one AWS profile per target of the client file into `~/.aws/config`, each with
@@ -16,6 +16,8 @@ use crate::error::CommandError;
 /// profiles that were in the block and are no longer targets are removed, and a profile of the
 /// same name defined outside the block is left alone (awsfed skips its own). `--dry-run` prints
 /// the diff and writes nothing.
+///
+/// Without `--region`, a region an earlier run wrote into a profile stays. `--output json` prints the profiles added, updated, removed and skipped, and the diff.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Print the change as a unified diff; write nothing.
@@ -37,7 +39,7 @@ pub struct Args {
     pub signin: SignInArgs,
 }
 
-pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let client = load_client(&args.signin)?;
     let path = config_path(args)?;
     let existing = match awsfed_files::read_text(&path, crate::read::MAX_AWS_CONFIG_BYTES) {
@@ -49,11 +51,14 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         }
         Err(e) => return Err(crate::read::read_error(e)),
     };
-    let profiles = profiles(&client, args)?;
-    let edit = managed_block::apply(&existing, &profiles).map_err(|e| {
+    let block_error = |e: managed_block::BlockError| {
         CommandError::bad_input(format!("error: `{}`: {e}", path.display()))
             .hint("fix the markers by hand; awsfed will not guess which lines are its own")
-    })?;
+    };
+    // Without --region, a region an earlier run wrote stays.
+    let earlier_regions = managed_block::block_values(&existing, "region").map_err(block_error)?;
+    let profiles = profiles(&client, args, &earlier_regions)?;
+    let edit = managed_block::apply(&existing, &profiles).map_err(block_error)?;
     for name in &edit.skipped {
         print_stderr(&format!(
             "warning: profile {name} is defined outside awsfed's block; left as it is, and awsfed's profile of that name was not written\n"
@@ -71,22 +76,47 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             format!(" ({})", edit.removed.join(", "))
         }
     );
-    if args.dry_run {
-        print_stdout(&managed_block::diff(
-            &existing,
-            &edit.text,
-            &path.display().to_string(),
-        ));
-        print_stderr(&format!("dry run, nothing written: {summary}\n"));
-        return Ok(ExitCode::SUCCESS);
-    }
-    if edit.changed(&existing) {
+    let diff = managed_block::diff(&existing, &edit.text, &path.display().to_string());
+    let written = !args.dry_run && edit.changed(&existing);
+    if written {
         write_atomically(&path, &edit.text)?;
+    }
+    if cli.output == OutputFormat::Json {
+        print_stdout(&to_json(&Outcome {
+            config_file: path.display().to_string(),
+            dry_run: args.dry_run,
+            written,
+            added: &edit.added,
+            updated: &edit.updated,
+            removed: &edit.removed,
+            skipped: &edit.skipped,
+            diff,
+        }));
+    } else if args.dry_run {
+        print_stdout(&diff);
+    }
+    if args.dry_run {
+        print_stderr(&format!("dry run, nothing written: {summary}\n"));
+    } else if written {
         print_stderr(&format!("wrote {}: {summary}\n", path.display()));
     } else {
         print_stderr(&format!("{} is up to date: {summary}\n", path.display()));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `--output json` prints: the profiles by what happened to them, and the change as a diff.
+#[derive(Debug, serde::Serialize)]
+struct Outcome<'a> {
+    config_file: String,
+    dry_run: bool,
+    written: bool,
+    added: &'a [String],
+    updated: &'a [String],
+    removed: &'a [String],
+    /// Defined outside awsfed's block by the user: left alone.
+    skipped: &'a [String],
+    diff: String,
 }
 
 fn config_path(args: &Args) -> Result<PathBuf, CommandError> {
@@ -128,7 +158,11 @@ fn argument(text: &str) -> String {
     }
 }
 
-fn profiles(client: &ClientFile, args: &Args) -> Result<Vec<Profile>, CommandError> {
+fn profiles(
+    client: &ClientFile,
+    args: &Args,
+    earlier_regions: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<Profile>, CommandError> {
     let targets: Vec<&ClientTarget> = client
         .targets
         .iter()
@@ -166,16 +200,17 @@ fn profiles(client: &ClientFile, args: &Args) -> Result<Vec<Profile>, CommandErr
                     argument(&client.to_string_lossy())
                 ));
             }
+            let name = format!(
+                "{}-{}",
+                name_part(&target.account_name),
+                name_part(&target.permission_set)
+            );
             let mut lines = vec![("credential_process".to_owned(), command)];
-            if let Some(region) = &args.region {
+            if let Some(region) = args.region.as_ref().or_else(|| earlier_regions.get(&name)) {
                 lines.push(("region".to_owned(), region.clone()));
             }
             Profile {
-                name: format!(
-                    "{}-{}",
-                    name_part(&target.account_name),
-                    name_part(&target.permission_set)
-                ),
+                name,
                 comment: Some(describe(target)),
                 lines,
             }

@@ -14,8 +14,11 @@ use crate::error::CommandError;
 /// second hop is renewed from the cached hub session without the IdP. Parallel calls make one STS
 /// call per hop. With no valid cache and no terminal to ask on, it fails at once (exit 1).
 #[derive(Debug, clap::Args)]
+#[command(
+    override_usage = "awsfed creds [OPTIONS] <TARGET>\n       awsfed creds [OPTIONS] --role-arn <ARN>"
+)]
 pub struct Args {
-    /// The target, `ACCOUNT/PERMISSION_SET` (account name or id).
+    /// The target, `ACCOUNT/PERMISSION_SET` (account name or id); required unless --role-arn.
     #[arg(required_unless_present = "role_arn")]
     pub target: Option<String>,
     /// Sign in to this role with SAML alone (the hub profiles of `awsfed export aws-config`).

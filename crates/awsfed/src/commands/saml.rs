@@ -55,6 +55,13 @@ fn run_inspect(cli: &Cli, args: &InspectArgs) -> Result<ExitCode, CommandError> 
     };
     let input = read_input(args.file.as_ref())?;
     let response = awsfed_saml::parse_saml_response(&input).map_err(|error| {
+        if cli.output == OutputFormat::Json {
+            // Scripts read stdout: they get an answer there too, not only the message on stderr.
+            print_stdout(&to_json(&Unreadable {
+                usable: false,
+                error: error.to_string(),
+            }));
+        }
         CommandError::bad_input(format!("error: {}", escape(&error.to_string())))
             .hint("`awsfed saml inspect` reads the SAMLResponse form value or the XML")
     })?;
@@ -98,6 +105,13 @@ pub fn parse_instant(text: &str) -> Result<SystemTime, CommandError> {
                 "error: `{text}` is not an instant; write it like 2026-01-31T12:00:00Z"
             ))
         })
+}
+
+/// What `--output json` prints when the input is no SAML Response at all (exit 2).
+#[derive(Debug, Serialize)]
+struct Unreadable {
+    usable: bool,
+    error: String,
 }
 
 /// What `--output json` prints.
@@ -235,6 +249,12 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
             "\n{} encrypted assertion(s) cannot be read",
             response.encrypted_assertions
         );
+    }
+    if !response.notes.is_empty() {
+        let _ = writeln!(out, "\nNotes:");
+        for note in &response.notes {
+            let _ = writeln!(out, "  {}", escape(&note.to_string()));
+        }
     }
     let _ = writeln!(out, "\nAt {}:", report.checked_at);
     if report.problems.is_empty() {

@@ -17,6 +17,7 @@ use awsfed_saml::{Limits, SamlResponse, ValidationOptions};
 use awsfed_signin::{Cache, ClientFile, Destination, SignIn, SignInError, SignInReport, env_vars};
 
 use crate::error::CommandError;
+use awsfed_files::terminal::escape;
 
 /// Options of every command that signs in.
 #[derive(Debug, Clone, clap::Args)]
@@ -72,7 +73,7 @@ pub fn load_client(args: &SignInArgs) -> Result<ClientFile, CommandError> {
             other => format!("error: {other}"),
         };
         CommandError::bad_input(message)
-        .hint("your administrator exports it with `awsfed export client`; pass it with --client FILE or install it at ~/.config/awsfed/client.json")
+        .hint("your administrator exports it with `awsfed export client`; pass it with --client FILE, set AWSFED_CLIENT=FILE, or install it at ~/.config/awsfed/client.json")
     })?;
     ClientFile::from_json(&text, &path).map_err(|e| CommandError::bad_input(format!("error: {e}")))
 }
@@ -109,9 +110,32 @@ pub fn sign_in(
     };
     let sts = LazySts::default();
     let mut source = |target: &str| get_assertion(args, cache, target, now);
-    signin
+    let report = signin
         .credentials(&sts, destination, &mut source)
-        .map_err(signin_error)
+        .map_err(signin_error)?;
+    if let Some(why) = &report.not_renewed {
+        let minutes = report.credentials.seconds_left(now).max(0) / 60;
+        crate::commands::print_stderr(&format!(
+            "warning: {}: handing out the cached session, which ends in {minutes} min ({}); it cannot be renewed without a SAML response: {}\nhint: {}\n",
+            escape(&destination.label()),
+            report.credentials.expiration_rfc3339(),
+            escape(why),
+            sign_in_again_hint(&destination.label()),
+        ));
+    }
+    Ok(report)
+}
+
+/// What to do when no SAML response is at hand for `target` (a target or a role ARN).
+fn sign_in_again_hint(target: &str) -> String {
+    if target.starts_with("arn:") {
+        "pass --saml-file FILE or --saml-command CMD".to_owned()
+    } else {
+        format!(
+            "run `awsfed login {}` in a terminal, or pass --saml-file FILE or --saml-command CMD",
+            escape(target)
+        )
+    }
 }
 
 /// The real STS, built on first use: a cache hit never starts the SDK.
@@ -189,9 +213,7 @@ pub fn signin_error(error: SignInError) -> CommandError {
         SignInError::UnknownTarget { .. } => {
             vec!["`awsfed login` on a terminal lists the targets of the client file".to_owned()]
         }
-        SignInError::NeedAssertion { .. } => vec![
-            "run `awsfed login TARGET` in a terminal, or pass --saml-file FILE or --saml-command CMD".to_owned(),
-        ],
+        SignInError::NeedAssertion { target, .. } => vec![sign_in_again_hint(target)],
         SignInError::NotGranted { .. } => vec![
             "ask for the directory group that grants it, or sign in to the IdP with another account".to_owned(),
         ],
@@ -203,10 +225,7 @@ pub fn signin_error(error: SignInError) -> CommandError {
             | SignInError::ClientFile { .. }
             | SignInError::SamlFile { .. }
     );
-    let message = format!(
-        "error: {}",
-        awsfed_files::terminal::escape(&error.to_string())
-    );
+    let message = format!("error: {}", escape(&error.to_string()));
     let mut out = if bad_input {
         CommandError::bad_input(message)
     } else {

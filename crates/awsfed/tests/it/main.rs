@@ -31,6 +31,9 @@ mod saml;
 /// Sign-in end to end against moto behind the trust gate: login, creds, exec, env, whoami,
 /// configure, the AWS CLI, cache and lock.
 mod signin;
+/// Sign-in commands without AWS: usage, errors, hints, JSON output, configure, sessions served from
+/// a cache the test writes.
+mod signin_cli;
 /// The sign-in prompt on a real pseudo-terminal: a pasted response longer than a terminal line.
 mod signin_prompt;
 /// Helpers of the sign-in tests (isolated home and cache, moto, the test IdP, the trust gate).

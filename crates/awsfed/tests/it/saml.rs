@@ -75,3 +75,43 @@ fn inspect_encrypted_and_unreadable_input() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn inspect_text_shows_every_note_the_json_has() {
+    let mut shown = String::new();
+    for file in [
+        "google-4roles-short-account-ids.xml",
+        "adfs-2roles-undeclared-saml2-prefix.xml",
+        "shibboleth-ecp-soap-1role.xml",
+        "google-3roles-trailing-comma.xml",
+        "pingfed-5roles-no-namespace.xml",
+    ] {
+        let (_, stdout, _) = inspect(&["--at", "2030-01-01T00:00:00Z"], file);
+        let (_, json, _) = inspect(&["--at", "2030-01-01T00:00:00Z", "--output", "json"], file);
+        let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let notes = value["response"]["notes"].as_array().expect("notes");
+        assert!(!notes.is_empty(), "{file} has notes");
+        let section: String = stdout
+            .split_once("\nNotes:\n")
+            .and_then(|(_, rest)| rest.split_once("\n\n"))
+            .map(|(notes, _)| notes.to_owned())
+            .unwrap_or_else(|| panic!("{file}: no Notes section in {stdout}"));
+        assert_eq!(section.lines().count(), notes.len(), "{file}: {section}");
+        shown.push_str(&format!("{file}:\n{section}\n"));
+    }
+    insta::assert_snapshot!("inspect_notes", shown);
+}
+
+#[test]
+fn inspect_json_answers_on_stdout_when_the_input_is_unreadable() {
+    let home = tempfile::tempdir().expect("temp");
+    let mut command = awsfed(home.path());
+    command.args(["saml", "inspect", "-", "--output", "json"]);
+    let output = run_with_stdin(command, b"<html><body>not a response</body></html>");
+    assert_eq!(output.status.code(), Some(2));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(value["usable"], false);
+    let error = value["error"].as_str().expect("error");
+    assert!(error.contains("HTML"), "{error}");
+    assert!(text(&output.stderr).starts_with("error: "));
+}

@@ -1,0 +1,276 @@
+//! Sign-in commands without AWS: usage, errors and hints, JSON output, `configure`, `targets`,
+//! and sessions served from a cache the test writes (no STS call is needed for a cache hit).
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use awsfed_signin::{Cache, CachedHop, Credentials, HopKey};
+
+use crate::signin_support::{awsfed, run};
+
+const HUB: &str = "arn:aws:iam::111111111111:role/awsfed/hub/developers";
+const PROVIDER: &str = "arn:aws:iam::111111111111:saml-provider/corp";
+const DEV_READONLY: &str = "arn:aws:iam::444444444444:role/awsfed/ReadOnly";
+const SECRET: &str = "never-printed-secret";
+
+/// A home folder with the hub-and-spoke example's client file at `$HOME/client.json`.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp");
+        let out = dir.path().join("exported");
+        let (code, _, stderr) = run({
+            let mut c = awsfed(dir.path());
+            c.arg("-c")
+                .arg(crate::support::example("hub-and-spoke"))
+                .args(["export", "client", "--out"])
+                .arg(&out);
+            c
+        });
+        assert_eq!(code, 0, "{stderr}");
+        std::fs::rename(out.join("client.json"), dir.path().join("client.json")).expect("move");
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn client(&self) -> PathBuf {
+        self.path().join("client.json")
+    }
+
+    /// `awsfed` with this home and its client file, no terminal and no prompt.
+    fn awsfed(&self, args: &[&str]) -> std::process::Command {
+        let mut command = awsfed(self.path());
+        command
+            .env("AWSFED_CLIENT", self.client())
+            .env("AWSFED_NO_PROMPT", "1")
+            .stdin(std::process::Stdio::null())
+            .args(args);
+        command
+    }
+
+    fn cache(&self) -> Cache {
+        Cache::open(self.path().join(".cache/awsfed")).expect("cache")
+    }
+
+    /// Caches the developers' hub session and their dev/ReadOnly spoke session, ending in
+    /// `hub_left` and `spoke_left` seconds.
+    fn sign_in_dev_readonly(&self, hub_left: i64, spoke_left: i64) {
+        let cache = self.cache();
+        let hub_key = HopKey {
+            role_arn: HUB.to_owned(),
+            via: PROVIDER.to_owned(),
+            session_name: None,
+        };
+        cache
+            .write_hop(&hub_key, &hop(HUB, PROVIDER, "ASIAHUB", hub_left))
+            .expect("hub");
+        let spoke_key = HopKey {
+            role_arn: DEV_READONLY.to_owned(),
+            via: HUB.to_owned(),
+            session_name: Some("ada@example.com".to_owned()),
+        };
+        cache
+            .write_hop(&spoke_key, &hop(DEV_READONLY, HUB, "ASIASPOKE", spoke_left))
+            .expect("spoke");
+    }
+}
+
+fn hop(role: &str, via: &str, key: &str, left: i64) -> CachedHop {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    CachedHop {
+        role_arn: role.to_owned(),
+        via: via.to_owned(),
+        session_name: Some("ada@example.com".to_owned()),
+        source_identity: Some("ada@example.com".to_owned()),
+        credentials: Credentials {
+            access_key_id: key.to_owned(),
+            secret_access_key: SECRET.to_owned(),
+            session_token: format!("{SECRET}-token"),
+            expiration: now + left,
+        },
+    }
+}
+
+/// Instants and the temporary home vary from run to run.
+fn stable(text: &str, home: &Home) -> String {
+    let text = text.replace(&home.path().display().to_string(), "[HOME]");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    // RFC 3339 instants such as 2026-11-29T22:10:00Z.
+    while let Some(at) = rest.find(|c: char| c.is_ascii_digit()) {
+        let candidate = &rest[at..];
+        let is_instant = candidate.len() >= 20
+            && candidate.as_bytes()[4] == b'-'
+            && candidate.as_bytes()[10] == b'T'
+            && candidate.as_bytes()[19] == b'Z';
+        out.push_str(&rest[..at]);
+        if is_instant {
+            out.push_str("[TIME]");
+            rest = &candidate[20..];
+        } else {
+            out.push_str(&candidate[..1]);
+            rest = &candidate[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn creds_without_a_target_is_a_usage_error_and_its_help_shows_the_target_required() {
+    let home = Home::new();
+    let (code, stdout, stderr) = run(home.awsfed(&["creds"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    insta::assert_snapshot!("creds_without_a_target", stderr);
+    let (_, help, _) = run(home.awsfed(&["creds", "--help"]));
+    assert!(
+        help.contains("Usage: awsfed creds [OPTIONS] <TARGET>\n"),
+        "{help}"
+    );
+}
+
+#[test]
+fn sign_in_help_leaves_out_the_model_profile_and_endpoint_options() {
+    let home = Home::new();
+    for command in ["login", "creds", "exec", "env", "whoami", "configure"] {
+        let (code, help, stderr) = run(home.awsfed(&[command, "--help"]));
+        assert_eq!(code, 0, "{command}: {stderr}");
+        for option in ["--config <", "--profile", "--endpoint-url"] {
+            assert!(!help.contains(option), "{command} --help shows {option}");
+        }
+        assert!(help.contains("--client"), "{command}");
+    }
+    let (_, compile, _) = run(home.awsfed(&["compile", "--help"]));
+    assert!(compile.contains("--config") && compile.contains("--profile"));
+}
+
+#[test]
+fn a_missing_client_file_says_how_to_name_one() {
+    let home = Home::new();
+    let mut command = home.awsfed(&["creds", "dev/ReadOnly"]);
+    command.env_remove("AWSFED_CLIENT");
+    let (code, _, stderr) = run(command);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("AWSFED_CLIENT"), "{stderr}");
+    insta::assert_snapshot!("client_file_missing", stable(&stderr, &home));
+}
+
+#[test]
+fn an_unknown_account_or_permission_set_gets_the_nearest_target() {
+    let home = Home::new();
+    let mut shown = String::new();
+    for target in ["prdo/ReadOnly", "production/Admin", "dev/ReadOnyl"] {
+        let (code, _, stderr) = run(home.awsfed(&["creds", target]));
+        assert_eq!(code, 2, "{stderr}");
+        shown.push_str(&stderr);
+    }
+    insta::assert_snapshot!("unknown_targets", shown);
+}
+
+#[test]
+fn no_response_at_hand_names_the_target_in_the_hint() {
+    let home = Home::new();
+    let (code, _, stderr) = run(home.awsfed(&["creds", "dev/ReadOnly"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("hint: run `awsfed login dev/ReadOnly` in a terminal"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("TARGET"), "{stderr}");
+}
+
+#[test]
+fn an_expired_hub_session_leaves_the_spoke_session_handed_out_with_a_warning() {
+    let home = Home::new();
+    // The hub session ended a minute ago; the spoke session has 5 minutes and 50 seconds.
+    home.sign_in_dev_readonly(-60, 350);
+    let (code, stdout, stderr) = run(home.awsfed(&["creds", "dev/ReadOnly"]));
+    assert_eq!(code, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).expect("credential_process JSON");
+    assert_eq!(value["AccessKeyId"], "ASIASPOKE");
+    assert!(!stderr.contains(SECRET));
+    insta::assert_snapshot!("spoke_session_not_renewed", stable(&stderr, &home));
+    // Under a minute left: refused, as before.
+    home.sign_in_dev_readonly(-60, 30);
+    let (code, stdout, stderr) = run(home.awsfed(&["creds", "dev/ReadOnly"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty());
+}
+
+#[test]
+fn login_prints_the_session_as_json_without_keys() {
+    let home = Home::new();
+    home.sign_in_dev_readonly(3_000, 2_000);
+    let (code, stdout, stderr) = run(home.awsfed(&["login", "dev/ReadOnly", "--output", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains(SECRET) && !stdout.contains("ASIASPOKE"));
+    let value: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(value["target"], "dev/ReadOnly");
+    assert_eq!(value["roles"], serde_json::json!([HUB, DEV_READONLY]));
+    assert_eq!(value["session_name"], "ada@example.com");
+    assert_eq!(value["sts_calls"], 0);
+    let left = value["seconds_left"].as_i64().expect("seconds_left");
+    assert!((1_900..=2_000).contains(&left), "{left}");
+}
+
+#[test]
+fn configure_keeps_earlier_regions_and_prints_json() {
+    let home = Home::new();
+    let config = home.path().join(".aws/config");
+    let (code, _, stderr) = run(home.awsfed(&[
+        "configure",
+        "--group",
+        "developers",
+        "--region",
+        "eu-west-1",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let first = std::fs::read_to_string(&config).expect("config");
+    assert!(first.contains("region = eu-west-1"), "{first}");
+    // Again without --region: nothing changes.
+    let (code, stdout, stderr) = run(home.awsfed(&[
+        "configure",
+        "--group",
+        "developers",
+        "--dry-run",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(value["dry_run"], true);
+    assert_eq!(value["written"], false);
+    assert_eq!(value["updated"], serde_json::json!([]));
+    assert_eq!(value["diff"], "");
+    let (code, _, stderr) = run(home.awsfed(&["configure", "--group", "developers"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("is up to date"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&config).expect("config"), first);
+    // Another group adds profiles: the JSON lists them and the diff shows them.
+    let (code, stdout, stderr) = run(home.awsfed(&["configure", "--dry-run", "--output", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    insta::assert_snapshot!(
+        "configure_json_added",
+        format!(
+            "added {}\nupdated {}\nremoved {}",
+            value["added"], value["updated"], value["removed"]
+        )
+    );
+    assert!(
+        value["diff"]
+            .as_str()
+            .is_some_and(|d| d.contains("+[profile prod-Admin]")),
+        "{stdout}"
+    );
+}
