@@ -195,6 +195,12 @@ impl SignIn<'_> {
         }
     }
 
+    /// The cached final session of `destination`, however little it has left (expired ones too):
+    /// what `awsfed targets` shows. No STS call, no lock.
+    pub fn cached_session(&self, destination: &Destination<'_>) -> Option<SignInReport> {
+        self.cached(&destination.paths(), i64::MIN)
+    }
+
     /// A cached, still fresh hub session (the SAML hop) of some two-hop path, and that path's
     /// second hop: enough to renew the spoke session without the IdP.
     fn renewable_hub_session<'p>(

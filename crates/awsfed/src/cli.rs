@@ -33,7 +33,15 @@ pub struct Cli {
 
 /// The sign-in commands read no model and reach AWS only through STS with the user's own
 /// sessions: the model file, the deploy profile and the deploy endpoint do not apply to them.
-const SIGN_IN_COMMANDS: [&str; 6] = ["login", "creds", "exec", "env", "whoami", "configure"];
+const SIGN_IN_COMMANDS: [&str; 7] = [
+    "login",
+    "creds",
+    "exec",
+    "env",
+    "targets",
+    "whoami",
+    "configure",
+];
 const NOT_FOR_SIGN_IN: [&str; 3] = ["config", "profile", "endpoint_url"];
 
 impl Cli {
@@ -74,6 +82,7 @@ pub enum Command {
     Creds(commands::creds::Args),
     Exec(commands::exec::Args),
     Env(commands::env::Args),
+    Targets(commands::targets::Args),
     Whoami(commands::whoami::Args),
     Configure(commands::configure::Args),
     Scan(commands::scan::Args),

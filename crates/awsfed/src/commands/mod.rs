@@ -26,6 +26,7 @@ pub mod scan;
 pub mod schema;
 pub mod sign_in;
 pub mod simulate;
+pub mod targets;
 pub mod validate;
 pub mod verify;
 pub mod who_can;
@@ -48,6 +49,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Creds(args) => creds::run(cli, args),
         Command::Exec(args) => exec::run(cli, args),
         Command::Env(args) => env::run(cli, args),
+        Command::Targets(args) => targets::run(cli, args),
         Command::Whoami(args) => whoami::run(cli, args),
         Command::Configure(args) => configure::run(cli, args),
         Command::Scan(args) => scan::run(cli, args),

@@ -47,8 +47,8 @@ pub struct SignInArgs {
     pub any_recipient: bool,
 }
 
-pub fn client_path(args: &SignInArgs) -> Option<PathBuf> {
-    args.client.clone().or_else(|| {
+pub fn client_path(client: Option<&PathBuf>) -> Option<PathBuf> {
+    client.cloned().or_else(|| {
         let base = std::env::var_os(env_vars::XDG_CONFIG_HOME)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -60,7 +60,12 @@ pub fn client_path(args: &SignInArgs) -> Option<PathBuf> {
 }
 
 pub fn load_client(args: &SignInArgs) -> Result<ClientFile, CommandError> {
-    let path = client_path(args).ok_or_else(|| {
+    load_client_file(args.client.as_ref())
+}
+
+/// The client file named by `--client`, else found where [`client_path`] looks.
+pub fn load_client_file(client: Option<&PathBuf>) -> Result<ClientFile, CommandError> {
+    let path = client_path(client).ok_or_else(|| {
         CommandError::bad_input("error: no client file: HOME is not set")
             .hint("pass --client FILE or set AWSFED_CLIENT")
     })?;

@@ -142,7 +142,15 @@ fn creds_without_a_target_is_a_usage_error_and_its_help_shows_the_target_require
 #[test]
 fn sign_in_help_leaves_out_the_model_profile_and_endpoint_options() {
     let home = Home::new();
-    for command in ["login", "creds", "exec", "env", "whoami", "configure"] {
+    for command in [
+        "login",
+        "creds",
+        "exec",
+        "env",
+        "targets",
+        "whoami",
+        "configure",
+    ] {
         let (code, help, stderr) = run(home.awsfed(&[command, "--help"]));
         assert_eq!(code, 0, "{command}: {stderr}");
         for option in ["--config <", "--profile", "--endpoint-url"] {
@@ -273,4 +281,42 @@ fn configure_keeps_earlier_regions_and_prints_json() {
             .is_some_and(|d| d.contains("+[profile prod-Admin]")),
         "{stdout}"
     );
+}
+
+#[test]
+fn targets_lists_the_client_file_with_cached_sessions() {
+    let home = Home::new();
+    // 33 minutes and 50 seconds: the minutes shown hold for the length of the test.
+    home.sign_in_dev_readonly(3_000, 2_030);
+    let (code, text, stderr) = run(home.awsfed(&["targets", "--group", "developers"]));
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("targets_developers", text);
+    let (code, json, stderr) = run(home.awsfed(&["targets", "--output", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!json.contains(SECRET) && !json.contains("ASIASPOKE"));
+    let targets: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let all = targets.as_array().expect("a list");
+    assert_eq!(all.len(), 9, "every target of the client file");
+    let dev = all
+        .iter()
+        .find(|t| t["name"] == "dev/ReadOnly")
+        .expect("dev/ReadOnly");
+    assert_eq!(dev["topology"], "hub-and-spoke");
+    assert_eq!(dev["groups"], serde_json::json!(["auditors", "developers"]));
+    let left = dev["session"]["seconds_left"].as_i64().expect("a session");
+    assert!((1_900..=2_030).contains(&left), "{left}");
+    let prod = all
+        .iter()
+        .find(|t| t["name"] == "prod/Admin")
+        .expect("prod/Admin");
+    assert_eq!(prod["session"], serde_json::Value::Null);
+    // Expired sessions say so.
+    home.sign_in_dev_readonly(-100, -50);
+    let (_, text, _) = run(home.awsfed(&["targets", "--group", "developers"]));
+    assert!(
+        text.contains("dev/ReadOnly      444444444444  hub-and-spoke  expired"),
+        "{text}"
+    );
+    let (code, _, stderr) = run(home.awsfed(&["targets", "--group", "nobody"]));
+    assert_eq!(code, 2, "{stderr}");
 }
