@@ -37,6 +37,10 @@ pub fn cloudformation(desired: &DesiredState, model: &Model) -> Export {
     let mut export = Export::default();
     let mut skipped = Vec::new();
     for account in &desired.accounts {
+        // Identity Center accounts are in identity-center.template.json.
+        if account.topology == awsfed_model::TopologyKind::IdentityCenter {
+            continue;
+        }
         if is_empty(account) {
             skipped.push(account.name.as_str());
             continue;
@@ -56,6 +60,11 @@ pub fn cloudformation(desired: &DesiredState, model: &Model) -> Export {
     export
         .notes
         .extend(deployment_notes(desired, metadata.is_some()));
+    if let Some(ic) = &desired.identity_center {
+        let (template, notes) = super::identity_center::template(ic);
+        export.push_text("identity-center.template.json", template);
+        export.notes.extend(notes);
+    }
     if !skipped.is_empty() {
         export.notes.push(format!(
             "No template for {}: awsfed owns nothing there (no grant reaches the account).",

@@ -10,6 +10,7 @@
 mod aws_config;
 mod client;
 mod cloudformation;
+mod identity_center;
 mod idp;
 mod names;
 mod stacksets;

@@ -64,6 +64,13 @@ pub fn terraform(desired: &DesiredState, model: &Model, options: &TerraformOptio
         );
     }
 
+    if let Some(ic) = &desired.identity_center {
+        export.push_json(
+            "identity-center.tf.json",
+            &super::identity_center::module(ic),
+        );
+        export.notes.push("identity-center.tf.json manages Identity Center through the provider aws.identity_center, with the credentials Terraform runs with: those of the management account or Identity Center's delegated administrator account.".to_owned());
+    }
     export.notes.push(format!(
         "Terraform assumes the role `{}` (variable assume_role_name) in every account through one aliased provider per account; the credentials you run Terraform with must be allowed to assume it. Apply the whole configuration at once: spoke roles depend on the hub roles their trusts name.",
         options.assume_role_name

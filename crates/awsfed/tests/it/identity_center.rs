@@ -1,7 +1,7 @@
 //! Identity Center as the third topology: the model section, its limits (each a FILE:LINE:COLUMN
 //! diagnostic), topology by OU, and models whose accounts are all Identity Center.
 
-use crate::support::{Awsfed, example, model_file};
+use crate::support::{Awsfed, assert_cfn_lint_clean, example, model_file};
 
 /// A mixed model: hub-and-spoke by default, `prod` direct, the Sandbox OU on Identity Center.
 const MIXED: &str = r#"version: 1
@@ -291,4 +291,96 @@ fn compare_without_an_identity_provider() {
         .run()
         .expect_code(0);
     insta::assert_snapshot!(compile.stdout());
+}
+
+/// The Identity Center exports of the example: the CloudFormation templates (every one cfn-lint
+/// clean), the Terraform module and the aws-config profiles with their `sso-session`.
+#[test]
+fn identity_center_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["cloudformation", "terraform", "aws-config"] {
+        Awsfed::new()
+            .config(example(EXAMPLE))
+            .args(["export", format, "--out"])
+            .arg(dir.path().join(format))
+            .run()
+            .expect_code(0);
+    }
+    let read = |path: &str| std::fs::read_to_string(dir.path().join(path)).unwrap();
+    insta::assert_snapshot!(
+        "identity-center-cloudformation",
+        read("cloudformation/identity-center.template.json")
+    );
+    insta::assert_snapshot!(
+        "identity-center-terraform",
+        read("terraform/identity-center.tf.json")
+    );
+    insta::assert_snapshot!("identity-center-aws-config", read("aws-config/aws-config"));
+    lint_every_template(&dir.path().join("cloudformation"));
+    aws_cli_reads_every_sso_profile(&dir.path().join("aws-config/aws-config"));
+}
+
+fn lint_every_template(folder: &std::path::Path) {
+    let templates: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".template.json"))
+        .collect();
+    assert!(
+        templates
+            .iter()
+            .any(|p| p.ends_with("identity-center.template.json")),
+        "{templates:?}"
+    );
+    assert_cfn_lint_clean(&templates);
+}
+
+/// The AWS CLI (v1, in the test venv) reads every Identity Center profile through its
+/// `sso-session`: `aws configure list` gets as far as looking for the session's cached token,
+/// which it only does once `sso_session`, `sso_account_id`, `sso_role_name` and the session's
+/// `sso_start_url` and `sso_region` are all found (a missing one is a configuration error).
+fn aws_cli_reads_every_sso_profile(config: &std::path::Path) {
+    let Some(venv) = awsfed_testkit::required_tool(
+        awsfed_signin::env_vars::AWSFED_VENV,
+        awsfed_signin::env_vars::AWSFED_SKIP_SIGNIN_TESTS,
+        "run the tests with scripts/test (it installs the AWS CLI in .venv and sets AWSFED_VENV)",
+    ) else {
+        return;
+    };
+    let aws = std::path::Path::new(&venv).join("bin/aws");
+    let home = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(config).unwrap();
+    let profiles: Vec<&str> = text
+        .split("\n[profile ")
+        .skip(1)
+        .filter(|section| section.contains("\nsso_session = "))
+        .map(|section| section.split(']').next().unwrap())
+        .collect();
+    assert_eq!(profiles.len(), 4, "{text}");
+    for profile in profiles {
+        let cli = |args: &[&str]| {
+            std::process::Command::new(&aws)
+                .args(args)
+                .args(["--profile", profile])
+                .env_clear()
+                .env("HOME", home.path())
+                .env("AWS_CONFIG_FILE", config)
+                .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("none"))
+                .output()
+                .expect("the AWS CLI runs")
+        };
+        let account = cli(&["configure", "get", "sso_account_id"]);
+        assert!(account.status.success(), "{profile}: {account:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&account.stdout).len(),
+            13,
+            "{profile}"
+        );
+        let list = cli(&["configure", "list"]);
+        let stderr = String::from_utf8_lossy(&list.stderr);
+        assert!(
+            stderr.contains("Token for awsfed does not exist"),
+            "{profile}: {stderr}"
+        );
+    }
 }

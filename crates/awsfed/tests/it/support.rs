@@ -160,3 +160,26 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, String> {
     }
     files
 }
+
+/// cfn-lint reports nothing on `templates` (none when the tests skip cfn-lint).
+pub fn assert_cfn_lint_clean(templates: &[PathBuf]) {
+    let Some(cfn_lint) = awsfed_testkit::required_tool(
+        awsfed_signin::env_vars::AWSFED_CFN_LINT,
+        awsfed_signin::env_vars::AWSFED_SKIP_CFN_LINT,
+        "run the tests with scripts/test (it installs cfn-lint and sets AWSFED_CFN_LINT)",
+    ) else {
+        return;
+    };
+    let output = std::process::Command::new(&cfn_lint)
+        .arg("--")
+        .args(templates)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", Path::new(&cfn_lint).display()));
+    assert!(
+        output.status.success(),
+        "cfn-lint found problems in {} templates:\n{}{}",
+        templates.len(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
