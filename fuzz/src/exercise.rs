@@ -37,6 +37,7 @@ pub fn snapshot(data: &[u8]) {
     let _ = awsfed_snapshot::read_snapshot_file("snapshot.json", text);
     let _ = awsfed_snapshot::read_snapshot_folder(
         None,
+        Some(("identity-center.json", text)),
         &[("accounts/1.json".to_owned(), text.to_owned())],
     );
 }

@@ -15,7 +15,7 @@ use awsfed_model::{
     TopologyKind,
 };
 use awsfed_policy::PolicyDocument;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DesiredIdentityCenter {
@@ -59,7 +59,8 @@ pub struct DesiredPermissionSet {
 }
 
 /// A customer managed policy by path and name, as Identity Center references it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyReference {
     pub path: String,
     pub name: String,
@@ -76,8 +77,8 @@ impl From<&CustomerManagedPolicy> for PolicyReference {
 
 /// Identity Center takes a boundary as an AWS managed policy ARN or a customer managed policy by
 /// path and name (API Reference, PermissionsBoundary).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PermissionsBoundary {
     ManagedPolicyArn(String),
     CustomerManagedPolicy(PolicyReference),

@@ -78,6 +78,7 @@ pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) ->
         drift,
         hints: hints.into_iter().collect(),
         fingerprints,
+        identity_center: None,
     }
 }
 
@@ -91,7 +92,7 @@ pub fn fingerprint(snapshot: Option<&AccountSnapshot>) -> String {
     digest(&text)
 }
 
-fn digest(text: &str) -> String {
+pub(crate) fn digest(text: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, text.as_bytes())
         .simple()
         .to_string()

@@ -19,6 +19,7 @@
 mod approval;
 mod diff;
 mod hub_move;
+pub mod identity_center;
 mod normalize;
 mod ownership;
 mod quotas;
@@ -32,6 +33,10 @@ use serde::{Deserialize, Serialize};
 
 pub use approval::first_difference;
 pub use diff::{PlanOptions, fingerprint, plan};
+pub use identity_center::{
+    IdentityCenterAction, IdentityCenterChange, IdentityCenterPlan, IdentityCenterStep,
+    PermissionSetDrift, plan_identity_center,
+};
 pub use normalize::{normalize, same_policy};
 pub use ownership::{
     is_awsfed_policy_arn, is_managed_tagged, is_ours, is_under_path, policy_arn_path,
@@ -69,20 +74,35 @@ pub struct Plan {
     /// Fingerprints of every account the plan was made from, including unchanged ones: `apply`
     /// refuses the plan when any of them changed since (a stale plan).
     pub fingerprints: BTreeMap<String, String>,
+    /// Permission sets and account assignments, when the model has `identity-center` accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_center: Option<IdentityCenterPlan>,
 }
 
 impl Plan {
     /// Whether applying would change anything.
     pub fn is_empty(&self) -> bool {
         self.accounts.iter().all(|a| a.changes.is_empty())
+            && self
+                .identity_center
+                .as_ref()
+                .is_none_or(IdentityCenterPlan::is_empty)
     }
 
     pub fn change_count(&self) -> usize {
-        self.accounts.iter().map(|a| a.changes.len()).sum()
+        self.accounts.iter().map(|a| a.changes.len()).sum::<usize>()
+            + self.identity_center.as_ref().map_or(0, |c| c.changes.len())
     }
 
     pub fn conflict_count(&self) -> usize {
-        self.accounts.iter().map(|a| a.conflicts.len()).sum()
+        self.accounts
+            .iter()
+            .map(|a| a.conflicts.len())
+            .sum::<usize>()
+            + self
+                .identity_center
+                .as_ref()
+                .map_or(0, |c| c.conflicts.len())
     }
 }
 

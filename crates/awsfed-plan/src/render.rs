@@ -94,6 +94,15 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
             );
         }
     }
+    if let Some(identity_center) = &plan.identity_center {
+        super::identity_center::render_identity_center(
+            &mut out,
+            identity_center,
+            &mut totals,
+            &paint,
+            [GREEN, RED, YELLOW],
+        );
+    }
     if !plan.drift.is_empty() {
         let _ = writeln!(out, "\nDrift (changed outside awsfed; apply puts it back):");
         for drift in &plan.drift {

@@ -61,6 +61,7 @@ fn empty() -> Snapshot {
     Snapshot {
         format: SNAPSHOT_FORMAT,
         organization: None,
+        identity_center: None,
         accounts: Vec::new(),
     }
 }
@@ -245,6 +246,7 @@ fn simulate(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
     Snapshot {
         format: SNAPSHOT_FORMAT,
         organization: None,
+        identity_center: None,
         accounts: accounts.into_values().collect(),
     }
 }

@@ -1,8 +1,9 @@
 //! The actual IAM state of many accounts, as `awsfed scan` reads it from AWS, and as later analysis
 //! (`plan`, `who-can`, `audit`, `verify`, `diff`) reads it back offline.
 //!
-//! On disk a snapshot is a folder: `organization.json` (when the organisation was read) and
-//! `accounts/ACCOUNT-ID.json`, one per account, each an [`AccountSnapshot`]; or a single JSON file
+//! On disk a snapshot is a folder: `organization.json` (when the organisation was read),
+//! `identity-center.json` (when an Identity Center instance was read, an [`IdentityCenterSnapshot`])
+//! and `accounts/ACCOUNT-ID.json`, one per account, each an [`AccountSnapshot`]; or a single JSON file
 //! holding the whole [`Snapshot`]. Both are deterministic: lists sorted, no timestamps beyond what AWS
 //! reports for the resources themselves.
 
@@ -13,7 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use awsfed_compile::DesiredState;
 
+mod identity_center;
 mod read;
+pub use identity_center::{
+    AssignmentSnapshot, DirectoryGroupSnapshot, IdentityCenterSnapshot, PermissionSetSnapshot,
+    PrincipalType, RESERVED_ROLE_PATH, RESERVED_ROLE_PREFIX, reserved_role_permission_set,
+};
 pub use read::{
     MAX_JSON_DEPTH, MAX_SNAPSHOT_ACCOUNTS, MAX_SNAPSHOT_FILE_BYTES, SnapshotError,
     check_json_limits, parse_json, parse_json_within, read_snapshot_file, read_snapshot_folder,
@@ -28,6 +34,9 @@ pub struct Snapshot {
     pub format: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<OrganizationSnapshot>,
+    /// The Identity Center instance, when one was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_center: Option<IdentityCenterSnapshot>,
     /// Sorted by account id.
     pub accounts: Vec<AccountSnapshot>,
 }
@@ -220,6 +229,7 @@ impl Snapshot {
         Snapshot {
             format: SNAPSHOT_FORMAT,
             organization: None,
+            identity_center: None,
             accounts,
         }
     }

@@ -10,7 +10,9 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
-use super::{AccountSnapshot, OrganizationSnapshot, SNAPSHOT_FORMAT, Snapshot};
+use super::{
+    AccountSnapshot, IdentityCenterSnapshot, OrganizationSnapshot, SNAPSHOT_FORMAT, Snapshot,
+};
 
 /// The largest snapshot file read: an account with 1,000 roles, each with its trust and inline
 /// policies at IAM's size quotas, stays well below it.
@@ -153,6 +155,9 @@ pub fn read_snapshot_file(file: &str, text: &str) -> Result<Snapshot, SnapshotEr
     if let Some(organization) = &snapshot.organization {
         check_format(file, organization.format)?;
     }
+    if let Some(identity_center) = &snapshot.identity_center {
+        check_format(file, identity_center.format)?;
+    }
     for account in &snapshot.accounts {
         check_format(file, account.format)?;
     }
@@ -161,9 +166,11 @@ pub fn read_snapshot_file(file: &str, text: &str) -> Result<Snapshot, SnapshotEr
 }
 
 /// Reads a snapshot folder: `organization` is `(file name, contents)` of `organization.json` when
-/// present, `accounts` the same for each `accounts/*.json`.
+/// present, `identity_center` the same of `identity-center.json`, `accounts` the same for each
+/// `accounts/*.json`.
 pub fn read_snapshot_folder(
     organization: Option<(&str, &str)>,
+    identity_center: Option<(&str, &str)>,
     accounts: &[(String, String)],
 ) -> Result<Snapshot, SnapshotError> {
     if accounts.len() > MAX_SNAPSHOT_ACCOUNTS {
@@ -180,6 +187,14 @@ pub fn read_snapshot_folder(
             let organization: OrganizationSnapshot = parse_json(file, text)?;
             check_format(file, organization.format)?;
             Some(organization)
+        }
+        None => None,
+    };
+    let identity_center = match identity_center {
+        Some((file, text)) => {
+            let identity_center: IdentityCenterSnapshot = parse_json(file, text)?;
+            check_format(file, identity_center.format)?;
+            Some(identity_center)
         }
         None => None,
     };
@@ -206,6 +221,7 @@ pub fn read_snapshot_folder(
     let mut snapshot = Snapshot {
         format: SNAPSHOT_FORMAT,
         organization,
+        identity_center,
         accounts: parsed,
     };
     normalize("accounts/", &mut snapshot)?;
@@ -215,6 +231,17 @@ pub fn read_snapshot_folder(
 /// Sorts what the format promises sorted (hand-edited files may not be) and refuses duplicates.
 fn normalize(file: &str, snapshot: &mut Snapshot) -> Result<(), SnapshotError> {
     snapshot.accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some(identity_center) = &mut snapshot.identity_center {
+        identity_center.sort();
+        for pair in identity_center.permission_sets.windows(2) {
+            if pair[0].name == pair[1].name {
+                return Err(SnapshotError::whole(
+                    file,
+                    format!("permission set {} appears twice", pair[0].name),
+                ));
+            }
+        }
+    }
     for pair in snapshot.accounts.windows(2) {
         if pair[0].id == pair[1].id {
             return Err(SnapshotError::whole(
@@ -272,15 +299,75 @@ mod tests {
         let account = r#"{"format": 1, "id": "111111111111", "roles": [], "saml_providers": [], "policies": []}"#;
         let ok = read_snapshot_folder(
             None,
+            None,
             &[("accounts/111111111111.json".into(), account.into())],
         )
         .unwrap();
         assert_eq!(ok.accounts.len(), 1);
         let error = read_snapshot_folder(
             None,
+            None,
             &[("accounts/222222222222.json".into(), account.into())],
         )
         .unwrap_err();
         assert!(error.message.contains("named for 222222222222"), "{error}");
+    }
+
+    const IDENTITY_CENTER: &str = r#"{
+  "format": 1,
+  "instance_arn": "arn:aws:sso:::instance/ssoins-1111111111111111",
+  "identity_store_id": "d-1111111111",
+  "region": "eu-west-1",
+  "permission_sets": [
+    {"arn": "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2", "name": "ReadOnly",
+     "managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+     "permissions_boundary": {"customer_managed_policy": {"path": "/", "name": "Boundary"}},
+     "provisioned_accounts": ["222222222222", "111111111111"]},
+    {"arn": "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-1", "name": "Admin",
+     "session_duration": "PT1H", "tags": {"awsfed:managed": "true"}}
+  ],
+  "assignments": [
+    {"permission_set_arn": "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2",
+     "account_id": "111111111111", "principal_type": "GROUP", "principal_id": "g-1"}
+  ],
+  "groups": [{"display_name": "developers", "id": "g-1"}]
+}"#;
+
+    #[test]
+    fn identity_center_reads_sorted_in_both_forms() {
+        let whole =
+            format!(r#"{{"format": 1, "identity_center": {IDENTITY_CENTER}, "accounts": []}}"#);
+        let from_file = read_snapshot_file("s.json", &whole).unwrap();
+        let from_folder =
+            read_snapshot_folder(None, Some(("identity-center.json", IDENTITY_CENTER)), &[])
+                .unwrap();
+        assert_eq!(from_file, from_folder);
+        let center = from_file.identity_center.unwrap();
+        let names: Vec<&str> = center
+            .permission_sets
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["Admin", "ReadOnly"]);
+        assert_eq!(
+            center.permission_sets[1].provisioned_accounts,
+            ["111111111111", "222222222222"]
+        );
+        assert_eq!(center.group_name("g-1"), Some("developers"));
+    }
+
+    #[test]
+    fn identity_center_errors_name_the_file() {
+        let twice = IDENTITY_CENTER.replace("\"Admin\"", "\"ReadOnly\"");
+        let error =
+            read_snapshot_folder(None, Some(("identity-center.json", &twice)), &[]).unwrap_err();
+        assert!(error.message.contains("ReadOnly appears twice"), "{error}");
+        let unknown = IDENTITY_CENTER.replace("\"region\"", "\"regoin\"");
+        let error =
+            read_snapshot_folder(None, Some(("identity-center.json", &unknown)), &[]).unwrap_err();
+        assert!(
+            error.to_string().starts_with("identity-center.json:5:"),
+            "{error}"
+        );
     }
 }

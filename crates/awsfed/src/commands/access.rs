@@ -144,6 +144,15 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
         } else {
             None
         };
+        let identity_center_file = path.join("identity-center.json");
+        let identity_center = if std::fs::symlink_metadata(&identity_center_file).is_ok() {
+            Some(read_limited(
+                &identity_center_file,
+                MAX_SNAPSHOT_FILE_BYTES,
+            )?)
+        } else {
+            None
+        };
         let folder = path.join("accounts");
         let entries = std::fs::read_dir(&folder).map_err(|e| {
             CommandError::bad_input(format!(
@@ -171,10 +180,14 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
             accounts.push((file.display().to_string(), text));
         }
         let organization_name = organization_file.display().to_string();
+        let identity_center_name = identity_center_file.display().to_string();
         read_snapshot_folder(
             organization
                 .as_deref()
                 .map(|text| (organization_name.as_str(), text)),
+            identity_center
+                .as_deref()
+                .map(|text| (identity_center_name.as_str(), text)),
             &accounts,
         )
         .map_err(snapshot_error)

@@ -298,6 +298,7 @@ pub async fn read_some(
         Snapshot {
             format: awsfed_snapshot::SNAPSHOT_FORMAT,
             organization: None,
+            identity_center: None,
             accounts: read,
         },
         failed,

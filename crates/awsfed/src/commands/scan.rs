@@ -100,6 +100,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             Snapshot {
                 format: SNAPSHOT_FORMAT,
                 organization,
+                identity_center: None,
                 accounts: read,
             },
             failed,

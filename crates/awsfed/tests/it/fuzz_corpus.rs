@@ -42,6 +42,7 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         let empty = awsfed_snapshot::Snapshot {
             format: awsfed_snapshot::SNAPSHOT_FORMAT,
             organization: None,
+            identity_center: None,
             accounts: Vec::new(),
         };
         let options = awsfed_plan::PlanOptions {

@@ -1,0 +1,326 @@
+//! Identity Center plans from the three-topologies example: a simulated apply converges (the next
+//! plan is empty), drift is found and undone, and nothing of a permission set awsfed does not own
+//! is ever planned.
+
+use std::collections::BTreeMap;
+
+use awsfed_compile::DesiredIdentityCenter;
+use awsfed_model::{GroupSource, MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
+use awsfed_snapshot::{
+    AssignmentSnapshot, DirectoryGroupSnapshot, IdentityCenterSnapshot, PermissionSetSnapshot,
+    PrincipalType, SNAPSHOT_FORMAT,
+};
+
+use super::IdentityCenterAction as A;
+use super::*;
+use crate::DIGEST_TAG_KEY;
+
+const MODEL: &str = include_str!("../../../../examples/three-topologies/awsfed.yaml");
+const METADATA: &str = include_str!("../../../../examples/three-topologies/corp-idp.xml");
+
+fn desired(groups: GroupSource) -> DesiredIdentityCenter {
+    let raw = awsfed_model::load::parse(MODEL).expect("example parses");
+    let (model, diagnostics) = awsfed_model::resolve(&raw, &mut |_| Ok(METADATA.to_owned()));
+    let model = model.unwrap_or_else(|| panic!("example is valid: {diagnostics:?}"));
+    let mut desired = awsfed_compile::compile(&model)
+        .identity_center
+        .expect("the example has Identity Center accounts");
+    desired.groups = groups;
+    desired
+}
+
+fn empty_instance() -> IdentityCenterSnapshot {
+    IdentityCenterSnapshot {
+        format: SNAPSHOT_FORMAT,
+        instance_arn: "arn:aws:sso:::instance/ssoins-72231e4c1a2b3c4d".to_owned(),
+        identity_store_id: "d-9067a1b2c3".to_owned(),
+        region: "eu-west-1".to_owned(),
+        permission_sets: Vec::new(),
+        assignments: Vec::new(),
+        groups: ["developers", "platform-admins", "auditors"]
+            .iter()
+            .map(|name| DirectoryGroupSnapshot {
+                display_name: (*name).to_owned(),
+                id: format!("id-{name}"),
+            })
+            .collect(),
+    }
+}
+
+/// What Identity Center would hold after the plan (the subset of its behaviour the plan relies
+/// on: a new assignment provisions its set to the account).
+fn simulate(state: &IdentityCenterSnapshot, plan: &IdentityCenterPlan) -> IdentityCenterSnapshot {
+    let mut state = state.clone();
+    let arn = |name: &str| format!("arn:aws:sso:::permissionSet/ssoins-1/ps-{name}");
+    for change in &plan.changes {
+        let set_name = change.action.permission_set().map(str::to_owned);
+        let set = |state: &mut IdentityCenterSnapshot| {
+            let name = set_name.clone().expect("a permission set change");
+            state
+                .permission_sets
+                .iter_mut()
+                .find(|s| s.name == name)
+                .expect("the set exists")
+                .clone()
+        };
+        let edit = |state: &mut IdentityCenterSnapshot, f: &dyn Fn(&mut PermissionSetSnapshot)| {
+            let name = set_name.clone().expect("a permission set change");
+            f(state
+                .permission_sets
+                .iter_mut()
+                .find(|s| s.name == name)
+                .expect("exists"));
+        };
+        match &change.action {
+            A::CreateGroup { group } => state.groups.push(DirectoryGroupSnapshot {
+                display_name: group.clone(),
+                id: format!("id-{group}"),
+            }),
+            A::CreatePermissionSet {
+                name,
+                description,
+                session_duration,
+                relay_state,
+            } => state.permission_sets.push(PermissionSetSnapshot {
+                arn: arn(name),
+                name: name.clone(),
+                description: Some(description.clone()),
+                session_duration: Some(session_duration.clone()),
+                relay_state: relay_state.clone(),
+                managed_policies: Vec::new(),
+                customer_managed_policies: Vec::new(),
+                inline_policy: None,
+                permissions_boundary: None,
+                tags: BTreeMap::from([(MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned())]),
+                provisioned_accounts: Vec::new(),
+            }),
+            A::UpdatePermissionSet {
+                description,
+                session_duration,
+                relay_state,
+                ..
+            } => edit(&mut state, &|s| {
+                s.description = Some(description.clone());
+                s.session_duration = Some(session_duration.clone());
+                s.relay_state = relay_state.clone();
+            }),
+            A::AttachManagedPolicy { policy_arn, .. } => {
+                edit(&mut state, &|s| s.managed_policies.push(policy_arn.clone()))
+            }
+            A::DetachManagedPolicy { policy_arn, .. } => edit(&mut state, &|s| {
+                s.managed_policies.retain(|p| p != policy_arn)
+            }),
+            A::AttachCustomerManagedPolicy { policy, .. } => edit(&mut state, &|s| {
+                s.customer_managed_policies.push(policy.clone())
+            }),
+            A::DetachCustomerManagedPolicy { policy, .. } => edit(&mut state, &|s| {
+                s.customer_managed_policies.retain(|p| p != policy)
+            }),
+            A::PutInlinePolicy { document, .. } => {
+                edit(&mut state, &|s| s.inline_policy = Some(document.clone()))
+            }
+            A::DeleteInlinePolicy { .. } => edit(&mut state, &|s| s.inline_policy = None),
+            A::PutPermissionsBoundary { boundary, .. } => edit(&mut state, &|s| {
+                s.permissions_boundary = Some(boundary.clone())
+            }),
+            A::DeletePermissionsBoundary { .. } => {
+                edit(&mut state, &|s| s.permissions_boundary = None)
+            }
+            A::TagPermissionSet { digest, .. } => edit(&mut state, &|s| {
+                s.tags.insert(DIGEST_TAG_KEY.to_owned(), digest.clone());
+            }),
+            A::ProvisionPermissionSet { .. } => {}
+            A::CreateAssignment {
+                group, account_id, ..
+            } => {
+                let target = set(&mut state);
+                state.assignments.push(AssignmentSnapshot {
+                    permission_set_arn: target.arn.clone(),
+                    account_id: account_id.clone(),
+                    principal_type: PrincipalType::Group,
+                    principal_id: format!("id-{group}"),
+                });
+                edit(&mut state, &|s| {
+                    s.provisioned_accounts.push(account_id.clone())
+                });
+            }
+            A::DeleteAssignment {
+                principal_id,
+                account_id,
+                ..
+            } => {
+                let target = set(&mut state);
+                state.assignments.retain(|a| {
+                    !(a.permission_set_arn == target.arn
+                        && a.account_id == *account_id
+                        && a.principal_id == *principal_id)
+                });
+            }
+            A::DeletePermissionSet { name } => state.permission_sets.retain(|s| s.name != *name),
+        }
+    }
+    state.sort();
+    for set in &mut state.permission_sets {
+        set.provisioned_accounts.dedup();
+    }
+    state
+}
+
+fn converged() -> IdentityCenterSnapshot {
+    let desired = desired(GroupSource::Lookup);
+    let first = plan_identity_center(&desired, &empty_instance());
+    assert!(first.conflicts.is_empty(), "{:?}", first.conflicts);
+    simulate(&empty_instance(), &first)
+}
+
+#[test]
+fn a_new_instance_gets_every_set_then_its_assignments_and_converges() {
+    let desired = desired(GroupSource::Lookup);
+    let plan = plan_identity_center(&desired, &empty_instance());
+    let steps: Vec<IdentityCenterStep> = plan.changes.iter().map(|c| c.step).collect();
+    assert!(steps.is_sorted(), "{steps:?}");
+    let summaries: Vec<String> = plan.changes.iter().map(|c| c.action.summary()).collect();
+    insta::assert_snapshot!(summaries.join("\n"));
+    let after = simulate(&empty_instance(), &plan);
+    let again = plan_identity_center(&desired, &after);
+    assert!(again.is_empty(), "{:#?}", again.changes);
+    assert!(again.drift.is_empty());
+}
+
+#[test]
+fn a_hand_edit_is_drift_and_is_provisioned_back() {
+    let desired = desired(GroupSource::Lookup);
+    let mut state = converged();
+    let read_only = state
+        .permission_sets
+        .iter_mut()
+        .find(|s| s.name == "ReadOnly")
+        .unwrap();
+    read_only.session_duration = Some("PT12H".to_owned());
+    read_only
+        .managed_policies
+        .push("arn:aws:iam::aws:policy/AdministratorAccess".to_owned());
+    let plan = plan_identity_center(&desired, &state);
+    assert_eq!(
+        plan.drift,
+        [PermissionSetDrift {
+            permission_set: "ReadOnly".to_owned(),
+            what: vec!["session duration".to_owned(), "managed policies".to_owned()],
+        }]
+    );
+    let summaries: Vec<String> = plan.changes.iter().map(|c| c.action.summary()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "update settings of permission set ReadOnly",
+            "detach arn:aws:iam::aws:policy/AdministratorAccess from permission set ReadOnly",
+            "tag permission set ReadOnly",
+            "provision permission set ReadOnly to the 2 account(s) holding it",
+        ]
+    );
+    assert!(plan_identity_center(&desired, &simulate(&state, &plan)).is_empty());
+}
+
+#[test]
+fn a_foreign_permission_set_and_its_assignments_are_never_planned() {
+    let desired = desired(GroupSource::Lookup);
+    let mut state = converged();
+    // Someone else's set named like the model's, assigned to a group the model knows.
+    let admin = state
+        .permission_sets
+        .iter_mut()
+        .find(|s| s.name == "Admin")
+        .unwrap();
+    admin.tags.clear();
+    admin.session_duration = Some("PT4H".to_owned());
+    state.permission_sets.push(PermissionSetSnapshot {
+        arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-foreign".to_owned(),
+        name: "Foreign".to_owned(),
+        description: None,
+        session_duration: None,
+        relay_state: None,
+        managed_policies: Vec::new(),
+        customer_managed_policies: Vec::new(),
+        inline_policy: None,
+        permissions_boundary: None,
+        tags: BTreeMap::new(),
+        provisioned_accounts: vec!["400000000001".to_owned()],
+    });
+    state.assignments.push(AssignmentSnapshot {
+        permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-foreign".to_owned(),
+        account_id: "400000000001".to_owned(),
+        principal_type: PrincipalType::Group,
+        principal_id: "id-developers".to_owned(),
+    });
+    let plan = plan_identity_center(&desired, &state);
+    assert!(
+        plan.changes
+            .iter()
+            .all(|c| !matches!(c.action.permission_set(), Some("Admin" | "Foreign"))),
+        "{:#?}",
+        plan.changes
+    );
+    assert_eq!(plan.conflicts.len(), 1);
+    assert_eq!(plan.conflicts[0].resource, "permission set Admin");
+}
+
+#[test]
+fn assignments_the_model_drops_go_and_missing_groups_are_created_or_refused() {
+    let mut state = converged();
+    let admin_arn = state
+        .permission_sets
+        .iter()
+        .find(|s| s.name == "Admin")
+        .unwrap()
+        .arn
+        .clone();
+    state.assignments.push(AssignmentSnapshot {
+        permission_set_arn: admin_arn,
+        account_id: "400000000001".to_owned(),
+        principal_type: PrincipalType::Group,
+        principal_id: "id-auditors".to_owned(),
+    });
+    state.groups.retain(|g| g.display_name != "developers");
+    let lookup = plan_identity_center(&desired(GroupSource::Lookup), &state);
+    assert_eq!(lookup.conflicts.len(), 1, "{:?}", lookup.conflicts);
+    assert!(lookup.conflicts[0].hint.contains("groups: create"));
+    let create = plan_identity_center(&desired(GroupSource::Create), &state);
+    let summaries: Vec<String> = create.changes.iter().map(|c| c.action.summary()).collect();
+    insta::assert_snapshot!(summaries.join("\n"));
+}
+
+#[test]
+fn the_rendered_plan_shows_steps_conflicts_and_drift() {
+    let desired = desired(GroupSource::Lookup);
+    let mut state = converged();
+    let read_only = state
+        .permission_sets
+        .iter_mut()
+        .find(|s| s.name == "ReadOnly")
+        .unwrap();
+    read_only.inline_policy = None;
+    state
+        .permission_sets
+        .iter_mut()
+        .find(|s| s.name == "Admin")
+        .unwrap()
+        .tags
+        .clear();
+    let plan = crate::Plan {
+        format: crate::PLAN_FORMAT,
+        role_path: "/awsfed/".to_owned(),
+        provider_name: "corp".to_owned(),
+        accounts: Vec::new(),
+        drift: Vec::new(),
+        hints: Vec::new(),
+        fingerprints: BTreeMap::new(),
+        identity_center: Some(plan_identity_center(&desired, &state)),
+    };
+    insta::assert_snapshot!(crate::render_text(&plan, false));
+    let converged = crate::Plan {
+        identity_center: Some(plan_identity_center(&desired, &converged())),
+        ..plan
+    };
+    assert!(converged.is_empty());
+    insta::assert_snapshot!("converged", crate::render_text(&converged, false));
+}
