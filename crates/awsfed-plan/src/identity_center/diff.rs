@@ -296,49 +296,46 @@ impl Planner<'_> {
     /// Policies, inline policy and boundary from `found` to `set`.
     fn content(&mut self, set: &DesiredPermissionSet, found: &PermissionSetSnapshot) {
         let name = || set.name.clone();
-        for arn in &set.managed_policies {
-            if !found.managed_policies.contains(arn) {
-                self.push(
-                    S::PermissionSets,
-                    A::AttachManagedPolicy {
-                        permission_set: name(),
-                        policy_arn: arn.clone(),
-                    },
-                );
-            }
+        let (attach, detach) = added_and_removed(&set.managed_policies, &found.managed_policies);
+        for policy_arn in attach {
+            self.push(
+                S::PermissionSets,
+                A::AttachManagedPolicy {
+                    permission_set: name(),
+                    policy_arn,
+                },
+            );
         }
-        for arn in &found.managed_policies {
-            if !set.managed_policies.contains(arn) {
-                self.push(
-                    S::PermissionSets,
-                    A::DetachManagedPolicy {
-                        permission_set: name(),
-                        policy_arn: arn.clone(),
-                    },
-                );
-            }
+        for policy_arn in detach {
+            self.push(
+                S::PermissionSets,
+                A::DetachManagedPolicy {
+                    permission_set: name(),
+                    policy_arn,
+                },
+            );
         }
-        for policy in &set.customer_managed_policies {
-            if !found.customer_managed_policies.contains(policy) {
-                self.push(
-                    S::PermissionSets,
-                    A::AttachCustomerManagedPolicy {
-                        permission_set: name(),
-                        policy: policy.clone(),
-                    },
-                );
-            }
+        let (attach, detach) = added_and_removed(
+            &set.customer_managed_policies,
+            &found.customer_managed_policies,
+        );
+        for policy in attach {
+            self.push(
+                S::PermissionSets,
+                A::AttachCustomerManagedPolicy {
+                    permission_set: name(),
+                    policy,
+                },
+            );
         }
-        for policy in &found.customer_managed_policies {
-            if !set.customer_managed_policies.contains(policy) {
-                self.push(
-                    S::PermissionSets,
-                    A::DetachCustomerManagedPolicy {
-                        permission_set: name(),
-                        policy: policy.clone(),
-                    },
-                );
-            }
+        for policy in detach {
+            self.push(
+                S::PermissionSets,
+                A::DetachCustomerManagedPolicy {
+                    permission_set: name(),
+                    policy,
+                },
+            );
         }
         let normalized = |d: &Option<awsfed_policy::PolicyDocument>| d.as_ref().map(normalize);
         match (&set.inline_policy, &found.inline_policy) {
@@ -512,4 +509,15 @@ impl Planner<'_> {
             self.push(S::Removals, action);
         }
     }
+}
+
+/// What `want` has that `have` lacks, and the reverse.
+fn added_and_removed<T: PartialEq + Clone>(want: &[T], have: &[T]) -> (Vec<T>, Vec<T>) {
+    let missing = |from: &[T], other: &[T]| {
+        from.iter()
+            .filter(|item| !other.contains(item))
+            .cloned()
+            .collect::<Vec<T>>()
+    };
+    (missing(want, have), missing(have, want))
 }
