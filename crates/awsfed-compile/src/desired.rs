@@ -34,6 +34,10 @@ pub struct DesiredAccount {
     /// Hubs hosted in this account.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hubs: Vec<String>,
+    /// The hub this account belongs to (a hub per team): only that hub's roles enter its spoke
+    /// roles. `None` when the model assigns it none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub: Option<String>,
     /// Present when users federate into this account: it is a hub, or it has direct roles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saml_provider: Option<DesiredProvider>,

@@ -676,6 +676,7 @@ mod tests {
                 topology: awsfed_model::TopologyKind::Direct,
                 ou: ou.map(str::to_owned),
                 hubs: Vec::new(),
+                hub: None,
                 saml_provider: None,
                 roles: Vec::new(),
                 policies: Vec::new(),

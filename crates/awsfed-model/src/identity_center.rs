@@ -246,11 +246,9 @@ fn is_region(region: &str) -> bool {
         && !parts[parts.len() - 1].is_empty()
 }
 
-/// The topology an account takes from `topology.ous`: the deepest OU listed at or above its own.
-pub(crate) fn topology_of_ou(
-    ous: &[(String, TopologyKind)],
-    account_ou: Option<&str>,
-) -> Option<TopologyKind> {
+/// What an account takes from a by-OU map (`topology.ous`, `topology.ou_hubs`): the value of the
+/// deepest OU listed at or above its own.
+pub(crate) fn by_deepest_ou<T: Copy>(ous: &[(String, T)], account_ou: Option<&str>) -> Option<T> {
     let path = account_ou?.trim_matches('/');
     ous.iter()
         .filter(|(ou, _)| {
@@ -260,7 +258,7 @@ pub(crate) fn topology_of_ou(
                     .is_some_and(|rest| rest.starts_with('/'))
         })
         .max_by_key(|(ou, _)| ou.len())
-        .map(|(_, topology)| *topology)
+        .map(|&(_, value)| value)
 }
 
 /// Model-wide rules: the sections each topology needs, and Identity Center's limits on every
@@ -500,14 +498,14 @@ mod tests {
             ("Workloads/Sandbox".to_owned(), TopologyKind::IdentityCenter),
         ];
         assert_eq!(
-            topology_of_ou(&ous, Some("Workloads/Sandbox/x")),
+            by_deepest_ou(&ous, Some("Workloads/Sandbox/x")),
             Some(TopologyKind::IdentityCenter)
         );
         assert_eq!(
-            topology_of_ou(&ous, Some("Workloads/Prod")),
+            by_deepest_ou(&ous, Some("Workloads/Prod")),
             Some(TopologyKind::Direct)
         );
-        assert_eq!(topology_of_ou(&ous, Some("WorkloadsX")), None);
-        assert_eq!(topology_of_ou(&ous, None), None);
+        assert_eq!(by_deepest_ou(&ous, Some("WorkloadsX")), None);
+        assert_eq!(by_deepest_ou(&ous, None), None);
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! This crate does no I/O: the caller reads files and hands over their contents.
 
+mod account_hubs;
 mod diagnostic;
 pub mod duration;
 pub mod identity_center;

@@ -222,6 +222,9 @@ pub struct Account {
     pub tags: BTreeMap<String, String>,
     pub ou: Option<String>,
     pub topology: TopologyKind,
+    /// The hub this account belongs to (its own `hub:` or `topology.ou_hubs`): only that hub's
+    /// groups may be granted it in hub-and-spoke. `None`: the groups of every hub may.
+    pub hub: Option<HubIndex>,
     pub description: Option<String>,
     pub span: Span,
 }

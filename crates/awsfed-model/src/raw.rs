@@ -175,6 +175,11 @@ pub struct RawTopology {
     /// it unless they choose their own; the deepest OU listed wins.
     #[serde(default)]
     pub ous: BTreeMap<Spanned<String>, Spanned<TopologyKind>>,
+    /// Hub by OU path (`Teams/Web: web`): accounts in the OU or below belong to that hub (a key of
+    /// `hubs`) unless they name their own; the deepest OU listed wins. Only the groups of an
+    /// account's hub may be granted it in hub-and-spoke.
+    #[serde(default)]
+    pub ou_hubs: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -236,6 +241,11 @@ pub struct RawAccount {
     /// Overrides `topology.default` for this account.
     #[serde(default)]
     pub topology: Option<Spanned<TopologyKind>>,
+    /// The hub (a key of `topology.hubs`) this account belongs to, for example its team's: only
+    /// groups of that hub may be granted it in hub-and-spoke. Overrides `topology.ou_hubs`; an
+    /// account with neither accepts the groups of every hub.
+    #[serde(default)]
+    pub hub: Option<Spanned<String>>,
     #[serde(default)]
     pub description: Option<String>,
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::account_hubs;
 use crate::duration::{format_duration, parse_duration};
 use crate::identity_center::{self, CustomerManagedPolicy};
 use crate::metadata::idp_entity_id;
@@ -82,8 +83,9 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
         }
         o.id.value.clone()
     });
-    let accounts = accounts(raw, &mut d);
+    let mut accounts = accounts(raw, &mut d);
     let hubs = hubs(raw, &accounts, &mut d);
+    account_hubs::assign(raw, &mut accounts, &hubs, &mut d);
     let permission_sets = permission_sets(raw, &partition, &mut d);
     let groups = groups(raw, &accounts, &permission_sets, &hubs, &mut d);
     let allow_warnings = raw
@@ -117,6 +119,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
         &mut d,
     );
     check_topology(raw, &model, &mut d);
+    account_hubs::check(&model, &mut d);
     check_role_names(&model, &mut d);
     naming::check_role_name_collisions(&model, &mut d);
     check_chained_sessions(&model, &mut d);
@@ -441,7 +444,7 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
             .map(|ou| ou.value.trim_matches('/').to_owned());
         let topology = account.topology.as_ref().map_or_else(
             || {
-                identity_center::topology_of_ou(&ou_topologies, ou.as_deref())
+                identity_center::by_deepest_ou(&ou_topologies, ou.as_deref())
                     .unwrap_or(raw.topology.default.value)
             },
             |t| t.value,
@@ -452,6 +455,7 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
             tags,
             ou,
             topology,
+            hub: None,
             description: account.description.clone(),
             span: name.span,
         });
@@ -460,7 +464,7 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
 }
 
 /// An OU path as written (`Workloads/Dev`, surrounding slashes allowed), without the slashes.
-fn ou_path(ou: &Spanned<String>, d: &mut Diagnostics) -> Option<String> {
+pub(crate) fn ou_path(ou: &Spanned<String>, d: &mut Diagnostics) -> Option<String> {
     let path = ou.value.trim_matches('/');
     if path.is_empty() || path.split('/').any(str::is_empty) {
         d.push(

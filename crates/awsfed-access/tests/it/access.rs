@@ -296,14 +296,12 @@ fn simulation(
     check: &ActionCheck,
     context_override: Option<&Context>,
 ) -> Value {
-    let request = HopRequest {
-        kind: hop.kind,
-        from: &hop.from,
-        to: &hop.role_arn,
-        action: &check.action,
-        audience: check.audience.as_deref(),
-    };
-    hop_simulation(estate, session, &request, context_override)
+    hop_simulation(
+        estate,
+        session,
+        &HopRequest::of(hop, check),
+        context_override,
+    )
 }
 
 /// Every action check of the given hops, the evaluator's decision next to the oracle's.

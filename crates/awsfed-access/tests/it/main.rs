@@ -10,3 +10,5 @@ mod chains;
 mod soundness;
 /// Loading the example models; the oracle client.
 mod support;
+/// A hub per team: one team's hub roles never enter another team's accounts (evaluator and oracle).
+mod teams;

@@ -225,6 +225,7 @@ impl<'m> Compiler<'m> {
                     .filter(|h| h.account == index)
                     .map(|h| h.name.clone())
                     .collect(),
+                hub: account.hub.map(|h| model.hubs[h].name.clone()),
                 saml_provider: None,
                 roles: Vec::new(),
                 policies: Vec::new(),

@@ -178,6 +178,7 @@ pub async fn load_model(
                     .collect(),
                 ou: ou.as_deref().map(none),
                 topology: None,
+                hub: None,
                 description: Some("discovered from AWS Organizations".to_owned()),
             },
         );

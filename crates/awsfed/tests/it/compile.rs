@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::support::{Awsfed, assert_cfn_lint_clean, example, model_file, read_tree, repo};
 
-const EXAMPLES: [&str; 3] = ["hub-and-spoke", "mixed", "large"];
+const EXAMPLES: [&str; 4] = ["hub-and-spoke", "mixed", "large", "teams"];
 
 #[test]
 fn compiled_examples() {

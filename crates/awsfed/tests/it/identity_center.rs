@@ -1,7 +1,7 @@
 //! Identity Center as the third topology: the model section, its limits (each a FILE:LINE:COLUMN
 //! diagnostic), topology by OU, and models whose accounts are all Identity Center.
 
-use crate::support::{Awsfed, assert_cfn_lint_clean, example, model_file};
+use crate::support::{Awsfed, assert_cfn_lint_clean, example, model_file, validate};
 
 /// A mixed model: hub-and-spoke by default, `prod` direct, the Sandbox OU on Identity Center.
 const MIXED: &str = r#"version: 1
@@ -50,15 +50,6 @@ permission_sets:
 groups:
   developers: [ { accounts: "*", permission_set: ReadOnly } ]
 "#;
-
-fn validate(yaml: &str) -> (i32, String) {
-    let (dir, path) = model_file(yaml);
-    let run = Awsfed::new().config(&path).arg("validate").run();
-    let stderr = run
-        .stderr()
-        .replace(&dir.path().display().to_string(), "<dir>");
-    (run.code(), stderr)
-}
 
 fn changed(base: &str, from: &str, to: &str) -> String {
     assert!(base.contains(from), "the model has no `{from}`");

@@ -38,5 +38,8 @@ mod signin_cli;
 mod signin_prompt;
 /// Helpers of the sign-in tests (isolated home and cache, moto, the test IdP, the trust gate).
 mod signin_support;
+/// A hub per team: each team's accounts behind its own hub in compile and every export; grants
+/// across hubs refused.
+mod teams;
 /// `validate`: diagnostics for every kind of bad input, exit codes, warnings.
 mod validate;

@@ -101,6 +101,17 @@ pub fn model_file(yaml: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// `awsfed validate` on `yaml` (see [`model_file`]): exit code and stderr, the folder shown as
+/// `<dir>`.
+pub fn validate(yaml: &str) -> (i32, String) {
+    let (dir, path) = model_file(yaml);
+    let run = Awsfed::new().config(&path).arg("validate").run();
+    let stderr = run
+        .stderr()
+        .replace(&dir.path().display().to_string(), "<dir>");
+    (run.code(), stderr)
+}
+
 /// A free TCP port on 127.0.0.1 for a private server (moto, the gate, a proxy).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

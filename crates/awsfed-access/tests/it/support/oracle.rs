@@ -2,7 +2,8 @@
 //! evaluator's tests in `awsfed-testkit`), and the simulations of access hops it is asked.
 
 use awsfed_access::{
-    Estate, HopKind, SessionAttributes, chained_context, saml_context, session_arn,
+    ActionCheck, Estate, HopKind, HopOutcome, SessionAttributes, chained_context, saml_context,
+    session_arn,
 };
 use awsfed_policy::{Context, ContextValue, Decision, OrgChain};
 use serde_json::{Value, json};
@@ -83,6 +84,19 @@ pub struct HopRequest<'a> {
     pub action: &'a str,
     /// The SAML hop's audience.
     pub audience: Option<&'a str>,
+}
+
+impl<'a> HopRequest<'a> {
+    /// One action check of a hop the evaluator decided.
+    pub fn of(hop: &'a HopOutcome, check: &'a ActionCheck) -> Self {
+        Self {
+            kind: hop.kind,
+            from: &hop.from,
+            to: &hop.role_arn,
+            action: &check.action,
+            audience: check.audience.as_deref(),
+        }
+    }
 }
 
 /// The iam-simulate simulation of one action of a hop, built from the estate's documents.
