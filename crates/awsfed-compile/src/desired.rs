@@ -31,6 +31,9 @@ pub struct DesiredAccount {
     pub topology: TopologyKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ou: Option<String>,
+    /// The Region people work in (the model's `region` or `default_region`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// Hubs hosted in this account.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hubs: Vec<String>,

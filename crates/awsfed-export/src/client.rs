@@ -18,6 +18,7 @@ pub fn client_file(desired: &DesiredState, signin_url: Option<String>) -> Client
         .map(|a| ClientAccount {
             name: a.name.clone(),
             id: a.id.clone(),
+            region: a.region.clone(),
         })
         .collect();
     let mut targets: BTreeMap<String, ClientTarget> = BTreeMap::new();

@@ -675,6 +675,7 @@ mod tests {
                 id: format!("{name}-id"),
                 topology: awsfed_model::TopologyKind::Direct,
                 ou: ou.map(str::to_owned),
+                region: None,
                 hubs: Vec::new(),
                 hub: None,
                 saml_provider: None,

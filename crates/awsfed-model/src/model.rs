@@ -225,6 +225,8 @@ pub struct Account {
     /// The hub this account belongs to (its own `hub:` or `topology.ou_hubs`): only that hub's
     /// groups may be granted it in hub-and-spoke. `None`: the groups of every hub may.
     pub hub: Option<HubIndex>,
+    /// The account's `region`, else the model's `default_region`.
+    pub region: Option<String>,
     pub description: Option<String>,
     pub span: Span,
 }

@@ -22,6 +22,10 @@ pub struct RawModel {
     /// AWS partition of every account: `aws`, `aws-cn` or `aws-us-gov`.
     #[serde(default)]
     pub partition: Option<Spanned<String>>,
+    /// The AWS Region people work in (`eu-west-1`) where an account names none: sign-in's
+    /// `configure`, `env`, `exec` and `console` use it.
+    #[serde(default)]
+    pub default_region: Option<Spanned<String>>,
     /// The SAML identity provider of the hub-and-spoke and direct accounts; a model whose accounts
     /// are all `identity-center` needs none.
     #[serde(default)]
@@ -246,6 +250,9 @@ pub struct RawAccount {
     /// account with neither accepts the groups of every hub.
     #[serde(default)]
     pub hub: Option<Spanned<String>>,
+    /// The AWS Region people work in in this account (`eu-west-1`); overrides `default_region`.
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
     #[serde(default)]
     pub description: Option<String>,
 }

@@ -449,6 +449,11 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
             },
             |t| t.value,
         );
+        let region = account
+            .region
+            .as_ref()
+            .or(raw.default_region.as_ref())
+            .map(|region| checked_region(region, d));
         accounts.push(Account {
             name: name.value.clone(),
             id: id.value.clone(),
@@ -456,11 +461,36 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
             ou,
             topology,
             hub: None,
+            region,
             description: account.description.clone(),
             span: name.span,
         });
     }
     accounts
+}
+
+/// A Region code such as `eu-west-1`, `us-gov-west-1` or `cn-north-1`: letters in dash-separated
+/// parts ending in a number ("Regions and Zones", AWS General Reference). Reported where it is
+/// written when it is not one, so a typo does not reach every profile.
+fn checked_region(region: &Spanned<String>, d: &mut Diagnostics) -> String {
+    let parts: Vec<&str> = region.value.split('-').collect();
+    let well_formed = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
+        && parts[0].len() == 2;
+    if !well_formed {
+        d.push(
+            Diagnostic::error(
+                "malformed-region",
+                format!("`{}` is not an AWS Region code", region.value),
+            )
+            .at(region.span)
+            .help("write a Region code such as `eu-west-1` or `us-east-1`"),
+        );
+    }
+    region.value.clone()
 }
 
 /// An OU path as written (`Workloads/Dev`, surrounding slashes allowed), without the slashes.

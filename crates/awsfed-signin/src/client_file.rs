@@ -39,6 +39,9 @@ pub struct IdentityProviderInfo {
 pub struct ClientAccount {
     pub name: String,
     pub id: String,
+    /// The AWS Region people work in there (the model's `region` or `default_region`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +174,14 @@ impl ClientFile {
             .collect()
     }
 
+    /// The Region of the target's account, when the model names one.
+    pub fn region_of(&self, target: &ClientTarget) -> Option<&str> {
+        self.accounts
+            .iter()
+            .find(|a| a.id == target.account_id)
+            .and_then(|a| a.region.as_deref())
+    }
+
     /// The provider of a role entered with SAML, from any target's first hop.
     pub fn provider_of(&self, role_arn: &str) -> Option<(&str, u32)> {
         self.targets.iter().flat_map(|t| &t.paths).find_map(|p| {
@@ -217,6 +228,7 @@ mod tests {
             .map(|(name, id)| ClientAccount {
                 name: (*name).to_owned(),
                 id: (*id).to_owned(),
+                region: None,
             })
             .collect(),
             targets: vec![

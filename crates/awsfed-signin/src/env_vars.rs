@@ -95,7 +95,7 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     },
     EnvVar {
         name: AWS_REGION,
-        meaning: "the STS region of sign-in (default `us-east-1`)",
+        meaning: "the STS region of sign-in (default `us-east-1`); `exec` sets it (and `AWS_DEFAULT_REGION`) to the account's Region from the model, `env` prints it",
     },
     EnvVar {
         name: AWS_DEFAULT_REGION,

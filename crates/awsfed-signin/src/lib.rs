@@ -30,7 +30,7 @@ pub use client_file::{
     CLIENT_FILE_VERSION, ClientAccount, ClientFile, ClientHop, ClientPath, ClientTarget,
     IdentityProviderInfo,
 };
-pub use credentials::{Credentials, MIN_HANDED_OUT_SECONDS};
+pub use credentials::{Credentials, MIN_HANDED_OUT_SECONDS, shell_quote};
 pub use durations::{DurationMemory, step_down};
 pub use error::SignInError;
 pub use signin::{AssertionSource, Destination, SignIn, SignInReport};

@@ -219,6 +219,7 @@ impl<'m> Compiler<'m> {
                 id: account.id.clone(),
                 topology: account.topology,
                 ou: account.ou.clone(),
+                region: account.region.clone(),
                 hubs: model
                     .hubs
                     .iter()

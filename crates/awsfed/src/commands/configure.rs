@@ -29,7 +29,8 @@ pub struct Args {
     /// Only the targets this directory group reaches.
     #[arg(long)]
     pub group: Option<String>,
-    /// `region` of every profile.
+    /// `region` of every profile. Default: the account's Region from the client file (the model's
+    /// `region` or `default_region`), else the region an earlier run wrote.
     #[arg(long)]
     pub region: Option<String>,
     /// How the profiles run awsfed (a path when it is not on PATH).
@@ -206,8 +207,14 @@ fn profiles(
                 name_part(&target.permission_set)
             );
             let mut lines = vec![("credential_process".to_owned(), command)];
-            if let Some(region) = args.region.as_ref().or_else(|| earlier_regions.get(&name)) {
-                lines.push(("region".to_owned(), region.clone()));
+            // --region, else the account's Region from the model, else what an earlier run wrote.
+            let region = args
+                .region
+                .as_deref()
+                .or_else(|| client.region_of(target))
+                .or_else(|| earlier_regions.get(&name).map(String::as_str));
+            if let Some(region) = region {
+                lines.push(("region".to_owned(), region.to_owned()));
             }
             Profile {
                 name,

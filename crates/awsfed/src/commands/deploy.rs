@@ -179,6 +179,7 @@ pub async fn load_model(
                 ou: ou.as_deref().map(none),
                 topology: None,
                 hub: None,
+                region: None,
                 description: Some("discovered from AWS Organizations".to_owned()),
             },
         );

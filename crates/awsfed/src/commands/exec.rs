@@ -4,12 +4,15 @@ use std::process::ExitCode;
 use awsfed_signin::env_vars;
 
 use crate::cli::Cli;
-use crate::commands::sign_in::{SignInArgs, destination, load_client, open_cache, sign_in};
+use crate::commands::sign_in::{
+    SignInArgs, destination, load_client, open_cache, region_environment, sign_in,
+};
 use crate::error::CommandError;
 
 /// Run a command with a target's credentials in its environment: `awsfed exec prod/ReadOnly --
 /// aws s3 ls`. `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` are removed so the command uses these
-/// credentials; `AWSFED_TARGET` names the target. The command replaces awsfed (its exit status is
+/// credentials; `AWSFED_TARGET` names the target; `AWS_REGION` and `AWS_DEFAULT_REGION` are the
+/// account's Region when the model names one. The command replaces awsfed (its exit status is
 /// the command's; 127 when the command is not found, 126 when it cannot be run, as in shells).
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,7 +41,12 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         .env_remove(env_vars::AWS_PROFILE)
         .env_remove(env_vars::AWS_DEFAULT_PROFILE)
         .env(env_vars::AWSFED_TARGET, &args.target);
-    for (name, value) in report.credentials.environment() {
+    for (name, value) in report
+        .credentials
+        .environment()
+        .into_iter()
+        .chain(region_environment(&client, &destination))
+    {
         command.env(name, value);
     }
     let error = command.exec();

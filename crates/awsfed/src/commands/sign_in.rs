@@ -209,6 +209,26 @@ pub fn destination<'a>(
     }
 }
 
+/// The Region of a target's account from the client file, as `AWS_REGION` and
+/// `AWS_DEFAULT_REGION` (the SDKs read the first, the AWS CLI v1 and older SDKs the second).
+pub fn region_environment(
+    client: &ClientFile,
+    destination: &Destination<'_>,
+) -> Vec<(&'static str, String)> {
+    let Destination::Target(target) = destination else {
+        return Vec::new();
+    };
+    client
+        .region_of(target)
+        .map(|region| {
+            vec![
+                (env_vars::AWS_REGION, region.to_owned()),
+                (env_vars::AWS_DEFAULT_REGION, region.to_owned()),
+            ]
+        })
+        .unwrap_or_default()
+}
+
 /// Sign-in errors quote the assertion (NameID, attribute values): escaped for the terminal.
 pub fn signin_error(error: SignInError) -> CommandError {
     let hints: Vec<String> = match &error {

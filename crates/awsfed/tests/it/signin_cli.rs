@@ -20,12 +20,41 @@ struct Home {
 
 impl Home {
     fn new() -> Self {
+        Self::with_model(&crate::support::example("hub-and-spoke"))
+    }
+
+    /// The hub-and-spoke example with a default Region and another one for prod.
+    fn with_regions() -> Self {
+        let model = crate::support::example("hub-and-spoke");
+        let yaml = std::fs::read_to_string(&model).expect("example");
+        let yaml = yaml.replacen(
+            "\naccounts:\n",
+            "\ndefault_region: eu-west-1\naccounts:\n",
+            1,
+        );
+        let with = yaml.replacen(
+            "tags: { env: prod } }",
+            "tags: { env: prod }, region: us-west-2 }",
+            1,
+        );
+        assert_ne!(with, yaml, "the example's prod account");
+        let folder = tempfile::tempdir().expect("temp");
+        std::fs::write(folder.path().join("awsfed.yaml"), with).expect("write");
+        std::fs::copy(
+            model.with_file_name("corp-idp.xml"),
+            folder.path().join("corp-idp.xml"),
+        )
+        .expect("metadata");
+        Self::with_model(&folder.path().join("awsfed.yaml"))
+    }
+
+    fn with_model(model: &Path) -> Self {
         let dir = tempfile::tempdir().expect("temp");
         let out = dir.path().join("exported");
         let (code, _, stderr) = run({
             let mut c = awsfed(dir.path());
             c.arg("-c")
-                .arg(crate::support::example("hub-and-spoke"))
+                .arg(model)
                 .args(["export", "client", "--out"])
                 .arg(&out);
             c
@@ -319,4 +348,49 @@ fn targets_lists_the_client_file_with_cached_sessions() {
     );
     let (code, _, stderr) = run(home.awsfed(&["targets", "--group", "nobody"]));
     assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn the_model_regions_reach_configure_env_and_exec() {
+    let home = Home::with_regions();
+    home.sign_in_dev_readonly(3_000, 2_000);
+    let (code, stdout, stderr) = run(home.awsfed(&["env", "dev/ReadOnly"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("export AWS_REGION='eu-west-1'\nexport AWS_DEFAULT_REGION='eu-west-1'\n"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run(home.awsfed(&[
+        "exec",
+        "dev/ReadOnly",
+        "--",
+        "sh",
+        "-c",
+        "echo $AWS_REGION $AWS_DEFAULT_REGION $AWS_ACCESS_KEY_ID",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "eu-west-1 eu-west-1 ASIASPOKE\n");
+    let (code, _, stderr) = run(home.awsfed(&["configure", "--group", "developers"]));
+    assert_eq!(code, 0, "{stderr}");
+    let config = std::fs::read_to_string(home.path().join(".aws/config")).expect("config");
+    let regions: Vec<String> = config
+        .lines()
+        .filter(|l| l.starts_with("[profile") || l.starts_with("region"))
+        .map(str::to_owned)
+        .collect();
+    insta::assert_snapshot!("configure_model_regions", regions.join("\n"));
+    // --region wins over the model's.
+    let (code, _, stderr) = run(home.awsfed(&[
+        "configure",
+        "--group",
+        "developers",
+        "--region",
+        "ap-southeast-2",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let config = std::fs::read_to_string(home.path().join(".aws/config")).expect("config");
+    assert!(
+        !config.contains("eu-west-1") && !config.contains("us-west-2"),
+        "{config}"
+    );
 }

@@ -81,6 +81,13 @@ invalid!(
     )
 );
 invalid!(
+    malformed_region,
+    changed(
+        r#"prod:     { id: "222222222222", tags: { env: prod } }"#,
+        r#"prod:     { id: "222222222222", tags: { env: prod }, region: eu-west }"#
+    )
+);
+invalid!(
     unknown_account,
     changed(
         r#"accounts: "*", permission_set: Admin }"#,
