@@ -1,10 +1,12 @@
 //! Comparing the access of two estates (`verify`: intended vs actual; `diff`: snapshot vs
-//! snapshot): a path is identified by its group, the role it ends in and the role it passes through.
+//! snapshot): a path is identified by its group, the role it ends in and the role it passes through
+//! (an Identity Center reserved role by its account and permission set: AWS picks its suffix).
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::identity_center::comparable_role_arn;
 use super::paths::Analysis;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -23,10 +25,10 @@ pub fn path_keys(analysis: &Analysis<'_, '_>) -> BTreeSet<PathKey> {
         .iter()
         .map(|p| PathKey {
             group: analysis.mapping.groups[p.group].name.clone(),
-            role_arn: analysis.estate.role(p.target).role.arn.clone(),
+            role_arn: comparable_role_arn(&analysis.estate.role(p.target).role.arn),
             via: p
                 .is_chained()
-                .then(|| analysis.hops[p.saml_hop].role_arn.clone()),
+                .then(|| comparable_role_arn(&analysis.hops[p.saml_hop].role_arn)),
         })
         .collect()
 }

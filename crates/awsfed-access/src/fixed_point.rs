@@ -124,7 +124,7 @@ fn explore(
     let mut edges: Edges = HashMap::new();
     let mut level: Vec<Node> = entered
         .iter()
-        .map(|&(_, role, _)| (role, Stage::Saml))
+        .map(|&(_, role, saml)| (role, entry_stage(&hops.hops, saml)))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -141,7 +141,7 @@ fn explore(
                 let index = hops.keep((caller, stage, target), outcome);
                 if ok {
                     allowed.push((index, target));
-                    let node = (target, chained);
+                    let node = (target, stage.then(chained));
                     if !edges.contains_key(&node) && !in_level.contains(&node) {
                         next.insert(node);
                     }
@@ -167,7 +167,11 @@ fn decide_level(
         .clamp(1, 8)
         .min(level.len().max(1));
     let chunk = level.len().div_ceil(threads).max(1);
-    let sessions = [session.at(Stage::Saml), session.at(Stage::Chained)];
+    let sessions = [
+        session.at(Stage::Saml),
+        session.at(Stage::Chained),
+        session.at(Stage::IdentityCenter),
+    ];
     let sessions = &sessions;
     std::thread::scope(|scope| {
         let workers: Vec<_> = level
@@ -176,7 +180,11 @@ fn decide_level(
                 scope.spawn(move || {
                     part.iter()
                         .map(|&(caller, stage)| {
-                            let session = &sessions[usize::from(stage == Stage::Chained)];
+                            let session = &sessions[match stage {
+                                Stage::Saml => 0,
+                                Stage::Chained => 1,
+                                Stage::IdentityCenter => 2,
+                            }];
                             chained_targets(estate, session, caller, within, detailed)
                         })
                         .collect::<Vec<_>>()
@@ -201,11 +209,12 @@ fn paths(
     chained: Stage,
     only: Option<usize>,
 ) -> Vec<AccessPath> {
-    let mut chains: BTreeMap<usize, Vec<(usize, Vec<usize>)>> = BTreeMap::new();
-    for &(_, role, _) in entered {
+    let mut chains: BTreeMap<Node, Vec<(usize, Vec<usize>)>> = BTreeMap::new();
+    for &(_, role, saml) in entered {
+        let start = (role, entry_stage(hops, saml));
         chains
-            .entry(role)
-            .or_insert_with(|| chains_from(edges, role, chained));
+            .entry(start)
+            .or_insert_with(|| chains_from(edges, start, chained));
     }
     let mut paths = Vec::new();
     for &(group, role, saml) in entered {
@@ -218,7 +227,7 @@ fn paths(
                 max_session_seconds: estate.role(role).role.max_session_duration,
             });
         }
-        for (target, chain) in &chains[&role] {
+        for (target, chain) in &chains[&(role, entry_stage(hops, saml))] {
             if only.is_some_and(|t| t != *target) {
                 continue;
             }
@@ -239,18 +248,23 @@ fn paths(
     paths
 }
 
-/// Every role reached by chaining from a session of `entry` entered with SAML, with the hops of
+/// The stage of a session entered with the SAML hop `saml`: Identity Center's provider starts its
+/// own.
+fn entry_stage(hops: &[HopOutcome], saml: usize) -> Stage {
+    Stage::entered_through(&hops[saml].from)
+}
+
+/// Every role reached by chaining from the session `start` entered with SAML, with the hops of
 /// its shortest chain. A node already visited is not entered again: that is where cycles stop.
 /// `chained` is the stage sessions entered by chaining were explored at.
-fn chains_from(edges: &Edges, entry: usize, chained: Stage) -> Vec<(usize, Vec<usize>)> {
-    let start = (entry, Stage::Saml);
+fn chains_from(edges: &Edges, start: Node, chained: Stage) -> Vec<(usize, Vec<usize>)> {
     let mut parent: HashMap<Node, (Node, usize)> = HashMap::new();
-    let mut reached: HashSet<usize> = HashSet::from([entry]);
+    let mut reached: HashSet<usize> = HashSet::from([start.0]);
     let mut found = Vec::new();
     let mut queue = VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
         for &(hop, target) in edges.get(&node).into_iter().flatten() {
-            let next = (target, chained);
+            let next = (target, node.1.then(chained));
             if next == start || parent.contains_key(&next) {
                 continue;
             }

@@ -10,6 +10,7 @@ pub mod audit;
 mod compare;
 mod estate;
 mod fixed_point;
+pub mod identity_center;
 mod idp;
 mod paths;
 mod view;

@@ -38,11 +38,34 @@ const CONDITION_VALUES_SHOWN: usize = 4;
 
 /// How the caller session of an AssumeRole hop was entered, which decides the principal tags it
 /// carries: every session tag after the SAML hop, only the transitive ones after role chaining.
+/// A session Identity Center signed in, and any chained from it, carries neither SourceIdentity nor
+/// tags, whatever the corporate IdP sends ([`crate::identity_center`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     Saml,
     Chained,
+    IdentityCenter,
+}
+
+impl Stage {
+    /// The stage a session entered with SAML through `provider_arn` starts at.
+    pub fn entered_through(provider_arn: &str) -> Stage {
+        if crate::identity_center::is_identity_center_provider(provider_arn) {
+            Stage::IdentityCenter
+        } else {
+            Stage::Saml
+        }
+    }
+
+    /// The stage of a session chained from one at `self` (`chained`: the normalized
+    /// [`Stage::Chained`]).
+    pub fn then(self, chained: Stage) -> Stage {
+        match self {
+            Stage::IdentityCenter => Stage::IdentityCenter,
+            _ => chained,
+        }
+    }
 }
 
 impl SessionAttributes {
@@ -50,8 +73,10 @@ impl SessionAttributes {
     /// transitive tags.
     pub fn at(&self, stage: Stage) -> SessionAttributes {
         let mut session = self.clone();
-        if stage == Stage::Chained {
-            session.session_tags.clone_from(&self.transitive_tags);
+        match stage {
+            Stage::Saml => {}
+            Stage::Chained => session.session_tags.clone_from(&self.transitive_tags),
+            Stage::IdentityCenter => session = crate::identity_center::identity_center_session(),
         }
         session
     }
@@ -59,7 +84,7 @@ impl SessionAttributes {
     /// `stage`, or [`Stage::Saml`] when a chained session carries the same tags (every hop from
     /// it is decided the same way, so the two need no separate evaluation).
     pub fn normalize(&self, stage: Stage) -> Stage {
-        if self.session_tags == self.transitive_tags {
+        if stage == Stage::Chained && self.session_tags == self.transitive_tags {
             Stage::Saml
         } else {
             stage
@@ -191,7 +216,8 @@ impl<'e, 's> HopEvaluator<'e, 's> {
         if let Some(&i) = self.saml_cache.get(&(role, provider_arn.to_owned())) {
             return i;
         }
-        let outcome = saml_hop(self.estate, self.session, role, provider_arn);
+        let session = self.session.at(Stage::entered_through(provider_arn));
+        let outcome = saml_hop(self.estate, &session, role, provider_arn);
         let i = self.hops.len();
         self.hops.push(outcome);
         self.saml_cache.insert((role, provider_arn.to_owned()), i);

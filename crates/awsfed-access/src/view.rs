@@ -22,6 +22,9 @@ pub struct PathView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub through: Vec<String>,
     pub max_session_seconds: u32,
+    /// Identity Center signs the group in (its own SAML provider in the account), not the IdP.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub identity_center: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hops: Vec<HopView>,
 }
@@ -93,6 +96,9 @@ impl PathView {
                 .map(|&h| analysis.hops[h].from.clone())
                 .collect(),
             max_session_seconds: path.max_session_seconds,
+            identity_center: crate::identity_center::is_identity_center_provider(
+                &analysis.hops[path.saml_hop].from,
+            ),
             hops,
         }
     }

@@ -237,7 +237,7 @@ impl Snapshot {
 
 /// A stable stand-in for IAM's unique role id: `AROA` and 17 upper-case letters and digits derived
 /// from the ARN (FNV-1a), so the same desired state always gives the same snapshot.
-fn synthetic_role_id(arn: &str) -> String {
+pub fn synthetic_role_id(arn: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in arn.bytes() {
         hash ^= u64::from(byte);

@@ -8,6 +8,8 @@ use super::support::{Findings, Scope, allows, saml_providers};
 use crate::{RoleRef, arn_account};
 
 /// Trust statements that admit `sts:AssumeRoleWithSAML` from a SAML provider, with the providers.
+/// Identity Center writes and keeps the trusts of its reserved roles (its own provider, the global
+/// audience its assertions carry): nothing there is for a user to fix, so they are left out.
 fn saml_statements<'s>(
     scope: &Scope<'_, '_, 's>,
 ) -> impl Iterator<Item = (RoleRef<'s>, usize, &'s Statement, Vec<&'s str>)> {
@@ -15,6 +17,12 @@ fn saml_statements<'s>(
         .trust_statements()
         .filter_map(|(r, index, statement)| {
             let providers = saml_providers(statement);
+            if providers
+                .iter()
+                .any(|p| crate::identity_center::is_identity_center_provider(p))
+            {
+                return None;
+            }
             (!providers.is_empty() && allows(statement, "sts:assumerolewithsaml"))
                 .then_some((r, index, statement, providers))
         })

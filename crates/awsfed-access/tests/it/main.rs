@@ -6,6 +6,8 @@ mod access;
 mod audit;
 /// Role chaining to a fixed point.
 mod chains;
+/// Identity Center paths in a mixed model: every hop compared with iam-simulate.
+mod identity_center;
 /// Generated estates: access equals what iam-simulate allows hop by hop.
 mod soundness;
 /// Loading the example models; the oracle client.

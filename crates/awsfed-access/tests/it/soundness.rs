@@ -245,16 +245,27 @@ fn mapping(rng: &mut Rng, arns: &[String]) -> IdpMapping {
 
 /// One question for the oracle: (estate, stage the caller session was entered at, from, to,
 /// action) — `from` a provider for SAML hops.
-type Question = (usize, Stage, String, String, &'static str);
+pub(crate) type Question = (usize, Stage, String, String, &'static str);
 
 /// The stages a chained caller session is decided at: a chained session carries only the
-/// transitive tags, so it is a stage of its own when those differ from the session tags.
-fn stages(session: &SessionAttributes) -> Vec<Stage> {
-    if session.normalize(Stage::Chained) == Stage::Chained {
+/// transitive tags, so it is a stage of its own when those differ from the session tags; a session
+/// Identity Center signed in (and any chained from it) is one of its own too.
+fn stages(mapping: &IdpMapping) -> Vec<Stage> {
+    let session = &mapping.session;
+    let mut stages = if session.normalize(Stage::Chained) == Stage::Chained {
         vec![Stage::Saml, Stage::Chained]
     } else {
         vec![Stage::Saml]
+    };
+    let identity_center = mapping
+        .groups
+        .iter()
+        .flat_map(|g| &g.roles)
+        .any(|p| Stage::entered_through(&p.provider_arn) == Stage::IdentityCenter);
+    if identity_center {
+        stages.push(Stage::IdentityCenter);
     }
+    stages
 }
 
 /// The actions a chained hop needs.
@@ -277,14 +288,15 @@ fn questions(index: usize, estate: &Estate<'_>, mapping: &IdpMapping) -> Vec<Que
         for pair in &group.roles {
             if estate.role_index(&pair.role_arn).is_some() {
                 let (from, to) = (pair.provider_arn.clone(), pair.role_arn.clone());
-                asked.insert((index, Stage::Saml, from, to, "sts:AssumeRoleWithSAML"));
+                let stage = Stage::entered_through(&from);
+                asked.insert((index, stage, from, to, "sts:AssumeRoleWithSAML"));
             }
         }
     }
-    for stage in stages(&mapping.session) {
+    for stage in stages(mapping) {
         for from in &estate.roles {
             for to in estate.roles.iter().filter(|t| t.role.arn != from.role.arn) {
-                for action in chained_actions(&mapping.session) {
+                for action in chained_actions(&mapping.session.at(stage)) {
                     let (a, b) = (from.role.arn.clone(), to.role.arn.clone());
                     asked.insert((index, stage, a, b, action));
                 }
@@ -296,36 +308,38 @@ fn questions(index: usize, estate: &Estate<'_>, mapping: &IdpMapping) -> Vec<Que
 
 /// (group, role) pairs reached when every hop is decided by `allowed`, breadth-first over
 /// (role, stage) sessions.
-fn reach(
+pub(crate) fn reach(
     estate: &Estate<'_>,
     mapping: &IdpMapping,
     allowed: &dyn Fn(Stage, &str, &str, &str) -> bool,
 ) -> BTreeSet<(String, String)> {
     let chained = mapping.session.normalize(Stage::Chained);
-    let actions = chained_actions(&mapping.session);
     let mut found = BTreeSet::new();
     for group in &mapping.groups {
         let mut queue: VecDeque<(String, Stage)> = group
             .roles
             .iter()
             .filter(|p| estate.role_index(&p.role_arn).is_some())
-            .filter(|p| {
+            .map(|p| (p, Stage::entered_through(&p.provider_arn)))
+            .filter(|(p, stage)| {
                 allowed(
-                    Stage::Saml,
+                    *stage,
                     &p.provider_arn,
                     &p.role_arn,
                     "sts:AssumeRoleWithSAML",
                 )
             })
-            .map(|p| (p.role_arn.clone(), Stage::Saml))
+            .map(|(p, stage)| (p.role_arn.clone(), stage))
             .collect();
         let mut seen: BTreeSet<(String, Stage)> = queue.iter().cloned().collect();
         while let Some((from, stage)) = queue.pop_front() {
+            let actions = chained_actions(&mapping.session.at(stage));
+            let next = stage.then(chained);
             for to in &estate.roles {
                 let to = &to.role.arn;
                 let ok = actions.iter().all(|a| allowed(stage, &from, to, a));
-                if *to != from && ok && seen.insert((to.clone(), chained)) {
-                    queue.push_back((to.clone(), chained));
+                if *to != from && ok && seen.insert((to.clone(), next)) {
+                    queue.push_back((to.clone(), next));
                 }
             }
         }
@@ -334,16 +348,21 @@ fn reach(
     found
 }
 
-/// Every question of every estate, asked of the oracle in one batch, and those it allows.
-fn ask_oracle(
+/// Every question of every estate, and `extra` ones, asked of the oracle in one batch, and those
+/// it allows.
+pub(crate) fn ask_oracle(
     estates: &[Estate<'_>],
     generated: &[(Snapshot, IdpMapping)],
+    extra: &[Question],
 ) -> (Vec<Question>, BTreeSet<Question>) {
     let mut asked: Vec<Question> = Vec::new();
     let mut simulations = Vec::new();
     for (i, (estate, (_, mapping))) in estates.iter().zip(generated).enumerate() {
-        for question in questions(i, estate, mapping) {
-            let saml = question.4 == "sts:AssumeRoleWithSAML";
+        let mut all: BTreeSet<Question> = questions(i, estate, mapping).into_iter().collect();
+        all.extend(extra.iter().filter(|q| q.0 == i).cloned());
+        for question in all {
+            // Every action of a SAML hop (SetSourceIdentity and TagSession too) comes from the provider.
+            let saml = question.2.contains(":saml-provider/");
             let request = HopRequest {
                 kind: if saml {
                     HopKind::Saml
@@ -386,14 +405,14 @@ fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
         .iter()
         .map(|(s, _)| Estate::new(s, None))
         .collect();
-    let (asked, allowed) = ask_oracle(&estates, &generated);
+    let (asked, allowed) = ask_oracle(&estates, &generated, &[]);
     let allowed: BTreeSet<&Question> = allowed.iter().collect();
     // Hops whose decision depends on the caller's stage (its principal tags): the stages matter.
     let staged = allowed
         .iter()
         .filter(|q| q.1 == Stage::Saml && q.4 == "sts:AssumeRole")
         .filter(|q| {
-            stages(&generated[q.0].1.session).len() == 2
+            stages(&generated[q.0].1).len() == 2
                 && !allowed.contains(&(q.0, Stage::Chained, q.2.clone(), q.3.clone(), q.4))
         })
         .count();
@@ -510,7 +529,7 @@ fn the_issue_reproduction_agrees_with_the_oracle_and_audit_names_every_escalatio
     );
     let generated = vec![(snapshot, mapping)];
     let estates = vec![Estate::new(&generated[0].0, None)];
-    let (asked, allowed) = ask_oracle(&estates, &generated);
+    let (asked, allowed) = ask_oracle(&estates, &generated, &[]);
     let mapping = &generated[0].1;
     let oracle = reach(&estates[0], mapping, &|stage, from, to, action| {
         allowed.contains(&(0, stage, from.to_owned(), to.to_owned(), action))

@@ -52,8 +52,8 @@ pub struct Input {
 pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), CommandError> {
     let (model, ..) = load(config)?.into_model()?;
     let state = awsfed_compile::compile(&model);
-    let snapshot = Snapshot::from_desired(&state);
-    let mapping = match &model.identity_provider {
+    let mut snapshot = Snapshot::from_desired(&state);
+    let mut mapping = match &model.identity_provider {
         Some(idp) => IdpMapping::from_compiled(idp, &state.groups),
         // Every account is Identity Center: no group receives a SAML role value from the IdP.
         None => IdpMapping {
@@ -71,6 +71,14 @@ pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), Comm
         &model.naming.role_path,
         &state.groups,
     ));
+    if let Some(identity_center) = &state.identity_center {
+        awsfed_access::identity_center::add_desired(
+            &mut snapshot,
+            &mut mapping,
+            &state.partition,
+            identity_center,
+        );
+    }
     Ok((model, snapshot, mapping))
 }
 
@@ -97,6 +105,7 @@ impl InputArgs {
                         let (model, _, mapping) = model_estate(&cli.config).map_err(|e| {
                             e.hint("pass --idp FILE to describe the IdP of an estate awsfed did not build")
                         })?;
+                        let mapping = awsfed_access::identity_center::for_scan(mapping, &snapshot);
                         (mapping, model.organization_id)
                     }
                 };
@@ -284,6 +293,7 @@ fn matrix(views: &[PathView]) -> String {
                 .map(|arn| name(arn))
                 .collect::<Vec<_>>()
                 .join(" → "),
+            None if v.identity_center => "Identity Center".to_owned(),
             None => "SAML".to_owned(),
         };
         let _ = writeln!(

@@ -25,18 +25,27 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let a = read_snapshot(&args.snapshot_a)?;
     let b = read_snapshot(&args.snapshot_b)?;
-    let (mapping, organization) = match &args.idp {
-        Some(file) => (read_idp(file)?, None),
+    let (mapping_a, mapping_b, organization) = match &args.idp {
+        Some(file) => {
+            let mapping = read_idp(file)?;
+            (mapping.clone(), mapping, None)
+        }
         None => {
             let (model, _, mapping) = model_estate(&cli.config)?;
-            (mapping, model.organization_id)
+            // Each snapshot's Identity Center role values are the ones it read.
+            let for_scan = awsfed_access::identity_center::for_scan;
+            (
+                for_scan(mapping.clone(), &a),
+                for_scan(mapping, &b),
+                model.organization_id,
+            )
         }
     };
     let estate_a = Estate::new(&a, organization.clone());
     let estate_b = Estate::new(&b, organization);
     let change = compare_paths(
-        &path_keys(&analyze_with(&estate_a, &mapping, false)),
-        &path_keys(&analyze_with(&estate_b, &mapping, false)),
+        &path_keys(&analyze_with(&estate_a, &mapping_a, false)),
+        &path_keys(&analyze_with(&estate_b, &mapping_b, false)),
     );
     match cli.output {
         OutputFormat::Json => print_stdout(&to_json(&change)),

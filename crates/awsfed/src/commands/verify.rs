@@ -27,7 +27,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let actual = read_snapshot(&args.snapshot)?;
     let actual_mapping = match &args.idp {
         Some(file) => read_idp(file)?,
-        None => mapping.clone(),
+        None => awsfed_access::identity_center::for_scan(mapping.clone(), &actual),
     };
     let intended_estate = Estate::new(&intended, model.organization_id.clone());
     let intended_paths = path_keys(&analyze_with(&intended_estate, &mapping, false));

@@ -10,7 +10,8 @@ use crate::error::CommandError;
 
 /// Show which directory groups can reach one role, through which hops, and the conditions each hop
 /// depends on (SAML:aud, SourceIdentity, the session-name binding, SCPs and RCPs that let it
-/// through). The role is ACCOUNT/ROLE: the account's name or id, and the role's name.
+/// through). The role is ACCOUNT/ROLE: the account's name or id, and the role's name (in an
+/// Identity Center account, the permission set's name names its reserved role).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The role, as ACCOUNT/ROLE (`prod/Admin`, `222222222222/Admin`).
@@ -30,15 +31,25 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     };
     let input = args.input.load(cli)?;
     let estate = Estate::new(&input.snapshot, input.organization_id.clone());
-    let found = estate.roles.iter().position(|r| {
-        (r.account.id == account || r.account.name.as_deref() == Some(account))
-            && r.role.name == role
-    });
+    let in_account = |r: &awsfed_access::RoleRef<'_>| {
+        r.account.id == account || r.account.name.as_deref() == Some(account)
+    };
+    let found = estate
+        .roles
+        .iter()
+        .position(|r| in_account(r) && r.role.name == role)
+        .or_else(|| {
+            estate.roles.iter().position(|r| {
+                in_account(r)
+                    && awsfed_snapshot::reserved_role_permission_set(&r.role.path, &r.role.name)
+                        == Some(role)
+            })
+        });
     let Some(target) = found else {
         let in_account: Vec<&str> = estate
             .roles
             .iter()
-            .filter(|r| r.account.id == account || r.account.name.as_deref() == Some(account))
+            .filter(|r| in_account(r))
             .map(|r| r.role.name.as_str())
             .collect();
         let hint = if in_account.is_empty() {
@@ -74,6 +85,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 );
                 for hop in &view.hops {
                     let kind = match hop.kind {
+                        awsfed_access::HopKind::Saml if view.identity_center => {
+                            "SAML (Identity Center)"
+                        }
                         awsfed_access::HopKind::Saml => "SAML",
                         awsfed_access::HopKind::AssumeRole => "AssumeRole",
                     };

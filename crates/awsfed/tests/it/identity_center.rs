@@ -375,3 +375,40 @@ fn aws_cli_reads_every_sso_profile(config: &std::path::Path) {
         );
     }
 }
+
+/// `access` and `who-can` on the example: Identity Center targets are paths through the
+/// instance's SAML provider into the reserved role of the permission set, named by the set.
+#[test]
+fn access_and_who_can_follow_identity_center_targets() {
+    let access = Awsfed::new()
+        .config(example(EXAMPLE))
+        .arg("access")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!("identity-center-access", access.stdout());
+    let who_can = Awsfed::new()
+        .config(example(EXAMPLE))
+        .args(["who-can", "sandbox-b/ReadOnly"])
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!("identity-center-who-can", who_can.stdout());
+}
+
+/// A model whose accounts are all Identity Center: `who-can` names the groups assigned the set,
+/// and `audit` finds nothing to fix in the trusts Identity Center keeps.
+#[test]
+fn who_can_and_audit_on_an_identity_center_only_model() {
+    let (_dir, path) = model_file(ONLY);
+    let who_can = Awsfed::new()
+        .config(&path)
+        .args(["who-can", "dev/ReadOnly"])
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(who_can.stdout());
+    let audit = Awsfed::new()
+        .config(&path)
+        .arg("audit")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(audit.stdout());
+}
