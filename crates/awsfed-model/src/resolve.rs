@@ -469,17 +469,10 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
     accounts
 }
 
-/// A Region code such as `eu-west-1`, `us-gov-west-1` or `cn-north-1`: letters in dash-separated
-/// parts ending in a number ("Regions and Zones", AWS General Reference). Reported where it is
-/// written when it is not one, so a typo does not reach every profile.
+/// A Region code such as `eu-west-1` (the rule of `awsfed_policy::is_region_code`), reported
+/// where it is written when it is not one, so a typo does not reach every profile.
 fn checked_region(region: &Spanned<String>, d: &mut Diagnostics) -> String {
-    let parts: Vec<&str> = region.value.split('-').collect();
-    let well_formed = parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
-        && parts[0].len() == 2;
+    let well_formed = awsfed_policy::is_region_code(&region.value);
     if !well_formed {
         d.push(
             Diagnostic::error(

@@ -42,7 +42,7 @@ pub use request::{Caller, CallerKind, Context, ContextValue, Request};
 pub use session_name::{
     SESSION_NAME_MAX_CHARS, SESSION_NAME_MIN_CHARS, is_valid_session_name, sanitize_session_name,
 };
-pub use sign_in_endpoint::is_sign_in_endpoint;
+pub use sign_in_endpoint::{is_region_code, is_sign_in_endpoint};
 pub use size::{iam_size, iam_size_of};
 pub use string_list::StringList;
 pub use variables::Template;

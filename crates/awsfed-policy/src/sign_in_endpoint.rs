@@ -40,8 +40,8 @@ pub fn is_sign_in_endpoint(recipient: &str) -> bool {
 /// A region code as it appears in a regional sign-in host: `us-east-1`, `eu-central-2`,
 /// `us-gov-west-1`, `ap-southeast-5`: lowercase letters, digits and hyphens, a letter first, a
 /// digit last and at least one hyphen. Deliberately no list of today's regions: a model written
-/// for a region launched later must not be refused.
-fn is_region_code(text: &str) -> bool {
+/// for a region launched later must not be refused. The model's `region` fields use it too.
+pub fn is_region_code(text: &str) -> bool {
     text.starts_with(|c: char| c.is_ascii_lowercase())
         && text.ends_with(|c: char| c.is_ascii_digit())
         && text.contains('-')

@@ -13,10 +13,12 @@
 //!   real STS lives in `awsfed-aws`; tests use a fake.
 //! * [`Cache`] keeps one file per hop under the XDG cache folder, written atomically with mode 0600,
 //!   and a lock file so parallel `credential_process` calls make one STS call per hop.
+//! * [`console`] builds the federation endpoint's requests that open the AWS console as a session.
 //! * [`managed_block`] edits `~/.aws/config` inside one marked block and nowhere else.
 
 mod cache;
 mod client_file;
+pub mod console;
 mod credentials;
 mod durations;
 pub mod env_vars;
