@@ -12,7 +12,7 @@ use awsfed_policy::Decision;
 use awsfed_snapshot::{IdentityCenterSnapshot, Snapshot};
 use serde_json::json;
 
-use crate::soundness::{Question, ask_oracle, reach};
+use crate::soundness::{Question, ask_oracle, reach, ungranted_and_escalations};
 
 const SANDBOX_A: &str = "400000000001";
 const DEV_WEB: &str = "300000000001";
@@ -171,17 +171,7 @@ fn identity_center_paths_agree_with_the_oracle_hop_by_hop() {
         .iter()
         .filter(|p| is_identity_center_provider(&analysis.hops[p.saml_hop].from))
         .count();
-    let intent = mapping.intent.as_ref().unwrap();
-    let ungranted: BTreeSet<String> = ours
-        .iter()
-        .filter(|(g, r)| !intent.grants(g, r))
-        .map(|(g, r)| format!("{g} → {r}"))
-        .collect();
-    let escalations: BTreeSet<String> = awsfed_access::audit::audit(&analysis, 0)
-        .into_iter()
-        .filter(|f| f.rule == "access-escalation")
-        .map(|f| f.location)
-        .collect();
+    let (ungranted, escalations) = ungranted_and_escalations(&analysis, &ours);
     println!(
         "identity center oracle agreement: {} questions asked of iam-simulate ({} allowed); {} of {} hop actions decided by awsfed agree ({identity_center_actions} from Identity Center sessions; {not_asked} SAML-hop SetSourceIdentity/TagSession actions the oracle cannot decide; {} of {} hops evaluated without an AWS managed policy's document); {} of {} group-role reachabilities agree ({through_identity_center} paths entered through Identity Center); {} not granted, {} access-escalation findings",
         asked.len(),

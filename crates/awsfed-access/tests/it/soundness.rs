@@ -544,17 +544,7 @@ fn the_issue_reproduction_agrees_with_the_oracle_and_audit_names_every_escalatio
         })
         .collect();
     assert_eq!(ours, oracle, "awsfed's access and iam-simulate's differ");
-    let intent = mapping.intent.as_ref().unwrap();
-    let ungranted: BTreeSet<String> = ours
-        .iter()
-        .filter(|(g, r)| !intent.grants(g, r))
-        .map(|(g, r)| format!("{g} → {r}"))
-        .collect();
-    let escalations: BTreeSet<String> = awsfed_access::audit::audit(&analysis, 0)
-        .into_iter()
-        .filter(|f| f.rule == "access-escalation")
-        .map(|f| f.location)
-        .collect();
+    let (ungranted, escalations) = ungranted_and_escalations(&analysis, &ours);
     println!(
         "issue #9 reproduction: {} hops asked, {} group-role reachabilities agree, {} not granted: {ungranted:?}",
         asked.len(),
@@ -562,4 +552,24 @@ fn the_issue_reproduction_agrees_with_the_oracle_and_audit_names_every_escalatio
         ungranted.len()
     );
     assert_eq!(escalations, ungranted);
+}
+
+/// The (group, role) pairs of `ours` the model does not grant, as `group → role`, and the locations
+/// of the `access-escalation` findings of the analysis: audit must name exactly the former.
+pub(crate) fn ungranted_and_escalations(
+    analysis: &awsfed_access::Analysis<'_, '_>,
+    ours: &BTreeSet<(String, String)>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let intent = analysis.mapping.intent.as_ref().unwrap();
+    let ungranted = ours
+        .iter()
+        .filter(|(g, r)| !intent.grants(g, r))
+        .map(|(g, r)| format!("{g} → {r}"))
+        .collect();
+    let escalations = awsfed_access::audit::audit(analysis, 0)
+        .into_iter()
+        .filter(|f| f.rule == "access-escalation")
+        .map(|f| f.location)
+        .collect();
+    (ungranted, escalations)
 }
