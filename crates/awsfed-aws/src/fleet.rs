@@ -93,6 +93,16 @@ impl Fleet {
         &self.connection
     }
 
+    /// Accounts (or Identity Center requests) worked on at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// SDK attempts per call.
+    pub fn max_attempts(&self) -> u32 {
+        self.reach.max_attempts
+    }
+
     /// The IAM client of an account, assuming the bootstrap role the first time.
     pub async fn iam(&self, account_id: &str) -> Result<aws_sdk_iam::Client, AwsError> {
         let cell = {

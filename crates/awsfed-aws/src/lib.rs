@@ -9,6 +9,7 @@ mod execute;
 mod fleet;
 mod guard;
 mod iam;
+mod identity_center;
 mod organization;
 mod policy_versions;
 mod reach;
@@ -22,6 +23,10 @@ pub use execute::execute;
 pub use fleet::{ApplyReport, Event, Fleet, Members, Progress, apply_actions};
 pub use guard::{Guard, Scope, Write};
 pub use iam::{CallError, Entity, IamApi, NewPolicy, NewRole, PolicyVersion};
+pub use identity_center::{
+    Calls, IdentityCenterClients, IdentityCenterGuard, IdentityCenterReport, InstanceChoice,
+    adopt_permission_sets, apply_identity_center, read_identity_center,
+};
 pub use organization::{OrganizationOptions, members, ou_path, read_organization};
 pub use policy_versions::KEPT_VERSIONS;
 pub use reach::{Caller, ReachOptions, caller, iam_client, retry_config};

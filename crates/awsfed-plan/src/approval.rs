@@ -38,6 +38,12 @@ pub fn first_difference(derived: &Plan, given: &Plan) -> Option<String> {
             "it was not made from account {id}, which the model holds"
         ));
     }
+    if let Some(difference) = identity_center_difference(
+        derived.identity_center.as_ref(),
+        given.identity_center.as_ref(),
+    ) {
+        return Some(difference);
+    }
     for account in &given.accounts {
         let Some(fresh) = derived
             .accounts
@@ -63,6 +69,36 @@ pub fn first_difference(derived: &Plan, given: &Plan) -> Option<String> {
                 )
             })
         })
+}
+
+/// The Identity Center part must be exactly the fresh one (its fingerprint covers the instance).
+fn identity_center_difference(
+    derived: Option<&crate::IdentityCenterPlan>,
+    given: Option<&crate::IdentityCenterPlan>,
+) -> Option<String> {
+    match (derived, given) {
+        (None, None) => None,
+        (Some(_), None) => Some("it has no Identity Center part; the model has one".to_owned()),
+        (None, Some(_)) => Some("it has an Identity Center part; the model has none".to_owned()),
+        (Some(fresh), Some(given)) if fresh.fingerprint != given.fingerprint => Some(format!(
+            "Identity Center instance {} changed since it was made",
+            given.instance_arn
+        )),
+        (Some(fresh), Some(given)) => {
+            let (a, b) = (&fresh.changes, &given.changes);
+            let first = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))?;
+            Some(match b.get(first) {
+                Some(change) => format!(
+                    "Identity Center: it asks for `{}`, which the model does not call for there",
+                    change.action.summary()
+                ),
+                None => format!(
+                    "Identity Center: it leaves out `{}`",
+                    a[first].action.summary()
+                ),
+            })
+        }
+    }
 }
 
 fn account_extra(account: &AccountPlan) -> Option<String> {

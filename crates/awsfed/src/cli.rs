@@ -77,6 +77,7 @@ pub enum Command {
     Compare(commands::compare::Args),
     Export(commands::export::Args),
     Schema(commands::schema::Args),
+    Import(commands::import::Args),
     Saml(commands::saml::Args),
     Login(commands::login::Args),
     Creds(commands::creds::Args),

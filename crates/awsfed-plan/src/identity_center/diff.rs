@@ -122,6 +122,23 @@ pub fn identity_center_fingerprint(actual: &IdentityCenterSnapshot) -> String {
     )
 }
 
+/// What a read for `desired` must cover: the accounts it assigns in (assignments elsewhere are
+/// found through the accounts each set is provisioned to) and the directory groups it names.
+pub fn read_scope(desired: &DesiredIdentityCenter) -> (BTreeSet<String>, BTreeSet<String>) {
+    (
+        desired
+            .assignments
+            .iter()
+            .map(|a| a.account_id.clone())
+            .collect(),
+        desired
+            .assignments
+            .iter()
+            .map(|a| a.group.clone())
+            .collect(),
+    )
+}
+
 /// The changes that take `actual` to `desired`.
 pub fn plan_identity_center(
     desired: &DesiredIdentityCenter,
@@ -149,6 +166,8 @@ pub fn plan_identity_center(
         instance_arn: actual.instance_arn.clone(),
         identity_store_id: actual.identity_store_id.clone(),
         region: actual.region.clone(),
+        accounts: read_scope(desired).0.into_iter().collect(),
+        groups: read_scope(desired).1.into_iter().collect(),
         changes,
         conflicts,
         drift,
@@ -272,12 +291,26 @@ impl Planner<'_> {
         }
         self.content(set, found);
         self.tag(set, want_digest);
-        if !found.provisioned_accounts.is_empty() {
+        // Every account holding an assignment of the set holds the set, whether or not the
+        // endpoint reports it provisioned there.
+        let holding: BTreeSet<String> = found
+            .provisioned_accounts
+            .iter()
+            .cloned()
+            .chain(
+                self.actual
+                    .assignments
+                    .iter()
+                    .filter(|a| a.permission_set_arn == found.arn)
+                    .map(|a| a.account_id.clone()),
+            )
+            .collect();
+        if !holding.is_empty() {
             self.push(
                 S::Provisioning,
                 A::ProvisionPermissionSet {
                     permission_set: set.name.clone(),
-                    accounts: found.provisioned_accounts.clone(),
+                    accounts: holding.into_iter().collect(),
                 },
             );
         }
@@ -468,6 +501,11 @@ impl Planner<'_> {
             let Some(set) = ours.iter().find(|s| s.arn == assignment.permission_set_arn) else {
                 continue;
             };
+            // The model grants to directory groups only: an assignment to a single user is
+            // someone's deliberate exception, never awsfed's to remove.
+            if assignment.principal_type == PrincipalType::User {
+                continue;
+            }
             let principal = match assignment.principal_type {
                 PrincipalType::Group => self.actual.group_name(&assignment.principal_id),
                 PrincipalType::User => None,

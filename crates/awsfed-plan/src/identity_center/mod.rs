@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use awsfed_compile::{PermissionsBoundary, PolicyReference};
 use awsfed_policy::PolicyDocument;
 
-pub use diff::{identity_center_fingerprint, permission_set_digest, plan_identity_center};
+pub use diff::{
+    identity_center_fingerprint, permission_set_digest, plan_identity_center, read_scope,
+};
 
 use crate::Conflict;
 
@@ -37,6 +39,10 @@ pub struct IdentityCenterPlan {
     pub instance_arn: String,
     pub identity_store_id: String,
     pub region: String,
+    /// The accounts whose assignments were read (beside those each set is provisioned to) and the
+    /// directory groups looked up: `apply` reads the same again before it writes.
+    pub accounts: Vec<String>,
+    pub groups: Vec<String>,
     /// In execution order.
     pub changes: Vec<IdentityCenterChange>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

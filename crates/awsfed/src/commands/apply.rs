@@ -57,6 +57,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 );
                 deploy::without_unread(&mut plan, &failed);
                 deploy::check_live_quotas(&fleet, &mut plan, &state, &model).await;
+                crate::commands::deploy_identity_center::plan_live(&fleet, &desired, &mut plan)
+                    .await?;
                 let unread = failed
                     .into_iter()
                     .map(|(id, e)| (id, format!("could not be read: {e}")))
@@ -119,6 +121,16 @@ pub async fn apply(
     let mut report = fleet.apply(plan, state, members, reporter.progress()).await;
     reporter.finish();
     report.failed.extend(unread);
+    if let Some(identity_center) = &plan.identity_center {
+        let (applied, failed) =
+            crate::commands::deploy_identity_center::apply(fleet, identity_center).await?;
+        report.changes_applied += applied;
+        if !failed.is_empty() {
+            report
+                .failed
+                .insert(identity_center.instance_arn.clone(), failed.join("; "));
+        }
+    }
     match cli.output {
         OutputFormat::Json => {
             crate::commands::print_stdout(&crate::commands::to_json(&serde_json::json!({

@@ -273,6 +273,7 @@ pub async fn plan_live(
     .await?;
     let mut plan = awsfed_plan::plan(desired, &state, &plan_options(model, fleet.caller()));
     check_live_quotas(fleet, &mut plan, &state, model).await;
+    super::deploy_identity_center::plan_live(fleet, desired, &mut plan).await?;
     Ok((plan, state))
 }
 

@@ -11,12 +11,15 @@ pub mod configure;
 pub mod creds;
 /// Shared by scan, plan, apply and bootstrap.
 pub mod deploy;
+/// Shared by scan, plan and apply: the Identity Center instance.
+pub mod deploy_identity_center;
 pub mod diff;
 pub mod env;
 pub mod exec;
 pub mod export;
 pub mod export_client;
 pub mod graph;
+pub mod import;
 pub mod login;
 /// The sign-in prompt's terminal input.
 mod paste;
@@ -44,6 +47,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Compare(args) => compare::run(cli, args),
         Command::Export(args) => export::run(cli, args),
         Command::Schema(args) => schema::run(cli, args),
+        Command::Import(args) => import::run(cli, args),
         Command::Saml(args) => saml::run(cli, args),
         Command::Login(args) => login::run(cli, args),
         Command::Creds(args) => creds::run(cli, args),

@@ -44,6 +44,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             let accounts: Vec<String> =
                 plan.accounts.iter().map(|a| a.account_id.clone()).collect();
             deploy::check_model_quotas(&mut plan, &snapshot, &model, &accounts);
+            crate::commands::deploy_identity_center::plan_offline(&desired, &snapshot, &mut plan)?;
             return Ok::<_, CommandError>(plan);
         }
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;

@@ -12,7 +12,10 @@ use crate::write::{OutputFile, write_folder};
 
 /// Read the actual IAM state of every account into a snapshot folder.
 ///
-/// Later analysis reads it offline: `organization.json` (the OU tree, account tags, SCPs and RCPs with their targets) and
+/// Later analysis reads it offline: `organization.json` (the OU tree, account tags, SCPs and RCPs with their targets),
+/// `identity-center.json` (when the model has identity-center accounts: the instance's permission
+/// sets with their policies, boundary, session and tags, where each is provisioned, the account
+/// assignments and directory groups) and
 /// `accounts/ACCOUNT-ID.json` (roles with trust, inline and attached policies, boundaries, tags;
 /// customer managed policies; SAML providers with metadata and expiry). The accounts are the
 /// model's, or with `--all-accounts` every active account of the organisation.
@@ -57,6 +60,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             }
             Err(e) => return Err(deploy::aws_error(&e)),
         };
+        let mut identity_center = None;
         let (accounts, role_path, provider): ScanTargets = if args.all_accounts {
             let organization: &OrganizationSnapshot = organization.as_ref().ok_or_else(|| {
                 CommandError::failed("error: --all-accounts needs the organisation")
@@ -73,6 +77,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             )
         } else {
             let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
+            if let Some(wanted) = deploy::desired(&model)?.identity_center {
+                let (instance, _) =
+                    crate::commands::deploy_identity_center::read(&fleet, &wanted).await?;
+                identity_center = Some(instance);
+            }
             (
                 model
                     .accounts
@@ -100,7 +109,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             Snapshot {
                 format: SNAPSHOT_FORMAT,
                 organization,
-                identity_center: None,
+                identity_center,
                 accounts: read,
             },
             failed,
@@ -111,6 +120,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         files.push(OutputFile {
             path: "organization.json".to_owned(),
             contents: crate::commands::to_json(organization),
+        });
+    }
+    if let Some(identity_center) = &snapshot.identity_center {
+        files.push(OutputFile {
+            path: "identity-center.json".to_owned(),
+            contents: crate::commands::to_json(identity_center),
         });
     }
     for account in &snapshot.accounts {

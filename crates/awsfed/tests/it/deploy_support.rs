@@ -41,8 +41,20 @@ pub struct Moto {
 
 impl Moto {
     pub fn start() -> Self {
+        Self::start_with(Command::new(venv().join("bin/moto_server")))
+    }
+
+    /// moto with the sso-admin calls moto 5.2.5 lacks (tags and permissions boundaries of
+    /// permission sets), added by `tests/support/moto_identity_center.py`.
+    pub fn start_identity_center() -> Self {
+        let mut command = Command::new(python());
+        command.arg(repo().join("tests/support/moto_identity_center.py"));
+        Self::start_with(command)
+    }
+
+    fn start_with(mut command: Command) -> Self {
         let port = free_port();
-        let child = Command::new(venv().join("bin/moto_server"))
+        let child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -14,6 +14,9 @@ mod cli;
 mod compile;
 /// `scan`, `plan`, `apply`, `bootstrap` against moto organisations of 100+ accounts, with faults.
 mod deploy;
+/// Identity Center deployed to moto beside hub-and-spoke and direct accounts: apply, converged plan
+/// (its calls counted), drift, foreign permission sets, import.
+mod deploy_identity_center;
 /// Issue 10 on moto: apply touches nothing awsfed does not own (foreign resources, edited plans,
 /// removed accounts) and survives lost policy-version answers.
 mod deploy_ownership;
