@@ -119,7 +119,8 @@ def main():
         except org.exceptions.AlreadyInOrganizationException:
             pass
         known = ou_ids(org)
-        result = {"management": management, "ous": {}, "accounts": []}
+        organization = org.describe_organization()["Organization"]["Id"]
+        result = {"management": management, "organization": organization, "ous": {}, "accounts": []}
         counter = 0
         for spec in args.ou:
             path, _, count = spec.partition("=")

@@ -21,7 +21,7 @@ use awsfed_compile::DesiredState;
 use awsfed_model::raw::RawAccount;
 use awsfed_model::{Discover, Model, Span, Spanned};
 use awsfed_plan::{AccountQuotas, Plan, PlanOptions, QuotaSource, check_quotas, needs_quotas};
-use awsfed_snapshot::Snapshot;
+use awsfed_snapshot::{OrganizationSnapshot, Snapshot};
 
 use crate::cli::Cli;
 use crate::error::CommandError;
@@ -113,7 +113,8 @@ pub async fn members(fleet: &Arc<Fleet>) -> Result<awsfed_aws::Members, CommandE
 }
 
 /// The model, with discovered accounts merged in when its `discover` section or `--discover-*`
-/// asks for them (the flags, when given, replace the section for this run).
+/// asks for them (the flags, when given, replace the section for this run). When connected and the
+/// model says `organization.complete`, the claim is checked against Organizations' account list.
 pub async fn load_model(
     cli: &Cli,
     args: &ReachArgs,
@@ -122,17 +123,24 @@ pub async fn load_model(
     // Validated as written first, so a bad model fails before any AWS call.
     let (as_written, _, text, path) = crate::load::load(&cli.config)?.into_model()?;
     let selection = if args.discover_ou.is_empty() && args.discover_tag.is_empty() {
-        match as_written.discover.clone() {
-            Some(selection) => selection,
-            None => return Ok(as_written),
-        }
+        as_written.discover.clone()
     } else {
-        discover_flags(args)?
+        Some(discover_flags(args)?)
     };
+    if selection.is_none() && !as_written.organization_complete {
+        return Ok(as_written);
+    }
     let Some(fleet) = fleet else {
-        super::print_stderr(
-            "note: accounts are not discovered when working from a snapshot; the model's listed accounts are planned\n",
-        );
+        if selection.is_some() {
+            super::print_stderr(
+                "note: accounts are not discovered when working from a snapshot; the model's listed accounts are planned\n",
+            );
+        }
+        if as_written.organization_complete {
+            super::print_stderr(
+                "note: `organization.complete` is not checked against Organizations when working from a snapshot\n",
+            );
+        }
         return Ok(as_written);
     };
     let organization = awsfed_aws::read_organization(
@@ -143,12 +151,36 @@ pub async fn load_model(
         },
     )
     .await
-    .map_err(|e| aws_error(&e))?;
-    // Discovered accounts are merged into the raw model, so they are validated like listed ones.
-    let mut raw = awsfed_model::load::parse(&text).map_err(|d| {
+    .map_err(|e| {
+        let error = aws_error(&e);
+        if as_written.organization_complete {
+            error.hint("the model says `organization.complete: true`, which plan checks against Organizations' account list (organizations:ListAccounts)")
+        } else {
+            error
+        }
+    })?;
+    let model = match selection {
+        Some(selection) => with_discovered(&text, &path, &organization, &selection)?,
+        None => as_written,
+    };
+    if model.organization_complete {
+        check_complete(&model, &organization)?;
+    }
+    Ok(model)
+}
+
+/// The model with every organisation account `selection` picks that it does not list, validated
+/// like listed ones.
+fn with_discovered(
+    text: &str,
+    path: &Path,
+    organization: &OrganizationSnapshot,
+    selection: &Discover,
+) -> Result<Model, CommandError> {
+    let mut raw = awsfed_model::load::parse(text).map_err(|d| {
         CommandError::bad_input(render_diagnostics(
-            &path,
-            &text,
+            path,
+            text,
             &awsfed_model::Diagnostics(vec![d]),
         ))
     })?;
@@ -158,7 +190,7 @@ pub async fn load_model(
         if account.status != "ACTIVE" || listed.contains(&account.id) {
             continue;
         }
-        let ou = awsfed_aws::ou_path(&organization, account);
+        let ou = awsfed_aws::ou_path(organization, account);
         if !selection.selects(ou.as_deref(), &account.tags) {
             continue;
         }
@@ -187,7 +219,45 @@ pub async fn load_model(
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     let mut read_metadata = |file: &str| crate::read::read_model_file(&base.join(file));
     let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read_metadata);
-    model.ok_or_else(|| CommandError::bad_input(render_diagnostics(&path, &text, &diagnostics)))
+    model.ok_or_else(|| CommandError::bad_input(render_diagnostics(path, text, &diagnostics)))
+}
+
+/// `organization.complete` lets hub policies name the few accounts *not* granted and allow the role
+/// name in every other account of the organisation (`aws:ResourceOrgID`). An organisation account
+/// the model lacks would then be granted: refuse before anything is planned. Every account counts,
+/// whatever its status: a suspended account can be reinstated with its roles.
+fn check_complete(model: &Model, organization: &OrganizationSnapshot) -> Result<(), CommandError> {
+    let listed: BTreeSet<&str> = model.accounts.iter().map(|a| a.id.as_str()).collect();
+    let missing: Vec<String> = organization
+        .accounts
+        .iter()
+        .filter(|a| !listed.contains(a.id.as_str()))
+        .map(|a| {
+            let status = if a.status == "ACTIVE" {
+                String::new()
+            } else {
+                format!(", {}", a.status)
+            };
+            let management = if a.id == organization.management_account_id {
+                ", the management account"
+            } else {
+                ""
+            };
+            format!("{} ({}{status}{management})", a.name, a.id)
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(CommandError::failed(format!(
+        "error: the model says `organization.complete: true`, but organisation {} has {} account{} the model does not list: {}",
+        organization.id,
+        missing.len(),
+        if missing.len() == 1 { "" } else { "s" },
+        missing.join(", ")
+    ))
+    .hint("hub policies in the complement form (every account of the organisation but those not granted) would grant roles of those names there too; nothing was planned")
+    .hint("list them under `accounts` (or select them with `discover`), or remove `complete: true` so hub policies name granted accounts only"))
 }
 
 /// `--discover-ou` and `--discover-tag` as a `discover` section.

@@ -4,14 +4,9 @@
 use std::time::{Duration, Instant};
 
 use crate::deploy_support::{
-    Deployment, ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, org_tool, role, role_names,
-    roles,
+    Deployment, ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, org_tool, role_names, roles,
+    trust_text,
 };
-
-fn trust_text(state: &serde_json::Value, role_name: &str) -> String {
-    role(state, role_name).unwrap_or_else(|| panic!("role {role_name} exists: {state}"))["trust"]
-        .to_string()
-}
 
 /// The whole life of a deployment on one organisation of 121 accounts: apply from empty into a
 /// mixed topology, converged plan, drift, a stale plan, an unowned role, a topology switch, group

@@ -337,3 +337,9 @@ pub fn role_names(state: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The trust policy of role `role_name` in `state` (from [`roles`]), as JSON text.
+pub fn trust_text(state: &Value, role_name: &str) -> String {
+    role(state, role_name).unwrap_or_else(|| panic!("role {role_name} exists: {state}"))["trust"]
+        .to_string()
+}

@@ -22,6 +22,9 @@ mod deploy_identity_center;
 mod deploy_ownership;
 /// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
 mod deploy_support;
+/// A hub per team deployed to moto (two hub accounts), and `organization.complete` checked against
+/// Organizations at plan time.
+mod deploy_teams;
 /// The user's files: `--out` folders, atomic output files, bounded reads of every file input,
 /// escaped untrusted text, `configure` through a symlink.
 mod files;
