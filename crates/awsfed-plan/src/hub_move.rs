@@ -18,7 +18,8 @@
 use std::collections::BTreeSet;
 
 use awsfed_compile::{DesiredState, RoleKind};
-use awsfed_policy::PolicyDocument;
+use awsfed_model::defaults;
+use awsfed_policy::{PolicyDocument, Principal, StringList, iam_size};
 use awsfed_snapshot::Snapshot;
 
 use super::ownership::is_ours;
@@ -94,6 +95,13 @@ impl HubMove {
     /// The trust to write during the expand stage: the desired statements, plus the deployed ones
     /// when they admit old hub roles (by ARN, or the hub account narrowed by `aws:PrincipalArn`).
     /// `None` when the desired trust can be written as it is.
+    ///
+    /// Both lists together can pass the trust policy quota where each alone fits (about 17 groups
+    /// at 2,048 characters), and IAM would refuse the update. The expanded trust then takes the
+    /// compact form: the desired statements with the hub accounts as principal, narrowed by
+    /// `ArnLike aws:PrincipalArn` to the new hub path and to the old hub roles by exact ARN (an
+    /// ARN without wildcards matches itself only). Checked against IAM's default quota, which
+    /// every account has at least.
     pub(crate) fn expanded_trust(
         &self,
         desired: &PolicyDocument,
@@ -103,12 +111,13 @@ impl HubMove {
             return None;
         }
         let text = serde_json::to_string(deployed).ok()?;
-        let admits_old = self
+        let admitted = |arn: &String| text.contains(&format!("\"{arn}\""));
+        if !self
             .old_hub_roles
             .iter()
             .chain(&self.hub_roots)
-            .any(|arn| text.contains(&format!("\"{arn}\"")));
-        if !admits_old {
+            .any(admitted)
+        {
             return None;
         }
         let mut statements = desired.statement.clone();
@@ -119,7 +128,52 @@ impl HubMove {
                 .filter(|s| !desired.statement.contains(s))
                 .cloned(),
         );
-        Some(PolicyDocument::new(statements))
+        let union = PolicyDocument::new(statements);
+        if iam_size(&union) <= defaults::TRUST_POLICY_SIZE {
+            return Some(union);
+        }
+        // Old hub roles the deployed trust names; when it names only the hub account (narrowed),
+        // every old hub role, as the narrowed form admits (their own policies still name exact
+        // spoke roles).
+        let mut old: Vec<String> = self
+            .old_hub_roles
+            .iter()
+            .filter(|a| admitted(a))
+            .cloned()
+            .collect();
+        if old.is_empty() {
+            old = self.old_hub_roles.iter().cloned().collect();
+        }
+        let roots = StringList::sorted(self.hub_roots.iter().cloned());
+        let patterns = StringList::sorted(
+            self.hub_roots
+                .iter()
+                .map(|root| {
+                    format!(
+                        "{}{}*",
+                        root.trim_end_matches("root"),
+                        format_args!("role{}", self.hub_path)
+                    )
+                })
+                .chain(old),
+        );
+        let compact = desired
+            .statement
+            .iter()
+            .map(|s| {
+                s.clone()
+                    .with_principal(Principal::aws(roots.clone()))
+                    .with_condition("ArnLike", "aws:PrincipalArn", patterns.clone())
+            })
+            .collect();
+        let compact = PolicyDocument::new(compact);
+        // When even the compact form does not fit, the union goes to the plan's quota check,
+        // which holds the account back and says why.
+        Some(if iam_size(&compact) <= defaults::TRUST_POLICY_SIZE {
+            compact
+        } else {
+            union
+        })
     }
 
     pub(crate) fn hint(&self) -> Option<String> {

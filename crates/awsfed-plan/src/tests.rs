@@ -1019,3 +1019,88 @@ fn a_hub_role_keeping_its_name_cannot_move_and_is_a_conflict() {
         "{conflicts:?}"
     );
 }
+
+/// The hub-and-spoke model with `groups` groups granted ReadOnly in `dev`: from about 25 the spoke
+/// trust's exact hub-role list nears the 2,048-character quota, past about 30 it is narrowed.
+fn model_with_groups(groups: usize) -> Model {
+    let mut yaml = String::from(
+        "version: 1\nallow_warnings: [session-name-source]\nidentity_provider:\n  name: corp\n  metadata_file: idp.xml\n  session_name_from: email\n  source_identity: true\ntopology: { default: hub-and-spoke, hub_account: identity }\naccounts:\n  identity: { id: \"111111111111\" }\n  dev: { id: \"333333333333\" }\npermission_sets:\n  ReadOnly: { managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess], session_duration: 1h }\ngroups:\n",
+    );
+    for g in 0..groups {
+        yaml.push_str(&format!(
+            "  team-{g:02}: [ {{ accounts: dev, permission_set: ReadOnly }} ]\n"
+        ));
+    }
+    let raw = awsfed_model::load::parse(&yaml).expect("model parses");
+    let (model, diagnostics) = awsfed_model::resolve(&raw, &mut |_| Ok(METADATA.to_owned()));
+    model.unwrap_or_else(|| panic!("model is valid: {diagnostics:?}"))
+}
+
+/// The expand stage of the hub move lets each spoke trust admit the old and the new hub roles.
+/// At every model size up to past the narrowing point, every trust it writes stays within IAM's
+/// trust policy quota: both lists when they fit, else the compact form (hub account narrowed to
+/// the new hub path and the old hub roles' exact ARNs), else — where the old exact list alone
+/// nearly fills the quota — the quota check holds the spoke account back with a conflict that
+/// says why and how to fix it, never an oversized write. The expanded trust admits both layouts'
+/// hub roles.
+#[test]
+fn hub_move_expand_trusts_stay_within_the_trust_quota_at_every_size() {
+    let quota = awsfed_model::defaults::TRUST_POLICY_SIZE;
+    let (mut largest, mut held_back) = (0, Vec::new());
+    for groups in 1..=40 {
+        let model = model_with_groups(groups);
+        let deployed = applied(&old_layout(&model));
+        let desired = awsfed_compile::compile(&model);
+        let mut expand = plan(&desired, &deployed, &options(&model));
+        let quotas: BTreeMap<String, AccountQuotas> = expand
+            .accounts
+            .iter()
+            .map(|a| {
+                (
+                    a.account_id.clone(),
+                    AccountQuotas::from_model(&model.quotas, 0),
+                )
+            })
+            .collect();
+        check_quotas(&mut expand, &quotas, &deployed, QuotaSource::Model);
+        for account in &expand.accounts {
+            for conflict in &account.conflicts {
+                assert_eq!(account.account_id, "333333333333", "{conflict:?}");
+                assert!(
+                    conflict.reason.starts_with("its trust policy is"),
+                    "{conflict:?}"
+                );
+                assert!(conflict.hint.contains("Service Quotas"), "{conflict:?}");
+            }
+        }
+        if expand.conflict_count() > 0 {
+            held_back.push(groups);
+            continue;
+        }
+        let switched = simulate(&deployed, &expand);
+        let trust = &account(&switched, "333333333333").roles[0].trust_policy;
+        let size = awsfed_policy::iam_size(trust);
+        assert!(size <= quota, "{groups} groups: {size}");
+        largest = largest.max(size);
+        let text = serde_json::to_string(trust).unwrap();
+        for g in [0, groups - 1] {
+            let new = format!("111111111111:role/awsfed/hub/team-{g:02}");
+            let old = format!("111111111111:role/awsfed/hub-team-{g:02}");
+            // By exact ARN, or by a hub-account pattern over the path the role lives under.
+            let by_pattern = |path: &str| text.contains(&format!("111111111111:role{path}*\""));
+            assert!(
+                text.contains(&new) || by_pattern("/awsfed/hub/") || by_pattern("/awsfed/"),
+                "{groups} groups: {text}"
+            );
+            assert!(
+                text.contains(&old) || by_pattern("/awsfed/"),
+                "{groups} groups: {text}"
+            );
+        }
+    }
+    eprintln!(
+        "largest expanded spoke trust: {largest} of {quota} characters; held back by the quota check at {held_back:?} groups"
+    );
+    // Only where the old layout's exact list alone nearly fills the quota.
+    assert!(held_back.iter().all(|&g| g >= 30), "{held_back:?}");
+}
