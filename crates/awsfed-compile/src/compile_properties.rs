@@ -252,6 +252,6 @@ fn narrowed_hub_policies_allow_exactly_the_granted_roles() {
         state
             .notes
             .iter()
-            .any(|n| n.code == "hub-policy-by-account")
+            .any(|n| n.code == awsfed_model::Code::HubPolicyByAccount)
     );
 }

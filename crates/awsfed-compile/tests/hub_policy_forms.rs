@@ -116,7 +116,7 @@ fn a_complete_organisation_gets_the_exact_complement_form() {
     let notes: Vec<(Severity, &str, &str)> = state
         .notes
         .iter()
-        .map(|n| (n.severity, n.code, n.message.as_str()))
+        .map(|n| (n.severity, n.code.as_str(), n.message.as_str()))
         .collect();
     assert!(
         notes
@@ -177,7 +177,7 @@ fn without_a_complete_organisation_the_wide_form_is_a_warning_with_the_reason() 
     let warning = state
         .notes
         .iter()
-        .find(|n| n.code == "hub-policy-by-organization")
+        .find(|n| n.code == awsfed_model::Code::HubPolicyByOrganization)
         .expect("a warning");
     assert_eq!(warning.severity, Severity::Warning);
     assert!(

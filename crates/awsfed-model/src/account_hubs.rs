@@ -18,7 +18,7 @@ use crate::model::{Account, Hub, HubIndex, Model, TopologyKind};
 use crate::raw::RawModel;
 use crate::resolve::ou_path;
 use crate::selector::closest;
-use crate::{Diagnostic, Diagnostics, Spanned};
+use crate::{Code, Diagnostic, Diagnostics, Spanned};
 
 /// Sets [`Account::hub`] from each account's `hub:` or from `topology.ou_hubs`.
 pub(crate) fn assign(raw: &RawModel, accounts: &mut [Account], hubs: &[Hub], d: &mut Diagnostics) {
@@ -42,8 +42,11 @@ fn hub_named(name: &Spanned<String>, hubs: &[Hub], d: &mut Diagnostics) -> Optio
     if let Some(index) = hubs.iter().position(|h| h.name == name.value) {
         return Some(index);
     }
-    let mut diagnostic =
-        Diagnostic::error("unknown-hub", format!("no hub is named `{}`", name.value)).at(name.span);
+    let mut diagnostic = Diagnostic::error(
+        Code::UnknownHub,
+        format!("no hub is named `{}`", name.value),
+    )
+    .at(name.span);
     diagnostic = match closest(&name.value, hubs.iter().map(|h| h.name.as_str())) {
         Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
         None => diagnostic
@@ -92,7 +95,7 @@ fn check_cross_hub_grants(model: &Model, d: &mut Diagnostics) {
             };
             d.push(
                 Diagnostic::error(
-                    "cross-hub-grant",
+                    Code::CrossHubGrant,
                     format!(
                         "group `{}` federates through hub `{}` but is granted `{set}` in account `{}`, which belongs to hub `{}`{more}",
                         group.name,
@@ -123,7 +126,7 @@ fn check_shared_hub_accounts(model: &Model, d: &mut Diagnostics) {
         first_hub_of.insert(hub.account, other);
         d.push(
             Diagnostic::error(
-                "shared-hub-account",
+                Code::SharedHubAccount,
                 format!(
                     "hubs `{}` and `{}` are both in account `{}`, but accounts belong to hubs: a spoke trust narrowed to the hub path admits every hub role of that account, so one team's people could enter the other's accounts",
                     other.name, hub.name, model.accounts[hub.account].name

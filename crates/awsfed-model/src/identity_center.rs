@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::duration::format_duration;
 use crate::model::{Account, Group, Model, PermissionSet, defaults};
 use crate::raw::TopologyKind;
-use crate::{Diagnostic, Diagnostics, Span, Spanned};
+use crate::{Code, Diagnostic, Diagnostics, Span, Spanned};
 
 /// Identity Center's own limits.
 pub mod limits {
@@ -147,7 +147,7 @@ pub(crate) fn identity_center(
         && !is_instance_arn(&arn.value, partition)
     {
         d.push(
-            Diagnostic::error("malformed-instance-arn", format!("`{}` is not an Identity Center instance ARN", arn.value))
+            Diagnostic::error(Code::MalformedInstanceArn, format!("`{}` is not an Identity Center instance ARN", arn.value))
                 .at(arn.span)
                 .help(format!("write arn:{partition}:sso:::instance/ssoins-XXXXXXXXXXXXXXXX (the Identity Center console's Settings page shows it), or leave it out to find it when connected")),
         );
@@ -157,7 +157,7 @@ pub(crate) fn identity_center(
     {
         d.push(
             Diagnostic::error(
-                "malformed-identity-store-id",
+                Code::MalformedIdentityStoreId,
                 format!("`{}` is not an identity store id", id.value),
             )
             .at(id.span)
@@ -167,7 +167,7 @@ pub(crate) fn identity_center(
     if !is_region(&section.region.value) {
         d.push(
             Diagnostic::error(
-                "malformed-region",
+                Code::MalformedRegion,
                 format!("`{}` is not an AWS region", section.region.value),
             )
             .at(section.region.span)
@@ -178,7 +178,7 @@ pub(crate) fn identity_center(
         Some(url) if !url.value.starts_with("https://") => {
             d.push(
                 Diagnostic::error(
-                    "malformed-start-url",
+                    Code::MalformedStartUrl,
                     format!("`{}` is not an https URL", url.value),
                 )
                 .at(url.span)
@@ -274,7 +274,7 @@ pub(crate) fn check(
         && model.identity_center.is_none()
     {
         d.push(
-            Diagnostic::error("missing-identity-center", format!("account `{}` uses Identity Center but the model has no `identity_center` section", account.name))
+            Diagnostic::error(Code::MissingIdentityCenter, format!("account `{}` uses Identity Center but the model has no `identity_center` section", account.name))
                 .at(pick(account.span, topology_span))
                 .help("add `identity_center: { region: REGION, instance_arn: …, identity_store_id: … }`"),
         );
@@ -286,7 +286,7 @@ pub(crate) fn check(
             .find(|a| a.topology != TopologyKind::IdentityCenter);
         if let Some(account) = saml {
             d.push(
-                Diagnostic::error("missing-identity-provider", format!("account `{}` is {} but the model has no `identity_provider` section", account.name, account.topology.as_str()))
+                Diagnostic::error(Code::MissingIdentityProvider, format!("account `{}` is {} but the model has no `identity_provider` section", account.name, account.topology.as_str()))
                     .at(pick(account.span, topology_span))
                     .help("add `identity_provider: { name: …, metadata_file: … }`, or make the account `topology: identity-center`"),
             );
@@ -298,7 +298,7 @@ pub(crate) fn check(
             check_permission_set(model, set, d);
         } else if set.relay_state.is_some() {
             d.push(
-                Diagnostic::warning("unused-setting", format!("permission set `{}` sets `relay_state`, which only Identity Center uses, but reaches no identity-center account", set.name))
+                Diagnostic::warning(Code::UnusedSetting, format!("permission set `{}` sets `relay_state`, which only Identity Center uses, but reaches no identity-center account", set.name))
                     .at(set.relay_state_span)
                     .help("remove `relay_state`, or grant the permission set in an identity-center account"),
             );
@@ -332,7 +332,7 @@ fn check_permission_set(model: &Model, set: &PermissionSet, d: &mut Diagnostics)
         || !is_word(&set.name)
     {
         d.push(
-            Diagnostic::error("identity-center-permission-set-name", format!("permission set name `{}` cannot be an Identity Center permission set name", set.name))
+            Diagnostic::error(Code::IdentityCenterPermissionSetName, format!("permission set name `{}` cannot be an Identity Center permission set name", set.name))
                 .at(set.span)
                 .help(format!("Identity Center names are 1 to {} letters, digits or + = , . @ _ -; rename the permission set", limits::PERMISSION_SET_NAME_LENGTH)),
         );
@@ -341,7 +341,7 @@ fn check_permission_set(model: &Model, set: &PermissionSet, d: &mut Diagnostics)
     for (arn, span) in set.managed_policies.iter().zip(&set.managed_policy_spans) {
         if !arn.starts_with(&aws_prefix) {
             d.push(
-                Diagnostic::error("identity-center-customer-policy-arn", format!("permission set `{}` reaches identity-center accounts, where `{arn}` cannot be attached by ARN", set.name))
+                Diagnostic::error(Code::IdentityCenterCustomerPolicyArn, format!("permission set `{}` reaches identity-center accounts, where `{arn}` cannot be attached by ARN", set.name))
                     .at(*span)
                     .help("Identity Center attaches AWS managed policies by ARN and customer managed policies by path and name: move it to `customer_managed_policies` as `/PATH/NAME`"),
             );
@@ -350,13 +350,13 @@ fn check_permission_set(model: &Model, set: &PermissionSet, d: &mut Diagnostics)
     let count = set.managed_policies.len() + set.customer_managed_policies.len();
     if count > limits::POLICIES_PER_PERMISSION_SET {
         d.push(
-            Diagnostic::error("identity-center-too-many-policies", format!("permission set `{}` has {count} managed and customer managed policies; Identity Center allows {}", set.name, limits::POLICIES_PER_PERMISSION_SET))
+            Diagnostic::error(Code::IdentityCenterTooManyPolicies, format!("permission set `{}` has {count} managed and customer managed policies; Identity Center allows {}", set.name, limits::POLICIES_PER_PERMISSION_SET))
                 .at(set.span)
                 .help("combine policies, or move statements into the inline policy"),
         );
     } else if count > model.quotas.managed_policies_per_role {
         d.push(
-            Diagnostic::error("identity-center-too-many-policies", format!("permission set `{}` has {count} managed and customer managed policies; the role Identity Center creates in each account may hold {} (IAM's managed policies per role quota)", set.name, model.quotas.managed_policies_per_role))
+            Diagnostic::error(Code::IdentityCenterTooManyPolicies, format!("permission set `{}` has {count} managed and customer managed policies; the role Identity Center creates in each account may hold {} (IAM's managed policies per role quota)", set.name, model.quotas.managed_policies_per_role))
                 .at(set.span)
                 .help(format!("raise the IAM quota in every account with Service Quotas (up to {}) and set `quotas.managed_policies_per_role`", defaults::MANAGED_POLICIES_PER_ROLE_MAX)),
         );
@@ -366,7 +366,7 @@ fn check_permission_set(model: &Model, set: &PermissionSet, d: &mut Diagnostics)
         let characters = awsfed_policy::iam_size(policy);
         if bytes > limits::INLINE_POLICY_BYTES || characters > limits::INLINE_POLICY_CHARACTERS {
             d.push(
-                Diagnostic::error("identity-center-inline-policy-too-large", format!("the inline policy of permission set `{}` is {characters} characters without white space ({bytes} bytes); Identity Center allows {} characters ({} bytes)", set.name, limits::INLINE_POLICY_CHARACTERS, limits::INLINE_POLICY_BYTES))
+                Diagnostic::error(Code::IdentityCenterInlinePolicyTooLarge, format!("the inline policy of permission set `{}` is {characters} characters without white space ({bytes} bytes); Identity Center allows {} characters ({} bytes)", set.name, limits::INLINE_POLICY_CHARACTERS, limits::INLINE_POLICY_BYTES))
                     .at(set.inline_policy_span)
                     .help("move statements into customer managed policies"),
             );
@@ -383,7 +383,7 @@ fn check_relay_state(relay: &str, span: Span, d: &mut Diagnostics) {
         |c: char| c.is_ascii_alphanumeric() || "&$@#\\/%?=~-_'\"|!:,.;*+[] (){}".contains(c);
     if relay.is_empty() || relay.len() > limits::RELAY_STATE_LENGTH || !relay.chars().all(allowed) {
         d.push(
-            Diagnostic::error("malformed-relay-state", format!("relay state `{relay}` is not one Identity Center accepts"))
+            Diagnostic::error(Code::MalformedRelayState, format!("relay state `{relay}` is not one Identity Center accepts"))
                 .at(span)
                 .help(format!("a relay state is a URL of 1 to {} characters (letters, digits and & $ @ # \\ / % ? = ~ - _ ' \" | ! : , . ; * + [ ] ( ) {{ }} and space); percent-encode anything else", limits::RELAY_STATE_LENGTH)),
         );
@@ -395,7 +395,7 @@ fn check_counts(model: &Model, reached: &[bool], d: &mut Diagnostics) {
     let instance_sets = reached.iter().filter(|r| **r).count();
     if instance_sets > limits::PERMISSION_SETS_PER_INSTANCE {
         d.push(
-            Diagnostic::error("identity-center-too-many-permission-sets", format!("{instance_sets} permission sets reach identity-center accounts; an Identity Center instance holds {} by default", limits::PERMISSION_SETS_PER_INSTANCE))
+            Diagnostic::error(Code::IdentityCenterTooManyPermissionSets, format!("{instance_sets} permission sets reach identity-center accounts; an Identity Center instance holds {} by default", limits::PERMISSION_SETS_PER_INSTANCE))
                 .at(model.identity_center.as_ref().map_or(Span::NONE, |ic| ic.span))
                 .help("merge permission sets, or raise the quota with Service Quotas from the management account"),
         );
@@ -419,7 +419,7 @@ fn check_counts(model: &Model, reached: &[bool], d: &mut Diagnostics) {
 
 fn too_many_in_account(account: &Account, count: usize, d: &mut Diagnostics) {
     d.push(
-        Diagnostic::error("identity-center-too-many-permission-sets", format!("account `{}` is given {count} permission sets; Identity Center provisions at most {} per account", account.name, limits::PERMISSION_SETS_PER_ACCOUNT))
+        Diagnostic::error(Code::IdentityCenterTooManyPermissionSets, format!("account `{}` is given {count} permission sets; Identity Center provisions at most {} per account", account.name, limits::PERMISSION_SETS_PER_ACCOUNT))
             .at(account.span)
             .help("grant fewer permission sets there, or raise the quota with Service Quotas"),
     );

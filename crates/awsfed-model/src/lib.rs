@@ -5,6 +5,7 @@
 //! This crate does no I/O: the caller reads files and hands over their contents.
 
 mod account_hubs;
+mod code;
 mod diagnostic;
 pub mod duration;
 pub mod identity_center;
@@ -17,6 +18,7 @@ mod resolve;
 pub mod selector;
 mod span;
 
+pub use code::{Code, UnknownCode, reference as diagnostics_reference};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use model::*;
 pub use resolve::{ReadMetadata, resolve};

@@ -4,7 +4,7 @@
 use serde_saphyr::options::DuplicateKeyPolicy;
 
 use crate::raw::RawModel;
-use crate::{Diagnostic, Span};
+use crate::{Code, Diagnostic, Span};
 
 /// Largest model accepted. A 5,000-account model with tags is about 1 MiB; anything far larger is a
 /// mistake (or hostile) and is refused before it is parsed.
@@ -28,7 +28,7 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
             .count()
             + 1;
         Diagnostic::error(
-            "not-utf8",
+            Code::NotUtf8,
             format!(
                 "the model is not UTF-8 text: invalid byte 0x{:02x}",
                 bytes[e.valid_up_to()]
@@ -47,7 +47,7 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
 
 pub fn too_large(len: usize) -> Diagnostic {
     Diagnostic::error(
-        "model-too-large",
+        Code::ModelTooLarge,
         format!(
             "the model is {len} bytes; the limit is {MAX_MODEL_BYTES} bytes ({} MiB)",
             MAX_MODEL_BYTES / 1024 / 1024
@@ -99,13 +99,13 @@ fn yaml_error(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
 }
 
 /// Turns the parser's wording into awsfed's: a stable code, a message, and how to fix it.
-fn explain(message: &str) -> (&'static str, String, Option<String>) {
+fn explain(message: &str) -> (Code, String, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let help = rest
             .split_once(", expected ")
             .map(|(_, expected)| format!("expected {expected}; check the spelling"));
         let field = rest.split(',').next().unwrap_or(rest);
-        return ("unknown-key", format!("unknown key {field}"), help);
+        return (Code::UnknownKey, format!("unknown key {field}"), help);
     }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest
@@ -113,28 +113,28 @@ fn explain(message: &str) -> (&'static str, String, Option<String>) {
             .next()
             .unwrap_or(rest);
         return (
-            "duplicate-key",
+            Code::DuplicateKey,
             format!("`{key}` is defined twice"),
             Some("each name may appear once; merge the two entries or rename one".to_owned()),
         );
     }
     if message.starts_with("missing field ") {
         return (
-            "missing-key",
+            Code::MissingKey,
             message.replace("missing field", "missing key"),
             Some("add the key; see `awsfed.schema.json` for the model format".to_owned()),
         );
     }
     if message.contains("budget") || message.contains("depth") {
         return (
-            "yaml-limit",
+            Code::YamlLimit,
             message.to_owned(),
             Some(format!(
                 "the model may nest at most {MAX_DEPTH} levels and use at most 1,000 anchors and aliases"
             )),
         );
     }
-    ("yaml", message.to_owned(), None)
+    (Code::Yaml, message.to_owned(), None)
 }
 
 fn offset_of(text: &str, line: u32, column: u32) -> usize {

@@ -67,7 +67,7 @@ pub struct Model {
     pub permission_sets: Vec<PermissionSet>,
     /// Sorted by name.
     pub groups: Vec<Group>,
-    pub allow_warnings: BTreeSet<String>,
+    pub allow_warnings: BTreeSet<crate::Code>,
     /// Organisation accounts to add when connected, beyond the listed ones.
     pub discover: Option<Discover>,
 }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{Model, Naming, defaults};
 use crate::raw::RawModel;
-use crate::{Diagnostic, Diagnostics, Spanned};
+use crate::{Code, Diagnostic, Diagnostics, Spanned};
 
 pub(crate) fn naming(raw: &RawModel, d: &mut Diagnostics) -> Naming {
     let role_path = match &raw.naming.role_path {
@@ -63,7 +63,7 @@ fn check_path(path: &Spanned<String>, key: &str, d: &mut Diagnostics) -> bool {
         && p.chars().all(|c| c.is_ascii() && ('!'..='~').contains(&c));
     if !valid {
         d.push(
-            Diagnostic::error("malformed-role-path", format!("`{p}` is not a usable IAM path"))
+            Diagnostic::error(Code::MalformedRolePath, format!("`{p}` is not a usable IAM path"))
                 .at(path.span)
                 .help(format!("`naming.{key}`: an IAM path starts and ends with `/`, such as `/awsfed/`; awsfed owns everything under it, so `/` alone is refused")),
         );
@@ -94,7 +94,7 @@ fn check_hub_path(path: &Spanned<String>, role_path: &str, d: &mut Diagnostics) 
     if let Some(why) = problem {
         d.push(
             Diagnostic::error(
-                "hub-path-not-exclusive",
+                Code::HubPathNotExclusive,
                 format!("`naming.hub_role_path` `{hub}` cannot hold hub roles: {why}"),
             )
             .at(path.span)
@@ -122,7 +122,7 @@ fn name_pattern(
     if rest.contains('{') || rest.contains('}') {
         d.push(
             Diagnostic::error(
-                "unknown-placeholder",
+                Code::UnknownPlaceholder,
                 format!("`{}` uses an unknown placeholder", value.value),
             )
             .at(value.span)
@@ -134,7 +134,7 @@ fn name_pattern(
     {
         d.push(
             Diagnostic::error(
-                "malformed-role-name",
+                Code::MalformedRoleName,
                 format!(
                     "`{}` makes role names with characters IAM does not allow",
                     value.value
@@ -179,7 +179,7 @@ pub(crate) fn check_role_name_collisions(model: &Model, d: &mut Diagnostics) {
         };
         d.push(
             Diagnostic::error(
-                "role-name-collision",
+                Code::RoleNameCollision,
                 format!(
                     "the hub role of group `{}` and the role of permission set `{}` would both be named `{name}` in account `{}`; IAM role names are unique in an account whatever their path",
                     group.name, model.permission_sets[set].name, model.accounts[hub.account].name

@@ -17,7 +17,7 @@ use crate::raw::{
     IdentitySource, RawDiscover, RawIdentityProvider, RawModel, TagValues, TopologyKind,
 };
 use crate::selector::{closest, select};
-use crate::{Diagnostic, Diagnostics, Span, Spanned};
+use crate::{Code, Diagnostic, Diagnostics, Span, Spanned};
 use awsfed_policy::{Arn, ArnError};
 
 /// Reads the IdP metadata file named in the model (a path relative to the model file) and returns its
@@ -30,7 +30,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
     if raw.version.value != 1 {
         d.push(
             Diagnostic::error(
-                "unsupported-version",
+                Code::UnsupportedVersion,
                 format!("model version {} is not supported", raw.version.value),
             )
             .at(raw.version.span)
@@ -43,7 +43,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
         Some(p) => {
             d.push(
                 Diagnostic::error(
-                    "unknown-partition",
+                    Code::UnknownPartition,
                     format!("unknown partition `{}`", p.value),
                 )
                 .at(p.span)
@@ -72,7 +72,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
         if !valid {
             d.push(
                 Diagnostic::error(
-                    "malformed-organization-id",
+                    Code::MalformedOrganizationId,
                     format!("`{}` is not an organization id", o.id.value),
                 )
                 .at(o.id.span)
@@ -88,11 +88,7 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
     account_hubs::assign(raw, &mut accounts, &hubs, &mut d);
     let permission_sets = permission_sets(raw, &partition, &mut d);
     let groups = groups(raw, &accounts, &permission_sets, &hubs, &mut d);
-    let allow_warnings = raw
-        .allow_warnings
-        .iter()
-        .map(|w| w.value.clone())
-        .collect::<BTreeSet<_>>();
+    let allow_warnings = allow_warnings(raw, &mut d);
 
     let model = Model {
         partition,
@@ -138,7 +134,7 @@ fn quotas(raw: &RawModel, d: &mut Diagnostics) -> Quotas {
         if value.value < default || value.value > max {
             d.push(
                 Diagnostic::error(
-                    "quota-out-of-range",
+                    Code::QuotaOutOfRange,
                     format!("{what} quota {} is outside {default}..={max}", value.value),
                 )
                 .at(value.span)
@@ -186,7 +182,7 @@ fn identity_provider(
     {
         d.push(
             Diagnostic::error(
-                "malformed-provider-name",
+                Code::MalformedProviderName,
                 format!("`{}` is not a valid SAML provider name", name.value),
             )
             .at(name.span)
@@ -196,7 +192,7 @@ fn identity_provider(
     let metadata = idp.metadata_file.as_ref().and_then(|file| match read_metadata(&file.value) {
         Err(why) => {
             d.push(
-                Diagnostic::error("unreadable-metadata", format!("cannot read metadata file `{}`: {why}", file.value))
+                Diagnostic::error(Code::UnreadableMetadata, format!("cannot read metadata file `{}`: {why}", file.value))
                     .at(file.span)
                     .help("the path is relative to the model file"),
             );
@@ -206,7 +202,7 @@ fn identity_provider(
             Ok(entity_id) => Some(ProviderMetadata { file: file.value.clone(), entity_id, document }),
             Err(why) => {
                 d.push(
-                    Diagnostic::error("not-saml-metadata", format!("`{}` is not SAML IdP metadata: {why}", file.value))
+                    Diagnostic::error(Code::NotSamlMetadata, format!("`{}` is not SAML IdP metadata: {why}", file.value))
                         .at(file.span)
                         .help("download the metadata XML from the IdP's AWS application (it starts with <EntityDescriptor>)"),
                 );
@@ -244,7 +240,7 @@ fn identity_provider(
             if let Some(from) = &idp.source_identity_from {
                 d.push(
                     Diagnostic::warning(
-                        "unused-setting",
+                        Code::UnusedSetting,
                         "`source_identity_from` has no effect while `source_identity` is not true",
                     )
                     .at(from.span)
@@ -259,7 +255,7 @@ fn identity_provider(
         if tag.value.is_empty() || tag.value.len() > 128 || tag.value.starts_with("aws:") {
             d.push(
                 Diagnostic::error(
-                    "malformed-tag-key",
+                    Code::MalformedTagKey,
                     format!("`{}` is not a valid session tag key", tag.value),
                 )
                 .at(tag.span)
@@ -271,7 +267,7 @@ fn identity_provider(
     if session_tags.len() > 50 {
         d.push(
             Diagnostic::error(
-                "too-many-session-tags",
+                Code::TooManySessionTags,
                 format!(
                     "{} session tags; STS accepts at most 50",
                     session_tags.len()
@@ -285,7 +281,7 @@ fn identity_provider(
     for audience in &idp.audiences {
         if !awsfed_policy::is_sign_in_endpoint(&audience.value) {
             d.push(
-                Diagnostic::warning("unknown-audience", format!("`{}` is not an AWS sign-in endpoint", audience.value))
+                Diagnostic::warning(Code::UnknownAudience, format!("`{}` is not an AWS sign-in endpoint", audience.value))
                     .at(audience.span)
                     .help("SAML:aud is the Recipient the IdP posts to: https://signin.aws.amazon.com/saml or https://REGION.signin.aws.amazon.com/saml"),
             );
@@ -293,7 +289,7 @@ fn identity_provider(
         if audiences.contains(&audience.value) {
             d.push(
                 Diagnostic::warning(
-                    "duplicate-audience",
+                    Code::DuplicateAudience,
                     format!("`{}` is listed twice", audience.value),
                 )
                 .at(audience.span),
@@ -333,7 +329,7 @@ fn browser_sign_in(port: &Spanned<u32>, d: &mut Diagnostics) -> Option<BrowserSi
         _ => {
             d.push(
                 Diagnostic::error(
-                    "browser-port-out-of-range",
+                    Code::BrowserPortOutOfRange,
                     format!("browser sign-in port {} is outside 1024..=65535", port.value),
                 )
                 .at(port.span)
@@ -375,9 +371,9 @@ fn check_identity_source(
     );
     let help = "sign-in fails for users whose value does not fit; use a source that fits (employee_id), have the IdP transform it, or add `session-name-source` to `allow_warnings` once the directory guarantees it";
     let diagnostic = if severity_error {
-        Diagnostic::error("session-name-source", message)
+        Diagnostic::error(Code::SessionNameSource, message)
     } else {
-        Diagnostic::warning("session-name-source", message)
+        Diagnostic::warning(Code::SessionNameSource, message)
     };
     d.push(diagnostic.at(span).help(help));
 }
@@ -393,7 +389,7 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
             || name.value.trim() != name.value
         {
             d.push(
-                Diagnostic::error("malformed-account-name", format!("account name `{}` cannot be used", name.value))
+                Diagnostic::error(Code::MalformedAccountName, format!("account name `{}` cannot be used", name.value))
                     .at(name.span)
                     .help("account names appear in Okta group names (aws#NAME#ROLE#ID) and in targets (NAME/ROLE): they may not be empty or contain `#`, `/` or surrounding spaces"),
             );
@@ -401,7 +397,7 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
         let id = &account.id;
         if id.value.len() != 12 || !id.value.chars().all(|c| c.is_ascii_digit()) {
             let mut diagnostic = Diagnostic::error(
-                "malformed-account-id",
+                Code::MalformedAccountId,
                 format!("`{}` is not a 12-digit AWS account id", id.value),
             )
             .at(id.span);
@@ -414,7 +410,7 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
         } else if let Some(other) = seen_ids.insert(&id.value, &name.value) {
             d.push(
                 Diagnostic::error(
-                    "duplicate-account-id",
+                    Code::DuplicateAccountId,
                     format!(
                         "account id {} is used by both `{other}` and `{}`",
                         id.value, name.value
@@ -429,7 +425,7 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
             if key.value.is_empty() || key.value.len() > 128 || value.value.len() > 256 {
                 d.push(
                     Diagnostic::error(
-                        "malformed-tag",
+                        Code::MalformedTag,
                         format!("tag `{}` is not a valid AWS tag", key.value),
                     )
                     .at(key.span)
@@ -476,7 +472,7 @@ fn checked_region(region: &Spanned<String>, d: &mut Diagnostics) -> String {
     if !well_formed {
         d.push(
             Diagnostic::error(
-                "malformed-region",
+                Code::MalformedRegion,
                 format!("`{}` is not an AWS Region code", region.value),
             )
             .at(region.span)
@@ -486,14 +482,41 @@ fn checked_region(region: &Spanned<String>, d: &mut Diagnostics) -> String {
     region.value.clone()
 }
 
+/// The codes under `allow_warnings`; a name that is no code is an error that names the nearest one.
+fn allow_warnings(raw: &RawModel, d: &mut Diagnostics) -> BTreeSet<Code> {
+    let mut codes = BTreeSet::new();
+    for name in &raw.allow_warnings {
+        match name.value.parse::<Code>() {
+            Ok(code) => {
+                codes.insert(code);
+            }
+            Err(unknown) => {
+                let diagnostic = Diagnostic::error(
+                    Code::UnknownCode,
+                    format!("`{}` is not an awsfed diagnostic code", name.value),
+                )
+                .at(name.span);
+                d.push(match unknown.nearest {
+                    Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
+                    None => diagnostic.help("docs/diagnostics.md lists every code"),
+                });
+            }
+        }
+    }
+    codes
+}
+
 /// An OU path as written (`Workloads/Dev`, surrounding slashes allowed), without the slashes.
 pub(crate) fn ou_path(ou: &Spanned<String>, d: &mut Diagnostics) -> Option<String> {
     let path = ou.value.trim_matches('/');
     if path.is_empty() || path.split('/').any(str::is_empty) {
         d.push(
-            Diagnostic::error("malformed-ou", format!("`{}` is not an OU path", ou.value))
-                .at(ou.span)
-                .help("write OU names from the root down, separated by `/`: `Workloads/Dev`"),
+            Diagnostic::error(
+                Code::MalformedOu,
+                format!("`{}` is not an OU path", ou.value),
+            )
+            .at(ou.span)
+            .help("write OU names from the root down, separated by `/`: `Workloads/Dev`"),
         );
         return None;
     }
@@ -524,7 +547,7 @@ fn hubs(raw: &RawModel, accounts: &[Account], d: &mut Diagnostics) -> Vec<Hub> {
         }),
         Err(_) => {
             let mut diagnostic = Diagnostic::error(
-                "unknown-account",
+                Code::UnknownAccount,
                 format!("hub account `{}` is not in `accounts`", account.value),
             )
             .at(account.span);
@@ -538,7 +561,7 @@ fn hubs(raw: &RawModel, accounts: &[Account], d: &mut Diagnostics) -> Vec<Hub> {
         if !topology.hubs.is_empty() {
             d.push(
                 Diagnostic::error(
-                    "conflicting-hubs",
+                    Code::ConflictingHubs,
                     "`hub_account` and `hubs` cannot both be set",
                 )
                 .at(hub_account.span)
@@ -561,7 +584,7 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
         for arn in &set.managed_policies {
             if let Err(why) = check_policy_arn(&arn.value, partition) {
                 d.push(
-                    Diagnostic::error("malformed-arn", format!("`{}` is not a managed policy ARN: {why}", arn.value))
+                    Diagnostic::error(Code::MalformedArn, format!("`{}` is not a managed policy ARN: {why}", arn.value))
                         .at(arn.span)
                         .help(format!("write arn:{partition}:iam::aws:policy/NAME for AWS managed policies or arn:{partition}:iam::ACCOUNT:policy/PATH/NAME")),
                 );
@@ -572,7 +595,7 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
             {
                 d.push(
                     Diagnostic::warning(
-                        "duplicate-policy",
+                        Code::DuplicatePolicy,
                         format!("`{}` is listed twice", arn.value),
                     )
                     .at(arn.span),
@@ -590,7 +613,7 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
         {
             d.push(
                 Diagnostic::error(
-                    "malformed-arn",
+                    Code::MalformedArn,
                     format!("`{}` is not a managed policy ARN: {why}", boundary.value),
                 )
                 .at(boundary.span)
@@ -602,7 +625,7 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
             Some(text) => match parse_duration(&text.value) {
                 Err(why) => {
                     d.push(
-                        Diagnostic::error("malformed-duration", why)
+                        Diagnostic::error(Code::MalformedDuration, why)
                             .at(text.span)
                             .help("write a duration such as `1h`, `90m` or `12h`"),
                     );
@@ -614,7 +637,7 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
                 {
                     d.push(
                         Diagnostic::error(
-                            "session-duration-out-of-range",
+                            Code::SessionDurationOutOfRange,
                             format!(
                                 "session duration {} is outside 1h–12h",
                                 format_duration(seconds)
@@ -659,12 +682,12 @@ fn customer_managed_policies(
     for text in written {
         match CustomerManagedPolicy::parse(&text.value) {
             Ok(policy) if policies.contains(&policy) => d.push(
-                Diagnostic::warning("duplicate-policy", format!("`{}` is listed twice", text.value))
+                Diagnostic::warning(Code::DuplicatePolicy, format!("`{}` is listed twice", text.value))
                     .at(text.span),
             ),
             Ok(policy) => policies.push(policy),
             Err(why) => d.push(
-                Diagnostic::error("malformed-policy-reference", format!("`{}` is not a customer managed policy reference: {why}", text.value))
+                Diagnostic::error(Code::MalformedPolicyReference, format!("`{}` is not a customer managed policy reference: {why}", text.value))
                     .at(text.span)
                     .help("write the policy's name (`Billing`) or its path and name (`/team/Billing`), as in each account's IAM"),
             ),
@@ -722,15 +745,18 @@ fn groups(
             Some(index) => Some(index),
             None => {
                 d.push(
-                    Diagnostic::error("unknown-hub", format!("no hub is named `{}`", name.value))
-                        .at(name.span)
-                        .help(format!(
-                            "hubs: {}",
-                            hubs.iter()
-                                .map(|h| h.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
+                    Diagnostic::error(
+                        Code::UnknownHub,
+                        format!("no hub is named `{}`", name.value),
+                    )
+                    .at(name.span)
+                    .help(format!(
+                        "hubs: {}",
+                        hubs.iter()
+                            .map(|h| h.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 );
                 None
             }
@@ -747,7 +773,7 @@ fn groups(
                 Some(index) => Some(index),
                 None => {
                     let mut diagnostic = Diagnostic::error(
-                        "unknown-hub",
+                        Code::UnknownHub,
                         format!("no hub is named `{}`", hub.value),
                     )
                     .at(hub.span);
@@ -764,7 +790,7 @@ fn groups(
         if let Some(other) = hub_role_names.insert(safe.clone(), &name.value) {
             d.push(
                 Diagnostic::error(
-                    "hub-role-name-collision",
+                    Code::HubRoleNameCollision,
                     format!(
                         "groups `{other}` and `{}` would share the hub role name `{safe}`",
                         name.value
@@ -781,7 +807,7 @@ fn groups(
                     Ok(index) => Some(index),
                     Err(_) => {
                         let mut diagnostic = Diagnostic::error(
-                            "unknown-permission-set",
+                            Code::UnknownPermissionSet,
                             format!(
                                 "no permission set is named `{}`",
                                 grant.permission_set.value
@@ -809,7 +835,7 @@ fn groups(
             }) {
                 d.push(
                     Diagnostic::warning(
-                        "overlapping-grants",
+                        Code::OverlappingGrants,
                         format!(
                             "`{}` is granted `{}` in some accounts by two grants",
                             name.value, grant.permission_set.value
@@ -831,7 +857,7 @@ fn groups(
         if grants.is_empty() && !d.has_errors() {
             d.push(
                 Diagnostic::warning(
-                    "group-without-grants",
+                    Code::GroupWithoutGrants,
                     format!("group `{}` has no grants", name.value),
                 )
                 .at(name.span)
@@ -866,12 +892,12 @@ fn check_topology(raw: &RawModel, model: &Model, d: &mut Diagnostics) {
     for (group, grant) in hub_and_spoke_grants {
         if group.hub.is_none() {
             let diagnostic = if model.hubs.is_empty() {
-                Diagnostic::error("missing-hub", format!("group `{}` is granted hub-and-spoke accounts but the model has no hub account", group.name))
+                Diagnostic::error(Code::MissingHub, format!("group `{}` is granted hub-and-spoke accounts but the model has no hub account", group.name))
                     .at(raw.topology.default.span)
                     .help("set `topology.hub_account` to the identity account, or make these accounts `topology: direct`")
             } else {
                 Diagnostic::error(
-                    "missing-hub",
+                    Code::MissingHub,
                     format!("group `{}` has hub-and-spoke grants but no hub", group.name),
                 )
                 .at(group.span)
@@ -888,7 +914,7 @@ fn check_topology(raw: &RawModel, model: &Model, d: &mut Diagnostics) {
     {
         d.push(
             Diagnostic::error(
-                "missing-hub",
+                Code::MissingHub,
                 "the default topology is hub-and-spoke but the model has no hub account",
             )
             .at(raw.topology.default.span)
@@ -902,7 +928,7 @@ fn check_role_names(model: &Model, d: &mut Diagnostics) {
         if name.len() > defaults::ROLE_NAME_LENGTH {
             d.push(
                 Diagnostic::error(
-                    "role-name-too-long",
+                    Code::RoleNameTooLong,
                     format!(
                         "{what} role name `{name}` is {} characters; IAM allows {}",
                         name.len(),
@@ -914,7 +940,7 @@ fn check_role_names(model: &Model, d: &mut Diagnostics) {
             );
         } else if path.len() + name.len() > defaults::SWITCH_ROLE_PATH_AND_NAME {
             d.push(
-                Diagnostic::warning("switch-role-too-long", format!("path and name of {what} role `{path}{name}` are {} characters; the console's switch-role accepts {}", path.len() + name.len(), defaults::SWITCH_ROLE_PATH_AND_NAME))
+                Diagnostic::warning(Code::SwitchRoleTooLong, format!("path and name of {what} role `{path}{name}` are {} characters; the console's switch-role accepts {}", path.len() + name.len(), defaults::SWITCH_ROLE_PATH_AND_NAME))
                     .at(span)
                     .help(if what == "hub" { "shorten `naming.hub_role_path` or the name so people can switch to the role in the console" } else { "shorten `naming.role_path` or the name so people can switch to the role in the console" }),
             );
@@ -958,7 +984,7 @@ fn check_chained_sessions(model: &Model, d: &mut Diagnostics) {
         });
         if chained {
             d.push(
-                Diagnostic::warning("chained-session-capped", format!("permission set `{}` asks for {} but is reached by role chaining in hub-and-spoke accounts, which AWS caps at 1h", set.name, format_duration(set.session_duration)))
+                Diagnostic::warning(Code::ChainedSessionCapped, format!("permission set `{}` asks for {} but is reached by role chaining in hub-and-spoke accounts, which AWS caps at 1h", set.name, format_duration(set.session_duration)))
                     .at(set.session_duration_span)
                     .help("the longer setting still applies where the permission set is granted in direct accounts; use `session_duration: 1h` or make those accounts `topology: direct`"),
             );
@@ -972,7 +998,7 @@ fn discover(section: &Spanned<RawDiscover>, d: &mut Diagnostics) -> Discover {
     let raw = &section.value;
     if raw.ous.is_empty() && raw.tags.is_empty() {
         d.push(
-            Diagnostic::error("empty-discover", "`discover` selects no OU and no tag")
+            Diagnostic::error(Code::EmptyDiscover, "`discover` selects no OU and no tag")
                 .at(section.span)
                 .help("list OU paths under `ous` (`ous: [Workloads]`) or tags under `tags`, or remove `discover`"),
         );

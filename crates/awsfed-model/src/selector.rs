@@ -2,7 +2,7 @@
 
 use crate::model::{Account, AccountIndex};
 use crate::raw::{RawSelector, RawSelectorMatch};
-use crate::{Diagnostic, Diagnostics, Span, Spanned};
+use crate::{Code, Diagnostic, Diagnostics, Span, Spanned};
 
 /// Resolves a selector against the accounts (sorted by name). Unknown names and criteria that match
 /// nothing are reported; the result is sorted and without duplicates.
@@ -52,7 +52,7 @@ fn matching(
         if !any {
             diagnostics.push(
                 Diagnostic::warning(
-                    "selects-nothing",
+                    Code::SelectsNothing,
                     format!("no account has tag `{}` with this value", key.value),
                 )
                 .at(key.span)
@@ -65,7 +65,7 @@ fn matching(
             if !accounts.iter().any(|a| in_ou(a, &ou.value)) {
                 diagnostics.push(
                     Diagnostic::warning(
-                        "selects-nothing",
+                        Code::SelectsNothing,
                         format!("no account is in OU `{}`", ou.value),
                     )
                     .at(ou.span)
@@ -99,7 +99,7 @@ fn matching(
         .collect();
     if selected.is_empty() && diagnostics.0.iter().all(|d| d.span != Some(span)) {
         diagnostics.push(
-            Diagnostic::warning("selects-nothing", "this selector matches no account")
+            Diagnostic::warning(Code::SelectsNothing, "this selector matches no account")
                 .at(span)
                 .help("the grant has no effect; fix the selector or remove the grant"),
         );
@@ -130,7 +130,7 @@ fn lookup(
         .or_else(|| accounts.iter().position(|a| a.id == name.value));
     if found.is_none() {
         let mut diagnostic = Diagnostic::error(
-            "unknown-account",
+            Code::UnknownAccount,
             format!("no account is named `{}` or has that id", name.value),
         )
         .at(name.span);

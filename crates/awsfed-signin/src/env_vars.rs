@@ -171,7 +171,7 @@ pub const READ_BY_TESTS: &[EnvVar] = &[
     },
     EnvVar {
         name: AWSFED_UPDATE_DOCS,
-        meaning: "`1`: rewrite `docs/cli.md` from the CLI reference",
+        meaning: "`1`: rewrite the generated `docs/cli.md` and `docs/diagnostics.md`",
     },
     EnvVar {
         name: AWSFED_BENCH_CASES,

@@ -48,7 +48,10 @@ fn a_teams_hub_roles_cannot_enter_the_other_teams_accounts() {
     for extra in [0, 40] {
         let model = teams(extra);
         let state = compile(&model);
-        let narrowed = state.notes.iter().any(|n| n.code == "spoke-trust-narrowed");
+        let narrowed = state
+            .notes
+            .iter()
+            .any(|n| n.code == awsfed_model::Code::SpokeTrustNarrowed);
         assert_eq!(narrowed, extra > 0, "{:?}", state.notes);
         let snapshot = Snapshot::from_desired(&state);
         let estate = Estate::new(&snapshot, None);

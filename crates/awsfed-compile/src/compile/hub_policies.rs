@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use awsfed_model::{AccountIndex, Diagnostic, defaults};
+use awsfed_model::{AccountIndex, Code, Diagnostic, defaults};
 use awsfed_policy::{PolicyDocument, Statement, StringList, iam_size, iam_size_of};
 
 use super::{Compiler, GroupIndex, RoleKey};
@@ -35,7 +35,7 @@ impl Compiler<'_> {
         if let Some(documents) = pack(statements, max_policies) {
             self.notes.push(
                 Diagnostic::note(
-                    "hub-policy-by-account",
+                    Code::HubPolicyByAccount,
                     format!(
                         "hub role `{role_name}` names its {} spoke roles by role name and aws:ResourceAccount in {} managed polic{}: exact ARNs would pass the {}-character managed policy quota; the roles allowed are the same",
                         spokes.len(),
@@ -61,7 +61,7 @@ impl Compiler<'_> {
         }
         self.notes.push(
             Diagnostic::error(
-                "hub-policy-too-large",
+                Code::HubPolicyTooLarge,
                 format!(
                     "hub role `{role_name}` grants {} spoke roles, which do not fit {max_policies} managed policies of {} characters",
                     spokes.len(),
@@ -100,7 +100,7 @@ impl Compiler<'_> {
             let excluded = self.excluded_count(&accounts_by_role);
             self.notes.push(
                 Diagnostic::note(
-                    "hub-policy-complement",
+                    Code::HubPolicyComplement,
                     format!(
                         "hub role `{role_name}` names its {} spoke roles as every account of organisation {organization} except the {excluded} not granted (StringNotEquals aws:ResourceAccount), in {} managed polic{}: account lists would pass {max_policies} managed policies; the roles allowed are the same, since `organization.complete` says the model holds every account of the organisation",
                         spokes.len(),
@@ -126,7 +126,7 @@ impl Compiler<'_> {
         };
         self.notes.push(
             Diagnostic::warning(
-                "hub-policy-by-organization",
+                Code::HubPolicyByOrganization,
                 format!(
                     "hub role `{role_name}` may assume its role names in any account of organisation {organization}: its {} spoke roles do not fit {max_policies} managed policies by account list, and {why}; spoke trusts still admit only granted hub roles",
                     spokes.len()

@@ -7,7 +7,7 @@
 //! any session without it, not because the IdP never omits it; STS keeps the value for the whole
 //! chain ("Monitor and control actions taken with assumed roles", IAM User Guide).
 
-use awsfed_model::{AccountIndex, Diagnostic, defaults};
+use awsfed_model::{AccountIndex, Code, Diagnostic, defaults};
 use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 
 use super::Compiler;
@@ -39,7 +39,7 @@ impl Compiler<'_> {
             let idp = self.model.idp();
             self.notes.push(
                 Diagnostic::error(
-                    "trust-policy-too-large",
+                    Code::TrustPolicyTooLarge,
                     format!(
                         "the SAML trust policy of account `{}` (the trust of every role people enter with SAML there) is {size} characters; the trust policy quota is {quota} (IAM's default is {}, at most {})",
                         self.model.accounts[account].name,

@@ -1,7 +1,7 @@
 //! Quota checks on what the compiler built: trust sizes, inline policies, managed policies per role,
 //! roles and SAML providers per account ("IAM and AWS STS quotas").
 
-use awsfed_model::{AccountIndex, Diagnostic, defaults};
+use awsfed_model::{AccountIndex, Code, Diagnostic, defaults};
 
 use super::Compiler;
 use crate::desired::{DesiredAccount, DesiredRole};
@@ -16,7 +16,7 @@ impl Compiler<'_> {
         let quota = self.model.quotas.trust_policy_size;
         if size > quota {
             let note = Diagnostic::error(
-                "trust-policy-too-large",
+                Code::TrustPolicyTooLarge,
                 format!(
                     "the trust policy of role `{}` in account `{}` is {size} characters; the trust policy quota is {quota} (IAM's default is {}, at most {})",
                     role.name,
@@ -43,7 +43,7 @@ impl Compiler<'_> {
         if inline > defaults::INLINE_POLICIES_SIZE_PER_ROLE {
             self.notes.push(
                 Diagnostic::error(
-                    "inline-policies-too-large",
+                    Code::InlinePoliciesTooLarge,
                     format!(
                         "the inline policies of role `{}` are {inline} characters; IAM allows {} per role",
                         role.name,
@@ -57,7 +57,7 @@ impl Compiler<'_> {
         if role.managed_policy_arns.len() > model.quotas.managed_policies_per_role {
             self.notes.push(
                 Diagnostic::error(
-                    "too-many-managed-policies",
+                    Code::TooManyManagedPolicies,
                     format!(
                         "role `{}` in `{}` would have {} managed policies; the quota is {} (IAM's default {}, at most {})",
                         role.name,
@@ -81,7 +81,7 @@ impl Compiler<'_> {
             let index = model.account_by_name(&account.name).unwrap_or_default();
             self.notes.push(
                 Diagnostic::error(
-                    "too-many-roles",
+                    Code::TooManyRoles,
                     format!("account `{}` would hold {} awsfed roles; the quota is {quota}", account.name, account.roles.len()),
                 )
                 .at(model.accounts[index].span)
@@ -94,7 +94,7 @@ impl Compiler<'_> {
         let providers = usize::from(account.saml_provider.is_some());
         if providers > defaults::SAML_PROVIDERS_PER_ACCOUNT {
             self.notes.push(Diagnostic::error(
-                "too-many-saml-providers",
+                Code::TooManySamlProviders,
                 format!(
                     "account `{}` would hold {providers} SAML providers; IAM allows {}",
                     account.name,

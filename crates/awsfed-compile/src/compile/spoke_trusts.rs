@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use awsfed_model::{AccountIndex, Diagnostic, PermissionSetIndex};
+use awsfed_model::{AccountIndex, Code, Diagnostic, PermissionSetIndex};
 use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 
 use super::{Compiler, GroupIndex};
@@ -91,7 +91,7 @@ impl Compiler<'_> {
             };
             self.notes.push(
                 Diagnostic::note(
-                    "spoke-trust-narrowed",
+                    Code::SpokeTrustNarrowed,
                     format!(
                         "role `{}` in {} account{} ({}{more}) trusts the hub account narrowed by aws:PrincipalArn to the hub path `{}*`: listing its hub roles one by one would pass the {quota}-character trust policy quota; each hub role's own policy still names exact spoke roles",
                         self.set_role_names[set],

@@ -50,7 +50,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     }
     let denied_warnings = diagnostics
         .warnings()
-        .filter(|w| !allowed.contains(w.code))
+        .filter(|w| !allowed.contains(&w.code))
         .count();
     let fails_on_warnings = args.deny_warnings && denied_warnings > 0;
     let valid = !(diagnostics.has_errors() || fails_on_warnings);

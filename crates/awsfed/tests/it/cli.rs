@@ -1,6 +1,9 @@
 //! The command-line contract pinned: `awsfed --help` and every command's `--help`, as one reference
 //! (an insta snapshot, so help changes show up in review) and as the checked-in `docs/cli.md`, which
-//! this test regenerates with `AWSFED_UPDATE_DOCS=1` and otherwise refuses when stale.
+//! this test regenerates with `AWSFED_UPDATE_DOCS=1` and otherwise refuses when stale; likewise
+//! `docs/diagnostics.md`, every diagnostic code awsfed reports.
+
+use awsfed_signin::env_vars;
 
 use crate::support::{Awsfed, repo};
 
@@ -60,15 +63,33 @@ fn every_command_help_is_pinned_and_docs_cli_md_is_current() {
         "every command is listed, nested ones too"
     );
     insta::assert_snapshot!("cli_reference", reference);
-    let path = repo().join("docs/cli.md");
-    if std::env::var("AWSFED_UPDATE_DOCS").is_ok_and(|v| v == "1") {
+    assert_generated_doc_is_current("docs/cli.md", &reference);
+}
+
+#[test]
+fn docs_diagnostics_md_lists_every_code() {
+    let reference = awsfed_model::diagnostics_reference();
+    for code in awsfed_model::Code::ALL {
+        assert!(
+            reference.contains(&format!("| `{code}` |")),
+            "`{code}` is listed"
+        );
+    }
+    assert_generated_doc_is_current("docs/diagnostics.md", &reference);
+}
+
+/// Rewrites the generated document at `relative` with `AWSFED_UPDATE_DOCS=1`; otherwise fails when
+/// the checked-in one differs from what the code generates.
+fn assert_generated_doc_is_current(relative: &str, generated: &str) {
+    let path = repo().join(relative);
+    if std::env::var(env_vars::AWSFED_UPDATE_DOCS).is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &reference).unwrap();
+        std::fs::write(&path, generated).unwrap();
     }
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
-        checked_in == reference,
-        "docs/cli.md is stale: run `AWSFED_UPDATE_DOCS=1 cargo test -p awsfed --test it cli::` and commit it"
+        checked_in == generated,
+        "{relative} is stale: run `AWSFED_UPDATE_DOCS=1 cargo test -p awsfed --test it cli::` and commit it"
     );
 }
 

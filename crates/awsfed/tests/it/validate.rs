@@ -334,6 +334,11 @@ fn chained_session_longer_than_an_hour_is_a_warning() {
     assert_eq!(code, 0, "{stderr}");
 }
 
+invalid!(
+    allow_warnings_names_an_unknown_code,
+    format!("allow_warnings: [chained-sesion-capped, no-such-code-at-all]\n{BASE}")
+);
+
 /// Audiences follow the one sign-in endpoint rule that SAML Responses are checked against: the
 /// static and encrypted-assertion (`/saml/acs/ID`) forms AWS documents are endpoints too.
 #[test]
