@@ -10,6 +10,8 @@ format (`Throttling` for the query protocol of IAM and STS, `TooManyRequestsExce
 Organizations' JSON protocol), HTTP 500s, and dropped connections — half before the request reaches
 moto, half after (the call happened but its answer is lost, as on a real network). `--drop-response
 CreatePolicyVersion=3` loses the answers of the first 3 CreatePolicyVersion calls after moto made them.
+`--saml-provider-tags` keeps the tags of CreateSAMLProvider and returns them from GetSAMLProvider, as IAM
+does ("GetSAMLProvider", IAM API Reference: the response holds Tags) and moto 5 does not (it drops them).
 
   GET  /__proxy/stats   {"calls": N, "writes": N, "by_action": {...}, "injected": {...}} (forwarded calls only)
   POST /__proxy/reset   zero the counters
@@ -21,6 +23,8 @@ import json
 import random
 import threading
 import urllib.parse
+import re
+from xml.sax.saxutils import escape
 
 WRITE_PREFIXES = ("Create", "Put", "Update", "Delete", "Attach", "Detach", "Tag", "Untag", "Set", "Remove", "Add")
 
@@ -57,6 +61,37 @@ def action_of(headers, body):
         return params.get("Action", ["unknown"])[0]
     except Exception:
         return "unknown"
+
+
+class ProviderTags:
+    """SAML provider ARN -> [(key, value)], for `--saml-provider-tags`."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.tags = {}
+
+    def on_response(self, action, body, data):
+        params = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if action == "CreateSAMLProvider":
+            arn = re.search(rb"<SAMLProviderArn>([^<]+)</SAMLProviderArn>", data)
+            tags = []
+            n = 1
+            while f"Tags.member.{n}.Key" in params:
+                tags.append((params[f"Tags.member.{n}.Key"][0], params.get(f"Tags.member.{n}.Value", [""])[0]))
+                n += 1
+            if arn:
+                with self.lock:
+                    self.tags[arn.group(1).decode()] = tags
+        elif action == "DeleteSAMLProvider":
+            with self.lock:
+                self.tags.pop(params.get("SAMLProviderArn", [""])[0], None)
+        elif action == "GetSAMLProvider" and b"</GetSAMLProviderResult>" in data:
+            with self.lock:
+                tags = self.tags.get(params.get("SAMLProviderArn", [""])[0], [])
+            if tags:
+                members = "".join(f"<member><Key>{escape(k)}</Key><Value>{escape(v)}</Value></member>" for k, v in tags)
+                data = data.replace(b"</GetSAMLProviderResult>", f"<Tags>{members}</Tags></GetSAMLProviderResult>".encode())
+        return data
 
 
 def make_handler(args, stats, rng, rng_lock):
@@ -154,6 +189,8 @@ def make_handler(args, stats, rng, rng_lock):
                 connection.close()
             if not self.path.startswith("/moto-api"):
                 stats.count(action)
+            if args.provider_tags is not None and response.status == 200:
+                data = args.provider_tags.on_response(action, body, data)
             if drop_after:
                 stats.inject("drop-after")
                 self.drop()
@@ -186,7 +223,9 @@ def main():
     parser.add_argument("--drop", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--drop-response", action="append", default=[], metavar="ACTION=N")
+    parser.add_argument("--saml-provider-tags", action="store_true")
     args = parser.parse_args()
+    args.provider_tags = ProviderTags() if args.saml_provider_tags else None
     args.drop_response = {a: int(n) for a, _, n in (d.partition("=") for d in args.drop_response)}
     stats = Stats()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port),

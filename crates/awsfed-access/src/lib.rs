@@ -12,6 +12,7 @@ mod estate;
 mod fixed_point;
 pub mod identity_center;
 mod idp;
+pub mod migration_proof;
 mod paths;
 mod view;
 

@@ -210,6 +210,10 @@ pub async fn execute<C: IamApi>(
             guard.check(Write::Role { name: role })?;
             consistent(|| iam.tag_role(role, tags)).await?;
         }
+        Action::UntagRole { role, keys } => {
+            guard.check(Write::Role { name: role })?;
+            consistent(|| iam.untag_role(role, keys)).await?;
+        }
         Action::CreatePolicy {
             name,
             path,

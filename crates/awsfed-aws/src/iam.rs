@@ -150,6 +150,7 @@ pub trait IamApi: Send + Sync {
         role: &str,
         tags: &BTreeMap<String, String>,
     ) -> impl Future<Output = Call<()>> + Send;
+    fn untag_role(&self, role: &str, keys: &[String]) -> impl Future<Output = Call<()>> + Send;
     /// Instance profile names holding the role.
     fn list_instance_profiles_for_role(
         &self,
@@ -390,6 +391,16 @@ impl IamApi for aws_sdk_iam::Client {
         sent!(
             "iam:TagRole",
             self.tag_role().role_name(role).set_tags(Some(tags))
+        )
+        .map(drop)
+    }
+
+    async fn untag_role(&self, role: &str, keys: &[String]) -> Call<()> {
+        sent!(
+            "iam:UntagRole",
+            self.untag_role()
+                .role_name(role)
+                .set_tag_keys(Some(keys.to_vec()))
         )
         .map(drop)
     }

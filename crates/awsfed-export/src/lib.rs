@@ -12,6 +12,7 @@ mod client;
 mod cloudformation;
 mod identity_center;
 mod idp;
+mod idp_delta;
 mod names;
 mod stacksets;
 mod terraform;
@@ -26,6 +27,7 @@ pub use aws_config::{AwsConfigOptions, aws_config};
 pub use client::client_file;
 pub use cloudformation::cloudformation;
 pub use idp::{RoleValueOrder, idp};
+pub use idp_delta::{GroupDelta, IdpDelta, OktaSettings, idp_delta};
 pub use stacksets::{StackSetOptions, stacksets};
 pub use terraform::{TerraformOptions, terraform};
 

@@ -6,6 +6,7 @@ use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, defaults};
 use awsfed_policy::PolicyDocument;
 
 use super::hub_move::{HubMove, hub_move};
+use super::migration::MIGRATION_TAG_KEY;
 use super::normalize::{normalize, same_policy};
 use super::ownership::{is_awsfed_policy_arn, is_managed_tagged, is_ours};
 use super::{
@@ -513,7 +514,21 @@ impl<'a> AccountPlanner<'a> {
             self.push(Phase::Updates, action);
         }
         let tags = self.role_tags(role);
-        if self.changes.len() > before || tagged != tags.get(DIGEST_TAG_KEY) {
+        let migration_tag = |t: &BTreeMap<String, String>| t.get(MIGRATION_TAG_KEY).cloned();
+        if actual.tags.contains_key(MIGRATION_TAG_KEY) && !tags.contains_key(MIGRATION_TAG_KEY) {
+            self.push(
+                Phase::Updates,
+                Action::UntagRole {
+                    role: name.clone(),
+                    keys: vec![MIGRATION_TAG_KEY.to_owned()],
+                },
+            );
+        }
+        if self.changes.len() > before
+            || tagged != tags.get(DIGEST_TAG_KEY)
+            || (tags.contains_key(MIGRATION_TAG_KEY)
+                && migration_tag(&actual.tags) != migration_tag(&tags))
+        {
             // Updating the tags again is harmless; leaving a stale digest would report drift.
             self.push(
                 Phase::Updates,

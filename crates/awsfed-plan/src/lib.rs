@@ -20,6 +20,7 @@ mod approval;
 mod diff;
 mod hub_move;
 pub mod identity_center;
+pub mod migration;
 mod normalize;
 mod ownership;
 mod quotas;
@@ -234,6 +235,12 @@ pub enum Action {
         role: String,
         tags: BTreeMap<String, String>,
     },
+    /// Removes tags awsfed no longer sets: the migration tag once a migration ends or is rolled
+    /// back (`TagRole` only adds and overwrites).
+    UntagRole {
+        role: String,
+        keys: Vec<String>,
+    },
     CreatePolicy {
         name: String,
         path: String,
@@ -291,6 +298,9 @@ impl Action {
                 format!("remove permissions boundary of role {role}")
             }
             Action::TagRole { role, .. } => format!("tag role {role}"),
+            Action::UntagRole { role, keys } => {
+                format!("remove tag {} from role {role}", keys.join(", "))
+            }
             Action::CreatePolicy { name, .. } => format!("create policy {name}"),
             Action::UpdatePolicy { arn, .. } => format!("update policy {arn}"),
             Action::DeletePolicy { arn } => format!("delete policy {arn}"),
@@ -311,6 +321,7 @@ impl Action {
             | Action::PutPermissionsBoundary { role, .. }
             | Action::DeletePermissionsBoundary { role }
             | Action::TagRole { role, .. }
+            | Action::UntagRole { role, .. }
             | Action::DeleteRole { role } => Some(role),
             _ => None,
         }

@@ -14,7 +14,7 @@ use awsfed_snapshot::{
 
 const METADATA: &str = include_str!("../../../examples/hub-and-spoke/corp-idp.xml");
 
-fn model(direct_dev: bool) -> Model {
+pub(crate) fn model(direct_dev: bool) -> Model {
     let yaml = format!(
         r#"
 version: 1
@@ -49,7 +49,7 @@ groups:
     model.unwrap_or_else(|| panic!("model is valid: {diagnostics:?}"))
 }
 
-fn options(model: &Model) -> PlanOptions {
+pub(crate) fn options(model: &Model) -> PlanOptions {
     PlanOptions {
         metadata_document: Some(METADATA.to_owned()),
         role_path: model.naming.role_path.clone(),
@@ -57,7 +57,7 @@ fn options(model: &Model) -> PlanOptions {
     }
 }
 
-fn empty() -> Snapshot {
+pub(crate) fn empty() -> Snapshot {
     Snapshot {
         format: SNAPSHOT_FORMAT,
         organization: None,
@@ -67,7 +67,7 @@ fn empty() -> Snapshot {
 }
 
 /// What IAM would hold after executing the plan (the subset of IAM's behaviour the plan relies on).
-fn simulate(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
+pub(crate) fn simulate(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
     let mut accounts: BTreeMap<String, AccountSnapshot> = snapshot
         .accounts
         .iter()
@@ -198,6 +198,10 @@ fn simulate(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
                     let i = role(account, r);
                     account.roles[i].tags.extend(tags.clone());
                 }
+                Action::UntagRole { role: r, keys } => {
+                    let i = role(account, r);
+                    account.roles[i].tags.retain(|k, _| !keys.contains(k));
+                }
                 Action::CreatePolicy {
                     name,
                     path,
@@ -263,7 +267,7 @@ fn account_plan<'a>(plan: &'a Plan, id: &str) -> &'a AccountPlan {
     plan.accounts.iter().find(|a| a.account_id == id).unwrap()
 }
 
-fn applied(model: &Model) -> Snapshot {
+pub(crate) fn applied(model: &Model) -> Snapshot {
     let desired = awsfed_compile::compile(model);
     let plan = plan(&desired, &empty(), &options(model));
     simulate(&empty(), &plan)

@@ -90,6 +90,7 @@ pub enum Command {
     Plan(commands::plan::Args),
     Apply(commands::apply::Args),
     Bootstrap(commands::bootstrap::Args),
+    Migrate(commands::migrate::Args),
     WhoCan(commands::who_can::Args),
     Access(commands::access::Args),
     Simulate(commands::simulate::Args),

@@ -282,6 +282,13 @@ impl IamApi for RecordingIam {
         self.with_role("iam:TagRole", role, |r| r.tags.extend(tags.clone()))
     }
 
+    async fn untag_role(&self, role: &str, keys: &[String]) -> Result<(), CallError> {
+        self.record("UntagRole", Some(role), None);
+        self.with_role("iam:UntagRole", role, |r| {
+            r.tags.retain(|k, _| !keys.contains(k));
+        })
+    }
+
     async fn list_instance_profiles_for_role(&self, role: &str) -> Result<Vec<String>, CallError> {
         self.with_role("iam:ListInstanceProfilesForRole", role, |r| {
             r.instance_profiles.clone()

@@ -50,11 +50,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     &model.naming.role_path,
                 )
                 .await;
-                let mut plan = awsfed_plan::plan(
+                let mut plan = crate::commands::migrate::stage::planned(
+                    &model,
                     &desired,
                     &state,
                     &deploy::plan_options(&model, fleet.caller()),
-                );
+                )?;
                 deploy::without_unread(&mut plan, &failed);
                 deploy::check_live_quotas(&fleet, &mut plan, &state, &model).await;
                 crate::commands::deploy_identity_center::plan_live(&fleet, &desired, &mut plan)

@@ -341,7 +341,12 @@ pub async fn plan_live(
         &model.naming.role_path,
     )
     .await?;
-    let mut plan = awsfed_plan::plan(desired, &state, &plan_options(model, fleet.caller()));
+    let mut plan = super::migrate::stage::planned(
+        model,
+        desired,
+        &state,
+        &plan_options(model, fleet.caller()),
+    )?;
     check_live_quotas(fleet, &mut plan, &state, model).await;
     super::deploy_identity_center::plan_live(fleet, desired, &mut plan).await?;
     Ok((plan, state))

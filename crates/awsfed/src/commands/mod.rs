@@ -21,6 +21,7 @@ pub mod export_client;
 pub mod graph;
 pub mod import;
 pub mod login;
+pub mod migrate;
 /// The sign-in prompt's terminal input.
 mod paste;
 pub mod plan;
@@ -60,6 +61,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Plan(args) => plan::run(cli, args),
         Command::Apply(args) => apply::run(cli, args),
         Command::Bootstrap(args) => bootstrap::run(cli, args),
+        Command::Migrate(args) => migrate::run(cli, args),
         Command::WhoCan(args) => who_can::run(cli, args),
         Command::Access(args) => access::run(cli, args),
         Command::Simulate(args) => simulate::run(cli, args),

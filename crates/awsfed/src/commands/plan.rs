@@ -39,8 +39,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 account_id: String::new(),
                 arn: String::new(),
             };
-            let mut plan =
-                awsfed_plan::plan(&desired, &snapshot, &deploy::plan_options(&model, &caller));
+            let mut plan = crate::commands::migrate::stage::planned(
+                &model,
+                &desired,
+                &snapshot,
+                &deploy::plan_options(&model, &caller),
+            )?;
             let accounts: Vec<String> =
                 plan.accounts.iter().map(|a| a.account_id.clone()).collect();
             deploy::check_model_quotas(&mut plan, &snapshot, &model, &accounts);

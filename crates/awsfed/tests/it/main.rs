@@ -32,6 +32,8 @@ mod files;
 mod fuzz_corpus;
 /// Identity Center as the third topology: the model section, its limits, topology by OU.
 mod identity_center;
+/// `migrate` on a moto organisation: stages, proof, rollback, SIGKILL mid-stage.
+mod migrate;
 /// `saml inspect`: reports on real IdP responses.
 mod saml;
 /// Sign-in end to end against moto behind the trust gate: login, creds, exec, env, whoami,

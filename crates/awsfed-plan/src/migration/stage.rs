@@ -1,0 +1,192 @@
+//! The desired state each stage deploys, and what each stage costs.
+
+use std::collections::BTreeSet;
+
+use awsfed_compile::{DesiredState, RoleKind};
+use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, Model, TopologyKind};
+use awsfed_snapshot::Snapshot;
+use serde::Serialize;
+
+use super::{MIGRATION_TAG_KEY, Migration, MigrationError, MigrationStage, union_states};
+use crate::{Action, PlanOptions, plan};
+
+/// Which way a plan moves the migrating accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageTarget {
+    /// The next stage: expand where the switch is not confirmed, contract where it is.
+    Forward,
+    /// Record the operator's word that the IdP sends the new values (the expand state, tagged).
+    ConfirmSwitch,
+    /// Back to the topology each account had before the migration, from any stage.
+    Rollback,
+}
+
+/// The three states a migration is judged by.
+#[derive(Debug, Clone)]
+pub struct StageStates {
+    /// Every migrating account in the topology it is leaving.
+    pub old: DesiredState,
+    /// The model as written.
+    pub new: DesiredState,
+    /// What the plan of this stage deploys.
+    pub target: DesiredState,
+}
+
+/// Whether the old path of an account goes in this forward plan: its switch is confirmed (one
+/// confirmed account confirms the migration: the IdP is one for all of them).
+pub fn contracting(migration: &Migration, account_id: &str) -> bool {
+    let whole = migration.stage() == Some(MigrationStage::Switched);
+    migration.get(account_id).is_some_and(|a| {
+        a.stage == MigrationStage::Switched || (whole && a.stage == MigrationStage::Expanded)
+    })
+}
+
+/// The model with the given accounts put back in the topology they leave.
+fn model_before(
+    model: &Model,
+    migration: &Migration,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Model, MigrationError> {
+    let mut before = model.clone();
+    for account in migration.accounts.iter().filter(|a| keep(&a.account_id)) {
+        if account.from == TopologyKind::HubAndSpoke && before.hubs.is_empty() {
+            return Err(MigrationError::NoHub {
+                account: account.account_id.clone(),
+            });
+        }
+        if let Some(found) = before
+            .accounts
+            .iter_mut()
+            .find(|a| a.id == account.account_id)
+        {
+            found.topology = account.from;
+        }
+    }
+    Ok(before)
+}
+
+/// The states of the stage `target` asks for. `new` is the model compiled.
+pub fn stage_states(
+    model: &Model,
+    new: &DesiredState,
+    migration: &Migration,
+    target: StageTarget,
+) -> Result<StageStates, MigrationError> {
+    let old = awsfed_compile::compile(&model_before(model, migration, |_| true)?);
+    let state = match target {
+        StageTarget::Rollback => old.clone(),
+        StageTarget::ConfirmSwitch => {
+            let mut state = union_states(&old, new);
+            tag_roles(&mut state, migration, |_| Some(MigrationStage::Switched));
+            state
+        }
+        StageTarget::Forward => {
+            let kept = model_before(model, migration, |id| !contracting(migration, id))?;
+            let mut state = union_states(&awsfed_compile::compile(&kept), new);
+            tag_roles(&mut state, migration, |id| {
+                (!contracting(migration, id)).then_some(MigrationStage::Expanded)
+            });
+            state
+        }
+    };
+    Ok(StageStates {
+        old,
+        new: new.clone(),
+        target: state,
+    })
+}
+
+/// Puts the migration tag on the account roles (not hub roles) of the migrating accounts.
+fn tag_roles(
+    state: &mut DesiredState,
+    migration: &Migration,
+    stage_of: impl Fn(&str) -> Option<MigrationStage>,
+) {
+    for account in &mut state.accounts {
+        let (Some(moving), Some(stage)) = (migration.get(&account.id), stage_of(&account.id))
+        else {
+            continue;
+        };
+        for role in &mut account.roles {
+            if !matches!(role.kind, RoleKind::Hub { .. }) {
+                role.tags
+                    .insert(MIGRATION_TAG_KEY.to_owned(), moving.tag_value(stage));
+            }
+        }
+    }
+}
+
+/// What one stage changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageCost {
+    /// `expand`, `switch`, `contract` or `rollback`.
+    pub stage: String,
+    /// IAM changes (role, trust, policy and provider writes; tag-only changes not counted).
+    pub iam_changes: usize,
+    /// Role values the IdP adds or removes.
+    pub idp_changes: usize,
+}
+
+/// What the whole migration costs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MigrationCost {
+    pub stages: Vec<StageCost>,
+    /// How long a session entered the old way outlives the IdP switch when it is chained: role
+    /// chaining caps it at one hour.
+    pub switch_window_seconds: u32,
+    /// The longest session of the roles users enter with SAML on the old path: a hub session that
+    /// long can chain into the accounts again until the contract stage removes the old path.
+    pub old_entry_session_seconds: u32,
+}
+
+/// The IAM changes that take the state `from` deploys to `to`: a plan against `from` seen as a
+/// snapshot, tag rewrites left out (they follow every content change).
+pub fn iam_changes(from: &DesiredState, to: &DesiredState, options: &PlanOptions) -> usize {
+    let mut snapshot = Snapshot::from_desired(from);
+    for account in &mut snapshot.accounts {
+        for provider in &mut account.saml_providers {
+            provider
+                .tags
+                .insert(MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned());
+            provider.metadata_document = options.metadata_document.clone().unwrap_or_default();
+        }
+    }
+    let planned = plan(to, &snapshot, options);
+    count_content_changes(&planned)
+}
+
+/// Changes of a plan, tag-only ones left out.
+pub fn count_content_changes(planned: &crate::Plan) -> usize {
+    planned
+        .accounts
+        .iter()
+        .flat_map(|a| &a.changes)
+        .filter(|c| {
+            !matches!(
+                c.action,
+                Action::TagRole { .. } | Action::UntagRole { .. } | Action::UpdateRole { .. }
+            )
+        })
+        .count()
+}
+
+/// The longest session of a role entered with SAML in the old state that reaches a migrating
+/// account by role chaining (0 when the old path is direct).
+pub fn old_entry_session(old: &DesiredState, migration: &Migration) -> u32 {
+    let moving: BTreeSet<&str> = migration
+        .accounts
+        .iter()
+        .filter(|a| a.from == TopologyKind::HubAndSpoke)
+        .map(|a| a.account_id.as_str())
+        .collect();
+    if moving.is_empty() {
+        return 0;
+    }
+    old.accounts
+        .iter()
+        .flat_map(|a| &a.roles)
+        .filter(|r| matches!(r.kind, RoleKind::Hub { .. }))
+        .map(|r| r.max_session_duration)
+        .max()
+        .unwrap_or(0)
+}

@@ -1,0 +1,161 @@
+//! `awsfed migrate`: moving accounts between topologies in stages (expand, switch, contract), each
+//! an ordinary plan proved before it is applied. The stages themselves are in
+//! `awsfed_plan::migration`, the proof in `awsfed_access::migration_proof`.
+
+pub mod confirm_switch;
+pub mod next;
+pub mod plan;
+pub mod render;
+pub mod rollback;
+pub mod stage;
+pub mod status;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use awsfed_aws::Fleet;
+use awsfed_compile::DesiredState;
+use awsfed_model::Model;
+use awsfed_plan::PlanOptions;
+use awsfed_plan::migration::StageTarget;
+use awsfed_snapshot::Snapshot;
+
+use crate::cli::Cli;
+use crate::commands::deploy::{self, ReachArgs};
+use crate::error::CommandError;
+
+/// Move accounts between hub-and-spoke and direct without anyone losing or gaining access.
+///
+/// When an account's `topology:` in the model differs from what is deployed, `plan` and `apply`
+/// never swap its trust: they carry out a migration in stages. *expand*: the account's roles trust
+/// the old and the new path side by side, its SAML provider is created, the hub policies keep
+/// granting it. *switch*: the IdP changes its Role values (`migrate plan` prints the delta as
+/// `export idp` writes it); you confirm with `migrate confirm-switch`. *contract*: the old path
+/// goes. The stage is recorded in the tag awsfed:migration on the account's roles, so any machine
+/// can continue. Before each stage, awsfed computes every directory group's access before, during
+/// and after it and refuses (exit 1, listing the paths) a stage that would remove an intended path
+/// or add one that is in neither the old nor the new model.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: MigrateCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum MigrateCommand {
+    Plan(plan::Args),
+    Status(status::Args),
+    #[command(alias = "apply")]
+    Next(next::Args),
+    ConfirmSwitch(confirm_switch::Args),
+    Rollback(rollback::Args),
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    match &args.command {
+        MigrateCommand::Plan(args) => plan::run(cli, args),
+        MigrateCommand::Status(args) => status::run(cli, args),
+        MigrateCommand::Next(args) => next::run(cli, args),
+        MigrateCommand::ConfirmSwitch(args) => confirm_switch::run(cli, args),
+        MigrateCommand::Rollback(args) => rollback::run(cli, args),
+    }
+}
+
+/// The model, its compiled state and the accounts as they are.
+pub struct Loaded {
+    pub fleet: Option<Arc<Fleet>>,
+    pub model: Model,
+    pub desired: DesiredState,
+    pub state: Snapshot,
+    pub options: PlanOptions,
+}
+
+/// Reads the accounts live, or from a snapshot folder written by `awsfed scan`.
+pub async fn load(
+    cli: &Cli,
+    reach: &ReachArgs,
+    snapshot: Option<&Path>,
+) -> Result<Loaded, CommandError> {
+    if let Some(folder) = snapshot {
+        let model = deploy::load_model(cli, reach, None).await?;
+        let desired = deploy::desired(&model)?;
+        let state = crate::commands::access::read_snapshot(folder)?;
+        let caller = awsfed_aws::Caller {
+            account_id: String::new(),
+            arn: String::new(),
+        };
+        let options = deploy::plan_options(&model, &caller);
+        return Ok(Loaded {
+            fleet: None,
+            model,
+            desired,
+            state,
+            options,
+        });
+    }
+    let fleet = deploy::fleet(cli, reach, "aws").await?;
+    let model = deploy::load_model(cli, reach, Some(&fleet)).await?;
+    let desired = deploy::desired(&model)?;
+    let state = deploy::read_for_plan(
+        &fleet,
+        deploy::accounts_of(&desired),
+        &desired.provider_name,
+        &model.naming.role_path,
+    )
+    .await?;
+    let options = deploy::plan_options(&model, fleet.caller());
+    Ok(Loaded {
+        fleet: Some(fleet),
+        model,
+        desired,
+        state,
+        options,
+    })
+}
+
+/// Plans the stage, proves it, and applies it with the ordinary engine.
+pub async fn apply_stage(
+    cli: &Cli,
+    reach: &ReachArgs,
+    target: StageTarget,
+    idp_reverted: bool,
+    precondition: impl FnOnce(&stage::Staged) -> Result<(), CommandError>,
+) -> Result<ExitCode, CommandError> {
+    let loaded = load(cli, reach, None).await?;
+    let fleet = loaded.fleet.clone().expect("loaded live");
+    let mut staged = stage::stage(
+        &loaded.model,
+        &loaded.desired,
+        &loaded.state,
+        &loaded.options,
+        target,
+        idp_reverted,
+    )?;
+    if staged.migration.is_empty() {
+        return Err(CommandError::failed(
+            "error: no account is moving between topologies: the deployed topology of every account is the model's",
+        )
+        .hint("change an account's `topology:` in the model to start a migration"));
+    }
+    precondition(&staged)?;
+    stage::refuse_unproven(&staged, target)?;
+    if let Some(proof) = &staged.proof {
+        crate::commands::print_stderr(&render::proof_text(
+            stage::stage_name(&staged.migration, target),
+            proof,
+        ));
+    }
+    deploy::check_live_quotas(&fleet, &mut staged.plan, &loaded.state, &loaded.model).await;
+    let members = deploy::members(&fleet).await?;
+    crate::commands::apply::apply(
+        cli,
+        &fleet,
+        &staged.plan,
+        &loaded.state,
+        &members,
+        BTreeMap::new(),
+    )
+    .await
+}

@@ -1,0 +1,138 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use awsfed_plan::migration::{
+    MigrationCost, MigrationStage, StageCost, StageTarget, count_content_changes, iam_changes,
+    old_entry_session,
+};
+use serde::Serialize;
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::deploy::{self, ReachArgs};
+use crate::error::CommandError;
+
+use super::stage::{Staged, stage, stage_name};
+
+/// Show the migration the model asks for: its accounts, stages, cost, IdP delta and proof.
+///
+/// Lists each moving account with its stage; what each stage costs (IAM changes, IdP changes) and
+/// the switch window the 1-hour role-chaining cap implies; the exact IdP delta of the switch (Role
+/// values, Okta groups, Entra app roles, as `export idp` writes them); and the next stage's plan
+/// with its proof. Exit 0 (1 when the next stage's proof fails).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Plan against a snapshot folder from `awsfed scan` instead of reading AWS.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub reach: ReachArgs,
+}
+
+/// What `migrate plan` prints.
+#[derive(Debug, Serialize)]
+pub struct MigrationPlan<'a> {
+    pub stage: Option<MigrationStage>,
+    pub next_stage: &'static str,
+    pub accounts: &'a [awsfed_plan::migration::AccountMigration],
+    pub cost: MigrationCost,
+    pub switch_delta: awsfed_export::IdpDelta,
+    pub next_plan: &'a awsfed_plan::Plan,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<&'a awsfed_access::migration_proof::StageProof>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let loaded =
+        deploy::runtime()?.block_on(super::load(cli, &args.reach, args.snapshot.as_deref()))?;
+    let staged = stage(
+        &loaded.model,
+        &loaded.desired,
+        &loaded.state,
+        &loaded.options,
+        StageTarget::Forward,
+        false,
+    )?;
+    let Some(states) = &staged.states else {
+        crate::commands::print_stdout(&match cli.output {
+            OutputFormat::Json => crate::commands::to_json(&serde_json::json!({ "accounts": [] })),
+            OutputFormat::Text => {
+                "No migration: every account is deployed in the model's topology.\n".to_owned()
+            }
+        });
+        return Ok(ExitCode::SUCCESS);
+    };
+    let delta = awsfed_export::idp_delta(
+        &states.old,
+        &states.new,
+        awsfed_export::RoleValueOrder::RoleFirst,
+    );
+    let view = MigrationPlan {
+        stage: staged.migration.stage(),
+        next_stage: next_stage(&staged),
+        accounts: &staged.migration.accounts,
+        cost: cost(&loaded, &staged, &delta)?,
+        switch_delta: delta,
+        next_plan: &staged.plan,
+        proof: staged.proof.as_ref(),
+    };
+    crate::commands::print_stdout(&match cli.output {
+        OutputFormat::Json => crate::commands::to_json(&view),
+        OutputFormat::Text => super::render::plan_text(&view),
+    });
+    Ok(
+        if staged.proof.as_ref().is_some_and(|p| !p.holds()) && !staged.plan.is_empty() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
+}
+
+fn next_stage(staged: &Staged) -> &'static str {
+    if staged.migration.stage() == Some(MigrationStage::Expanded) && staged.plan.is_empty() {
+        "switch"
+    } else {
+        stage_name(&staged.migration, StageTarget::Forward)
+    }
+}
+
+/// Changes per stage: expand from the accounts as they are, contract from the expand state.
+fn cost(
+    loaded: &super::Loaded,
+    staged: &Staged,
+    delta: &awsfed_export::IdpDelta,
+) -> Result<MigrationCost, CommandError> {
+    let states = staged.states.as_ref().expect("a migration has states");
+    let stage = staged.migration.stage();
+    let expand = match stage {
+        Some(MigrationStage::Planned) => count_content_changes(&staged.plan),
+        _ => 0,
+    };
+    let union = if stage == Some(MigrationStage::Switched) {
+        awsfed_plan::migration::stage_states(
+            &loaded.model,
+            &loaded.desired,
+            &staged.migration,
+            StageTarget::ConfirmSwitch,
+        )
+        .map_err(super::stage::migration_error)?
+        .target
+    } else {
+        states.target.clone()
+    };
+    let contract = iam_changes(&union, &states.new, &loaded.options);
+    let stage_cost = |name: &str, iam_changes, idp_changes| StageCost {
+        stage: name.to_owned(),
+        iam_changes,
+        idp_changes,
+    };
+    Ok(MigrationCost {
+        stages: vec![
+            stage_cost("expand", expand, 0),
+            stage_cost("switch", 0, delta.change_count()),
+            stage_cost("contract", contract, 0),
+        ],
+        switch_window_seconds: awsfed_model::defaults::CHAINED_SESSION_SECONDS,
+        old_entry_session_seconds: old_entry_session(&states.old, &staged.migration),
+    })
+}

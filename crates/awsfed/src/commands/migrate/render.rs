@@ -1,0 +1,241 @@
+//! The text of `migrate plan` and `migrate status`, and of the proof printed before a stage runs.
+//! No colour: the same on a terminal, in a pipe and in snapshots.
+
+use std::fmt::Write;
+
+use awsfed_access::migration_proof::StageProof;
+use awsfed_export::IdpDelta;
+use awsfed_plan::migration::MigrationStage;
+
+use super::plan::MigrationPlan;
+use super::stage::path_text;
+use super::status::AccountStatus;
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn hours(seconds: u32) -> String {
+    let minutes = seconds / 60;
+    match (minutes / 60, minutes % 60) {
+        (h, 0) => format!("{h}h"),
+        (0, m) => format!("{m}m"),
+        (h, m) => format!("{h}h{m:02}m"),
+    }
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let mut out = String::from(" ");
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(&format!(" {cell}"));
+            } else {
+                out.push_str(&format!(" {cell:<w$} "));
+            }
+        }
+        format!("{}\n", out.trim_end())
+    };
+    let mut out = line(header.iter().map(|h| (*h).to_owned()).collect());
+    for row in rows {
+        out.push_str(&line(row.clone()));
+    }
+    out
+}
+
+pub fn plan_text(view: &MigrationPlan<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Migration: {} between topologies; next stage: {}",
+        plural(view.accounts.len(), "account"),
+        view.next_stage
+    );
+    let rows: Vec<Vec<String>> = view
+        .accounts
+        .iter()
+        .map(|a| {
+            vec![
+                a.account_name.clone(),
+                a.account_id.clone(),
+                a.from.as_str().to_owned(),
+                a.to.as_str().to_owned(),
+                a.stage.label().to_owned(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&["account", "id", "from", "to", "stage"], &rows));
+    out.push_str("\nStages:\n");
+    for (i, stage) in view.cost.stages.iter().enumerate() {
+        let done = match (stage.stage.as_str(), view.stage) {
+            ("expand", Some(MigrationStage::Expanded | MigrationStage::Switched))
+            | ("switch", Some(MigrationStage::Switched)) => " (done)",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "  {}. {:<8}  {}, {}{done}",
+            i + 1,
+            stage.stage,
+            plural(stage.iam_changes, "IAM change"),
+            plural(stage.idp_changes, "IdP change"),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Switch window: a session that chains into a moving account lasts at most {} (role chaining), so the old path is in use for {} after the IdP switch{}; wait that long before the contract stage.",
+        hours(view.cost.switch_window_seconds),
+        hours(view.cost.switch_window_seconds),
+        if view.cost.old_entry_session_seconds > 0 {
+            format!(
+                "; a hub session (up to {}) can chain again until the contract stage removes the old path",
+                hours(view.cost.old_entry_session_seconds)
+            )
+        } else {
+            String::new()
+        }
+    );
+    out.push_str("\nIdP changes at the switch (as `awsfed export idp` writes them):\n");
+    out.push_str(&delta_text(&view.switch_delta));
+    let _ = writeln!(
+        out,
+        "\nNext stage ({}): {}",
+        view.next_stage,
+        if view.next_plan.is_empty() {
+            "no IAM changes".to_owned()
+        } else {
+            plural(view.next_plan.change_count(), "change")
+        }
+    );
+    out.push_str(&awsfed_plan::render_text(view.next_plan, false));
+    if let Some(proof) = view.proof {
+        out.push('\n');
+        out.push_str(&proof_text(view.next_stage, proof));
+    }
+    out
+}
+
+pub fn delta_text(delta: &IdpDelta) -> String {
+    let mut out = String::new();
+    if delta.is_empty() {
+        out.push_str("  none\n");
+        return out;
+    }
+    for group in &delta.groups {
+        let _ = writeln!(out, "  group {}", group.group);
+        for (sign, label, values) in [
+            ('+', "Role value", &group.add_role_values),
+            ('-', "Role value", &group.remove_role_values),
+            ('+', "Okta group", &group.add_okta_groups),
+            ('-', "Okta group", &group.remove_okta_groups),
+            ('+', "Entra app role", &group.add_app_roles),
+            ('-', "Entra app role", &group.remove_app_roles),
+        ] {
+            for value in values {
+                let _ = writeln!(out, "    {sign} {label} {value}");
+            }
+        }
+    }
+    for (label, values) in [
+        ("Okta groups to create", &delta.okta_groups_to_create),
+        (
+            "Okta groups no group needs any more",
+            &delta.okta_groups_to_delete,
+        ),
+        (
+            "Entra app roles to remove",
+            &delta.entra_app_roles_to_remove,
+        ),
+    ] {
+        if !values.is_empty() {
+            let _ = writeln!(out, "  {label}: {}", values.join(", "));
+        }
+    }
+    if !delta.entra_app_roles_to_add.is_empty() {
+        let names: Vec<&str> = delta
+            .entra_app_roles_to_add
+            .iter()
+            .filter_map(|r| r["displayName"].as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  Entra app roles to add (ids as entra-app-roles.json): {}",
+            names.join(", ")
+        );
+    }
+    if let Some(settings) = &delta.okta_settings {
+        let _ = writeln!(
+            out,
+            "  Okta: set Group Filter {} and Role Value Pattern {}",
+            settings.group_filter, settings.role_value_pattern
+        );
+    }
+    out
+}
+
+pub fn proof_text(stage: &str, proof: &StageProof) -> String {
+    let mut out = format!(
+        "Proof of the {stage} stage ({} in the old model, {} in the new):\n",
+        plural(proof.old_paths, "path"),
+        plural(proof.new_paths, "path")
+    );
+    for check in &proof.checks {
+        let verdict = if check.missing.is_empty() && check.unintended.is_empty() {
+            "every intended path, nothing else".to_owned()
+        } else {
+            format!(
+                "{} missing, {} unintended",
+                check.missing.len(),
+                check.unintended.len()
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {}: {}: {verdict}",
+            check.idp.label(),
+            plural(check.paths, "path")
+        );
+        for key in &check.missing {
+            let _ = writeln!(out, "    missing {}", path_text(key));
+        }
+        for key in &check.unintended {
+            let _ = writeln!(out, "    unintended {}", path_text(key));
+        }
+    }
+    out
+}
+
+pub fn status_text(stage: Option<MigrationStage>, rows: &[AccountStatus]) -> String {
+    let Some(stage) = stage else {
+        return "No migration: every account is deployed in the model's topology.\n".to_owned();
+    };
+    let mut out = format!(
+        "Migration of {}: {}\n",
+        plural(rows.len(), "account"),
+        stage.label()
+    );
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.account_name.clone(),
+                r.account_id.clone(),
+                format!("{} → {}", r.from, r.to),
+                r.stage.to_owned(),
+                r.working_paths.to_owned(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &["account", "id", "move", "stage", "paths that work"],
+        &rows,
+    ));
+    out
+}

@@ -1,0 +1,106 @@
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use awsfed_access::{Estate, IdpMapping, PathKey, analyze_with, arn_account, path_keys};
+use awsfed_compile::DesiredState;
+use awsfed_plan::migration::StageTarget;
+use serde::Serialize;
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::deploy::{self, ReachArgs};
+use crate::error::CommandError;
+
+/// Show each moving account's stage and which sign-in paths work there: old, new or both.
+///
+/// The paths are worked out from the accounts as they are (live, or a scan with `--snapshot`):
+/// "old" when every path of the old topology into the account works with the old Role values,
+/// "new" when every path of the new one works with the new values.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Read a snapshot folder from `awsfed scan` instead of AWS.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub reach: ReachArgs,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccountStatus {
+    pub account_name: String,
+    pub account_id: String,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub stage: &'static str,
+    /// `old`, `new`, `both` or `none`.
+    pub working_paths: &'static str,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    let loaded =
+        deploy::runtime()?.block_on(super::load(cli, &args.reach, args.snapshot.as_deref()))?;
+    let staged = super::stage::stage(
+        &loaded.model,
+        &loaded.desired,
+        &loaded.state,
+        &loaded.options,
+        StageTarget::Forward,
+        false,
+    )?;
+    let rows = match (&staged.states, &loaded.model.identity_provider) {
+        (Some(states), Some(idp)) => {
+            let estate = Estate::new(&loaded.state, loaded.model.organization_id.clone());
+            let working = |state: &DesiredState| {
+                let mapping = IdpMapping::from_compiled(idp, &state.groups);
+                let intended = {
+                    let snapshot = awsfed_snapshot::Snapshot::from_desired(state);
+                    let estate = Estate::new(&snapshot, loaded.model.organization_id.clone());
+                    path_keys(&analyze_with(&estate, &mapping, false))
+                };
+                let found = path_keys(&analyze_with(&estate, &mapping, false));
+                (intended, found)
+            };
+            let (old_intended, old_found) = working(&states.old);
+            let (new_intended, new_found) = working(&states.new);
+            staged
+                .migration
+                .accounts
+                .iter()
+                .map(|a| {
+                    let works = |intended: &BTreeSet<PathKey>, found: &BTreeSet<PathKey>| {
+                        let mut into = intended
+                            .iter()
+                            .filter(|k| arn_account(&k.role_arn) == Some(a.account_id.as_str()))
+                            .peekable();
+                        into.peek().is_some() && into.all(|k| found.contains(k))
+                    };
+                    AccountStatus {
+                        account_name: a.account_name.clone(),
+                        account_id: a.account_id.clone(),
+                        from: a.from.as_str(),
+                        to: a.to.as_str(),
+                        stage: a.stage.label(),
+                        working_paths: match (
+                            works(&old_intended, &old_found),
+                            works(&new_intended, &new_found),
+                        ) {
+                            (true, true) => "both",
+                            (true, false) => "old",
+                            (false, true) => "new",
+                            (false, false) => "none",
+                        },
+                    }
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    crate::commands::print_stdout(&match cli.output {
+        OutputFormat::Json => crate::commands::to_json(&serde_json::json!({
+            "stage": staged.migration.stage(),
+            "accounts": rows,
+        })),
+        OutputFormat::Text => super::render::status_text(staged.migration.stage(), &rows),
+    });
+    Ok(ExitCode::SUCCESS)
+}
