@@ -42,6 +42,7 @@ pub const AWSFED_ORACLE_DUMP: &str = "AWSFED_ORACLE_DUMP";
 pub const AWSFED_UPDATE_DOCS: &str = "AWSFED_UPDATE_DOCS";
 pub const AWSFED_BENCH_CASES: &str = "AWSFED_BENCH_CASES";
 pub const AWSFED_BENCH_ACCOUNTS: &str = "AWSFED_BENCH_ACCOUNTS";
+pub const AWSFED_MIGRATE_FULL: &str = "AWSFED_MIGRATE_FULL";
 
 /// What awsfed itself reads, in the README's order.
 pub const READ_BY_AWSFED: &[EnvVar] = &[
@@ -180,6 +181,10 @@ pub const READ_BY_TESTS: &[EnvVar] = &[
     EnvVar {
         name: AWSFED_BENCH_ACCOUNTS,
         meaning: "accounts of the access benchmark",
+    },
+    EnvVar {
+        name: AWSFED_MIGRATE_FULL,
+        meaning: "`1`: the migration test moves 30 of 100 accounts (default: 6 of 20)",
     },
 ];
 

@@ -34,6 +34,8 @@ mod fuzz_corpus;
 mod identity_center;
 /// `migrate` on a moto organisation: stages, proof, rollback, SIGKILL mid-stage.
 mod migrate;
+/// A migration signed in through the trust gate, the old way and the new way, at every stage.
+mod migrate_signin;
 /// `saml inspect`: reports on real IdP responses.
 mod saml;
 /// Sign-in end to end against moto behind the trust gate: login, creds, exec, env, whoami,

@@ -12,7 +12,7 @@ use std::process::Stdio;
 use crate::deploy_support::{Deployment, ModelSpec, Proxy, moto_enabled, role, roles};
 
 fn scale() -> (usize, usize, usize) {
-    if std::env::var("AWSFED_MIGRATE_FULL").is_ok_and(|v| v == "1") {
+    if std::env::var(awsfed_signin::env_vars::AWSFED_MIGRATE_FULL).is_ok_and(|v| v == "1") {
         (50, 49, 30)
     } else {
         (10, 9, 6)

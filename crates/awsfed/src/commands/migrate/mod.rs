@@ -11,7 +11,6 @@ pub mod stage;
 pub mod status;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -63,6 +62,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     }
 }
 
+/// Where `migrate plan` and `migrate status` read the accounts.
+#[derive(Debug, clap::Args)]
+pub struct SourceArgs {
+    /// Read a snapshot folder from `awsfed scan` instead of AWS.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub reach: ReachArgs,
+}
+
 /// The model, its compiled state and the accounts as they are.
 pub struct Loaded {
     pub fleet: Option<Arc<Fleet>>,
@@ -73,12 +82,9 @@ pub struct Loaded {
 }
 
 /// Reads the accounts live, or from a snapshot folder written by `awsfed scan`.
-pub async fn load(
-    cli: &Cli,
-    reach: &ReachArgs,
-    snapshot: Option<&Path>,
-) -> Result<Loaded, CommandError> {
-    if let Some(folder) = snapshot {
+pub async fn load(cli: &Cli, source: &SourceArgs) -> Result<Loaded, CommandError> {
+    let reach = &source.reach;
+    if let Some(folder) = &source.snapshot {
         let model = deploy::load_model(cli, reach, None).await?;
         let desired = deploy::desired(&model)?;
         let state = crate::commands::access::read_snapshot(folder)?;
@@ -123,7 +129,11 @@ pub async fn apply_stage(
     idp_reverted: bool,
     precondition: impl FnOnce(&stage::Staged) -> Result<(), CommandError>,
 ) -> Result<ExitCode, CommandError> {
-    let loaded = load(cli, reach, None).await?;
+    let source = SourceArgs {
+        snapshot: None,
+        reach: reach.clone(),
+    };
+    let loaded = load(cli, &source).await?;
     let fleet = loaded.fleet.clone().expect("loaded live");
     let mut staged = stage::stage(
         &loaded.model,

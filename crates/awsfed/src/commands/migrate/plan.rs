@@ -1,4 +1,3 @@
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use awsfed_plan::migration::{
@@ -8,7 +7,7 @@ use awsfed_plan::migration::{
 use serde::Serialize;
 
 use crate::cli::{Cli, OutputFormat};
-use crate::commands::deploy::{self, ReachArgs};
+use crate::commands::deploy;
 use crate::error::CommandError;
 
 use super::stage::{Staged, stage, stage_name};
@@ -21,11 +20,8 @@ use super::stage::{Staged, stage, stage_name};
 /// with its proof. Exit 0 (1 when the next stage's proof fails).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Plan against a snapshot folder from `awsfed scan` instead of reading AWS.
-    #[arg(long, value_name = "DIR")]
-    pub snapshot: Option<PathBuf>,
     #[command(flatten)]
-    pub reach: ReachArgs,
+    pub source: super::SourceArgs,
 }
 
 /// What `migrate plan` prints.
@@ -42,8 +38,7 @@ pub struct MigrationPlan<'a> {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
-    let loaded =
-        deploy::runtime()?.block_on(super::load(cli, &args.reach, args.snapshot.as_deref()))?;
+    let loaded = deploy::runtime()?.block_on(super::load(cli, &args.source))?;
     let staged = stage(
         &loaded.model,
         &loaded.desired,

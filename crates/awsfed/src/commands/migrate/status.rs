@@ -1,5 +1,4 @@
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use awsfed_access::{Estate, IdpMapping, PathKey, analyze_with, arn_account, path_keys};
@@ -8,7 +7,7 @@ use awsfed_plan::migration::StageTarget;
 use serde::Serialize;
 
 use crate::cli::{Cli, OutputFormat};
-use crate::commands::deploy::{self, ReachArgs};
+use crate::commands::deploy;
 use crate::error::CommandError;
 
 /// Show each moving account's stage and which sign-in paths work there: old, new or both.
@@ -18,11 +17,8 @@ use crate::error::CommandError;
 /// "new" when every path of the new one works with the new values.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Read a snapshot folder from `awsfed scan` instead of AWS.
-    #[arg(long, value_name = "DIR")]
-    pub snapshot: Option<PathBuf>,
     #[command(flatten)]
-    pub reach: ReachArgs,
+    pub source: super::SourceArgs,
 }
 
 #[derive(Debug, Serialize)]
@@ -37,8 +33,7 @@ pub struct AccountStatus {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
-    let loaded =
-        deploy::runtime()?.block_on(super::load(cli, &args.reach, args.snapshot.as_deref()))?;
+    let loaded = deploy::runtime()?.block_on(super::load(cli, &args.source))?;
     let staged = super::stage::stage(
         &loaded.model,
         &loaded.desired,
