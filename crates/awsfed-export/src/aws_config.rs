@@ -116,8 +116,9 @@ pub fn aws_config(
     Ok(export.finish())
 }
 
-/// Profile names go in `[profile NAME]`: keep them to characters every tool reads back.
-pub(crate) fn profile_name_part(text: &str) -> String {
+/// Profile names go in `[profile NAME]`: keep them to characters every tool reads back. `awsfed
+/// configure` names its profiles with this rule too, so both write the same names.
+pub fn profile_name_part(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "._@+=-".contains(c) {

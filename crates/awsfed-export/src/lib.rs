@@ -23,7 +23,7 @@ mod terraform;
 #[path = "../tests/fixture/desired.rs"]
 mod fixture;
 
-pub use aws_config::{AwsConfigOptions, aws_config};
+pub use aws_config::{AwsConfigOptions, aws_config, profile_name_part};
 pub use client::client_file;
 pub use cloudformation::cloudformation;
 pub use idp::{RoleValueOrder, idp};

@@ -2,6 +2,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use awsfed_export::profile_name_part;
 use awsfed_signin::managed_block::{self, Profile};
 use awsfed_signin::{ClientFile, ClientHop, ClientTarget};
 
@@ -136,20 +137,6 @@ fn config_path(args: &Args) -> Result<PathBuf, CommandError> {
         })
 }
 
-/// Profile names go in `[profile NAME]`: keep them to characters every tool reads back (the
-/// same names as `awsfed export aws-config`).
-fn name_part(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._@+=-".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
-}
-
 /// An argument for `credential_process`, which the SDKs split like a shell.
 fn argument(text: &str) -> String {
     if text.is_empty() || text.contains(|c: char| c.is_whitespace() || "\"'\\".contains(c)) {
@@ -203,8 +190,8 @@ fn profiles(
             }
             let name = format!(
                 "{}-{}",
-                name_part(&target.account_name),
-                name_part(&target.permission_set)
+                profile_name_part(&target.account_name),
+                profile_name_part(&target.permission_set)
             );
             let mut lines = vec![("credential_process".to_owned(), command)];
             // --region, else the account's Region from the model, else what an earlier run wrote.
