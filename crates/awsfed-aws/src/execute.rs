@@ -113,6 +113,10 @@ pub async fn execute<C: IamApi>(
             tags,
         } => {
             guard.check(Write::CreateRole { name, path, tags })?;
+            guard.check(Write::Trust {
+                role: name,
+                trust: trust_policy,
+            })?;
             for arn in managed_policy_arns {
                 guard.attachable(arn)?;
             }
@@ -161,6 +165,10 @@ pub async fn execute<C: IamApi>(
             role, trust_policy, ..
         } => {
             guard.check(Write::Role { name: role })?;
+            guard.check(Write::Trust {
+                role,
+                trust: trust_policy,
+            })?;
             let trust = trust_policy.to_json();
             consistent(|| iam.update_assume_role_policy(role, &trust)).await?;
         }

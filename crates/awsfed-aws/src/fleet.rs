@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use awsfed_plan::{AccountQuotas, Action, Phase, Plan};
+use awsfed_plan::{AccountQuotas, Action, ForeignRoles, Phase, Plan};
 use awsfed_snapshot::{AccountSnapshot, Snapshot};
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
@@ -206,14 +206,16 @@ impl Fleet {
     }
 
     /// What every account's [`Guard`] allows, from the plan's path and provider (which `apply`
-    /// has checked against the model) and the roles awsfed must never write.
-    pub fn scope(&self, plan: &Plan) -> Scope {
+    /// has checked against the model), the roles awsfed must never write, and the roles awsfed
+    /// does not own in `state` (what was read for this apply), which no trust may admit.
+    pub fn scope(&self, plan: &Plan, state: &Snapshot) -> Scope {
         Scope {
             role_path: plan.role_path.clone(),
             provider_name: plan.provider_name.clone(),
             partition: self.connection.partition.clone(),
             protected_roles: self.caller.role().into_iter().collect(),
             bootstrap_role: self.reach.bootstrap_role.clone(),
+            foreign_roles: Arc::new(ForeignRoles::new(&state.accounts, &plan.role_path)),
         }
     }
 
@@ -232,7 +234,7 @@ impl Fleet {
         progress: Progress,
     ) -> ApplyReport {
         let mut report = ApplyReport::default();
-        let scope = self.scope(plan);
+        let scope = self.scope(plan, state);
         let mut guards: HashMap<String, Guard> = HashMap::new();
         for account in &plan.accounts {
             if account.changes.is_empty() {

@@ -2,10 +2,16 @@
 //! [`Guard`] of the account, built from the state read from that account for this apply (not from
 //! the plan, which is input). A write on anything awsfed does not own ([`awsfed_plan::is_ours`]),
 //! on the role awsfed runs as or on the bootstrap role is refused, and the account fails there.
+//! So is a trust that would admit a role awsfed does not own in any account read
+//! ([`ForeignRoles`]): a spoke trust naming a hub role whose name someone else's role holds.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use awsfed_plan::{is_awsfed_policy_arn, is_managed_tagged, is_ours, policy_arn_path};
+use awsfed_plan::{
+    ForeignRoles, is_awsfed_policy_arn, is_managed_tagged, is_ours, policy_arn_path,
+};
+use awsfed_policy::PolicyDocument;
 use awsfed_snapshot::AccountSnapshot;
 
 use crate::AwsError;
@@ -23,6 +29,8 @@ pub struct Scope {
     pub protected_roles: BTreeSet<String>,
     /// The role assumed in every member account: never written in any account.
     pub bootstrap_role: String,
+    /// Roles awsfed does not own in every account read for this apply: no trust admits one.
+    pub foreign_roles: Arc<ForeignRoles>,
 }
 
 /// One IAM write, by the resources it touches.
@@ -44,6 +52,11 @@ pub enum Write<'a> {
     /// from it, deleting it.
     Role {
         name: &'a str,
+    },
+    /// Writing a role's trust policy (creating the role, or updating its trust).
+    Trust {
+        role: &'a str,
+        trust: &'a PolicyDocument,
     },
     /// Attaching a managed policy to a role.
     Attach {
@@ -139,6 +152,14 @@ impl Guard {
                 }
             }
             Write::Role { name } => self.role(name),
+            Write::Trust { role, trust } => {
+                match self.scope.foreign_roles.admitted_by(trust).first() {
+                    Some(admitted) => {
+                        self.refuse(&format!("the trust of role {role} would admit {admitted}"))
+                    }
+                    None => Ok(()),
+                }
+            }
             Write::Attach { role, policy_arn } => {
                 self.role(role)?;
                 self.attachable(policy_arn)
@@ -267,8 +288,8 @@ mod tests {
         }
     }
 
-    fn guard() -> Guard {
-        let account = AccountSnapshot {
+    fn account() -> AccountSnapshot {
+        AccountSnapshot {
             format: SNAPSHOT_FORMAT,
             id: "111111111111".to_owned(),
             name: None,
@@ -287,7 +308,11 @@ mod tests {
                 document: PolicyDocument::new(Vec::new()),
                 tags: BTreeMap::new(),
             }],
-        };
+        }
+    }
+
+    fn guard() -> Guard {
+        let account = account();
         Guard::new(
             &account,
             &Scope {
@@ -296,6 +321,7 @@ mod tests {
                 partition: "aws".to_owned(),
                 protected_roles: BTreeSet::from(["111111111111/deployer".to_owned()]),
                 bootstrap_role: "OrganizationAccountAccessRole".to_owned(),
+                foreign_roles: Arc::new(ForeignRoles::new([&account], "/awsfed/")),
             },
         )
     }
@@ -358,5 +384,34 @@ mod tests {
         );
         let refused = g.check(Write::Role { name: "Unrelated" }).unwrap_err();
         insta::assert_snapshot!(refused.to_string(), @"refused in account 111111111111: role Unrelated is not under /awsfed/ with tag awsfed:managed=true; awsfed changes only what it owns");
+    }
+
+    /// A trust is written only when it admits no role awsfed does not own, here the untagged
+    /// `hub-developers` (the spoke trusts' hub role name), whatever path the trust names it under.
+    #[test]
+    fn no_trust_admits_a_role_awsfed_does_not_own() {
+        let g = guard();
+        let trust = |principal: &str| {
+            PolicyDocument::from_json(&format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"AWS":"{principal}"}}}}]}}"#
+            ))
+            .expect("a trust")
+        };
+        let ours = trust("arn:aws:iam::111111111111:role/awsfed/hub-admins");
+        assert!(
+            g.check(Write::Trust {
+                role: "Admin",
+                trust: &ours
+            })
+            .is_ok()
+        );
+        let foreign = trust("arn:aws:iam::111111111111:role/awsfed/hub/hub-developers");
+        let refused = g
+            .check(Write::Trust {
+                role: "Admin",
+                trust: &foreign,
+            })
+            .unwrap_err();
+        insta::assert_snapshot!(refused.to_string(), @"refused in account 111111111111: the trust of role Admin would admit arn:aws:iam::111111111111:role/awsfed/hub/hub-developers, whose name is held by role arn:aws:iam::111111111111:role/awsfed/hub-developers, which awsfed does not own; awsfed changes only what it owns");
     }
 }

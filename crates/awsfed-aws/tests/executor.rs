@@ -1,14 +1,17 @@
 //! The plan executor against a recording IAM: for any state and any plan it is given, no write
 //! touches a resource outside awsfed's ownership (decided here on its own, from the state the
-//! account started in), and policy updates leave at most four versions.
+//! account started in), no trust written admits a role awsfed does not own, and policy updates
+//! leave at most four versions.
 
 #[path = "executor/recording_iam.rs"]
 mod recording_iam;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::sync::Arc;
+
 use awsfed_aws::{Guard, KEPT_VERSIONS, Scope, execute};
-use awsfed_plan::Action;
+use awsfed_plan::{Action, ForeignRoles};
 use awsfed_policy::PolicyDocument;
 use awsfed_snapshot::{
     AccountSnapshot, ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT, SamlProviderSnapshot,
@@ -200,6 +203,44 @@ impl Start {
     }
 }
 
+/// The hub path a narrowed spoke trust admits.
+const HUB_PATTERN: &str = "arn:aws:iam::111111111111:role/awsfed/hub/*";
+
+/// A trust as plans write them: exact role ARNs (any role name under any path), the account
+/// narrowed to the hub path, or the model's SAML provider.
+fn trust() -> impl Strategy<Value = PolicyDocument> {
+    let role_arn = (
+        proptest::sample::select(PATHS.to_vec()),
+        proptest::sample::select(ROLES.to_vec()),
+    )
+        .prop_map(|(path, name)| format!("arn:aws:iam::{ACCOUNT}:role{path}{name}"));
+    let statement = |principal: String, condition: &str| {
+        format!(
+            r#"{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{principal}{condition}}}"#
+        )
+    };
+    prop_oneof![
+        proptest::collection::vec(role_arn, 1..3).prop_map(move |arns| {
+            let arns = serde_json::to_string(&arns).expect("JSON");
+            statement(format!(r#"{{"AWS":{arns}}}"#), "")
+        }),
+        Just(statement(
+            format!(r#"{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}}"#),
+            &format!(r#","Condition":{{"ArnLike":{{"aws:PrincipalArn":"{HUB_PATTERN}"}}}}"#),
+        )),
+        Just(statement(
+            format!(r#"{{"Federated":"{}"}}"#, provider_arn("corp")),
+            ""
+        )),
+    ]
+    .prop_map(|statement| {
+        PolicyDocument::from_json(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#
+        ))
+        .expect("a trust")
+    })
+}
+
 fn action() -> impl Strategy<Value = Action> {
     let role = proptest::sample::select(ROLES.to_vec()).prop_map(str::to_owned);
     let path = proptest::sample::select(PATHS.to_vec()).prop_map(str::to_owned);
@@ -223,22 +264,23 @@ fn action() -> impl Strategy<Value = Action> {
             role.clone(),
             path.clone(),
             any::<bool>(),
-            proptest::collection::vec(policy.clone(), 0..3)
+            proptest::collection::vec(policy.clone(), 0..3),
+            trust(),
         )
-            .prop_map(|(name, path, tagged, managed_policy_arns)| Action::CreateRole {
+            .prop_map(|(name, path, tagged, managed_policy_arns, trust_policy)| Action::CreateRole {
                 name,
                 path,
                 description: String::new(),
                 max_session_duration: 3600,
-                trust_policy: document(),
+                trust_policy,
                 managed_policy_arns,
                 inline_policies: BTreeMap::from([("inline".to_owned(), document())]),
                 permissions_boundary: None,
                 tags: managed_tags(tagged),
             }),
-        role.clone().prop_map(|role| Action::UpdateTrust {
+        (role.clone(), trust()).prop_map(|(role, trust_policy)| Action::UpdateTrust {
             role,
-            trust_policy: document(),
+            trust_policy,
             previous: document(),
         }),
         role.clone().prop_map(|role| Action::UpdateRole {
@@ -292,13 +334,15 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn scope() -> Scope {
+/// What apply gives every guard; the roles awsfed does not own come from the account read.
+fn scope(snapshot: &AccountSnapshot) -> Scope {
     Scope {
         role_path: ROLE_PATH.to_owned(),
         provider_name: "corp".to_owned(),
         partition: "aws".to_owned(),
         protected_roles: BTreeSet::from([format!("{ACCOUNT}/deployer")]),
         bootstrap_role: "OrganizationAccountAccessRole".to_owned(),
+        foreign_roles: Arc::new(ForeignRoles::new([snapshot], ROLE_PATH)),
     }
 }
 
@@ -309,7 +353,7 @@ fn run(iam: &RecordingIam, snapshot: &AccountSnapshot, actions: &[Action]) -> Ve
         .start_paused(true)
         .build()
         .expect("a runtime");
-    let mut guard = Guard::new(snapshot, &scope());
+    let mut guard = Guard::new(snapshot, &scope(snapshot));
     runtime.block_on(async {
         let mut errors = Vec::new();
         for action in actions {
@@ -337,6 +381,11 @@ fn first_violation(start: &State, writes: &[Recorded]) -> Option<String> {
         .collect();
     for write in writes {
         let bad = |why: &str| Some(format!("{why}: {write:?}"));
+        if let Some(trust) = &write.trust
+            && admits_a_foreign_role(start, trust)
+        {
+            return bad("a trust admitting a role awsfed does not own was written");
+        }
         if let Some(role) = &write.role
             && PROTECTED.contains(&role.as_str())
         {
@@ -396,6 +445,34 @@ fn first_violation(start: &State, writes: &[Recorded]) -> Option<String> {
     None
 }
 
+/// The test's own reading of the trusts [`trust`] makes: a role ARN admits the start state's role
+/// of that name (names are unique in an account, whatever the path); the account narrowed to the
+/// hub path admits the roles under it.
+fn admits_a_foreign_role(start: &State, trust: &str) -> bool {
+    let foreign: Vec<(&String, String)> = start
+        .roles
+        .iter()
+        .filter(|(_, r)| !is_ours(&r.path, &r.tags))
+        .map(|(name, r)| (name, format!("arn:aws:iam::{ACCOUNT}:role{}{name}", r.path)))
+        .collect();
+    let trust: serde_json::Value = serde_json::from_str(trust).expect("trust JSON");
+    let principals = &trust["Statement"][0]["Principal"]["AWS"];
+    let principals: Vec<&str> = match principals {
+        serde_json::Value::String(one) => vec![one.as_str()],
+        serde_json::Value::Array(many) => many.iter().filter_map(|v| v.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    principals.iter().any(|principal| {
+        if principal.ends_with(":root") {
+            let prefix = HUB_PATTERN.trim_end_matches('*');
+            foreign.iter().any(|(_, arn)| arn.starts_with(prefix))
+        } else {
+            let name = principal.rsplit('/').next().unwrap_or_default();
+            foreign.iter().any(|(foreign, _)| foreign.as_str() == name)
+        }
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -436,6 +513,7 @@ fn the_checker_catches_a_write_on_a_foreign_role() {
         provider: None,
         path: None,
         tags: BTreeMap::new(),
+        trust: None,
     };
     assert!(first_violation(&state, &[write]).is_some());
 }
@@ -537,4 +615,64 @@ fn policy_updates_survive_a_repeated_create_and_keep_four_versions() {
         creates, 1,
         "the content was found the second and third time"
     );
+}
+
+/// A spoke trust naming a hub role whose name a foreign role holds is refused at the call, and the
+/// checker above would catch it written.
+#[test]
+fn a_trust_admitting_a_foreign_role_is_refused() {
+    // Admin is ours; hub-developers lives under the hub path, untagged.
+    let start = Start {
+        roles: vec![
+            Some((0, true, Vec::new(), false)),
+            Some((1, false, Vec::new(), false)),
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
+        policies: vec![None; 3],
+        providers: vec![None; 2],
+    };
+    let (state, snapshot) = start.build();
+    let naming = PolicyDocument::from_json(&format!(
+        r#"{{"Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:role/awsfed/hub/hub-developers"}}}}]}}"#
+    ))
+    .expect("trust");
+    let iam = RecordingIam::new(state.clone());
+    let errors = run(
+        &iam,
+        &snapshot,
+        &[
+            Action::UpdateTrust {
+                role: "Admin".to_owned(),
+                trust_policy: naming.clone(),
+                previous: document(),
+            },
+            Action::CreateRole {
+                name: "New".to_owned(),
+                path: ROLE_PATH.to_owned(),
+                description: String::new(),
+                max_session_duration: 3600,
+                trust_policy: naming.clone(),
+                managed_policy_arns: Vec::new(),
+                inline_policies: BTreeMap::new(),
+                permissions_boundary: None,
+                tags: managed_tags(true),
+            },
+        ],
+    );
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(iam.writes.lock().unwrap().is_empty(), "nothing was written");
+    let write = Recorded {
+        operation: "UpdateAssumeRolePolicy",
+        role: Some("Admin".to_owned()),
+        policy: None,
+        provider: None,
+        path: None,
+        tags: BTreeMap::new(),
+        trust: Some(naming.to_json()),
+    };
+    assert!(first_violation(&state, &[write]).is_some());
 }

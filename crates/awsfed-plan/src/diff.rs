@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, defaults};
 use awsfed_policy::PolicyDocument;
 
+use super::foreign_roles::ForeignRoles;
 use super::hub_move::{HubMove, hub_move};
 use super::migration::MIGRATION_TAG_KEY;
 use super::normalize::{normalize, same_policy};
@@ -37,6 +38,7 @@ pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) ->
     let mut fingerprints = BTreeMap::new();
     let hub_move = hub_move(desired, actual, &options.role_path);
     hints.extend(hub_move.hint());
+    let foreign_roles = ForeignRoles::new(&actual.accounts, &options.role_path);
     for account in &desired.accounts {
         let snapshot = empty.get(account.id.as_str()).copied();
         fingerprints.insert(account.id.clone(), fingerprint(snapshot));
@@ -46,6 +48,7 @@ pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) ->
             actual: snapshot,
             options,
             hub_move: &hub_move,
+            foreign_roles: &foreign_roles,
             changes: Vec::new(),
             conflicts: Vec::new(),
             drift: &mut drift,
@@ -158,6 +161,8 @@ struct AccountPlanner<'a> {
     actual: Option<&'a AccountSnapshot>,
     options: &'a PlanOptions,
     hub_move: &'a HubMove,
+    /// Roles awsfed does not own in every account read: no trust awsfed writes may admit one.
+    foreign_roles: &'a ForeignRoles,
     changes: Vec<Change>,
     conflicts: Vec<Conflict>,
     drift: &'a mut Vec<Drift>,
@@ -348,6 +353,9 @@ impl<'a> AccountPlanner<'a> {
     }
 
     fn create_role(&mut self, role: &DesiredRole, policies: &PolicyStates) {
+        if self.admits_foreign_roles(role) {
+            return;
+        }
         let phase = match role.kind {
             RoleKind::Hub { .. } => Phase::HubRoles,
             RoleKind::Spoke { .. } | RoleKind::Direct { .. } => Phase::AccountRoles,
@@ -412,6 +420,9 @@ impl<'a> AccountPlanner<'a> {
                 ),
                 "give the moved roles new names for the move (for hub roles, `naming.hub_role_name`: the default `{group}` differs from the earlier `hub-{group}`); the plan then creates them beside the old ones and removes the old ones once the IdP sends the new values",
             );
+            return;
+        }
+        if self.admits_foreign_roles(role) {
             return;
         }
         let actual_digest = role_digest(
@@ -545,6 +556,25 @@ impl<'a> AccountPlanner<'a> {
                 what: drifted,
             });
         }
+    }
+
+    /// A trust that would admit a role awsfed does not own (one holding a hub role's name, or under
+    /// the hub path) is a conflict: nothing of the role is written, so its owner is not handed access.
+    fn admits_foreign_roles(&mut self, role: &DesiredRole) -> bool {
+        let admitted = self.foreign_roles.admitted_by(&role.trust_policy);
+        let Some(first) = admitted.first() else {
+            return false;
+        };
+        let more = match admitted.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        self.conflict(
+            format!("role {}", role.arn),
+            format!("its trust would admit {first}{more}, so it would hand this role to whoever controls that one"),
+            "rename, move or delete the role awsfed does not own (or give the hub roles other names with `naming.hub_role_name`), then plan again; until then this role is left as it is",
+        );
+        true
     }
 
     fn create_policy(&mut self, policy: &DesiredPolicy) {

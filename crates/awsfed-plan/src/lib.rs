@@ -10,7 +10,9 @@
 //!
 //! Ownership: only roles and policies under the model's role path that carry the managed tag are
 //! ever updated or deleted ([`is_ours`], the one place that decides); a same-named resource awsfed
-//! does not own is a [`Conflict`], never a change, and nothing is attached to or from it.
+//! does not own is a [`Conflict`], never a change, and nothing is attached to or from it. A role
+//! whose trust would admit a role awsfed does not own ([`ForeignRoles`]: one holding a hub role's
+//! name, or under the hub path) is a conflict too.
 //!
 //! Drift: every role and policy awsfed writes carries a digest tag of the content it wrote. When the
 //! content in AWS no longer matches its digest tag, someone changed it outside awsfed; the plan
@@ -18,6 +20,7 @@
 
 mod approval;
 mod diff;
+mod foreign_roles;
 mod hub_move;
 pub mod identity_center;
 pub mod migration;
@@ -34,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 pub use approval::first_difference;
 pub use diff::{PlanOptions, fingerprint, plan};
+pub use foreign_roles::{Admission, ForeignRoles};
 pub use identity_center::{
     IdentityCenterAction, IdentityCenterChange, IdentityCenterPlan, IdentityCenterStep,
     PermissionSetDrift, plan_identity_center,

@@ -1107,4 +1107,117 @@ fn hub_move_expand_trusts_stay_within_the_trust_quota_at_every_size() {
     );
     // Only where the old layout's exact list alone nearly fills the quota.
     assert!(held_back.iter().all(|&g| g >= 30), "{held_back:?}");
+/// A role awsfed does not own in the hub account, holding a hub role's name or living under the
+/// hub path: no spoke trust that would admit it is planned (created or updated); it is a conflict
+/// on the spoke role, and roles trusting only awsfed's hub roles go ahead.
+#[test]
+fn a_spoke_trust_admitting_a_foreign_hub_role_is_a_conflict() {
+    let model = model(false);
+    let foreign = |name: &str, path: &str| RoleSnapshot {
+        name: name.to_owned(),
+        path: path.to_owned(),
+        arn: format!("arn:aws:iam::111111111111:role{path}{name}"),
+        role_id: "AROAFOREIGN".to_owned(),
+        trust_policy: PolicyDocument::new(Vec::new()),
+        inline_policies: BTreeMap::new(),
+        managed_policy_arns: Vec::new(),
+        permissions_boundary: None,
+        max_session_duration: 3600,
+        description: None,
+        tags: BTreeMap::new(),
+    };
+    let hub_with = |role: RoleSnapshot| {
+        let mut state = empty();
+        state.accounts.push(AccountSnapshot {
+            format: SNAPSHOT_FORMAT,
+            id: "111111111111".to_owned(),
+            name: None,
+            roles: vec![role],
+            saml_providers: Vec::new(),
+            policies: Vec::new(),
+        });
+        state
+    };
+    let spoke_roles = |plan: &Plan, id: &str| -> Vec<String> {
+        account_plan(plan, id)
+            .changes
+            .iter()
+            .filter_map(|c| match &c.action {
+                Action::CreateRole { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // Exact hub role ARNs: the name `developers` is taken, under another path.
+    let state = hub_with(foreign("developers", "/other/"));
+    let exact = plan(&awsfed_compile::compile(&model), &state, &options(&model));
+    let dev = account_plan(&exact, "333333333333");
+    assert_eq!(spoke_roles(&exact, "333333333333"), ["Admin"], "{dev:?}");
+    insta::assert_debug_snapshot!(dev.conflicts, @r#"
+    [
+        Conflict {
+            resource: "role arn:aws:iam::333333333333:role/awsfed/ReadOnly",
+            reason: "its trust would admit arn:aws:iam::111111111111:role/awsfed/hub/developers, whose name is held by role arn:aws:iam::111111111111:role/other/developers, which awsfed does not own, so it would hand this role to whoever controls that one",
+            hint: "rename, move or delete the role awsfed does not own (or give the hub roles other names with `naming.hub_role_name`), then plan again; until then this role is left as it is",
+        },
+    ]
+    "#);
+    // An owned spoke role is not updated to admit it either.
+    let mut deployed = applied(&model);
+    account_mut(&mut deployed, "111111111111")
+        .roles
+        .retain(|r| r.name != "developers");
+    let read_only = account_mut(&mut deployed, "333333333333")
+        .roles
+        .iter_mut()
+        .find(|r| r.name == "ReadOnly")
+        .expect("ReadOnly");
+    read_only.trust_policy = PolicyDocument::new(Vec::new());
+    account_mut(&mut deployed, "111111111111")
+        .roles
+        .push(foreign("developers", "/awsfed/hub/"));
+    let update = plan(
+        &awsfed_compile::compile(&model),
+        &deployed,
+        &options(&model),
+    );
+    let dev = account_plan(&update, "333333333333");
+    assert!(
+        dev.changes
+            .iter()
+            .all(|c| c.action.role() != Some("ReadOnly")),
+        "{dev:?}"
+    );
+    assert!(
+        dev.conflicts[0].reason.contains(
+            "arn:aws:iam::111111111111:role/awsfed/hub/developers, a role awsfed does not own"
+        ),
+        "{dev:?}"
+    );
+    // Trusts narrowed to the hub path admit any role under it.
+    let mut narrowed = model.clone();
+    narrowed.quotas.trust_policy_size = 100;
+    let state = hub_with(foreign("squatter", "/awsfed/hub/"));
+    let by_path = plan(
+        &awsfed_compile::compile(&narrowed),
+        &state,
+        &options(&narrowed),
+    );
+    assert!(
+        spoke_roles(&by_path, "333333333333").is_empty(),
+        "{by_path:?}"
+    );
+    let dev = account_plan(&by_path, "333333333333");
+    assert_eq!(dev.conflicts.len(), 2, "{dev:?}");
+    assert!(dev.conflicts.iter().all(|c| c.reason.contains(
+        "role arn:aws:iam::111111111111:role/awsfed/hub/squatter, which awsfed does not own, through principal arn:aws:iam::111111111111:root"
+    )));
+    // A role elsewhere in the hub account is no hub role: nothing is refused.
+    let state = hub_with(foreign("squatter", "/other/"));
+    let elsewhere = plan(
+        &awsfed_compile::compile(&narrowed),
+        &state,
+        &options(&narrowed),
+    );
+    assert_eq!(elsewhere.conflict_count(), 0, "{elsewhere:?}");
 }

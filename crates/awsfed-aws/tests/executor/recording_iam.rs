@@ -45,6 +45,8 @@ pub struct Recorded {
     /// For creates: the path and tags asked for.
     pub path: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// For CreateRole and UpdateAssumeRolePolicy: the trust policy written.
+    pub trust: Option<String>,
 }
 
 pub struct RecordingIam {
@@ -75,6 +77,7 @@ impl RecordingIam {
             provider: None,
             path: None,
             tags: BTreeMap::new(),
+            trust: None,
         });
     }
 
@@ -144,6 +147,7 @@ impl IamApi for RecordingIam {
             provider: Some(arn.clone()),
             path: None,
             tags: tags.clone(),
+            trust: None,
         });
         if state.providers.contains_key(&arn) {
             return Err(CallError::new(
@@ -164,6 +168,7 @@ impl IamApi for RecordingIam {
             provider: Some(arn.to_owned()),
             path: None,
             tags: BTreeMap::new(),
+            trust: None,
         });
         Ok(())
     }
@@ -176,6 +181,7 @@ impl IamApi for RecordingIam {
             provider: Some(arn.to_owned()),
             path: None,
             tags: BTreeMap::new(),
+            trust: None,
         });
         self.state.lock().unwrap().providers.remove(arn);
         Ok(())
@@ -189,6 +195,7 @@ impl IamApi for RecordingIam {
             provider: None,
             path: Some(role.path.to_owned()),
             tags: role.tags.clone(),
+            trust: Some(role.trust_policy.to_owned()),
         });
         let mut state = self.state.lock().unwrap();
         if state.roles.contains_key(role.name) {
@@ -216,8 +223,12 @@ impl IamApi for RecordingIam {
         })
     }
 
-    async fn update_assume_role_policy(&self, role: &str, _doc: &str) -> Result<(), CallError> {
-        self.role_write("UpdateAssumeRolePolicy", role)
+    async fn update_assume_role_policy(&self, role: &str, doc: &str) -> Result<(), CallError> {
+        self.record("UpdateAssumeRolePolicy", Some(role), None);
+        if let Some(write) = self.writes.lock().unwrap().last_mut() {
+            write.trust = Some(doc.to_owned());
+        }
+        self.with_role("iam:UpdateAssumeRolePolicy", role, |_| ())
     }
 
     async fn update_role(
@@ -318,6 +329,7 @@ impl IamApi for RecordingIam {
             provider: None,
             path: Some(policy.path.to_owned()),
             tags: policy.tags.clone(),
+            trust: None,
         });
         if state.policies.contains_key(&arn) {
             return Err(CallError::new(

@@ -61,7 +61,31 @@ fn foreign_resources_with_awsfeds_names_are_not_touched() {
     let before = roles(e, hub);
     let planned = ws.run(e, &["plan"]).expect_code(1);
     let stdout = planned.stdout();
-    assert!(stdout.contains("2 conflicts"), "{stdout}");
+    // The two resources, and every spoke role the developers' hub role would reach (its name is
+    // the foreign role's).
+    let conflicts: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  ! ")).collect();
+    let (named, trusts): (Vec<&str>, Vec<&str>) = conflicts
+        .iter()
+        .partition(|l| !l.contains("its trust would admit"));
+    assert_eq!(
+        named,
+        [
+            format!(
+                "  ! role arn:aws:iam::{hub}:role/awsfed/developers: awsfed needs a role named developers but this one is not under /awsfed/ with tag awsfed:managed=true, so awsfed does not own it"
+            ),
+            format!(
+                "  ! policy arn:aws:iam::{hub}:policy/awsfed/platform-admins-assume: awsfed needs a policy named platform-admins-assume but this one is not under /awsfed/ with tag awsfed:managed=true"
+            ),
+        ],
+        "{stdout}"
+    );
+    assert!(!trusts.is_empty(), "{stdout}");
+    for line in &trusts {
+        assert!(
+            line.contains(&format!("admit arn:aws:iam::{hub}:role/awsfed/hub/developers, whose name is held by role arn:aws:iam::{hub}:role/awsfed/developers")),
+            "{stdout}"
+        );
+    }
     for line in stdout.lines().filter(|l| l.contains("attach")) {
         assert!(
             !line.contains("platform-admins-assume") && !line.contains("developers"),
@@ -70,7 +94,7 @@ fn foreign_resources_with_awsfeds_names_are_not_touched() {
     }
     let applied = ws.run(e, &["apply"]).expect_code(1);
     assert!(
-        applied.stderr().contains(&format!("{hub}: 2 conflict(s)")),
+        applied.stderr().contains(&format!("{hub}: 3 conflict(s)")),
         "{}",
         applied.stderr()
     );
@@ -86,6 +110,76 @@ fn foreign_resources_with_awsfeds_names_are_not_touched() {
     assert!(policy(&after, "developers-assume").is_none(), "{after}");
     let admins = role(&after, "platform-admins").expect("awsfed's own hub role is created");
     assert_eq!(admins["managed"], serde_json::json!([]), "{after}");
+}
+
+/// A foreign role holding the name of a hub role (under the hub path, or elsewhere: role names
+/// are unique in an account whatever the path) is a conflict, and no spoke trust may admit it:
+/// the spoke roles granted to that group are conflicts too, reported by plan and apply (exit 1),
+/// and no trust in any account names the hub role's ARN. Roles of the other groups go ahead.
+#[test]
+fn spoke_trusts_never_admit_a_conflicting_foreign_hub_role() {
+    if !moto_enabled() {
+        return;
+    }
+    for path in ["/awsfed/hub/", "/other/"] {
+        let Deployment { moto, org, ws, .. } = Deployment::new(
+            1,
+            1,
+            ModelSpec {
+                direct: vec![],
+                developers: true,
+            },
+        );
+        let e = moto.endpoint.as_str();
+        let hub = org.identity.as_str();
+        org_tool(
+            e,
+            &[
+                "create-role",
+                "--account",
+                hub,
+                "--name",
+                "developers",
+                "--path",
+                path,
+            ],
+        );
+        let hub_role = format!("arn:aws:iam::{hub}:role/awsfed/hub/developers");
+        let planned = ws.run(e, &["plan"]).expect_code(1);
+        let stdout = planned.stdout();
+        assert!(
+            stdout.contains(&format!("its trust would admit {hub_role}")),
+            "{path}: {stdout}"
+        );
+        let applied = ws.run(e, &["apply"]).expect_code(1);
+        let (_, prod, _) = &org.workloads[0];
+        let (_, dev, _) = &org.workloads[1];
+        assert!(
+            applied.stderr().contains(&format!("{dev}: 2 conflict(s)")),
+            "{path}: {}",
+            applied.stderr()
+        );
+        for account in [hub, prod.as_str(), dev.as_str()] {
+            let state = roles(e, account);
+            for held in state["roles"].as_array().expect("roles") {
+                let trust = held["trust"].to_string();
+                assert!(
+                    !trust.contains(":role/awsfed/hub/developers")
+                        && !trust.contains(&format!(":role{path}developers")),
+                    "{path}: {account} {held}"
+                );
+            }
+        }
+        // Roles only the platform admins reach are created: Admin in prod.
+        let admin = roles(e, prod);
+        let admin = role(&admin, "Admin").expect("Admin is created in prod");
+        assert!(
+            admin["trust"]
+                .to_string()
+                .contains(":role/awsfed/hub/platform-admins"),
+            "{admin}"
+        );
+    }
 }
 
 /// `apply plan.json` applies only the plan the model calls for now: each hand edit is refused,
