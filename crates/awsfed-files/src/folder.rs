@@ -7,6 +7,9 @@
 //! A folder holding anything else (the model, `terraform.tfstate`, `.terraform/`) is refused. With
 //! `force`, awsfed's files are written into it one by one, each replaced atomically, its own stale
 //! files removed, and every other file kept.
+//!
+//! A staging folder a killed awsfed left beside the folder is removed by the next write into it,
+//! when its name and marker say it is awsfed's ([`crate::staging`]).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -46,7 +49,11 @@ pub fn write_folder(out: &Path, files: &[OutputFile], force: bool) -> Result<Wri
         .iter()
         .map(|f| (f.path.clone(), marker::sha256_hex(f.contents.as_bytes())))
         .collect();
-    let Some(folder) = existing_folder(out)? else {
+    let existing = existing_folder(out)?;
+    // What a killed awsfed left beside the folder it was writing.
+    let target = existing.as_deref().unwrap_or(out);
+    crate::staging::sweep(&parent_of(target), &name_of(target));
+    let Some(folder) = existing else {
         create_new(out, files, &listing)?;
         return Ok(Written::default());
     };
@@ -156,13 +163,16 @@ fn survey(folder: &Path, marker: &Listing) -> Result<Survey, WriteError> {
     Ok(Survey { ours, foreign })
 }
 
-/// Writes the whole folder under a temporary name beside `target`, marker included.
+/// Writes the whole folder under a temporary name beside `target`. The marker goes first, so a
+/// staging folder cut short by a kill holds nothing the marker does not name and the next write
+/// can remove it ([`crate::staging`]).
 fn stage(target: &Path, files: &[OutputFile], listing: &Listing) -> Result<PathBuf, WriteError> {
     let parent = parent_of(target);
     std::fs::create_dir_all(&parent).map_err(|e| io("create", &parent, e))?;
     let staging = crate::replace::temporary_beside(&parent.join(name_of(target)));
     let written = (|| {
         std::fs::create_dir(&staging)?;
+        std::fs::write(staging.join(MARKER), marker::render(listing))?;
         for file in files {
             let path = staging.join(&file.path);
             if let Some(dir) = path.parent() {
@@ -170,7 +180,7 @@ fn stage(target: &Path, files: &[OutputFile], listing: &Listing) -> Result<PathB
             }
             std::fs::write(&path, &file.contents)?;
         }
-        std::fs::write(staging.join(MARKER), marker::render(listing))
+        Ok::<(), std::io::Error>(())
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_dir_all(&staging);

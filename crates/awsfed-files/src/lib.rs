@@ -12,6 +12,7 @@ mod folder;
 mod marker;
 mod read;
 mod replace;
+mod staging;
 pub mod terminal;
 
 pub use folder::{OutputFile, Written, write_folder};
