@@ -103,6 +103,10 @@ def main():
     policy.add_argument("--name", required=True)
     policy.add_argument("--path", default="/")
     policy.add_argument("--managed", action="store_true")
+    attach = sub.add_parser("attach-policies", help="create COUNT policies and attach them to a role")
+    attach.add_argument("--account", required=True)
+    attach.add_argument("--role", required=True)
+    attach.add_argument("--count", type=int, required=True)
     remove = sub.add_parser("remove-account")
     remove.add_argument("--account", required=True)
     provider = sub.add_parser("provider")
@@ -183,6 +187,13 @@ def main():
         document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
         tags = [{"Key": "awsfed:managed", "Value": "true"}] if args.managed else []
         iam.create_policy(PolicyName=args.name, Path=args.path, PolicyDocument=json.dumps(document), Tags=tags)
+        print("{}")
+    elif args.command == "attach-policies":
+        iam = client(endpoint, "iam", args.account, management)
+        document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+        for n in range(args.count):
+            arn = iam.create_policy(PolicyName=f"{args.role}-extra-{n:04d}", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName=args.role, PolicyArn=arn)
         print("{}")
     elif args.command == "remove-account":
         org.remove_account_from_organization(AccountId=args.account)

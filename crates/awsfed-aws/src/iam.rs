@@ -227,6 +227,26 @@ macro_rules! sent {
     };
 }
 
+/// Every page of a list call, items gathered by `$items` from each page. IAM returns at most
+/// `MaxItems` (100 by default) a page and says `IsTruncated` with a `Marker` to continue from
+/// ("Using pagination", IAM API Reference): a role can hold more inline policies than one page,
+/// and a deletion that saw only the first page would fail on what it did not see.
+macro_rules! every_page {
+    ($operation:literal, $request:expr, $items:expr) => {{
+        let mut items = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = sent!($operation, $request.set_marker(marker.take()))?;
+            items.extend(($items)(&page));
+            match page.marker() {
+                Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        items
+    }};
+}
+
 impl IamApi for aws_sdk_iam::Client {
     async fn create_saml_provider(
         &self,
@@ -333,11 +353,13 @@ impl IamApi for aws_sdk_iam::Client {
     }
 
     async fn list_role_policies(&self, role: &str) -> Call<Vec<String>> {
-        let output = sent!(
+        Ok(every_page!(
             "iam:ListRolePolicies",
-            self.list_role_policies().role_name(role)
-        )?;
-        Ok(output.policy_names().to_vec())
+            self.list_role_policies().role_name(role),
+            |page: &aws_sdk_iam::operation::list_role_policies::ListRolePoliciesOutput| page
+                .policy_names()
+                .to_vec()
+        ))
     }
 
     async fn attach_role_policy(&self, role: &str, arn: &str) -> Call<()> {
@@ -357,15 +379,15 @@ impl IamApi for aws_sdk_iam::Client {
     }
 
     async fn list_attached_role_policies(&self, role: &str) -> Call<Vec<String>> {
-        let output = sent!(
+        Ok(every_page!(
             "iam:ListAttachedRolePolicies",
-            self.list_attached_role_policies().role_name(role)
-        )?;
-        Ok(output
-            .attached_policies()
-            .iter()
-            .filter_map(|p| p.policy_arn().map(str::to_owned))
-            .collect())
+            self.list_attached_role_policies().role_name(role),
+            |page: &aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput| page
+                .attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_owned))
+                .collect::<Vec<_>>()
+        ))
     }
 
     async fn put_role_permissions_boundary(&self, role: &str, arn: &str) -> Call<()> {
@@ -406,15 +428,15 @@ impl IamApi for aws_sdk_iam::Client {
     }
 
     async fn list_instance_profiles_for_role(&self, role: &str) -> Call<Vec<String>> {
-        let output = sent!(
+        Ok(every_page!(
             "iam:ListInstanceProfilesForRole",
-            self.list_instance_profiles_for_role().role_name(role)
-        )?;
-        Ok(output
-            .instance_profiles()
-            .iter()
-            .map(|p| p.instance_profile_name().to_owned())
-            .collect())
+            self.list_instance_profiles_for_role().role_name(role),
+            |page: &aws_sdk_iam::operation::list_instance_profiles_for_role::ListInstanceProfilesForRoleOutput| page
+                .instance_profiles()
+                .iter()
+                .map(|p| p.instance_profile_name().to_owned())
+                .collect::<Vec<_>>()
+        ))
     }
 
     async fn delete_role(&self, role: &str) -> Call<()> {
@@ -453,21 +475,21 @@ impl IamApi for aws_sdk_iam::Client {
     }
 
     async fn list_policy_versions(&self, arn: &str) -> Call<Vec<PolicyVersion>> {
-        let output = sent!(
+        Ok(every_page!(
             "iam:ListPolicyVersions",
-            self.list_policy_versions().policy_arn(arn)
-        )?;
-        Ok(output
-            .versions()
-            .iter()
-            .filter_map(|v| {
-                Some(PolicyVersion {
-                    id: v.version_id()?.to_owned(),
-                    is_default: v.is_default_version(),
-                    created: v.create_date().map_or(0.0, |d| d.as_secs_f64()),
+            self.list_policy_versions().policy_arn(arn),
+            |page: &aws_sdk_iam::operation::list_policy_versions::ListPolicyVersionsOutput| page
+                .versions()
+                .iter()
+                .filter_map(|v| {
+                    Some(PolicyVersion {
+                        id: v.version_id()?.to_owned(),
+                        is_default: v.is_default_version(),
+                        created: v.create_date().map_or(0.0, |d| d.as_secs_f64()),
+                    })
                 })
-            })
-            .collect())
+                .collect::<Vec<_>>()
+        ))
     }
 
     async fn get_policy_version(&self, arn: &str, version: &str) -> Call<String> {
@@ -525,15 +547,15 @@ impl IamApi for aws_sdk_iam::Client {
     }
 
     async fn list_entities_for_policy(&self, arn: &str) -> Call<Vec<String>> {
-        let output = sent!(
+        Ok(every_page!(
             "iam:ListEntitiesForPolicy",
-            self.list_entities_for_policy().policy_arn(arn)
-        )?;
-        Ok(output
-            .policy_roles()
-            .iter()
-            .filter_map(|r| r.role_name().map(str::to_owned))
-            .collect())
+            self.list_entities_for_policy().policy_arn(arn),
+            |page: &aws_sdk_iam::operation::list_entities_for_policy::ListEntitiesForPolicyOutput| page
+                .policy_roles()
+                .iter()
+                .filter_map(|r| r.role_name().map(str::to_owned))
+                .collect::<Vec<_>>()
+        ))
     }
 
     async fn delete_policy(&self, arn: &str) -> Call<()> {

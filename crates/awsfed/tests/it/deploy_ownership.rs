@@ -359,6 +359,58 @@ fn an_account_removed_from_the_organisation_is_not_changed() {
     assert!(role(&roles(e, kept), "Admin").is_some());
 }
 
+/// Deleting a role lists what is attached to it page by page: with more managed policies attached
+/// than one page of `ListAttachedRolePolicies` holds (moto pages at 100, as IAM does), every one is
+/// detached and the role is deleted (moto, like IAM, refuses to delete a role with any attached).
+#[test]
+fn a_role_with_more_attachments_than_a_page_is_deleted() {
+    if !moto_enabled() {
+        return;
+    }
+    let Deployment {
+        moto,
+        org,
+        ws,
+        mut spec,
+    } = Deployment::new(
+        0,
+        1,
+        ModelSpec {
+            direct: vec![],
+            developers: true,
+        },
+    );
+    let e = moto.endpoint.as_str();
+    ws.run(e, &["apply"]).expect_code(0);
+    let (_, dev, _) = &org.workloads[0];
+    org_tool(
+        e,
+        &[
+            "attach-policies",
+            "--account",
+            dev,
+            "--role",
+            "ReadOnly",
+            "--count",
+            "130",
+        ],
+    );
+    assert_eq!(
+        role(&roles(e, dev), "ReadOnly").expect("ReadOnly")["managed"]
+            .as_array()
+            .map(Vec::len),
+        Some(130)
+    );
+    // Without the developers, no ReadOnly role is left in the model.
+    spec.developers = false;
+    ws.write_model(&spec.yaml(&org));
+    let applied = ws.run(e, &["apply"]);
+    assert_eq!(applied.code(), 0, "{}", applied.stderr());
+    let after = roles(e, dev);
+    assert!(role(&after, "ReadOnly").is_none(), "{after}");
+    assert!(role(&after, "Admin").is_some(), "{after}");
+}
+
 /// The answers to CreatePolicyVersion are lost after moto made the version, with four versions
 /// already held: the SDK's retry finds the version there, apply succeeds and converges, and no hub
 /// policy is left at five versions (defect 6).
