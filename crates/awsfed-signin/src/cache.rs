@@ -9,7 +9,7 @@
 //! cache after getting it, so of 20 parallel callers one calls STS and 19 find its result.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -199,13 +199,22 @@ impl Cache {
         Ok(removed)
     }
 
+    /// A cache file, or a miss. Read through awsfed's bounded reader: only a regular file (a FIFO
+    /// or device put there is refused before it is opened, so nothing waits for a writer or reads
+    /// without end), at most [`MAX_CACHE_FILE_BYTES`]. Anything but a missing file is a miss with a
+    /// note on stderr, so a corrupt or hostile entry costs one sign-in, never a hang or a panic.
     fn read_json<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
-        let file = File::open(self.dir.join(name)).ok()?;
-        let mut text = String::new();
-        file.take(MAX_CACHE_FILE_BYTES)
-            .read_to_string(&mut text)
-            .ok()?;
-        serde_json::from_str(&text).ok()
+        let path = self.dir.join(name);
+        let text = match awsfed_files::read_text(&path, MAX_CACHE_FILE_BYTES) {
+            Ok(text) => text,
+            Err(awsfed_files::ReadError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                return None;
+            }
+            Err(e) => return ignored(&path, &e.to_string()),
+        };
+        serde_json::from_str(&text).unwrap_or_else(|e| ignored(&path, &e.to_string()))
     }
 
     /// Atomic, 0600: write a temporary file beside the target, then rename it over.
@@ -234,6 +243,16 @@ impl Cache {
             cache_error(&path, &e)
         })
     }
+}
+
+/// A cache entry that cannot be used: a note, and a miss.
+fn ignored<T>(path: &Path, why: &str) -> Option<T> {
+    eprintln!(
+        "note: ignoring the cache file `{}` ({}): it is treated as missing",
+        awsfed_files::terminal::escape(&path.display().to_string()),
+        awsfed_files::terminal::escape(why)
+    );
+    None
 }
 
 fn cache_error(path: &Path, error: &std::io::Error) -> SignInError {
@@ -311,5 +330,53 @@ mod tests {
         let (key, _) = hop();
         std::fs::write(cache.dir().join(key.file_name()), "{not json").expect("write");
         assert_eq!(cache.read_hop(&key), None);
+    }
+
+    /// Hostile entries are misses, never a hang or a read without end: a hop file linked to
+    /// `/dev/zero`, a FIFO with no writer, a file past the limit, a folder; the next write replaces
+    /// each with a good entry.
+    #[test]
+    fn hostile_entries_are_misses() {
+        let dir = tempfile::tempdir().expect("temp");
+        let cache = Cache::open(dir.path()).expect("open");
+        let (key, hop) = hop();
+        let path = cache.dir().join(key.file_name());
+        let fifo = |path: &Path| {
+            let made = std::process::Command::new("mkfifo")
+                .arg(path)
+                .status()
+                .expect("mkfifo runs (coreutils)");
+            assert!(made.success());
+        };
+        let entries: [(&str, &dyn Fn(&Path)); 4] = [
+            ("a link to /dev/zero", &|p| {
+                std::os::unix::fs::symlink("/dev/zero", p).expect("link")
+            }),
+            ("a FIFO", &fifo),
+            ("past the limit", &|p| {
+                let padding = " ".repeat(MAX_CACHE_FILE_BYTES as usize);
+                std::fs::write(p, format!("{padding}{{}}")).expect("write")
+            }),
+            ("a folder", &|p| std::fs::create_dir(p).expect("dir")),
+        ];
+        for (what, make) in entries {
+            make(&path);
+            // In a thread: a regression that waits for a writer fails here instead of hanging.
+            let (tx, rx) = std::sync::mpsc::channel();
+            let reader = cache.clone();
+            let read_key = key.clone();
+            std::thread::spawn(move || tx.send(reader.read_hop(&read_key)));
+            let read = rx
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("{what}: reading the cache did not return"));
+            assert_eq!(read, None, "{what}");
+            assert_eq!(cache.hops(), Vec::new(), "{what}");
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                std::fs::remove_dir(&path).expect("remove");
+            }
+            cache.write_hop(&key, &hop).expect("write over it");
+            assert_eq!(cache.read_hop(&key), Some(hop.clone()), "{what}");
+            std::fs::remove_file(&path).expect("remove");
+        }
     }
 }
