@@ -1,6 +1,7 @@
 //! Issue 10 against moto: apply never touches what awsfed does not own — same-named foreign
-//! resources, hand-edited plan files, accounts that left the organisation — and a lost
-//! `CreatePolicyVersion` answer does not break policy updates.
+//! resources, spoke trusts that would admit a foreign role holding a hub role's name, hand-edited
+//! plan files, accounts that left the organisation — a lost `CreatePolicyVersion` answer does not
+//! break policy updates, and deletions read every page of what is attached.
 
 use serde_json::Value;
 

@@ -17,8 +17,9 @@ mod deploy;
 /// Identity Center deployed to moto beside hub-and-spoke and direct accounts: apply, converged plan
 /// (its calls counted), drift, foreign permission sets, import.
 mod deploy_identity_center;
-/// Issue 10 on moto: apply touches nothing awsfed does not own (foreign resources, edited plans,
-/// removed accounts) and survives lost policy-version answers.
+/// Issue 10 on moto: apply touches nothing awsfed does not own (foreign resources, spoke trusts
+/// that would admit a foreign hub role, edited plans, removed accounts), survives lost
+/// policy-version answers, and deletes roles whose attachments span several list pages.
 mod deploy_ownership;
 /// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
 mod deploy_support;
