@@ -348,7 +348,8 @@ mod tests {
                 .expect("mkfifo runs (coreutils)");
             assert!(made.success());
         };
-        let entries: [(&str, &dyn Fn(&Path)); 4] = [
+        type Make<'a> = &'a dyn Fn(&Path);
+        let entries: [(&str, Make); 4] = [
             ("a link to /dev/zero", &|p| {
                 std::os::unix::fs::symlink("/dev/zero", p).expect("link")
             }),
@@ -365,7 +366,9 @@ mod tests {
             let (tx, rx) = std::sync::mpsc::channel();
             let reader = cache.clone();
             let read_key = key.clone();
-            std::thread::spawn(move || tx.send(reader.read_hop(&read_key)));
+            std::thread::spawn(move || {
+                let _ = tx.send(reader.read_hop(&read_key));
+            });
             let read = rx
                 .recv_timeout(std::time::Duration::from_secs(60))
                 .unwrap_or_else(|_| panic!("{what}: reading the cache did not return"));
