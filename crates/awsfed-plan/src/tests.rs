@@ -1107,6 +1107,8 @@ fn hub_move_expand_trusts_stay_within_the_trust_quota_at_every_size() {
     );
     // Only where the old layout's exact list alone nearly fills the quota.
     assert!(held_back.iter().all(|&g| g >= 30), "{held_back:?}");
+}
+
 /// A role awsfed does not own in the hub account, holding a hub role's name or living under the
 /// hub path: no spoke trust that would admit it is planned (created or updated); it is a conflict
 /// on the spoke role, and roles trusting only awsfed's hub roles go ahead.
