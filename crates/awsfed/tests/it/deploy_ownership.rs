@@ -435,11 +435,18 @@ fn lost_create_policy_version_answers_do_not_break_policy_updates() {
     );
     let e = moto.endpoint.as_str();
     ws.run(e, &["apply"]).expect_code(0);
-    // Each switch of an account's topology rewrites the hub policies that reach it.
-    for direct in [vec![0], vec![0, 1], vec![1]] {
+    // Moving an account to direct is a migration (expand, the IdP switch, contract); its contract
+    // stage rewrites the hub policies that reached the account.
+    let migrate = |endpoint: &str| {
+        ws.run(endpoint, &["apply"]).expect_code(0);
+        ws.run(endpoint, &["migrate", "confirm-switch"])
+            .expect_code(0);
+        ws.run(endpoint, &["apply"]).expect_code(0);
+    };
+    for direct in [vec![0], vec![0, 1], vec![0, 1, 2]] {
         spec.direct = direct;
         ws.write_model(&spec.yaml(&org));
-        ws.run(e, &["apply"]).expect_code(0);
+        migrate(e);
     }
     let held = |state: &Value| -> Vec<u64> {
         state["policies"]
@@ -456,17 +463,19 @@ fn lost_create_policy_version_answers_do_not_break_policy_updates() {
         "{}",
         roles(e, &org.identity)
     );
-    for (round, direct) in [vec![2], vec![2, 3]].into_iter().enumerate() {
+    for (round, direct) in [vec![0, 1, 2, 3], vec![0, 1, 2, 3, 4]]
+        .into_iter()
+        .enumerate()
+    {
         spec.direct = direct;
         ws.write_model(&spec.yaml(&org));
         let proxy = Proxy::start(e, &["--drop-response", "CreatePolicyVersion=2"]);
-        let applied = ws.run(&proxy.endpoint, &["apply"]);
+        migrate(&proxy.endpoint);
         let stats = proxy.stats();
         assert_eq!(
             stats["injected"]["drop-response"], 2,
             "round {round}: {stats}"
         );
-        applied.expect_code(0);
         ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
         let hub = roles(e, &org.identity);
         assert!(held(&hub).iter().all(|v| *v <= 4), "round {round}: {hub}");
