@@ -67,7 +67,20 @@ fn remove_if_ours(folder: &Path) {
     for dir in dirs.iter().rev() {
         let _ = std::fs::remove_dir(folder.join(dir));
     }
-    let _ = std::fs::remove_dir(folder);
+    remove_empty_folders(folder);
+}
+
+/// Removes the folders under `dir` (and `dir`) that are empty once their empty subfolders are
+/// gone; `remove_dir` never removes a folder that holds anything.
+fn remove_empty_folders(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_folders(&entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
 }
 
 /// The files of the folder when it holds nothing but the marker and files it lists (regular files;
@@ -88,7 +101,10 @@ fn only_listed(folder: &Path, listing: &Listing) -> Option<Vec<String>> {
             let kind = entry.file_type().ok()?;
             if kind.is_dir() {
                 let prefix = format!("{path}/");
-                if !listing.keys().any(|k| k.starts_with(&prefix)) {
+                // A folder holding no file at all is left by a kill after the old folder's files
+                // and marker were removed: nothing of anyone's is in it.
+                if !listing.keys().any(|k| k.starts_with(&prefix)) && !holds_no_file(&entry.path())
+                {
                     return None;
                 }
                 pending.push(path);
@@ -103,6 +119,16 @@ fn only_listed(folder: &Path, listing: &Listing) -> Option<Vec<String>> {
     }
     // Files with no marker naming them are not known to be awsfed's.
     (files.is_empty() || !listing.is_empty()).then_some(files)
+}
+
+/// Whether a folder holds only folders (at any depth), never a file or a link.
+fn holds_no_file(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.into_iter().all(|entry| {
+        entry.is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir()) && holds_no_file(&e.path()))
+    })
 }
 
 #[cfg(test)]
