@@ -5,10 +5,12 @@
 //! - [`write_folder`]: an output folder awsfed owns, listed in a marker, replaced in one step; a
 //!   folder holding anything else is refused unless forced, and even then nothing else is deleted.
 //! - [`replace_file`]: one file replaced atomically, through a symlink to its target.
+//! - Both first remove what a killed awsfed left beside their target, and only that.
 //! - [`terminal::escape`]: text from outside shown on a terminal with its control and bidi
 //!   characters as escapes; [`terminal::shorten`] for quoting at most a bounded excerpt.
 
 mod folder;
+mod leftover;
 mod marker;
 mod read;
 mod replace;

@@ -19,33 +19,12 @@ use crate::marker::{self, Listing, MARKER};
 
 /// Removes the staging folders of `target` that a killed awsfed left; see the module docs.
 pub(crate) fn sweep(parent: &Path, target_name: &str) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let prefix = format!(".{target_name}.awsfed-tmp-");
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(&prefix).and_then(staging_pid) else {
-            continue;
-        };
-        let is_folder = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_folder && !is_running(pid) {
-            remove_if_ours(&entry.path());
+    for leftover in crate::leftover::of_gone_processes(parent, target_name) {
+        // Not a link: `symlink_metadata` does not follow one.
+        if std::fs::symlink_metadata(&leftover).is_ok_and(|m| m.is_dir()) {
+            remove_if_ours(&leftover);
         }
     }
-}
-
-/// The PID of a `PID-N` suffix.
-fn staging_pid(suffix: &str) -> Option<u32> {
-    let (pid, unique) = suffix.split_once('-')?;
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(pid) && digits(unique)).then(|| pid.parse().ok())?
-}
-
-/// Whether a process with this id exists (Linux: `/proc/PID`). Another process reusing the id
-/// only keeps a leftover longer.
-fn is_running(pid: u32) -> bool {
-    pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 fn remove_if_ours(folder: &Path) {
@@ -134,14 +113,6 @@ fn holds_no_file(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_awsfeds_staging_names_are_recognised() {
-        assert_eq!(staging_pid("123-0"), Some(123));
-        for suffix in ["123", "123-", "-0", "12a-0", "123-0-1", "123-0.json"] {
-            assert_eq!(staging_pid(suffix), None, "{suffix}");
-        }
-    }
 
     #[test]
     fn leftovers_are_removed_and_anything_else_is_kept() {
