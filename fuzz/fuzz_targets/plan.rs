@@ -3,6 +3,7 @@
 #![no_main]
 
 #[path = "../src/exercise.rs"]
+#[allow(dead_code)] // each target calls one of its functions
 mod exercise;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| exercise::plan(data));

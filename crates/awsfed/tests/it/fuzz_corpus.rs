@@ -1,7 +1,8 @@
 //! The fuzz targets' code (`fuzz/src/exercise.rs`) over seed corpora built from the examples (the
 //! model, its metadata, the snapshot and plan it deploys, its client file) and deterministic
 //! mutations of them, on stable Rust in every test run. `scripts/fuzz` runs the same targets under
-//! libFuzzer (nightly) from the seeds this test writes to `target/tmp/fuzz-seeds/TARGET/`.
+//! libFuzzer (coverage-guided, also on stable Rust) from the seeds this test writes to
+//! `target/tmp/fuzz-seeds/TARGET/`.
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
