@@ -6,6 +6,7 @@
 mod connect;
 mod error;
 mod execute;
+mod federation;
 mod fleet;
 mod guard;
 mod iam;
@@ -20,6 +21,7 @@ mod signin;
 pub use connect::{BEHAVIOR_VERSION, ConnectOptions, Connection, connect};
 pub use error::AwsError;
 pub use execute::execute;
+pub use federation::{FederationError, get_signin_token_answer};
 pub use fleet::{ApplyReport, Event, Fleet, Members, Progress, apply_actions};
 pub use guard::{Guard, Scope, Write};
 pub use iam::{CallError, Entity, IamApi, NewPolicy, NewRole, PolicyVersion};

@@ -143,6 +143,12 @@ pub fn login_url(endpoint: &str, token: &str, destination: &str, issuer: &str) -
     )
 }
 
+/// The URL that opens `url` in the Firefox container `name`, through the "Open external links in a
+/// container" add-on's `ext+container:` protocol handler (its README: `ext+container:name=NAME&url=URL`).
+pub fn container_url(name: &str, url: &str) -> String {
+    format!("ext+container:name={}&url={}", encode(name), encode(url))
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 fn encode(text: &str) -> String {
     text.bytes()
@@ -216,6 +222,11 @@ mod tests {
             session_duration(false, 43_200, Some(600)),
             Err(ConsoleError::DurationOutOfRange(600))
         );
+    }
+
+    #[test]
+    fn a_container_url_wraps_the_whole_login_url() {
+        insta::assert_snapshot!(container_url("work prod", "https://x.example/f?a=1&b=2"), @"ext+container:name=work%20prod&url=https%3A%2F%2Fx.example%2Ff%3Fa%3D1%26b%3D2");
     }
 
     #[test]

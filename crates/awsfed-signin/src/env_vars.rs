@@ -18,6 +18,7 @@ pub const AWSFED_NO_BROWSER_OPEN: &str = "AWSFED_NO_BROWSER_OPEN";
 pub const AWSFED_NO_PROMPT: &str = "AWSFED_NO_PROMPT";
 pub const AWSFED_ANY_RECIPIENT: &str = "AWSFED_ANY_RECIPIENT";
 pub const AWSFED_TARGET: &str = "AWSFED_TARGET";
+pub const AWSFED_FEDERATION_ENDPOINT: &str = "AWSFED_FEDERATION_ENDPOINT";
 pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
 pub const AWS_PROFILE: &str = "AWS_PROFILE";
 pub const AWS_DEFAULT_PROFILE: &str = "AWS_DEFAULT_PROFILE";
@@ -81,6 +82,10 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     EnvVar {
         name: AWSFED_TARGET,
         meaning: "set by `awsfed exec` for the command it runs: the target signed in to",
+    },
+    EnvVar {
+        name: AWSFED_FEDERATION_ENDPOINT,
+        meaning: "the federation endpoint `awsfed console` uses instead of the Region's (tests: a local stand-in)",
     },
     EnvVar {
         name: AWS_CONFIG_FILE,

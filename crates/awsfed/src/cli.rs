@@ -33,10 +33,11 @@ pub struct Cli {
 
 /// The sign-in commands read no model and reach AWS only through STS with the user's own
 /// sessions: the model file, the deploy profile and the deploy endpoint do not apply to them.
-const SIGN_IN_COMMANDS: [&str; 7] = [
+const SIGN_IN_COMMANDS: [&str; 8] = [
     "login",
     "creds",
     "exec",
+    "console",
     "env",
     "targets",
     "whoami",
@@ -82,6 +83,7 @@ pub enum Command {
     Login(commands::login::Args),
     Creds(commands::creds::Args),
     Exec(commands::exec::Args),
+    Console(commands::console::Args),
     Env(commands::env::Args),
     Targets(commands::targets::Args),
     Whoami(commands::whoami::Args),

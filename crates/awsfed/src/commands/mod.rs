@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod compare;
 pub mod compile;
 pub mod configure;
+pub mod console;
 pub mod creds;
 /// Shared by scan, plan, apply and bootstrap.
 pub mod deploy;
@@ -53,6 +54,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode, CommandError> {
         Command::Login(args) => login::run(cli, args),
         Command::Creds(args) => creds::run(cli, args),
         Command::Exec(args) => exec::run(cli, args),
+        Command::Console(args) => console::run(cli, args),
         Command::Env(args) => env::run(cli, args),
         Command::Targets(args) => targets::run(cli, args),
         Command::Whoami(args) => whoami::run(cli, args),

@@ -12,6 +12,8 @@ mod access;
 mod cli;
 /// `compile`, `compare` and `schema`: output snapshots, determinism, atomic writes.
 mod compile;
+/// `console` against moto behind the trust gate and a local stand-in for the federation endpoint.
+mod console;
 /// `scan`, `plan`, `apply`, `bootstrap` against moto organisations of 100+ accounts, with faults.
 mod deploy;
 /// Identity Center deployed to moto beside hub-and-spoke and direct accounts: apply, converged plan

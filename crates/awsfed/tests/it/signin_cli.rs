@@ -175,6 +175,7 @@ fn sign_in_help_leaves_out_the_model_profile_and_endpoint_options() {
         "login",
         "creds",
         "exec",
+        "console",
         "env",
         "targets",
         "whoami",
