@@ -83,6 +83,27 @@ impl Credentials {
         text
     }
 
+    /// The container credentials endpoint's answer ("Container credential provider", AWS SDKs and
+    /// Tools Reference Guide; the ECS task role format): the keys, `Token` and `Expiration` in
+    /// ISO 8601. SDKs fetch it again before `Expiration`.
+    pub fn container_credentials_json(&self) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Output<'a> {
+            access_key_id: &'a str,
+            secret_access_key: &'a str,
+            token: &'a str,
+            expiration: String,
+        }
+        serde_json::to_string(&Output {
+            access_key_id: &self.access_key_id,
+            secret_access_key: &self.secret_access_key,
+            token: &self.session_token,
+            expiration: self.expiration_rfc3339(),
+        })
+        .expect("strings always serialise")
+    }
+
     /// The environment variables every SDK reads, in a fixed order.
     pub fn environment(&self) -> Vec<(&'static str, String)> {
         vec![
@@ -124,6 +145,11 @@ mod tests {
     fn credential_process_json_has_the_documented_fields() {
         insta::assert_snapshot!(sample().credential_process_json(), @r#"{"Version":1,"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"secret/key","SessionToken":"token'with quote","Expiration":"2026-01-01T00:00:00Z"}
 "#);
+    }
+
+    #[test]
+    fn container_credentials_json_has_the_ecs_fields() {
+        insta::assert_snapshot!(sample().container_credentials_json(), @r#"{"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"secret/key","Token":"token'with quote","Expiration":"2026-01-01T00:00:00Z"}"#);
     }
 
     #[test]

@@ -1,9 +1,10 @@
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::ExitCode;
 
-use awsfed_signin::env_vars;
+use awsfed_signin::{ClientFile, env_vars};
 
 use crate::cli::Cli;
+use crate::commands::credential_server::CredentialServer;
 use crate::commands::sign_in::{
     SignInArgs, destination, load_client, open_cache, region_environment, sign_in,
 };
@@ -14,12 +15,24 @@ use crate::error::CommandError;
 /// credentials; `AWSFED_TARGET` names the target; `AWS_REGION` and `AWS_DEFAULT_REGION` are the
 /// account's Region when the model names one. The command replaces awsfed (its exit status is
 /// the command's; 127 when the command is not found, 126 when it cannot be run, as in shells).
+///
+/// With `--server`, awsfed stays beside the command and serves the target's credentials on
+/// 127.0.0.1 as the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` with a
+/// random `AWS_CONTAINER_AUTHORIZATION_TOKEN`; no keys in the environment), renewing the session
+/// when the SDK asks again: a hub-and-spoke target's spoke session is renewed from the cached hub
+/// session, so a long `terraform apply` outlives the one-hour limit of chained sessions. Renewals
+/// never prompt; when the hub session ends they need `--saml-command`. SDKs prefer credentials in
+/// `~/.aws` (a `default` profile) to the endpoint.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The target, `ACCOUNT/PERMISSION_SET`.
     pub target: String,
     #[command(flatten)]
     pub signin: SignInArgs,
+    /// Serve renewed credentials to the command from 127.0.0.1 instead of putting one session in
+    /// its environment.
+    #[arg(long)]
+    pub server: bool,
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -41,23 +54,74 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         .env_remove(env_vars::AWS_PROFILE)
         .env_remove(env_vars::AWS_DEFAULT_PROFILE)
         .env(env_vars::AWSFED_TARGET, &args.target);
-    for (name, value) in report
-        .credentials
-        .environment()
-        .into_iter()
-        .chain(region_environment(&client, &destination))
-    {
+    for (name, value) in region_environment(&client, &destination) {
+        command.env(name, value);
+    }
+    if args.server {
+        return run_beside(command, program, args, client);
+    }
+    for (name, value) in report.credentials.environment() {
         command.env(name, value);
     }
     let error = command.exec();
-    // Shells exit 127 for a command not found and 126 for one found but not runnable ("Exit
-    // Status for Commands", POSIX Shell Command Language 2.8.2); callers and scripts test for them.
+    Ok(cannot_run(program, &error))
+}
+
+/// Shells exit 127 for a command not found and 126 for one found but not runnable ("Exit Status
+/// for Commands", POSIX Shell Command Language 2.8.2); callers and scripts test for them.
+fn cannot_run(program: &str, error: &std::io::Error) -> ExitCode {
     eprintln!("error: cannot run `{program}`: {error}");
-    Ok(ExitCode::from(
-        if error.kind() == std::io::ErrorKind::NotFound {
-            127
-        } else {
-            126
-        },
-    ))
+    ExitCode::from(if error.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    })
+}
+
+/// Runs the command as a child with the credentials server's address and token, serving until it
+/// exits; its exit status is awsfed's (128 + N when signal N ended it, as shells report).
+fn run_beside(
+    mut command: std::process::Command,
+    program: &str,
+    args: &Args,
+    client: ClientFile,
+) -> Result<ExitCode, CommandError> {
+    let server = CredentialServer::start()?;
+    // Variables that would win over the endpoint in the SDKs' credential chains: the relative URI
+    // and the token file take precedence over the full URI and the token.
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &server.url)
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &server.token);
+    let mut signin = args.signin.clone();
+    signin.no_prompt = true;
+    let target = args.target.clone();
+    server.serve(move || {
+        let destination = destination(Some(&client), Some(&target), None)?;
+        let cache = open_cache()?;
+        Ok(sign_in(&signin, &cache, &destination, false)?.credentials)
+    });
+    // Ctrl-C reaches the command too (one process group); awsfed keeps serving until it exits.
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGQUIT] {
+        let _ = signal_hook::flag::register(signal, std::sync::Arc::clone(&interrupted));
+    }
+    let status = match command.status() {
+        Ok(status) => status,
+        Err(error) => return Ok(cannot_run(program, &error)),
+    };
+    let code = status
+        .code()
+        .or_else(|| status.signal().map(|signal| 128 + signal))
+        .unwrap_or(1);
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }

@@ -9,6 +9,8 @@ pub mod compare;
 pub mod compile;
 pub mod configure;
 pub mod console;
+/// `exec --server`: the container credentials endpoint on 127.0.0.1.
+mod credential_server;
 pub mod creds;
 /// Shared by scan, plan, apply and bootstrap.
 pub mod deploy;

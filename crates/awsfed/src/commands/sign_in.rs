@@ -45,6 +45,9 @@ pub struct SignInArgs {
     /// Accept SAML Recipients that are not AWS sign-in endpoints (test IdPs).
     #[arg(long, env = env_vars::AWSFED_ANY_RECIPIENT, hide = true)]
     pub any_recipient: bool,
+    /// Never prompt on the terminal (`exec --server`'s renewals: the command owns the terminal).
+    #[arg(skip)]
+    pub no_prompt: bool,
 }
 
 pub fn client_path(client: Option<&PathBuf>) -> Option<PathBuf> {
@@ -314,6 +317,13 @@ fn get_assertion(
         && response.validate(now, &validation(args)).is_ok()
     {
         return Ok(response);
+    }
+    if args.no_prompt {
+        return Err(SignInError::NeedAssertion {
+            target: target.to_owned(),
+            why: "the credentials server does not prompt: the command it runs owns the terminal"
+                .to_owned(),
+        });
     }
     prompt_on_terminal(target).and_then(parse)
 }

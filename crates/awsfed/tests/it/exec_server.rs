@@ -1,0 +1,214 @@
+//! `awsfed exec --server` with real SDKs as the command: boto3 and the AWS SDK for JavaScript v3
+//! fetch credentials from the container endpoint on 127.0.0.1 and call STS (moto behind the trust
+//! gate) across renewals of short spoke sessions.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::signin_support::{World, run, text};
+
+const DEV_READONLY: &str = "arn:aws:iam::444444444444:role/awsfed/ReadOnly";
+const ADA_ARN: &str = "arn:aws:sts::444444444444:assumed-role/ReadOnly/ada@example.com";
+
+/// The JavaScript SDK installed by scripts/setup-test-deps; missing, the test fails saying so.
+fn js_sdk_dir() -> PathBuf {
+    let dir = crate::support::repo().join("tests/js-sdk");
+    assert!(
+        dir.join("node_modules/@aws-sdk/client-sts").exists(),
+        "the exec --server test needs the AWS SDK for JavaScript v3 in {}: run scripts/setup-test-deps",
+        dir.display()
+    );
+    dir
+}
+
+/// The world's client file with dev/ReadOnly's spoke hop asking for 900 s (moto gives what is
+/// asked, AWS's minimum): the SDKs hold sessions with under 15 minutes left and fetch again
+/// before each call.
+fn short_spoke_client(world: &World) -> PathBuf {
+    let text = std::fs::read_to_string(&world.client).expect("client file");
+    let mut client: serde_json::Value = serde_json::from_str(&text).expect("client JSON");
+    let mut shortened = 0;
+    for target in client["targets"].as_array_mut().expect("targets") {
+        if target["name"] != "dev/ReadOnly" {
+            continue;
+        }
+        for path in target["paths"].as_array_mut().expect("paths") {
+            for hop in path["hops"].as_array_mut().expect("hops") {
+                if hop["kind"] == "assume-role" {
+                    hop["max_session_duration"] = serde_json::json!(900);
+                    shortened += 1;
+                }
+            }
+        }
+    }
+    assert!(shortened > 0, "dev/ReadOnly has a spoke hop");
+    let path = world.dir.path().join("client-short.json");
+    std::fs::write(&path, client.to_string()).expect("write client");
+    path
+}
+
+/// Runs `command` (whose program prints `ready` between its two calls and then waits for a line):
+/// at `ready`, the cached spoke session is aged to 10 minutes left, as if time had passed, so the
+/// server's next answer is a renewal. Returns (exit code, the rest of stdout, stderr).
+fn run_across_renewal(mut command: Command, home: &Path) -> (i32, String, String) {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("awsfed starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read");
+    if line.trim() == "ready" {
+        age_spoke_session(home);
+    }
+    // Past a failure the child may be gone: its output says why.
+    let _ = child.stdin.take().expect("stdin").write_all(b"go\n");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("read");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(line.trim(), "ready", "{rest}{}", text(&output.stderr));
+    (
+        output.status.code().unwrap_or(-1),
+        rest,
+        text(&output.stderr),
+    )
+}
+
+fn age_spoke_session(home: &Path) {
+    let mut aged = 0;
+    for entry in std::fs::read_dir(home.join(".cache/awsfed")).expect("cache") {
+        let path = entry.expect("entry").path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(mut hop) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        if hop["role_arn"] == DEV_READONLY {
+            let soon = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs()
+                + 600;
+            hop["credentials"]["expiration"] = serde_json::json!(soon);
+            std::fs::write(&path, hop.to_string()).expect("age the spoke session");
+            aged += 1;
+        }
+    }
+    assert_eq!(aged, 1, "one cached spoke session");
+}
+
+fn calls_of(output: &serde_json::Value) -> Vec<(String, String)> {
+    output["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .map(|c| {
+            (
+                c["arn"].as_str().expect("arn").to_owned(),
+                c["key"].as_str().expect("key").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Two calls, both as ada in dev (moto knows the keys: a key it did not issue answers as its
+/// default account), signed with different keys: the session was renewed between them.
+fn assert_renewed_between(calls: &[(String, String)]) {
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    for (arn, key) in calls {
+        assert_eq!(arn, ADA_ARN, "{calls:?}");
+        assert!(key.starts_with("ASIA") || key.starts_with("FSIA"), "{key}");
+    }
+    assert_ne!(calls[0].1, calls[1].1, "renewed between the calls");
+}
+
+#[test]
+fn exec_server_serves_renewed_sessions_to_boto3_and_the_js_sdk() {
+    let Some(world) = World::start("hub-and-spoke") else {
+        return;
+    };
+    let js_dir = js_sdk_dir();
+    let client = short_spoke_client(&world);
+    let home = world.home("ada");
+    let saml = world.saml("ada@example.com", &["developers"], true, &[]);
+    let awsfed = || {
+        let mut command = world.awsfed(&home);
+        command.env("AWSFED_CLIENT", &client);
+        command
+    };
+    let (code, _, stderr) = run({
+        let mut c = awsfed();
+        c.args(["login", "dev/ReadOnly", "--saml-file"]).arg(&saml);
+        c
+    });
+    assert_eq!(code, 0, "{stderr}");
+    world.reset_gate();
+
+    // boto3: the token is required, no keys are in the environment, and one session renews.
+    let (code, stdout, stderr) = run_across_renewal(
+        {
+            let mut c = awsfed();
+            c.args(["exec", "--server", "dev/ReadOnly", "--"])
+                .arg(&world.tools.python)
+                .arg(crate::support::repo().join("tests/support/exec_server_boto3.py"));
+            c
+        },
+        &home,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let boto3: serde_json::Value = serde_json::from_str(&stdout).expect("boto3 JSON");
+    assert_eq!(boto3["without_token"], 401, "{stdout}");
+    assert_eq!(boto3["wrong_token"], 403, "{stdout}");
+    assert_eq!(boto3["key_variables"], serde_json::json!([]), "{stdout}");
+    assert_eq!(boto3["method"], "container-role", "{stdout}");
+    assert_renewed_between(&calls_of(&boto3));
+    insta::assert_snapshot!("exec_server_refusals", stderr);
+
+    // The JavaScript SDK v3: two clients, two renewed sessions.
+    let (code, stdout, stderr) = run_across_renewal(
+        {
+            let mut c = awsfed();
+            c.args(["exec", "--server", "dev/ReadOnly", "--", "node"])
+                .arg(js_dir.join("exec_server_client.mjs"));
+            c
+        },
+        &home,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // Node's own warnings may be there; awsfed refused nothing and failed nothing.
+    assert!(!stderr.contains("awsfed"), "{stderr}");
+    let js: serde_json::Value = serde_json::from_str(&stdout).expect("JS JSON");
+    assert_renewed_between(&calls_of(&js));
+
+    // Every renewal was an AssumeRole from the cached hub session: no SAML, nothing denied.
+    let calls = world.gate_calls();
+    let (renewals, denied) = calls
+        .get(&format!("AssumeRole {DEV_READONLY}"))
+        .copied()
+        .unwrap_or_default();
+    assert!(renewals >= 2, "{calls:?}");
+    assert_eq!(denied, 0, "{calls:?}");
+    assert!(
+        calls.keys().all(|k| !k.starts_with("AssumeRoleWithSAML")),
+        "{calls:?}"
+    );
+
+    // The command's exit status is awsfed's.
+    let (code, _, stderr) = run({
+        let mut c = awsfed();
+        c.args([
+            "exec",
+            "--server",
+            "dev/ReadOnly",
+            "--",
+            "sh",
+            "-c",
+            "exit 3",
+        ]);
+        c
+    });
+    assert_eq!(code, 3, "{stderr}");
+}
