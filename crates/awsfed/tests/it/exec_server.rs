@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::signin_support::{World, run, text};
+use crate::signin_support::{World, age_cached_hop, run, text};
 
 const DEV_READONLY: &str = "arn:aws:iam::444444444444:role/awsfed/ReadOnly";
 const ADA_ARN: &str = "arn:aws:sts::444444444444:assumed-role/ReadOnly/ada@example.com";
@@ -61,7 +61,11 @@ fn run_across_renewal(mut command: Command, home: &Path) -> (i32, String, String
     let mut line = String::new();
     stdout.read_line(&mut line).expect("read");
     if line.trim() == "ready" {
-        age_spoke_session(home);
+        assert_eq!(
+            age_cached_hop(home, DEV_READONLY, 600),
+            1,
+            "one spoke session"
+        );
     }
     // Past a failure the child may be gone: its output says why.
     let _ = child.stdin.take().expect("stdin").write_all(b"go\n");
@@ -74,30 +78,6 @@ fn run_across_renewal(mut command: Command, home: &Path) -> (i32, String, String
         rest,
         text(&output.stderr),
     )
-}
-
-fn age_spoke_session(home: &Path) {
-    let mut aged = 0;
-    for entry in std::fs::read_dir(home.join(".cache/awsfed")).expect("cache") {
-        let path = entry.expect("entry").path();
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(mut hop) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        if hop["role_arn"] == DEV_READONLY {
-            let soon = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock")
-                .as_secs()
-                + 600;
-            hop["credentials"]["expiration"] = serde_json::json!(soon);
-            std::fs::write(&path, hop.to_string()).expect("age the spoke session");
-            aged += 1;
-        }
-    }
-    assert_eq!(aged, 1, "one cached spoke session");
 }
 
 fn calls_of(output: &serde_json::Value) -> Vec<(String, String)> {

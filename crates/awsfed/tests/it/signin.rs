@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use crate::signin_support::{Setup, World, run};
+use crate::signin_support::{Setup, World, age_cached_hop, run};
 
 const HUB_DEVELOPERS: &str = "arn:aws:iam::111111111111:role/awsfed/hub/developers";
 const DEV_READONLY: &str = "arn:aws:iam::444444444444:role/awsfed/ReadOnly";
@@ -171,25 +171,7 @@ fn hub_and_spoke_two_hops_then_cache_exec_env_and_renewal_from_hop_one() {
 
     // Hop 2 with less than 15 minutes left is renewed from the cached hub session: one AssumeRole,
     // no SAML (the response file is not even given).
-    let cache = home.join(".cache/awsfed");
-    for entry in std::fs::read_dir(&cache).expect("cache") {
-        let path = entry.expect("entry").path();
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(mut hop) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        if hop["role_arn"] == DEV_READONLY {
-            let soon = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock")
-                .as_secs()
-                + 600;
-            hop["credentials"]["expiration"] = serde_json::json!(soon);
-            std::fs::write(&path, hop.to_string()).expect("age hop 2");
-        }
-    }
+    assert_eq!(age_cached_hop(&home, DEV_READONLY, 600), 1);
     world.reset_gate();
     let (code, renewed, stderr) = run({
         let mut c = world.awsfed(&home);

@@ -415,6 +415,32 @@ fn succeed(mut command: Command, what: &str) {
     );
 }
 
+/// Sets the cached sessions of `role_arn` under `home` to end in `seconds_left`, as if time had
+/// passed; returns how many there were.
+pub fn age_cached_hop(home: &Path, role_arn: &str, seconds_left: u64) -> usize {
+    let mut aged = 0;
+    for entry in std::fs::read_dir(home.join(".cache/awsfed")).expect("cache") {
+        let path = entry.expect("entry").path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(mut hop) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        if hop["role_arn"] == role_arn {
+            let soon = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs()
+                + seconds_left;
+            hop["credentials"]["expiration"] = serde_json::json!(soon);
+            std::fs::write(&path, hop.to_string()).expect("age the cached session");
+            aged += 1;
+        }
+    }
+    aged
+}
+
 /// Runs and returns (exit code, stdout, stderr).
 pub fn run(mut command: Command) -> (i32, String, String) {
     let output = command.output().expect("runs");
