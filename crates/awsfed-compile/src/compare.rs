@@ -140,7 +140,7 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             TrustForm::SamlProvider => 1,
             // A trust may name the same principals in several statements (TagSession has its
             // own): count each principal once.
-            TrustForm::HubRoles | TrustForm::HubAccountsByHubPath => r
+            TrustForm::HubRoles | TrustForm::HubAccountsByHubPath | TrustForm::IamUsersOnly => r
                 .trust_policy
                 .statement
                 .iter()

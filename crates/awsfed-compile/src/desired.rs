@@ -49,6 +49,56 @@ pub struct DesiredAccount {
     /// Customer managed policies awsfed owns in this account (hub assume policies), sorted by name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<DesiredPolicy>,
+    /// The IAM-users hub, in the account of its hub.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_users: Option<DesiredIamUsers>,
+}
+
+/// People as IAM users in the hub account: the users, an IAM group per directory group they are in,
+/// and the managed policies awsfed attaches to both. awsfed never creates passwords or access keys:
+/// users set their own (the self-service policy lets them).
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredIamUsers {
+    pub hub: String,
+    /// The IAM path of the users, their groups and these policies.
+    pub path: String,
+    /// Seconds: the `aws:MultiFactorAuthAge` every hop accepts, and the `GetSessionToken` duration.
+    pub mfa_max_age: u32,
+    /// Sorted by name.
+    pub users: Vec<DesiredUser>,
+    /// Sorted by name.
+    pub groups: Vec<DesiredIamGroup>,
+    /// The groups' assume policies and the users' self-service policies, sorted by name.
+    pub policies: Vec<DesiredPolicy>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredUser {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    /// IAM group names, sorted.
+    pub groups: Vec<String>,
+    /// Whether every hop requires MFA for this user.
+    pub mfa: bool,
+    /// The self-service policy, and the MFA requirement where `mfa` holds.
+    pub managed_policy_arns: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    /// Every (account, permission set) the user reaches: one `AssumeRole` from the user's
+    /// `GetSessionToken` session, which is no role chaining. Sorted by account, then permission set.
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredIamGroup {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    /// The directory group it stands for.
+    pub group: String,
+    /// Whether its assume policies require MFA (every member's `mfa` holds).
+    pub mfa: bool,
+    pub managed_policy_arns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,6 +137,9 @@ pub struct DesiredRole {
     pub trust_policy: PolicyDocument,
     /// How the trust names its principals.
     pub trust_form: TrustForm,
+    /// How the trust names the IAM users it admits, when it admits some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_trust_form: Option<UserTrustForm>,
     /// Managed policies attached: the permission set's and the awsfed policies of this account.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub managed_policy_arns: Vec<String>,
@@ -107,6 +160,20 @@ pub enum TrustForm {
     /// Trusts the hub accounts, narrowed by `aws:PrincipalArn` to the hub path, where nothing but
     /// hub roles lives (the exact list would pass the trust policy size quota).
     HubAccountsByHubPath,
+    /// Trusts no hub role, only IAM users of the hub (the model has no SAML IdP); see
+    /// [`DesiredRole::user_trust_form`].
+    IamUsersOnly,
+}
+
+/// How a spoke trust names the IAM users it admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserTrustForm {
+    /// The exact ARNs of the users of the groups granted the role.
+    Users,
+    /// The hub account narrowed by `aws:PrincipalArn` to the users' path (the exact list would pass
+    /// the trust policy quota); each group's own policy still names exact spoke roles.
+    HubAccountByUserPath,
 }
 
 /// How a hub role's assume policy names the spoke roles it may assume, tightest first.
@@ -134,7 +201,8 @@ pub struct DesiredPolicy {
     pub arn: String,
     pub description: String,
     pub document: PolicyDocument,
-    /// The hub role it is attached to.
+    /// The hub role or IAM group it is attached to; empty for the IAM users' own policies, which
+    /// are attached to each user.
     pub attached_to: String,
     pub form: HubPolicyForm,
     pub tags: BTreeMap<String, String>,
@@ -187,6 +255,15 @@ impl Target {
     /// `ACCOUNT/PERMISSION_SET`: how users name a target on the command line.
     pub fn name(&self) -> String {
         format!("{}/{}", self.account_name, self.permission_set)
+    }
+}
+
+impl Hop {
+    /// The role the hop enters.
+    pub fn role_arn(&self) -> &str {
+        match self {
+            Hop::Saml { role_arn, .. } | Hop::AssumeRole { role_arn, .. } => role_arn,
+        }
     }
 }
 

@@ -10,7 +10,7 @@ mod desired;
 mod identity_center;
 
 pub use compare::{Comparison, GroupReach, TopologyFigures, compare};
-pub use compile::{CompileOptions, compile, compile_with};
+pub use compile::{CompileOptions, REQUIRE_MFA_POLICY, SELF_SERVICE_POLICY, compile, compile_with};
 pub use desired::*;
 pub use identity_center::{
     DesiredAssignment, DesiredIdentityCenter, DesiredPermissionSet, PermissionsBoundary,

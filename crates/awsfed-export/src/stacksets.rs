@@ -681,6 +681,7 @@ mod tests {
                 saml_provider: None,
                 roles: Vec::new(),
                 policies: Vec::new(),
+                iam_users: None,
             })
             .collect();
         // Everything under W: W whole, its children not repeated.

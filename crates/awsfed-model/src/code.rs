@@ -101,6 +101,19 @@ codes! {
     RoleNameCollision = "role-name-collision", [Error], "two roles would have the same name in an account";
     RoleNameTooLong = "role-name-too-long", [Error], "a role name is longer than IAM allows";
     SwitchRoleTooLong = "switch-role-too-long", [Warning], "a role's path and name are longer than the console's switch-role accepts";
+    // IAM users.
+    MalformedIamUserName = "malformed-iam-user-name", [Error], "an IAM user name IAM does not accept";
+    MalformedIamGroupName = "malformed-iam-group-name", [Error], "a directory group's IAM group name is longer than IAM allows";
+    MalformedIamUserPath = "malformed-iam-user-path", [Error], "`iam_users.path` is no IAM path strictly below `naming.role_path`";
+    IamNameCollision = "iam-name-collision", [Error], "two IAM users would have the same name in the hub account";
+    UnknownGroup = "unknown-group", [Error], "a name refers to no directory group of the model";
+    IamUserGroupOtherHub = "iam-user-group-other-hub", [Error], "an IAM user is in a group that federates through another hub than the users'";
+    TooManyGroupsPerUser = "too-many-groups-per-user", [Error], "an IAM user is in more groups than IAM allows";
+    TooManyIamUsers = "too-many-iam-users", [Error], "more IAM users than an account holds";
+    TooManyIamGroups = "too-many-iam-groups", [Error], "more IAM groups than an account holds";
+    MfaMaxAgeOutOfRange = "mfa-max-age-out-of-range", [Error], "`iam_users.mfa_max_age` is outside GetSessionToken's 15m–36h";
+    IamUserWithoutGroups = "iam-user-without-groups", [Warning], "an IAM user is in no group and reaches no role";
+    IamUserWithoutMfa = "iam-user-without-mfa", [Warning], "an IAM user may assume roles without MFA";
     // Identity Center.
     MalformedInstanceArn = "malformed-instance-arn", [Error], "the Identity Center instance ARN is malformed";
     MalformedIdentityStoreId = "malformed-identity-store-id", [Error], "the identity store id is malformed";
@@ -116,10 +129,12 @@ codes! {
     IdentityCenterTooManyPermissionSets = "identity-center-too-many-permission-sets", [Error], "more permission sets than Identity Center provisions";
     // What the compiler chose, and IAM's quotas.
     SpokeTrustNarrowed = "spoke-trust-narrowed", [Note], "a spoke role trusts the hub account narrowed to the hub path, as its hub roles do not fit one by one";
-    HubPolicyByAccount = "hub-policy-by-account", [Note], "a hub role names its spoke roles by role name and account, as exact ARNs do not fit";
-    HubPolicyComplement = "hub-policy-complement", [Note], "a hub role names its spoke roles as the organisation minus the accounts not granted";
-    HubPolicyByOrganization = "hub-policy-by-organization", [Warning], "a hub role may assume its role names in any account of the organisation";
-    HubPolicyTooLarge = "hub-policy-too-large", [Error], "a hub role's spoke roles do not fit its managed policies";
+    HubPolicyByAccount = "hub-policy-by-account", [Note], "a hub role or IAM group names its spoke roles by role name and account, as exact ARNs do not fit";
+    HubPolicyComplement = "hub-policy-complement", [Note], "a hub role or IAM group names its spoke roles as the organisation minus the accounts not granted";
+    HubPolicyByOrganization = "hub-policy-by-organization", [Warning], "a hub role or IAM group may assume its role names in any account of the organisation";
+    HubPolicyTooLarge = "hub-policy-too-large", [Error], "a hub role's or IAM group's spoke roles do not fit its managed policies";
+    UserTrustNarrowed = "user-trust-narrowed", [Note], "a spoke role trusts the hub account narrowed to the IAM users' path, as its users do not fit one by one";
+    PolicyNameCollision = "policy-name-collision", [Error], "two managed policies awsfed writes would have the same name in an account";
     TrustPolicyTooLarge = "trust-policy-too-large", [Error], "a trust policy is larger than the trust policy quota";
     InlinePoliciesTooLarge = "inline-policies-too-large", [Error], "a role's inline policies are larger than IAM allows";
     TooManyManagedPolicies = "too-many-managed-policies", [Error], "a role would have more managed policies than the quota";

@@ -280,10 +280,12 @@ pub(crate) fn check(
         );
     }
     if identity_provider_span.is_none() {
-        let saml = model
-            .accounts
-            .iter()
-            .find(|a| a.topology != TopologyKind::IdentityCenter);
+        // IAM users reach hub-and-spoke accounts without a SAML IdP; direct accounts always need one.
+        let saml = model.accounts.iter().find(|a| match a.topology {
+            TopologyKind::IdentityCenter => false,
+            TopologyKind::HubAndSpoke => model.iam_users.is_none(),
+            TopologyKind::Direct => true,
+        });
         if let Some(account) = saml {
             d.push(
                 Diagnostic::error(Code::MissingIdentityProvider, format!("account `{}` is {} but the model has no `identity_provider` section", account.name, account.topology.as_str()))

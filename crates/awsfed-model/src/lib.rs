@@ -8,6 +8,7 @@ mod account_hubs;
 mod code;
 mod diagnostic;
 pub mod duration;
+pub mod iam_users;
 pub mod identity_center;
 pub mod load;
 pub mod metadata;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use awsfed_policy::PolicyDocument;
 
 use crate::Span;
+pub use crate::iam_users::{IamUser, IamUsers};
 pub use crate::identity_center::{CustomerManagedPolicy, GroupSource, IdentityCenter};
 pub use crate::raw::{IdentitySource, TopologyKind};
 
@@ -45,6 +46,7 @@ pub const MANAGED_TAG_VALUE: &str = "true";
 pub type AccountIndex = usize;
 pub type PermissionSetIndex = usize;
 pub type HubIndex = usize;
+pub type GroupIndex = usize;
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -54,6 +56,8 @@ pub struct Model {
     pub identity_provider: Option<IdentityProvider>,
     /// The Identity Center instance; present whenever an account is `identity-center`.
     pub identity_center: Option<IdentityCenter>,
+    /// IAM users in a hub account, beside or instead of the SAML IdP.
+    pub iam_users: Option<IamUsers>,
     pub organization_id: Option<String>,
     /// `organization.complete`: every account of the organisation is in the model.
     pub organization_complete: bool,
@@ -281,9 +285,20 @@ impl Model {
 
     /// Whether some account federates through the model's own SAML IdP (hub-and-spoke or direct).
     pub fn uses_saml_idp(&self) -> bool {
-        self.accounts
-            .iter()
-            .any(|a| a.topology != TopologyKind::IdentityCenter)
+        self.identity_provider.is_some()
+            && self
+                .accounts
+                .iter()
+                .any(|a| a.topology != TopologyKind::IdentityCenter)
+    }
+
+    /// The ARN of an IAM user of the IAM-users hub.
+    pub fn user_arn(&self, user: &str) -> Option<String> {
+        let users = self.iam_users.as_ref()?;
+        Some(format!(
+            "arn:{}:iam::{}:user{}{user}",
+            self.partition, self.accounts[self.hubs[users.hub].account].id, users.path
+        ))
     }
 
     pub fn account_by_name(&self, name: &str) -> Option<AccountIndex> {

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::Spanned;
+pub use crate::iam_users::{RawIamUser, RawIamUsers};
 pub use crate::identity_center::{GroupSource, RawIdentityCenter};
 
 /// An awsfed model: the identity provider, the accounts, the permission sets and which directory
@@ -33,6 +34,10 @@ pub struct RawModel {
     /// The IAM Identity Center instance that serves the `identity-center` accounts.
     #[serde(default)]
     pub identity_center: Option<Spanned<RawIdentityCenter>>,
+    /// People as IAM users in a hub account (with MFA), beside or instead of the SAML IdP: their
+    /// directory groups become IAM groups there, allowed to assume the groups' spoke roles.
+    #[serde(default)]
+    pub iam_users: Option<Spanned<RawIamUsers>>,
     pub topology: RawTopology,
     /// The AWS Organization the accounts belong to; lets the compiler narrow hub policies by
     /// organisation when exact role lists would not fit IAM's size quotas.

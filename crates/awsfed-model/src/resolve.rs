@@ -88,12 +88,20 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
     account_hubs::assign(raw, &mut accounts, &hubs, &mut d);
     let permission_sets = permission_sets(raw, &partition, &mut d);
     let groups = groups(raw, &accounts, &permission_sets, &hubs, &mut d);
+    let iam_users = raw.iam_users.as_ref().and_then(|section| {
+        let default_hub = match &raw.topology.default_hub {
+            Some(name) => hubs.iter().position(|h| h.name == name.value),
+            None => (hubs.len() == 1).then_some(0),
+        };
+        crate::iam_users::iam_users(section, &naming, &hubs, default_hub, &groups, &mut d)
+    });
     let allow_warnings = allow_warnings(raw, &mut d);
 
     let model = Model {
         partition,
         identity_provider,
         identity_center,
+        iam_users,
         organization_id,
         organization_complete: raw.organization.as_ref().is_some_and(|o| o.complete),
         naming,
@@ -971,6 +979,11 @@ fn check_role_names(model: &Model, d: &mut Diagnostics) {
 }
 
 fn check_chained_sessions(model: &Model, d: &mut Diagnostics) {
+    // IAM users assume spoke roles from a user session, which is no role chaining: only hub roles
+    // entered with SAML chain.
+    if model.identity_provider.is_none() {
+        return;
+    }
     for (index, set) in model.permission_sets.iter().enumerate() {
         if set.session_duration <= defaults::CHAINED_SESSION_SECONDS {
             continue;

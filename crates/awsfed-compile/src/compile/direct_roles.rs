@@ -39,6 +39,7 @@ impl Compiler<'_> {
             max_session_duration: permission_set.session_duration,
             trust_policy,
             trust_form,
+            user_trust_form: None,
             managed_policy_arns: role_policy_arns(model, permission_set, account),
             inline_policies,
             permissions_boundary: permission_set.permissions_boundary.clone(),

@@ -1,12 +1,29 @@
-//! Hub policies: what each hub role may assume, in the tightest form that fits the quotas.
+//! Assume policies: what each hub role or IAM group may assume, in the tightest form that fits the
+//! quotas. Both kinds of grantee get the same forms from here, so a rule lives in one place.
 
 use std::collections::BTreeMap;
 
-use awsfed_model::{AccountIndex, Code, Diagnostic, defaults};
+use awsfed_model::{AccountIndex, Code, Diagnostic, Span, defaults};
 use awsfed_policy::{PolicyDocument, Statement, StringList, iam_size, iam_size_of};
 
 use super::{Compiler, GroupIndex, RoleKey};
 use crate::desired::{DesiredPolicy, HubPolicyForm};
+
+/// Who an assume policy is for: a hub role, or an IAM group of the IAM-users hub.
+pub(super) struct Grantee {
+    /// `hub role` or `IAM group`, for notes.
+    pub what: &'static str,
+    /// The role or group name.
+    pub name: String,
+    /// Policy names are `PREFIX-assume`, `PREFIX-assume-2`, …
+    pub policy_prefix: String,
+    pub path: String,
+    /// The statement every form copies, with the actions and conditions and no resource.
+    pub base: Statement,
+    pub max_policies: usize,
+    /// Where notes point: the directory group.
+    pub span: Span,
+}
 
 impl Compiler<'_> {
     /// The hub role's assume policies, in the tightest form that fits the quotas.
@@ -17,13 +34,31 @@ impl Compiler<'_> {
         role_name: &str,
         spokes: &[RoleKey],
     ) -> Vec<DesiredPolicy> {
-        let model = self.model;
-        let actions = self.trust_actions("sts:AssumeRole");
-        let max_policies = model.quotas.managed_policies_per_role;
-        if let Some(document) = self.exact_arns_document(&actions, spokes) {
+        let grantee = Grantee {
+            what: "hub role",
+            name: role_name.to_owned(),
+            policy_prefix: role_name.to_owned(),
+            path: self.model.naming.role_path.clone(),
+            base: Statement::allow(self.trust_actions("sts:AssumeRole")),
+            max_policies: self.model.quotas.managed_policies_per_role,
+            span: self.model.groups[group].span,
+        };
+        self.assume_policies(&grantee, hub_account, spokes)
+    }
+
+    /// The grantee's assume policies, in the tightest form that fits the quotas.
+    pub(super) fn assume_policies(
+        &mut self,
+        grantee: &Grantee,
+        hub_account: AccountIndex,
+        spokes: &[RoleKey],
+    ) -> Vec<DesiredPolicy> {
+        let max_policies = grantee.max_policies;
+        let (what, role_name) = (grantee.what, grantee.name.as_str());
+        if let Some(document) = self.exact_arns_document(&grantee.base, spokes) {
             return self.named_hub_policies(
+                grantee,
                 hub_account,
-                role_name,
                 vec![document],
                 HubPolicyForm::ExactArns,
             );
@@ -31,44 +66,42 @@ impl Compiler<'_> {
 
         // Same roles, shorter text: one statement per role name with the account ids as a condition.
         let accounts_by_role = self.accounts_by_role(spokes);
-        let statements = self.by_account_statements(&actions, &accounts_by_role);
+        let statements = self.by_account_statements(&grantee.base, &accounts_by_role);
         if let Some(documents) = pack(statements, max_policies) {
             self.notes.push(
                 Diagnostic::note(
                     Code::HubPolicyByAccount,
                     format!(
-                        "hub role `{role_name}` names its {} spoke roles by role name and aws:ResourceAccount in {} managed polic{}: exact ARNs would pass the {}-character managed policy quota; the roles allowed are the same",
+                        "{what} `{role_name}` names its {} spoke roles by role name and aws:ResourceAccount in {} managed polic{}: exact ARNs would pass the {}-character managed policy quota; the roles allowed are the same",
                         spokes.len(),
                         documents.len(),
                         if documents.len() == 1 { "y" } else { "ies" },
                         defaults::MANAGED_POLICY_SIZE
                     ),
                 )
-                .at(model.groups[group].span),
+                .at(grantee.span),
             );
             return self.named_hub_policies(
+                grantee,
                 hub_account,
-                role_name,
                 documents,
                 HubPolicyForm::RoleNameByAccount,
             );
         }
 
-        if let Some(policies) =
-            self.organization_forms(group, hub_account, role_name, spokes, &actions)
-        {
+        if let Some(policies) = self.organization_forms(grantee, hub_account, spokes) {
             return policies;
         }
         self.notes.push(
             Diagnostic::error(
                 Code::HubPolicyTooLarge,
                 format!(
-                    "hub role `{role_name}` grants {} spoke roles, which do not fit {max_policies} managed policies of {} characters",
+                    "{what} `{role_name}` grants {} spoke roles, which do not fit {max_policies} managed policies of {} characters",
                     spokes.len(),
                     defaults::MANAGED_POLICY_SIZE
                 ),
             )
-            .at(model.groups[group].span)
+            .at(grantee.span)
             .help(format!(
                 "set `organization.id` so the compiler can narrow by organisation, or raise `quotas.managed_policies_per_role` (up to {})",
                 defaults::MANAGED_POLICIES_PER_ROLE_MAX
@@ -82,19 +115,18 @@ impl Compiler<'_> {
     /// it (a warning).
     fn organization_forms(
         &mut self,
-        group: GroupIndex,
+        grantee: &Grantee,
         hub_account: AccountIndex,
-        role_name: &str,
         spokes: &[RoleKey],
-        actions: &StringList,
     ) -> Option<Vec<DesiredPolicy>> {
         let model = self.model;
         let organization = model.organization_id.as_ref()?;
-        let max_policies = model.quotas.managed_policies_per_role;
+        let max_policies = grantee.max_policies;
+        let (what, role_name, base) = (grantee.what, grantee.name.as_str(), &grantee.base);
         let accounts_by_role = self.accounts_by_role(spokes);
         if model.organization_complete
             && let Some(statements) =
-                self.complement_statements(actions, &accounts_by_role, organization)
+                self.complement_statements(base, &accounts_by_role, organization)
             && let Some(documents) = pack(statements, max_policies)
         {
             let excluded = self.excluded_count(&accounts_by_role);
@@ -102,22 +134,22 @@ impl Compiler<'_> {
                 Diagnostic::note(
                     Code::HubPolicyComplement,
                     format!(
-                        "hub role `{role_name}` names its {} spoke roles as every account of organisation {organization} except the {excluded} not granted (StringNotEquals aws:ResourceAccount), in {} managed polic{}: account lists would pass {max_policies} managed policies; the roles allowed are the same, since `organization.complete` says the model holds every account of the organisation",
+                        "{what} `{role_name}` names its {} spoke roles as every account of organisation {organization} except the {excluded} not granted (StringNotEquals aws:ResourceAccount), in {} managed polic{}: account lists would pass {max_policies} managed policies; the roles allowed are the same, since `organization.complete` says the model holds every account of the organisation",
                         spokes.len(),
                         documents.len(),
                         if documents.len() == 1 { "y" } else { "ies" },
                     ),
                 )
-                .at(model.groups[group].span),
+                .at(grantee.span),
             );
             return Some(self.named_hub_policies(
+                grantee,
                 hub_account,
-                role_name,
                 documents,
                 HubPolicyForm::RoleNameInOrganizationExcept,
             ));
         }
-        let statements = self.by_organization_statements(actions, &accounts_by_role, organization);
+        let statements = self.by_organization_statements(base, &accounts_by_role, organization);
         let documents = pack(statements, max_policies)?;
         let why = if model.organization_complete {
             "even the accounts not granted are too many to list"
@@ -128,19 +160,19 @@ impl Compiler<'_> {
             Diagnostic::warning(
                 Code::HubPolicyByOrganization,
                 format!(
-                    "hub role `{role_name}` may assume its role names in any account of organisation {organization}: its {} spoke roles do not fit {max_policies} managed policies by account list, and {why}; spoke trusts still admit only granted hub roles",
+                    "{what} `{role_name}` may assume its role names in any account of organisation {organization}: its {} spoke roles do not fit {max_policies} managed policies by account list, and {why}; spoke trusts still admit only granted hub roles",
                     spokes.len()
                 ),
             )
-            .at(model.groups[group].span)
+            .at(grantee.span)
             .help(format!(
                 "raise `quotas.managed_policies_per_role` (up to {}) to keep exact account lists, or set `organization.complete: true` when the model lists every account of the organisation",
                 defaults::MANAGED_POLICIES_PER_ROLE_MAX
             )),
         );
         Some(self.named_hub_policies(
+            grantee,
             hub_account,
-            role_name,
             documents,
             HubPolicyForm::RoleNameInOrganization,
         ))
@@ -170,7 +202,7 @@ impl Compiler<'_> {
     /// exclude), so `None` when one role's list does not fit a statement.
     fn complement_statements(
         &self,
-        actions: &StringList,
+        base: &Statement,
         accounts_by_role: &BTreeMap<&str, Vec<&str>>,
         organization: &str,
     ) -> Option<Vec<Statement>> {
@@ -183,7 +215,8 @@ impl Compiler<'_> {
                     return None;
                 }
                 excluded.sort_unstable();
-                let mut statement = Statement::allow(actions.clone())
+                let mut statement = base
+                    .clone()
                     .with_resource(StringList::one(self.any_account_role_arn(role)))
                     .with_condition(
                         "StringEquals",
@@ -203,11 +236,7 @@ impl Compiler<'_> {
     }
 
     /// Every spoke role ARN in one statement, when that fits one managed policy.
-    fn exact_arns_document(
-        &self,
-        actions: &StringList,
-        spokes: &[RoleKey],
-    ) -> Option<PolicyDocument> {
+    fn exact_arns_document(&self, base: &Statement, spokes: &[RoleKey]) -> Option<PolicyDocument> {
         let model = self.model;
         // `arn:P:iam::ID:role` + path + name, two quotes and a comma, without building the strings.
         let arn_prefix =
@@ -224,9 +253,8 @@ impl Compiler<'_> {
         let arns = spokes
             .iter()
             .map(|&(a, s)| self.role_arn(a, &self.set_role_names[s]));
-        let document = PolicyDocument::new(vec![
-            Statement::allow(actions.clone()).with_resource(StringList::sorted(arns)),
-        ]);
+        let document =
+            PolicyDocument::new(vec![base.clone().with_resource(StringList::sorted(arns))]);
         (iam_size(&document) <= defaults::MANAGED_POLICY_SIZE).then_some(document)
     }
 
@@ -245,14 +273,14 @@ impl Compiler<'_> {
     /// One statement per role name, in any account of the organisation.
     fn by_organization_statements(
         &self,
-        actions: &StringList,
+        base: &Statement,
         accounts_by_role: &BTreeMap<&str, Vec<&str>>,
         organization: &str,
     ) -> Vec<Statement> {
         accounts_by_role
             .keys()
             .map(|role| {
-                Statement::allow(actions.clone())
+                base.clone()
                     .with_resource(StringList::one(self.any_account_role_arn(role)))
                     .with_condition(
                         "StringEquals",
@@ -263,18 +291,18 @@ impl Compiler<'_> {
             .collect()
     }
 
-    /// The documents as the hub role's managed policies, named `ROLE-assume`, `ROLE-assume-2`, …
+    /// The documents as the grantee's managed policies, named `PREFIX-assume`, `PREFIX-assume-2`, …
     fn named_hub_policies(
         &self,
+        grantee: &Grantee,
         hub_account: AccountIndex,
-        role_name: &str,
         documents: Vec<PolicyDocument>,
         form: HubPolicyForm,
     ) -> Vec<DesiredPolicy> {
         documents
             .into_iter()
             .enumerate()
-            .map(|(i, d)| self.hub_policy(hub_account, role_name, i, d, form))
+            .map(|(i, d)| self.hub_policy(grantee, hub_account, i, d, form))
             .collect()
     }
 
@@ -289,7 +317,7 @@ impl Compiler<'_> {
     /// statement always fits one managed policy.
     fn by_account_statements(
         &self,
-        actions: &StringList,
+        base: &Statement,
         accounts_by_role: &BTreeMap<&str, Vec<&str>>,
     ) -> Vec<Statement> {
         // 12 digits, two quotes and a comma per id; leave room for the rest of the statement.
@@ -300,7 +328,7 @@ impl Compiler<'_> {
             ids.sort();
             for chunk in ids.chunks(ids_per_statement) {
                 statements.push(
-                    Statement::allow(actions.clone())
+                    base.clone()
                         .with_resource(StringList::one(self.any_account_role_arn(role)))
                         .with_condition(
                             "StringEquals",
@@ -315,28 +343,32 @@ impl Compiler<'_> {
 
     fn hub_policy(
         &self,
+        grantee: &Grantee,
         account: AccountIndex,
-        role_name: &str,
         index: usize,
         document: PolicyDocument,
         form: HubPolicyForm,
     ) -> DesiredPolicy {
         let model = self.model;
+        let prefix = &grantee.policy_prefix;
         let name = if index == 0 {
-            format!("{role_name}-assume")
+            format!("{prefix}-assume")
         } else {
-            format!("{role_name}-assume-{}", index + 1)
+            format!("{prefix}-assume-{}", index + 1)
         };
         DesiredPolicy {
             arn: format!(
                 "arn:{}:iam::{}:policy{}{}",
-                model.partition, model.accounts[account].id, model.naming.role_path, name
+                model.partition, model.accounts[account].id, grantee.path, name
             ),
             name,
-            path: model.naming.role_path.clone(),
-            description: format!("Spoke roles hub role {role_name} may assume (awsfed)"),
+            path: grantee.path.clone(),
+            description: format!(
+                "Spoke roles {} {} may assume (awsfed)",
+                grantee.what, grantee.name
+            ),
             document,
-            attached_to: role_name.to_owned(),
+            attached_to: grantee.name.clone(),
             form,
             tags: self.tags(),
         }

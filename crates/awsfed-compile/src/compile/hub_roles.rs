@@ -54,6 +54,7 @@ impl Compiler<'_> {
             max_session_duration,
             trust_policy: hub_trust,
             trust_form: TrustForm::SamlProvider,
+            user_trust_form: None,
             managed_policy_arns: policies.iter().map(|p| p.arn.clone()).collect(),
             inline_policies: BTreeMap::new(),
             permissions_boundary: None,

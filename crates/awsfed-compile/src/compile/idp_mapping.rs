@@ -47,7 +47,10 @@ impl Compiler<'_> {
         let mut role_values = Vec::new();
         let mut targets = Vec::new();
         let mut hub_hop = None;
+        // Without a SAML IdP there is no hub role: the group's members are IAM users, whose targets
+        // are in the users' part of the desired state.
         if !self.group_spokes[g].is_empty()
+            && self.hub_role_arns[g].is_some()
             && let Some(hub_account) = model.hub_account_of(&model.groups[g])
         {
             let name = self.hub_role_name(g);

@@ -16,6 +16,7 @@
 mod direct_roles;
 mod hub_policies;
 mod hub_roles;
+mod iam_users;
 mod idp_mapping;
 mod provider_trust;
 mod quotas;
@@ -30,6 +31,7 @@ use awsfed_model::{
 use awsfed_policy::{PolicyDocument, StringList, iam_size};
 
 use crate::desired::{DesiredAccount, DesiredProvider, DesiredState, TrustForm};
+pub use iam_users::{REQUIRE_MFA_POLICY, SELF_SERVICE_POLICY};
 
 type GroupIndex = usize;
 type RoleKey = (AccountIndex, PermissionSetIndex);
@@ -84,9 +86,16 @@ struct Compiler<'m> {
     /// Keyed by account and whether it is a hub role's (which may require SourceIdentity).
     provider_trusts: BTreeMap<(AccountIndex, bool), (PolicyDocument, usize)>,
     /// Spoke trusts by the sorted groups they admit.
-    spoke_trusts: HashMap<Vec<GroupIndex>, ((PolicyDocument, usize), TrustForm)>,
+    spoke_trusts: HashMap<Vec<GroupIndex>, spoke_trusts::SpokeTrust>,
     /// Accounts whose role of a permission set got the narrowed trust.
     narrowed_spokes: BTreeMap<PermissionSetIndex, Vec<AccountIndex>>,
+    /// Accounts whose role of a permission set admits the IAM users by their path.
+    narrowed_user_spokes: BTreeMap<PermissionSetIndex, Vec<AccountIndex>>,
+    /// Per group, its IAM users (indexes into the model's `iam_users.users`), ascending.
+    group_users: Vec<Vec<usize>>,
+    /// Each IAM user's ARN, and `arn:P:iam::HUB:user/PATH/` (empty without IAM users).
+    user_arns: Vec<String>,
+    user_arn_prefix: String,
     /// IAM size of each permission set's inline policies.
     inline_sizes: Vec<usize>,
     group_targets: bool,
@@ -104,13 +113,24 @@ impl<'m> Compiler<'m> {
         let mut group_spokes = vec![Vec::new(); model.groups.len()];
         let mut group_direct = vec![Vec::new(); model.groups.len()];
         let sets = model.permission_sets.len();
+        let mut group_users = vec![Vec::new(); model.groups.len()];
+        if let Some(users) = &model.iam_users {
+            for (u, user) in users.users.iter().enumerate() {
+                for &g in &user.groups {
+                    group_users[g].push(u);
+                }
+            }
+        }
         for (g, group) in model.groups.iter().enumerate() {
+            // Without a SAML IdP only IAM users come through the hub: a group without users
+            // reaches no spoke role.
+            let through_hub = model.identity_provider.is_some() || !group_users[g].is_empty();
             for grant in &group.grants {
                 for &account in &grant.accounts {
                     let key = (account, grant.permission_set);
                     let index = account * sets + grant.permission_set;
                     match model.accounts[account].topology {
-                        TopologyKind::HubAndSpoke if group.hub.is_some() => {
+                        TopologyKind::HubAndSpoke if group.hub.is_some() && through_hub => {
                             // Groups are visited in order, so each list stays ascending.
                             if spoke_groups[index].last() != Some(&g) {
                                 spoke_groups[index].push(g);
@@ -146,6 +166,7 @@ impl<'m> Compiler<'m> {
                 model.naming.hub_role_name(&group.name, hub)
             })
             .collect();
+        // Hub roles are entered with SAML: none without an IdP.
         let hub_role_arns = model
             .groups
             .iter()
@@ -153,9 +174,18 @@ impl<'m> Compiler<'m> {
             .map(|(group, name)| {
                 model
                     .hub_account_of(group)
+                    .filter(|_| model.identity_provider.is_some())
                     .map(|a| model.hub_role_arn(a, name))
             })
             .collect();
+        let user_arn_prefix = model.user_arn("").unwrap_or_default();
+        let user_arns = model.iam_users.as_ref().map_or_else(Vec::new, |users| {
+            users
+                .users
+                .iter()
+                .map(|u| format!("{user_arn_prefix}{}", u.name))
+                .collect()
+        });
         let role_arn_prefixes = (0..model.accounts.len())
             .map(|a| model.role_arn(a, ""))
             .collect();
@@ -180,6 +210,10 @@ impl<'m> Compiler<'m> {
             provider_trusts: BTreeMap::new(),
             spoke_trusts: HashMap::new(),
             narrowed_spokes: BTreeMap::new(),
+            narrowed_user_spokes: BTreeMap::new(),
+            group_users,
+            user_arns,
+            user_arn_prefix,
             inline_sizes: model
                 .permission_sets
                 .iter()
@@ -230,6 +264,7 @@ impl<'m> Compiler<'m> {
                 saml_provider: None,
                 roles: Vec::new(),
                 policies: Vec::new(),
+                iam_users: None,
             })
             .collect();
 
@@ -252,9 +287,16 @@ impl<'m> Compiler<'m> {
             let Some(hub_account) = model.hub_account_of(&model.groups[g]) else {
                 continue;
             };
+            if self.hub_role_arns[g].is_none() {
+                continue;
+            }
             let (role, policies) = self.hub_role(g, hub_account);
             accounts[hub_account].roles.push(role);
             accounts[hub_account].policies.extend(policies);
+        }
+
+        if let Some((hub_account, users)) = self.iam_users() {
+            accounts[hub_account].iam_users = Some(users);
         }
 
         for (index, account) in accounts.iter_mut().enumerate() {
@@ -268,9 +310,11 @@ impl<'m> Compiler<'m> {
             account.roles.sort_by(|a, b| a.name.cmp(&b.name));
             account.policies.sort_by(|a, b| a.name.cmp(&b.name));
             self.check_account_quotas(account);
+            self.check_policy_names(account);
         }
 
         self.note_narrowed_spokes();
+        self.note_narrowed_user_spokes();
         let groups = self.group_mappings();
         DesiredState {
             partition: model.partition.clone(),

@@ -105,6 +105,30 @@ impl Compiler<'_> {
     }
 }
 
+impl Compiler<'_> {
+    /// Managed policy names are unique in an account whatever their path ("IAM identifiers"): a
+    /// hub role's and an IAM group's policy may not share one.
+    pub(super) fn check_policy_names(&mut self, account: &DesiredAccount) {
+        let users = account.iam_users.iter().flat_map(|u| &u.policies);
+        let mut seen = std::collections::BTreeMap::new();
+        for policy in account.policies.iter().chain(users) {
+            if let Some(other) = seen.insert(policy.name.to_ascii_lowercase(), &policy.attached_to)
+            {
+                self.notes.push(
+                    Diagnostic::error(
+                        Code::PolicyNameCollision,
+                        format!(
+                            "account `{}` would hold two managed policies named `{}` (for `{other}` and `{}`)",
+                            account.name, policy.name, policy.attached_to
+                        ),
+                    )
+                    .help("rename one of the directory groups, or set `naming.hub_role_name`"),
+                );
+            }
+        }
+    }
+}
+
 pub(super) fn raise_trust_quota_help(quota: usize) -> String {
     if quota < defaults::TRUST_POLICY_SIZE_MAX {
         format!(

@@ -1,5 +1,5 @@
-//! Spoke roles and their trusts: exactly the hub roles granted, or the hub accounts narrowed by
-//! `aws:PrincipalArn` when the exact list would pass the trust policy quota.
+//! Spoke roles and their trusts: exactly the hub roles and IAM users granted, or the hub accounts
+//! narrowed by `aws:PrincipalArn` when the exact list would pass the trust policy quota.
 
 use std::collections::BTreeSet;
 
@@ -7,12 +7,21 @@ use awsfed_model::{AccountIndex, Code, Diagnostic, PermissionSetIndex};
 use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 
 use super::{Compiler, GroupIndex};
-use crate::desired::{DesiredRole, RoleKind, TrustForm};
+use crate::desired::{DesiredRole, RoleKind, TrustForm, UserTrustForm};
+
+/// A spoke trust as built once per set of granted groups.
+#[derive(Debug, Clone)]
+pub(super) struct SpokeTrust {
+    pub document: PolicyDocument,
+    pub size: usize,
+    pub form: TrustForm,
+    pub user_form: Option<UserTrustForm>,
+}
 
 impl Compiler<'_> {
-    /// A spoke role trusts exactly the hub roles of the groups granted it. When that list would pass
-    /// the trust policy quota, it trusts the hub accounts narrowed by `aws:PrincipalArn` to the
-    /// hub path instead.
+    /// A spoke role trusts exactly the hub roles and IAM users of the groups granted it. When that
+    /// list would pass the trust policy quota, it trusts the hub accounts narrowed by
+    /// `aws:PrincipalArn` to the hub path (or the users' path) instead.
     pub(super) fn spoke_role(
         &mut self,
         account: AccountIndex,
@@ -21,7 +30,7 @@ impl Compiler<'_> {
     ) -> DesiredRole {
         // Every spoke role granted to the same groups gets the same trust; large models have
         // thousands of roles but few distinct group sets.
-        let (trust, form) = match self.spoke_trusts.get(groups) {
+        let trust = match self.spoke_trusts.get(groups) {
             Some(cached) => cached.clone(),
             None => {
                 let built = self.build_spoke_trust(groups);
@@ -29,49 +38,118 @@ impl Compiler<'_> {
                 built
             }
         };
-        if form == TrustForm::HubAccountsByHubPath {
+        if trust.form == TrustForm::HubAccountsByHubPath {
             self.narrowed_spokes.entry(set).or_default().push(account);
+        }
+        if trust.user_form == Some(UserTrustForm::HubAccountByUserPath) {
+            self.narrowed_user_spokes
+                .entry(set)
+                .or_default()
+                .push(account);
         }
         let kind = RoleKind::Spoke {
             permission_set: self.model.permission_sets[set].name.clone(),
         };
-        self.permission_set_role(account, set, kind, trust, form)
+        let mut role =
+            self.permission_set_role(account, set, kind, (trust.document, trust.size), trust.form);
+        role.user_trust_form = trust.user_form;
+        role
     }
 
-    /// Exact hub role ARNs when they fit the trust policy quota; else the hub accounts, narrowed by
-    /// `aws:PrincipalArn` to the hub path, which only hub roles use (validation keeps every other
-    /// role of awsfed off it; see `awsfed_model`'s naming rules), never to a name prefix: any role
-    /// named to match a prefix would pass.
-    pub(super) fn build_spoke_trust(
-        &self,
-        groups: &[GroupIndex],
-    ) -> ((PolicyDocument, usize), TrustForm) {
-        let model = self.model;
+    /// The tightest trust that fits the quota: exact hub roles and users; else the users narrowed
+    /// to their path; else the hub roles narrowed to the hub path too. Narrowing names a path only
+    /// awsfed's hub roles (or users) use (validation keeps every other role of awsfed off it; see
+    /// `awsfed_model`'s naming rules), never a name prefix: any role named to match a prefix would
+    /// pass.
+    pub(super) fn build_spoke_trust(&self, groups: &[GroupIndex]) -> SpokeTrust {
         let hub_role_arns =
             StringList::sorted(groups.iter().filter_map(|&g| self.hub_role_arns[g].clone()));
-        let quota = model.quotas.trust_policy_size;
-        // Cheap bound first: at 200 groups the exact list is far past any quota.
-        let estimate: usize = hub_role_arns.iter().map(|a| a.len() + 3).sum();
-        if estimate <= quota {
-            let document = self.spoke_trust(Principal::aws(hub_role_arns), None);
-            let size = iam_size(&document);
-            if size <= quota {
-                return ((document, size), TrustForm::HubRoles);
+        let has_roles = !hub_role_arns.is_empty();
+        let has_users = groups.iter().any(|&g| !self.group_users[g].is_empty());
+        let quota = self.model.quotas.trust_policy_size;
+        let role_forms: &[bool] = if has_roles { &[false, true] } else { &[false] };
+        let user_forms: &[bool] = if has_users { &[false, true] } else { &[false] };
+        let mut last = None;
+        for &narrow_roles in role_forms {
+            for &narrow_users in user_forms {
+                // Narrowing hub roles while listing users one by one is never tighter than the
+                // other way round, and keeps hub-role trusts as they were without users.
+                if narrow_roles && !narrow_users && has_users {
+                    continue;
+                }
+                // Cheap bound first: at 200 groups the exact list is far past any quota.
+                if !narrow_roles && !narrow_users {
+                    let estimate: usize = hub_role_arns.iter().map(|a| a.len() + 3).sum();
+                    if estimate > quota {
+                        continue;
+                    }
+                }
+                let mut statements = Vec::new();
+                if has_roles {
+                    statements.extend(self.hub_role_statements(
+                        groups,
+                        &hub_role_arns,
+                        narrow_roles,
+                    ));
+                }
+                if has_users {
+                    statements.extend(self.user_trust_statements(groups, narrow_users));
+                }
+                let document = PolicyDocument::new(statements);
+                let size = iam_size(&document);
+                let trust = SpokeTrust {
+                    document,
+                    size,
+                    form: match (has_roles, narrow_roles) {
+                        (false, _) => TrustForm::IamUsersOnly,
+                        (true, false) => TrustForm::HubRoles,
+                        (true, true) => TrustForm::HubAccountsByHubPath,
+                    },
+                    user_form: has_users.then_some(if narrow_users {
+                        UserTrustForm::HubAccountByUserPath
+                    } else {
+                        UserTrustForm::Users
+                    }),
+                };
+                if size <= quota {
+                    return trust;
+                }
+                last = Some(trust);
             }
+        }
+        last.expect("the narrowest form is always tried")
+    }
+
+    /// The hub roles' statements: exact ARNs, or their hub accounts narrowed to the hub path.
+    fn hub_role_statements(
+        &self,
+        groups: &[GroupIndex],
+        hub_role_arns: &StringList,
+        narrow: bool,
+    ) -> Vec<Statement> {
+        let model = self.model;
+        if !narrow {
+            return self
+                .spoke_trust(Principal::aws(hub_role_arns.clone()), None)
+                .statement;
         }
         let hub_accounts: BTreeSet<AccountIndex> = groups
             .iter()
+            .filter(|&&g| self.hub_role_arns[g].is_some())
             .filter_map(|&g| model.hub_account_of(&model.groups[g]))
             .collect();
-        let roots = StringList::sorted(
-            hub_accounts
+        let patterns = StringList::sorted(hub_accounts.iter().map(|&a| model.hub_role_arn(a, "*")));
+        self.spoke_trust(Principal::aws(self.roots(&hub_accounts)), Some(patterns))
+            .statement
+    }
+
+    fn roots(&self, accounts: &BTreeSet<AccountIndex>) -> StringList {
+        let model = self.model;
+        StringList::sorted(
+            accounts
                 .iter()
                 .map(|&a| format!("arn:{}:iam::{}:root", model.partition, model.accounts[a].id)),
-        );
-        let patterns = StringList::sorted(hub_accounts.iter().map(|&a| model.hub_role_arn(a, "*")));
-        let document = self.spoke_trust(Principal::aws(roots), Some(patterns));
-        let size = iam_size(&document);
-        ((document, size), TrustForm::HubAccountsByHubPath)
+        )
     }
 
     /// One note per permission set whose spoke trusts had to name hub accounts.
