@@ -38,7 +38,11 @@ pub(crate) fn assign(raw: &RawModel, accounts: &mut [Account], hubs: &[Hub], d: 
     }
 }
 
-fn hub_named(name: &Spanned<String>, hubs: &[Hub], d: &mut Diagnostics) -> Option<HubIndex> {
+pub(crate) fn hub_named(
+    name: &Spanned<String>,
+    hubs: &[Hub],
+    d: &mut Diagnostics,
+) -> Option<HubIndex> {
     if let Some(index) = hubs.iter().position(|h| h.name == name.value) {
         return Some(index);
     }

@@ -214,22 +214,7 @@ fn hub(
     d: &mut Diagnostics,
 ) -> Option<HubIndex> {
     match &raw.hub {
-        Some(name) => {
-            let found = hubs.iter().position(|h| h.name == name.value);
-            if found.is_none() {
-                let mut diagnostic = Diagnostic::error(
-                    Code::UnknownHub,
-                    format!("no hub is named `{}`", name.value),
-                )
-                .at(name.span);
-                diagnostic = match closest(&name.value, hubs.iter().map(|h| h.name.as_str())) {
-                    Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-                    None => diagnostic.help("name the hubs under `topology.hubs`"),
-                };
-                d.push(diagnostic);
-            }
-            found
-        }
+        Some(name) => crate::account_hubs::hub_named(name, hubs, d),
         None => {
             if default_hub.is_none() {
                 d.push(
