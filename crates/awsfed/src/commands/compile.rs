@@ -176,5 +176,20 @@ pub fn summary(state: &DesiredState) -> String {
             accounts.len()
         );
     }
+    for account in &state.accounts {
+        if let Some(hub) = &account.iam_users {
+            let with_mfa = hub.users.iter().filter(|u| u.mfa).count();
+            let _ = writeln!(
+                out,
+                "IAM users in {} (hub {}): {} users ({with_mfa} with MFA required) in {} IAM groups, {} policies under {}",
+                account.name,
+                hub.hub,
+                hub.users.len(),
+                hub.groups.len(),
+                hub.policies.len(),
+                hub.path
+            );
+        }
+    }
     out
 }

@@ -283,6 +283,7 @@ fn discover_flags(args: &ReachArgs) -> Result<Discover, CommandError> {
 
 /// Compiles, refusing an undeployable desired state.
 pub fn desired(model: &Model) -> Result<DesiredState, CommandError> {
+    refuse_iam_users(model, "deploy")?;
     let desired = awsfed_compile::compile(model);
     if crate::load::undeployable(&desired.notes) {
         return Err(CommandError::bad_input(
@@ -290,6 +291,18 @@ pub fn desired(model: &Model) -> Result<DesiredState, CommandError> {
         ));
     }
     Ok(desired)
+}
+
+/// The IAM-users hub is compiled but neither deployed nor exported yet: the spoke trusts name users
+/// that would not exist, which IAM refuses (`Invalid principal`), so nothing is half-done.
+pub fn refuse_iam_users(model: &Model, what: &str) -> Result<(), CommandError> {
+    if model.iam_users.is_none() {
+        return Ok(());
+    }
+    Err(CommandError::bad_input(format!(
+        "error: awsfed cannot {what} a model with `iam_users` yet: the users, their groups and policies are compiled (`awsfed compile --out DIR`) but not deployed, and the spoke trusts name them"
+    ))
+    .hint("remove `iam_users` to deploy the rest of the model"))
 }
 
 pub fn plan_options(model: &Model, caller: &Caller) -> PlanOptions {

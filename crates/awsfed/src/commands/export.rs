@@ -81,6 +81,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             "error: the compiled state does not fit IAM's quotas (see above); nothing was exported",
         ));
     }
+    if matches!(
+        args.format,
+        Format::Cloudformation | Format::Stacksets | Format::Terraform
+    ) {
+        super::deploy::refuse_iam_users(&model, "export IAM resources for")?;
+    }
     let region = args.region.clone();
     let exported: Export = match args.format {
         Format::Cloudformation => export::cloudformation(&state, &model),

@@ -288,3 +288,46 @@ fn checked_in_schema_is_fresh() {
         "awsfed.schema.json is stale: run `cargo run -p awsfed -- schema > awsfed.schema.json`"
     );
 }
+
+/// The IAM-users hub: the compile table names its users and groups, `compile --out` is
+/// deterministic, and what cannot carry IAM users yet (deploying, IAM exports) refuses the model
+/// rather than writing spoke trusts that name users who would not exist.
+#[test]
+fn iam_users_compile_and_refuse_what_cannot_carry_them_yet() {
+    let run = Awsfed::new()
+        .config(example("iam-users"))
+        .arg("compile")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!(run.stdout());
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        Awsfed::new()
+            .config(example("iam-users"))
+            .args(["compile", "--out"])
+            .arg(out)
+            .run()
+            .expect_code(0);
+    }
+    let (a, b) = (read_tree(&a), read_tree(&b));
+    assert_eq!(a, b, "two compiles differ");
+    assert!(a["accounts/identity.json"].contains("awsfed-require-mfa"));
+    for format in ["cloudformation", "stacksets", "terraform"] {
+        let run = Awsfed::new()
+            .config(example("iam-users"))
+            .args(["export", format, "--out"])
+            .arg(dir.path().join(format))
+            .run()
+            .expect_code(2);
+        assert!(run.stderr().contains("`iam_users`"), "{}", run.stderr());
+        assert!(!dir.path().join(format).exists());
+    }
+    let run = Awsfed::new()
+        .config(example("iam-users"))
+        .args(["plan", "--snapshot"])
+        .arg(dir.path().join("none"))
+        .run()
+        .expect_code(2);
+    insta::assert_snapshot!("iam_users_plan_refused", run.stderr());
+}
