@@ -51,6 +51,11 @@ pub struct Input {
 /// The compiled model and the mapping it exports.
 pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), CommandError> {
     let (model, ..) = load(config)?.into_model()?;
+    if model.iam_users.is_some() {
+        print_stderr(
+            "note: the IAM users of `iam_users` are not principals of the analysis yet: access paths, who-can, audit and verify leave them out\n",
+        );
+    }
     let state = awsfed_compile::compile(&model);
     let mut snapshot = Snapshot::from_desired(&state);
     let mut mapping = match &model.identity_provider {

@@ -330,4 +330,14 @@ fn iam_users_compile_and_refuse_what_cannot_carry_them_yet() {
         .run()
         .expect_code(2);
     insta::assert_snapshot!("iam_users_plan_refused", run.stderr());
+    let run = Awsfed::new()
+        .config(example("iam-users"))
+        .args(["who-can", "prod/Admin"])
+        .run();
+    assert!(
+        run.stderr()
+            .contains("IAM users of `iam_users` are not principals of the analysis yet"),
+        "{}",
+        run.stderr()
+    );
 }
