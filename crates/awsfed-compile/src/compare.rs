@@ -76,8 +76,10 @@ pub fn compare(model: &Model) -> Comparison {
     };
     let saml = model.identity_provider.is_some();
     let direct_state = saml.then(|| compile(&with(TopologyKind::Direct)));
+    // IAM users come through the hub without a SAML IdP.
+    let through_hub = saml || model.iam_users.is_some();
     let hub_and_spoke =
-        if !saml || model.hubs.is_empty() || model.groups.iter().any(|g| g.hub.is_none()) {
+        if !through_hub || model.hubs.is_empty() || model.groups.iter().any(|g| g.hub.is_none()) {
             None
         } else {
             Some(figures(
@@ -155,10 +157,22 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
                 .len(),
         })
         .sum();
+    let users = state
+        .accounts
+        .iter()
+        .flat_map(|a| &a.iam_users)
+        .collect::<Vec<_>>();
+    let user_targets = users.iter().flat_map(|u| &u.users).flat_map(|u| &u.targets);
     let targets = state.groups.iter().flat_map(|g| &g.targets);
-    let sessions: Vec<u32> = targets.clone().map(|t| t.max_session_duration).collect();
+    let sessions: Vec<u32> = targets
+        .clone()
+        .chain(user_targets.clone())
+        .map(|t| t.max_session_duration)
+        .collect();
+    // An IAM user's sign-in is `GetSessionToken` with the MFA code, then the target's `AssumeRole`.
     let sts_calls = targets
         .map(|t| t.hops.len())
+        .chain(user_targets.map(|t| t.hops.len() + 1))
         .max()
         .unwrap_or(match topology {
             TopologyKind::HubAndSpoke => 2,
@@ -224,10 +238,17 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             .map(|p| p.attached_to.as_str())
             .collect::<std::collections::BTreeSet<_>>()
             .len();
-    let managed_policies = state.accounts.iter().map(|a| a.policies.len()).sum();
+    let managed_policies = state
+        .accounts
+        .iter()
+        .map(|a| a.policies.len())
+        .sum::<usize>()
+        + users.iter().map(|u| u.policies.len()).sum::<usize>();
+    // IAM users and their groups are maintained too (their passwords and keys by the users).
+    let users_and_groups: usize = users.iter().map(|u| u.users.len() + u.groups.len()).sum();
     TopologyFigures {
         topology,
-        resources_to_maintain: roles + saml_providers + managed_policies,
+        resources_to_maintain: roles + saml_providers + managed_policies + users_and_groups,
         roles,
         saml_providers,
         managed_policies,

@@ -330,6 +330,14 @@ fn iam_users_compile_and_refuse_what_cannot_carry_them_yet() {
         .run()
         .expect_code(2);
     insta::assert_snapshot!("iam_users_plan_refused", run.stderr());
+    // Compared as hub-and-spoke through IAM users: GetSessionToken then AssumeRole, users and
+    // groups counted among what is maintained.
+    let run = Awsfed::new()
+        .config(example("iam-users"))
+        .arg("compare")
+        .run()
+        .expect_code(0);
+    insta::assert_snapshot!("iam_users_compare", run.stdout());
     let run = Awsfed::new()
         .config(example("iam-users"))
         .args(["who-can", "prod/Admin"])
