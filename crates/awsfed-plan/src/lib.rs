@@ -18,6 +18,7 @@
 //! content in AWS no longer matches its digest tag, someone changed it outside awsfed; the plan
 //! lists it under [`Plan::drift`] and its changes put it back.
 
+mod after_apply;
 mod approval;
 mod diff;
 mod foreign_roles;
@@ -35,6 +36,7 @@ use std::collections::BTreeMap;
 use awsfed_policy::PolicyDocument;
 use serde::{Deserialize, Serialize};
 
+pub use after_apply::after_apply;
 pub use approval::first_difference;
 pub use diff::{PlanOptions, fingerprint, plan};
 pub use foreign_roles::{Admission, ForeignRoles};

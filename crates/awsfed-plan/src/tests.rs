@@ -66,195 +66,6 @@ pub(crate) fn empty() -> Snapshot {
     }
 }
 
-/// What IAM would hold after executing the plan (the subset of IAM's behaviour the plan relies on).
-pub(crate) fn simulate(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
-    let mut accounts: BTreeMap<String, AccountSnapshot> = snapshot
-        .accounts
-        .iter()
-        .map(|a| (a.id.clone(), a.clone()))
-        .collect();
-    for account_plan in &plan.accounts {
-        let id = &account_plan.account_id;
-        let account = accounts
-            .entry(id.clone())
-            .or_insert_with(|| AccountSnapshot {
-                format: SNAPSHOT_FORMAT,
-                id: id.clone(),
-                name: None,
-                roles: Vec::new(),
-                saml_providers: Vec::new(),
-                policies: Vec::new(),
-            });
-        for change in &account_plan.changes {
-            let role = |account: &mut AccountSnapshot, name: &str| -> usize {
-                account
-                    .roles
-                    .iter()
-                    .position(|r| r.name == name)
-                    .expect("the role exists")
-            };
-            match &change.action {
-                Action::CreateSamlProvider {
-                    name,
-                    metadata_document,
-                    tags,
-                } => account.saml_providers.push(SamlProviderSnapshot {
-                    arn: format!("arn:aws:iam::{id}:saml-provider/{name}"),
-                    name: name.clone(),
-                    metadata_document: metadata_document.clone(),
-                    valid_until: None,
-                    tags: tags.clone(),
-                }),
-                Action::UpdateSamlProvider {
-                    arn,
-                    metadata_document,
-                } => {
-                    for p in &mut account.saml_providers {
-                        if &p.arn == arn {
-                            p.metadata_document = metadata_document.clone();
-                        }
-                    }
-                }
-                Action::DeleteSamlProvider { arn } => {
-                    account.saml_providers.retain(|p| &p.arn != arn)
-                }
-                Action::CreateRole {
-                    name,
-                    path,
-                    trust_policy,
-                    managed_policy_arns,
-                    inline_policies,
-                    permissions_boundary,
-                    tags,
-                    ..
-                } => account.roles.push(RoleSnapshot {
-                    name: name.clone(),
-                    path: path.clone(),
-                    arn: format!("arn:aws:iam::{id}:role{path}{name}"),
-                    role_id: "AROAEXAMPLE".to_owned(),
-                    trust_policy: trust_policy.clone(),
-                    inline_policies: inline_policies.clone(),
-                    managed_policy_arns: managed_policy_arns.clone(),
-                    permissions_boundary: permissions_boundary.clone(),
-                    max_session_duration: 0,
-                    description: None,
-                    tags: tags.clone(),
-                }),
-                Action::UpdateTrust {
-                    role: r,
-                    trust_policy,
-                    ..
-                } => {
-                    let i = role(account, r);
-                    account.roles[i].trust_policy = trust_policy.clone();
-                }
-                Action::UpdateRole { .. } => {}
-                Action::PutInlinePolicy {
-                    role: r,
-                    name,
-                    document,
-                    ..
-                } => {
-                    let i = role(account, r);
-                    account.roles[i]
-                        .inline_policies
-                        .insert(name.clone(), document.clone());
-                }
-                Action::DeleteInlinePolicy { role: r, name } => {
-                    let i = role(account, r);
-                    account.roles[i].inline_policies.remove(name);
-                }
-                Action::AttachPolicy {
-                    role: r,
-                    policy_arn,
-                } => {
-                    let i = role(account, r);
-                    account.roles[i]
-                        .managed_policy_arns
-                        .push(policy_arn.clone());
-                    account.roles[i].managed_policy_arns.sort();
-                }
-                Action::DetachPolicy {
-                    role: r,
-                    policy_arn,
-                } => {
-                    let i = role(account, r);
-                    account.roles[i]
-                        .managed_policy_arns
-                        .retain(|a| a != policy_arn);
-                }
-                Action::PutPermissionsBoundary {
-                    role: r,
-                    policy_arn,
-                } => {
-                    let i = role(account, r);
-                    account.roles[i].permissions_boundary = Some(policy_arn.clone());
-                }
-                Action::DeletePermissionsBoundary { role: r } => {
-                    let i = role(account, r);
-                    account.roles[i].permissions_boundary = None;
-                }
-                Action::TagRole { role: r, tags } => {
-                    let i = role(account, r);
-                    account.roles[i].tags.extend(tags.clone());
-                }
-                Action::UntagRole { role: r, keys } => {
-                    let i = role(account, r);
-                    account.roles[i].tags.retain(|k, _| !keys.contains(k));
-                }
-                Action::CreatePolicy {
-                    name,
-                    path,
-                    document,
-                    tags,
-                    attach_to,
-                    ..
-                } => {
-                    let arn = format!("arn:aws:iam::{id}:policy{path}{name}");
-                    account.policies.push(ManagedPolicySnapshot {
-                        arn: arn.clone(),
-                        name: name.clone(),
-                        path: path.clone(),
-                        document: document.clone(),
-                        tags: tags.clone(),
-                    });
-                    let i = role(account, attach_to);
-                    account.roles[i].managed_policy_arns.push(arn);
-                    account.roles[i].managed_policy_arns.sort();
-                }
-                Action::UpdatePolicy {
-                    arn,
-                    document,
-                    tags,
-                    ..
-                } => {
-                    for p in &mut account.policies {
-                        if &p.arn == arn {
-                            p.document = document.clone();
-                            p.tags.extend(tags.clone());
-                        }
-                    }
-                }
-                Action::DeletePolicy { arn } => {
-                    account.policies.retain(|p| &p.arn != arn);
-                    for r in &mut account.roles {
-                        r.managed_policy_arns.retain(|a| a != arn);
-                    }
-                }
-                Action::DeleteRole { role: r } => account.roles.retain(|x| &x.name != r),
-            }
-        }
-        account.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
-        account.policies.sort_by(|a, b| a.arn.cmp(&b.arn));
-    }
-    Snapshot {
-        format: SNAPSHOT_FORMAT,
-        organization: None,
-        identity_center: None,
-        accounts: accounts.into_values().collect(),
-    }
-}
-
 fn account<'a>(state: &'a Snapshot, id: &str) -> &'a AccountSnapshot {
     state.accounts.iter().find(|a| a.id == id).unwrap()
 }
@@ -270,7 +81,7 @@ fn account_plan<'a>(plan: &'a Plan, id: &str) -> &'a AccountPlan {
 pub(crate) fn applied(model: &Model) -> Snapshot {
     let desired = awsfed_compile::compile(model);
     let plan = plan(&desired, &empty(), &options(model));
-    simulate(&empty(), &plan)
+    after_apply(&empty(), &plan)
 }
 
 #[test]
@@ -311,7 +122,7 @@ fn switching_an_account_to_direct_updates_trust_and_hub_policy() {
         &options(&after_switch),
     );
     insta::assert_snapshot!(render_text(&plan, false));
-    let state = simulate(&state, &plan);
+    let state = after_apply(&state, &plan);
     assert!(
         super::plan(
             &awsfed_compile::compile(&after_switch),
@@ -953,7 +764,7 @@ fn hub_roles_move_to_their_path_without_a_sign_in_gap() {
         "{}",
         render_text(&expand, false)
     );
-    let switched = simulate(&deployed, &expand);
+    let switched = after_apply(&deployed, &expand);
     // Each spoke trust admits what it admitted before (the old hub roles) and the new hub roles.
     let dev = desired
         .accounts
@@ -998,7 +809,7 @@ fn hub_roles_move_to_their_path_without_a_sign_in_gap() {
     let hub = account_plan(&contract, "111111111111");
     assert!(hub.changes.iter().any(|c| c.phase == Phase::Deletions
         && matches!(&c.action, Action::DeleteRole { role } if role == "hub-admins")));
-    let after = simulate(&switched, &contract);
+    let after = after_apply(&switched, &contract);
     assert!(!role_arns(&after, "111111111111").contains(&old_hub.to_owned()));
     let again = plan(&desired, &after, &options(&model));
     assert!(again.is_empty(), "{}", render_text(&again, false));
@@ -1081,7 +892,7 @@ fn hub_move_expand_trusts_stay_within_the_trust_quota_at_every_size() {
             held_back.push(groups);
             continue;
         }
-        let switched = simulate(&deployed, &expand);
+        let switched = after_apply(&deployed, &expand);
         let trust = &account(&switched, "333333333333").roles[0].trust_policy;
         let size = awsfed_policy::iam_size(trust);
         assert!(size <= quota, "{groups} groups: {size}");

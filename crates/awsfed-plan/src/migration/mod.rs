@@ -22,6 +22,7 @@
 //! assume a role"): a hub-and-spoke session started just before the contract stage keeps working
 //! for at most that long, which is the switch window [`MigrationCost`] reports.
 
+mod cost;
 mod detect;
 mod stage;
 mod union;
@@ -30,10 +31,11 @@ use serde::Serialize;
 
 use awsfed_model::TopologyKind;
 
+pub use cost::migration_cost;
 pub use detect::{MigrationError, deployed_topology, detect};
 pub use stage::{
-    MigrationCost, StageCost, StageStates, StageTarget, contracting, count_content_changes,
-    iam_changes, old_entry_session, stage_states,
+    MigrationCost, StageCost, StageStates, StageTarget, contracting, old_entry_session,
+    stage_states,
 };
 pub use union::union_states;
 

@@ -3,12 +3,10 @@
 use std::collections::BTreeSet;
 
 use awsfed_compile::{DesiredState, RoleKind};
-use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, Model, TopologyKind};
-use awsfed_snapshot::Snapshot;
+use awsfed_model::{Model, TopologyKind};
 use serde::Serialize;
 
 use super::{MIGRATION_TAG_KEY, Migration, MigrationError, MigrationStage, union_states};
-use crate::{Action, PlanOptions, plan};
 
 /// Which way a plan moves the migrating accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +119,7 @@ fn tag_roles(
 pub struct StageCost {
     /// `expand`, `switch`, `contract` or `rollback`.
     pub stage: String,
-    /// IAM changes (role, trust, policy and provider writes; tag-only changes not counted).
+    /// IAM changes the stage's plan makes, as `apply` counts them (tag writes included).
     pub iam_changes: usize,
     /// Role values the IdP adds or removes.
     pub idp_changes: usize,
@@ -137,37 +135,6 @@ pub struct MigrationCost {
     /// The longest session of the roles users enter with SAML on the old path: a hub session that
     /// long can chain into the accounts again until the contract stage removes the old path.
     pub old_entry_session_seconds: u32,
-}
-
-/// The IAM changes that take the state `from` deploys to `to`: a plan against `from` seen as a
-/// snapshot, tag rewrites left out (they follow every content change).
-pub fn iam_changes(from: &DesiredState, to: &DesiredState, options: &PlanOptions) -> usize {
-    let mut snapshot = Snapshot::from_desired(from);
-    for account in &mut snapshot.accounts {
-        for provider in &mut account.saml_providers {
-            provider
-                .tags
-                .insert(MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned());
-            provider.metadata_document = options.metadata_document.clone().unwrap_or_default();
-        }
-    }
-    let planned = plan(to, &snapshot, options);
-    count_content_changes(&planned)
-}
-
-/// Changes of a plan, tag-only ones left out.
-pub fn count_content_changes(planned: &crate::Plan) -> usize {
-    planned
-        .accounts
-        .iter()
-        .flat_map(|a| &a.changes)
-        .filter(|c| {
-            !matches!(
-                c.action,
-                Action::TagRole { .. } | Action::UntagRole { .. } | Action::UpdateRole { .. }
-            )
-        })
-        .count()
 }
 
 /// The longest session of a role entered with SAML in the old state that reaches a migrating

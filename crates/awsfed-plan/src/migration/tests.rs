@@ -6,7 +6,8 @@ use awsfed_model::TopologyKind;
 use awsfed_snapshot::Snapshot;
 
 use super::*;
-use crate::tests::{applied, model, options, simulate};
+use crate::after_apply;
+use crate::tests::{applied, model, options};
 use crate::{Action, plan, render_text};
 
 const DEV: &str = "333333333333";
@@ -57,7 +58,7 @@ fn expand_switch_contract_then_the_plan_is_empty() {
     let mut state = applied(&model(false));
     let (_, expand) = stage_plan(&state, StageTarget::Forward);
     insta::assert_snapshot!("expand", render_text(&expand, false));
-    state = simulate(&state, &expand);
+    state = after_apply(&state, &expand);
     let trust = trust_text(&state, DEV, "Admin");
     assert!(
         trust.contains("saml-provider/corp") && trust.contains("role/awsfed/hub/admins"),
@@ -79,7 +80,7 @@ fn expand_switch_contract_then_the_plan_is_empty() {
             .flat_map(|a| &a.changes)
             .all(|c| matches!(c.action, Action::TagRole { .. }))
     );
-    state = simulate(&state, &switch);
+    state = after_apply(&state, &switch);
     assert_eq!(
         tag(&state, DEV, "Admin").as_deref(),
         Some("hub-and-spoke/direct/switch")
@@ -88,7 +89,7 @@ fn expand_switch_contract_then_the_plan_is_empty() {
     let (migration, contract) = stage_plan(&state, StageTarget::Forward);
     assert_eq!(migration.stage(), Some(MigrationStage::Switched));
     insta::assert_snapshot!("contract", render_text(&contract, false));
-    state = simulate(&state, &contract);
+    state = after_apply(&state, &contract);
     let trust = trust_text(&state, DEV, "Admin");
     assert!(!trust.contains("role/awsfed/hub/"), "{trust}");
     assert_eq!(tag(&state, DEV, "Admin"), None);
@@ -104,14 +105,14 @@ fn expand_switch_contract_then_the_plan_is_empty() {
 fn rollback_from_expand_and_from_switch_restores_the_old_state_exactly() {
     let before = applied(&model(false));
     let (_, expand) = stage_plan(&before, StageTarget::Forward);
-    let expanded = simulate(&before, &expand);
+    let expanded = after_apply(&before, &expand);
     let (_, rollback) = stage_plan(&expanded, StageTarget::Rollback);
-    assert_eq!(simulate(&expanded, &rollback), before);
+    assert_eq!(after_apply(&expanded, &rollback), before);
 
     let (_, switch) = stage_plan(&expanded, StageTarget::ConfirmSwitch);
-    let switched = simulate(&expanded, &switch);
+    let switched = after_apply(&expanded, &switch);
     let (_, rollback) = stage_plan(&switched, StageTarget::Rollback);
-    assert_eq!(simulate(&switched, &rollback), before);
+    assert_eq!(after_apply(&switched, &rollback), before);
 }
 
 #[test]
@@ -125,15 +126,15 @@ fn an_interrupted_expand_is_still_the_expand_stage() {
             .changes
             .retain(|c| matches!(&c.action, Action::UpdateTrust { role, .. } if role == "Admin"));
     }
-    let state = simulate(&before, &partial);
+    let state = after_apply(&before, &partial);
     let (migration, rest) = stage_plan(&state, StageTarget::Forward);
     assert_eq!(migration.stage(), Some(MigrationStage::Planned));
-    assert_eq!(simulate(&state, &rest), simulate(&before, &expand));
+    assert_eq!(after_apply(&state, &rest), after_apply(&before, &expand));
 }
 
 #[test]
 fn a_bad_tag_or_a_model_moving_back_is_an_error() {
-    let mut state = simulate(
+    let mut state = after_apply(
         &applied(&model(false)),
         &stage_plan(&applied(&model(false)), StageTarget::Forward).1,
     );
@@ -153,5 +154,47 @@ fn a_bad_tag_or_a_model_moving_back_is_an_error() {
     assert!(
         error.to_string().contains("is not FROM/TO/STAGE"),
         "{error}"
+    );
+}
+
+#[test]
+fn the_cost_of_each_stage_is_the_changes_its_plan_makes() {
+    let model = model(true);
+    let desired = awsfed_compile::compile(&model);
+    let options = options(&model);
+    let counts = |state: &Snapshot| {
+        migration_cost(&model, &desired, state, &options, 7)
+            .expect("cost")
+            .stages
+            .iter()
+            .map(|s| (s.stage.clone(), s.iam_changes, s.idp_changes))
+            .collect::<Vec<_>>()
+    };
+    let mut state = applied(&crate::tests::model(false));
+    let before = counts(&state);
+    let (_, expand) = stage_plan(&state, StageTarget::Forward);
+    state = after_apply(&state, &expand);
+    let (_, switch) = stage_plan(&state, StageTarget::ConfirmSwitch);
+    state = after_apply(&state, &switch);
+    let switched = counts(&state);
+    let (_, contract) = stage_plan(&state, StageTarget::Forward);
+    let stage = |name: &str, iam: usize, idp: usize| (name.to_owned(), iam, idp);
+    assert_eq!(
+        before,
+        vec![
+            stage("expand", expand.change_count(), 0),
+            stage("switch", switch.change_count(), 7),
+            stage("contract", contract.change_count(), 0),
+        ]
+    );
+    // The tags the stages write are changes `apply` makes and counts.
+    assert!(switch.change_count() > 0 && expand.change_count() > 0);
+    assert_eq!(
+        switched,
+        vec![
+            stage("expand", 0, 0),
+            stage("switch", 0, 7),
+            stage("contract", contract.change_count(), 0),
+        ]
     );
 }

@@ -128,6 +128,38 @@ fn redacted(text: &str) -> String {
     out
 }
 
+/// The IAM changes `migrate plan` expects each stage still to come to make, by stage name.
+fn estimated(d: &Deployment, e: &str) -> std::collections::BTreeMap<String, u64> {
+    let plan =
+        d.ws.run(e, &["--output", "json", "migrate", "plan"])
+            .expect_code(0);
+    let json: serde_json::Value = serde_json::from_str(&plan.stdout()).expect("plan JSON");
+    json["cost"]["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().expect("name").to_owned(),
+                s["iam_changes"].as_u64().expect("count"),
+            )
+        })
+        .collect()
+}
+
+/// The changes a stage command made, as it reports them, and its stderr.
+fn applied(d: &Deployment, e: &str, stage: &str) -> (u64, String) {
+    let run =
+        d.ws.run(e, &["--output", "json", "migrate", stage])
+            .expect_code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).expect("apply JSON");
+    assert_eq!(json["changes_applied"], json["changes_planned"], "{json}");
+    (
+        json["changes_applied"].as_u64().expect("count"),
+        run.stderr(),
+    )
+}
+
 /// Runs `migrate next`, SIGKILLs it once it has made its first change, and returns.
 fn kill_mid_stage(d: &Deployment, e: &str) {
     let mut child =
@@ -267,18 +299,32 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         "rollback from switch",
     );
 
-    // The whole way: expand, switch, contract.
-    d.ws.run(&e, &["migrate", "next"]).expect_code(0);
-    d.ws.run(&e, &["migrate", "confirm-switch"]).expect_code(0);
+    // The whole way: expand, switch, contract, each making the changes `migrate plan` estimated.
+    let estimate = estimated(&d, &e);
+    assert!(estimate["expand"] > 0, "{estimate:?}");
+    let (expand, _) = applied(&d, &e, "next");
+    let (switch, _) = applied(&d, &e, "confirm-switch");
     if moving == 6 {
         let plan = d.ws.run(&e, &["migrate", "plan"]).expect_code(0);
         insta::assert_snapshot!("plan_switched", stable_part(&redacted(&plan.stdout())));
     }
-    let contract = d.ws.run(&e, &["migrate", "next"]).expect_code(0);
+    let from_switch = estimated(&d, &e);
+    let (contract_changes, contract_stderr) = applied(&d, &e, "next");
+    let seen = [
+        ("expand", expand),
+        ("switch", switch),
+        ("contract", contract_changes),
+    ];
+    assert_eq!(
+        estimate,
+        seen.iter().map(|(s, n)| (s.to_string(), *n)).collect(),
+        "estimated before expand, applied"
+    );
+    assert_eq!(from_switch["contract"], contract_changes, "{from_switch:?}");
+    eprintln!("migration stages: estimated {estimate:?}, applied {seen:?}");
     assert!(
-        contract.stderr().contains("Proof of the contract stage"),
-        "{}",
-        contract.stderr()
+        contract_stderr.contains("Proof of the contract stage"),
+        "{contract_stderr}"
     );
     let direct = trust(&d, &first, "Admin");
     assert!(

@@ -1,9 +1,6 @@
 use std::process::ExitCode;
 
-use awsfed_plan::migration::{
-    MigrationCost, MigrationStage, StageCost, StageTarget, count_content_changes, iam_changes,
-    old_entry_session,
-};
+use awsfed_plan::migration::{MigrationCost, MigrationStage, StageTarget, migration_cost};
 use serde::Serialize;
 
 use crate::cli::{Cli, OutputFormat};
@@ -65,7 +62,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         stage: staged.migration.stage(),
         next_stage: next_stage(&staged),
         accounts: &staged.migration.accounts,
-        cost: cost(&loaded, &staged, &delta)?,
+        cost: cost(&loaded, &delta)?,
         switch_delta: delta,
         next_plan: &staged.plan,
         proof: staged.proof.as_ref(),
@@ -91,43 +88,17 @@ fn next_stage(staged: &Staged) -> &'static str {
     }
 }
 
-/// Changes per stage: expand from the accounts as they are, contract from the expand state.
+/// Changes per stage, each planned by the planner `apply` uses.
 fn cost(
     loaded: &super::Loaded,
-    staged: &Staged,
     delta: &awsfed_export::IdpDelta,
 ) -> Result<MigrationCost, CommandError> {
-    let states = staged.states.as_ref().expect("a migration has states");
-    let stage = staged.migration.stage();
-    let expand = match stage {
-        Some(MigrationStage::Planned) => count_content_changes(&staged.plan),
-        _ => 0,
-    };
-    let union = if stage == Some(MigrationStage::Switched) {
-        awsfed_plan::migration::stage_states(
-            &loaded.model,
-            &loaded.desired,
-            &staged.migration,
-            StageTarget::ConfirmSwitch,
-        )
-        .map_err(super::stage::migration_error)?
-        .target
-    } else {
-        states.target.clone()
-    };
-    let contract = iam_changes(&union, &states.new, &loaded.options);
-    let stage_cost = |name: &str, iam_changes, idp_changes| StageCost {
-        stage: name.to_owned(),
-        iam_changes,
-        idp_changes,
-    };
-    Ok(MigrationCost {
-        stages: vec![
-            stage_cost("expand", expand, 0),
-            stage_cost("switch", 0, delta.change_count()),
-            stage_cost("contract", contract, 0),
-        ],
-        switch_window_seconds: awsfed_model::defaults::CHAINED_SESSION_SECONDS,
-        old_entry_session_seconds: old_entry_session(&states.old, &staged.migration),
-    })
+    migration_cost(
+        &loaded.model,
+        &loaded.desired,
+        &loaded.state,
+        &loaded.options,
+        delta.change_count(),
+    )
+    .map_err(super::stage::migration_error)
 }

@@ -1,0 +1,68 @@
+//! What each stage of a migration costs: every stage planned in turn with the planner `apply`
+//! uses, each against the state the stage before leaves ([`crate::after_apply`]), so a stage's
+//! figure is the number of changes `apply` makes in it.
+
+use awsfed_compile::DesiredState;
+use awsfed_model::Model;
+use awsfed_snapshot::Snapshot;
+
+use super::{
+    MigrationCost, MigrationError, MigrationStage, StageCost, StageTarget, detect,
+    old_entry_session, stage_states,
+};
+use crate::{Plan, PlanOptions, after_apply, plan};
+
+/// The plan of one stage against `actual`, the migration detected there as `plan` and `apply`
+/// detect it.
+fn stage_plan(
+    model: &Model,
+    desired: &DesiredState,
+    actual: &Snapshot,
+    options: &PlanOptions,
+    target: StageTarget,
+) -> Result<Plan, MigrationError> {
+    let migration = detect(model, desired, actual)?;
+    let states = stage_states(model, desired, &migration, target)?;
+    Ok(plan(&states.target, actual, options))
+}
+
+/// The changes of every stage still to come from `actual` (a stage already done costs 0):
+/// expand, switch (the IdP's `idp_changes` and the tags recording it) and contract.
+pub fn migration_cost(
+    model: &Model,
+    desired: &DesiredState,
+    actual: &Snapshot,
+    options: &PlanOptions,
+    idp_changes: usize,
+) -> Result<MigrationCost, MigrationError> {
+    let migration = detect(model, desired, actual)?;
+    let old = stage_states(model, desired, &migration, StageTarget::Rollback)?.old;
+    let mut state = actual.clone();
+    let mut stages = Vec::new();
+    let mut cost = |name: &str, planned: Option<&Plan>, idp_changes| {
+        stages.push(StageCost {
+            stage: name.to_owned(),
+            iam_changes: planned.map_or(0, Plan::change_count),
+            idp_changes,
+        });
+    };
+    let switched = migration.stage() == Some(MigrationStage::Switched);
+    if switched {
+        cost("expand", None, 0);
+        cost("switch", None, idp_changes);
+    } else {
+        let expand = stage_plan(model, desired, &state, options, StageTarget::Forward)?;
+        state = after_apply(&state, &expand);
+        cost("expand", Some(&expand), 0);
+        let switch = stage_plan(model, desired, &state, options, StageTarget::ConfirmSwitch)?;
+        state = after_apply(&state, &switch);
+        cost("switch", Some(&switch), idp_changes);
+    }
+    let contract = stage_plan(model, desired, &state, options, StageTarget::Forward)?;
+    cost("contract", Some(&contract), 0);
+    Ok(MigrationCost {
+        stages,
+        switch_window_seconds: awsfed_model::defaults::CHAINED_SESSION_SECONDS,
+        old_entry_session_seconds: old_entry_session(&old, &migration),
+    })
+}
