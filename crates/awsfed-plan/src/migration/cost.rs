@@ -66,3 +66,27 @@ pub fn migration_cost(
         old_entry_session_seconds: old_entry_session(&old, &migration),
     })
 }
+
+/// The cost of moving from the model `from`, deployed as it says, to the model `to` (the same
+/// model with other topologies): `from` is planned onto empty accounts and applied in memory, then
+/// each stage is planned as [`migration_cost`] does. `compare` shows it.
+pub fn cost_between(
+    from: &Model,
+    to: &Model,
+    options: &PlanOptions,
+    idp_changes: usize,
+) -> Result<(usize, MigrationCost), MigrationError> {
+    let empty = Snapshot {
+        format: awsfed_snapshot::SNAPSHOT_FORMAT,
+        organization: None,
+        identity_center: None,
+        accounts: Vec::new(),
+    };
+    let deployed = after_apply(&empty, &plan(&awsfed_compile::compile(from), &empty, options));
+    let desired = awsfed_compile::compile(to);
+    let moving = detect(to, &desired, &deployed)?.accounts.len();
+    Ok((
+        moving,
+        migration_cost(to, &desired, &deployed, options, idp_changes)?,
+    ))
+}

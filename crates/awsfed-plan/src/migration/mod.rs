@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use awsfed_model::TopologyKind;
 
-pub use cost::migration_cost;
+pub use cost::{cost_between, migration_cost};
 pub use detect::{MigrationError, deployed_topology, detect};
 pub use stage::{
     MigrationCost, StageCost, StageStates, StageTarget, contracting, old_entry_session,

@@ -5,6 +5,7 @@ use awsfed_compile::{Comparison, TopologyFigures};
 use awsfed_model::duration::format_duration;
 
 use crate::cli::{Cli, OutputFormat};
+use crate::commands::compare_migration::{MigrationFigures, migration_figures, migration_text};
 use crate::commands::{print_stdout, to_json};
 use crate::error::CommandError;
 use crate::load::load;
@@ -12,17 +13,34 @@ use crate::load::load;
 /// Compile the model all three ways — every account hub-and-spoke, direct, Identity Center — and show
 /// what each costs to run and what users get: resources to maintain, trust relationships, STS calls
 /// per sign-in, session lengths, the cost of one more account, and where the access truth lives.
+/// Then what moving the model as written to each topology costs in stages (the IAM changes of
+/// expand, switch and contract as `awsfed migrate` makes them, and the IdP changes of the switch).
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
 pub fn run(cli: &Cli, _args: &Args) -> Result<ExitCode, CommandError> {
     let (model, ..) = load(&cli.config)?.into_model()?;
     let comparison = awsfed_compile::compare(&model);
+    let migrations = migration_figures(&model);
     match cli.output {
-        OutputFormat::Json => print_stdout(&to_json(&comparison)),
-        OutputFormat::Text => print_stdout(&table(&comparison)),
+        OutputFormat::Json => print_stdout(&to_json(&View {
+            comparison: &comparison,
+            migrations: &migrations,
+        })),
+        OutputFormat::Text => print_stdout(&format!(
+            "{}{}",
+            table(&comparison),
+            migration_text(&migrations)
+        )),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(serde::Serialize)]
+struct View<'a> {
+    #[serde(flatten)]
+    comparison: &'a Comparison,
+    migrations: &'a [MigrationFigures],
 }
 
 fn table(c: &Comparison) -> String {

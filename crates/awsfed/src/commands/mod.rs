@@ -6,6 +6,7 @@ pub mod apply;
 pub mod audit;
 pub mod bootstrap;
 pub mod compare;
+pub mod compare_migration;
 pub mod compile;
 pub mod configure;
 pub mod console;

@@ -1,0 +1,115 @@
+//! The migration part of `awsfed compare`: what moving the model as written to each topology
+//! costs, stage by stage, from the planner `migrate` uses.
+
+use std::fmt::Write;
+
+use awsfed_model::{Model, TopologyKind};
+use awsfed_plan::migration::{MigrationCost, cost_between};
+use serde::Serialize;
+
+/// Moving every hub-and-spoke and direct account of the model to one topology.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationFigures {
+    pub to: TopologyKind,
+    /// Accounts whose topology changes.
+    pub accounts_moving: usize,
+    /// `None` when the model cannot be moved there (the reason is in `not_possible`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<MigrationCost>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_possible: Option<String>,
+}
+
+/// The staged migrations to hub-and-spoke and to direct. Identity Center accounts stay where they
+/// are: migrations into and out of Identity Center are not staged yet.
+pub fn migration_figures(model: &Model) -> Vec<MigrationFigures> {
+    if model.identity_provider.is_none() {
+        return Vec::new();
+    }
+    let caller = awsfed_aws::Caller {
+        account_id: String::new(),
+        arn: String::new(),
+    };
+    let options = crate::commands::deploy::plan_options(model, &caller);
+    [TopologyKind::HubAndSpoke, TopologyKind::Direct]
+        .into_iter()
+        .map(|to| {
+            let mut moved = model.clone();
+            for account in &mut moved.accounts {
+                if account.topology != TopologyKind::IdentityCenter {
+                    account.topology = to;
+                }
+            }
+            let delta = awsfed_export::idp_delta(
+                &awsfed_compile::compile(model),
+                &awsfed_compile::compile(&moved),
+                awsfed_export::RoleValueOrder::RoleFirst,
+            );
+            match cost_between(model, &moved, &options, delta.change_count()) {
+                Ok((accounts_moving, cost)) => MigrationFigures {
+                    to,
+                    accounts_moving,
+                    cost: Some(cost),
+                    not_possible: None,
+                },
+                Err(e) => MigrationFigures {
+                    to,
+                    accounts_moving: 0,
+                    cost: None,
+                    not_possible: Some(e.to_string()),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The rows `compare` prints under the topology table.
+pub fn migration_text(figures: &[MigrationFigures]) -> String {
+    let mut out = String::new();
+    if figures.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nmoving the model as written, in stages (IAM changes as `apply` makes them; IdP changes at the switch):"
+    );
+    let row = |out: &mut String, label: &str, cell: &dyn Fn(&MigrationFigures) -> String| {
+        let cells: Vec<String> = figures.iter().map(cell).collect();
+        let _ = writeln!(out, "{label:34}  {:>24}  {:>24}", cells[0], cells[1]);
+    };
+    row(&mut out, "", &|f| format!("to {}", f.to.as_str()));
+    row(&mut out, "accounts moving", &|f| {
+        f.accounts_moving.to_string()
+    });
+    for (i, stage) in ["expand", "switch", "contract"].into_iter().enumerate() {
+        row(&mut out, &format!("  {}. {stage}", i + 1), &|f| {
+            let Some(cost) = &f.cost else {
+                return "(not possible)".to_owned();
+            };
+            let found = cost.stages.iter().find(|s| s.stage == stage);
+            match found {
+                Some(s) if s.idp_changes > 0 => {
+                    format!("{} IAM, {} IdP", s.iam_changes, s.idp_changes)
+                }
+                Some(s) => format!("{} IAM", s.iam_changes),
+                None => "0 IAM".to_owned(),
+            }
+        });
+    }
+    row(&mut out, "  switch window", &|f| match &f.cost {
+        Some(cost) if f.accounts_moving > 0 => {
+            awsfed_model::duration::format_duration(cost.switch_window_seconds)
+        }
+        _ => "-".to_owned(),
+    });
+    for f in figures {
+        if let Some(reason) = &f.not_possible {
+            let _ = writeln!(out, "  to {}: {reason}", f.to.as_str());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Identity Center accounts are left where they are: moving into or out of Identity Center is not staged yet."
+    );
+    out
+}
