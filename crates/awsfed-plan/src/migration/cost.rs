@@ -82,7 +82,10 @@ pub fn cost_between(
         identity_center: None,
         accounts: Vec::new(),
     };
-    let deployed = after_apply(&empty, &plan(&awsfed_compile::compile(from), &empty, options));
+    let deployed = after_apply(
+        &empty,
+        &plan(&awsfed_compile::compile(from), &empty, options),
+    );
     let desired = awsfed_compile::compile(to);
     let moving = detect(to, &desired, &deployed)?.accounts.len();
     Ok((
