@@ -13,8 +13,10 @@ use crate::load::load;
 /// Compile the model all three ways — every account hub-and-spoke, direct, Identity Center — and show
 /// what each costs to run and what users get: resources to maintain, trust relationships, STS calls
 /// per sign-in, session lengths, the cost of one more account, and where the access truth lives.
-/// Then what moving the model as written to each topology costs in stages (the IAM changes of
-/// expand, switch and contract as `awsfed migrate` makes them, and the IdP changes of the switch).
+///
+/// Then what moving the model as written to hub-and-spoke or to direct costs in stages: the
+/// accounts moving, the IAM changes of expand, switch and contract as `awsfed migrate` makes them,
+/// and the IdP changes of the switch.
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
