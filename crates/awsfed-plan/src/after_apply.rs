@@ -49,20 +49,15 @@ pub fn after_apply(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
 
 /// A change to one existing role; false when the action is not one.
 fn change_role(account: &mut AccountSnapshot, action: &Action) -> bool {
+    // Creating and deleting a role change the account, not one role in it.
     let name = match action {
-        Action::UpdateTrust { role, .. }
-        | Action::UpdateRole { role, .. }
-        | Action::PutInlinePolicy { role, .. }
-        | Action::DeleteInlinePolicy { role, .. }
-        | Action::AttachPolicy { role, .. }
-        | Action::DetachPolicy { role, .. }
-        | Action::PutPermissionsBoundary { role, .. }
-        | Action::DeletePermissionsBoundary { role }
-        | Action::TagRole { role, .. }
-        | Action::UntagRole { role, .. } => role,
-        _ => return false,
+        Action::CreateRole { .. } | Action::DeleteRole { .. } => return false,
+        other => match other.role() {
+            Some(name) => name,
+            None => return false,
+        },
     };
-    let Some(role) = account.roles.iter_mut().find(|r| &r.name == name) else {
+    let Some(role) = account.roles.iter_mut().find(|r| r.name == name) else {
         return true;
     };
     match action {
