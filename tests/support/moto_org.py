@@ -107,6 +107,18 @@ def main():
     attach.add_argument("--account", required=True)
     attach.add_argument("--role", required=True)
     attach.add_argument("--count", type=int, required=True)
+    inline = sub.add_parser("put-inline-policies", help="put COUNT inline policies on a role")
+    inline.add_argument("--account", required=True)
+    inline.add_argument("--role", required=True)
+    inline.add_argument("--count", type=int, required=True)
+    versions = sub.add_parser("add-policy-versions", help="add COUNT non-default versions to a managed policy")
+    versions.add_argument("--account", required=True)
+    versions.add_argument("--policy", required=True, help="the policy's name")
+    versions.add_argument("--count", type=int, required=True)
+    attach_one = sub.add_parser("attach-policy", help="attach a managed policy, by name, to a role")
+    attach_one.add_argument("--account", required=True)
+    attach_one.add_argument("--role", required=True)
+    attach_one.add_argument("--policy", required=True)
     remove = sub.add_parser("remove-account")
     remove.add_argument("--account", required=True)
     provider = sub.add_parser("provider")
@@ -195,6 +207,21 @@ def main():
             arn = iam.create_policy(PolicyName=f"{args.role}-extra-{n:04d}", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
             iam.attach_role_policy(RoleName=args.role, PolicyArn=arn)
         print("{}")
+    elif args.command == "put-inline-policies":
+        iam = client(endpoint, "iam", args.account, management)
+        document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+        for n in range(args.count):
+            iam.put_role_policy(RoleName=args.role, PolicyName=f"extra-{n:04d}", PolicyDocument=json.dumps(document))
+        print("{}")
+    elif args.command in ("add-policy-versions", "attach-policy"):
+        iam = client(endpoint, "iam", args.account, management)
+        arn = next(p["Arn"] for p in iam.list_policies(Scope="Local", MaxItems=1000)["Policies"] if p["PolicyName"] == args.policy)
+        if args.command == "attach-policy":
+            iam.attach_role_policy(RoleName=args.role, PolicyArn=arn)
+        for n in range(args.count if args.command == "add-policy-versions" else 0):
+            document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": f"s3:Get{n}", "Resource": "*"}]}
+            iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=False)
+        print(json.dumps({"arn": arn}))
     elif args.command == "remove-account":
         org.remove_account_from_organization(AccountId=args.account)
         print("{}")

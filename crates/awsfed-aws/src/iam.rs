@@ -247,6 +247,23 @@ macro_rules! every_page {
     }};
 }
 
+/// Every tag of a customer managed policy. `ListPolicyTags` pages like every IAM list; a page cut
+/// early would hide `awsfed:managed` and make awsfed's own policy look foreign.
+pub(crate) async fn policy_tags(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+) -> Call<BTreeMap<String, String>> {
+    Ok(every_page!(
+        "iam:ListPolicyTags",
+        iam.list_policy_tags().policy_arn(arn),
+        |page: &aws_sdk_iam::operation::list_policy_tags::ListPolicyTagsOutput| tag_map(
+            page.tags()
+        )
+    )
+    .into_iter()
+    .collect())
+}
+
 impl IamApi for aws_sdk_iam::Client {
     async fn create_saml_provider(
         &self,
@@ -465,11 +482,7 @@ impl IamApi for aws_sdk_iam::Client {
         });
         // Some endpoints (moto) leave the tags out of GetPolicy.
         if entity.tags.is_empty() {
-            let tags = sent!(
-                "iam:ListPolicyTags",
-                self.list_policy_tags().policy_arn(arn)
-            )?;
-            entity.tags = tag_map(tags.tags());
+            entity.tags = policy_tags(self, arn).await?;
         }
         Ok(entity)
     }

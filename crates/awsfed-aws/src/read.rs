@@ -62,16 +62,9 @@ pub async fn read_account(
     }
     for policy in &mut policies {
         if options.full || awsfed_plan::is_under_path(&policy.path, &options.role_path) {
-            let output = iam
-                .list_policy_tags()
-                .policy_arn(&policy.arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::call("iam:ListPolicyTags", &e))?;
-            policy.tags = output
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            policy.tags = crate::iam::policy_tags(iam, &policy.arn)
+                .await?
+                .into_iter()
                 .collect();
         }
     }

@@ -23,6 +23,9 @@ mod deploy_identity_center;
 /// that would admit a foreign hub role, edited plans, removed accounts), survives lost
 /// policy-version answers, and deletes roles whose attachments span several list pages.
 mod deploy_ownership;
+/// Every IAM list awsfed reads (scan, deletions) read to its last page, through a proxy that splits
+/// each answer into pages of one or two items.
+mod deploy_paging;
 /// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
 mod deploy_support;
 /// A hub per team deployed to moto (two hub accounts), and `organization.complete` checked against
