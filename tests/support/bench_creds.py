@@ -3,7 +3,7 @@
 web developer in (counting STS calls), then times cached `awsfed creds`, the AWS CLI's
 credential resolution on the same profile (botocore, in a fresh process: awscli 1.x has no
 `configure export-credentials`) and a whole `aws sts get-caller-identity`, and /bin/true, interleaved,
-RUNS times each."""
+RUNS times each; then awsfed's in-process part (AWSFED_TIMING) of the cached runs."""
 import argparse
 import json
 import os
@@ -126,6 +126,19 @@ def main():
                 subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
                 timings[name].append((time.perf_counter_ns() - start) / 1e6)
         sts_during = sum(v["calls"] for v in gate_calls(gate).values())
+        # awsfed's own part: main() to exit, as the binary measures it (AWSFED_TIMING), in separate
+        # runs so the timed runs above write nothing extra.
+        inside = {name: [] for name in list(commands)[1:3]}
+        parsing = {name: [] for name in inside}
+        timing_env = dict(env, AWSFED_TIMING="1")
+        for _ in range(args.runs):
+            for name in inside:
+                done = subprocess.run(commands[name], env=timing_env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, check=True, text=True)
+                line = [l for l in done.stderr.splitlines() if l.startswith("awsfed: timing: ")][-1]
+                words = line.split()
+                inside[name].append(int(words[2]) / 1000)
+                parsing[name].append(int(words[5].lstrip("(")) / 1000)
 
         print(f"\n{args.runs} runs each, interleaved, wall time per call (ms):")
         print(f"{'command':60} {'median':>8} {'p90':>8} {'mean':>8} {'min':>8}")
@@ -141,6 +154,14 @@ def main():
         for name in list(commands)[1:3]:
             print(f"{name}: median {medians[name] - floor:+.2f} ms over /bin/true; "
                   f"botocore resolver / awsfed = {resolver / medians[name]:.0f}x; AWS CLI call / awsfed = {cli / medians[name]:.0f}x")
+        print(f"\nin-process part (AWSFED_TIMING: main() to exit), {args.runs} runs each (ms):")
+        print(f"{'command':60} {'median':>8} {'p90':>8} {'mean':>8} {'min':>8} {'parsing':>8}")
+        for name, values in inside.items():
+            values.sort()
+            p90 = values[int(len(values) * 0.9) - 1]
+            print(f"{name:60} {statistics.median(values):8.3f} {p90:8.3f} {statistics.mean(values):8.3f} "
+                  f"{values[0]:8.3f} {statistics.median(parsing[name]):8.3f}")
+        print("(parsing: median of the command-line parsing part)")
         print(f"STS calls during the timed runs (cache hits make none; the CLI's runs include awsfed's): {sts_during}")
     finally:
         for child in children:

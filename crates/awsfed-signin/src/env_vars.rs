@@ -30,6 +30,7 @@ pub const HOME: &str = "HOME";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 pub const NO_COLOR: &str = "NO_COLOR";
+pub const AWSFED_TIMING: &str = "AWSFED_TIMING";
 pub const AWSFED_MOTO_ENDPOINT: &str = "AWSFED_MOTO_ENDPOINT";
 pub const AWSFED_SKIP_MOTO: &str = "AWSFED_SKIP_MOTO";
 pub const AWSFED_CFN_LINT: &str = "AWSFED_CFN_LINT";
@@ -130,6 +131,10 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     EnvVar {
         name: NO_COLOR,
         meaning: "set: no colour in the output",
+    },
+    EnvVar {
+        name: AWSFED_TIMING,
+        meaning: "set: `creds` prints on stderr how long its work inside the process took (`scripts/bench-creds`)",
     },
 ];
 

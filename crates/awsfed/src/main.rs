@@ -15,8 +15,18 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = cli::Cli::parse_args();
-    match commands::run(&cli) {
+    let parsed = started.elapsed();
+    let code = finish(commands::run(&cli));
+    if let cli::Command::Creds(_) = &cli.command {
+        commands::creds::report_timing(started, parsed);
+    }
+    code
+}
+
+fn finish(result: Result<ExitCode, error::CommandError>) -> ExitCode {
+    match result {
         Ok(code) => code,
         Err(error) => {
             let mut stderr = std::io::stderr().lock();

@@ -45,3 +45,16 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     print_stdout(&report.credentials.credential_process_json());
     Ok(ExitCode::SUCCESS)
 }
+
+/// With `AWSFED_TIMING` set, says on stderr how long the process spent in `main` (argument parsing,
+/// client file, cache, output): the part of a `credential_process` call that is awsfed's own, next
+/// to process start (`scripts/bench-creds` reports both).
+pub fn report_timing(started: std::time::Instant, parsing: std::time::Duration) {
+    if std::env::var_os(awsfed_signin::env_vars::AWSFED_TIMING).is_some() {
+        crate::commands::print_stderr(&format!(
+            "awsfed: timing: {} µs in-process ({} µs parsing the command line)\n",
+            started.elapsed().as_micros(),
+            parsing.as_micros()
+        ));
+    }
+}
