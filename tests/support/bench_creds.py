@@ -106,6 +106,10 @@ def main():
             "/bin/true": ["/bin/true"],
             "awsfed creds dev-web/Admin (cached, 2 hops)": [awsfed, "creds", "dev-web/Admin"],
             "awsfed creds prod-web/ReadOnly (cached, 1 hop)": [awsfed, "creds", "prod-web/ReadOnly"],
+            # Any option sends the call through the full command-line parser: the cached path as
+            # it was before it skipped the parser for `creds TARGET`.
+            "awsfed creds --client … dev-web/Admin (full parser)": [
+                awsfed, "creds", "--client", f"{client_dir}/client.json", "dev-web/Admin"],
             # awscli 1.x has no `configure export-credentials` (a CLI v2 command): its credential
             # resolver is botocore's, so that is timed resolving the same profile in a fresh process,
             # and the whole CLI making one call with the profile (to the local moto).
@@ -128,7 +132,7 @@ def main():
         sts_during = sum(v["calls"] for v in gate_calls(gate).values())
         # awsfed's own part: main() to exit, as the binary measures it (AWSFED_TIMING), in separate
         # runs so the timed runs above write nothing extra.
-        inside = {name: [] for name in list(commands)[1:3]}
+        inside = {name: [] for name in list(commands)[1:4]}
         parsing = {name: [] for name in inside}
         timing_env = dict(env, AWSFED_TIMING="1")
         for _ in range(args.runs):
@@ -138,7 +142,7 @@ def main():
                 line = [l for l in done.stderr.splitlines() if l.startswith("awsfed: timing: ")][-1]
                 words = line.split()
                 inside[name].append(int(words[2]) / 1000)
-                parsing[name].append(int(words[5].lstrip("(")) / 1000)
+                parsing[name].append(0 if "skipped" in line else int(words[5].lstrip("(")) / 1000)
 
         print(f"\n{args.runs} runs each, interleaved, wall time per call (ms):")
         print(f"{'command':60} {'median':>8} {'p90':>8} {'mean':>8} {'min':>8}")
@@ -151,7 +155,7 @@ def main():
         floor = medians["/bin/true"]
         resolver = medians["botocore (AWS CLI v1) resolving --profile dev-web-Admin"]
         cli = medians["aws sts get-caller-identity --profile dev-web-Admin"]
-        for name in list(commands)[1:3]:
+        for name in list(commands)[1:4]:
             print(f"{name}: median {medians[name] - floor:+.2f} ms over /bin/true; "
                   f"botocore resolver / awsfed = {resolver / medians[name]:.0f}x; AWS CLI call / awsfed = {cli / medians[name]:.0f}x")
         print(f"\nin-process part (AWSFED_TIMING: main() to exit), {args.runs} runs each (ms):")

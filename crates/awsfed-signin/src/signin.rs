@@ -106,12 +106,12 @@ impl SignIn<'_> {
         destination: &Destination<'_>,
         source: &mut dyn AssertionSource,
     ) -> Result<SignInReport, SignInError> {
-        let paths = destination.paths();
         if !self.force
-            && let Some(report) = self.cached(&paths, MIN_HANDED_OUT_SECONDS)
+            && let Some(report) = self.fresh_cached_session(destination)
         {
             return Ok(report);
         }
+        let paths = destination.paths();
         let _lock = self.cache.lock()?;
         // Someone else may have refreshed while we waited for the lock.
         if !self.force
@@ -193,6 +193,12 @@ impl SignIn<'_> {
             }),
             Some(second) => self.second_hop(sts, &first, second, &mut calls),
         }
+    }
+
+    /// The cached final session of `destination` when it has at least [`MIN_HANDED_OUT_SECONDS`]
+    /// left: what [`SignIn::credentials`] hands out first, without taking the lock.
+    pub fn fresh_cached_session(&self, destination: &Destination<'_>) -> Option<SignInReport> {
+        self.cached(&destination.paths(), MIN_HANDED_OUT_SECONDS)
     }
 
     /// The cached final session of `destination`, however little it has left (expired ones too):

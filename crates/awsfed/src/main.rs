@@ -16,11 +16,15 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
+    if let Some(code) = commands::creds::cache_hit(std::env::args_os()) {
+        commands::creds::report_timing(started, None);
+        return code;
+    }
     let cli = cli::Cli::parse_args();
     let parsed = started.elapsed();
     let code = finish(commands::run(&cli));
     if let cli::Command::Creds(_) = &cli.command {
-        commands::creds::report_timing(started, parsed);
+        commands::creds::report_timing(started, Some(parsed));
     }
     code
 }

@@ -1,4 +1,9 @@
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::SystemTime;
+
+use awsfed_signin::{Cache, SignIn, env_vars};
 
 use crate::cli::Cli;
 use crate::commands::print_stdout;
@@ -46,15 +51,47 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `awsfed creds TARGET` (nothing else on the command line) when the cache holds a fresh session:
+/// printed without building the command-line parser, which costs more than the cache work itself
+/// on every `credential_process` call. Anything else (options, a miss, an error) is `None`, and
+/// the full path runs and reports as usual.
+pub fn cache_hit(mut args: impl Iterator<Item = OsString>) -> Option<ExitCode> {
+    let (_, command, target) = (args.next()?, args.next()?, args.next()?);
+    if args.next().is_some() || command != "creds" {
+        return None;
+    }
+    let target = target.into_string().ok().filter(|t| !t.starts_with('-'))?;
+    // The parser reads `--client` from AWSFED_CLIENT; an empty value is left to it.
+    let client = match std::env::var_os(env_vars::AWSFED_CLIENT) {
+        Some(path) if path.is_empty() => return None,
+        path => path.map(PathBuf::from),
+    };
+    let client = crate::commands::sign_in::load_client_file(client.as_ref()).ok()?;
+    let destination = destination(Some(&client), Some(&target), None).ok()?;
+    let cache = Cache::open(Cache::default_dir()?).ok()?;
+    let signin = SignIn {
+        cache: &cache,
+        now: SystemTime::now(),
+        validation: awsfed_saml::ValidationOptions::default(),
+        force: false,
+    };
+    let report = signin.fresh_cached_session(&destination)?;
+    print_stdout(&report.credentials.credential_process_json());
+    Some(ExitCode::SUCCESS)
+}
+
 /// With `AWSFED_TIMING` set, says on stderr how long the process spent in `main` (argument parsing,
 /// client file, cache, output): the part of a `credential_process` call that is awsfed's own, next
 /// to process start (`scripts/bench-creds` reports both).
-pub fn report_timing(started: std::time::Instant, parsing: std::time::Duration) {
-    if std::env::var_os(awsfed_signin::env_vars::AWSFED_TIMING).is_some() {
+pub fn report_timing(started: std::time::Instant, parsing: Option<std::time::Duration>) {
+    if std::env::var_os(env_vars::AWSFED_TIMING).is_some() {
+        let parsing = match parsing {
+            Some(parsing) => format!("{} µs parsing the command line", parsing.as_micros()),
+            None => "command-line parser skipped".to_owned(),
+        };
         crate::commands::print_stderr(&format!(
-            "awsfed: timing: {} µs in-process ({} µs parsing the command line)\n",
-            started.elapsed().as_micros(),
-            parsing.as_micros()
+            "awsfed: timing: {} µs in-process ({parsing})\n",
+            started.elapsed().as_micros()
         ));
     }
 }

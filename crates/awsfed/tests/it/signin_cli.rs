@@ -246,6 +246,36 @@ fn an_expired_hub_session_leaves_the_spoke_session_handed_out_with_a_warning() {
 }
 
 #[test]
+fn a_cache_hit_of_creds_target_skips_the_parser_and_answers_the_same() {
+    let home = Home::new();
+    home.sign_in_dev_readonly(3_600, 3_000);
+    let timed = |args: &[&str]| {
+        let mut command = home.awsfed(args);
+        command.env("AWSFED_TIMING", "1");
+        run(command)
+    };
+    let (code, fast, fast_err) = timed(&["creds", "dev/ReadOnly"]);
+    assert_eq!(code, 0, "{fast_err}");
+    assert!(
+        fast_err.contains("(command-line parser skipped)"),
+        "{fast_err}"
+    );
+    let client = home.client().display().to_string();
+    let (code, full, full_err) = timed(&["creds", "--client", &client, "dev/ReadOnly"]);
+    assert_eq!(code, 0, "{full_err}");
+    assert!(
+        full_err.contains("µs parsing the command line"),
+        "{full_err}"
+    );
+    assert_eq!(fast, full);
+    let value: serde_json::Value = serde_json::from_str(&fast).expect("credential_process JSON");
+    assert_eq!(value["AccessKeyId"], "ASIASPOKE");
+    // Without AWSFED_TIMING nothing is said.
+    let (code, _, stderr) = run(home.awsfed(&["creds", "dev/ReadOnly"]));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+}
+
+#[test]
 fn login_prints_the_session_as_json_without_keys() {
     let home = Home::new();
     home.sign_in_dev_readonly(3_000, 2_000);
