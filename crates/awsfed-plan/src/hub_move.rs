@@ -17,9 +17,9 @@
 
 use std::collections::BTreeSet;
 
-use awsfed_compile::{DesiredState, RoleKind};
+use awsfed_compile::{DesiredState, RoleKind, narrowed_to_principal_arns};
 use awsfed_model::defaults;
-use awsfed_policy::{PolicyDocument, Principal, StringList, iam_size};
+use awsfed_policy::{PolicyDocument, StringList, iam_size};
 use awsfed_snapshot::Snapshot;
 
 use super::ownership::is_ours;
@@ -160,11 +160,7 @@ impl HubMove {
         let compact = desired
             .statement
             .iter()
-            .map(|s| {
-                s.clone()
-                    .with_principal(Principal::aws(roots.clone()))
-                    .with_condition("ArnLike", "aws:PrincipalArn", patterns.clone())
-            })
+            .map(|s| narrowed_to_principal_arns(s.clone(), roots.clone(), patterns.clone()))
             .collect();
         let compact = PolicyDocument::new(compact);
         // When even the compact form does not fit, the union goes to the plan's quota check,

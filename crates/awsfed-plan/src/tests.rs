@@ -837,7 +837,7 @@ fn a_hub_role_keeping_its_name_cannot_move_and_is_a_conflict() {
 
 /// The hub-and-spoke model with `groups` groups granted ReadOnly in `dev`: from about 25 the spoke
 /// trust's exact hub-role list nears the 2,048-character quota, past about 30 it is narrowed.
-fn model_with_groups(groups: usize) -> Model {
+pub(crate) fn model_with_groups(groups: usize) -> Model {
     let mut yaml = String::from(
         "version: 1\nallow_warnings: [session-name-source]\nidentity_provider:\n  name: corp\n  metadata_file: idp.xml\n  session_name_from: email\n  source_identity: true\ntopology: { default: hub-and-spoke, hub_account: identity }\naccounts:\n  identity: { id: \"111111111111\" }\n  dev: { id: \"333333333333\" }\npermission_sets:\n  ReadOnly: { managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess], session_duration: 1h }\ngroups:\n",
     );

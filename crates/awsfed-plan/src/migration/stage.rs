@@ -6,6 +6,7 @@ use awsfed_compile::{DesiredState, RoleKind};
 use awsfed_model::{Model, TopologyKind};
 use serde::Serialize;
 
+use super::union::fit_trusts;
 use super::{MIGRATION_TAG_KEY, Migration, MigrationError, MigrationStage, union_states};
 
 /// Which way a plan moves the migrating accounts.
@@ -75,12 +76,22 @@ pub fn stage_states(
         StageTarget::Rollback => old.clone(),
         StageTarget::ConfirmSwitch => {
             let mut state = union_states(&old, new);
+            fit_trusts(
+                &mut state,
+                &model.naming.hub_role_path,
+                model.quotas.trust_policy_size,
+            );
             tag_roles(&mut state, migration, |_| Some(MigrationStage::Switched));
             state
         }
         StageTarget::Forward => {
             let kept = model_before(model, migration, |id| !contracting(migration, id))?;
             let mut state = union_states(&awsfed_compile::compile(&kept), new);
+            fit_trusts(
+                &mut state,
+                &model.naming.hub_role_path,
+                model.quotas.trust_policy_size,
+            );
             tag_roles(&mut state, migration, |id| {
                 (!contracting(migration, id)).then_some(MigrationStage::Expanded)
             });

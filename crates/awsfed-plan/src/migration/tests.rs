@@ -198,3 +198,77 @@ fn the_cost_of_each_stage_is_the_changes_its_plan_makes() {
         ]
     );
 }
+
+/// `dev`, granted to `groups` groups and deployed hub-and-spoke, moved to direct by the model.
+fn many_groups(groups: usize) -> (awsfed_model::Model, Snapshot) {
+    let deployed = applied(&crate::tests::model_with_groups(groups));
+    let mut model = crate::tests::model_with_groups(groups);
+    for account in &mut model.accounts {
+        if account.id == DEV {
+            account.topology = TopologyKind::Direct;
+        }
+    }
+    (model, deployed)
+}
+
+/// The expand trust is the SAML provider's statement beside the exact hub-role list. Where the
+/// two together pass the 2,048-character trust quota (the list alone nearly fills it), the hub
+/// roles are admitted by the compact form, so the quota check never holds the account back; the
+/// union left as it was would have been held back at those counts.
+#[test]
+fn expand_trusts_fit_the_trust_quota_at_every_group_count() {
+    let quota = awsfed_model::defaults::TRUST_POLICY_SIZE;
+    let (mut compacted, mut largest) = (Vec::new(), 0);
+    for groups in 1..=40 {
+        let (model, deployed) = many_groups(groups);
+        let desired = awsfed_compile::compile(&model);
+        let migration = detect(&model, &desired, &deployed).expect("detect");
+        assert_eq!(migration.accounts.len(), 1, "{groups} groups");
+        let states = stage_states(&model, &desired, &migration, StageTarget::Forward).unwrap();
+        let mut expand = plan(&states.target, &deployed, &options(&model));
+        let quotas = expand
+            .accounts
+            .iter()
+            .map(|a| {
+                let quotas = crate::AccountQuotas::from_model(&model.quotas, 0);
+                (a.account_id.clone(), quotas)
+            })
+            .collect();
+        crate::check_quotas(&mut expand, &quotas, &deployed, crate::QuotaSource::Model);
+        assert_eq!(expand.conflict_count(), 0, "{groups} groups");
+        let after = after_apply(&deployed, &expand);
+        let trust = trust_text(&after, DEV, "ReadOnly");
+        let size =
+            awsfed_policy::iam_size(&awsfed_policy::PolicyDocument::from_json(&trust).unwrap());
+        assert!(size <= quota, "{groups} groups: {size}");
+        largest = largest.max(size);
+        assert!(trust.contains("saml-provider/corp"), "{trust}");
+        let exact = trust.contains(&format!("role/awsfed/hub/team-{:02}\"", groups - 1));
+        let by_path = trust.contains("\"arn:aws:iam::111111111111:role/awsfed/hub/*\"");
+        assert!(exact || by_path, "{groups} groups: {trust}");
+        // The union as it was: the old trust's statements beside the new one, uncompacted.
+        let old = awsfed_compile::compile(&crate::tests::model_with_groups(groups));
+        let union = union_states(&old, &desired);
+        let role = |s: &DesiredState| {
+            let account = s.accounts.iter().find(|a| a.id == DEV).unwrap();
+            account
+                .roles
+                .iter()
+                .find(|r| r.name == "ReadOnly")
+                .unwrap()
+                .trust_policy
+                .clone()
+        };
+        if awsfed_policy::iam_size(&role(&union)) > quota {
+            assert!(by_path, "{groups} groups: {trust}");
+            compacted.push(groups);
+        }
+    }
+    eprintln!(
+        "largest expand trust: {largest} of {quota} characters; compacted at {compacted:?} groups"
+    );
+    assert!(
+        !compacted.is_empty(),
+        "no group count passes the quota uncompacted"
+    );
+}

@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use awsfed_compile::{DesiredAccount, DesiredPolicy, DesiredRole, DesiredState};
-use awsfed_policy::PolicyDocument;
+use awsfed_compile::{
+    DesiredAccount, DesiredPolicy, DesiredRole, DesiredState, narrowed_to_hub_path,
+};
+use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 
 /// Both states at once, account by account: every SAML provider, role and policy of either; a
 /// role in both trusts what either trusts (the new statements first) and holds the policies of
@@ -93,5 +95,49 @@ fn union_role(old: &DesiredRole, new: &DesiredRole) -> DesiredRole {
         managed_policy_arns: managed,
         inline_policies: inline,
         ..new.clone()
+    }
+}
+
+/// Trusts of the union past the trust policy quota take the compact form: a statement admitting
+/// hub roles one by one admits their hub accounts narrowed to the hub path instead
+/// ([`awsfed_compile::narrowed_to_hub_path`], the rule `compile` and the hub move use). An expand
+/// trust is the SAML provider's statements beside the hub roles', so an account whose exact list
+/// alone nearly fills the quota would otherwise be held back by the quota check. A trust that still
+/// does not fit is left for that check.
+pub fn fit_trusts(state: &mut DesiredState, hub_role_path: &str, quota: usize) {
+    for role in state.accounts.iter_mut().flat_map(|a| &mut a.roles) {
+        if iam_size(&role.trust_policy) <= quota {
+            continue;
+        }
+        let compact: Vec<Statement> = role
+            .trust_policy
+            .statement
+            .iter()
+            .map(|s| {
+                aws_role_arns(s)
+                    .and_then(|arns| narrowed_to_hub_path(s, arns, hub_role_path))
+                    .unwrap_or_else(|| s.clone())
+            })
+            .collect();
+        let compact = PolicyDocument::new(compact);
+        if iam_size(&compact) < iam_size(&role.trust_policy) {
+            role.trust_policy = compact;
+        }
+    }
+}
+
+/// The role ARNs a statement admits as its only principal, when it has no `aws:PrincipalArn`
+/// narrowing already.
+fn aws_role_arns(statement: &Statement) -> Option<&StringList> {
+    let Some(Principal::Typed(principals)) = &statement.principal else {
+        return None;
+    };
+    let narrowed = statement
+        .condition
+        .values()
+        .any(|keys| keys.contains_key("aws:PrincipalArn"));
+    match (principals.len(), principals.get("AWS")) {
+        (1, Some(arns)) if !narrowed && arns.iter().all(|a| a.contains(":role/")) => Some(arns),
+        _ => None,
     }
 }
