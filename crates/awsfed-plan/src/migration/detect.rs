@@ -223,3 +223,44 @@ fn account_migration(
         MigrationStage::Planned,
     )))
 }
+
+/// A new account (no roles of awsfed yet, so [`detect`] cannot see a stage in it) whose OU's other
+/// accounts are moving to its topology joins their migration at its stage: it gets the paths they
+/// have (both while the IdP may still send the old Role values) and their tag, so the next stages
+/// carry it along. Returns whether it joined.
+pub fn join_new_account(migration: &mut Migration, model: &Model, account_id: &str) -> bool {
+    let Some(account) = model.accounts.iter().find(|a| a.id == account_id) else {
+        return false;
+    };
+    if account.ou.is_none() || migration.get(account_id).is_some() {
+        return false;
+    }
+    let same_ou = |id: &str| {
+        model
+            .accounts
+            .iter()
+            .any(|a| a.id == id && a.ou == account.ou)
+    };
+    let Some(peer) = migration
+        .accounts
+        .iter()
+        .find(|m| m.to == account.topology && same_ou(&m.account_id))
+    else {
+        return false;
+    };
+    let Some(stage) = migration.stage() else {
+        return false;
+    };
+    let joined = AccountMigration {
+        account_id: account.id.clone(),
+        account_name: account.name.clone(),
+        from: peer.from,
+        to: peer.to,
+        stage,
+    };
+    migration.accounts.push(joined);
+    migration
+        .accounts
+        .sort_by(|a, b| a.account_name.cmp(&b.account_name));
+    true
+}

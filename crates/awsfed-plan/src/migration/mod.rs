@@ -32,7 +32,7 @@ use serde::Serialize;
 use awsfed_model::TopologyKind;
 
 pub use cost::{cost_between, migration_cost};
-pub use detect::{MigrationError, deployed_topology, detect};
+pub use detect::{MigrationError, deployed_topology, detect, join_new_account};
 pub use stage::{
     MigrationCost, StageCost, StageStates, StageTarget, contracting, old_entry_session,
     stage_states,

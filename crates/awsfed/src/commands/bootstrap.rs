@@ -1,14 +1,24 @@
+use std::collections::BTreeSet;
 use std::process::ExitCode;
+
+use awsfed_compile::DesiredState;
+use awsfed_model::{Model, TopologyKind};
+use awsfed_plan::Plan;
+use awsfed_plan::migration::{StageTarget, join_new_account};
+use awsfed_snapshot::Snapshot;
 
 use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
+use crate::commands::migrate::stage;
 use crate::error::CommandError;
 
 /// Provision one account on its own.
 ///
 /// The account gets its SAML provider and roles; the hub accounts get the changes that let their hub
 /// roles reach it (their assume policies name exact spoke roles). The account must be in the model,
-/// or selected by `--discover-ou`/`--discover-tag`.
+/// or selected by `--discover-ou`/`--discover-tag`. While accounts of its OU are moving to its
+/// topology (`awsfed migrate`), it joins their migration at its stage: after the expand stage it
+/// trusts the old and the new path as they do, and the next stages carry it along.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The 12-digit account id.
@@ -23,7 +33,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
-        let mut desired = deploy::desired(&model)?;
+        let desired = deploy::desired(&model)?;
         if !desired.accounts.iter().any(|a| a.id == args.account) {
             return Err(CommandError::bad_input(format!(
                 "error: account {} is not in the model",
@@ -31,10 +41,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             ))
             .hint("list it under `accounts`, or select it with --discover-ou / --discover-tag"));
         }
-        desired
-            .accounts
-            .retain(|a| a.id == args.account || !a.hubs.is_empty());
-        let (plan, snapshot) = deploy::plan_live(&fleet, &model, &desired).await?;
+        let hubs_and_account = restricted(&desired, |a| a.id == args.account || !a.hubs.is_empty());
+        let read = |d: &DesiredState| {
+            deploy::read_for_plan(
+                &fleet,
+                deploy::accounts_of(d),
+                &desired.provider_name,
+                &model.naming.role_path,
+            )
+        };
+        let mut snapshot = read(&hubs_and_account).await?;
+        // The accounts that may be moving: they decide the stage the hub policies are in, and
+        // the new account's OU peers decide the stage it joins.
+        let moving = may_be_moving(&model, &desired, &snapshot, &args.account);
+        let others = restricted(&desired, |a| moving.contains(&a.id));
+        if !others.accounts.is_empty() {
+            snapshot.accounts.extend(read(&others).await?.accounts);
+        }
+        let mut plan = staged_plan(&model, &desired, &snapshot, &fleet, &args.account)?;
+        deploy::check_live_quotas(&fleet, &mut plan, &snapshot, &model).await;
+        crate::commands::deploy_identity_center::plan_live(&fleet, &hubs_and_account, &mut plan)
+            .await?;
         if cli.output == crate::cli::OutputFormat::Text {
             deploy::show_plan(cli, &plan);
         }
@@ -42,4 +69,96 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         crate::commands::apply::apply(cli, &fleet, &plan, &snapshot, &members, Default::default())
             .await
     })
+}
+
+fn restricted(
+    desired: &DesiredState,
+    keep: impl Fn(&awsfed_compile::DesiredAccount) -> bool,
+) -> DesiredState {
+    let mut kept = desired.clone();
+    kept.accounts.retain(|a| keep(a));
+    kept
+}
+
+/// Accounts of a new account's OU, and accounts the model no longer has in hub-and-spoke that
+/// the deployed hub policies still name (a migration away from hub-and-spoke keeps them granted
+/// until its contract stage).
+fn may_be_moving(
+    model: &Model,
+    desired: &DesiredState,
+    hubs: &Snapshot,
+    account_id: &str,
+) -> BTreeSet<String> {
+    // Only a new account (no roles yet) joins a migration; one with roles shows its own stage.
+    let is_new = hubs
+        .accounts
+        .iter()
+        .find(|a| a.id == account_id)
+        .is_none_or(|a| a.roles.is_empty());
+    let ou = model
+        .accounts
+        .iter()
+        .find(|a| a.id == account_id && is_new)
+        .and_then(|a| a.ou.clone());
+    let granted: String = hubs
+        .accounts
+        .iter()
+        .flat_map(|a| &a.policies)
+        .map(|p| p.document.to_json())
+        .collect();
+    let read: BTreeSet<&str> = hubs.accounts.iter().map(|a| a.id.as_str()).collect();
+    model
+        .accounts
+        .iter()
+        .filter(|a| !read.contains(a.id.as_str()))
+        .filter(|a| desired.accounts.iter().any(|d| d.id == a.id))
+        .filter(|a| {
+            (ou.is_some() && a.ou == ou)
+                || (a.topology == TopologyKind::Direct && granted.contains(&a.id))
+        })
+        .map(|a| a.id.clone())
+        .collect()
+}
+
+/// The next stage of any migration under way, the new account joining its OU's, planned for the
+/// new account and the hub accounts only (the others are `apply`'s).
+fn staged_plan(
+    model: &Model,
+    desired: &DesiredState,
+    snapshot: &Snapshot,
+    fleet: &awsfed_aws::Fleet,
+    account_id: &str,
+) -> Result<Plan, CommandError> {
+    let read: BTreeSet<&str> = snapshot.accounts.iter().map(|a| a.id.as_str()).collect();
+    let in_reach = restricted(desired, |a| read.contains(a.id.as_str()));
+    let mut migration = awsfed_plan::migration::detect(model, &in_reach, snapshot)
+        .map_err(stage::migration_error)?;
+    let joined = join_new_account(&mut migration, model, account_id);
+    let staged = stage::stage_of(
+        model,
+        desired,
+        snapshot,
+        &deploy::plan_options(model, fleet.caller()),
+        StageTarget::Forward,
+        false,
+        migration,
+    )?;
+    stage::refuse_unproven(&staged, StageTarget::Forward)?;
+    let mut plan = staged.plan;
+    let kept = |id: &str| {
+        id == account_id
+            || desired
+                .accounts
+                .iter()
+                .any(|a| a.id == id && !a.hubs.is_empty())
+    };
+    plan.accounts.retain(|a| kept(&a.account_id));
+    plan.fingerprints.retain(|id, _| kept(id));
+    if joined {
+        plan.hints.push(format!(
+            "migration: account {account_id} joins the migration of its OU at its stage (`awsfed migrate status`)"
+        ));
+        plan.hints.sort();
+    }
+    Ok(plan)
 }

@@ -23,7 +23,8 @@ pub struct MigrationFigures {
 /// The staged migrations to hub-and-spoke and to direct. Identity Center accounts stay where they
 /// are: migrations into and out of Identity Center are not staged yet.
 pub fn migration_figures(model: &Model) -> Vec<MigrationFigures> {
-    if model.identity_provider.is_none() {
+    // Without a SAML IdP there is no direct topology; IAM-user models are not deployed yet.
+    if model.identity_provider.is_none() || model.iam_users.is_some() {
         return Vec::new();
     }
     let caller = awsfed_aws::Caller {

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use crate::deploy_support::{
-    Deployment, ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, org_tool, role_names, roles,
-    trust_text,
+    Deployment, ModelSpec, Moto, Org, Proxy, Workspace, add_dev_account, moto_enabled, org_tool,
+    role_names, roles, trust_text,
 };
 
 /// The whole life of a deployment on one organisation of 121 accounts: apply from empty into a
@@ -543,21 +543,4 @@ fn plan_checks_creations_against_live_quotas() {
         );
         assert!(!role_names(&roles(&moto.endpoint, id)).contains(&"Wide".to_owned()));
     }
-}
-
-/// Creates an active account tagged env=dev under OU path `ou`; its id.
-fn add_dev_account(endpoint: &str, ou: &str, name: &str) -> String {
-    let added = org_tool(
-        endpoint,
-        &[
-            "add-account",
-            "--ou",
-            ou,
-            "--name",
-            name,
-            "--tag",
-            "env=dev",
-        ],
-    );
-    added["id"].as_str().expect("id").to_owned()
 }

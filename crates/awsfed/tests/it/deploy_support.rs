@@ -343,3 +343,20 @@ pub fn trust_text(state: &Value, role_name: &str) -> String {
     role(state, role_name).unwrap_or_else(|| panic!("role {role_name} exists: {state}"))["trust"]
         .to_string()
 }
+
+/// Creates an active account tagged env=dev under OU path `ou`; its id.
+pub fn add_dev_account(endpoint: &str, ou: &str, name: &str) -> String {
+    let added = org_tool(
+        endpoint,
+        &[
+            "add-account",
+            "--ou",
+            ou,
+            "--name",
+            name,
+            "--tag",
+            "env=dev",
+        ],
+    );
+    added["id"].as_str().expect("id").to_owned()
+}

@@ -9,7 +9,9 @@
 use std::io::BufRead;
 use std::process::Stdio;
 
-use crate::deploy_support::{Deployment, ModelSpec, Proxy, moto_enabled, role, roles};
+use crate::deploy_support::{
+    Deployment, ModelSpec, Proxy, add_dev_account, moto_enabled, role, roles,
+};
 
 fn scale() -> (usize, usize, usize) {
     if std::env::var(awsfed_signin::env_vars::AWSFED_MIGRATE_FULL).is_ok_and(|v| v == "1") {
@@ -341,4 +343,68 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         .expect_code(0);
     let done = d.ws.run(&e, &["migrate", "status"]).expect_code(0);
     assert!(done.stdout().contains("No migration"), "{}", done.stdout());
+}
+
+/// `bootstrap` of a new account in an OU moving to direct: after the expand stage it joins the
+/// migration at that stage (both paths trusted, the stage tag), and the next stages carry it to
+/// direct with the others.
+#[test]
+fn a_new_account_bootstrapped_mid_migration_joins_its_ou_at_the_stage() {
+    if !moto_enabled() {
+        return;
+    }
+    let d = Deployment::new(
+        2,
+        2,
+        ModelSpec {
+            direct: Vec::new(),
+            developers: true,
+        },
+    );
+    let proxy = Proxy::start(&d.moto.endpoint, &["--saml-provider-tags"]);
+    let e = proxy.endpoint.clone();
+    d.ws.run(&e, &["apply"]).expect_code(0);
+    let yaml = d.spec.yaml(&d.org).replace(
+        "hub_account: identity }",
+        "hub_account: identity, ous: { Workloads/Dev: direct } }",
+    );
+    d.ws.write_model(&yaml);
+    let discover = ["--discover-ou", "Workloads/Dev"];
+    let with = |args: &[&str]| [args, &discover[..]].concat();
+    d.ws.run(&e, &with(&["migrate", "next"])).expect_code(0);
+
+    let new_id = add_dev_account(&d.moto.endpoint, "Workloads/Dev", "latecomer");
+    let boot =
+        d.ws.run(&e, &with(&["bootstrap", "--account", &new_id]))
+            .expect_code(0);
+    assert!(
+        boot.stderr().contains("joins the migration of its OU"),
+        "{}",
+        boot.stderr()
+    );
+    let both = trust(&d, &new_id, "Admin");
+    assert!(
+        both.contains("saml-provider/corp") && both.contains("role/awsfed/hub/platform-admins"),
+        "{both}"
+    );
+    assert_eq!(
+        tag_of(&d, &new_id, "Admin").as_deref(),
+        Some("hub-and-spoke/direct/expand")
+    );
+    let status = d.ws.run(&e, &with(&["migrate", "status"])).expect_code(0);
+    assert!(status.stdout().contains(&new_id), "{}", status.stdout());
+    d.ws.run(&e, &with(&["plan", "--detailed-exitcode"]))
+        .expect_code(0);
+
+    d.ws.run(&e, &with(&["migrate", "confirm-switch"]))
+        .expect_code(0);
+    d.ws.run(&e, &with(&["migrate", "next"])).expect_code(0);
+    let direct = trust(&d, &new_id, "Admin");
+    assert!(
+        direct.contains("saml-provider/corp") && !direct.contains("role/awsfed/hub/"),
+        "{direct}"
+    );
+    assert_eq!(tag_of(&d, &new_id, "Admin"), None);
+    d.ws.run(&e, &with(&["plan", "--detailed-exitcode"]))
+        .expect_code(0);
 }

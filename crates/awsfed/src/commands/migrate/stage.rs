@@ -44,6 +44,27 @@ pub fn stage(
 ) -> Result<Staged, CommandError> {
     let migration =
         awsfed_plan::migration::detect(model, desired, actual).map_err(migration_error)?;
+    stage_of(
+        model,
+        desired,
+        actual,
+        options,
+        target,
+        idp_reverted,
+        migration,
+    )
+}
+
+/// [`stage`] for a migration already detected (`bootstrap` adds a new account to it).
+pub fn stage_of(
+    model: &Model,
+    desired: &DesiredState,
+    actual: &Snapshot,
+    options: &PlanOptions,
+    target: StageTarget,
+    idp_reverted: bool,
+    migration: Migration,
+) -> Result<Staged, CommandError> {
     if migration.is_empty() {
         return Ok(Staged {
             plan: awsfed_plan::plan(desired, actual, options),
