@@ -80,9 +80,9 @@ fn restricted(
     kept
 }
 
-/// Accounts of a new account's OU, and accounts the model no longer has in hub-and-spoke that
-/// the deployed hub policies still name (a migration away from hub-and-spoke keeps them granted
-/// until its contract stage).
+/// For a new account (an account with roles is bootstrapped as it is, without more reads): the
+/// accounts of its OU, and direct accounts the deployed hub policies still name (a migration away
+/// from hub-and-spoke keeps them granted until its contract stage).
 fn may_be_moving(
     model: &Model,
     desired: &DesiredState,
@@ -95,6 +95,9 @@ fn may_be_moving(
         .iter()
         .find(|a| a.id == account_id)
         .is_none_or(|a| a.roles.is_empty());
+    if !is_new {
+        return BTreeSet::new();
+    }
     let ou = model
         .accounts
         .iter()

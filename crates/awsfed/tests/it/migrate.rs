@@ -369,8 +369,9 @@ fn a_new_account_bootstrapped_mid_migration_joins_its_ou_at_the_stage() {
         "hub_account: identity, ous: { Workloads/Dev: direct } }",
     );
     d.ws.write_model(&yaml);
-    let discover = ["--discover-ou", "Workloads/Dev"];
-    let with = |args: &[&str]| [args, &discover[..]].concat();
+    fn with<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [args, &["--discover-ou", "Workloads/Dev"][..]].concat()
+    }
     d.ws.run(&e, &with(&["migrate", "next"])).expect_code(0);
 
     let new_id = add_dev_account(&d.moto.endpoint, "Workloads/Dev", "latecomer");
