@@ -89,12 +89,16 @@ fn may_be_moving(
     hubs: &Snapshot,
     account_id: &str,
 ) -> BTreeSet<String> {
-    // Only a new account (no roles yet) joins a migration; one with roles shows its own stage.
+    // Only a new account (no roles of awsfed yet) joins a migration; one with roles shows its own stage.
     let is_new = hubs
         .accounts
         .iter()
         .find(|a| a.id == account_id)
-        .is_none_or(|a| a.roles.is_empty());
+        .is_none_or(|a| {
+            !a.roles
+                .iter()
+                .any(|r| r.path.starts_with(&model.naming.role_path))
+        });
     if !is_new {
         return BTreeSet::new();
     }
