@@ -40,7 +40,7 @@ fn cpu_ms() -> f64 {
 }
 
 fn main() {
-    let accounts: usize = std::env::var("AWSFED_BENCH_ACCOUNTS")
+    let accounts: usize = std::env::var(awsfed_env::AWSFED_BENCH_ACCOUNTS)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000);

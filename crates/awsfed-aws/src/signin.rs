@@ -12,7 +12,7 @@ use std::time::Duration;
 use aws_config::Region;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use awsfed_signin::{AssumeRoleRequest, Credentials, SamlHopRequest, Sts, StsError, env_vars};
+use awsfed_signin::{AssumeRoleRequest, Credentials, SamlHopRequest, Sts, StsError};
 
 use crate::connect::BEHAVIOR_VERSION;
 
@@ -41,8 +41,8 @@ impl SigninSts {
             .enable_all()
             .build()
             .map_err(|e| other(format!("cannot start the async runtime: {e}")))?;
-        let region = env(env_vars::AWS_REGION)
-            .or_else(|| env(env_vars::AWS_DEFAULT_REGION))
+        let region = env(awsfed_env::AWS_REGION)
+            .or_else(|| env(awsfed_env::AWS_DEFAULT_REGION))
             .unwrap_or_else(|| "us-east-1".to_owned());
         let mut builder = aws_sdk_sts::Config::builder()
             .behavior_version(BEHAVIOR_VERSION())
@@ -55,7 +55,7 @@ impl SigninSts {
                     .build(),
             );
         if let Some(endpoint) =
-            env(env_vars::AWS_ENDPOINT_URL_STS).or_else(|| env(env_vars::AWS_ENDPOINT_URL))
+            env(awsfed_env::AWS_ENDPOINT_URL_STS).or_else(|| env(awsfed_env::AWS_ENDPOINT_URL))
         {
             builder = builder.endpoint_url(endpoint);
         }

@@ -14,7 +14,7 @@ use std::time::Instant;
 use awsfed_policy::evaluate;
 
 fn main() {
-    let count: usize = std::env::var("AWSFED_BENCH_CASES")
+    let count: usize = std::env::var(awsfed_env::AWSFED_BENCH_CASES)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
@@ -47,7 +47,7 @@ fn main() {
     let compile = count as f64 / start.elapsed().as_secs_f64();
     println!("compile: {compile:.0} policy sets/s");
 
-    if std::env::var("AWSFED_SKIP_ORACLE").is_ok_and(|v| v == "1") {
+    if awsfed_testkit::skip_oracle() {
         return;
     }
     let mut oracle = support::Oracle::start();

@@ -14,10 +14,7 @@ mod support;
 use support::{Case, Oracle, generate_cases, golden_cases, load_exceptions, oracle_decision};
 
 use awsfed_policy::{Decision, evaluate};
-
-fn skip_oracle() -> bool {
-    std::env::var("AWSFED_SKIP_ORACLE").is_ok_and(|v| v == "1")
-}
+use awsfed_testkit::skip_oracle;
 
 /// Golden cases: our decision must equal the one written from the docs; the oracle must agree, or
 /// disagree exactly as the exception list documents.
@@ -87,11 +84,11 @@ fn generated_cases_agree_with_the_oracle() {
     if skip_oracle() {
         return;
     }
-    let count = std::env::var("AWSFED_ORACLE_CASES")
+    let count = std::env::var(awsfed_env::AWSFED_ORACLE_CASES)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let seed = std::env::var("AWSFED_ORACLE_SEED")
+    let seed = std::env::var(awsfed_env::AWSFED_ORACLE_SEED)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed_a3f5_u64);
@@ -113,7 +110,7 @@ fn generated_cases_agree_with_the_oracle() {
             ));
         }
     }
-    if let Ok(path) = std::env::var("AWSFED_ORACLE_DUMP") {
+    if let Ok(path) = std::env::var(awsfed_env::AWSFED_ORACLE_DUMP) {
         std::fs::write(path, disagreements.join("\n")).expect("write the dump");
     }
     eprintln!(

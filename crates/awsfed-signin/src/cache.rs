@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::credentials::Credentials;
 use crate::durations::DurationMemory;
-use crate::env_vars;
+
 use crate::error::SignInError;
 
 /// Cache files are small; anything larger is not ours and is ignored.
@@ -110,9 +110,9 @@ impl Cache {
                 .map(PathBuf::from)
                 .filter(|p| p.is_absolute())
         };
-        from_env(env_vars::AWSFED_CACHE_DIR)
-            .or_else(|| from_env(env_vars::XDG_CACHE_HOME).map(|p| p.join("awsfed")))
-            .or_else(|| from_env(env_vars::HOME).map(|p| p.join(".cache").join("awsfed")))
+        from_env(awsfed_env::AWSFED_CACHE_DIR)
+            .or_else(|| from_env(awsfed_env::XDG_CACHE_HOME).map(|p| p.join("awsfed")))
+            .or_else(|| from_env(awsfed_env::HOME).map(|p| p.join(".cache").join("awsfed")))
     }
 
     /// Opens (and creates, mode 0700) the cache folder.

@@ -21,7 +21,6 @@ mod client_file;
 pub mod console;
 mod credentials;
 mod durations;
-pub mod env_vars;
 mod error;
 pub mod managed_block;
 mod signin;

@@ -16,7 +16,7 @@ pub fn repo_root() -> PathBuf {
 
 /// Whether `AWSFED_SKIP_ORACLE=1` asks to skip the oracle.
 pub fn skip_oracle() -> bool {
-    std::env::var("AWSFED_SKIP_ORACLE").is_ok_and(|v| v == "1")
+    std::env::var(awsfed_env::AWSFED_SKIP_ORACLE).is_ok_and(|v| v == "1")
 }
 
 /// One running `node oracle.mjs`.

@@ -15,7 +15,7 @@ pub struct Cli {
         long = "config",
         global = true,
         default_value = "awsfed.yaml",
-        env = awsfed_signin::env_vars::AWSFED_CONFIG
+        env = awsfed_env::AWSFED_CONFIG
     )]
     pub config: PathBuf,
     /// Output format of commands that print data.

@@ -125,12 +125,10 @@ fn config_path(args: &Args) -> Result<PathBuf, CommandError> {
     if let Some(path) = &args.config_file {
         return Ok(path.clone());
     }
-    if let Some(path) =
-        std::env::var_os(awsfed_signin::env_vars::AWS_CONFIG_FILE).filter(|v| !v.is_empty())
-    {
+    if let Some(path) = std::env::var_os(awsfed_env::AWS_CONFIG_FILE).filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    std::env::var_os(awsfed_signin::env_vars::HOME)
+    std::env::var_os(awsfed_env::HOME)
         .map(|home| PathBuf::from(home).join(".aws").join("config"))
         .ok_or_else(|| {
             CommandError::bad_input("error: HOME is not set").hint("pass --config-file FILE")

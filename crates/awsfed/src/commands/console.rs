@@ -5,7 +5,6 @@ use awsfed_signin::console::{
     container_url, default_destination, federation_endpoint, login_url, session_duration,
     signin_token, signin_token_url,
 };
-use awsfed_signin::env_vars;
 
 use crate::cli::Cli;
 use crate::commands::sign_in::{SignInArgs, destination, load_client, open_cache, sign_in};
@@ -60,7 +59,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         unreachable!("a named target");
     };
     let region = args.region.as_deref().or_else(|| client.region_of(target));
-    let endpoint = match std::env::var(env_vars::AWSFED_FEDERATION_ENDPOINT) {
+    let endpoint = match std::env::var(awsfed_env::AWSFED_FEDERATION_ENDPOINT) {
         Ok(endpoint) if !endpoint.is_empty() => endpoint,
         _ => federation_endpoint(region).map_err(console_error)?,
     };

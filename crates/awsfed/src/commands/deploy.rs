@@ -469,8 +469,8 @@ pub fn show_plan(cli: &Cli, plan: &Plan) {
     match cli.output {
         crate::cli::OutputFormat::Json => super::print_stdout(&super::to_json(plan)),
         crate::cli::OutputFormat::Text => {
-            let color = std::io::stdout().is_terminal()
-                && std::env::var_os(awsfed_signin::env_vars::NO_COLOR).is_none();
+            let color =
+                std::io::stdout().is_terminal() && std::env::var_os(awsfed_env::NO_COLOR).is_none();
             super::print_stdout(&awsfed_plan::render_text(plan, color));
         }
     }

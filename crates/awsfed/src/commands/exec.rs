@@ -1,7 +1,7 @@
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::ExitCode;
 
-use awsfed_signin::{ClientFile, env_vars};
+use awsfed_signin::ClientFile;
 
 use crate::cli::Cli;
 use crate::commands::credential_server::CredentialServer;
@@ -51,9 +51,9 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let mut command = std::process::Command::new(program);
     command
         .args(rest)
-        .env_remove(env_vars::AWS_PROFILE)
-        .env_remove(env_vars::AWS_DEFAULT_PROFILE)
-        .env(env_vars::AWSFED_TARGET, &args.target);
+        .env_remove(awsfed_env::AWS_PROFILE)
+        .env_remove(awsfed_env::AWS_DEFAULT_PROFILE)
+        .env(awsfed_env::AWSFED_TARGET, &args.target);
     for (name, value) in region_environment(&client, &destination) {
         command.env(name, value);
     }

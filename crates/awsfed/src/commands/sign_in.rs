@@ -14,7 +14,7 @@ use std::time::SystemTime;
 
 use awsfed_aws::SigninSts;
 use awsfed_saml::{Limits, SamlResponse, ValidationOptions};
-use awsfed_signin::{Cache, ClientFile, Destination, SignIn, SignInError, SignInReport, env_vars};
+use awsfed_signin::{Cache, ClientFile, Destination, SignIn, SignInError, SignInReport};
 
 use crate::error::CommandError;
 use awsfed_files::terminal::escape;
@@ -24,13 +24,13 @@ use awsfed_files::terminal::escape;
 pub struct SignInArgs {
     /// The client file (`awsfed export client`). Default: `$AWSFED_CLIENT`, else
     /// `$XDG_CONFIG_HOME/awsfed/client.json` (`~/.config/awsfed/client.json`).
-    #[arg(long, value_name = "FILE", env = env_vars::AWSFED_CLIENT)]
+    #[arg(long, value_name = "FILE", env = awsfed_env::AWSFED_CLIENT)]
     pub client: Option<PathBuf>,
     /// Read the SAML response (base64 SAMLResponse or XML) from this file; `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     pub saml_file: Option<PathBuf>,
     /// Run this shell command to get the SAML response; it prints the base64 SAMLResponse.
-    #[arg(long, value_name = "CMD", env = env_vars::AWSFED_SAML_COMMAND)]
+    #[arg(long, value_name = "CMD", env = awsfed_env::AWSFED_SAML_COMMAND)]
     pub saml_command: Option<String>,
     /// Receive the SAML response from the browser: listen on 127.0.0.1 for the IdP's HTTP-POST,
     /// opening the client file's sign-in URL. The IdP's AWS app must post to
@@ -40,10 +40,10 @@ pub struct SignInArgs {
     pub browser: bool,
     /// The port of `--browser`'s listener. Default: the client file's (the model's
     /// `identity_provider.browser_sign_in.port`), else 43821.
-    #[arg(long, value_name = "PORT", env = env_vars::AWSFED_BROWSER_PORT)]
+    #[arg(long, value_name = "PORT", env = awsfed_env::AWSFED_BROWSER_PORT)]
     pub browser_port: Option<u16>,
     /// Accept SAML Recipients that are not AWS sign-in endpoints (test IdPs).
-    #[arg(long, env = env_vars::AWSFED_ANY_RECIPIENT, hide = true)]
+    #[arg(long, env = awsfed_env::AWSFED_ANY_RECIPIENT, hide = true)]
     pub any_recipient: bool,
     /// Never prompt on the terminal (`exec --server`'s renewals: the command owns the terminal).
     #[arg(skip)]
@@ -52,11 +52,11 @@ pub struct SignInArgs {
 
 pub fn client_path(client: Option<&PathBuf>) -> Option<PathBuf> {
     client.cloned().or_else(|| {
-        let base = std::env::var_os(env_vars::XDG_CONFIG_HOME)
+        let base = std::env::var_os(awsfed_env::XDG_CONFIG_HOME)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .or_else(|| {
-                std::env::var_os(env_vars::HOME).map(|h| PathBuf::from(h).join(".config"))
+                std::env::var_os(awsfed_env::HOME).map(|h| PathBuf::from(h).join(".config"))
             })?;
         Some(base.join("awsfed").join("client.json"))
     })
@@ -225,8 +225,8 @@ pub fn region_environment(
         .region_of(target)
         .map(|region| {
             vec![
-                (env_vars::AWS_REGION, region.to_owned()),
-                (env_vars::AWS_DEFAULT_REGION, region.to_owned()),
+                (awsfed_env::AWS_REGION, region.to_owned()),
+                (awsfed_env::AWS_DEFAULT_REGION, region.to_owned()),
             ]
         })
         .unwrap_or_default()
@@ -361,7 +361,7 @@ fn receive_from_browser(args: &SignInArgs, target: &str) -> Result<Vec<u8>, Sign
         let _ = tty.write_all(message.as_bytes());
     }
     if let Some(url) = &url
-        && std::env::var_os(env_vars::AWSFED_NO_BROWSER_OPEN).is_none()
+        && std::env::var_os(awsfed_env::AWSFED_NO_BROWSER_OPEN).is_none()
     {
         // Best effort: the message above says where to go when no opener exists.
         let _ = Command::new("xdg-open")
@@ -455,7 +455,7 @@ fn read_post(stream: std::net::TcpStream) -> Option<Vec<u8>> {
 /// Asks on the terminal device. Without one (a daemon, CI, an SDK without a terminal) the answer
 /// is an error at once, never a wait.
 fn prompt_on_terminal(target: &str) -> Result<Vec<u8>, SignInError> {
-    if std::env::var_os(env_vars::AWSFED_NO_PROMPT).is_some_and(|v| !v.is_empty()) {
+    if std::env::var_os(awsfed_env::AWSFED_NO_PROMPT).is_some_and(|v| !v.is_empty()) {
         return Err(SignInError::NeedAssertion {
             target: target.to_owned(),
             why: "prompting is turned off (AWSFED_NO_PROMPT)".to_owned(),

@@ -20,7 +20,7 @@ pub struct Args {
     pub group: Option<String>,
     /// The client file (`awsfed export client`). Default: `$AWSFED_CLIENT`, else
     /// `$XDG_CONFIG_HOME/awsfed/client.json` (`~/.config/awsfed/client.json`).
-    #[arg(long, value_name = "FILE", env = awsfed_signin::env_vars::AWSFED_CLIENT)]
+    #[arg(long, value_name = "FILE", env = awsfed_env::AWSFED_CLIENT)]
     pub client: Option<std::path::PathBuf>,
 }
 

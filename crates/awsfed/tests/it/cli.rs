@@ -3,8 +3,6 @@
 //! this test regenerates with `AWSFED_UPDATE_DOCS=1` and otherwise refuses when stale; likewise
 //! `docs/diagnostics.md`, every diagnostic code awsfed reports.
 
-use awsfed_signin::env_vars;
-
 use crate::support::{Awsfed, repo};
 
 /// The help of `awsfed ARGS… --help`.
@@ -82,7 +80,7 @@ fn docs_diagnostics_md_lists_every_code() {
 /// the checked-in one differs from what the code generates.
 fn assert_generated_doc_is_current(relative: &str, generated: &str) {
     let path = repo().join(relative);
-    if std::env::var(env_vars::AWSFED_UPDATE_DOCS).is_ok_and(|v| v == "1") {
+    if std::env::var(awsfed_env::AWSFED_UPDATE_DOCS).is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, generated).unwrap();
     }

@@ -332,8 +332,8 @@ fn lint_every_template(folder: &std::path::Path) {
 /// `sso_start_url` and `sso_region` are all found (a missing one is a configuration error).
 fn aws_cli_reads_every_sso_profile(config: &std::path::Path) {
     let Some(venv) = awsfed_testkit::required_tool(
-        awsfed_signin::env_vars::AWSFED_VENV,
-        awsfed_signin::env_vars::AWSFED_SKIP_SIGNIN_TESTS,
+        awsfed_env::AWSFED_VENV,
+        awsfed_env::AWSFED_SKIP_SIGNIN_TESTS,
         "run the tests with scripts/test (it installs the AWS CLI in .venv and sets AWSFED_VENV)",
     ) else {
         return;

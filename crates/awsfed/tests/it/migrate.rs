@@ -14,7 +14,7 @@ use crate::deploy_support::{
 };
 
 fn scale() -> (usize, usize, usize) {
-    if std::env::var(awsfed_signin::env_vars::AWSFED_MIGRATE_FULL).is_ok_and(|v| v == "1") {
+    if std::env::var(awsfed_env::AWSFED_MIGRATE_FULL).is_ok_and(|v| v == "1") {
         (50, 49, 30)
     } else {
         (10, 9, 6)

@@ -175,8 +175,8 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, String> {
 /// cfn-lint reports nothing on `templates` (none when the tests skip cfn-lint).
 pub fn assert_cfn_lint_clean(templates: &[PathBuf]) {
     let Some(cfn_lint) = awsfed_testkit::required_tool(
-        awsfed_signin::env_vars::AWSFED_CFN_LINT,
-        awsfed_signin::env_vars::AWSFED_SKIP_CFN_LINT,
+        awsfed_env::AWSFED_CFN_LINT,
+        awsfed_env::AWSFED_SKIP_CFN_LINT,
         "run the tests with scripts/test (it installs cfn-lint and sets AWSFED_CFN_LINT)",
     ) else {
         return;

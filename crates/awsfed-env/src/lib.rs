@@ -1,6 +1,7 @@
 //! Every environment variable awsfed and its tests read, in one place: each reader names the
 //! variable through these constants, and a test checks that the README's "Environment variables"
-//! tables list exactly [`READ_BY_AWSFED`] and [`READ_BY_TESTS`], with the same words.
+//! tables list exactly [`READ_BY_AWSFED`] and [`READ_BY_TESTS`], with the same words. The crate
+//! depends on nothing, so that the test kit can name its variables here too.
 
 /// A variable and what it does, as the README's table says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
