@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_ssoadmin::types::{
-    CustomerManagedPolicyReference, PermissionsBoundary as SdkBoundary,
+    AccountAssignmentOperationStatus, CustomerManagedPolicyReference,
+    PermissionSetProvisioningStatus, PermissionsBoundary as SdkBoundary,
     PrincipalType as SdkPrincipal, ProvisionTargetType, StatusValues, Tag, TargetType,
 };
 use awsfed_compile::{PermissionsBoundary, PolicyReference};
@@ -374,14 +375,8 @@ impl Context {
             .await
             .map_err(|e| AwsError::call(op, &e))?;
         let status = answer.permission_set_provisioning_status();
-        let first = (
-            status.and_then(|s| s.status()).cloned(),
-            status.and_then(|s| s.failure_reason()).map(str::to_owned),
-        );
-        let request = status
-            .and_then(|s| s.request_id())
-            .unwrap_or_default()
-            .to_owned();
+        let request = request_id(status);
+        let first = request_status(status);
         poll(op, first, || async {
             let op = "sso:DescribePermissionSetProvisioningStatus";
             self.note(op);
@@ -394,11 +389,7 @@ impl Context {
                 .send()
                 .await
                 .map_err(|e| AwsError::call(op, &e))?;
-            let status = answer.permission_set_provisioning_status();
-            Ok((
-                status.and_then(|s| s.status()).cloned(),
-                status.and_then(|s| s.failure_reason()).map(str::to_owned),
-            ))
+            Ok(request_status(answer.permission_set_provisioning_status()))
         })
         .await
     }
@@ -437,14 +428,8 @@ impl Context {
             .await
             .map_err(|e| AwsError::call(op, &e))?;
         let status = answer.account_assignment_creation_status();
-        let request = status
-            .and_then(|s| s.request_id())
-            .unwrap_or_default()
-            .to_owned();
-        let first = (
-            status.and_then(|s| s.status()).cloned(),
-            status.and_then(|s| s.failure_reason()).map(str::to_owned),
-        );
+        let request = request_id(status);
+        let first = request_status(status);
         poll(op, first, || async {
             let op = "sso:DescribeAccountAssignmentCreationStatus";
             self.note(op);
@@ -457,11 +442,7 @@ impl Context {
                 .send()
                 .await
                 .map_err(|e| AwsError::call(op, &e))?;
-            let status = answer.account_assignment_creation_status();
-            Ok((
-                status.and_then(|s| s.status()).cloned(),
-                status.and_then(|s| s.failure_reason()).map(str::to_owned),
-            ))
+            Ok(request_status(answer.account_assignment_creation_status()))
         })
         .await
     }
@@ -492,14 +473,8 @@ impl Context {
             .await
             .map_err(|e| AwsError::call(op, &e))?;
         let status = answer.account_assignment_deletion_status();
-        let request = status
-            .and_then(|s| s.request_id())
-            .unwrap_or_default()
-            .to_owned();
-        let first = (
-            status.and_then(|s| s.status()).cloned(),
-            status.and_then(|s| s.failure_reason()).map(str::to_owned),
-        );
+        let request = request_id(status);
+        let first = request_status(status);
         poll(op, first, || async {
             let op = "sso:DescribeAccountAssignmentDeletionStatus";
             self.note(op);
@@ -512,11 +487,7 @@ impl Context {
                 .send()
                 .await
                 .map_err(|e| AwsError::call(op, &e))?;
-            let status = answer.account_assignment_deletion_status();
-            Ok((
-                status.and_then(|s| s.status()).cloned(),
-                status.and_then(|s| s.failure_reason()).map(str::to_owned),
-            ))
+            Ok(request_status(answer.account_assignment_deletion_status()))
         })
         .await
     }
@@ -547,6 +518,50 @@ pub async fn adopt_permission_sets(
 }
 
 type Status = (Option<StatusValues>, Option<String>);
+
+/// The status of an asynchronous Identity Center request, as its answer and its `Describe…Status`
+/// call carry it: account assignments (created and deleted) and permission set provisioning.
+trait RequestStatus {
+    fn request_id(&self) -> Option<&str>;
+    fn status(&self) -> Status;
+}
+
+impl RequestStatus for AccountAssignmentOperationStatus {
+    fn request_id(&self) -> Option<&str> {
+        AccountAssignmentOperationStatus::request_id(self)
+    }
+
+    fn status(&self) -> Status {
+        (
+            AccountAssignmentOperationStatus::status(self).cloned(),
+            self.failure_reason().map(str::to_owned),
+        )
+    }
+}
+
+impl RequestStatus for PermissionSetProvisioningStatus {
+    fn request_id(&self) -> Option<&str> {
+        PermissionSetProvisioningStatus::request_id(self)
+    }
+
+    fn status(&self) -> Status {
+        (
+            PermissionSetProvisioningStatus::status(self).cloned(),
+            self.failure_reason().map(str::to_owned),
+        )
+    }
+}
+
+fn request_id(status: Option<&impl RequestStatus>) -> String {
+    status
+        .and_then(RequestStatus::request_id)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn request_status(status: Option<&impl RequestStatus>) -> Status {
+    status.map_or((None, None), RequestStatus::status)
+}
 
 /// The most status calls for one request: with the backoff below, about five minutes.
 const MAX_POLLS: u32 = 70;

@@ -19,6 +19,21 @@ use super::{IdentityCenterClients, bounded};
 use crate::AwsError;
 use crate::read::document;
 
+/// Every item of a paginated sso-admin list call, the call counted once however many pages it has
+/// (the SDK's paginator follows `NextToken` until it is absent or empty).
+macro_rules! every_item {
+    ($clients:expr, $operation:literal, $request:expr) => {{
+        $clients.calls.note($operation);
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::call($operation, &e))?
+    }};
+}
+
 /// Which instance to read: the model's, or the one `ListInstances` finds.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceChoice {
@@ -177,30 +192,20 @@ async fn permission_set(
             what: format!("no permission set for {arn}"),
         })?;
     let name = set.name().unwrap_or_default().to_owned();
-    let op = "sso:ListManagedPoliciesInPermissionSet";
-    note(op);
-    let managed = sso
-        .list_managed_policies_in_permission_set()
-        .instance_arn(&instance)
-        .permission_set_arn(&arn)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::call(op, &e))?;
-    let op = "sso:ListCustomerManagedPolicyReferencesInPermissionSet";
-    note(op);
-    let customer = sso
-        .list_customer_managed_policy_references_in_permission_set()
-        .instance_arn(&instance)
-        .permission_set_arn(&arn)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::call(op, &e))?;
+    let managed = every_item!(
+        clients,
+        "sso:ListManagedPoliciesInPermissionSet",
+        sso.list_managed_policies_in_permission_set()
+            .instance_arn(&instance)
+            .permission_set_arn(&arn)
+    );
+    let customer = every_item!(
+        clients,
+        "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+        sso.list_customer_managed_policy_references_in_permission_set()
+            .instance_arn(&instance)
+            .permission_set_arn(&arn)
+    );
     let op = "sso:GetInlinePolicyForPermissionSet";
     note(op);
     let inline = sso
@@ -223,18 +228,13 @@ async fn permission_set(
     };
     let permissions_boundary = boundary(&clients, &instance, &arn).await?;
     let tags = tags(&clients, &instance, &arn).await?;
-    let op = "sso:ListAccountsForProvisionedPermissionSet";
-    note(op);
-    let mut provisioned_accounts: Vec<String> = sso
-        .list_accounts_for_provisioned_permission_set()
-        .instance_arn(&instance)
-        .permission_set_arn(&arn)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::call(op, &e))?;
+    let mut provisioned_accounts: Vec<String> = every_item!(
+        clients,
+        "sso:ListAccountsForProvisionedPermissionSet",
+        sso.list_accounts_for_provisioned_permission_set()
+            .instance_arn(&instance)
+            .permission_set_arn(&arn)
+    );
     provisioned_accounts.sort();
     provisioned_accounts.dedup();
     Ok(PermissionSetSnapshot {
@@ -312,19 +312,15 @@ async fn tags(
     instance: &str,
     arn: &str,
 ) -> Result<BTreeMap<String, String>, AwsError> {
-    let op = "sso:ListTagsForResource";
-    clients.calls.note(op);
-    let tags = clients
-        .sso
-        .list_tags_for_resource()
-        .instance_arn(instance)
-        .resource_arn(arn)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::call(op, &e))?;
+    let tags = every_item!(
+        clients,
+        "sso:ListTagsForResource",
+        clients
+            .sso
+            .list_tags_for_resource()
+            .instance_arn(instance)
+            .resource_arn(arn)
+    );
     Ok(tags
         .iter()
         .map(|t| (t.key().to_owned(), t.value().to_owned()))
@@ -337,20 +333,16 @@ async fn assignments_of(
     set: String,
     account: String,
 ) -> Result<Vec<AssignmentSnapshot>, AwsError> {
-    let op = "sso:ListAccountAssignments";
-    clients.calls.note(op);
-    let found = clients
-        .sso
-        .list_account_assignments()
-        .instance_arn(&instance)
-        .account_id(&account)
-        .permission_set_arn(&set)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::call(op, &e))?;
+    let found = every_item!(
+        clients,
+        "sso:ListAccountAssignments",
+        clients
+            .sso
+            .list_account_assignments()
+            .instance_arn(&instance)
+            .account_id(&account)
+            .permission_set_arn(&set)
+    );
     Ok(found
         .iter()
         .filter_map(|a| {
