@@ -8,10 +8,12 @@
 //! - Both first remove what a killed awsfed left beside their target, and only that.
 //! - [`terminal::escape`]: text from outside shown on a terminal with its control and bidi
 //!   characters as escapes; [`terminal::shorten`] for quoting at most a bounded excerpt.
+//! - [`message`]: the `error:`/`warning:`/`note:`/`hint:` lines awsfed writes for people on stderr.
 
 mod folder;
 mod leftover;
 mod marker;
+pub mod message;
 mod read;
 mod replace;
 mod staging;

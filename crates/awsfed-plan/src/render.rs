@@ -7,6 +7,7 @@ use std::fmt::Write;
 use awsfed_policy::PolicyDocument;
 
 use super::{Action, Plan};
+use awsfed_files::message::{self, Level};
 
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
@@ -134,7 +135,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         );
     }
     for hint in &plan.hints {
-        let _ = writeln!(out, "hint: {hint}");
+        out.push_str(&message::line(Level::Hint, hint));
     }
     out
 }

@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use awsfed_files::message::{self, Level};
+
 use crate::credentials::Credentials;
 use crate::durations::DurationMemory;
 
@@ -247,10 +249,13 @@ impl Cache {
 
 /// A cache entry that cannot be used: a note, and a miss.
 fn ignored<T>(path: &Path, why: &str) -> Option<T> {
-    eprintln!(
-        "note: ignoring the cache file `{}` ({}): it is treated as missing",
-        awsfed_files::terminal::escape(&path.display().to_string()),
-        awsfed_files::terminal::escape(why)
+    message::print(
+        Level::Note,
+        format_args!(
+            "ignoring the cache file `{}` ({}): it is treated as missing",
+            awsfed_files::terminal::escape(&path.display().to_string()),
+            awsfed_files::terminal::escape(why)
+        ),
     );
     None
 }

@@ -1,5 +1,6 @@
-use std::fmt::Write;
 use std::process::ExitCode;
+
+use awsfed_files::message::{Level, line, prefixed};
 
 /// The most characters of one line of an error message.
 const MAX_LINE_CHARS: usize = 4_000;
@@ -8,8 +9,11 @@ const MAX_LINE_CHARS: usize = 4_000;
 #[derive(Debug)]
 pub struct CommandError {
     pub kind: ErrorKind,
-    /// Already rendered (diagnostics render themselves with their snippets).
+    /// What went wrong, without the `error: ` its first line is given when printed; or, for
+    /// diagnostics (which render themselves with their snippets), the whole rendered text.
     pub message: String,
+    /// The message is rendered diagnostics, printed as it is.
+    rendered: bool,
     pub hints: Vec<String>,
 }
 
@@ -26,7 +30,17 @@ impl CommandError {
         Self {
             kind: ErrorKind::BadInput,
             message: message.into(),
+            rendered: false,
             hints: Vec::new(),
+        }
+    }
+
+    /// Bad input told by diagnostics already rendered (`error[CODE]: …` with the lines they point
+    /// at).
+    pub fn diagnostics(rendered: String) -> Self {
+        Self {
+            rendered: true,
+            ..Self::bad_input(rendered)
         }
     }
 
@@ -34,6 +48,7 @@ impl CommandError {
         Self {
             kind: ErrorKind::Failed,
             message: message.into(),
+            rendered: false,
             hints: Vec::new(),
         }
     }
@@ -46,8 +61,12 @@ impl CommandError {
     pub fn render(&self) -> String {
         // A message may quote its input (a serde error names an unknown field); no line of it
         // echoes megabytes of a file.
-        let mut out: String = self
-            .message
+        let message = if self.rendered {
+            self.message.clone()
+        } else {
+            prefixed(Level::Error, &self.message)
+        };
+        let mut out: String = message
             .split_inclusive('\n')
             .map(|line| match line.strip_suffix('\n') {
                 Some(line) => format!(
@@ -61,7 +80,7 @@ impl CommandError {
             out.push('\n');
         }
         for hint in &self.hints {
-            let _ = writeln!(out, "hint: {hint}");
+            out.push_str(&line(Level::Hint, hint));
         }
         out
     }

@@ -23,7 +23,7 @@ impl Loaded {
     pub fn into_model(self) -> Result<(Model, Diagnostics, String, PathBuf), CommandError> {
         match self.model {
             Some(model) => Ok((model, self.diagnostics, self.text, self.path)),
-            None => Err(CommandError::bad_input(render_diagnostics(
+            None => Err(CommandError::diagnostics(render_diagnostics(
                 &self.path,
                 &self.text,
                 &self.diagnostics,
@@ -39,7 +39,7 @@ pub fn load(path: &Path) -> Result<Loaded, CommandError> {
         Ok(bytes) => bytes,
         Err(ReadError::TooLarge { size, .. }) => {
             let diagnostic = load::too_large(usize::try_from(size).unwrap_or(usize::MAX));
-            return Err(CommandError::bad_input(render_diagnostics(
+            return Err(CommandError::diagnostics(render_diagnostics(
                 path,
                 "",
                 &Diagnostics(vec![diagnostic]),
@@ -47,7 +47,7 @@ pub fn load(path: &Path) -> Result<Loaded, CommandError> {
         }
         Err(ReadError::Io { source, .. }) => {
             return Err(CommandError::bad_input(format!(
-                "error: cannot read model `{}`: {source}",
+                "cannot read model `{}`: {source}",
                 path.display()
             ))
             .hint("name the model with -c FILE (default ./awsfed.yaml)"));

@@ -30,7 +30,7 @@ pub fn read_model_file(path: &Path) -> Result<String, String> {
 }
 
 pub fn read_error(error: ReadError) -> CommandError {
-    CommandError::bad_input(format!("error: {error}"))
+    CommandError::bad_input(error.to_string())
 }
 
 /// At most `limit` bytes of a regular file, *without* treating more as an error: a parser with its
@@ -56,6 +56,6 @@ pub fn read_stdin(limit: u64) -> Result<Vec<u8>, CommandError> {
         .lock()
         .take(limit)
         .read_to_end(&mut bytes)
-        .map_err(|e| CommandError::bad_input(format!("error: cannot read standard input: {e}")))?;
+        .map_err(|e| CommandError::bad_input(format!("cannot read standard input: {e}")))?;
     Ok(bytes)
 }

@@ -8,15 +8,19 @@ pub use awsfed_files::OutputFile;
 use awsfed_files::WriteError;
 
 use crate::error::CommandError;
+use awsfed_files::message::{self, Level};
 
 pub fn write_folder(out: &Path, files: &[OutputFile], force: bool) -> Result<(), CommandError> {
     let written = awsfed_files::write_folder(out, files, force).map_err(write_error)?;
     if !written.kept.is_empty() {
-        crate::commands::print_stderr(&format!(
-            "note: kept {} file(s) in {} that awsfed did not write\n",
-            written.kept.len(),
-            out.display()
-        ));
+        message::print(
+            Level::Note,
+            format_args!(
+                "kept {} file(s) in {} that awsfed did not write",
+                written.kept.len(),
+                out.display()
+            ),
+        );
     }
     Ok(())
 }
@@ -30,11 +34,11 @@ pub fn write_file(path: &Path, contents: &str) -> Result<(), CommandError> {
 
 fn write_error(error: WriteError) -> CommandError {
     match &error {
-        WriteError::Foreign { .. } => CommandError::bad_input(format!("error: {error}")).hint(
+        WriteError::Foreign { .. } => CommandError::bad_input(error.to_string()).hint(
             "name a new or empty folder, or pass --force to write awsfed's files beside them (awsfed never deletes a file it did not write)",
         ),
-        _ if error.is_bad_input() => CommandError::bad_input(format!("error: {error}")),
-        _ => CommandError::failed(format!("error: {error}"))
+        _ if error.is_bad_input() => CommandError::bad_input(error.to_string()),
+        _ => CommandError::failed(error.to_string())
             .hint("check the folder's permissions and free space; nothing was changed"),
     }
 }

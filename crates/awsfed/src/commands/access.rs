@@ -11,9 +11,10 @@ use awsfed_snapshot::{
 };
 
 use crate::cli::{Cli, OutputFormat};
-use crate::commands::{print_stderr, print_stdout, to_json};
+use crate::commands::{print_stdout, to_json};
 use crate::error::CommandError;
 use crate::load::load;
+use awsfed_files::message::{self, Level};
 
 /// Show who can reach what: every directory group × account × role path, through the SAML hop and,
 /// for hub-and-spoke, the AssumeRole hop. Each hop is decided by awsfed's IAM policy evaluator with
@@ -125,7 +126,7 @@ impl InputArgs {
 }
 
 fn snapshot_error(error: SnapshotError) -> CommandError {
-    CommandError::bad_input(format!("error: {error}")).hint(
+    CommandError::bad_input(error.to_string()).hint(
         "snapshots are written by `awsfed scan --out DIR`; fix or re-scan the file named above",
     )
 }
@@ -170,7 +171,7 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
         let folder = path.join("accounts");
         let entries = std::fs::read_dir(&folder).map_err(|e| {
             CommandError::bad_input(format!(
-                "error: `{}` is not a snapshot folder: {e}",
+                "`{}` is not a snapshot folder: {e}",
                 path.display()
             ))
             .hint("a snapshot folder holds accounts/ACCOUNT-ID.json (and organization.json); `awsfed scan --out DIR` writes one")
@@ -183,7 +184,7 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
         files.sort();
         if files.len() > MAX_SNAPSHOT_ACCOUNTS {
             return Err(CommandError::bad_input(format!(
-                "error: {} holds {} account files; at most {MAX_SNAPSHOT_ACCOUNTS} are read",
+                "{} holds {} account files; at most {MAX_SNAPSHOT_ACCOUNTS} are read",
                 folder.display(),
                 files.len()
             )));
@@ -214,7 +215,7 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, CommandError> {
 pub fn read_idp(path: &Path) -> Result<IdpMapping, CommandError> {
     let text = read_limited(path, awsfed_access::MAX_IDP_FILE_BYTES)?;
     IdpMapping::parse(&path.display().to_string(), &text).map_err(|e| {
-        CommandError::bad_input(format!("error: {e}"))
+        CommandError::bad_input(e.to_string())
             .hint("the IdP description format is in schemas/idp-description.schema.json")
     })
 }
@@ -231,10 +232,10 @@ pub fn check_group(mapping: &IdpMapping, group: Option<&str>) -> Result<(), Comm
         .map(|g| g.name.as_str())
         .take(10)
         .collect();
-    Err(CommandError::bad_input(format!(
-        "error: no directory group `{group}` in the IdP mapping"
-    ))
-    .hint(format!("groups: {}", known.join(", "))))
+    Err(
+        CommandError::bad_input(format!("no directory group `{group}` in the IdP mapping"))
+            .hint(format!("groups: {}", known.join(", "))),
+    )
 }
 
 pub fn hours(seconds: u32) -> String {
@@ -265,11 +266,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         OutputFormat::Text => print_stdout(&matrix(&views)),
     }
     if !analysis.broken.is_empty() {
-        print_stderr(&format!(
-            "warning: {} IdP role value{} lead nowhere (run `awsfed audit` for details)\n",
-            analysis.broken.len(),
-            if analysis.broken.len() == 1 { "" } else { "s" }
-        ));
+        message::print(
+            Level::Warning,
+            format_args!(
+                "{} IdP role value{} lead nowhere (run `awsfed audit` for details)",
+                analysis.broken.len(),
+                if analysis.broken.len() == 1 { "" } else { "s" }
+            ),
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ use crate::cli::{Cli, OutputFormat};
 use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
 use crate::progress::{Reporter, Step};
+use awsfed_files::message::{self, Level};
 
 /// Make the accounts match the model.
 ///
@@ -86,7 +87,7 @@ fn approve(path: &Path, file: &Plan, derived: &Plan, state: &Snapshot) -> Result
         .collect();
     if let Some(first) = stale.first() {
         return Err(CommandError::failed(format!(
-            "error: the plan `{}` is stale: {} account(s) changed since it was made (first: {first})",
+            "the plan `{}` is stale: {} account(s) changed since it was made (first: {first})",
             path.display(),
             stale.len(),
         ))
@@ -94,7 +95,7 @@ fn approve(path: &Path, file: &Plan, derived: &Plan, state: &Snapshot) -> Result
     }
     if let Some(difference) = awsfed_plan::first_difference(derived, file) {
         return Err(CommandError::failed(format!(
-            "error: the plan `{}` is not the plan the model calls for now: {difference}; nothing was changed",
+            "the plan `{}` is not the plan the model calls for now: {difference}; nothing was changed",
             path.display(),
         ))
         .hint("a plan file is applied only as `awsfed plan --out FILE` wrote it: plan again and apply the new file"));
@@ -151,12 +152,12 @@ pub async fn apply(
         }
     }
     for hint in &plan.hints {
-        crate::commands::print_stderr(&format!("hint: {hint}\n"));
+        message::print(Level::Hint, format_args!("{hint}"));
     }
     if report.failed.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    let mut message = format!("error: {} account(s) failed:\n", report.failed.len());
+    let mut message = format!("{} account(s) failed:\n", report.failed.len());
     for (account, error) in &report.failed {
         message.push_str(&format!("  {account}: {error}\n"));
     }
@@ -167,7 +168,6 @@ pub async fn apply(
 fn read_plan(path: &Path) -> Result<Plan, CommandError> {
     let text = crate::read::read_text(path, awsfed_plan::MAX_PLAN_BYTES as u64)?;
     Plan::from_json(&path.display().to_string(), &text).map_err(|e| {
-        CommandError::bad_input(format!("error: {e}"))
-            .hint("write a plan with `awsfed plan --out FILE`")
+        CommandError::bad_input(e.to_string()).hint("write a plan with `awsfed plan --out FILE`")
     })
 }

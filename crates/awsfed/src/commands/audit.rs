@@ -50,7 +50,7 @@ pub enum AuditFormat {
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let now = match &args.now {
         Some(date) => awsfed_policy::parse_date_millis(date).ok_or_else(|| {
-            CommandError::bad_input(format!("error: --now `{date}` is not a date"))
+            CommandError::bad_input(format!("--now `{date}` is not a date"))
                 .hint("write it as RFC 3339: 2026-11-25T00:00:00Z")
         })?,
         None => std::time::SystemTime::now()

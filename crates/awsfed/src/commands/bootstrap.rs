@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         let desired = deploy::desired(&model)?;
         if !desired.accounts.iter().any(|a| a.id == args.account) {
             return Err(CommandError::bad_input(format!(
-                "error: account {} is not in the model",
+                "account {} is not in the model",
                 args.account
             ))
             .hint("list it under `accounts`, or select it with --discover-ou / --discover-tag"));

@@ -42,7 +42,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     print_stderr(&render_diagnostics(&path, &text, &shown));
     if undeployable(&state.notes) {
         return Err(CommandError::bad_input(
-            "error: the compiled state does not fit IAM's quotas (see above); nothing was written",
+            "the compiled state does not fit IAM's quotas (see above); nothing was written",
         ));
     }
     if let Some(out) = &args.out {

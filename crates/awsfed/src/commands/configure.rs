@@ -10,6 +10,7 @@ use crate::cli::{Cli, OutputFormat};
 use crate::commands::sign_in::{SignInArgs, load_client};
 use crate::commands::{print_stderr, print_stdout, to_json};
 use crate::error::CommandError;
+use awsfed_files::message::{self, Level};
 
 /// Write one AWS profile per target of the client file into `~/.aws/config`, each with
 /// `credential_process = awsfed creds ACCOUNT/PERMISSION_SET`, so every AWS SDK and tool signs in
@@ -54,7 +55,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         Err(e) => return Err(crate::read::read_error(e)),
     };
     let block_error = |e: managed_block::BlockError| {
-        CommandError::bad_input(format!("error: `{}`: {e}", path.display()))
+        CommandError::bad_input(format!("`{}`: {e}", path.display()))
             .hint("fix the markers by hand; awsfed will not guess which lines are its own")
     };
     // Without --region, a region an earlier run wrote stays.
@@ -62,9 +63,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let profiles = profiles(&client, args, &earlier_regions)?;
     let edit = managed_block::apply(&existing, &profiles).map_err(block_error)?;
     for name in &edit.skipped {
-        print_stderr(&format!(
-            "warning: profile {name} is defined outside awsfed's block; left as it is, and awsfed's profile of that name was not written\n"
-        ));
+        message::print(
+            Level::Warning,
+            format_args!(
+                "profile {name} is defined outside awsfed's block; left as it is, and awsfed's profile of that name was not written"
+            ),
+        );
     }
     let summary = format!(
         "{} profiles: {} added, {} updated, {} removed{}",
@@ -130,9 +134,7 @@ fn config_path(args: &Args) -> Result<PathBuf, CommandError> {
     }
     std::env::var_os(awsfed_env::HOME)
         .map(|home| PathBuf::from(home).join(".aws").join("config"))
-        .ok_or_else(|| {
-            CommandError::bad_input("error: HOME is not set").hint("pass --config-file FILE")
-        })
+        .ok_or_else(|| CommandError::bad_input("HOME is not set").hint("pass --config-file FILE"))
 }
 
 /// An argument for `credential_process`, which the SDKs split like a shell.
@@ -159,10 +161,10 @@ fn profiles(
         })
         .collect();
     if targets.is_empty() {
-        let mut error = CommandError::bad_input("error: no targets to configure");
+        let mut error = CommandError::bad_input("no targets to configure");
         if let Some(group) = &args.group {
             error = CommandError::bad_input(format!(
-                "error: directory group `{group}` reaches no target in the client file"
+                "directory group `{group}` reaches no target in the client file"
             ));
         }
         return Err(error);
@@ -243,10 +245,8 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), CommandError> {
         .recursive(true)
         .mode(0o700)
         .create(parent)
-        .map_err(|e| {
-            CommandError::failed(format!("error: cannot write `{}`: {e}", path.display()))
-        })?;
+        .map_err(|e| CommandError::failed(format!("cannot write `{}`: {e}", path.display())))?;
     awsfed_files::replace_file(path, text.as_bytes(), 0o600)
         .map(drop)
-        .map_err(|e| CommandError::failed(format!("error: {e}")))
+        .map_err(|e| CommandError::failed(e.to_string()))
 }

@@ -77,7 +77,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         &endpoint,
         &signin_token_url(&endpoint, &report.credentials, duration),
     )
-    .map_err(|e| CommandError::failed(format!("error: {}", escape(&e.to_string()))))?;
+    .map_err(|e| CommandError::failed(escape(&e.to_string()).into_owned()))?;
     let token = signin_token(&answer).map_err(console_error)?;
     let mut url = login_url(&endpoint, &token, &page, ISSUER);
     if let Some(name) = &args.container {
@@ -132,12 +132,12 @@ fn open_browser(open_with: Option<&str>, url: &str) -> Result<(), CommandError> 
     match status {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(CommandError::failed(format!(
-            "error: the browser opener `{}` failed ({status})",
+            "the browser opener `{}` failed ({status})",
             escape(program)
         ))
         .hint("pass --open-with CMD, or --print-url and open the URL yourself")),
         Err(e) => Err(CommandError::failed(format!(
-            "error: cannot run the browser opener `{}`: {e}",
+            "cannot run the browser opener `{}`: {e}",
             escape(program)
         ))
         .hint("pass --open-with CMD, or --print-url and open the URL yourself")),
@@ -146,7 +146,7 @@ fn open_browser(open_with: Option<&str>, url: &str) -> Result<(), CommandError> 
 
 fn console_error(error: awsfed_signin::console::ConsoleError) -> CommandError {
     use awsfed_signin::console::ConsoleError;
-    let message = format!("error: {}", escape(&error.to_string()));
+    let message = escape(&error.to_string()).into_owned();
     match error {
         ConsoleError::NoToken(_) => CommandError::failed(message),
         ConsoleError::ChainedDuration => CommandError::bad_input(message)

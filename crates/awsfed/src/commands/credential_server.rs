@@ -41,14 +41,14 @@ impl CredentialServer {
     pub fn start() -> Result<Self, CommandError> {
         let server = Server::http("127.0.0.1:0").map_err(|e| {
             CommandError::failed(format!(
-                "error: cannot listen on 127.0.0.1 for the credentials server: {e}"
+                "cannot listen on 127.0.0.1 for the credentials server: {e}"
             ))
         })?;
         let port = server
             .server_addr()
             .to_ip()
             .map(|a| a.port())
-            .ok_or_else(|| CommandError::failed("error: the credentials server has no port"))?;
+            .ok_or_else(|| CommandError::failed("the credentials server has no port"))?;
         Ok(Self {
             server,
             url: format!("http://127.0.0.1:{port}{PATH}"),
@@ -133,7 +133,7 @@ fn random_token() -> Result<String, CommandError> {
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| {
             CommandError::failed(format!(
-                "error: cannot read /dev/urandom for the server's token: {e}"
+                "cannot read /dev/urandom for the server's token: {e}"
             ))
         })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())

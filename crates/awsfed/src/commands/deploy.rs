@@ -27,6 +27,7 @@ use crate::cli::Cli;
 use crate::error::CommandError;
 use crate::progress::{Reporter, Step};
 use crate::render::render_diagnostics;
+use awsfed_files::message::{self, Level};
 
 /// How to reach the accounts (shared by scan, plan, apply, bootstrap).
 #[derive(Debug, Clone, clap::Args)]
@@ -58,11 +59,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CommandError::failed(format!("error: cannot start the async runtime: {e}")))
+        .map_err(|e| CommandError::failed(format!("cannot start the async runtime: {e}")))
 }
 
 pub fn aws_error(e: &AwsError) -> CommandError {
-    let mut error = CommandError::failed(format!("error: {e}"));
+    let mut error = CommandError::failed(e.to_string());
     if let Some(hint) = e.hint() {
         error = error.hint(hint);
     }
@@ -105,8 +106,9 @@ pub async fn members(fleet: &Arc<Fleet>) -> Result<awsfed_aws::Members, CommandE
         )
     })?;
     if matches!(members, awsfed_aws::Members::NoOrganization) {
-        super::print_stderr(
-            "note: the caller's account is in no organisation, so accounts are not checked for membership\n",
+        message::print(
+            Level::Note,
+            "the caller's account is in no organisation, so accounts are not checked for membership",
         );
     }
     Ok(members)
@@ -132,13 +134,15 @@ pub async fn load_model(
     }
     let Some(fleet) = fleet else {
         if selection.is_some() {
-            super::print_stderr(
-                "note: accounts are not discovered when working from a snapshot; the model's listed accounts are planned\n",
+            message::print(
+                Level::Note,
+                "accounts are not discovered when working from a snapshot; the model's listed accounts are planned",
             );
         }
         if as_written.organization_complete {
-            super::print_stderr(
-                "note: `organization.complete` is not checked against Organizations when working from a snapshot\n",
+            message::print(
+                Level::Note,
+                "`organization.complete` is not checked against Organizations when working from a snapshot",
             );
         }
         return Ok(as_written);
@@ -178,7 +182,7 @@ fn with_discovered(
     selection: &Discover,
 ) -> Result<Model, CommandError> {
     let mut raw = awsfed_model::load::parse(text).map_err(|d| {
-        CommandError::bad_input(render_diagnostics(
+        CommandError::diagnostics(render_diagnostics(
             path,
             text,
             &awsfed_model::Diagnostics(vec![d]),
@@ -219,7 +223,7 @@ fn with_discovered(
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     let mut read_metadata = |file: &str| crate::read::read_model_file(&base.join(file));
     let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read_metadata);
-    model.ok_or_else(|| CommandError::bad_input(render_diagnostics(path, text, &diagnostics)))
+    model.ok_or_else(|| CommandError::diagnostics(render_diagnostics(path, text, &diagnostics)))
 }
 
 /// `organization.complete` lets hub policies name the few accounts *not* granted and allow the role
@@ -250,7 +254,7 @@ fn check_complete(model: &Model, organization: &OrganizationSnapshot) -> Result<
         return Ok(());
     }
     Err(CommandError::failed(format!(
-        "error: the model says `organization.complete: true`, but organisation {} has {} account{} the model does not list: {}",
+        "the model says `organization.complete: true`, but organisation {} has {} account{} the model does not list: {}",
         organization.id,
         missing.len(),
         if missing.len() == 1 { "" } else { "s" },
@@ -265,7 +269,7 @@ fn discover_flags(args: &ReachArgs) -> Result<Discover, CommandError> {
     let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for tag in &args.discover_tag {
         let (key, value) = tag.split_once('=').ok_or_else(|| {
-            CommandError::bad_input(format!("error: --discover-tag `{tag}` is not KEY=VALUE"))
+            CommandError::bad_input(format!("--discover-tag `{tag}` is not KEY=VALUE"))
         })?;
         tags.entry(key.to_owned())
             .or_default()
@@ -287,7 +291,7 @@ pub fn desired(model: &Model) -> Result<DesiredState, CommandError> {
     let desired = awsfed_compile::compile(model);
     if crate::load::undeployable(&desired.notes) {
         return Err(CommandError::bad_input(
-            "error: the model compiles to a state IAM would reject; run `awsfed compile` for the details",
+            "the model compiles to a state IAM would reject; run `awsfed compile` for the details",
         ));
     }
     Ok(desired)
@@ -329,7 +333,7 @@ pub async fn read_for_plan(
     let (snapshot, failed) = read_some(fleet, accounts, provider_name, role_path).await;
     if let Some((account, error)) = failed.iter().next() {
         let mut e = CommandError::failed(format!(
-            "error: {} of {total} accounts could not be read; first: account {account}: {error}",
+            "{} of {total} accounts could not be read; first: account {account}: {error}",
             failed.len()
         ));
         if let Some(hint) = error.hint() {
@@ -417,10 +421,13 @@ pub async fn check_live_quotas(
     let (live, failed) = fleet.read_quotas(accounts).await;
     check_quotas(plan, &live, snapshot, QuotaSource::Live);
     if let Some((account, error)) = failed.iter().next() {
-        super::print_stderr(&format!(
-            "warning: the quotas of {} account(s) could not be read (first: account {account}: {error}); they are checked against the model's quotas\n",
-            failed.len()
-        ));
+        message::print(
+            Level::Warning,
+            format_args!(
+                "the quotas of {} account(s) could not be read (first: account {account}: {error}); they are checked against the model's quotas",
+                failed.len()
+            ),
+        );
         let ids: Vec<String> = failed.into_keys().collect();
         check_model_quotas(plan, snapshot, model, &ids);
     }

@@ -25,7 +25,7 @@ pub fn clients(fleet: &Arc<Fleet>, region: &str) -> IdentityCenterClients {
 fn region(desired: &DesiredIdentityCenter) -> Result<&str, CommandError> {
     desired.region.as_deref().ok_or_else(|| {
         CommandError::bad_input(
-            "error: the model has identity-center accounts but no identity_center section",
+            "the model has identity-center accounts but no identity_center section",
         )
         .hint("add `identity_center: { region: REGION }` (the region of the Identity Center instance)")
     })
@@ -77,7 +77,7 @@ pub fn plan_offline(
     };
     let actual = snapshot.identity_center.as_ref().ok_or_else(|| {
         CommandError::bad_input(
-            "error: the model has identity-center accounts but the snapshot holds no identity-center.json",
+            "the model has identity-center accounts but the snapshot holds no identity-center.json",
         )
         .hint("scan again with this model: `awsfed scan --out DIR` reads the instance too")
     })?;

@@ -9,6 +9,7 @@ use crate::commands::sign_in::{
     SignInArgs, destination, load_client, open_cache, region_environment, sign_in,
 };
 use crate::error::CommandError;
+use awsfed_files::message::{self, Level};
 
 /// Run a command with a target's credentials in its environment: `awsfed exec prod/ReadOnly --
 /// aws s3 ls`. `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` are removed so the command uses these
@@ -45,7 +46,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let report = sign_in(&args.signin, &cache, &destination, false)?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CommandError::bad_input(
-            "error: name the command to run after `--`",
+            "name the command to run after `--`",
         ));
     };
     let mut command = std::process::Command::new(program);
@@ -70,7 +71,10 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
 /// Shells exit 127 for a command not found and 126 for one found but not runnable ("Exit Status
 /// for Commands", POSIX Shell Command Language 2.8.2); callers and scripts test for them.
 fn cannot_run(program: &str, error: &std::io::Error) -> ExitCode {
-    eprintln!("error: cannot run `{program}`: {error}");
+    message::print(
+        Level::Error,
+        format_args!("cannot run `{program}`: {error}"),
+    );
     ExitCode::from(if error.kind() == std::io::ErrorKind::NotFound {
         127
     } else {

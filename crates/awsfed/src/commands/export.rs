@@ -12,6 +12,7 @@ use crate::error::CommandError;
 use crate::load::{load, undeployable};
 use crate::render::render_diagnostics;
 use crate::write::{OutputFile, write_folder};
+use awsfed_files::message::{self, Level};
 
 /// Export the compiled model for other tools: CloudFormation templates (one per account),
 /// service-managed StackSets for large estates, Terraform JSON, the IdP side (generic JSON/CSV, Okta,
@@ -78,7 +79,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     if undeployable(&state.notes) {
         print_stderr(&render_diagnostics(&path, &text, &problems));
         return Err(CommandError::bad_input(
-            "error: the compiled state does not fit IAM's quotas (see above); nothing was exported",
+            "the compiled state does not fit IAM's quotas (see above); nothing was exported",
         ));
     }
     if matches!(
@@ -122,11 +123,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 region,
             },
         )
-        .map_err(|e| CommandError::bad_input(format!("error: {e}")))?,
+        .map_err(|e| CommandError::bad_input(e.to_string()))?,
         Format::Client => super::export_client::client(&state, &model, args.signin_url.clone()),
     };
     for note in &exported.notes {
-        print_stderr(&format!("note: {note}\n"));
+        message::print(Level::Note, format_args!("{note}"));
     }
     match &args.out {
         Some(out) => {
@@ -149,7 +150,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             [one] => print_stdout(&one.contents),
             files => {
                 return Err(CommandError::bad_input(format!(
-                    "error: this export has {} files; name a folder for them",
+                    "this export has {} files; name a folder for them",
                     files.len()
                 ))
                 .hint("add --out DIR"));

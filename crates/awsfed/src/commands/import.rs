@@ -99,14 +99,11 @@ async fn adopt(
     yaml: &str,
     instance: &IdentityCenterSnapshot,
 ) -> Result<(), CommandError> {
-    let raw = awsfed_model::load::parse(yaml).map_err(|e| {
-        CommandError::failed(format!("error: the imported model does not parse: {e:?}"))
-    })?;
+    let raw = awsfed_model::load::parse(yaml)
+        .map_err(|e| CommandError::failed(format!("the imported model does not parse: {e:?}")))?;
     let (model, diagnostics) = awsfed_model::resolve(&raw, &mut |_| Err("no files".to_owned()));
     let model = model.ok_or_else(|| {
-        CommandError::failed(format!(
-            "error: the imported model is not valid: {diagnostics:?}"
-        ))
+        CommandError::failed(format!("the imported model is not valid: {diagnostics:?}"))
     })?;
     let desired = awsfed_compile::compile(&model)
         .identity_center

@@ -62,7 +62,7 @@ fn run_inspect(cli: &Cli, args: &InspectArgs) -> Result<ExitCode, CommandError> 
                 error: error.to_string(),
             }));
         }
-        CommandError::bad_input(format!("error: {}", escape(&error.to_string())))
+        CommandError::bad_input(format!("{}", escape(&error.to_string())))
             .hint("`awsfed saml inspect` reads the SAMLResponse form value or the XML")
     })?;
     let options = ValidationOptions {
@@ -102,7 +102,7 @@ pub fn parse_instant(text: &str) -> Result<SystemTime, CommandError> {
         .map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds))
         .ok_or_else(|| {
             CommandError::bad_input(format!(
-                "error: `{text}` is not an instant; write it like 2026-01-31T12:00:00Z"
+                "`{text}` is not an instant; write it like 2026-01-31T12:00:00Z"
             ))
         })
 }

@@ -9,6 +9,7 @@ use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
 use crate::progress::{Reporter, Step};
 use crate::write::{OutputFile, write_folder};
+use awsfed_files::message::{self, Level};
 
 /// Read the actual IAM state of every account into a snapshot folder.
 ///
@@ -53,18 +54,21 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         {
             Ok(organization) => Some(organization),
             Err(e) if !args.all_accounts => {
-                crate::commands::print_stderr(&format!(
-                    "warning: the organisation was not read ({e}); the snapshot has accounts only\n"
-                ));
+                message::print(
+                    Level::Warning,
+                    format_args!(
+                        "the organisation was not read ({e}); the snapshot has accounts only"
+                    ),
+                );
                 None
             }
             Err(e) => return Err(deploy::aws_error(&e)),
         };
         let mut identity_center = None;
         let (accounts, role_path, provider): ScanTargets = if args.all_accounts {
-            let organization: &OrganizationSnapshot = organization.as_ref().ok_or_else(|| {
-                CommandError::failed("error: --all-accounts needs the organisation")
-            })?;
+            let organization: &OrganizationSnapshot = organization
+                .as_ref()
+                .ok_or_else(|| CommandError::failed("--all-accounts needs the organisation"))?;
             (
                 organization
                     .accounts
@@ -143,7 +147,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     if failed.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    let mut message = format!("error: {} account(s) could not be read:\n", failed.len());
+    let mut message = format!("{} account(s) could not be read:\n", failed.len());
     for (account, error) in &failed {
         message.push_str(&format!("  {account}: {error}\n"));
     }

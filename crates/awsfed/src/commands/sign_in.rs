@@ -17,6 +17,7 @@ use awsfed_saml::{Limits, SamlResponse, ValidationOptions};
 use awsfed_signin::{Cache, ClientFile, Destination, SignIn, SignInError, SignInReport};
 
 use crate::error::CommandError;
+use awsfed_files::message::{self, Level};
 use awsfed_files::terminal::escape;
 
 /// Options of every command that signs in.
@@ -69,26 +70,26 @@ pub fn load_client(args: &SignInArgs) -> Result<ClientFile, CommandError> {
 /// The client file named by `--client`, else found where [`client_path`] looks.
 pub fn load_client_file(client: Option<&PathBuf>) -> Result<ClientFile, CommandError> {
     let path = client_path(client).ok_or_else(|| {
-        CommandError::bad_input("error: no client file: HOME is not set")
+        CommandError::bad_input("no client file: HOME is not set")
             .hint("pass --client FILE or set AWSFED_CLIENT")
     })?;
     let text = awsfed_files::read_text(&path, crate::read::MAX_CLIENT_FILE_BYTES).map_err(|e| {
         let message = match e {
             awsfed_files::ReadError::Io { source, .. } => format!(
-                "error: cannot read the client file `{}`: {source}",
+                "cannot read the client file `{}`: {source}",
                 path.display()
             ),
-            other => format!("error: {other}"),
+            other => other.to_string(),
         };
         CommandError::bad_input(message)
         .hint("your administrator exports it with `awsfed export client`; pass it with --client FILE, set AWSFED_CLIENT=FILE, or install it at ~/.config/awsfed/client.json")
     })?;
-    ClientFile::from_json(&text, &path).map_err(|e| CommandError::bad_input(format!("error: {e}")))
+    ClientFile::from_json(&text, &path).map_err(|e| CommandError::bad_input(e.to_string()))
 }
 
 pub fn open_cache() -> Result<Cache, CommandError> {
     let dir = Cache::default_dir().ok_or_else(|| {
-        CommandError::bad_input("error: no cache folder: HOME is not set")
+        CommandError::bad_input("no cache folder: HOME is not set")
             .hint("set AWSFED_CACHE_DIR or XDG_CACHE_HOME")
     })?;
     Cache::open(dir).map_err(signin_error)
@@ -123,13 +124,16 @@ pub fn sign_in(
         .map_err(signin_error)?;
     if let Some(why) = &report.not_renewed {
         let minutes = report.credentials.seconds_left(now).max(0) / 60;
-        crate::commands::print_stderr(&format!(
-            "warning: {}: handing out the cached session, which ends in {minutes} min ({}); it cannot be renewed without a SAML response: {}\nhint: {}\n",
-            escape(&destination.label()),
-            report.credentials.expiration_rfc3339(),
-            escape(why),
-            sign_in_again_hint(&destination.label()),
-        ));
+        message::print(
+            Level::Warning,
+            format_args!(
+                "{}: handing out the cached session, which ends in {minutes} min ({}); it cannot be renewed without a SAML response: {}",
+                escape(&destination.label()),
+                report.credentials.expiration_rfc3339(),
+                escape(why),
+            ),
+        );
+        message::print(Level::Hint, sign_in_again_hint(&destination.label()));
     }
     Ok(report)
 }
@@ -186,9 +190,8 @@ pub fn destination<'a>(
 ) -> Result<Destination<'a>, CommandError> {
     match (target, role_arn) {
         (Some(name), None) => {
-            let client = client.ok_or_else(|| {
-                CommandError::bad_input("error: naming a target needs the client file")
-            })?;
+            let client = client
+                .ok_or_else(|| CommandError::bad_input("naming a target needs the client file"))?;
             client
                 .target(name)
                 .map(Destination::Target)
@@ -203,12 +206,12 @@ pub fn destination<'a>(
             })
         }
         (Some(_), Some(_)) => Err(CommandError::bad_input(
-            "error: name a target or --role-arn, not both",
+            "name a target or --role-arn, not both",
         )),
-        (None, None) => Err(CommandError::bad_input(
-            "error: name a target (ACCOUNT/PERMISSION_SET)",
-        )
-        .hint("`awsfed login` on a terminal offers a list")),
+        (None, None) => Err(
+            CommandError::bad_input("name a target (ACCOUNT/PERMISSION_SET)")
+                .hint("`awsfed login` on a terminal offers a list"),
+        ),
     }
 }
 
@@ -253,7 +256,7 @@ pub fn signin_error(error: SignInError) -> CommandError {
             | SignInError::ClientFile { .. }
             | SignInError::SamlFile { .. }
     );
-    let message = format!("error: {}", escape(&error.to_string()));
+    let message = format!("{}", escape(&error.to_string()));
     let mut out = if bad_input {
         CommandError::bad_input(message)
     } else {
@@ -287,7 +290,7 @@ fn get_assertion(
         }
         .map_err(|e| SignInError::SamlFile {
             path: path.clone(),
-            reason: e.trim_start_matches("error: ").to_owned(),
+            reason: e,
         })?;
         return parse(bytes);
     }
@@ -491,7 +494,9 @@ pub fn pick_target(client: &ClientFile) -> Result<String, CommandError> {
         .write(true)
         .open("/dev/tty")
         .map_err(|_| {
-            CommandError::bad_input("error: name a target (ACCOUNT/PERMISSION_SET); there is no terminal to pick one on")
+            CommandError::bad_input(
+                "name a target (ACCOUNT/PERMISSION_SET); there is no terminal to pick one on",
+            )
         })?;
     let mut writer = &tty;
     let mut reader = std::io::BufReader::new(&tty);
@@ -502,11 +507,11 @@ pub fn pick_target(client: &ClientFile) -> Result<String, CommandError> {
         }
         let _ = write!(writer, "target (number or part of a name)> ");
         let mut line = String::new();
-        let read = reader.read_line(&mut line).map_err(|e| {
-            CommandError::failed(format!("error: cannot read from the terminal: {e}"))
-        })?;
+        let read = reader
+            .read_line(&mut line)
+            .map_err(|e| CommandError::failed(format!("cannot read from the terminal: {e}")))?;
         if read == 0 {
-            return Err(CommandError::failed("error: no target picked"));
+            return Err(CommandError::failed("no target picked"));
         }
         let answer = line.trim();
         if let Ok(number) = answer.parse::<usize>()

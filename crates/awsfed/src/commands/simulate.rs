@@ -53,13 +53,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         CommandError::bad_input(message)
             .hint("the request format is schemas/simulate-request.schema.json")
     };
-    let text = awsfed_files::read_text(&args.file, MAX_REQUEST_BYTES)
-        .map_err(|e| bad(format!("error: {e}")))?;
+    let text =
+        awsfed_files::read_text(&args.file, MAX_REQUEST_BYTES).map_err(|e| bad(e.to_string()))?;
     let simulation: Simulation =
-        parse_json(&name, &text).map_err(|e: SnapshotError| bad(format!("error: {e}")))?;
+        parse_json(&name, &text).map_err(|e: SnapshotError| bad(e.to_string()))?;
     let (request, set) = simulation
         .compile()
-        .map_err(|e| bad(format!("error: {name}: {e}")))?;
+        .map_err(|e| bad(format!("{name}: {e}")))?;
     let evaluation = evaluate(&request, &set);
     let explained = Explained {
         decision: evaluation.decision.to_string(),

@@ -71,7 +71,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         && let Some(group) = &args.group
     {
         return Err(CommandError::bad_input(format!(
-            "error: directory group `{}` reaches no target in the client file",
+            "directory group `{}` reaches no target in the client file",
             escape(group)
         )));
     }

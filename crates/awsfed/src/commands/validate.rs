@@ -8,6 +8,7 @@ use crate::commands::{print_stderr, print_stdout, to_json};
 use crate::error::CommandError;
 use crate::load::load;
 use crate::render::render_diagnostics;
+use awsfed_files::message::{self, Level};
 
 /// Check the model: syntax, references, naming rules and every IAM quota its compiled policies must
 /// fit. Exits 0 when valid, 2 with diagnostics (FILE:LINE:COLUMN, the line, and how to fix it)
@@ -77,7 +78,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     model.groups.len()
                 ));
             } else if !diagnostics.has_errors() {
-                print_stderr("error: warnings are denied (--deny-warnings)\n");
+                message::print(Level::Error, "warnings are denied (--deny-warnings)");
             }
         }
     }

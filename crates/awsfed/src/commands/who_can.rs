@@ -23,11 +23,11 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let Some((account, role)) = args.target.split_once('/') else {
-        return Err(CommandError::bad_input(format!(
-            "error: `{}` is not ACCOUNT/ROLE",
-            args.target
-        ))
-        .hint("name the account (name or 12-digit id) and the role: `awsfed who-can prod/Admin`"));
+        return Err(
+            CommandError::bad_input(format!("`{}` is not ACCOUNT/ROLE", args.target)).hint(
+                "name the account (name or 12-digit id) and the role: `awsfed who-can prod/Admin`",
+            ),
+        );
     };
     let input = args.input.load(cli)?;
     let estate = Estate::new(&input.snapshot, input.organization_id.clone());
@@ -57,10 +57,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         } else {
             format!("roles in `{account}`: {}", in_account.join(", "))
         };
-        return Err(CommandError::bad_input(format!(
-            "error: no role `{role}` in account `{account}`"
-        ))
-        .hint(hint));
+        return Err(
+            CommandError::bad_input(format!("no role `{role}` in account `{account}`")).hint(hint),
+        );
     };
     let analysis = analyze_target(&estate, &input.mapping, target);
     let views: Vec<PathView> = analysis

@@ -47,10 +47,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         let client = load_client(&args.signin)?;
         let destination = destination(Some(&client), Some(target), None)?;
         let report = sign_in(&args.signin, &cache, &destination, false)?;
-        let sts = SigninSts::from_env().map_err(|e| CommandError::failed(format!("error: {e}")))?;
+        let sts = SigninSts::from_env().map_err(|e| CommandError::failed(e.to_string()))?;
         let identity = sts
             .caller_identity(&report.credentials)
-            .map_err(|e| CommandError::failed(format!("error: GetCallerIdentity failed: {e}")))?;
+            .map_err(|e| CommandError::failed(format!("GetCallerIdentity failed: {e}")))?;
         let identity = Identity {
             target: target.clone(),
             account: identity.account,

@@ -27,7 +27,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         |staged| match staged.migration.stage() {
             Some(MigrationStage::Expanded | MigrationStage::Switched) => Ok(()),
             _ => Err(CommandError::failed(
-                "error: the expand stage is not applied yet, so the new path does not work everywhere",
+                "the expand stage is not applied yet, so the new path does not work everywhere",
             )
             .hint("run `awsfed migrate next` first, then switch the IdP, then confirm")),
         },

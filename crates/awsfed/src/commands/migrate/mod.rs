@@ -145,7 +145,7 @@ pub async fn apply_stage(
     )?;
     if staged.migration.is_empty() {
         return Err(CommandError::failed(
-            "error: no account is moving between topologies: the deployed topology of every account is the model's",
+            "no account is moving between topologies: the deployed topology of every account is the model's",
         )
         .hint("change an account's `topology:` in the model to start a migration"));
     }

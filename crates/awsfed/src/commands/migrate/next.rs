@@ -26,7 +26,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         |staged| {
             if staged.migration.stage() == Some(MigrationStage::Expanded) && staged.plan.is_empty() {
                 return Err(CommandError::failed(
-                    "error: the expand stage is applied; the migration waits for the IdP switch",
+                    "the expand stage is applied; the migration waits for the IdP switch",
                 )
                 .hint("change the IdP as `awsfed migrate plan` prints, then run `awsfed migrate confirm-switch`; the next stage then removes the old path"));
             }

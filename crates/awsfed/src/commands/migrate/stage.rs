@@ -112,7 +112,7 @@ pub fn planned(
 }
 
 pub fn migration_error(e: awsfed_plan::migration::MigrationError) -> CommandError {
-    CommandError::failed(format!("error: {e}")).hint(e.hint())
+    CommandError::failed(e.to_string()).hint(e.hint())
 }
 
 /// Exit 1, listing the paths, when the stage would take access away or give access neither model
@@ -125,7 +125,7 @@ pub fn refuse_unproven(staged: &Staged, target: StageTarget) -> Result<(), Comma
         return Ok(());
     }
     let mut message = format!(
-        "error: the {} stage would change access beyond the migration; nothing was changed:\n",
+        "the {} stage would change access beyond the migration; nothing was changed:\n",
         stage_name(&staged.migration, target)
     );
     for check in &proof.checks {
