@@ -130,29 +130,7 @@ pub async fn execute<C: IamApi>(
                 permissions_boundary: permissions_boundary.as_deref(),
                 tags,
             };
-            let created = consistent(|| async {
-                match iam.create_role(&role).await {
-                    Ok(()) => Ok(true),
-                    Err(e) if e.code() == Some("EntityAlreadyExists") => Ok(false),
-                    Err(e) => Err(e),
-                }
-            })
-            .await?;
-            // Created now, or there already: then only adopted when it is awsfed's (a lost answer
-            // to an earlier attempt), never when someone else created it since the state was read.
-            let found = if created {
-                crate::iam::Entity {
-                    path: path.clone(),
-                    tags: tags.clone(),
-                }
-            } else {
-                iam.get_role(name).await?
-            };
-            guard.created_role(name, &found);
-            guard.check(Write::Role { name })?;
-            if !created {
-                consistent(|| iam.update_assume_role_policy(name, &trust)).await?;
-            }
+            create_role(iam, guard, &role).await?;
             for (policy_name, document) in inline_policies {
                 let document = document.to_json();
                 consistent(|| iam.put_role_policy(name, policy_name, &document)).await?;
@@ -250,6 +228,38 @@ pub async fn execute<C: IamApi>(
         } => update_policy(iam, guard, arn, document, tags).await?,
         Action::DeletePolicy { arn } => delete_policy(iam, guard, arn).await?,
         Action::DeleteRole { role } => delete_role(iam, guard, role).await?,
+    }
+    Ok(())
+}
+
+/// Creates the role, or adopts one of its name that is awsfed's; its trust is then the model's.
+async fn create_role<C: IamApi>(
+    iam: &C,
+    guard: &mut Guard,
+    role: &NewRole<'_>,
+) -> Result<(), AwsError> {
+    let created = consistent(|| async {
+        match iam.create_role(role).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some("EntityAlreadyExists") => Ok(false),
+            Err(e) => Err(e),
+        }
+    })
+    .await?;
+    // Created now, or there already: then only adopted when it is awsfed's (a lost answer
+    // to an earlier attempt), never when someone else created it since the state was read.
+    let found = if created {
+        crate::iam::Entity {
+            path: role.path.to_owned(),
+            tags: role.tags.clone(),
+        }
+    } else {
+        iam.get_role(role.name).await?
+    };
+    guard.created_role(role.name, &found);
+    guard.check(Write::Role { name: role.name })?;
+    if !created {
+        consistent(|| iam.update_assume_role_policy(role.name, role.trust_policy)).await?;
     }
     Ok(())
 }

@@ -50,170 +50,18 @@ pub async fn read_organization(
             operation: "organizations:DescribeOrganization".to_owned(),
             what: "no organisation".to_owned(),
         })?;
-    let roots = org
-        .list_roots()
-        .send()
-        .await
-        .map_err(|e| call("organizations:ListRoots", &e))?;
-    let root_id = roots
-        .roots()
-        .first()
-        .and_then(|r| r.id())
-        .ok_or_else(|| AwsError::Unreadable {
-            operation: "organizations:ListRoots".to_owned(),
-            what: "no root".to_owned(),
-        })?
-        .to_owned();
-
-    let mut ous = Vec::new();
-    let mut accounts = Vec::new();
-    // Breadth first from the root: (parent id, parent path).
-    let mut queue = vec![(root_id.clone(), String::new())];
-    while let Some((parent, parent_path)) = queue.pop() {
-        let mut token = None;
-        loop {
-            let page = org
-                .list_organizational_units_for_parent()
-                .parent_id(&parent)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| call("organizations:ListOrganizationalUnitsForParent", &e))?;
-            for ou in page.organizational_units() {
-                let (Some(id), Some(name)) = (ou.id(), ou.name()) else {
-                    continue;
-                };
-                let path = if parent_path.is_empty() {
-                    name.to_owned()
-                } else {
-                    format!("{parent_path}/{name}")
-                };
-                ous.push(OuSnapshot {
-                    id: id.to_owned(),
-                    name: name.to_owned(),
-                    parent_id: parent.clone(),
-                    path: path.clone(),
-                });
-                queue.push((id.to_owned(), path));
-            }
-            match page.next_token() {
-                Some(next) => token = Some(next.to_owned()),
-                None => break,
-            }
-        }
-        let mut token = None;
-        loop {
-            let page = org
-                .list_accounts_for_parent()
-                .parent_id(&parent)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| call("organizations:ListAccountsForParent", &e))?;
-            for account in page.accounts() {
-                let Some(id) = account.id() else { continue };
-                accounts.push(OrgAccountSnapshot {
-                    id: id.to_owned(),
-                    name: account.name().unwrap_or_default().to_owned(),
-                    email: account.email().map(str::to_owned),
-                    status: account
-                        .status()
-                        .map_or_else(String::new, |s| s.as_str().to_owned()),
-                    parent_id: parent.clone(),
-                    tags: BTreeMap::new(),
-                });
-            }
-            match page.next_token() {
-                Some(next) => token = Some(next.to_owned()),
-                None => break,
-            }
-        }
-    }
+    let root_id = root_id(&org).await?;
+    let (mut ous, mut accounts) = tree(&org, &root_id).await?;
     if options.tags {
         for account in &mut accounts {
-            let mut token = None;
-            loop {
-                let page = org
-                    .list_tags_for_resource()
-                    .resource_id(&account.id)
-                    .set_next_token(token.take())
-                    .send()
-                    .await
-                    .map_err(|e| call("organizations:ListTagsForResource", &e))?;
-                for tag in page.tags() {
-                    account
-                        .tags
-                        .insert(tag.key().to_owned(), tag.value().to_owned());
-                }
-                match page.next_token() {
-                    Some(next) => token = Some(next.to_owned()),
-                    None => break,
-                }
-            }
+            account.tags = account_tags(&org, &account.id).await?;
         }
     }
-    let mut policies = Vec::new();
-    if options.policies {
-        for (kind, filter) in [
-            (
-                OrgPolicyKind::ServiceControl,
-                PolicyType::ServiceControlPolicy,
-            ),
-            (
-                OrgPolicyKind::ResourceControl,
-                PolicyType::ResourceControlPolicy,
-            ),
-        ] {
-            let listed = match org.list_policies().filter(filter).send().await {
-                Ok(listed) => listed,
-                // A policy type not enabled in the organisation has no policies to read.
-                Err(e)
-                    if aws_sdk_organizations::error::ProvideErrorMetadata::code(&e)
-                        == Some("PolicyTypeNotEnabledException") =>
-                {
-                    continue;
-                }
-                Err(e) => return Err(call("organizations:ListPolicies", &e)),
-            };
-            for summary in listed.policies() {
-                let Some(id) = summary.id() else { continue };
-                let described = org
-                    .describe_policy()
-                    .policy_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| call("organizations:DescribePolicy", &e))?;
-                let content = described
-                    .policy()
-                    .and_then(|p| p.content())
-                    .unwrap_or_default();
-                let document = crate::read::document(
-                    content,
-                    "organizations:DescribePolicy",
-                    &format!("policy {id}"),
-                )?;
-                let targets = org
-                    .list_targets_for_policy()
-                    .policy_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| call("organizations:ListTargetsForPolicy", &e))?;
-                let mut target_ids: Vec<String> = targets
-                    .targets()
-                    .iter()
-                    .filter_map(|t| t.target_id().map(str::to_owned))
-                    .collect();
-                target_ids.sort();
-                policies.push(OrgPolicySnapshot {
-                    id: id.to_owned(),
-                    name: summary.name().unwrap_or_default().to_owned(),
-                    kind,
-                    document,
-                    targets: target_ids,
-                });
-            }
-        }
-    }
+    let mut policies = if options.policies {
+        org_policies(&org).await?
+    } else {
+        Vec::new()
+    };
     ous.sort_by(|a, b| a.id.cmp(&b.id));
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
     policies.sort_by(|a, b| a.id.cmp(&b.id));
@@ -228,6 +76,215 @@ pub async fn read_organization(
         ous,
         accounts,
         policies,
+    })
+}
+
+type Organizations = aws_sdk_organizations::Client;
+
+async fn root_id(org: &Organizations) -> Result<String, AwsError> {
+    let roots = org
+        .list_roots()
+        .send()
+        .await
+        .map_err(|e| call("organizations:ListRoots", &e))?;
+    Ok(roots
+        .roots()
+        .first()
+        .and_then(|r| r.id())
+        .ok_or_else(|| AwsError::Unreadable {
+            operation: "organizations:ListRoots".to_owned(),
+            what: "no root".to_owned(),
+        })?
+        .to_owned())
+}
+
+/// Every OU (with its path) and account below the root.
+async fn tree(
+    org: &Organizations,
+    root_id: &str,
+) -> Result<(Vec<OuSnapshot>, Vec<OrgAccountSnapshot>), AwsError> {
+    let mut ous = Vec::new();
+    let mut accounts = Vec::new();
+    // Breadth first from the root: (parent id, parent path).
+    let mut queue = vec![(root_id.to_owned(), String::new())];
+    while let Some((parent, parent_path)) = queue.pop() {
+        for ou in child_ous(org, &parent, &parent_path).await? {
+            queue.push((ou.id.clone(), ou.path.clone()));
+            ous.push(ou);
+        }
+        accounts.extend(child_accounts(org, &parent).await?);
+    }
+    Ok((ous, accounts))
+}
+
+async fn child_ous(
+    org: &Organizations,
+    parent: &str,
+    parent_path: &str,
+) -> Result<Vec<OuSnapshot>, AwsError> {
+    let mut ous = Vec::new();
+    let mut token = None;
+    loop {
+        let page = org
+            .list_organizational_units_for_parent()
+            .parent_id(parent)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| call("organizations:ListOrganizationalUnitsForParent", &e))?;
+        for ou in page.organizational_units() {
+            let (Some(id), Some(name)) = (ou.id(), ou.name()) else {
+                continue;
+            };
+            let path = if parent_path.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{parent_path}/{name}")
+            };
+            ous.push(OuSnapshot {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                parent_id: parent.to_owned(),
+                path,
+            });
+        }
+        match page.next_token() {
+            Some(next) => token = Some(next.to_owned()),
+            None => return Ok(ous),
+        }
+    }
+}
+
+async fn child_accounts(
+    org: &Organizations,
+    parent: &str,
+) -> Result<Vec<OrgAccountSnapshot>, AwsError> {
+    let mut accounts = Vec::new();
+    let mut token = None;
+    loop {
+        let page = org
+            .list_accounts_for_parent()
+            .parent_id(parent)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| call("organizations:ListAccountsForParent", &e))?;
+        for account in page.accounts() {
+            let Some(id) = account.id() else { continue };
+            accounts.push(OrgAccountSnapshot {
+                id: id.to_owned(),
+                name: account.name().unwrap_or_default().to_owned(),
+                email: account.email().map(str::to_owned),
+                status: account
+                    .status()
+                    .map_or_else(String::new, |s| s.as_str().to_owned()),
+                parent_id: parent.to_owned(),
+                tags: BTreeMap::new(),
+            });
+        }
+        match page.next_token() {
+            Some(next) => token = Some(next.to_owned()),
+            None => return Ok(accounts),
+        }
+    }
+}
+
+async fn account_tags(
+    org: &Organizations,
+    account: &str,
+) -> Result<BTreeMap<String, String>, AwsError> {
+    let mut tags = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = org
+            .list_tags_for_resource()
+            .resource_id(account)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| call("organizations:ListTagsForResource", &e))?;
+        for tag in page.tags() {
+            tags.insert(tag.key().to_owned(), tag.value().to_owned());
+        }
+        match page.next_token() {
+            Some(next) => token = Some(next.to_owned()),
+            None => return Ok(tags),
+        }
+    }
+}
+
+/// The SCPs and RCPs, with their documents and targets.
+async fn org_policies(org: &Organizations) -> Result<Vec<OrgPolicySnapshot>, AwsError> {
+    let mut policies = Vec::new();
+    for (kind, filter) in [
+        (
+            OrgPolicyKind::ServiceControl,
+            PolicyType::ServiceControlPolicy,
+        ),
+        (
+            OrgPolicyKind::ResourceControl,
+            PolicyType::ResourceControlPolicy,
+        ),
+    ] {
+        let listed = match org.list_policies().filter(filter).send().await {
+            Ok(listed) => listed,
+            // A policy type not enabled in the organisation has no policies to read.
+            Err(e)
+                if aws_sdk_organizations::error::ProvideErrorMetadata::code(&e)
+                    == Some("PolicyTypeNotEnabledException") =>
+            {
+                continue;
+            }
+            Err(e) => return Err(call("organizations:ListPolicies", &e)),
+        };
+        for summary in listed.policies() {
+            let Some(id) = summary.id() else { continue };
+            let name = summary.name().unwrap_or_default();
+            policies.push(org_policy(org, kind, id, name).await?);
+        }
+    }
+    Ok(policies)
+}
+
+async fn org_policy(
+    org: &Organizations,
+    kind: OrgPolicyKind,
+    id: &str,
+    name: &str,
+) -> Result<OrgPolicySnapshot, AwsError> {
+    let described = org
+        .describe_policy()
+        .policy_id(id)
+        .send()
+        .await
+        .map_err(|e| call("organizations:DescribePolicy", &e))?;
+    let content = described
+        .policy()
+        .and_then(|p| p.content())
+        .unwrap_or_default();
+    let document = crate::read::document(
+        content,
+        "organizations:DescribePolicy",
+        &format!("policy {id}"),
+    )?;
+    let targets = org
+        .list_targets_for_policy()
+        .policy_id(id)
+        .send()
+        .await
+        .map_err(|e| call("organizations:ListTargetsForPolicy", &e))?;
+    let mut target_ids: Vec<String> = targets
+        .targets()
+        .iter()
+        .filter_map(|t| t.target_id().map(str::to_owned))
+        .collect();
+    target_ids.sort();
+    Ok(OrgPolicySnapshot {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        kind,
+        document,
+        targets: target_ids,
     })
 }
 

@@ -105,7 +105,7 @@ fn per_group(
     group_key: &str,
     values_key: &str,
     value: impl Fn(&Value) -> Option<String>,
-) -> std::collections::BTreeMap<String, BTreeSet<String>> {
+) -> PerGroup {
     doc[list]
         .as_array()
         .into_iter()
@@ -136,52 +136,97 @@ fn added_removed(
     )
 }
 
+/// Each directory group's values in one IdP file.
+type PerGroup = std::collections::BTreeMap<String, BTreeSet<String>>;
+
+/// Each group's values in the three IdP files: Role attribute values, Okta groups, Entra app roles.
+struct GroupValues {
+    role_values: PerGroup,
+    okta_groups: PerGroup,
+    app_roles: PerGroup,
+}
+
+fn app_role(v: &Value) -> Option<String> {
+    v["value"].as_str().map(str::to_owned)
+}
+
+impl GroupValues {
+    fn of(export: &Export) -> Self {
+        let string = |v: &Value| v.as_str().map(str::to_owned);
+        let attribute = |v: &Value| v["attribute_value"].as_str().map(str::to_owned);
+        Self {
+            role_values: per_group(
+                &file(export, "idp.json"),
+                "groups",
+                "group",
+                "role_values",
+                attribute,
+            ),
+            okta_groups: per_group(
+                &file(export, "okta.json"),
+                "assignments",
+                "directory_group",
+                "okta_groups",
+                string,
+            ),
+            app_roles: per_group(
+                &file(export, "entra-assignments.json"),
+                "assignments",
+                "directory_group",
+                "app_roles",
+                app_role,
+            ),
+        }
+    }
+}
+
 /// What the IdP changes to go from the IdP side of `old` to that of `new`.
 pub fn idp_delta(old: &DesiredState, new: &DesiredState, order: RoleValueOrder) -> IdpDelta {
     let (before, after) = (idp(old, order), idp(new, order));
-    let string = |v: &Value| v.as_str().map(str::to_owned);
-    let attribute = |v: &Value| v["attribute_value"].as_str().map(str::to_owned);
-    let app_role = |v: &Value| v["value"].as_str().map(str::to_owned);
-    let values = |e: &Export| {
-        per_group(
-            &file(e, "idp.json"),
-            "groups",
-            "group",
-            "role_values",
-            attribute,
-        )
+    let (values_before, values_after) = (GroupValues::of(&before), GroupValues::of(&after));
+    let all = |m: &PerGroup| -> BTreeSet<String> { m.values().flatten().cloned().collect() };
+    let (okta_create, okta_delete) = added_removed(
+        Some(&all(&values_before.okta_groups)),
+        Some(&all(&values_after.okta_groups)),
+    );
+    let roles = |e: &Export| -> Vec<Value> {
+        file(e, "entra-app-roles.json")["appRoles"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     };
-    let okta = |e: &Export| {
-        per_group(
-            &file(e, "okta.json"),
-            "assignments",
-            "directory_group",
-            "okta_groups",
-            string,
-        )
-    };
-    let entra = |e: &Export| {
-        per_group(
-            &file(e, "entra-assignments.json"),
-            "assignments",
-            "directory_group",
-            "app_roles",
-            app_role,
-        )
-    };
-    let (values_before, values_after) = (values(&before), values(&after));
-    let (okta_before, okta_after) = (okta(&before), okta(&after));
-    let (entra_before, entra_after) = (entra(&before), entra(&after));
-    let names: BTreeSet<&String> = values_before.keys().chain(values_after.keys()).collect();
-    let groups = names
+    let before_roles: BTreeSet<String> = roles(&before).iter().filter_map(app_role).collect();
+    let after_roles = roles(&after);
+    let after_values: BTreeSet<String> = after_roles.iter().filter_map(app_role).collect();
+    IdpDelta {
+        groups: group_deltas(&values_before, &values_after),
+        okta_groups_to_create: okta_create,
+        okta_groups_to_delete: okta_delete,
+        entra_app_roles_to_add: after_roles
+            .into_iter()
+            .filter(|r| app_role(r).is_some_and(|v| !before_roles.contains(&v)))
+            .collect(),
+        entra_app_roles_to_remove: before_roles.difference(&after_values).cloned().collect(),
+        okta_settings: okta_settings(&file(&before, "okta.json"), &file(&after, "okta.json")),
+    }
+}
+
+/// Each group's changes, sorted by group; groups without changes left out.
+fn group_deltas(before: &GroupValues, after: &GroupValues) -> Vec<GroupDelta> {
+    let names: BTreeSet<&String> = before
+        .role_values
+        .keys()
+        .chain(after.role_values.keys())
+        .collect();
+    names
         .into_iter()
         .map(|name| {
             let (add_role_values, remove_role_values) =
-                added_removed(values_before.get(name), values_after.get(name));
+                added_removed(before.role_values.get(name), after.role_values.get(name));
             let (add_okta_groups, remove_okta_groups) =
-                added_removed(okta_before.get(name), okta_after.get(name));
+                added_removed(before.okta_groups.get(name), after.okta_groups.get(name));
             let (add_app_roles, remove_app_roles) =
-                added_removed(entra_before.get(name), entra_after.get(name));
+                added_removed(before.app_roles.get(name), after.app_roles.get(name));
             GroupDelta {
                 group: name.clone(),
                 add_role_values,
@@ -198,46 +243,25 @@ pub fn idp_delta(old: &DesiredState, new: &DesiredState, order: RoleValueOrder) 
                 ..GroupDelta::default()
             }
         })
-        .collect();
-    let all = |m: &std::collections::BTreeMap<String, BTreeSet<String>>| -> BTreeSet<String> {
-        m.values().flatten().cloned().collect()
-    };
-    let (okta_create, okta_delete) =
-        added_removed(Some(&all(&okta_before)), Some(&all(&okta_after)));
-    let roles = |e: &Export| -> Vec<Value> {
-        file(e, "entra-app-roles.json")["appRoles"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    };
-    let before_roles: BTreeSet<String> = roles(&before).iter().filter_map(app_role).collect();
-    let after_roles = roles(&after);
-    let after_values: BTreeSet<String> = after_roles.iter().filter_map(app_role).collect();
-    let (okta_old, okta_new) = (file(&before, "okta.json"), file(&after, "okta.json"));
+        .collect()
+}
+
+/// Okta's group filter and role value pattern, when they change.
+fn okta_settings(okta_old: &Value, okta_new: &Value) -> Option<OktaSettings> {
     let settings = |doc: &Value| {
         (
             doc["group_filter"].clone(),
             doc["role_value_pattern"].clone(),
         )
     };
-    IdpDelta {
-        groups,
-        okta_groups_to_create: okta_create,
-        okta_groups_to_delete: okta_delete,
-        entra_app_roles_to_add: after_roles
-            .into_iter()
-            .filter(|r| app_role(r).is_some_and(|v| !before_roles.contains(&v)))
-            .collect(),
-        entra_app_roles_to_remove: before_roles.difference(&after_values).cloned().collect(),
-        okta_settings: (settings(&okta_old) != settings(&okta_new)).then(|| OktaSettings {
-            group_filter: okta_new["group_filter"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            role_value_pattern: okta_new["role_value_pattern"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        }),
-    }
+    (settings(okta_old) != settings(okta_new)).then(|| OktaSettings {
+        group_filter: okta_new["group_filter"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        role_value_pattern: okta_new["role_value_pattern"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    })
 }

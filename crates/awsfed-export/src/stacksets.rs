@@ -55,57 +55,13 @@ impl Default for StackSetOptions {
 pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOptions) -> Export {
     let metadata = metadata_document(model);
     let management = management_accounts(model);
-    let stems = account_file_stems(desired.accounts.iter().map(|a| a.name.as_str()));
-    let mut part_paths = PartPaths::new(&stems);
     let mut export = Export::default();
-
-    // Accounts deployed as plain stacks: hubs, and accounts the model marks as the management
-    // account (StackSets skip the management account).
-    let mut account_stacks = Vec::new();
     let mut classes = Classes {
         partition: &desired.partition,
         provider: Vec::new(),
         roles: BTreeMap::new(),
     };
-    for account in desired.accounts.iter().filter(|a| !is_empty(a)) {
-        let hub = is_hub(account);
-        let marked = management.contains(account.name.as_str());
-        if hub || marked {
-            let parts = account_templates(desired, account, metadata, PartLimits::default());
-            let paths = part_paths.paths("accounts/", &stems[&account.name], parts.len());
-            if parts.len() > 1 {
-                export.notes.push(parts_note(account, &paths));
-            }
-            let reason = match (hub, marked) {
-                (true, true) => "hub account; marked as the management account",
-                (true, false) => "hub account",
-                _ => "marked as the management account: StackSets do not deploy there",
-            };
-            let count = parts.len();
-            for (index, (path, part)) in paths.into_iter().zip(parts).enumerate() {
-                if let Some(note) = template_size_note(&path, &part.contents, part.resources) {
-                    export.notes.push(note);
-                }
-                let mut stack = json!({
-                    "account": account.name,
-                    "account_id": account.id,
-                    "reason": reason,
-                    "template": path,
-                    // Hubs first: spoke trusts name hub roles, which must exist.
-                    "order": if hub { 1 } else { 2 },
-                });
-                if count > 1 {
-                    // The parts of one account go in this order: the first creates the provider.
-                    stack["part"] = json!(index + 1);
-                    stack["parts"] = json!(count);
-                }
-                export.push_text(&path, part.contents);
-                account_stacks.push(stack);
-            }
-        } else {
-            classes.add(account);
-        }
-    }
+    let account_stacks = account_stacks(desired, metadata, &management, &mut classes, &mut export);
 
     let ous = OuIndex::new(model);
     let mut stack_sets = Vec::new();
@@ -130,58 +86,13 @@ pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOption
     });
     for (key, name, members) in provider_class.into_iter().chain(role_classes) {
         let path = format!("stacksets/{name}.template.json");
-        let (template, parameters, description) = match &key {
-            ClassKey::Provider => {
-                let description = format!(
-                    "awsfed: the IAM SAML provider {} of the direct accounts.",
-                    desired.provider_name
-                );
-                let mut template = Template::new(description.clone());
-                template.add_provider(&desired.provider_name, metadata);
-                let parameters = if metadata.is_some() {
-                    Vec::new()
-                } else {
-                    vec![json!({
-                        "ParameterKey": super::cloudformation::METADATA_PARAMETER,
-                        "ParameterValue": "{{saml-metadata-xml}}"
-                    })]
-                };
-                (template.into_value(), parameters, description)
-            }
-            ClassKey::Role {
-                kind,
-                role,
-                content,
-            } => {
-                let description = format!(
-                    "awsfed: the {kind} role {role}, the same in each account it is deployed to (the account's own id is AWS::AccountId)."
-                );
-                let mut template = Template::new(description.clone());
-                let resource: Value =
-                    serde_json::from_str(content).expect("the class content is JSON awsfed wrote");
-                template.resource(&logical_id("Role", role).0, resource);
-                (template.into_value(), Vec::new(), description)
-            }
-        };
+        let (template, parameters, description) = class_template(&key, desired, metadata);
         let contents = super::pretty_json(&template);
         let resources = template["Resources"].as_object().map_or(0, Map::len);
         if let Some(note) = template_size_note(&path, &contents, resources) {
             export.notes.push(note);
         }
         export.push_text(&path, contents);
-
-        let mut create = Map::new();
-        create.insert("StackSetName".into(), json!(name));
-        create.insert("Description".into(), json!(description));
-        create.insert("PermissionModel".into(), json!("SERVICE_MANAGED"));
-        create.insert(
-            "AutoDeployment".into(),
-            json!({ "Enabled": true, "RetainStacksOnAccountRemoval": false }),
-        );
-        create.insert("Capabilities".into(), json!(["CAPABILITY_NAMED_IAM"]));
-        if !parameters.is_empty() {
-            create.insert("Parameters".into(), Value::Array(parameters));
-        }
         let accounts: Vec<&str> = members.iter().map(|a| a.name.as_str()).collect();
         let instances: Vec<Value> = ous
             .targets(&members)
@@ -194,7 +105,7 @@ pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOption
             "template": path,
             "order": if matches!(key, ClassKey::Provider) { 1 } else { 2 },
             "accounts": accounts,
-            "create_stack_set": Value::Object(create),
+            "create_stack_set": create_stack_set(&name, &description, parameters),
             "stack_instances": instances,
         }));
     }
@@ -210,6 +121,120 @@ pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOption
     export.push_json("stacksets.json", &manifest);
     export.notes.append(&mut notes);
     export.finish()
+}
+
+/// Accounts deployed as plain stacks: hubs, and accounts the model marks as the management
+/// account (StackSets skip the management account). Their templates go into `export`, their
+/// manifest entries are returned; every other account joins its StackSet classes.
+fn account_stacks<'a>(
+    desired: &'a DesiredState,
+    metadata: Option<&str>,
+    management: &BTreeSet<&str>,
+    classes: &mut Classes<'a>,
+    export: &mut Export,
+) -> Vec<Value> {
+    let stems = account_file_stems(desired.accounts.iter().map(|a| a.name.as_str()));
+    let mut part_paths = PartPaths::new(&stems);
+    let mut account_stacks = Vec::new();
+    for account in desired.accounts.iter().filter(|a| !is_empty(a)) {
+        let hub = is_hub(account);
+        let marked = management.contains(account.name.as_str());
+        if !(hub || marked) {
+            classes.add(account);
+            continue;
+        }
+        let parts = account_templates(desired, account, metadata, PartLimits::default());
+        let paths = part_paths.paths("accounts/", &stems[&account.name], parts.len());
+        if parts.len() > 1 {
+            export.notes.push(parts_note(account, &paths));
+        }
+        let reason = match (hub, marked) {
+            (true, true) => "hub account; marked as the management account",
+            (true, false) => "hub account",
+            _ => "marked as the management account: StackSets do not deploy there",
+        };
+        let count = parts.len();
+        for (index, (path, part)) in paths.into_iter().zip(parts).enumerate() {
+            if let Some(note) = template_size_note(&path, &part.contents, part.resources) {
+                export.notes.push(note);
+            }
+            let mut stack = json!({
+                "account": account.name,
+                "account_id": account.id,
+                "reason": reason,
+                "template": path,
+                // Hubs first: spoke trusts name hub roles, which must exist.
+                "order": if hub { 1 } else { 2 },
+            });
+            if count > 1 {
+                // The parts of one account go in this order: the first creates the provider.
+                stack["part"] = json!(index + 1);
+                stack["parts"] = json!(count);
+            }
+            export.push_text(&path, part.contents);
+            account_stacks.push(stack);
+        }
+    }
+    account_stacks
+}
+
+/// A StackSet class's template, its parameters and its description.
+fn class_template(
+    key: &ClassKey,
+    desired: &DesiredState,
+    metadata: Option<&str>,
+) -> (Value, Vec<Value>, String) {
+    match key {
+        ClassKey::Provider => {
+            let description = format!(
+                "awsfed: the IAM SAML provider {} of the direct accounts.",
+                desired.provider_name
+            );
+            let mut template = Template::new(description.clone());
+            template.add_provider(&desired.provider_name, metadata);
+            let parameters = if metadata.is_some() {
+                Vec::new()
+            } else {
+                vec![json!({
+                    "ParameterKey": super::cloudformation::METADATA_PARAMETER,
+                    "ParameterValue": "{{saml-metadata-xml}}"
+                })]
+            };
+            (template.into_value(), parameters, description)
+        }
+        ClassKey::Role {
+            kind,
+            role,
+            content,
+        } => {
+            let description = format!(
+                "awsfed: the {kind} role {role}, the same in each account it is deployed to (the account's own id is AWS::AccountId)."
+            );
+            let mut template = Template::new(description.clone());
+            let resource: Value =
+                serde_json::from_str(content).expect("the class content is JSON awsfed wrote");
+            template.resource(&logical_id("Role", role).0, resource);
+            (template.into_value(), Vec::new(), description)
+        }
+    }
+}
+
+/// The `CreateStackSet` request of a class (service-managed, deployed automatically to accounts
+/// that join its OUs).
+fn create_stack_set(name: &str, description: &str, parameters: Vec<Value>) -> Value {
+    let mut create = Map::new();
+    create.insert("StackSetName".into(), json!(name));
+    create.insert("Description".into(), json!(description));
+    create.insert("PermissionModel".into(), json!("SERVICE_MANAGED"));
+    create.insert(
+        "AutoDeployment".into(),
+        json!({ "Enabled": true, "RetainStacksOnAccountRemoval": false }),
+    );
+    create.insert("Capabilities".into(), json!(["CAPABILITY_NAMED_IAM"]));
+    if !parameters.is_empty() {
+        create.insert("Parameters".into(), Value::Array(parameters));
+    }
+    Value::Object(create)
 }
 
 fn is_hub(account: &DesiredAccount) -> bool {

@@ -277,24 +277,7 @@ fn account_file(account: &DesiredAccount, names: &Names, has_metadata: bool) -> 
         );
     }
 
-    let mut policies = Map::new();
-    for policy in &account.policies {
-        let mut body = Map::new();
-        body.insert("provider".into(), json!(provider));
-        body.insert("name".into(), json!(literal(&policy.name)));
-        body.insert("path".into(), json!(literal(&policy.path)));
-        if !policy.description.is_empty() {
-            body.insert("description".into(), json!(literal(&policy.description)));
-        }
-        body.insert("policy".into(), json!(literal(&policy.document.to_json())));
-        if !policy.tags.is_empty() {
-            body.insert("tags".into(), tags(&policy.tags));
-        }
-        policies.insert(
-            names.policies[&key(&[a, &policy.name])].clone(),
-            Value::Object(body),
-        );
-    }
+    let policies = policy_resources(account, names, &provider);
     if !policies.is_empty() {
         resources.insert("aws_iam_policy".into(), Value::Object(policies));
     }
@@ -304,34 +287,7 @@ fn account_file(account: &DesiredAccount, names: &Names, has_metadata: bool) -> 
     let mut attachments = Map::new();
     for role in &account.roles {
         let role_name = &names.roles[&key(&[a, &role.name])];
-        let mut body = Map::new();
-        body.insert("provider".into(), json!(provider));
-        body.insert("name".into(), json!(literal(&role.name)));
-        body.insert("path".into(), json!(literal(&role.path)));
-        if !role.description.is_empty() {
-            body.insert("description".into(), json!(literal(&role.description)));
-        }
-        body.insert(
-            "assume_role_policy".into(),
-            json!(literal(&role.trust_policy.to_json())),
-        );
-        body.insert(
-            "max_session_duration".into(),
-            json!(role.max_session_duration),
-        );
-        if let Some(boundary) = &role.permissions_boundary {
-            body.insert("permissions_boundary".into(), json!(literal(boundary)));
-        }
-        if !role.tags.is_empty() {
-            body.insert("tags".into(), tags(&role.tags));
-        }
-        let depends_on: BTreeSet<&str> = trust_principals(role)
-            .filter_map(|arn| names.by_arn.get(arn).map(String::as_str))
-            .collect();
-        if !depends_on.is_empty() {
-            body.insert("depends_on".into(), json!(depends_on));
-        }
-        roles.insert(role_name.clone(), Value::Object(body));
+        roles.insert(role_name.clone(), role_resource(role, names, &provider));
 
         let role_ref = format!("${{aws_iam_role.{role_name}.name}}");
         for (policy_name, document) in &role.inline_policies {
@@ -373,6 +329,63 @@ fn account_file(account: &DesiredAccount, names: &Names, has_metadata: bool) -> 
         ),
         "resource": resources
     })
+}
+
+/// The account's hub policies, by resource name.
+fn policy_resources(account: &DesiredAccount, names: &Names, provider: &str) -> Map<String, Value> {
+    let a = account.name.as_str();
+    let mut policies = Map::new();
+    for policy in &account.policies {
+        let mut body = Map::new();
+        body.insert("provider".into(), json!(provider));
+        body.insert("name".into(), json!(literal(&policy.name)));
+        body.insert("path".into(), json!(literal(&policy.path)));
+        if !policy.description.is_empty() {
+            body.insert("description".into(), json!(literal(&policy.description)));
+        }
+        body.insert("policy".into(), json!(literal(&policy.document.to_json())));
+        if !policy.tags.is_empty() {
+            body.insert("tags".into(), tags(&policy.tags));
+        }
+        policies.insert(
+            names.policies[&key(&[a, &policy.name])].clone(),
+            Value::Object(body),
+        );
+    }
+    policies
+}
+
+/// One `aws_iam_role`: it depends on the roles of this export its trust names, so Terraform
+/// creates those first (IAM refuses a trust naming a role that does not exist).
+fn role_resource(role: &awsfed_compile::DesiredRole, names: &Names, provider: &str) -> Value {
+    let mut body = Map::new();
+    body.insert("provider".into(), json!(provider));
+    body.insert("name".into(), json!(literal(&role.name)));
+    body.insert("path".into(), json!(literal(&role.path)));
+    if !role.description.is_empty() {
+        body.insert("description".into(), json!(literal(&role.description)));
+    }
+    body.insert(
+        "assume_role_policy".into(),
+        json!(literal(&role.trust_policy.to_json())),
+    );
+    body.insert(
+        "max_session_duration".into(),
+        json!(role.max_session_duration),
+    );
+    if let Some(boundary) = &role.permissions_boundary {
+        body.insert("permissions_boundary".into(), json!(literal(boundary)));
+    }
+    if !role.tags.is_empty() {
+        body.insert("tags".into(), tags(&role.tags));
+    }
+    let depends_on: BTreeSet<&str> = trust_principals(role)
+        .filter_map(|arn| names.by_arn.get(arn).map(String::as_str))
+        .collect();
+    if !depends_on.is_empty() {
+        body.insert("depends_on".into(), json!(depends_on));
+    }
+    Value::Object(body)
 }
 
 fn trust_principals(role: &awsfed_compile::DesiredRole) -> impl Iterator<Item = &str> {

@@ -14,7 +14,8 @@ use crate::model::{
 };
 use crate::naming;
 use crate::raw::{
-    IdentitySource, RawDiscover, RawIdentityProvider, RawModel, TagValues, TopologyKind,
+    IdentitySource, RawDiscover, RawGrant, RawIdentityProvider, RawModel, RawOrganization,
+    TagValues, TopologyKind,
 };
 use crate::selector::{closest, select};
 use crate::{Code, Diagnostic, Diagnostics, Span, Spanned};
@@ -27,31 +28,8 @@ pub type ReadMetadata<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
 /// Resolves and validates. The model is returned when there is no error; warnings may accompany it.
 pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Model>, Diagnostics) {
     let mut d = Diagnostics::default();
-    if raw.version.value != 1 {
-        d.push(
-            Diagnostic::error(
-                Code::UnsupportedVersion,
-                format!("model version {} is not supported", raw.version.value),
-            )
-            .at(raw.version.span)
-            .help("this awsfed reads `version: 1`"),
-        );
-    }
-    let partition = match &raw.partition {
-        None => "aws".to_owned(),
-        Some(p) if ["aws", "aws-cn", "aws-us-gov"].contains(&p.value.as_str()) => p.value.clone(),
-        Some(p) => {
-            d.push(
-                Diagnostic::error(
-                    Code::UnknownPartition,
-                    format!("unknown partition `{}`", p.value),
-                )
-                .at(p.span)
-                .help("use `aws`, `aws-cn` or `aws-us-gov`"),
-            );
-            "aws".to_owned()
-        }
-    };
+    check_version(raw, &mut d);
+    let partition = partition(raw, &mut d);
     let naming = naming::naming(raw, &mut d);
     let quotas = quotas(raw, &mut d);
     let identity_provider = raw
@@ -62,27 +40,10 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
         .identity_center
         .as_ref()
         .map(|section| identity_center::identity_center(section, &partition, &mut d));
-    let organization_id = raw.organization.as_ref().map(|o| {
-        let valid = o.id.value.len() >= 12
-            && o.id.value.len() <= 34
-            && o.id.value.starts_with("o-")
-            && o.id.value[2..]
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        if !valid {
-            d.push(
-                Diagnostic::error(
-                    Code::MalformedOrganizationId,
-                    format!("`{}` is not an organization id", o.id.value),
-                )
-                .at(o.id.span)
-                .help(
-                    "an organization id is `o-` followed by 10 to 32 lower-case letters or digits",
-                ),
-            );
-        }
-        o.id.value.clone()
-    });
+    let organization_id = raw
+        .organization
+        .as_ref()
+        .map(|o| organization_id(o, &mut d));
     let mut accounts = accounts(raw, &mut d);
     let hubs = hubs(raw, &accounts, &mut d);
     account_hubs::assign(raw, &mut accounts, &hubs, &mut d);
@@ -135,6 +96,57 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
     }
 }
 
+fn check_version(raw: &RawModel, d: &mut Diagnostics) {
+    if raw.version.value != 1 {
+        d.push(
+            Diagnostic::error(
+                Code::UnsupportedVersion,
+                format!("model version {} is not supported", raw.version.value),
+            )
+            .at(raw.version.span)
+            .help("this awsfed reads `version: 1`"),
+        );
+    }
+}
+
+fn partition(raw: &RawModel, d: &mut Diagnostics) -> String {
+    match &raw.partition {
+        None => "aws".to_owned(),
+        Some(p) if ["aws", "aws-cn", "aws-us-gov"].contains(&p.value.as_str()) => p.value.clone(),
+        Some(p) => {
+            d.push(
+                Diagnostic::error(
+                    Code::UnknownPartition,
+                    format!("unknown partition `{}`", p.value),
+                )
+                .at(p.span)
+                .help("use `aws`, `aws-cn` or `aws-us-gov`"),
+            );
+            "aws".to_owned()
+        }
+    }
+}
+
+fn organization_id(o: &RawOrganization, d: &mut Diagnostics) -> String {
+    let valid = o.id.value.len() >= 12
+        && o.id.value.len() <= 34
+        && o.id.value.starts_with("o-")
+        && o.id.value[2..]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !valid {
+        d.push(
+            Diagnostic::error(
+                Code::MalformedOrganizationId,
+                format!("`{}` is not an organization id", o.id.value),
+            )
+            .at(o.id.span)
+            .help("an organization id is `o-` followed by 10 to 32 lower-case letters or digits"),
+        );
+    }
+    o.id.value.clone()
+}
+
 fn quotas(raw: &RawModel, d: &mut Diagnostics) -> Quotas {
     let mut quotas = Quotas::default();
     let mut read = |value: &Option<Spanned<usize>>, default: usize, max: usize, what: &str| {
@@ -181,6 +193,47 @@ fn identity_provider(
     d: &mut Diagnostics,
 ) -> IdentityProvider {
     let name = &idp.name;
+    check_provider_name(name, d);
+    let metadata = idp
+        .metadata_file
+        .as_ref()
+        .and_then(|file| provider_metadata(file, read_metadata, d));
+    let session_name_from = idp
+        .session_name_from
+        .as_ref()
+        .map_or(IdentitySource::Email, |s| s.value);
+    check_identity_source(
+        idp.session_name_from.as_ref(),
+        "RoleSessionName",
+        idp.name.span,
+        d,
+    );
+    let source_identity = source_identity(idp, session_name_from, d);
+    let session_tags = session_tags(&idp.session_tags, d);
+    let mut audiences = audiences(&idp.audiences, d);
+    let browser_sign_in = idp
+        .browser_sign_in
+        .as_ref()
+        .and_then(|browser| browser_sign_in(&browser.port, d));
+    if let Some(browser) = browser_sign_in {
+        audiences.push(browser.audience());
+    }
+    audiences.sort();
+    audiences.dedup();
+    IdentityProvider {
+        name: name.value.clone(),
+        metadata,
+        session_name_from,
+        source_identity,
+        session_tags,
+        audiences,
+        span: name.span,
+        audiences_span: idp.audiences.first().map_or(name.span, |a| a.span),
+        browser_sign_in,
+    }
+}
+
+fn check_provider_name(name: &Spanned<String>, d: &mut Diagnostics) {
     if name.value.is_empty()
         || name.value.len() > 128
         || !name
@@ -197,17 +250,32 @@ fn identity_provider(
             .help("a SAML provider name has 1 to 128 letters, digits, `.`, `_` or `-`"),
         );
     }
-    let metadata = idp.metadata_file.as_ref().and_then(|file| match read_metadata(&file.value) {
+}
+
+/// The IdP metadata file the model names, read and checked to be SAML IdP metadata.
+fn provider_metadata(
+    file: &Spanned<String>,
+    read_metadata: &mut ReadMetadata,
+    d: &mut Diagnostics,
+) -> Option<ProviderMetadata> {
+    match read_metadata(&file.value) {
         Err(why) => {
             d.push(
-                Diagnostic::error(Code::UnreadableMetadata, format!("cannot read metadata file `{}`: {why}", file.value))
-                    .at(file.span)
-                    .help("the path is relative to the model file"),
+                Diagnostic::error(
+                    Code::UnreadableMetadata,
+                    format!("cannot read metadata file `{}`: {why}", file.value),
+                )
+                .at(file.span)
+                .help("the path is relative to the model file"),
             );
             None
         }
         Ok(document) => match idp_entity_id(&document) {
-            Ok(entity_id) => Some(ProviderMetadata { file: file.value.clone(), entity_id, document }),
+            Ok(entity_id) => Some(ProviderMetadata {
+                file: file.value.clone(),
+                entity_id,
+                document,
+            }),
             Err(why) => {
                 d.push(
                     Diagnostic::error(Code::NotSamlMetadata, format!("`{}` is not SAML IdP metadata: {why}", file.value))
@@ -217,18 +285,17 @@ fn identity_provider(
                 None
             }
         },
-    });
-    let session_name_from = idp
-        .session_name_from
-        .as_ref()
-        .map_or(IdentitySource::Email, |s| s.value);
-    check_identity_source(
-        idp.session_name_from.as_ref(),
-        "RoleSessionName",
-        idp.name.span,
-        d,
-    );
-    let source_identity = match &idp.source_identity {
+    }
+}
+
+/// Where SourceIdentity comes from when `source_identity` is true (default: the session name's
+/// source).
+fn source_identity(
+    idp: &RawIdentityProvider,
+    session_name_from: IdentitySource,
+    d: &mut Diagnostics,
+) -> Option<IdentitySource> {
+    match &idp.source_identity {
         Some(s) if s.value => {
             check_identity_source(
                 idp.source_identity_from
@@ -257,9 +324,13 @@ fn identity_provider(
             }
             None
         }
-    };
+    }
+}
+
+/// The session tag keys, sorted, each checked against STS's rules.
+fn session_tags(tags: &[Spanned<String>], d: &mut Diagnostics) -> Vec<String> {
     let mut session_tags = Vec::new();
-    for tag in &idp.session_tags {
+    for tag in tags {
         if tag.value.is_empty() || tag.value.len() > 128 || tag.value.starts_with("aws:") {
             d.push(
                 Diagnostic::error(
@@ -281,12 +352,18 @@ fn identity_provider(
                     session_tags.len()
                 ),
             )
-            .at(idp.session_tags[50].span),
+            .at(tags[50].span),
         );
     }
     session_tags.sort();
+    session_tags
+}
+
+/// The SAML audiences as written (the global sign-in endpoint when none is), each checked to be
+/// an AWS sign-in endpoint.
+fn audiences(written: &[Spanned<String>], d: &mut Diagnostics) -> Vec<String> {
     let mut audiences: Vec<String> = Vec::new();
-    for audience in &idp.audiences {
+    for audience in written {
         if !awsfed_policy::is_sign_in_endpoint(&audience.value) {
             d.push(
                 Diagnostic::warning(Code::UnknownAudience, format!("`{}` is not an AWS sign-in endpoint", audience.value))
@@ -308,26 +385,7 @@ fn identity_provider(
     if audiences.is_empty() {
         audiences.push(defaults::GLOBAL_SIGN_IN_AUDIENCE.to_owned());
     }
-    let browser_sign_in = idp
-        .browser_sign_in
-        .as_ref()
-        .and_then(|browser| browser_sign_in(&browser.port, d));
-    if let Some(browser) = browser_sign_in {
-        audiences.push(browser.audience());
-    }
-    audiences.sort();
-    audiences.dedup();
-    IdentityProvider {
-        name: name.value.clone(),
-        metadata,
-        session_name_from,
-        source_identity,
-        session_tags,
-        audiences,
-        span: name.span,
-        audiences_span: idp.audiences.first().map_or(name.span, |a| a.span),
-        browser_sign_in,
-    }
+    audiences
 }
 
 /// Ports under 1024 need root to listen on, and `awsfed login` runs as the user.
@@ -748,51 +806,13 @@ fn groups(
     hubs: &[Hub],
     d: &mut Diagnostics,
 ) -> Vec<Group> {
-    let default_hub = match (&raw.topology.default_hub, hubs.len()) {
-        (Some(name), _) => match hubs.iter().position(|h| h.name == name.value) {
-            Some(index) => Some(index),
-            None => {
-                d.push(
-                    Diagnostic::error(
-                        Code::UnknownHub,
-                        format!("no hub is named `{}`", name.value),
-                    )
-                    .at(name.span)
-                    .help(format!(
-                        "hubs: {}",
-                        hubs.iter()
-                            .map(|h| h.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                );
-                None
-            }
-        },
-        (None, 1) => Some(0),
-        (None, _) => None,
-    };
+    let default_hub = default_hub(raw, hubs, d);
     let mut groups = Vec::new();
     let mut hub_role_names: BTreeMap<String, &str> = BTreeMap::new();
     for (name, group) in &raw.groups {
         let hub = match group.hub() {
             None => default_hub,
-            Some(hub) => match hubs.iter().position(|h| h.name == hub.value) {
-                Some(index) => Some(index),
-                None => {
-                    let mut diagnostic = Diagnostic::error(
-                        Code::UnknownHub,
-                        format!("no hub is named `{}`", hub.value),
-                    )
-                    .at(hub.span);
-                    diagnostic = match closest(&hub.value, hubs.iter().map(|h| h.name.as_str())) {
-                        Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-                        None => diagnostic.help("name the hubs under `topology.hubs`"),
-                    };
-                    d.push(diagnostic);
-                    None
-                }
-            },
+            Some(hub) => named_hub(hub, hubs, d),
         };
         let safe = role_name_safe(&name.value);
         if let Some(other) = hub_role_names.insert(safe.clone(), &name.value) {
@@ -808,60 +828,7 @@ fn groups(
                 .help("characters IAM does not allow in role names become `-`; rename one group"),
             );
         }
-        let mut grants: Vec<Grant> = Vec::new();
-        for grant in group.grants() {
-            let permission_set =
-                match sets.binary_search_by(|s| s.name.as_str().cmp(&grant.permission_set.value)) {
-                    Ok(index) => Some(index),
-                    Err(_) => {
-                        let mut diagnostic = Diagnostic::error(
-                            Code::UnknownPermissionSet,
-                            format!(
-                                "no permission set is named `{}`",
-                                grant.permission_set.value
-                            ),
-                        )
-                        .at(grant.permission_set.span);
-                        diagnostic = match closest(
-                            &grant.permission_set.value,
-                            sets.iter().map(|s| s.name.as_str()),
-                        ) {
-                            Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-                            None => diagnostic.help("define it under `permission_sets:`"),
-                        };
-                        d.push(diagnostic);
-                        None
-                    }
-                };
-            let selected = select(&grant.accounts, accounts, d);
-            let Some(permission_set) = permission_set else {
-                continue;
-            };
-            if let Some(previous) = grants.iter().find(|g| {
-                g.permission_set == permission_set
-                    && g.accounts.iter().any(|a| selected.contains(a))
-            }) {
-                d.push(
-                    Diagnostic::warning(
-                        Code::OverlappingGrants,
-                        format!(
-                            "`{}` is granted `{}` in some accounts by two grants",
-                            name.value, grant.permission_set.value
-                        ),
-                    )
-                    .at(grant.accounts.span)
-                    .help(format!(
-                        "the grant at line {} already covers them; merge the two",
-                        previous.span.line
-                    )),
-                );
-            }
-            grants.push(Grant {
-                accounts: selected,
-                permission_set,
-                span: grant.accounts.span,
-            });
-        }
+        let grants = grants(name, group.grants(), accounts, sets, d);
         if grants.is_empty() && !d.has_errors() {
             d.push(
                 Diagnostic::warning(
@@ -884,6 +851,114 @@ fn groups(
         });
     }
     groups
+}
+
+/// The hub of groups that name none: `topology.default_hub`, or the only hub.
+fn default_hub(raw: &RawModel, hubs: &[Hub], d: &mut Diagnostics) -> Option<usize> {
+    match (&raw.topology.default_hub, hubs.len()) {
+        (Some(name), _) => match hubs.iter().position(|h| h.name == name.value) {
+            Some(index) => Some(index),
+            None => {
+                d.push(
+                    Diagnostic::error(
+                        Code::UnknownHub,
+                        format!("no hub is named `{}`", name.value),
+                    )
+                    .at(name.span)
+                    .help(format!(
+                        "hubs: {}",
+                        hubs.iter()
+                            .map(|h| h.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+                None
+            }
+        },
+        (None, 1) => Some(0),
+        (None, _) => None,
+    }
+}
+
+/// The hub a group names.
+fn named_hub(hub: &Spanned<String>, hubs: &[Hub], d: &mut Diagnostics) -> Option<usize> {
+    let index = hubs.iter().position(|h| h.name == hub.value);
+    if index.is_none() {
+        let mut diagnostic =
+            Diagnostic::error(Code::UnknownHub, format!("no hub is named `{}`", hub.value))
+                .at(hub.span);
+        diagnostic = match closest(&hub.value, hubs.iter().map(|h| h.name.as_str())) {
+            Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
+            None => diagnostic.help("name the hubs under `topology.hubs`"),
+        };
+        d.push(diagnostic);
+    }
+    index
+}
+
+/// A group's grants: each permission set looked up, each selector resolved, overlaps warned of.
+fn grants(
+    group: &Spanned<String>,
+    written: &[RawGrant],
+    accounts: &[Account],
+    sets: &[PermissionSet],
+    d: &mut Diagnostics,
+) -> Vec<Grant> {
+    let mut grants: Vec<Grant> = Vec::new();
+    for grant in written {
+        let permission_set = permission_set_index(&grant.permission_set, sets, d);
+        let selected = select(&grant.accounts, accounts, d);
+        let Some(permission_set) = permission_set else {
+            continue;
+        };
+        if let Some(previous) = grants.iter().find(|g| {
+            g.permission_set == permission_set && g.accounts.iter().any(|a| selected.contains(a))
+        }) {
+            d.push(
+                Diagnostic::warning(
+                    Code::OverlappingGrants,
+                    format!(
+                        "`{}` is granted `{}` in some accounts by two grants",
+                        group.value, grant.permission_set.value
+                    ),
+                )
+                .at(grant.accounts.span)
+                .help(format!(
+                    "the grant at line {} already covers them; merge the two",
+                    previous.span.line
+                )),
+            );
+        }
+        grants.push(Grant {
+            accounts: selected,
+            permission_set,
+            span: grant.accounts.span,
+        });
+    }
+    grants
+}
+
+/// The index in `sets` (sorted by name) of the permission set a grant names.
+fn permission_set_index(
+    name: &Spanned<String>,
+    sets: &[PermissionSet],
+    d: &mut Diagnostics,
+) -> Option<usize> {
+    let found = sets.binary_search_by(|s| s.name.as_str().cmp(&name.value));
+    if found.is_err() {
+        let mut diagnostic = Diagnostic::error(
+            Code::UnknownPermissionSet,
+            format!("no permission set is named `{}`", name.value),
+        )
+        .at(name.span);
+        diagnostic = match closest(&name.value, sets.iter().map(|s| s.name.as_str())) {
+            Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
+            None => diagnostic.help("define it under `permission_sets:`"),
+        };
+        d.push(diagnostic);
+    }
+    found.ok()
 }
 
 fn check_topology(raw: &RawModel, model: &Model, d: &mut Diagnostics) {

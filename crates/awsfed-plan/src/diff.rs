@@ -400,29 +400,7 @@ impl<'a> AccountPlanner<'a> {
     }
 
     fn update_role(&mut self, role: &DesiredRole, actual: &RoleSnapshot, policies: &PolicyStates) {
-        if !self.owned(&actual.path, &actual.tags) {
-            self.conflict(
-                format!("role {}", actual.arn),
-                format!(
-                    "awsfed needs a role named {} but this one is not under {} with tag {MANAGED_TAG_KEY}={MANAGED_TAG_VALUE}, so awsfed does not own it",
-                    role.name, self.options.role_path
-                ),
-                "rename or delete the existing role, or change naming.role_name in the model",
-            );
-            return;
-        }
-        if actual.path != role.path {
-            self.conflict(
-                format!("role {}", actual.arn),
-                format!(
-                    "the model puts role {} under {}, but it exists under {}; IAM cannot change a role's path, and role names are unique in an account whatever the path, so the new role cannot be created beside it",
-                    role.name, role.path, actual.path
-                ),
-                "give the moved roles new names for the move (for hub roles, `naming.hub_role_name`: the default `{group}` differs from the earlier `hub-{group}`); the plan then creates them beside the old ones and removes the old ones once the IdP sends the new values",
-            );
-            return;
-        }
-        if self.admits_foreign_roles(role) {
+        if !self.updatable(role, actual) || self.admits_foreign_roles(role) {
             return;
         }
         let actual_digest = role_digest(
@@ -461,6 +439,64 @@ impl<'a> AccountPlanner<'a> {
                 },
             );
         }
+        self.update_inline_policies(role, actual, &mut drifted);
+        self.update_attachments(role, actual, policies, &mut drifted);
+        if role.permissions_boundary != actual.permissions_boundary {
+            drifted.push("permissions boundary".to_owned());
+            let action = match &role.permissions_boundary {
+                Some(arn) => Action::PutPermissionsBoundary {
+                    role: name.clone(),
+                    policy_arn: arn.clone(),
+                },
+                None => Action::DeletePermissionsBoundary { role: name.clone() },
+            };
+            self.push(Phase::Updates, action);
+        }
+        self.update_role_tags(role, actual, tagged, before);
+        if tag_says_drift {
+            self.drift.push(Drift {
+                account_id: self.account.id.clone(),
+                resource: format!("role {name}"),
+                what: drifted,
+            });
+        }
+    }
+
+    /// A role of the model's name can be updated only when awsfed owns it and it is under the
+    /// model's path (IAM cannot move a role); otherwise the plan holds a conflict.
+    fn updatable(&mut self, role: &DesiredRole, actual: &RoleSnapshot) -> bool {
+        if !self.owned(&actual.path, &actual.tags) {
+            self.conflict(
+                format!("role {}", actual.arn),
+                format!(
+                    "awsfed needs a role named {} but this one is not under {} with tag {MANAGED_TAG_KEY}={MANAGED_TAG_VALUE}, so awsfed does not own it",
+                    role.name, self.options.role_path
+                ),
+                "rename or delete the existing role, or change naming.role_name in the model",
+            );
+            return false;
+        }
+        if actual.path != role.path {
+            self.conflict(
+                format!("role {}", actual.arn),
+                format!(
+                    "the model puts role {} under {}, but it exists under {}; IAM cannot change a role's path, and role names are unique in an account whatever the path, so the new role cannot be created beside it",
+                    role.name, role.path, actual.path
+                ),
+                "give the moved roles new names for the move (for hub roles, `naming.hub_role_name`: the default `{group}` differs from the earlier `hub-{group}`); the plan then creates them beside the old ones and removes the old ones once the IdP sends the new values",
+            );
+            return false;
+        }
+        true
+    }
+
+    fn update_inline_policies(
+        &mut self,
+        role: &DesiredRole,
+        actual: &RoleSnapshot,
+        drifted: &mut Vec<String>,
+    ) {
+        let name = &role.name;
         for (policy_name, document) in &role.inline_policies {
             let previous = actual.inline_policies.get(policy_name);
             if !previous.is_some_and(|p| same_policy(p, document)) {
@@ -488,6 +524,18 @@ impl<'a> AccountPlanner<'a> {
                 );
             }
         }
+    }
+
+    /// Attaches the managed policies the model adds (not new awsfed policies, which attach
+    /// themselves when created, nor conflicting ones) and detaches what it no longer lists.
+    fn update_attachments(
+        &mut self,
+        role: &DesiredRole,
+        actual: &RoleSnapshot,
+        policies: &PolicyStates,
+        drifted: &mut Vec<String>,
+    ) {
+        let name = &role.name;
         let desired_managed: BTreeSet<&String> = role.managed_policy_arns.iter().collect();
         let actual_managed: BTreeSet<&String> = actual.managed_policy_arns.iter().collect();
         for arn in desired_managed.difference(&actual_managed) {
@@ -513,17 +561,18 @@ impl<'a> AccountPlanner<'a> {
                 },
             );
         }
-        if role.permissions_boundary != actual.permissions_boundary {
-            drifted.push("permissions boundary".to_owned());
-            let action = match &role.permissions_boundary {
-                Some(arn) => Action::PutPermissionsBoundary {
-                    role: name.clone(),
-                    policy_arn: arn.clone(),
-                },
-                None => Action::DeletePermissionsBoundary { role: name.clone() },
-            };
-            self.push(Phase::Updates, action);
-        }
+    }
+
+    /// The role's tags: the migration tag removed when no migration is under way, and every tag
+    /// written again when anything changed or the digest or migration stage is stale.
+    fn update_role_tags(
+        &mut self,
+        role: &DesiredRole,
+        actual: &RoleSnapshot,
+        tagged: Option<&String>,
+        before: usize,
+    ) {
+        let name = &role.name;
         let tags = self.role_tags(role);
         let migration_tag = |t: &BTreeMap<String, String>| t.get(MIGRATION_TAG_KEY).cloned();
         if actual.tags.contains_key(MIGRATION_TAG_KEY) && !tags.contains_key(MIGRATION_TAG_KEY) {
@@ -548,13 +597,6 @@ impl<'a> AccountPlanner<'a> {
                     tags,
                 },
             );
-        }
-        if tag_says_drift {
-            self.drift.push(Drift {
-                account_id: self.account.id.clone(),
-                resource: format!("role {name}"),
-                what: drifted,
-            });
         }
     }
 

@@ -117,14 +117,26 @@ fn account_conflicts(
     attached: &BTreeMap<&str, usize>,
     source: QuotaSource,
 ) -> Vec<Conflict> {
-    let mut conflicts = Vec::new();
+    let mut conflicts: Vec<Conflict> = role_count_conflict(account, quota, source)
+        .into_iter()
+        .collect();
+    conflicts.extend(attachment_conflicts(account, quota, attached, source));
+    conflicts.extend(size_conflicts(account, quota, source));
+    conflicts
+}
+
+/// Roles the plan creates past the account's roles quota (deletions run last).
+fn role_count_conflict(
+    account: &AccountPlan,
+    quota: &AccountQuotas,
+    source: QuotaSource,
+) -> Option<Conflict> {
     let creates = account
         .changes
         .iter()
         .filter(|c| matches!(c.action, Action::CreateRole { .. }))
         .count();
-    if creates > 0 && quota.roles + creates > quota.roles_quota {
-        conflicts.push(Conflict {
+    (creates > 0 && quota.roles + creates > quota.roles_quota).then(|| Conflict {
             resource: format!("{creates} new roles"),
             reason: format!(
                 "the account holds {} roles and the plan creates {creates} (deletions run last), past {} of {}",
@@ -136,8 +148,17 @@ fn account_conflicts(
                 "raise the account's IAM roles quota with Service Quotas (at most {}) and set `quotas.roles_per_account`, delete roles it no longer uses, or grant fewer permission sets there",
                 defaults::ROLES_PER_ACCOUNT_MAX
             ),
-        });
-    }
+    })
+}
+
+/// Roles that would hold more managed policies than the quota at their peak.
+fn attachment_conflicts(
+    account: &AccountPlan,
+    quota: &AccountQuotas,
+    attached: &BTreeMap<&str, usize>,
+    source: QuotaSource,
+) -> Vec<Conflict> {
+    let mut conflicts = Vec::new();
     // Attachments run before detachments (policies are created and attached in the hub policy
     // phase, detached in updates), so a role's peak is what it holds plus every attachment.
     let mut peak: BTreeMap<&str, usize> = BTreeMap::new();
@@ -173,6 +194,16 @@ fn account_conflicts(
             });
         }
     }
+    conflicts
+}
+
+/// Trust and managed policies the plan writes past their size quotas.
+fn size_conflicts(
+    account: &AccountPlan,
+    quota: &AccountQuotas,
+    source: QuotaSource,
+) -> Vec<Conflict> {
+    let mut conflicts = Vec::new();
     for change in &account.changes {
         let (resource, document, trust) = match &change.action {
             Action::CreateRole {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use awsfed_policy::PolicyDocument;
 
-use super::{Action, Plan};
+use super::{AccountPlan, Action, Plan};
 use awsfed_files::message::{self, Level};
 
 const RED: &str = "\x1b[31m";
@@ -33,67 +33,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     }
     let mut totals: BTreeMap<&'static str, usize> = BTreeMap::new();
     for account in &plan.accounts {
-        let name = account
-            .account_name
-            .as_deref()
-            .map_or_else(String::new, |n| format!(" ({n})"));
-        let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
-        for change in &account.changes {
-            *counts.entry(kind(&change.action)).or_default() += 1;
-            *totals.entry(kind(&change.action)).or_default() += 1;
-        }
-        let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} to {k}")).collect();
-        let _ = writeln!(
-            out,
-            "account {}{name}: {}",
-            account.account_id,
-            if summary.is_empty() {
-                "no changes".to_owned()
-            } else {
-                summary.join(", ")
-            }
-        );
-        let mut phase = None;
-        for change in &account.changes {
-            if phase != Some(change.phase) {
-                phase = Some(change.phase);
-                let _ = writeln!(out, "  [{}]", change.phase.label());
-            }
-            let (sign, code) = match kind(&change.action) {
-                "create" => ("+", GREEN),
-                "delete" => ("-", RED),
-                _ => ("~", YELLOW),
-            };
-            let _ = writeln!(out, "  {} {}", paint(code, sign), change.action.summary());
-            match &change.action {
-                Action::UpdateTrust {
-                    trust_policy,
-                    previous,
-                    ..
-                }
-                | Action::UpdatePolicy {
-                    document: trust_policy,
-                    previous,
-                    ..
-                } => diff_lines(&mut out, previous, trust_policy, &paint),
-                Action::PutInlinePolicy {
-                    document,
-                    previous: Some(previous),
-                    ..
-                } => diff_lines(&mut out, previous, document, &paint),
-                _ => {}
-            }
-        }
-        for conflict in &account.conflicts {
-            let _ = writeln!(
-                out,
-                "  {} {}: {}\n      hint: {}",
-                paint(RED, "!"),
-                conflict.resource,
-                conflict.reason,
-                conflict.hint
-            );
-        }
+        render_account(&mut out, account, &mut totals, &paint);
     }
     if let Some(identity_center) = &plan.identity_center {
         super::identity_center::render_identity_center(
@@ -138,6 +78,77 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         out.push_str(&message::line(Level::Hint, hint));
     }
     out
+}
+
+/// One account's changes by phase (policy changes as a diff) and its conflicts; `totals` counts
+/// the changes by kind.
+fn render_account(
+    out: &mut String,
+    account: &AccountPlan,
+    totals: &mut BTreeMap<&'static str, usize>,
+    paint: &dyn Fn(&str, &str) -> String,
+) {
+    let name = account
+        .account_name
+        .as_deref()
+        .map_or_else(String::new, |n| format!(" ({n})"));
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for change in &account.changes {
+        *counts.entry(kind(&change.action)).or_default() += 1;
+        *totals.entry(kind(&change.action)).or_default() += 1;
+    }
+    let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} to {k}")).collect();
+    let _ = writeln!(
+        out,
+        "account {}{name}: {}",
+        account.account_id,
+        if summary.is_empty() {
+            "no changes".to_owned()
+        } else {
+            summary.join(", ")
+        }
+    );
+    let mut phase = None;
+    for change in &account.changes {
+        if phase != Some(change.phase) {
+            phase = Some(change.phase);
+            let _ = writeln!(out, "  [{}]", change.phase.label());
+        }
+        let (sign, code) = match kind(&change.action) {
+            "create" => ("+", GREEN),
+            "delete" => ("-", RED),
+            _ => ("~", YELLOW),
+        };
+        let _ = writeln!(out, "  {} {}", paint(code, sign), change.action.summary());
+        match &change.action {
+            Action::UpdateTrust {
+                trust_policy,
+                previous,
+                ..
+            }
+            | Action::UpdatePolicy {
+                document: trust_policy,
+                previous,
+                ..
+            } => diff_lines(out, previous, trust_policy, paint),
+            Action::PutInlinePolicy {
+                document,
+                previous: Some(previous),
+                ..
+            } => diff_lines(out, previous, document, paint),
+            _ => {}
+        }
+    }
+    for conflict in &account.conflicts {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}\n      hint: {}",
+            paint(RED, "!"),
+            conflict.resource,
+            conflict.reason,
+            conflict.hint
+        );
+    }
 }
 
 fn kind(action: &Action) -> &'static str {

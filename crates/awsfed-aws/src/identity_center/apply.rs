@@ -187,27 +187,13 @@ impl Context {
                 session_duration,
                 relay_state,
             } => {
-                let created = send!(
-                    "sso:CreatePermissionSet",
-                    sso.create_permission_set()
-                        .instance_arn(instance)
-                        .name(name)
-                        .description(description)
-                        .session_duration(session_duration)
-                        .set_relay_state(relay_state.clone())
-                        .tags(tag(MANAGED_TAG_KEY, MANAGED_TAG_VALUE)?)
-                );
-                let arn = created
-                    .permission_set()
-                    .and_then(|s| s.permission_set_arn())
-                    .ok_or_else(|| AwsError::Unreadable {
-                        operation: "sso:CreatePermissionSet".to_owned(),
-                        what: "no permission set ARN".to_owned(),
-                    })?;
-                self.guard
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .created(name, arn);
+                self.create_permission_set(
+                    name,
+                    description,
+                    session_duration,
+                    relay_state.as_deref(),
+                )
+                .await?;
             }
             A::UpdatePermissionSet {
                 description,
@@ -332,6 +318,43 @@ impl Context {
 }
 
 impl Context {
+    /// Creates the set tagged as awsfed's; the guard then knows its ARN for the actions after.
+    async fn create_permission_set(
+        &self,
+        name: &str,
+        description: &str,
+        session_duration: &str,
+        relay_state: Option<&str>,
+    ) -> Result<(), AwsError> {
+        let op = "sso:CreatePermissionSet";
+        self.note(op);
+        let created = self
+            .clients
+            .sso
+            .create_permission_set()
+            .instance_arn(&self.instance)
+            .name(name)
+            .description(description)
+            .session_duration(session_duration)
+            .set_relay_state(relay_state.map(str::to_owned))
+            .tags(tag(MANAGED_TAG_KEY, MANAGED_TAG_VALUE)?)
+            .send()
+            .await
+            .map_err(|e| AwsError::call(op, &e))?;
+        let arn = created
+            .permission_set()
+            .and_then(|s| s.permission_set_arn())
+            .ok_or_else(|| AwsError::Unreadable {
+                operation: op.to_owned(),
+                what: "no permission set ARN".to_owned(),
+            })?;
+        self.guard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .created(name, arn);
+        Ok(())
+    }
+
     async fn create_group(&self, group: &str) -> Result<(), AwsError> {
         // An interrupted apply may have created it already.
         let existing = super::read::group_id(&self.clients, &self.store, group).await?;
@@ -526,31 +549,28 @@ trait RequestStatus {
     fn status(&self) -> Status;
 }
 
-impl RequestStatus for AccountAssignmentOperationStatus {
-    fn request_id(&self) -> Option<&str> {
-        AccountAssignmentOperationStatus::request_id(self)
-    }
+/// Both status types have the same three fields.
+macro_rules! request_status {
+    ($($status:ident),+) => {$(
+        impl RequestStatus for $status {
+            fn request_id(&self) -> Option<&str> {
+                $status::request_id(self)
+            }
 
-    fn status(&self) -> Status {
-        (
-            AccountAssignmentOperationStatus::status(self).cloned(),
-            self.failure_reason().map(str::to_owned),
-        )
-    }
+            fn status(&self) -> Status {
+                (
+                    $status::status(self).cloned(),
+                    self.failure_reason().map(str::to_owned),
+                )
+            }
+        }
+    )+};
 }
 
-impl RequestStatus for PermissionSetProvisioningStatus {
-    fn request_id(&self) -> Option<&str> {
-        PermissionSetProvisioningStatus::request_id(self)
-    }
-
-    fn status(&self) -> Status {
-        (
-            PermissionSetProvisioningStatus::status(self).cloned(),
-            self.failure_reason().map(str::to_owned),
-        )
-    }
-}
+request_status!(
+    AccountAssignmentOperationStatus,
+    PermissionSetProvisioningStatus
+);
 
 fn request_id(status: Option<&impl RequestStatus>) -> String {
     status

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use awsfed_compile::PermissionsBoundary;
-use awsfed_snapshot::{IdentityCenterSnapshot, PrincipalType};
+use awsfed_snapshot::{IdentityCenterSnapshot, PermissionSetSnapshot, PrincipalType};
 
 use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
@@ -140,13 +140,17 @@ async fn adopt(
     Ok(())
 }
 
+/// A YAML string: JSON's quoting is YAML's.
+fn q(text: &str) -> String {
+    serde_json::to_string(text).expect("a string serialises")
+}
+
 /// The model of an instance: every account identity-center, one grant per group and permission set
 /// listing its accounts by name.
 pub fn model_yaml(
     instance: &IdentityCenterSnapshot,
     accounts: &BTreeMap<String, String>,
 ) -> String {
-    let q = |text: &str| serde_json::to_string(text).expect("a string serialises");
     let name_of = |id: &str| -> String {
         accounts
             .get(id)
@@ -179,58 +183,75 @@ pub fn model_yaml(
     let _ = writeln!(out, "permission_sets:");
     let any_account = used.iter().next().copied().unwrap_or("000000000000");
     for set in &instance.permission_sets {
-        let _ = writeln!(out, "  {}:", q(&set.name));
-        if let Some(description) = &set.description {
-            let _ = writeln!(out, "    description: {}", q(description));
-        }
-        if !set.managed_policies.is_empty() {
-            let list: Vec<String> = set.managed_policies.iter().map(|p| q(p)).collect();
-            let _ = writeln!(out, "    managed_policies: [{}]", list.join(", "));
-        }
-        if !set.customer_managed_policies.is_empty() {
-            let list: Vec<String> = set
-                .customer_managed_policies
-                .iter()
-                .map(|p| q(&format!("{}{}", p.path, p.name)))
-                .collect();
-            let _ = writeln!(
-                out,
-                "    customer_managed_policies: [{}]   # must exist in each account",
-                list.join(", ")
-            );
-        }
-        if let Some(document) = &set.inline_policy {
-            let _ = writeln!(out, "    inline_policy: {}", document.to_json());
-        }
-        match &set.permissions_boundary {
-            Some(PermissionsBoundary::ManagedPolicyArn(arn)) => {
-                let _ = writeln!(out, "    permissions_boundary: {}", q(arn));
-            }
-            Some(PermissionsBoundary::CustomerManagedPolicy(p)) => {
-                let _ = writeln!(
-                    out,
-                    "    permissions_boundary: {}   # by path and name in each account",
-                    q(&format!(
-                        "arn:aws:iam::{any_account}:policy{}{}",
-                        p.path, p.name
-                    ))
-                );
-            }
-            None => {}
-        }
-        let session = set.session_duration.as_deref().unwrap_or("PT1H");
-        let _ = writeln!(
-            out,
-            "    session_duration: {}",
-            q(&session.trim_start_matches("PT").to_lowercase())
-        );
-        if let Some(relay_state) = &set.relay_state {
-            let _ = writeln!(out, "    relay_state: {}", q(relay_state));
-        }
+        write_permission_set(&mut out, set, any_account);
     }
     if instance.permission_sets.is_empty() {
         let _ = writeln!(out, "  {{}}");
     }
+    write_groups(&mut out, instance, &name_of);
+    out
+}
+
+/// One permission set under `permission_sets:`; a customer managed boundary is written as an ARN
+/// in `any_account` (the model names it by ARN, Identity Center by path and name).
+fn write_permission_set(out: &mut String, set: &PermissionSetSnapshot, any_account: &str) {
+    let _ = writeln!(out, "  {}:", q(&set.name));
+    if let Some(description) = &set.description {
+        let _ = writeln!(out, "    description: {}", q(description));
+    }
+    if !set.managed_policies.is_empty() {
+        let list: Vec<String> = set.managed_policies.iter().map(|p| q(p)).collect();
+        let _ = writeln!(out, "    managed_policies: [{}]", list.join(", "));
+    }
+    if !set.customer_managed_policies.is_empty() {
+        let list: Vec<String> = set
+            .customer_managed_policies
+            .iter()
+            .map(|p| q(&format!("{}{}", p.path, p.name)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    customer_managed_policies: [{}]   # must exist in each account",
+            list.join(", ")
+        );
+    }
+    if let Some(document) = &set.inline_policy {
+        let _ = writeln!(out, "    inline_policy: {}", document.to_json());
+    }
+    match &set.permissions_boundary {
+        Some(PermissionsBoundary::ManagedPolicyArn(arn)) => {
+            let _ = writeln!(out, "    permissions_boundary: {}", q(arn));
+        }
+        Some(PermissionsBoundary::CustomerManagedPolicy(p)) => {
+            let _ = writeln!(
+                out,
+                "    permissions_boundary: {}   # by path and name in each account",
+                q(&format!(
+                    "arn:aws:iam::{any_account}:policy{}{}",
+                    p.path, p.name
+                ))
+            );
+        }
+        None => {}
+    }
+    let session = set.session_duration.as_deref().unwrap_or("PT1H");
+    let _ = writeln!(
+        out,
+        "    session_duration: {}",
+        q(&session.trim_start_matches("PT").to_lowercase())
+    );
+    if let Some(relay_state) = &set.relay_state {
+        let _ = writeln!(out, "    relay_state: {}", q(relay_state));
+    }
+}
+
+/// `groups:`, one grant per group and permission set; assignments to users (or to groups the
+/// store does not name) are listed in a comment, as the model grants to directory groups only.
+fn write_groups(
+    out: &mut String,
+    instance: &IdentityCenterSnapshot,
+    name_of: &dyn Fn(&str) -> String,
+) {
     let mut grants: BTreeMap<&str, BTreeMap<&str, BTreeSet<String>>> = BTreeMap::new();
     let mut users = Vec::new();
     for assignment in &instance.assignments {
@@ -283,7 +304,6 @@ pub fn model_yaml(
             let _ = writeln!(out, "#   {user}");
         }
     }
-    out
 }
 
 #[cfg(test)]

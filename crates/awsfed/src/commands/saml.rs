@@ -141,26 +141,43 @@ impl<'a> Report<'a> {
 
 fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
     let mut out = String::new();
-    // Every value comes from the response: escaped, so none can forge a line or move the cursor.
-    let mut field = |name: &str, value: Option<String>| {
-        let _ = writeln!(
-            out,
-            "{:<22}{}",
-            escape(&format!("{name}:")),
-            value.as_deref().map_or(Cow::Borrowed("-"), escape)
-        );
-    };
+    subject_fields(&mut out, response);
+    aws_fields(&mut out, response, report);
+    roles_and_notes(&mut out, response);
+    verdict(&mut out, report);
+    out
+}
+
+/// One `Name:  value` line. Every value comes from the response: escaped, so none can forge a
+/// line or move the cursor.
+fn field(out: &mut String, name: &str, value: Option<String>) {
+    let _ = writeln!(
+        out,
+        "{:<22}{}",
+        escape(&format!("{name}:")),
+        value.as_deref().map_or(Cow::Borrowed("-"), escape)
+    );
+}
+
+/// Who issued the response, to whom, about whom, and when it is valid.
+fn subject_fields(out: &mut String, response: &SamlResponse) {
     let assertion = response.assertion.as_ref();
     field(
+        out,
         "Issuer",
         response
             .issuer
             .clone()
             .or_else(|| assertion.and_then(|a| a.issuer.clone())),
     );
-    field("Destination", response.destination.clone());
-    field("Status", response.status_code.as_deref().map(short_status));
+    field(out, "Destination", response.destination.clone());
     field(
+        out,
+        "Status",
+        response.status_code.as_deref().map(short_status),
+    );
+    field(
+        out,
         "NameID",
         assertion
             .and_then(|a| a.name_id.as_ref())
@@ -177,9 +194,9 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    field("Recipient", join(&recipients));
+    field(out, "Recipient", join(&recipients));
     let conditions = assertion.and_then(|a| a.conditions.as_ref());
-    field("Audience", conditions.and_then(|c| join(&c.audiences)));
+    field(out, "Audience", conditions.and_then(|c| join(&c.audiences)));
     let not_before = conditions.and_then(|c| c.not_before);
     let not_on_or_after = conditions.and_then(|c| c.not_on_or_after).or_else(|| {
         assertion.and_then(|a| {
@@ -189,6 +206,7 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
         })
     });
     field(
+        out,
         "Valid",
         Some(format!(
             "{} .. {}",
@@ -197,32 +215,47 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
         )),
     );
     field(
+        out,
         "Session ends",
         assertion
             .and_then(|a| a.authn_statement.as_ref())
             .and_then(|s| s.session_not_on_or_after)
             .map(|t| t.to_string()),
     );
+}
+
+/// The AWS attributes: session name, SourceIdentity, duration and session tags.
+fn aws_fields(out: &mut String, response: &SamlResponse, report: &Report<'_>) {
     let aws = response.aws();
     field(
+        out,
         "RoleSessionName",
         aws.and_then(|a| a.role_session_name.clone()),
     );
-    field("Second-hop session", report.second_hop_session_name.clone());
     field(
+        out,
+        "Second-hop session",
+        report.second_hop_session_name.clone(),
+    );
+    field(
+        out,
         "SourceIdentity",
         aws.and_then(|a| a.source_identity.clone()),
     );
     field(
+        out,
         "SessionDuration",
         aws.and_then(|a| a.session_duration.clone()),
     );
     if let Some(aws) = aws {
         for (key, values) in &aws.principal_tags {
-            field(&format!("PrincipalTag:{key}"), Some(values.join(", ")));
+            field(out, &format!("PrincipalTag:{key}"), Some(values.join(", ")));
         }
-        field("TransitiveTagKeys", join(&aws.transitive_tag_keys));
+        field(out, "TransitiveTagKeys", join(&aws.transitive_tag_keys));
     }
+}
+
+fn roles_and_notes(out: &mut String, response: &SamlResponse) {
     let roles = response.roles();
     let _ = writeln!(out, "\nRoles ({}):", roles.len());
     for pair in roles {
@@ -233,7 +266,7 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
             escape(&pair.provider.arn)
         );
     }
-    if let Some(aws) = aws {
+    if let Some(aws) = response.aws() {
         for malformed in &aws.malformed_roles {
             let _ = writeln!(
                 out,
@@ -256,6 +289,9 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
             let _ = writeln!(out, "  {}", escape(&note.to_string()));
         }
     }
+}
+
+fn verdict(out: &mut String, report: &Report<'_>) {
     let _ = writeln!(out, "\nAt {}:", report.checked_at);
     if report.problems.is_empty() {
         let _ = writeln!(out, "  usable for AWS sign-in");
@@ -264,7 +300,6 @@ fn render_text(response: &SamlResponse, report: &Report<'_>) -> String {
             let _ = writeln!(out, "  refused: {}", escape(problem));
         }
     }
-    out
 }
 
 fn join(values: &[String]) -> Option<String> {

@@ -119,6 +119,25 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             failed,
         ))
     })?;
+    write_folder(&args.out, &snapshot_files(&snapshot), args.force)?;
+    crate::commands::print_stderr(&format!(
+        "Scanned {} accounts into {}.\n",
+        snapshot.accounts.len(),
+        args.out.display()
+    ));
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut message = format!("{} account(s) could not be read:\n", failed.len());
+    for (account, error) in &failed {
+        message.push_str(&format!("  {account}: {error}\n"));
+    }
+    Err(CommandError::failed(message)
+        .hint("the snapshot holds the other accounts; check the bootstrap role in the failed ones"))
+}
+
+/// The snapshot folder's files: the organisation, the Identity Center instance, one per account.
+fn snapshot_files(snapshot: &Snapshot) -> Vec<OutputFile> {
     let mut files = Vec::new();
     if let Some(organization) = &snapshot.organization {
         files.push(OutputFile {
@@ -138,19 +157,5 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             contents: crate::commands::to_json(account),
         });
     }
-    write_folder(&args.out, &files, args.force)?;
-    crate::commands::print_stderr(&format!(
-        "Scanned {} accounts into {}.\n",
-        snapshot.accounts.len(),
-        args.out.display()
-    ));
-    if failed.is_empty() {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut message = format!("{} account(s) could not be read:\n", failed.len());
-    for (account, error) in &failed {
-        message.push_str(&format!("  {account}: {error}\n"));
-    }
-    Err(CommandError::failed(message)
-        .hint("the snapshot holds the other accounts; check the bootstrap role in the failed ones"))
+    files
 }
