@@ -117,62 +117,62 @@ async fn tree(
     Ok((ous, accounts))
 }
 
+/// Every page of an Organizations list call: the request again with each `NextToken` until an
+/// answer has none; `|page| items` names what a page adds.
+macro_rules! every_page {
+    ($operation:literal, $request:expr, |$page:ident| $items:expr) => {{
+        let mut items = Vec::new();
+        let mut token = None;
+        loop {
+            let $page = $request
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| call($operation, &e))?;
+            items.extend($items);
+            match $page.next_token() {
+                Some(next) => token = Some(next.to_owned()),
+                None => break items,
+            }
+        }
+    }};
+}
+
 async fn child_ous(
     org: &Organizations,
     parent: &str,
     parent_path: &str,
 ) -> Result<Vec<OuSnapshot>, AwsError> {
-    let mut ous = Vec::new();
-    let mut token = None;
-    loop {
-        let page = org
-            .list_organizational_units_for_parent()
-            .parent_id(parent)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| call("organizations:ListOrganizationalUnitsForParent", &e))?;
-        for ou in page.organizational_units() {
-            let (Some(id), Some(name)) = (ou.id(), ou.name()) else {
-                continue;
-            };
+    Ok(every_page!(
+        "organizations:ListOrganizationalUnitsForParent",
+        org.list_organizational_units_for_parent().parent_id(parent),
+        |page| page.organizational_units().iter().filter_map(|ou| {
+            let (id, name) = (ou.id()?, ou.name()?);
             let path = if parent_path.is_empty() {
                 name.to_owned()
             } else {
                 format!("{parent_path}/{name}")
             };
-            ous.push(OuSnapshot {
+            Some(OuSnapshot {
                 id: id.to_owned(),
                 name: name.to_owned(),
                 parent_id: parent.to_owned(),
                 path,
-            });
-        }
-        match page.next_token() {
-            Some(next) => token = Some(next.to_owned()),
-            None => return Ok(ous),
-        }
-    }
+            })
+        })
+    ))
 }
 
 async fn child_accounts(
     org: &Organizations,
     parent: &str,
 ) -> Result<Vec<OrgAccountSnapshot>, AwsError> {
-    let mut accounts = Vec::new();
-    let mut token = None;
-    loop {
-        let page = org
-            .list_accounts_for_parent()
-            .parent_id(parent)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| call("organizations:ListAccountsForParent", &e))?;
-        for account in page.accounts() {
-            let Some(id) = account.id() else { continue };
-            accounts.push(OrgAccountSnapshot {
-                id: id.to_owned(),
+    Ok(every_page!(
+        "organizations:ListAccountsForParent",
+        org.list_accounts_for_parent().parent_id(parent),
+        |page| page.accounts().iter().filter_map(|account| {
+            Some(OrgAccountSnapshot {
+                id: account.id()?.to_owned(),
                 name: account.name().unwrap_or_default().to_owned(),
                 email: account.email().map(str::to_owned),
                 status: account
@@ -180,37 +180,24 @@ async fn child_accounts(
                     .map_or_else(String::new, |s| s.as_str().to_owned()),
                 parent_id: parent.to_owned(),
                 tags: BTreeMap::new(),
-            });
-        }
-        match page.next_token() {
-            Some(next) => token = Some(next.to_owned()),
-            None => return Ok(accounts),
-        }
-    }
+            })
+        })
+    ))
 }
 
 async fn account_tags(
     org: &Organizations,
     account: &str,
 ) -> Result<BTreeMap<String, String>, AwsError> {
-    let mut tags = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = org
-            .list_tags_for_resource()
-            .resource_id(account)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| call("organizations:ListTagsForResource", &e))?;
-        for tag in page.tags() {
-            tags.insert(tag.key().to_owned(), tag.value().to_owned());
-        }
-        match page.next_token() {
-            Some(next) => token = Some(next.to_owned()),
-            None => return Ok(tags),
-        }
-    }
+    let tags = every_page!(
+        "organizations:ListTagsForResource",
+        org.list_tags_for_resource().resource_id(account),
+        |page| page
+            .tags()
+            .iter()
+            .map(|tag| (tag.key().to_owned(), tag.value().to_owned()))
+    );
+    Ok(tags.into_iter().collect())
 }
 
 /// The SCPs and RCPs, with their documents and targets.
