@@ -53,8 +53,9 @@ pub struct Input {
 pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), CommandError> {
     let (model, ..) = load(config)?.into_model()?;
     if model.iam_users.is_some() {
-        print_stderr(
-            "note: the IAM users of `iam_users` are not principals of the analysis yet: access paths, who-can, audit and verify leave them out\n",
+        message::print(
+            Level::Note,
+            "the IAM users of `iam_users` are not principals of the analysis yet: access paths, who-can, audit and verify leave them out",
         );
     }
     let state = awsfed_compile::compile(&model);

@@ -304,7 +304,7 @@ pub fn refuse_iam_users(model: &Model, what: &str) -> Result<(), CommandError> {
         return Ok(());
     }
     Err(CommandError::bad_input(format!(
-        "error: awsfed cannot {what} a model with `iam_users` yet: the users, their groups and policies are compiled (`awsfed compile --out DIR`) but not deployed, and the spoke trusts name them"
+        "awsfed cannot {what} a model with `iam_users` yet: the users, their groups and policies are compiled (`awsfed compile --out DIR`) but not deployed, and the spoke trusts name them"
     ))
     .hint("remove `iam_users` to deploy the rest of the model"))
 }
