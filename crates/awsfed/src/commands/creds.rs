@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use awsfed_signin::{Cache, SignIn, env_vars};
+use awsfed_signin::{Cache, SignIn};
 
 use crate::cli::Cli;
 use crate::commands::print_stdout;
@@ -62,7 +62,7 @@ pub fn cache_hit(mut args: impl Iterator<Item = OsString>) -> Option<ExitCode> {
     }
     let target = target.into_string().ok().filter(|t| !t.starts_with('-'))?;
     // The parser reads `--client` from AWSFED_CLIENT; an empty value is left to it.
-    let client = match std::env::var_os(env_vars::AWSFED_CLIENT) {
+    let client = match std::env::var_os(awsfed_env::AWSFED_CLIENT) {
         Some(path) if path.is_empty() => return None,
         path => path.map(PathBuf::from),
     };
@@ -84,7 +84,7 @@ pub fn cache_hit(mut args: impl Iterator<Item = OsString>) -> Option<ExitCode> {
 /// client file, cache, output): the part of a `credential_process` call that is awsfed's own, next
 /// to process start (`scripts/bench-creds` reports both).
 pub fn report_timing(started: std::time::Instant, parsing: Option<std::time::Duration>) {
-    if std::env::var_os(env_vars::AWSFED_TIMING).is_some() {
+    if std::env::var_os(awsfed_env::AWSFED_TIMING).is_some() {
         let parsing = match parsing {
             Some(parsing) => format!("{} µs parsing the command line", parsing.as_micros()),
             None => "command-line parser skipped".to_owned(),
