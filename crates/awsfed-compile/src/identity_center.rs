@@ -39,7 +39,10 @@ pub struct DesiredIdentityCenter {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DesiredPermissionSet {
     pub name: String,
-    pub description: String,
+    /// `None` when the model names none: awsfed then keeps whatever description the instance has
+    /// (an imported set without one must not show as changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// ISO-8601, as Identity Center takes it (`PT8H`).
     pub session_duration: String,
     /// The same, in seconds.
@@ -56,6 +59,16 @@ pub struct DesiredPermissionSet {
     pub permissions_boundary: Option<PermissionsBoundary>,
     /// The awsfed managed tag: awsfed changes and deletes only permission sets that carry it.
     pub tags: BTreeMap<String, String>,
+}
+
+impl DesiredPermissionSet {
+    /// What a permission set awsfed creates (or exports) is described as: the model's description,
+    /// else a label naming awsfed.
+    pub fn description_to_write(&self) -> String {
+        self.description
+            .clone()
+            .unwrap_or_else(|| format!("awsfed permission set {}", self.name))
+    }
 }
 
 /// A customer managed policy by path and name, as Identity Center references it.
@@ -140,10 +153,7 @@ pub fn compile_identity_center(model: &Model) -> Option<DesiredIdentityCenter> {
 fn permission_set(model: &Model, set: &PermissionSet) -> DesiredPermissionSet {
     DesiredPermissionSet {
         name: set.name.clone(),
-        description: set
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("awsfed permission set {}", set.name)),
+        description: set.description.clone(),
         session_duration: iso8601_duration(set.session_duration),
         session_seconds: set.session_duration,
         relay_state: set.relay_state.clone(),

@@ -206,7 +206,7 @@ impl Context {
                     sso.update_permission_set()
                         .instance_arn(instance)
                         .permission_set_arn(&arn)
-                        .description(description)
+                        .set_description(description.clone())
                         .session_duration(session_duration)
                         .set_relay_state(relay_state.clone())
                 );

@@ -93,7 +93,7 @@ fn permission_set(set: &DesiredPermissionSet) -> Value {
     let mut properties = Map::new();
     properties.insert("InstanceArn".into(), json!({ "Ref": INSTANCE_PARAMETER }));
     properties.insert("Name".into(), json!(set.name));
-    properties.insert("Description".into(), json!(set.description));
+    properties.insert("Description".into(), json!(set.description_to_write()));
     properties.insert("SessionDuration".into(), json!(set.session_duration));
     if let Some(relay) = &set.relay_state {
         properties.insert("RelayStateType".into(), json!(relay));

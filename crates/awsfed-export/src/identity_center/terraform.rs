@@ -171,7 +171,7 @@ fn permission_set(
         "provider": PROVIDER,
         "instance_arn": INSTANCE,
         "name": literal(&set.name),
-        "description": literal(&set.description),
+        "description": literal(&set.description_to_write()),
         "session_duration": set.session_duration,
         "tags": set.tags.iter().map(|(k, v)| (literal(k), json!(literal(v)))).collect::<Map<_, _>>()
     });
@@ -280,7 +280,7 @@ mod tests {
     fn set(name: &str, managed: &[&str], customer: &[(&str, &str)]) -> DesiredPermissionSet {
         DesiredPermissionSet {
             name: name.to_owned(),
-            description: format!("awsfed permission set {name}"),
+            description: Some(format!("awsfed permission set {name}")),
             session_duration: "PT1H".to_owned(),
             session_seconds: 3600,
             relay_state: None,

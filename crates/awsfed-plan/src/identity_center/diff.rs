@@ -23,7 +23,8 @@ const DEFAULT_SESSION: &str = "PT1H";
 /// What a permission set's digest tag covers, in one comparable form.
 #[derive(Debug, PartialEq, Serialize)]
 struct Content {
-    description: String,
+    /// `None` when the model names no description: the instance's is kept, whatever it is.
+    description: Option<String>,
     session_duration: String,
     relay_state: Option<String>,
     managed_policies: BTreeSet<String>,
@@ -52,9 +53,13 @@ impl Content {
         }
     }
 
-    fn actual(set: &PermissionSetSnapshot) -> Self {
+    /// `set` as compared with `desired`.
+    fn actual(set: &PermissionSetSnapshot, desired: &DesiredPermissionSet) -> Self {
         Self {
-            description: set.description.clone().unwrap_or_default(),
+            description: desired
+                .description
+                .as_ref()
+                .map(|_| set.description.clone().unwrap_or_default()),
             session_duration: set
                 .session_duration
                 .clone()
@@ -226,7 +231,7 @@ impl Planner<'_> {
             S::PermissionSets,
             A::CreatePermissionSet {
                 name: set.name.clone(),
-                description: set.description.clone(),
+                description: set.description_to_write(),
                 session_duration: set.session_duration.clone(),
                 relay_state: set.relay_state.clone(),
             },
@@ -234,7 +239,7 @@ impl Planner<'_> {
         let empty = PermissionSetSnapshot {
             arn: String::new(),
             name: set.name.clone(),
-            description: Some(set.description.clone()),
+            description: Some(set.description_to_write()),
             session_duration: Some(set.session_duration.clone()),
             relay_state: set.relay_state.clone(),
             managed_policies: Vec::new(),
@@ -260,7 +265,7 @@ impl Planner<'_> {
         found: &PermissionSetSnapshot,
         want: &Content,
     ) {
-        let have = Content::actual(found);
+        let have = Content::actual(found, set);
         let want_digest = want.digest();
         let tag = found.tags.get(DIGEST_TAG_KEY);
         if have == *want {
@@ -283,7 +288,11 @@ impl Planner<'_> {
                 S::PermissionSets,
                 A::UpdatePermissionSet {
                     name: set.name.clone(),
-                    description: set.description.clone(),
+                    // Without one in the model, the instance's description is sent back unchanged.
+                    description: set
+                        .description
+                        .clone()
+                        .or_else(|| found.description.clone()),
                     session_duration: set.session_duration.clone(),
                     relay_state: set.relay_state.clone(),
                 },

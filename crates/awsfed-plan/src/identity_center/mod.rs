@@ -103,7 +103,9 @@ pub enum IdentityCenterAction {
     },
     UpdatePermissionSet {
         name: String,
-        description: String,
+        /// `None`: the set has no description and the model names none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
         session_duration: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         relay_state: Option<String>,

@@ -100,7 +100,7 @@ fn simulate(state: &IdentityCenterSnapshot, plan: &IdentityCenterPlan) -> Identi
                 relay_state,
                 ..
             } => edit(&mut state, &|s| {
-                s.description = Some(description.clone());
+                s.description = description.clone();
                 s.session_duration = Some(session_duration.clone());
                 s.relay_state = relay_state.clone();
             }),
@@ -323,4 +323,44 @@ fn the_rendered_plan_shows_steps_conflicts_and_drift() {
     };
     assert!(converged.is_empty());
     insta::assert_snapshot!("converged", crate::render_text(&converged, false));
+}
+
+#[test]
+fn a_description_the_model_leaves_out_is_the_instance_s_to_keep() {
+    // As after `import identity-center --adopt`: sets described by hand or not at all, the model
+    // naming no description, the digest tags written from the model.
+    let mut desired = desired(GroupSource::Lookup);
+    let mut state = converged();
+    for (set, wanted) in state
+        .permission_sets
+        .iter_mut()
+        .zip(&mut desired.permission_sets)
+    {
+        set.description = (set.name == "Admin").then(|| "made by hand".to_owned());
+        wanted.description = None;
+        set.tags
+            .insert(DIGEST_TAG_KEY.to_owned(), permission_set_digest(wanted));
+    }
+    let plan = plan_identity_center(&desired, &state);
+    assert!(plan.is_empty(), "{:#?}", plan.changes);
+
+    // Another setting changed by hand: the update sends the instance's description back.
+    let admin = state
+        .permission_sets
+        .iter_mut()
+        .find(|s| s.name == "Admin")
+        .unwrap();
+    admin.session_duration = Some("PT9H".to_owned());
+    let plan = plan_identity_center(&desired, &state);
+    assert_eq!(plan.drift[0].what, ["session duration"]);
+    let update = plan
+        .changes
+        .iter()
+        .find_map(|c| match &c.action {
+            A::UpdatePermissionSet { description, .. } => Some(description.clone()),
+            _ => None,
+        })
+        .expect("an update");
+    assert_eq!(update.as_deref(), Some("made by hand"));
+    assert!(plan_identity_center(&desired, &simulate(&state, &plan)).is_empty());
 }

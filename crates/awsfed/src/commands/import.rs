@@ -196,7 +196,7 @@ pub fn model_yaml(
 /// in `any_account` (the model names it by ARN, Identity Center by path and name).
 fn write_permission_set(out: &mut String, set: &PermissionSetSnapshot, any_account: &str) {
     let _ = writeln!(out, "  {}:", q(&set.name));
-    if let Some(description) = &set.description {
+    if let Some(description) = set.description.as_ref().filter(|d| !d.is_empty()) {
         let _ = writeln!(out, "    description: {}", q(description));
     }
     if !set.managed_policies.is_empty() {

@@ -2,6 +2,7 @@
 //! hub-and-spoke with some direct accounts. One organisation per module (seeding costs most of the
 //! time). moto serves sso-admin and identitystore but not the tag and permissions-boundary calls of
 //! permission sets; `tests/support/moto_identity_center.py` adds those over moto's own objects.
+//! The test runs the whole life: applied, planned again, drifted by hand, imported.
 
 use serde_json::Value;
 
@@ -147,4 +148,63 @@ fn a_mixed_organisation_of_106_accounts_on_identity_center() {
     assert_eq!(after["Admin"]["managed"], serde_json::json!([]));
     assert_eq!(after["Foreign"]["session"], "PT2H", "left alone");
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+
+    import_and_take_over(&ws, e, dev_account);
+}
+
+/// Adoption: a set made by hand without a description, assigned to a group and to a single user,
+/// is imported with the rest of the instance; `--adopt` tags it, and the first plan on the written
+/// model is empty (no description invented, the user's assignment left alone).
+fn import_and_take_over(ws: &Workspace, e: &str, dev_account: &str) {
+    boto(
+        e,
+        &format!(
+            "u = store.create_user(IdentityStoreId=store_id, UserName='ana', DisplayName='Ana', Name={{'GivenName': 'Ana', 'FamilyName': 'B'}})['UserId']\nf = [a for a in sso.list_permission_sets(InstanceArn=instance)['PermissionSets'] if sso.describe_permission_set(InstanceArn=instance, PermissionSetArn=a)['PermissionSet']['Name'] == 'Foreign'][0]\nsso.create_account_assignment(InstanceArn=instance, TargetId='{dev_account}', TargetType='AWS_ACCOUNT', PermissionSetArn=f, PrincipalType='USER', PrincipalId=u)"
+        ),
+    );
+    let imported = ws
+        .run(
+            e,
+            &[
+                "import",
+                "identity-center",
+                "--region",
+                "eu-west-1",
+                "--adopt",
+                "--out",
+                "imported.yaml",
+            ],
+        )
+        .expect_code(0);
+    assert!(
+        imported.stderr().contains("Adopted 3 permission set(s)"),
+        "{}",
+        imported.stderr()
+    );
+    let yaml = std::fs::read_to_string(ws.path().join("imported.yaml")).expect("written");
+    let foreign: String = yaml
+        .lines()
+        .skip_while(|line| *line != "  \"Foreign\":")
+        .skip(1)
+        .take_while(|line| line.starts_with("    "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!foreign.is_empty(), "Foreign is imported:\n{yaml}");
+    assert!(!foreign.contains("description"), "{foreign}");
+    assert!(foreign.contains("session_duration: \"2h\""), "{foreign}");
+    assert!(
+        yaml.contains(&format!(
+            "has Foreign in {dev_account} (left alone by awsfed)"
+        )),
+        "the user's assignment is listed, not modelled:\n{yaml}"
+    );
+    ws.write_model(&yaml);
+    let plan = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    assert!(
+        plan.stdout().contains("matches the model"),
+        "{}",
+        plan.stdout()
+    );
+    let sets = permission_sets(e);
+    assert_eq!(sets["Foreign"]["session"], "PT2H");
 }
