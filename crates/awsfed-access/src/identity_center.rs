@@ -228,8 +228,8 @@ pub fn add_desired(
 
 /// The mapping to follow in a scan: the model's, with its Identity Center role values taken from
 /// what the scan read. With the instance read (`identity-center.json`), every group assignment of
-/// the instance becomes a role value into the reserved role of its permission set in its account
-/// (user assignments are no directory group's: they are left out); without it, the model's
+/// the instance becomes a role value into the reserved role of its permission set in its account,
+/// and so does every assignment to a single user (as [`user_principal`]); without it, the model's
 /// assignments stand in. Either way a role value names the reserved role and the Identity Center
 /// provider the scan found in the account, and the intent names the reserved roles the scan found
 /// for what the model grants.
@@ -253,7 +253,7 @@ pub fn for_scan(mut mapping: IdpMapping, scan: &Snapshot) -> IdpMapping {
             match mapping.groups.iter_mut().find(|g| g.name == name) {
                 Some(group) => group.roles.push(pair),
                 None => mapping.groups.push(IdpGroup {
-                    name: name.to_owned(),
+                    name,
                     roles: vec![pair],
                 }),
             }
@@ -304,25 +304,38 @@ fn model_pair_in_scan(pair: &RolePair, scan: &Snapshot) -> Option<RolePair> {
     reserved_pair(scan, account, set)
 }
 
-/// (group name, role value) for every group assignment of the instance whose reserved role and
-/// provider the scan holds. A group the identity store did not name goes by its id.
-fn assigned_pairs<'i>(
-    instance: &'i IdentityCenterSnapshot,
-    scan: &Snapshot,
-) -> Vec<(&'i str, RolePair)> {
+/// (principal name, role value) for every assignment of the instance whose reserved role and
+/// provider the scan holds. A group goes by its display name (its id when the identity store did
+/// not name it); a single user, whom Identity Center admits like a group of one, by
+/// [`user_principal`].
+fn assigned_pairs(instance: &IdentityCenterSnapshot, scan: &Snapshot) -> Vec<(String, RolePair)> {
     instance
         .assignments
         .iter()
-        .filter(|a| a.principal_type == PrincipalType::Group)
         .filter_map(|a| {
             let set = instance.permission_set(&a.permission_set_arn)?;
             let pair = reserved_pair(scan, &a.account_id, &set.name)?;
-            let group = instance
-                .group_name(&a.principal_id)
-                .unwrap_or(&a.principal_id);
-            Some((group, pair))
+            let principal = match a.principal_type {
+                PrincipalType::Group => instance
+                    .group_name(&a.principal_id)
+                    .unwrap_or(&a.principal_id)
+                    .to_owned(),
+                PrincipalType::User => user_principal(
+                    instance
+                        .user_name(&a.principal_id)
+                        .unwrap_or(&a.principal_id),
+                ),
+            };
+            Some((principal, pair))
         })
         .collect()
+}
+
+/// How a single user assigned a permission set appears where paths name directory groups:
+/// `user:<user name>`. The model grants to groups only, so such a path is never intended: audit
+/// reports it as access beyond the model.
+pub fn user_principal(user_name: &str) -> String {
+    format!("user:{user_name}")
 }
 
 /// A reserved role ARN with its suffix replaced by `*`: the suffix is AWS's choice, so a model's

@@ -3,7 +3,7 @@
 //! `ListManagedPoliciesInPermissionSet`, `ListCustomerManagedPolicyReferencesInPermissionSet`,
 //! `GetInlinePolicyForPermissionSet`, `GetPermissionsBoundaryForPermissionSet` and
 //! `ListTagsForResource` return), the accounts each is provisioned to, the account assignments, and
-//! the identity store's groups the assignments name.
+//! the identity store's groups and users the assignments name.
 //!
 //! The roles Identity Center creates in each account (`AWSReservedSSO_<set>_<hash>` under
 //! `/aws-reserved/sso.amazonaws.com/`, trusted by the instance's SAML provider in that account) are
@@ -42,6 +42,10 @@ pub struct IdentityCenterSnapshot {
     /// The identity store's groups (id and display name), sorted by display name then id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<DirectoryGroupSnapshot>,
+    /// The identity store's users that assignments name directly (id and user name), sorted by
+    /// user name then id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<DirectoryUserSnapshot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +105,15 @@ pub struct DirectoryGroupSnapshot {
     pub id: String,
 }
 
+/// A single user an assignment names: Identity Center lets a permission set be assigned to a user
+/// as well as to a group ("Assign user access to AWS accounts", IAM Identity Center User Guide).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryUserSnapshot {
+    pub user_name: String,
+    pub id: String,
+}
+
 impl IdentityCenterSnapshot {
     /// Sorts what the format promises sorted (hand-edited files may not be).
     pub fn sort(&mut self) {
@@ -112,6 +125,7 @@ impl IdentityCenterSnapshot {
         }
         self.assignments.sort();
         self.groups.sort();
+        self.users.sort();
     }
 
     pub fn permission_set(&self, arn: &str) -> Option<&PermissionSetSnapshot> {
@@ -123,6 +137,13 @@ impl IdentityCenterSnapshot {
             .iter()
             .find(|g| g.id == id)
             .map(|g| g.display_name.as_str())
+    }
+
+    pub fn user_name(&self, id: &str) -> Option<&str> {
+        self.users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.user_name.as_str())
     }
 }
 

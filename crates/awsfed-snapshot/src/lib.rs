@@ -17,8 +17,9 @@ use awsfed_compile::DesiredState;
 mod identity_center;
 mod read;
 pub use identity_center::{
-    AssignmentSnapshot, DirectoryGroupSnapshot, IdentityCenterSnapshot, PermissionSetSnapshot,
-    PrincipalType, RESERVED_ROLE_PATH, RESERVED_ROLE_PREFIX, reserved_role_permission_set,
+    AssignmentSnapshot, DirectoryGroupSnapshot, DirectoryUserSnapshot, IdentityCenterSnapshot,
+    PermissionSetSnapshot, PrincipalType, RESERVED_ROLE_PATH, RESERVED_ROLE_PREFIX,
+    reserved_role_permission_set,
 };
 pub use read::{
     MAX_JSON_DEPTH, MAX_SNAPSHOT_ACCOUNTS, MAX_SNAPSHOT_FILE_BYTES, SnapshotError,

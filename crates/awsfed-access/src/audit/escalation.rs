@@ -12,7 +12,8 @@ use awsfed_plan::{is_managed_tagged, is_under_path};
 use super::support::{Findings, Scope};
 use crate::{AccessPath, Analysis, arn_account};
 
-/// `access-escalation`: with a model, every path to a role the model does not grant the group;
+/// `access-escalation`: with a model, every path to a role the model does not grant the group
+/// (entered with SAML or by chaining);
 /// without one (an IdP description), every path that needs two or more AssumeRole hops, which no
 /// federation design intends. One finding per group and role, with the shortest chain.
 pub(super) fn access_escalation(scope: &Scope<'_, '_, '_>, findings: &mut Findings) {
@@ -28,9 +29,10 @@ pub(super) fn access_escalation(scope: &Scope<'_, '_, '_>, findings: &mut Findin
                 if intent.grants(group, &target.arn) {
                     continue;
                 }
-                path.chain
-                    .iter()
-                    .copied()
+                // The SAML hop too: an Identity Center assignment made by hand (to a group or a
+                // single user) enters a role the model never granted without any chaining.
+                std::iter::once(path.saml_hop)
+                    .chain(path.chain.iter().copied())
                     .find(|&h| !intent.grants(group, &analysis.hops[h].role_arn))
             }
             None => path.chain.get(1).copied(),
@@ -57,10 +59,17 @@ pub(super) fn access_escalation(scope: &Scope<'_, '_, '_>, findings: &mut Findin
                 },
                 chain_text(analysis, path)
             ),
-            format!(
-                "narrow the trust of `{}` so that it does not admit `{}` (name exact role ARNs; keep hub roles under a path no other role uses), or remove sts:AssumeRole on it from the policies of `{}`",
-                hop.role_arn, hop.from, hop.from
-            ),
+            if leaving == path.saml_hop {
+                format!(
+                    "remove the role value (or the Identity Center assignment) that gives `{group}` `{}`, or grant it in the model",
+                    hop.role_arn
+                )
+            } else {
+                format!(
+                    "narrow the trust of `{}` so that it does not admit `{}` (name exact role ARNs; keep hub roles under a path no other role uses), or remove sts:AssumeRole on it from the policies of `{}`",
+                    hop.role_arn, hop.from, hop.from
+                )
+            },
         );
     }
 }

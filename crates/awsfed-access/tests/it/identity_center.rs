@@ -128,9 +128,15 @@ fn decided_actions(analysis: &awsfed_access::Analysis<'_, '_>) -> (Vec<(Question
     (decided, not_asked)
 }
 
-#[test]
-fn identity_center_paths_agree_with_the_oracle_hop_by_hop() {
-    let generated = vec![estate()];
+/// Checks the analysis of `snapshot` with `mapping` against iam-simulate: every hop action awsfed
+/// decided, the (principal, role) pairs reached, and audit's escalations; prints the agreement under
+/// `label` and returns the pairs reached.
+fn agrees_with_the_oracle(
+    label: &str,
+    snapshot: Snapshot,
+    mapping: IdpMapping,
+) -> BTreeSet<(String, String)> {
+    let generated = vec![(snapshot, mapping)];
     let estates = vec![Estate::new(&generated[0].0, None)];
     let mapping = &generated[0].1;
     let analysis = analyze(&estates[0], mapping);
@@ -173,7 +179,7 @@ fn identity_center_paths_agree_with_the_oracle_hop_by_hop() {
         .count();
     let (ungranted, escalations) = ungranted_and_escalations(&analysis, &ours);
     println!(
-        "identity center oracle agreement: {} questions asked of iam-simulate ({} allowed); {} of {} hop actions decided by awsfed agree ({identity_center_actions} from Identity Center sessions; {not_asked} SAML-hop SetSourceIdentity/TagSession actions the oracle cannot decide; {} of {} hops evaluated without an AWS managed policy's document); {} of {} group-role reachabilities agree ({through_identity_center} paths entered through Identity Center); {} not granted, {} access-escalation findings",
+        "{label} oracle agreement: {} questions asked of iam-simulate ({} allowed); {} of {} hop actions decided by awsfed agree ({identity_center_actions} from Identity Center sessions; {not_asked} SAML-hop SetSourceIdentity/TagSession actions the oracle cannot decide; {} of {} hops evaluated without an AWS managed policy's document); {} of {} group-role reachabilities agree ({through_identity_center} paths entered through Identity Center); {} not granted, {} access-escalation findings",
         asked.len(),
         allowed.len(),
         decided.len() - disagree.len(),
@@ -188,6 +194,14 @@ fn identity_center_paths_agree_with_the_oracle_hop_by_hop() {
     assert!(disagree.is_empty(), "{disagree:#?}");
     assert_eq!(ours, oracle, "awsfed's access and iam-simulate's differ");
     assert_eq!(escalations, ungranted);
+    assert!(identity_center_actions > 0 && through_identity_center > 0);
+    ours
+}
+
+#[test]
+fn identity_center_paths_agree_with_the_oracle_hop_by_hop() {
+    let (snapshot, mapping) = estate();
+    let ours = agrees_with_the_oracle("identity center", snapshot, mapping);
 
     // The fixed point goes on from reserved roles: the Escalate set reaches the roles that trust
     // its account, in its own account and in a hub-and-spoke one; not the one that wants a
@@ -201,7 +215,53 @@ fn identity_center_paths_agree_with_the_oracle_hop_by_hop() {
         "{ours:#?}"
     );
     assert!(!reached("auditors", &traced), "{ours:#?}");
-    assert!(identity_center_actions > 0 && through_identity_center > 0);
+}
+
+/// A scan whose instance also assigns permission sets to a single user: the user's paths start at
+/// the assignment like a group's, go on from the reserved role (Escalate reaches the roles that
+/// trust its account), agree with iam-simulate, and audit names each as access the model does not
+/// grant.
+#[test]
+fn single_user_assignments_are_paths_that_agree_with_the_oracle() {
+    let (intended, mapping) = estate();
+    let (mut scan, mut instance) = scanned(&intended);
+    let set_arn = |name: &str| {
+        instance
+            .permission_sets
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .arn
+            .clone()
+    };
+    let (admin, escalate) = (set_arn("Admin"), set_arn("Escalate"));
+    for (set, account) in [(admin, "400000000002"), (escalate, SANDBOX_A)] {
+        instance.assignments.push(
+            serde_json::from_value(json!({
+                "permission_set_arn": set, "account_id": account,
+                "principal_type": "USER", "principal_id": "u-ana"
+            }))
+            .unwrap(),
+        );
+    }
+    instance.users.push(
+        serde_json::from_value(json!({"user_name": "ana@example.com", "id": "u-ana"})).unwrap(),
+    );
+    instance.sort();
+    scan.identity_center = Some(instance);
+    let mapping = for_scan(mapping, &scan);
+    let ours = agrees_with_the_oracle("single-user assignments", scan, mapping);
+    let ana: Vec<&str> = ours
+        .iter()
+        .filter(|(principal, _)| principal == "user:ana@example.com")
+        .map(|(_, role)| role.as_str())
+        .collect();
+    insta::assert_snapshot!(ana.join("\n"), @r"
+    arn:aws:iam::300000000001:role/cross-account
+    arn:aws:iam::400000000001:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Escalate_be89f07860dfc483
+    arn:aws:iam::400000000001:role/legacy-admin
+    arn:aws:iam::400000000002:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_ef0493b8264d7014
+    ");
 }
 
 /// A scan with the reserved roles under their real names and the instance's assignments: the

@@ -122,6 +122,7 @@ mod tests {
             region: "eu-west-1".to_owned(),
             permission_sets: vec![set("Ours", true), set("Foreign", false)],
             assignments: Vec::new(),
+            users: Vec::new(),
             groups: Vec::new(),
         });
         let foreign = [

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_ssoadmin::types::PrincipalType as SdkPrincipal;
 use awsfed_compile::{PermissionsBoundary, PolicyReference};
 use awsfed_snapshot::{
-    AssignmentSnapshot, DirectoryGroupSnapshot, IdentityCenterSnapshot, PermissionSetSnapshot,
-    PrincipalType, SNAPSHOT_FORMAT,
+    AssignmentSnapshot, DirectoryGroupSnapshot, DirectoryUserSnapshot, IdentityCenterSnapshot,
+    PermissionSetSnapshot, PrincipalType, SNAPSHOT_FORMAT,
 };
 
 use super::{IdentityCenterClients, bounded};
@@ -80,6 +80,7 @@ pub async fn read_identity_center(
         assignments.extend(result?);
     }
     let groups = groups(clients, &identity_store_id, &assignments, group_names).await?;
+    let users = users(clients, &identity_store_id, &assignments).await?;
     let mut snapshot = IdentityCenterSnapshot {
         format: SNAPSHOT_FORMAT,
         instance_arn,
@@ -88,6 +89,7 @@ pub async fn read_identity_center(
         permission_sets,
         assignments,
         groups,
+        users,
     };
     snapshot.sort();
     Ok(snapshot)
@@ -408,6 +410,43 @@ async fn groups(
         }
     }
     Ok(groups.into_iter().collect())
+}
+
+/// The users assignments name directly (`DescribeUser`): a path analysis names the user a
+/// single-user assignment admits; one deleted since is left out.
+async fn users(
+    clients: &IdentityCenterClients,
+    store: &str,
+    assignments: &[AssignmentSnapshot],
+) -> Result<Vec<DirectoryUserSnapshot>, AwsError> {
+    let ids: BTreeSet<&str> = assignments
+        .iter()
+        .filter(|a| a.principal_type == PrincipalType::User)
+        .map(|a| a.principal_id.as_str())
+        .collect();
+    let mut users = Vec::new();
+    for id in ids {
+        let op = "identitystore:DescribeUser";
+        clients.calls.note(op);
+        match clients
+            .store
+            .describe_user()
+            .identity_store_id(store)
+            .user_id(id)
+            .send()
+            .await
+        {
+            Ok(user) => users.push(DirectoryUserSnapshot {
+                user_name: user.user_name().unwrap_or_default().to_owned(),
+                id: id.to_owned(),
+            }),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(AwsError::call(op, &e)),
+        }
+    }
+    Ok(users)
 }
 
 /// A group's id by display name (`GetGroupId` with the `DisplayName` unique attribute).

@@ -37,6 +37,7 @@ fn empty_instance() -> IdentityCenterSnapshot {
         region: "eu-west-1".to_owned(),
         permission_sets: Vec::new(),
         assignments: Vec::new(),
+        users: Vec::new(),
         groups: ["developers", "platform-admins", "auditors"]
             .iter()
             .map(|name| DirectoryGroupSnapshot {

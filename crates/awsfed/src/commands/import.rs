@@ -366,6 +366,7 @@ mod tests {
                 assign("ReadOnly", "222222222222", PrincipalType::Group, "g-devs"),
                 assign("ReadOnly", "222222222222", PrincipalType::User, "u-1"),
             ],
+            users: Vec::new(),
             groups: vec![
                 DirectoryGroupSnapshot {
                     display_name: "admins".to_owned(),

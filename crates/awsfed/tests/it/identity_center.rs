@@ -412,3 +412,102 @@ fn who_can_and_audit_on_an_identity_center_only_model() {
         .expect_code(0);
     insta::assert_snapshot!(audit.stdout());
 }
+
+/// `graph` draws Identity Center paths like the others: group → the instance's provider → the
+/// reserved role of the permission set.
+#[test]
+fn graph_draws_identity_center_paths() {
+    let run = |args: &[&str]| {
+        Awsfed::new()
+            .config(example(EXAMPLE))
+            .args(args)
+            .run()
+            .expect_code(0)
+            .stdout()
+    };
+    insta::assert_snapshot!(
+        "identity-center-graph-dot",
+        run(&["graph", "--group", "developers"])
+    );
+    insta::assert_snapshot!(
+        "identity-center-graph-mermaid",
+        run(&["graph", "--group", "developers", "--format", "mermaid"])
+    );
+}
+
+/// A scan of the Identity Center-only model whose instance also assigns ReadOnly in sandbox to a
+/// single user: `who-can`, `access` and `graph` name the user (`user:NAME`) beside the group, and
+/// `audit` reports the user's access as beyond the model.
+#[test]
+fn a_single_user_assignment_in_a_scan_is_a_path() {
+    let (dir, model) = model_file(ONLY);
+    let scan = dir.path().join("scan.json");
+    std::fs::write(&scan, scan_with_a_user(&model)).unwrap();
+    let scan = scan.to_str().unwrap();
+    let run = |args: &[&str], code: i32| {
+        Awsfed::new()
+            .config(&model)
+            .args(args)
+            .args(["--snapshot", scan])
+            .run()
+            .expect_code(code)
+            .stdout()
+    };
+    insta::assert_snapshot!(
+        "single-user-who-can",
+        run(&["who-can", "sandbox/ReadOnly"], 0)
+    );
+    insta::assert_snapshot!(
+        "single-user-access",
+        run(&["access", "--group", "user:ana@example.com"], 0)
+    );
+    insta::assert_snapshot!(
+        "single-user-graph",
+        run(&["graph", "--format", "mermaid"], 0)
+    );
+    let audit = run(&["audit"], 1);
+    assert!(
+        audit.contains("access-escalation") && audit.contains("user:ana@example.com"),
+        "{audit}"
+    );
+}
+
+/// The model's estate with Identity Center's roles (as `add_desired` stands them in) and the
+/// instance: developers hold ReadOnly in both accounts, the user ana in sandbox too.
+fn scan_with_a_user(model: &std::path::Path) -> String {
+    let raw = awsfed_model::load::parse(&std::fs::read_to_string(model).unwrap()).unwrap();
+    let model = awsfed_model::resolve(&raw, &mut |_| Err("no files".to_owned()))
+        .0
+        .unwrap();
+    let state = awsfed_compile::compile(&model);
+    let mut snapshot = awsfed_snapshot::Snapshot::from_desired(&state);
+    let mut mapping = awsfed_access::IdpMapping {
+        session: awsfed_access::identity_center::identity_center_session(),
+        groups: Vec::new(),
+        intent: None,
+    };
+    awsfed_access::identity_center::add_desired(
+        &mut snapshot,
+        &mut mapping,
+        &state.partition,
+        state.identity_center.as_ref().unwrap(),
+    );
+    let set = "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef";
+    let assign = |account: &str, kind: &str, id: &str| serde_json::json!({"permission_set_arn": set, "account_id": account, "principal_type": kind, "principal_id": id});
+    let instance = serde_json::json!({
+        "format": 1,
+        "instance_arn": "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+        "identity_store_id": "d-0123456789",
+        "region": "eu-west-1",
+        "permission_sets": [{"arn": set, "name": "ReadOnly", "session_duration": "PT12H"}],
+        "assignments": [
+            assign("333333333333", "GROUP", "g-developers"),
+            assign("333333333333", "USER", "u-ana"),
+            assign("444444444444", "GROUP", "g-developers"),
+        ],
+        "groups": [{"display_name": "developers", "id": "g-developers"}],
+        "users": [{"user_name": "ana@example.com", "id": "u-ana"}]
+    });
+    snapshot.identity_center = Some(serde_json::from_value(instance).unwrap());
+    serde_json::to_string_pretty(&snapshot).unwrap()
+}
