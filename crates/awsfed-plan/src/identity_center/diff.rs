@@ -546,9 +546,33 @@ impl Planner<'_> {
             }
         }
         for set in ours {
-            if !desired.permission_sets.iter().any(|d| d.name == set.name) {
+            if desired.permission_sets.iter().any(|d| d.name == set.name) {
+                continue;
+            }
+            // Deleting the set would end a single user's access, which is someone's deliberate
+            // exception and never awsfed's to remove (see the assignments above).
+            let users: Vec<&str> = self
+                .actual
+                .assignments
+                .iter()
+                .filter(|a| {
+                    a.permission_set_arn == set.arn && a.principal_type == PrincipalType::User
+                })
+                .map(|a| a.principal_id.as_str())
+                .collect();
+            if users.is_empty() {
                 removals.push(A::DeletePermissionSet {
                     name: set.name.clone(),
+                });
+            } else {
+                self.conflicts.push(Conflict {
+                    resource: format!("permission set {}", set.name),
+                    reason: format!(
+                        "the model no longer has it, but it is assigned to {} single user(s) ({}), which awsfed never unassigns",
+                        users.len(),
+                        users.join(", ")
+                    ),
+                    hint: "remove those users' assignments in Identity Center (or grant them through a directory group), then plan again".to_owned(),
                 });
             }
         }

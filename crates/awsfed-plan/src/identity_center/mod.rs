@@ -289,4 +289,6 @@ impl IdentityCenterPlan {
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;

@@ -50,7 +50,10 @@ fn empty_instance() -> IdentityCenterSnapshot {
 
 /// What Identity Center would hold after the plan (the subset of its behaviour the plan relies
 /// on: a new assignment provisions its set to the account).
-fn simulate(state: &IdentityCenterSnapshot, plan: &IdentityCenterPlan) -> IdentityCenterSnapshot {
+pub(super) fn simulate(
+    state: &IdentityCenterSnapshot,
+    plan: &IdentityCenterPlan,
+) -> IdentityCenterSnapshot {
     let mut state = state.clone();
     let arn = |name: &str| format!("arn:aws:sso:::permissionSet/ssoins-1/ps-{name}");
     for change in &plan.changes {
