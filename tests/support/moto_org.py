@@ -6,6 +6,7 @@ Usage (every command prints JSON on stdout):
       creates the organisation (the caller's account becomes the management account), the OU paths
       and N accounts in each; prints {"management": ID, "ous": {path: [ids]}, "accounts": [...]}
   moto_org.py --endpoint URL add-account --ou Workloads/Dev --name NAME
+  moto_org.py --endpoint URL ous                           {"organization", "root", "ous": {path: id}}
   moto_org.py --endpoint URL roles --account ID            every role of the account (name, path, trust, tags, policies)
   moto_org.py --endpoint URL put-trust --account ID --role NAME --document JSON
   moto_org.py --endpoint URL create-role --account ID --name NAME --path /awsfed/ [--managed]
@@ -87,6 +88,7 @@ def main():
     add.add_argument("--ou", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--tag", action="append", default=[])
+    sub.add_parser("ous")
     roles = sub.add_parser("roles")
     roles.add_argument("--account", required=True)
     trust = sub.add_parser("put-trust")
@@ -155,6 +157,11 @@ def main():
         known = ou_ids(org)
         tags = dict(t.split("=", 1) for t in args.tag)
         print(json.dumps({"id": add_account(org, known, args.ou, args.name, tags)}))
+    elif args.command == "ous":
+        known = ou_ids(org)
+        root = known.pop("")
+        organization = org.describe_organization()["Organization"]["Id"]
+        print(json.dumps({"organization": organization, "root": root, "ous": known}))
     elif args.command == "roles":
         iam = client(endpoint, "iam", args.account, management)
         details = iam.get_account_authorization_details(Filter=["Role", "LocalManagedPolicy"])

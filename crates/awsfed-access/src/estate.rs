@@ -46,6 +46,9 @@ pub struct Estate<'s> {
     chains: HashMap<&'s str, (Option<OrgChain>, Option<OrgChain>)>,
     compiled: Vec<OnceLock<CompiledRole>>,
     pub organization_id: Option<String>,
+    /// Account id → its Organizations entity path (`o-x/r-x/ou-a/`), the value of
+    /// `aws:ResourceOrgPaths` for its resources; empty without an organisation in the snapshot.
+    org_paths: HashMap<String, String>,
     /// Org policies that could not be compiled.
     pub org_problems: Vec<String>,
 }
@@ -115,6 +118,11 @@ impl<'s> Estate<'s> {
             chains: HashMap::new(),
             organization_id: organization_id
                 .or_else(|| snapshot.organization.as_ref().map(|o| o.id.clone())),
+            org_paths: snapshot
+                .organization
+                .as_ref()
+                .map(|o| o.entity_paths().accounts.into_iter().collect())
+                .unwrap_or_default(),
             org_problems: Vec::new(),
         };
         estate.build_chains();
@@ -226,6 +234,12 @@ impl<'s> Estate<'s> {
             .accounts
             .binary_search_by(|a| a.id.as_str().cmp(id))
             .is_ok()
+    }
+
+    /// The account's Organizations entity path (`aws:ResourceOrgPaths` of its resources), when
+    /// the snapshot holds the organisation.
+    pub fn org_path(&self, account: &str) -> Option<&str> {
+        self.org_paths.get(account).map(String::as_str)
     }
 
     pub fn service_control(&self, account: &str) -> Option<&OrgChain> {

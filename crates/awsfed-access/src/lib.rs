@@ -25,6 +25,7 @@ pub use idp::{
 };
 pub use paths::{
     AccessPath, ActionCheck, Analysis, EXAMPLE_SESSION_NAME, HopEvaluator, HopKind, HopOutcome,
-    Stage, chained_candidates, chained_context, chained_from, saml_context, session_arn,
+    Stage, chained_candidates, chained_context, chained_from, resource_context, saml_context,
+    session_arn,
 };
 pub use view::{PathView, graph_dot, graph_mermaid};

@@ -371,6 +371,24 @@ pub fn chained_context(
     context
 }
 
+/// The keys of the resource's account: `aws:ResourceAccount`, and `aws:ResourceOrgPaths` when the
+/// estate knows the organisation ("AWS global condition context keys": both are present for
+/// `sts:AssumeRole` into a role of an organisation account; hub policies for OU grants use the
+/// latter). Without it the key is absent, as for an account outside any organisation.
+pub fn resource_context(estate: &Estate<'_>, context: &mut Context, account: &str) {
+    context.insert(
+        "aws:ResourceAccount",
+        ContextValue::Single(account.to_owned()),
+    );
+    match estate.org_path(account) {
+        Some(path) => context.insert(
+            "aws:ResourceOrgPaths",
+            ContextValue::Multi(vec![path.to_owned()]),
+        ),
+        None => context.remove("aws:ResourceOrgPaths"),
+    }
+}
+
 fn check(
     estate: &Estate<'_>,
     action: &str,
@@ -574,10 +592,7 @@ fn chained_hop_with(
             .resource_account
             .get_or_insert_default()
             .clone_from(&to.account.id);
-        request.context.insert(
-            "aws:ResourceAccount",
-            ContextValue::Single(to.account.id.clone()),
-        );
+        resource_context(estate, &mut request.context, &to.account.id);
         let check = check(estate, action, None, request, &set, detailed);
         let stop = stop_early && check.decision != Decision::Allow;
         checks.push(check);

@@ -30,6 +30,7 @@ fn main() {
         &model,
         &CompileOptions {
             group_targets: false,
+            ..Default::default()
         },
     );
     let validated = start.elapsed();

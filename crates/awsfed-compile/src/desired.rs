@@ -182,6 +182,11 @@ pub enum UserTrustForm {
 pub enum HubPolicyForm {
     /// Every spoke role ARN, in one policy.
     ExactArns,
+    /// For the role names of OU grants, one statement per role name narrowed by
+    /// `aws:ResourceOrgPaths` to the OUs granted (the rest by `aws:ResourceAccount` lists). Only at
+    /// plan time, from Organizations' tree, and only for OUs every account of which is granted:
+    /// exact now, and an account added to such an OU later is granted too, as the OU grant says.
+    RoleNameByOrgPaths,
     /// One statement per role name across accounts, narrowed by `aws:ResourceAccount` lists, split
     /// over several policies. Grants exactly the same roles as the exact form.
     RoleNameByAccount,

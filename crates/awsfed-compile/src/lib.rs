@@ -11,7 +11,10 @@ mod hub_account_trust;
 mod identity_center;
 
 pub use compare::{Comparison, GroupReach, TopologyFigures, compare};
-pub use compile::{CompileOptions, REQUIRE_MFA_POLICY, SELF_SERVICE_POLICY, compile, compile_with};
+pub use compile::{
+    CompileOptions, OrganizationPaths, REQUIRE_MFA_POLICY, SELF_SERVICE_POLICY, compile,
+    compile_with,
+};
 pub use desired::*;
 pub use hub_account_trust::{account_root, narrowed_to_hub_path, narrowed_to_principal_arns};
 pub use identity_center::{

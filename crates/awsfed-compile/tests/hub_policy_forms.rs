@@ -52,6 +52,7 @@ fn compiled(complete: bool) -> DesiredState {
         &model(complete),
         &CompileOptions {
             group_targets: false,
+            ..Default::default()
         },
     )
 }

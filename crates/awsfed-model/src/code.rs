@@ -130,6 +130,7 @@ codes! {
     // What the compiler chose, and IAM's quotas.
     SpokeTrustNarrowed = "spoke-trust-narrowed", [Note], "a spoke role trusts the hub account narrowed to the hub path, as its hub roles do not fit one by one";
     HubPolicyByAccount = "hub-policy-by-account", [Note], "a hub role or IAM group names its spoke roles by role name and account, as exact ARNs do not fit";
+    HubPolicyByOrgPaths = "hub-policy-by-org-paths", [Note], "a hub role names the spoke roles of its OU grants by OU path (aws:ResourceOrgPaths), read from Organizations";
     HubPolicyComplement = "hub-policy-complement", [Note], "a hub role or IAM group names its spoke roles as the organisation minus the accounts not granted";
     HubPolicyByOrganization = "hub-policy-by-organization", [Warning], "a hub role or IAM group may assume its role names in any account of the organisation";
     HubPolicyTooLarge = "hub-policy-too-large", [Error], "a hub role's or IAM group's spoke roles do not fit its managed policies";

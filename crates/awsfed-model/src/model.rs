@@ -271,6 +271,10 @@ pub struct Grant {
     /// Sorted, without duplicates.
     pub accounts: Vec<AccountIndex>,
     pub permission_set: PermissionSetIndex,
+    /// The OU paths (`Workloads/Dev`, no surrounding slashes) when the grant selects by OU alone
+    /// (`accounts: { ous: [...] }`, no names, tags or exclude): it grants every account in those
+    /// OUs and below, including accounts added to them later. Empty for any other selector.
+    pub ous: Vec<String>,
     pub span: Span,
 }
 

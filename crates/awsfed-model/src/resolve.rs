@@ -933,6 +933,7 @@ fn grants(
         grants.push(Grant {
             accounts: selected,
             permission_set,
+            ous: crate::selector::ou_only(&grant.accounts.value),
             span: grant.accounts.span,
         });
     }

@@ -107,6 +107,25 @@ fn matching(
     selected
 }
 
+/// The OU paths of a selector that selects by OU alone (`{ ous: [...] }`), without surrounding
+/// slashes; empty for every other selector. Such a grant means every account in those OUs and
+/// below, whoever adds them later: the one selector a hub policy may name by OU
+/// (`aws:ResourceOrgPaths`) without granting more than the model says.
+pub fn ou_only(selector: &RawSelector) -> Vec<String> {
+    match selector {
+        RawSelector::Match(RawSelectorMatch {
+            names: None,
+            tags,
+            ous: Some(ous),
+            exclude: None,
+        }) if tags.is_empty() => ous
+            .iter()
+            .map(|ou| ou.value.trim_matches('/').to_owned())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// An account is in an OU when its OU path is the OU or below it.
 pub fn in_ou(account: &Account, ou: &str) -> bool {
     let ou = ou.trim_matches('/');

@@ -141,6 +141,11 @@ impl Context {
         self.values.insert(key.to_ascii_lowercase(), value);
     }
 
+    /// Removes a key (any case).
+    pub fn remove(&mut self, key: &str) {
+        self.values.remove(&key.to_ascii_lowercase());
+    }
+
     /// Looks a key up; `key` must already be lower-case.
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
         self.values.get(key)

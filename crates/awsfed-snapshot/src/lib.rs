@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use awsfed_compile::DesiredState;
 
 mod identity_center;
+mod org_paths;
 mod read;
 pub use identity_center::{
     AssignmentSnapshot, DirectoryGroupSnapshot, DirectoryUserSnapshot, IdentityCenterSnapshot,

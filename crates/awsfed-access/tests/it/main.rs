@@ -8,6 +8,8 @@ mod audit;
 mod chains;
 /// Identity Center paths in a mixed model: every hop compared with iam-simulate.
 mod identity_center;
+/// Hub policies naming OU grants by `aws:ResourceOrgPaths`: paths and hops against iam-simulate.
+mod org_paths;
 /// Generated estates: access equals what iam-simulate allows hop by hop.
 mod soundness;
 /// Loading the example models; the oracle client.

@@ -23,6 +23,8 @@ pub(super) struct Grantee {
     pub max_policies: usize,
     /// Where notes point: the directory group.
     pub span: Span,
+    /// The directory group, whose OU grants the OU-path form may name.
+    pub group: GroupIndex,
 }
 
 impl Compiler<'_> {
@@ -42,6 +44,7 @@ impl Compiler<'_> {
             base: Statement::allow(self.trust_actions("sts:AssumeRole")),
             max_policies: self.model.quotas.managed_policies_per_role,
             span: self.model.groups[group].span,
+            group,
         };
         self.assume_policies(&grantee, hub_account, spokes)
     }
@@ -64,8 +67,15 @@ impl Compiler<'_> {
             );
         }
 
-        // Same roles, shorter text: one statement per role name with the account ids as a condition.
+        // Same roles, shorter text: the OUs of OU grants by path when Organizations' tree is known,
+        // else one statement per role name with the account ids as a condition.
         let accounts_by_role = self.accounts_by_role(spokes);
+        if let Some((policies, note)) =
+            self.org_path_policies(grantee, hub_account, &accounts_by_role)
+        {
+            self.notes.push(note);
+            return policies;
+        }
         let statements = self.by_account_statements(&grantee.base, &accounts_by_role);
         if let Some(documents) = pack(statements, max_policies) {
             self.notes.push(
@@ -292,7 +302,7 @@ impl Compiler<'_> {
     }
 
     /// The documents as the grantee's managed policies, named `PREFIX-assume`, `PREFIX-assume-2`, …
-    fn named_hub_policies(
+    pub(super) fn named_hub_policies(
         &self,
         grantee: &Grantee,
         hub_account: AccountIndex,
@@ -306,7 +316,7 @@ impl Compiler<'_> {
             .collect()
     }
 
-    fn any_account_role_arn(&self, role_name: &str) -> String {
+    pub(super) fn any_account_role_arn(&self, role_name: &str) -> String {
         format!(
             "arn:{}:iam::*:role{}{}",
             self.model.partition, self.model.naming.role_path, role_name

@@ -241,6 +241,7 @@ impl Compiler<'_> {
             base,
             max_policies: limits::MANAGED_POLICIES_PER_GROUP,
             span: model.groups[g].span,
+            group: g,
         };
         let spokes = self.group_spokes[g].clone();
         let policies = if spokes.is_empty() {

@@ -18,6 +18,7 @@ mod hub_policies;
 mod hub_roles;
 mod iam_users;
 mod idp_mapping;
+mod org_paths;
 mod provider_trust;
 mod quotas;
 mod spoke_trusts;
@@ -29,6 +30,8 @@ use awsfed_model::{
     TopologyKind,
 };
 use awsfed_policy::{PolicyDocument, StringList, iam_size};
+
+pub use org_paths::OrganizationPaths;
 
 use crate::desired::{DesiredAccount, DesiredProvider, DesiredState, TrustForm};
 pub use iam_users::{REQUIRE_MFA_POLICY, SELF_SERVICE_POLICY};
@@ -42,18 +45,22 @@ pub fn compile(model: &Model) -> DesiredState {
     compile_with(model, &CompileOptions::default())
 }
 
-/// What to compute besides the IAM resources.
-#[derive(Debug, Clone, Copy)]
+/// What to compute besides the IAM resources, and what is known only when connected.
+#[derive(Debug, Clone)]
 pub struct CompileOptions {
     /// Every (account, permission set) each group reaches, with its hops ([`crate::GroupMapping::targets`]).
     /// Checking a model does not need them, and at thousands of accounts they are most of the work.
     pub group_targets: bool,
+    /// Organizations' tree, read at plan time: lets hub policies name OU grants by
+    /// `aws:ResourceOrgPaths`. `None` offline (`compile`), which keeps the other forms.
+    pub organization_paths: Option<OrganizationPaths>,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
         Self {
             group_targets: true,
+            organization_paths: None,
         }
     }
 }
@@ -61,11 +68,13 @@ impl Default for CompileOptions {
 pub fn compile_with(model: &Model, options: &CompileOptions) -> DesiredState {
     let mut compiler = Compiler::new(model);
     compiler.group_targets = options.group_targets;
+    compiler.organization_paths = options.organization_paths.as_ref();
     compiler.run()
 }
 
 struct Compiler<'m> {
     model: &'m Model,
+    organization_paths: Option<&'m OrganizationPaths>,
     /// Hub-and-spoke grants: spoke role (by [`Compiler::key_index`]) → the groups granted it,
     /// ascending.
     spoke_groups: Vec<Vec<GroupIndex>>,
@@ -198,6 +207,7 @@ impl<'m> Compiler<'m> {
         };
         Self {
             model,
+            organization_paths: None,
             spoke_groups,
             direct_granted,
             group_spokes,

@@ -35,7 +35,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
-        let desired = deploy::desired(&model)?;
+        let desired = deploy::desired_live(&fleet, &model).await?;
         let members = deploy::members(&fleet).await?;
         let (plan, state, unread) = match (&args.plan, plan_file) {
             (Some(path), Some(file)) => {

@@ -34,6 +34,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     // the role values alone, and at thousands of accounts the targets are most of the work.
     let options = awsfed_compile::CompileOptions {
         group_targets: cli.output == OutputFormat::Json,
+        ..Default::default()
     };
     let state = awsfed_compile::compile_with(&model, &options);
     let mut shown = diagnostics.clone();

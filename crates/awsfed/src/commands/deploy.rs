@@ -309,6 +309,107 @@ pub fn refuse_iam_users(model: &Model, what: &str) -> Result<(), CommandError> {
     .hint("remove `iam_users` to deploy the rest of the model"))
 }
 
+/// Compiles for a live plan: as offline, except that when a hub role of an OU grant would fall
+/// back to the organisation-wide forms, Organizations' tree is read (OU ids exist only there) so
+/// the compiler can name those OUs by `aws:ResourceOrgPaths`. Prints which form each hub policy
+/// that is not an exact ARN list took.
+pub async fn desired_live(fleet: &Arc<Fleet>, model: &Model) -> Result<DesiredState, CommandError> {
+    refuse_iam_users(model, "deploy")?;
+    let offline = awsfed_compile::compile(model);
+    let organization = if needs_org_paths(model, &offline) {
+        match awsfed_aws::read_organization(fleet.connection(), OrganizationOptions::default())
+            .await
+        {
+            Ok(organization) => Some(organization),
+            Err(e) => {
+                awsfed_files::message::print(
+                    awsfed_files::message::Level::Warning,
+                    format_args!(
+                        "Organizations could not be read ({e}), so hub policies of OU grants cannot name their OUs (aws:ResourceOrgPaths) and keep the forms `awsfed compile` gives"
+                    ),
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+    with_org_paths(model, offline, organization.as_ref())
+}
+
+/// [`desired_live`] for a plan made from a snapshot folder: its `organization.json`, when `scan`
+/// wrote one, stands for Organizations.
+pub fn desired_from_snapshot(
+    model: &Model,
+    snapshot: &Snapshot,
+) -> Result<DesiredState, CommandError> {
+    refuse_iam_users(model, "deploy")?;
+    let offline = awsfed_compile::compile(model);
+    let organization = snapshot
+        .organization
+        .as_ref()
+        .filter(|_| needs_org_paths(model, &offline));
+    with_org_paths(model, offline, organization)
+}
+
+/// The desired state compiled with the organisation's OU paths when there is one, refused when
+/// undeployable; prints the form of every hub policy that is not an exact ARN list.
+fn with_org_paths(
+    model: &Model,
+    offline: DesiredState,
+    organization: Option<&OrganizationSnapshot>,
+) -> Result<DesiredState, CommandError> {
+    let desired = match organization {
+        Some(organization) => awsfed_compile::compile_with(
+            model,
+            &awsfed_compile::CompileOptions {
+                organization_paths: Some(organization.entity_paths()),
+                ..Default::default()
+            },
+        ),
+        None => offline,
+    };
+    if crate::load::undeployable(&desired.notes) {
+        return Err(CommandError::bad_input(
+            "the model compiles to a state IAM would reject; run `awsfed compile` for the details",
+        ));
+    }
+    for note in desired.notes.iter().filter(|n| {
+        matches!(
+            n.code,
+            awsfed_model::Code::HubPolicyByOrgPaths
+                | awsfed_model::Code::HubPolicyByAccount
+                | awsfed_model::Code::HubPolicyComplement
+                | awsfed_model::Code::HubPolicyByOrganization
+        )
+    }) {
+        super::print_stderr(&format!(
+            "{}[{}]: {}\n",
+            note.severity, note.code, note.message
+        ));
+    }
+    Ok(desired)
+}
+
+/// Whether a hub role with an OU grant took a form other than exact ARNs (or none fit): the case
+/// the OU-path form may serve.
+fn needs_org_paths(model: &Model, offline: &DesiredState) -> bool {
+    let hub_roles: BTreeSet<&str> = model
+        .groups
+        .iter()
+        .filter(|g| g.hub.is_some() && g.grants.iter().any(|grant| !grant.ous.is_empty()))
+        .filter_map(|g| offline.groups.iter().find(|m| m.group == g.name))
+        .flat_map(|g| g.role_values.iter().map(|v| v.role_name.as_str()))
+        .collect();
+    offline.accounts.iter().flat_map(|a| &a.policies).any(|p| {
+        p.form != awsfed_compile::HubPolicyForm::ExactArns
+            && hub_roles.contains(p.attached_to.as_str())
+    }) || offline
+        .notes
+        .iter()
+        .any(|n| n.code == awsfed_model::Code::HubPolicyTooLarge)
+}
+
 pub fn plan_options(model: &Model, caller: &Caller) -> PlanOptions {
     PlanOptions {
         metadata_document: model

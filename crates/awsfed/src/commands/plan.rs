@@ -33,8 +33,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let plan = runtime.block_on(async {
         if let Some(folder) = &args.snapshot {
             let model = deploy::load_model(cli, &args.reach, None).await?;
-            let desired = deploy::desired(&model)?;
+            deploy::refuse_iam_users(&model, "deploy")?;
             let snapshot = crate::commands::access::read_snapshot(folder)?;
+            let desired = deploy::desired_from_snapshot(&model, &snapshot)?;
             let caller = awsfed_aws::Caller {
                 account_id: String::new(),
                 arn: String::new(),
@@ -53,7 +54,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         }
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
-        let desired = deploy::desired(&model)?;
+        let desired = deploy::desired_live(&fleet, &model).await?;
         let (plan, _) = deploy::plan_live(&fleet, &model, &desired).await?;
         Ok(plan)
     })?;

@@ -35,6 +35,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     if let Some(model) = &loaded.model {
         let options = awsfed_compile::CompileOptions {
             group_targets: false,
+            ..Default::default()
         };
         let mut state = awsfed_compile::compile_with(model, &options);
         diagnostics.0.extend(

@@ -19,6 +19,9 @@ mod deploy;
 /// Identity Center deployed to moto beside hub-and-spoke and direct accounts: apply, converged plan
 /// (its calls counted), drift, foreign permission sets, import.
 mod deploy_identity_center;
+/// Hub policies for OU grants on moto: plan reads Organizations' tree and names a wholly granted OU
+/// by `aws:ResourceOrgPaths`; not once the OU holds an account the grant does not cover.
+mod deploy_org_paths;
 /// Issue 10 on moto: apply touches nothing awsfed does not own (foreign resources, spoke trusts
 /// that would admit a foreign hub role, edited plans, removed accounts), survives lost
 /// policy-version answers, and deletes roles whose attachments span several list pages.

@@ -129,7 +129,7 @@ pub fn hop_simulation(
         HopKind::AssumeRole => {
             let caller = estate.role_index(hop.from).unwrap();
             let from = estate.role(caller);
-            let context = chained_context(
+            let mut context = chained_context(
                 hop.action,
                 session,
                 &from.role.arn,
@@ -137,6 +137,7 @@ pub fn hop_simulation(
                 &to.account.id,
                 estate.organization_id.as_deref(),
             );
+            awsfed_access::resource_context(estate, &mut context, &to.account.id);
             let mut simulation = json!({
                 "request": {
                     "principal": session_arn(&from.role.arn),

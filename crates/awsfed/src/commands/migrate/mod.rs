@@ -103,7 +103,7 @@ pub async fn load(cli: &Cli, source: &SourceArgs) -> Result<Loaded, CommandError
     }
     let fleet = deploy::fleet(cli, reach, "aws").await?;
     let model = deploy::load_model(cli, reach, Some(&fleet)).await?;
-    let desired = deploy::desired(&model)?;
+    let desired = deploy::desired_live(&fleet, &model).await?;
     let state = deploy::read_for_plan(
         &fleet,
         deploy::accounts_of(&desired),
