@@ -4,7 +4,8 @@
 //!   bytes *read* — never trusting the size a file reports (`/dev/zero` reports 0).
 //! - [`write_folder`]: an output folder awsfed owns, listed in a marker, replaced in one step; a
 //!   folder holding anything else is refused unless forced, and even then nothing else is deleted.
-//! - [`replace_file`]: one file replaced atomically, through a symlink to its target.
+//! - [`replace_file`]: one file replaced atomically, through a symlink to its target;
+//!   [`replace_private_file`] for credentials (0600, a symlink replaced, not followed).
 //! - Both first remove what a killed awsfed left beside their target, and only that.
 //! - [`terminal::escape`]: text from outside shown on a terminal with its control and bidi
 //!   characters as escapes; [`terminal::shorten`] for quoting at most a bounded excerpt.
@@ -22,7 +23,7 @@ pub mod terminal;
 pub use folder::{OutputFile, Written, write_folder};
 pub use marker::MARKER;
 pub use read::{ReadError, StreamError, open_regular, read_bytes, read_stream, read_text};
-pub use replace::replace_file;
+pub use replace::{replace_file, replace_private_file};
 
 /// How many entries a refusal names before it says how many more there are.
 const SHOWN_ENTRIES: usize = 8;

@@ -4,18 +4,19 @@
 //!
 //! A SIGKILL between creating the temporary file and the rename leaves it behind, so each write
 //! first removes the temporaries of its target that a killed awsfed left ([`sweep`]). awsfed tags
-//! its temporary file (the extended attribute [`TEMPORARY_TAG`], set right after creating it), so
-//! a file the user made under such a name is never taken for one.
+//! its temporary file (the extended attribute [`TEMPORARY_TAG`]) before the file has its name, so
+//! a file under such a name without the tag — a user's, even an empty one — is never taken for one.
 //!
 //! A symlink is written *through*: the file it points to is replaced and the link stays, as a
 //! user who keeps `~/.aws/config` in a dotfiles repository expects.
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use rustix::fs::XattrFlags;
+use rustix::fs::{AtFlags, CWD, Mode, OFlags, XattrFlags};
 
 use crate::WriteError;
 
@@ -45,27 +46,83 @@ pub fn replace_file(path: &Path, contents: &[u8], new_mode: u32) -> Result<PathB
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
         Err(e) => return Err(io("read", &target)(e)),
     };
-    sweep(&target);
-    let temporary = temporary_beside(&target);
+    write_beside(&target, contents, mode)?;
+    Ok(target)
+}
+
+/// Replaces the file at `path` with `contents` readable by its owner only (0600, whatever the old
+/// file's bits were). A symlink at `path` is replaced, not followed: credentials never land where a
+/// link points.
+pub fn replace_private_file(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    write_beside(path, contents, 0o600)
+}
+
+/// Writes `contents` with permission bits `mode` to a tagged temporary file beside `target` and
+/// renames it over `target`, after sweeping the temporaries killed writers left there.
+fn write_beside(target: &Path, contents: &[u8], mode: u32) -> Result<(), WriteError> {
+    let failed = |source| WriteError::Io {
+        what: "write",
+        path: target.display().to_string(),
+        source,
+    };
+    sweep(target);
+    let temporary = temporary_beside(target);
+    // A failure to create it leaves nothing of ours: whatever holds the name is not removed.
+    let mut file = create_tagged(&temporary, mode).map_err(failed)?;
     let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temporary)?;
-        // Without the tag (a filesystem without user extended attributes) a leftover is kept.
-        let _ = rustix::fs::fsetxattr(&file, TEMPORARY_TAG, TAG_VALUE, XattrFlags::empty());
         // `mode` is filtered by the umask on creation; the old file's bits are kept exactly.
         file.set_permissions(std::fs::Permissions::from_mode(mode))?;
         file.write_all(contents)?;
         file.sync_all()?;
-        std::fs::rename(&temporary, &target)
+        std::fs::rename(&temporary, target)
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temporary);
-        return Err(io("write", &target)(e));
+        return Err(failed(e));
     }
-    Ok(target)
+    Ok(())
+}
+
+/// Creates the temporary file, tagged before its name exists: it is made nameless in the target's
+/// folder (`O_TMPFILE`), tagged, and only then linked under `temporary` (`linkat` through
+/// `/proc/self/fd`, the unprivileged way open(2) documents), which fails if anything holds that
+/// name. So a file under awsfed's temporary name without the tag was never awsfed's, and a kill
+/// before the link leaves nothing. Where that is not possible (a filesystem without `O_TMPFILE` or
+/// user extended attributes, no `/proc`), the file is created exclusively and tagged at once; a
+/// kill between the two leaves an empty untagged file, which is kept like any file not proven ours.
+fn create_tagged(temporary: &Path, mode: u32) -> std::io::Result<std::fs::File> {
+    if let Some(file) = create_nameless_then_link(temporary, mode) {
+        return Ok(file);
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(temporary)?;
+    let _ = rustix::fs::fsetxattr(&file, TEMPORARY_TAG, TAG_VALUE, XattrFlags::empty());
+    Ok(file)
+}
+
+/// The tagged file linked under `temporary`, or `None` when any step is not possible here.
+fn create_nameless_then_link(temporary: &Path, mode: u32) -> Option<std::fs::File> {
+    let folder = match temporary.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(CWD, folder, flags, Mode::from_raw_mode(mode)).ok()?;
+    let file = std::fs::File::from(fd);
+    rustix::fs::fsetxattr(&file, TEMPORARY_TAG, TAG_VALUE, XattrFlags::empty()).ok()?;
+    let by_descriptor = format!("/proc/self/fd/{}", file.as_raw_fd());
+    rustix::fs::linkat(
+        CWD,
+        by_descriptor.as_str(),
+        CWD,
+        temporary,
+        AtFlags::SYMLINK_FOLLOW,
+    )
+    .ok()?;
+    Some(file)
 }
 
 /// The file a chain of symlinks ends at (which need not exist yet).
@@ -110,8 +167,8 @@ pub(crate) fn temporary_beside(target: &Path) -> PathBuf {
 
 /// Removes the temporary files of `target` a killed awsfed left: named exactly
 /// `.TARGET.awsfed-tmp-PID-N` with PID gone (see [`crate::leftover`]), a regular file (not a link)
-/// with one name, and awsfed's: tagged with [`TEMPORARY_TAG`], or empty (killed between creating
-/// it and tagging it; an empty file holds nothing to lose). Anything else is left as it is.
+/// with one name, and tagged with [`TEMPORARY_TAG`] (which [`create_tagged`] sets before the name
+/// exists). Anything else — an empty untagged file included — is left as it is.
 fn sweep(target: &Path) {
     let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
         return;
@@ -125,8 +182,7 @@ fn sweep(target: &Path) {
         let Ok(metadata) = std::fs::symlink_metadata(&leftover) else {
             continue;
         };
-        if metadata.is_file() && metadata.nlink() == 1 && (metadata.len() == 0 || tagged(&leftover))
-        {
+        if metadata.is_file() && metadata.nlink() == 1 && tagged(&leftover) {
             let _ = std::fs::remove_file(&leftover);
         }
     }
@@ -136,4 +192,65 @@ fn tagged(path: &Path) -> bool {
     let mut value = [0u8; 32];
     rustix::fs::lgetxattr(path, TEMPORARY_TAG, &mut value[..])
         .is_ok_and(|len| value.get(..len) == Some(TAG_VALUE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process id no process has (above the kernel's `pid_max` limit of 2^22).
+    const DEAD: u32 = u32::MAX - 1;
+
+    #[test]
+    fn the_temporary_is_tagged_before_it_has_its_name() {
+        let dir = tempfile::tempdir().expect("dir");
+        let temporary = dir.path().join(".plan.json.awsfed-tmp-1-0");
+        let file = create_nameless_then_link(&temporary, 0o600);
+        assert!(
+            file.is_some(),
+            "O_TMPFILE, user extended attributes and /proc/self/fd are expected where tests run"
+        );
+        assert!(tagged(&temporary));
+        assert_eq!(std::fs::metadata(&temporary).expect("linked").nlink(), 1);
+        // The name is taken: a second link fails instead of replacing what holds it.
+        std::fs::write(dir.path().join("other"), "mine").expect("write");
+        let taken = dir.path().join("other");
+        assert!(create_nameless_then_link(&taken, 0o600).is_none());
+        assert_eq!(std::fs::read_to_string(&taken).expect("kept"), "mine");
+    }
+
+    #[test]
+    fn only_tagged_leftovers_of_gone_writers_are_swept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let target = dir.path().join("plan.json");
+        let untagged = dir.path().join(format!(".plan.json.awsfed-tmp-{DEAD}-0"));
+        let tagged_leftover = dir.path().join(format!(".plan.json.awsfed-tmp-{DEAD}-1"));
+        std::fs::write(&untagged, "").expect("an empty file of the user's");
+        drop(create_tagged(&tagged_leftover, 0o644).expect("a leftover of awsfed's"));
+        replace_file(&target, b"{}", 0o644).expect("replace");
+        assert!(
+            untagged.exists(),
+            "an empty untagged file is not proven ours"
+        );
+        assert!(!tagged_leftover.exists(), "awsfed's leftover is swept");
+    }
+
+    #[test]
+    fn a_private_file_is_0600_and_replaces_a_link() {
+        let dir = tempfile::tempdir().expect("dir");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "theirs").expect("write");
+        let path = dir.path().join("hop.json");
+        std::os::unix::fs::symlink(&elsewhere, &path).expect("link");
+        replace_private_file(&path, b"secret").expect("replace");
+        assert_eq!(std::fs::read_to_string(&elsewhere).expect("read"), "theirs");
+        let metadata = std::fs::symlink_metadata(&path).expect("meta");
+        assert!(metadata.is_file());
+        assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        replace_private_file(&path, b"again").expect("replace");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }

@@ -156,13 +156,15 @@ fn killed_writes_leave_no_staging_folder() {
 }
 
 /// Files under awsfed's temporary names for `plan.json` that are not awsfed's leftovers: a user's
-/// file under the exact name of a dead process, names that differ slightly, another file's
-/// temporary, a link. Each must survive the sweep.
+/// file under the exact name of a dead process (one with content, one empty: untagged, so awsfed
+/// cannot prove it wrote either), names that differ slightly, another file's temporary, a link.
+/// Each must survive the sweep.
 fn look_alikes(dir: &Path, dead: u32) -> Vec<PathBuf> {
     let user_file = dir.join(format!(".plan.json.awsfed-tmp-{dead}-999999"));
     std::fs::write(&user_file, "mine").expect("user file");
     let mut made = vec![user_file];
     for name in [
+        format!(".plan.json.awsfed-tmp-{dead}-777777"),
         format!(".plan.json.awsfed-tmp-{dead}"),
         format!(".plan.json.awsfed-tmp-{dead}-1.bak"),
         format!("plan.json.awsfed-tmp-{dead}-1"),

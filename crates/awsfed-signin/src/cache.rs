@@ -3,16 +3,15 @@
 //! `~/.cache/awsfed` (XDG Base Directory Specification).
 //!
 //! Files are written to a temporary name in the same folder with mode 0600 and renamed over the
-//! old one, so a reader sees the old file or the new one, never half of one, and never a file
-//! other users can read (the folder itself is 0700). Readers take no lock; refreshes hold an
+//! old one ([`awsfed_files::replace_private_file`]), so a reader sees the old file or the new one,
+//! never half of one, and never a file other users can read (the folder itself is 0700); the
+//! temporaries a killed awsfed left are removed by the next write of their file. Readers take no lock; refreshes hold an
 //! exclusive lock on `lock` (an OS file lock, released when the process dies), and re-read the
 //! cache after getting it, so of 20 parallel callers one calls STS and 19 find its result.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -100,8 +99,6 @@ pub struct Cache {
 pub struct CacheLock {
     _file: File,
 }
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl Cache {
     /// The cache folder from the environment, if any can be found.
@@ -219,30 +216,15 @@ impl Cache {
         serde_json::from_str(&text).unwrap_or_else(|e| ignored(&path, &e.to_string()))
     }
 
-    /// Atomic, 0600: write a temporary file beside the target, then rename it over.
+    /// Atomic, 0600, through awsfed's one writer of single files: a temporary file beside the
+    /// target (tagged as awsfed's before it has its name) renamed over it; a symlink there is
+    /// replaced, not followed. Temporaries a killed awsfed left beside it are swept first.
     fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), SignInError> {
         let path = self.dir.join(name);
-        let temp = self.dir.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
         let text = serde_json::to_vec(value).expect("cache records always serialise");
-        let result = (|| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&temp)?;
-            // The mode passed to open is filtered by the umask; 0600 must hold whatever it is.
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-            file.write_all(&text)?;
-            file.sync_all()?;
-            std::fs::rename(&temp, &path)
-        })();
-        result.map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            cache_error(&path, &e)
+        awsfed_files::replace_private_file(&path, &text).map_err(|e| SignInError::Cache {
+            path,
+            reason: e.to_string(),
         })
     }
 }
@@ -270,6 +252,7 @@ fn cache_error(path: &Path, error: &std::io::Error) -> SignInError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn hop() -> (HopKey, CachedHop) {
         let key = HopKey {
@@ -314,7 +297,10 @@ mod tests {
             .expect("list")
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .collect();
-        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+        assert!(
+            names.iter().all(|n| !n.contains(".awsfed-tmp-")),
+            "{names:?}"
+        );
     }
 
     #[test]
