@@ -266,39 +266,22 @@ impl Guard {
 mod tests {
     use super::*;
     use awsfed_policy::PolicyDocument;
-    use awsfed_snapshot::{ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT};
+    use awsfed_snapshot::{ManagedPolicySnapshot, SNAPSHOT_FORMAT};
+    use awsfed_testkit::snapshot::{managed_role, role};
 
-    fn managed() -> BTreeMap<String, String> {
-        BTreeMap::from([("awsfed:managed".to_owned(), "true".to_owned())])
-    }
-
-    fn role(name: &str, path: &str, tags: BTreeMap<String, String>) -> RoleSnapshot {
-        RoleSnapshot {
-            name: name.to_owned(),
-            path: path.to_owned(),
-            arn: format!("arn:aws:iam::111111111111:role{path}{name}"),
-            role_id: String::new(),
-            trust_policy: PolicyDocument::new(Vec::new()),
-            inline_policies: BTreeMap::new(),
-            managed_policy_arns: Vec::new(),
-            permissions_boundary: None,
-            max_session_duration: 3600,
-            description: None,
-            tags,
-        }
-    }
+    const ACCOUNT: &str = "111111111111";
 
     fn account() -> AccountSnapshot {
         AccountSnapshot {
             format: SNAPSHOT_FORMAT,
-            id: "111111111111".to_owned(),
+            id: ACCOUNT.to_owned(),
             name: None,
             roles: vec![
-                role("hub-admins", "/awsfed/", managed()),
-                role("hub-developers", "/awsfed/", BTreeMap::new()),
-                role("Unrelated", "/other/", managed()),
-                role("OrganizationAccountAccessRole", "/", BTreeMap::new()),
-                role("deployer", "/awsfed/", managed()),
+                managed_role(ACCOUNT, "/awsfed/", "hub-admins"),
+                role(ACCOUNT, "/awsfed/", "hub-developers"),
+                managed_role(ACCOUNT, "/other/", "Unrelated"),
+                role(ACCOUNT, "/", "OrganizationAccountAccessRole"),
+                managed_role(ACCOUNT, "/awsfed/", "deployer"),
             ],
             saml_providers: Vec::new(),
             policies: vec![ManagedPolicySnapshot {
@@ -353,7 +336,7 @@ mod tests {
             })
             .is_ok()
         );
-        let tags = managed();
+        let tags = managed_role(ACCOUNT, "/awsfed/", "New").tags;
         assert!(
             g.check(Write::CreateRole {
                 name: "hub-developers",

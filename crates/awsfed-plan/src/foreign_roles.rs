@@ -230,27 +230,15 @@ impl Narrowing {
 mod tests {
     use super::*;
     use awsfed_snapshot::{RoleSnapshot, SNAPSHOT_FORMAT};
+    use awsfed_testkit::snapshot;
 
     const HUB: &str = "111111111111";
 
     fn role(name: &str, path: &str, ours: bool) -> RoleSnapshot {
-        let tags = if ours {
-            BTreeMap::from([("awsfed:managed".to_owned(), "true".to_owned())])
+        if ours {
+            snapshot::managed_role(HUB, path, name)
         } else {
-            BTreeMap::new()
-        };
-        RoleSnapshot {
-            name: name.to_owned(),
-            path: path.to_owned(),
-            arn: format!("arn:aws:iam::{HUB}:role{path}{name}"),
-            role_id: String::new(),
-            trust_policy: PolicyDocument::new(Vec::new()),
-            inline_policies: BTreeMap::new(),
-            managed_policy_arns: Vec::new(),
-            permissions_boundary: None,
-            max_session_duration: 3600,
-            description: None,
-            tags,
+            snapshot::role(HUB, path, name)
         }
     }
 

@@ -609,17 +609,10 @@ fn nothing_is_attached_to_or_from_a_conflicting_resource() {
         id: "111111111111".to_owned(),
         name: None,
         roles: vec![RoleSnapshot {
-            name: developers.name.clone(),
-            path: developers.path.clone(),
             arn: developers.arn.clone(),
             role_id: "AROAFOREIGN".to_owned(),
             trust_policy: developers.trust_policy.clone(),
-            inline_policies: BTreeMap::new(),
-            managed_policy_arns: Vec::new(),
-            permissions_boundary: None,
-            max_session_duration: 3600,
-            description: None,
-            tags: BTreeMap::new(),
+            ..awsfed_testkit::snapshot::role("111111111111", &developers.path, &developers.name)
         }],
         saml_providers: Vec::new(),
         policies: vec![ManagedPolicySnapshot {
@@ -927,17 +920,8 @@ fn hub_move_expand_trusts_stay_within_the_trust_quota_at_every_size() {
 fn a_spoke_trust_admitting_a_foreign_hub_role_is_a_conflict() {
     let model = model(false);
     let foreign = |name: &str, path: &str| RoleSnapshot {
-        name: name.to_owned(),
-        path: path.to_owned(),
-        arn: format!("arn:aws:iam::111111111111:role{path}{name}"),
         role_id: "AROAFOREIGN".to_owned(),
-        trust_policy: PolicyDocument::new(Vec::new()),
-        inline_policies: BTreeMap::new(),
-        managed_policy_arns: Vec::new(),
-        permissions_boundary: None,
-        max_session_duration: 3600,
-        description: None,
-        tags: BTreeMap::new(),
+        ..awsfed_testkit::snapshot::role("111111111111", path, name)
     };
     let hub_with = |role: RoleSnapshot| {
         let mut state = empty();

@@ -1,7 +1,9 @@
-//! What awsfed's tests share (a dev-dependency only): the iam-simulate oracle client and required
-//! test tools. See the README.
+//! What awsfed's tests share (a dev-dependency only): the iam-simulate oracle client, required
+//! test tools and, with feature `snapshot`, roles for hand-built snapshots. See the README.
 
 mod oracle;
+#[cfg(feature = "snapshot")]
+pub mod snapshot;
 mod tool;
 
 pub use oracle::{Oracle, repo_root, skip_oracle};
