@@ -8,6 +8,11 @@
 //! only removes trust statements, providers and policies, so the state in the middle of applying it
 //! gives a subset of the paths after an expand and a superset of those after a contract: checking
 //! the state before and after covers every moment in between.
+//!
+//! Identity Center targets are paths too (group → the instance's SAML provider in the account →
+//! the reserved role, [`crate::identity_center`]): they exist while the state assigns the group
+//! the permission set there, whatever the corporate IdP sends, so the people side of a move into
+//! or out of Identity Center (signing in through the access portal) is the assignments' presence.
 
 use std::collections::BTreeSet;
 
@@ -105,9 +110,20 @@ fn paths(
     mapping: &IdpMapping,
     organization_id: Option<String>,
 ) -> BTreeSet<PathKey> {
-    let snapshot = Snapshot::from_desired(state);
+    let mut snapshot = Snapshot::from_desired(state);
+    // Identity Center's paths follow its assignments whatever the IdP sends: the stand-in
+    // reserved roles and provider of the assigned accounts, and a role value for each group.
+    let mut mapping = mapping.clone();
+    if let Some(identity_center) = &state.identity_center {
+        crate::identity_center::add_desired(
+            &mut snapshot,
+            &mut mapping,
+            &state.partition,
+            identity_center,
+        );
+    }
     let estate = Estate::new(&snapshot, organization_id);
-    let analysis = analyze_with(&estate, mapping, false);
+    let analysis = analyze_with(&estate, &mapping, false);
     path_keys(&analysis)
 }
 

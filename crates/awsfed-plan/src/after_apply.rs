@@ -1,8 +1,10 @@
 //! What IAM holds once a plan is applied, worked out without AWS: the part of IAM's behaviour the
 //! plan relies on (a created role holds what `CreateRole` was given, `TagRole` adds tags and
 //! replaces the ones with the same key, `CreatePolicy` attaches to its role, `DeletePolicy`
-//! detaches it everywhere). It lets the cost of a migration's later stages come from the planner
-//! `apply` uses, each stage planned against the state the one before leaves.
+//! detaches it everywhere), and Identity Center's part as
+//! [`crate::identity_center::identity_center_after_apply`] works it out. It lets the cost of a
+//! migration's later stages come from the planner `apply` uses, each stage planned against the
+//! state the one before leaves.
 
 use std::collections::BTreeMap;
 
@@ -41,8 +43,16 @@ pub fn after_apply(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
         account.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
         account.policies.sort_by(|a, b| a.arn.cmp(&b.arn));
     }
+    // Identity Center's part, when the plan has one and the snapshot read the instance.
+    let identity_center = match (&snapshot.identity_center, &plan.identity_center) {
+        (Some(instance), Some(changes)) => Some(
+            crate::identity_center::identity_center_after_apply(instance, changes),
+        ),
+        (instance, _) => instance.clone(),
+    };
     Snapshot {
         accounts: accounts.into_values().collect(),
+        identity_center,
         ..snapshot.clone()
     }
 }

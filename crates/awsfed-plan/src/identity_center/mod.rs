@@ -17,6 +17,7 @@
 //! digest tag of its content; a set whose content no longer matches the tag was changed outside
 //! awsfed and is listed under [`IdentityCenterPlan::drift`].
 
+mod after_apply;
 mod diff;
 mod render;
 
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use awsfed_compile::{PermissionsBoundary, PolicyReference};
 use awsfed_policy::PolicyDocument;
 
+pub use after_apply::identity_center_after_apply;
 pub use diff::{
     identity_center_fingerprint, permission_set_digest, plan_identity_center, read_scope,
 };

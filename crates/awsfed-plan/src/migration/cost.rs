@@ -23,11 +23,14 @@ fn stage_plan(
 ) -> Result<Plan, MigrationError> {
     let migration = detect(model, desired, actual)?;
     let states = stage_states(model, desired, &migration, target)?;
-    Ok(plan(&states.target, actual, options))
+    let mut planned = plan(&states.target, actual, options);
+    planned.identity_center = super::stage_identity_center_plan(&states.target, actual);
+    Ok(planned)
 }
 
 /// The changes of every stage still to come from `actual` (a stage already done costs 0):
-/// expand, switch (the IdP's `idp_changes` and the tags recording it) and contract.
+/// expand, switch (the IdP's `idp_changes` and the tags recording it) and contract. Identity
+/// Center's changes count apart, when `actual` holds the instance.
 pub fn migration_cost(
     model: &Model,
     desired: &DesiredState,
@@ -40,9 +43,13 @@ pub fn migration_cost(
     let mut state = actual.clone();
     let mut stages = Vec::new();
     let mut cost = |name: &str, planned: Option<&Plan>, idp_changes| {
+        let identity_center_changes = planned
+            .and_then(|p| p.identity_center.as_ref())
+            .map_or(0, |c| c.changes.len());
         stages.push(StageCost {
             stage: name.to_owned(),
-            iam_changes: planned.map_or(0, Plan::change_count),
+            iam_changes: planned.map_or(0, Plan::change_count) - identity_center_changes,
+            identity_center_changes,
             idp_changes,
         });
     };

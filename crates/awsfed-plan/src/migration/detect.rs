@@ -12,7 +12,7 @@ use crate::ownership::{is_ours, is_under_path};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MigrationError {
     #[error(
-        "role {role} in account {account} carries {MIGRATION_TAG_KEY}={value}, which is not FROM/TO/STAGE (hub-and-spoke or direct, then expand or switch)"
+        "role {role} in account {account} carries {MIGRATION_TAG_KEY}={value}, which is not FROM/TO/STAGE (hub-and-spoke, direct or identity-center, then expand or switch)"
     )]
     BadTag {
         account: String,
@@ -113,9 +113,13 @@ fn trusted_by(trust: &PolicyDocument) -> TrustedBy {
 }
 
 fn parse_topology(word: &str) -> Option<TopologyKind> {
-    [TopologyKind::HubAndSpoke, TopologyKind::Direct]
-        .into_iter()
-        .find(|t| t.as_str() == word)
+    [
+        TopologyKind::HubAndSpoke,
+        TopologyKind::Direct,
+        TopologyKind::IdentityCenter,
+    ]
+    .into_iter()
+    .find(|t| t.as_str() == word)
 }
 
 /// `FROM/TO/STAGE` of a migration tag.
@@ -140,13 +144,14 @@ pub fn detect(
 ) -> Result<Migration, MigrationError> {
     let mut accounts = Vec::new();
     for account in &desired.accounts {
-        if account.topology == TopologyKind::IdentityCenter {
-            continue;
-        }
-        let Some(snapshot) = actual.accounts.iter().find(|a| a.id == account.id) else {
-            continue;
+        let snapshot = actual.accounts.iter().find(|a| a.id == account.id);
+        let found = match snapshot {
+            Some(snapshot) => account_migration(model, account, snapshot)?,
+            None => None,
         };
-        if let Some(found) = account_migration(model, account, snapshot)? {
+        if let Some(found) =
+            found.or_else(|| super::identity_center::leaving(account, snapshot, actual, model))
+        {
             accounts.push(found);
         }
     }
@@ -198,7 +203,9 @@ fn account_migration(
         // once every role has it (an interrupted expand stage is still under way).
         let stage = if tagged.iter().any(|t| t.2 == MigrationStage::Switched) {
             MigrationStage::Switched
-        } else if tagged.len() == roles.len() {
+        } else if tagged.len() == roles.len()
+            && super::identity_center::expand_complete(from, account, roles.len())
+        {
             MigrationStage::Expanded
         } else {
             MigrationStage::Planned

@@ -1,4 +1,4 @@
-//! Moving accounts between topologies (hub-and-spoke ↔ direct) without anyone losing or gaining
+//! Moving accounts between topologies (hub-and-spoke, direct, Identity Center) without anyone losing or gaining
 //! access: DESIGN.md's *migration*, in three stages that are each an ordinary plan.
 //!
 //! 1. *expand* — every role of a migrating account trusts both the old path and the new one (its
@@ -24,6 +24,7 @@
 
 mod cost;
 mod detect;
+mod identity_center;
 mod stage;
 mod union;
 
@@ -33,6 +34,7 @@ use awsfed_model::TopologyKind;
 
 pub use cost::{cost_between, migration_cost};
 pub use detect::{MigrationError, deployed_topology, detect, join_new_account};
+pub use identity_center::{identity_center_read_accounts, stage_identity_center_plan};
 pub use stage::{
     MigrationCost, StageCost, StageStates, StageTarget, contracting, old_entry_session,
     stage_states,
@@ -137,5 +139,7 @@ impl Migration {
     }
 }
 
+#[cfg(test)]
+mod identity_center_tests;
 #[cfg(test)]
 mod tests;

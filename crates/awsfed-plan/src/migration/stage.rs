@@ -98,6 +98,8 @@ pub fn stage_states(
             state
         }
     };
+    let mut state = state;
+    super::identity_center::keep_instance(&mut state, &old, new);
     Ok(StageStates {
         old,
         new: new.clone(),
@@ -132,8 +134,15 @@ pub struct StageCost {
     pub stage: String,
     /// IAM changes the stage's plan makes, as `apply` counts them (tag writes included).
     pub iam_changes: usize,
+    /// Identity Center changes (permission sets, provisioning, account assignments).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub identity_center_changes: usize,
     /// Role values the IdP adds or removes.
     pub idp_changes: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What the whole migration costs.

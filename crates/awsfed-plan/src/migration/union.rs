@@ -11,7 +11,8 @@ use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 /// role in both trusts what either trusts (the new statements first) and holds the policies of
 /// both. A policy in both keeps the old document: the two models differ only in the topology of
 /// the migrating accounts, so the old hub policy grants what the new one grants and the migrating
-/// accounts besides. The groups (the IdP side) are the new state's.
+/// accounts besides. The groups (the IdP side) are the new state's; Identity Center holds the
+/// permission sets and assignments of both.
 pub fn union_states(old: &DesiredState, new: &DesiredState) -> DesiredState {
     let old_accounts: BTreeMap<&str, &DesiredAccount> =
         old.accounts.iter().map(|a| (a.id.as_str(), a)).collect();
@@ -31,6 +32,10 @@ pub fn union_states(old: &DesiredState, new: &DesiredState) -> DesiredState {
     accounts.sort_by(|a, b| a.name.cmp(&b.name));
     DesiredState {
         accounts,
+        identity_center: super::identity_center::union_identity_center(
+            old.identity_center.as_ref(),
+            new.identity_center.as_ref(),
+        ),
         ..new.clone()
     }
 }
@@ -54,7 +59,11 @@ fn union_account(old: &DesiredAccount, new: &DesiredAccount) -> DesiredAccount {
         .map(|p| (p.name.clone(), p.clone()))
         .collect();
     for policy in &old.policies {
-        policies.insert(policy.name.clone(), policy.clone());
+        let merged = match policies.get(&policy.name) {
+            Some(newer) => union_policy(policy, newer),
+            None => policy.clone(),
+        };
+        policies.insert(policy.name.clone(), merged);
     }
     let mut hubs = new.hubs.clone();
     hubs.extend(old.hubs.iter().filter(|h| !new.hubs.contains(h)).cloned());
@@ -68,6 +77,51 @@ fn union_account(old: &DesiredAccount, new: &DesiredAccount) -> DesiredAccount {
         roles: roles.into_values().collect(),
         policies: policies.into_values().collect(),
         ..new.clone()
+    }
+}
+
+/// A hub policy in both states: the old document, with the resources the new one grants that the
+/// old does not added to its statement of the same effect, actions and conditions (a statement
+/// without one is added whole). Moving out of a hub the new policy grants less and the old one
+/// stands; moving into one (from direct or Identity Center) the new spokes are granted beside the
+/// old, or the new path would not work before the contract stage.
+fn union_policy(old: &DesiredPolicy, new: &DesiredPolicy) -> DesiredPolicy {
+    let mut statements = old.document.statement.clone();
+    let mut grew = false;
+    for statement in &new.document.statement {
+        let same_but_resources = |s: &&mut Statement| {
+            Statement {
+                resource: None,
+                ..(**s).clone()
+            } == Statement {
+                resource: None,
+                ..statement.clone()
+            }
+        };
+        match statements.iter_mut().find(same_but_resources) {
+            Some(found) => {
+                let (Some(have), Some(want)) = (&mut found.resource, &statement.resource) else {
+                    continue;
+                };
+                for resource in &want.0 {
+                    if !have.0.contains(resource) {
+                        have.0.push(resource.clone());
+                        grew = true;
+                    }
+                }
+            }
+            None => {
+                statements.push(statement.clone());
+                grew = true;
+            }
+        }
+    }
+    if !grew {
+        return old.clone();
+    }
+    DesiredPolicy {
+        document: PolicyDocument::new(statements),
+        ..old.clone()
     }
 }
 
