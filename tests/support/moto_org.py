@@ -121,6 +121,11 @@ def main():
     attach_one.add_argument("--account", required=True)
     attach_one.add_argument("--role", required=True)
     attach_one.add_argument("--policy", required=True)
+    profiles = sub.add_parser("instance-profiles", help="put a role in COUNT new instance profiles, or take it out of them")
+    profiles.add_argument("--account", required=True)
+    profiles.add_argument("--role", required=True)
+    profiles.add_argument("--count", type=int, required=True)
+    profiles.add_argument("--remove", action="store_true")
     remove = sub.add_parser("remove-account")
     remove.add_argument("--account", required=True)
     provider = sub.add_parser("provider")
@@ -229,6 +234,16 @@ def main():
             document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": f"s3:Get{n}", "Resource": "*"}]}
             iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=False)
         print(json.dumps({"arn": arn}))
+    elif args.command == "instance-profiles":
+        iam = client(endpoint, "iam", args.account, management)
+        names = [f"{args.role}-profile-{n:02d}" for n in range(args.count)]
+        for name in names:
+            if args.remove:
+                iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=args.role)
+            else:
+                iam.create_instance_profile(InstanceProfileName=name)
+                iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=args.role)
+        print(json.dumps({"profiles": names}))
     elif args.command == "remove-account":
         org.remove_account_from_organization(AccountId=args.account)
         print("{}")

@@ -53,9 +53,15 @@ pub(crate) async fn delete_role<C: IamApi>(
     else {
         return Ok(());
     };
-    if let Some(profile) = profiles.first() {
+    if !profiles.is_empty() {
+        let (noun, them) = if profiles.len() == 1 {
+            ("profile", "it")
+        } else {
+            ("profiles", "them")
+        };
         return Err(AwsError::Refused(format!(
-            "role {role} is in instance profile {profile}, which awsfed does not own, so it is not deleted; remove it from the profile and run again"
+            "role {role} is in instance {noun} {}, which awsfed does not own, so it is not deleted; remove it from {them} and run again",
+            profiles.join(", ")
         )));
     }
     if let Some(attached) =

@@ -12,16 +12,15 @@ use crate::deploy_support::{Deployment, ModelSpec, Proxy, moto_enabled, org_tool
 use crate::support::read_tree;
 
 /// The IAM list calls a scan and the deletion of a role and of a policy make, each of which must
-/// have been answered with a truncated page at least once. Not here: `ListEntitiesForPolicy` (seen
-/// called once, with no truncated answer: by the time the policy is deleted, the apply's earlier
-/// changes have left at most one role holding it) and `ListInstanceProfilesForRole` (a role in any
-/// instance profile is refused, so one item decides); both use the same page loop as the others.
-const PAGED: [&str; 5] = [
+/// have been answered with a truncated page at least once.
+const PAGED: [&str; 7] = [
     "GetAccountAuthorizationDetails",
     "ListPolicyTags",
     "ListRolePolicies",
     "ListAttachedRolePolicies",
     "ListPolicyVersions",
+    "ListEntitiesForPolicy",
+    "ListInstanceProfilesForRole",
 ];
 
 fn policy<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
@@ -64,7 +63,8 @@ fn scans_and_deletions_read_every_page_of_every_iam_list() {
     );
 
     // Lists longer than a page on what the next apply deletes: the dev account's ReadOnly role
-    // (inline and managed policies) and the hub's developers policy (five versions, two roles).
+    // (inline and managed policies, two instance profiles) and the hub's developers policy (five
+    // versions, three roles).
     let hub = org.identity.as_str();
     let (_, dev, _) = &org.workloads[0];
     for (command, count) in [("put-inline-policies", "5"), ("attach-policies", "5")] {
@@ -81,6 +81,22 @@ fn scans_and_deletions_read_every_page_of_every_iam_list() {
             ],
         );
     }
+    // The role is in two instance profiles (a list of two: a page of one, then one more), so its
+    // deletion is refused, naming both, until they are gone.
+    let in_profiles = |remove: bool| {
+        let mut args = vec![
+            "instance-profiles",
+            "--account",
+            dev,
+            "--role",
+            "ReadOnly",
+            "--count",
+            "2",
+        ];
+        args.extend(remove.then_some("--remove"));
+        org_tool(e, &args)
+    };
+    in_profiles(false);
     let assume = "developers-assume";
     org_tool(
         e,
@@ -94,24 +110,45 @@ fn scans_and_deletions_read_every_page_of_every_iam_list() {
             "4",
         ],
     );
-    org_tool(
-        e,
-        &[
-            "attach-policy",
-            "--account",
-            hub,
-            "--role",
-            "platform-admins",
-            "--policy",
-            assume,
-        ],
-    );
+    // Held by a role awsfed keeps (its extra attachment is drift, detached among the updates)
+    // and by the hub account's ReadOnly, which the apply deletes after the policy: so when the
+    // policy is deleted, ListEntitiesForPolicy lists two roles (developers and ReadOnly).
+    for holder in ["platform-admins", "ReadOnly"] {
+        org_tool(
+            e,
+            &[
+                "attach-policy",
+                "--account",
+                hub,
+                "--role",
+                holder,
+                "--policy",
+                assume,
+            ],
+        );
+    }
     let before = roles(e, hub);
     assert_eq!(policy(&before, assume).expect(assume)["versions"], 5);
-    assert_eq!(policy(&before, assume).expect(assume)["attachments"], 2);
+    assert_eq!(policy(&before, assume).expect(assume)["attachments"], 3);
 
     spec.developers = false;
     ws.write_model(&spec.yaml(&org));
+    let refused = ws.run(p, &["apply"]);
+    assert_eq!(refused.code(), 1, "{}", refused.stderr());
+    assert!(
+        refused.stderr().contains(
+            "role ReadOnly is in instance profiles ReadOnly-profile-00, ReadOnly-profile-01"
+        ),
+        "{}",
+        refused.stderr()
+    );
+    let refused_role = role(&roles(e, dev), "ReadOnly").cloned().expect("kept");
+    assert_eq!(
+        refused_role["inline"].as_array().map(Vec::len),
+        Some(6),
+        "{refused_role}"
+    );
+    in_profiles(true);
     let applied = ws.run(p, &["apply"]);
     assert_eq!(applied.code(), 0, "{}", applied.stderr());
     let dev_after = roles(e, dev);
@@ -119,6 +156,7 @@ fn scans_and_deletions_read_every_page_of_every_iam_list() {
     let hub_after = roles(e, hub);
     assert!(policy(&hub_after, assume).is_none(), "{hub_after}");
     assert!(role(&hub_after, "developers").is_none(), "{hub_after}");
+    assert!(role(&hub_after, "ReadOnly").is_none(), "{hub_after}");
     let admins = role(&hub_after, "platform-admins").expect("platform-admins is kept");
     assert!(!admins["managed"].to_string().contains(assume), "{admins}");
     ws.run(p, &["plan", "--detailed-exitcode"]).expect_code(0);
