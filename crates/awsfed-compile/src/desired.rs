@@ -22,6 +22,12 @@ pub struct DesiredState {
     pub identity_center: Option<crate::DesiredIdentityCenter>,
     /// What the compiler chose and why (narrowed policy forms), and quota problems.
     pub notes: Vec<Diagnostic>,
+    /// Organizations' tree this state was compiled with (a live plan's), `None` offline. A
+    /// migration compiles the model before the move with it too, so the hub policies of both
+    /// states take the same forms (`aws:ResourceOrgPaths`) and rolling back restores the deployed
+    /// documents exactly. Not part of the output.
+    #[serde(skip)]
+    pub organization_paths: Option<crate::OrganizationPaths>,
 }
 
 #[derive(Debug, Clone, Serialize)]

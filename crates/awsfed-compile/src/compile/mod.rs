@@ -336,6 +336,7 @@ impl<'m> Compiler<'m> {
             groups,
             identity_center: crate::compile_identity_center(model),
             notes: self.notes,
+            organization_paths: self.organization_paths.cloned(),
         }
     }
 

@@ -64,6 +64,18 @@ fn model_before(
     Ok(before)
 }
 
+/// The model compiled as `new` was: with the same Organizations tree, so a hub policy takes the
+/// form in both states that it has deployed.
+fn compile_as(model: &Model, new: &DesiredState) -> DesiredState {
+    awsfed_compile::compile_with(
+        model,
+        &awsfed_compile::CompileOptions {
+            organization_paths: new.organization_paths.clone(),
+            ..Default::default()
+        },
+    )
+}
+
 /// The states of the stage `target` asks for. `new` is the model compiled.
 pub fn stage_states(
     model: &Model,
@@ -71,7 +83,7 @@ pub fn stage_states(
     migration: &Migration,
     target: StageTarget,
 ) -> Result<StageStates, MigrationError> {
-    let old = awsfed_compile::compile(&model_before(model, migration, |_| true)?);
+    let old = compile_as(&model_before(model, migration, |_| true)?, new);
     let state = match target {
         StageTarget::Rollback => old.clone(),
         StageTarget::ConfirmSwitch => {
@@ -86,7 +98,7 @@ pub fn stage_states(
         }
         StageTarget::Forward => {
             let kept = model_before(model, migration, |id| !contracting(migration, id))?;
-            let mut state = union_states(&awsfed_compile::compile(&kept), new);
+            let mut state = union_states(&compile_as(&kept, new), new);
             fit_trusts(
                 &mut state,
                 &model.naming.hub_role_path,

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use awsfed_compile::DesiredState;
-use awsfed_model::{Model, TopologyKind};
+use awsfed_model::Model;
 use awsfed_plan::Plan;
 use awsfed_plan::migration::{StageTarget, join_new_account};
 use awsfed_snapshot::Snapshot;
@@ -52,8 +52,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         };
         let mut snapshot = read(&hubs_and_account).await?;
         // The accounts that may be moving: they decide the stage the hub policies are in, and
-        // the new account's OU peers decide the stage it joins.
-        let moving = may_be_moving(&model, &desired, &snapshot, &args.account);
+        // a new account's OU peers decide the stage it joins.
+        let moving = crate::commands::bootstrap_reads::may_be_moving(
+            &model,
+            &desired,
+            &snapshot,
+            &args.account,
+        );
         let others = restricted(&desired, |a| moving.contains(&a.id));
         if !others.accounts.is_empty() {
             snapshot.accounts.extend(read(&others).await?.accounts);
@@ -78,53 +83,6 @@ fn restricted(
     let mut kept = desired.clone();
     kept.accounts.retain(|a| keep(a));
     kept
-}
-
-/// For a new account (an account with roles is bootstrapped as it is, without more reads): the
-/// accounts of its OU, and direct accounts the deployed hub policies still name (a migration away
-/// from hub-and-spoke keeps them granted until its contract stage).
-fn may_be_moving(
-    model: &Model,
-    desired: &DesiredState,
-    hubs: &Snapshot,
-    account_id: &str,
-) -> BTreeSet<String> {
-    // Only a new account (no roles of awsfed yet) joins a migration; one with roles shows its own stage.
-    let is_new = hubs
-        .accounts
-        .iter()
-        .find(|a| a.id == account_id)
-        .is_none_or(|a| {
-            !a.roles
-                .iter()
-                .any(|r| r.path.starts_with(&model.naming.role_path))
-        });
-    if !is_new {
-        return BTreeSet::new();
-    }
-    let ou = model
-        .accounts
-        .iter()
-        .find(|a| a.id == account_id && is_new)
-        .and_then(|a| a.ou.clone());
-    let granted: String = hubs
-        .accounts
-        .iter()
-        .flat_map(|a| &a.policies)
-        .map(|p| p.document.to_json())
-        .collect();
-    let read: BTreeSet<&str> = hubs.accounts.iter().map(|a| a.id.as_str()).collect();
-    model
-        .accounts
-        .iter()
-        .filter(|a| !read.contains(a.id.as_str()))
-        .filter(|a| desired.accounts.iter().any(|d| d.id == a.id))
-        .filter(|a| {
-            (ou.is_some() && a.ou == ou)
-                || (a.topology == TopologyKind::Direct && granted.contains(&a.id))
-        })
-        .map(|a| a.id.clone())
-        .collect()
 }
 
 /// The next stage of any migration under way, the new account joining its OU's, planned for the

@@ -5,6 +5,7 @@ pub mod access;
 pub mod apply;
 pub mod audit;
 pub mod bootstrap;
+mod bootstrap_reads;
 pub mod compare;
 pub mod compare_migration;
 pub mod compile;

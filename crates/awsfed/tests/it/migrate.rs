@@ -409,3 +409,58 @@ fn a_new_account_bootstrapped_mid_migration_joins_its_ou_at_the_stage() {
     d.ws.run(&e, &with(&["plan", "--detailed-exitcode"]))
         .expect_code(0);
 }
+
+/// `bootstrap` of existing accounts after the expand stage, one not moving (prod) and one moving
+/// (dev): each reads the direct accounts the deployed hub policies still grant, so the hub
+/// policies keep granting the moving accounts until the contract stage and nothing changes.
+/// Without those reads the hub accounts' plan would take the moving accounts out of the hub
+/// policies while their users still sign in through the hub.
+#[test]
+fn existing_accounts_bootstrapped_mid_migration_keep_its_stage() {
+    if !moto_enabled() {
+        return;
+    }
+    let mut d = Deployment::new(
+        2,
+        2,
+        ModelSpec {
+            direct: Vec::new(),
+            developers: true,
+        },
+    );
+    let proxy = Proxy::start(&d.moto.endpoint, &["--saml-provider-tags"]);
+    let e = proxy.endpoint.clone();
+    d.ws.run(&e, &["apply"]).expect_code(0);
+    let of_env = |env: &str| -> Vec<(usize, String)> {
+        d.org
+            .workloads
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, _, e))| e == env)
+            .map(|(i, (_, id, _))| (i, id.clone()))
+            .collect()
+    };
+    let (dev, prod) = (of_env("dev"), of_env("prod"));
+    d.spec.direct = dev.iter().map(|(i, _)| *i).collect();
+    d.ws.write_model(&d.spec.yaml(&d.org));
+    d.ws.run(&e, &["migrate", "next"]).expect_code(0);
+    let hub_policies = || roles(&e, &d.org.identity)["policies"].to_string();
+    let granted = hub_policies();
+    for (_, id) in &dev {
+        assert!(granted.contains(id.as_str()), "{id} granted: {granted}");
+    }
+
+    for account in [&prod[0].1, &dev[0].1] {
+        d.ws.run(&e, &["bootstrap", "--account", account])
+            .expect_code(0);
+        assert_eq!(hub_policies(), granted, "after bootstrap of {account}");
+        for (_, id) in &dev {
+            assert_eq!(
+                tag_of(&d, id, "Admin").as_deref(),
+                Some("hub-and-spoke/direct/expand")
+            );
+        }
+        d.ws.run(&e, &["plan", "--detailed-exitcode"])
+            .expect_code(0);
+    }
+}
