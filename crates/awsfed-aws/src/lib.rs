@@ -17,6 +17,7 @@ mod reach;
 mod read;
 mod removal;
 mod signin;
+mod stacksets;
 
 pub use connect::{BEHAVIOR_VERSION, ConnectOptions, Connection, connect};
 pub use error::AwsError;
@@ -34,3 +35,4 @@ pub use policy_versions::KEPT_VERSIONS;
 pub use reach::{Caller, ReachOptions, caller, iam_client, retry_config};
 pub use read::{ReadOptions, document, read_account, read_quotas};
 pub use signin::{CallerIdentity, SigninSts};
+pub use stacksets::{Amount, Engine, EngineReport, Preferences};

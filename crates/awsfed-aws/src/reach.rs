@@ -87,7 +87,7 @@ pub async fn iam_client(
     Ok(aws_sdk_iam::Client::from_conf(builder.build()))
 }
 
-async fn assume(
+pub(crate) async fn assume(
     connection: &Connection,
     account_id: &str,
     options: &ReachOptions,

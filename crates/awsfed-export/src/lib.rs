@@ -28,7 +28,10 @@ pub use client::client_file;
 pub use cloudformation::cloudformation;
 pub use idp::{RoleValueOrder, idp};
 pub use idp_delta::{GroupDelta, IdpDelta, OktaSettings, idp_delta};
-pub use stacksets::{StackSetOptions, stacksets};
+pub use stacksets::{
+    AccountStackSpec, LayoutTarget, StackSetLayout, StackSetOptions, StackSetSpec,
+    layout as stackset_layout, stacksets,
+};
 pub use terraform::{TerraformOptions, terraform};
 
 /// One generated file.

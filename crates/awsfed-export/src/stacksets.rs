@@ -40,30 +40,106 @@ pub struct StackSetOptions {
     /// The one region stack instances are created in. IAM is global: deploying the same StackSet
     /// to two regions makes the second stack fail on names that already exist.
     pub region: String,
+    /// The organization's management account, when known (from Organizations): it gets a plain
+    /// stack like an account the model names or tags `management`.
+    pub management_account_id: Option<String>,
+    /// Every account of the organization with its OU path, when known: an OU is targeted whole
+    /// only when the class holds every one of its accounts (but the management account), not only
+    /// every account the model lists. `None`: the model's accounts stand for the organization.
+    pub organization_accounts: Option<Vec<(String, Option<String>)>>,
 }
 
 impl Default for StackSetOptions {
     fn default() -> Self {
         Self {
             region: "us-east-1".to_owned(),
+            management_account_id: None,
+            organization_accounts: None,
         }
     }
+}
+
+/// What the export writes, as data: the StackSets engine (`awsfed plan --engine stacksets`)
+/// deploys exactly this.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackSetLayout {
+    pub stack_sets: Vec<StackSetSpec>,
+    pub account_stacks: Vec<AccountStackSpec>,
+}
+
+/// One service-managed StackSet: a role class (or the SAML provider of the direct accounts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackSetSpec {
+    pub name: String,
+    pub description: String,
+    /// The template, as the export writes it.
+    pub template: String,
+    /// Parameter values; a value `{{…}}` is a placeholder the user must fill in.
+    pub parameters: Vec<(String, String)>,
+    /// 1: the SAML provider; 2: roles (their trusts name the provider or hub roles).
+    pub order: u8,
+    /// (account name, account id) of the class's accounts.
+    pub accounts: Vec<(String, String)>,
+    pub targets: Vec<LayoutTarget>,
+}
+
+/// One deployment target: an OU path (`None`: the organization root), whole or narrowed to some
+/// of its accounts (`AccountFilterType: INTERSECTION`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutTarget {
+    pub ou: Option<String>,
+    pub accounts: Option<Vec<String>>,
+    /// The ids of the class's accounts this target deploys to.
+    pub members: Vec<String>,
+}
+
+/// One plain stack: a hub account or the management account (or one part of its template).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStackSpec {
+    pub account: String,
+    pub account_id: String,
+    /// The template's file stem in the export (`identity`, `identity-2`): a stack name part.
+    pub stem: String,
+    pub template: String,
+    pub hub: bool,
+    pub reason: String,
+}
+
+/// The StackSets layout of a desired state (see [`stacksets`]).
+pub fn layout(desired: &DesiredState, model: &Model, options: &StackSetOptions) -> StackSetLayout {
+    build(desired, model, options).1
 }
 
 /// `stacksets.json` (the manifest), `stacksets/<name>.template.json` per StackSet and
 /// `accounts/<account>.template.json` for the accounts deployed as plain stacks.
 pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOptions) -> Export {
+    build(desired, model, options).0
+}
+
+fn build(
+    desired: &DesiredState,
+    model: &Model,
+    options: &StackSetOptions,
+) -> (Export, StackSetLayout) {
     let metadata = metadata_document(model);
-    let management = management_accounts(model);
+    let management = management_accounts(model, options.management_account_id.as_deref());
     let mut export = Export::default();
+    let mut layout = StackSetLayout::default();
     let mut classes = Classes {
         partition: &desired.partition,
         provider: Vec::new(),
         roles: BTreeMap::new(),
     };
-    let account_stacks = account_stacks(desired, metadata, &management, &mut classes, &mut export);
+    let account_stacks = account_stacks(
+        desired,
+        metadata,
+        &management,
+        &mut classes,
+        &mut export,
+        &mut layout,
+    );
 
-    let ous = OuIndex::new(model);
+    let ous = OuIndex::new(model, options, &management);
     let mut stack_sets = Vec::new();
     let names = classes.names();
     let provider_class = (!classes.provider.is_empty()).then(|| {
@@ -92,13 +168,42 @@ pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOption
         if let Some(note) = template_size_note(&path, &contents, resources) {
             export.notes.push(note);
         }
-        export.push_text(&path, contents);
-        let accounts: Vec<&str> = members.iter().map(|a| a.name.as_str()).collect();
-        let instances: Vec<Value> = ous
-            .targets(&members)
-            .into_iter()
+        let targets = ous.targets(&members);
+        let instances: Vec<Value> = targets
+            .iter()
             .map(|target| target.to_json(&options.region))
             .collect();
+        layout.stack_sets.push(StackSetSpec {
+            name: name.clone(),
+            description: description.clone(),
+            template: contents.clone(),
+            parameters: parameters
+                .iter()
+                .map(|p| {
+                    let text = |key: &str| p[key].as_str().unwrap_or_default().to_owned();
+                    (text("ParameterKey"), text("ParameterValue"))
+                })
+                .collect(),
+            order: if matches!(key, ClassKey::Provider) {
+                1
+            } else {
+                2
+            },
+            accounts: members
+                .iter()
+                .map(|a| (a.name.clone(), a.id.clone()))
+                .collect(),
+            targets: targets
+                .iter()
+                .map(|t| LayoutTarget {
+                    ou: t.ou.clone(),
+                    accounts: t.accounts.clone(),
+                    members: t.members.clone(),
+                })
+                .collect(),
+        });
+        export.push_text(&path, contents);
+        let accounts: Vec<&str> = members.iter().map(|a| a.name.as_str()).collect();
         stack_sets.push(json!({
             "name": name,
             "class": key.describe(),
@@ -120,7 +225,7 @@ pub fn stacksets(desired: &DesiredState, model: &Model, options: &StackSetOption
     });
     export.push_json("stacksets.json", &manifest);
     export.notes.append(&mut notes);
-    export.finish()
+    (export.finish(), layout)
 }
 
 /// Accounts deployed as plain stacks: hubs, and accounts the model marks as the management
@@ -132,6 +237,7 @@ fn account_stacks<'a>(
     management: &BTreeSet<&str>,
     classes: &mut Classes<'a>,
     export: &mut Export,
+    layout: &mut StackSetLayout,
 ) -> Vec<Value> {
     let stems = account_file_stems(desired.accounts.iter().map(|a| a.name.as_str()));
     let mut part_paths = PartPaths::new(&stems);
@@ -171,6 +277,17 @@ fn account_stacks<'a>(
                 stack["part"] = json!(index + 1);
                 stack["parts"] = json!(count);
             }
+            layout.account_stacks.push(AccountStackSpec {
+                account: account.name.clone(),
+                account_id: account.id.clone(),
+                stem: path
+                    .trim_start_matches("accounts/")
+                    .trim_end_matches(".template.json")
+                    .to_owned(),
+                template: part.contents.clone(),
+                hub,
+                reason: reason.to_owned(),
+            });
             export.push_text(&path, part.contents);
             account_stacks.push(stack);
         }
@@ -246,14 +363,16 @@ fn is_hub(account: &DesiredAccount) -> bool {
             .any(|r| matches!(r.kind, RoleKind::Hub { .. }))
 }
 
-/// Accounts named `management` or carrying a tag whose key or value is `management`: awsfed cannot
-/// know which account is the organization's management account offline.
-fn management_accounts(model: &Model) -> BTreeSet<&str> {
+/// Accounts named `management` or carrying a tag whose key or value is `management` (awsfed cannot
+/// know which account is the organization's management account offline), and the management
+/// account Organizations names when it is known.
+fn management_accounts<'m>(model: &'m Model, known: Option<&str>) -> BTreeSet<&'m str> {
     model
         .accounts
         .iter()
         .filter(|a| {
-            a.name.eq_ignore_ascii_case("management")
+            known == Some(a.id.as_str())
+                || a.name.eq_ignore_ascii_case("management")
                 || a.tags.iter().any(|(k, v)| {
                     k.eq_ignore_ascii_case("management") || v.eq_ignore_ascii_case("management")
                 })
@@ -395,10 +514,11 @@ fn with_account_id_parameter(value: &mut Value, account_id: &str, partition: &st
     }
 }
 
-/// The OU of every account in the model, to tell whether a class covers an OU.
-struct OuIndex<'m> {
-    /// (account name, OU path).
-    accounts: Vec<(&'m str, Option<&'m str>)>,
+/// The OU of every account (the model's, or the organization's when known) but the management
+/// accounts, to tell whether a class covers an OU.
+struct OuIndex {
+    /// (account id, OU path).
+    accounts: Vec<(String, Option<String>)>,
 }
 
 /// One stack instance target: an OU, whole or narrowed to some of its accounts.
@@ -407,6 +527,8 @@ struct InstanceTarget {
     ou: Option<String>,
     /// Account ids, when only some of the OU's accounts are targeted.
     accounts: Option<Vec<String>>,
+    /// The ids of the class's accounts the target deploys to.
+    members: Vec<String>,
 }
 
 impl InstanceTarget {
@@ -429,19 +551,33 @@ impl InstanceTarget {
     }
 }
 
-impl<'m> OuIndex<'m> {
-    fn new(model: &'m Model) -> Self {
-        Self {
-            accounts: model
+impl OuIndex {
+    fn new(model: &Model, options: &StackSetOptions, management: &BTreeSet<&str>) -> Self {
+        let skipped: BTreeSet<&str> = model
+            .accounts
+            .iter()
+            .filter(|a| management.contains(a.name.as_str()))
+            .map(|a| a.id.as_str())
+            .chain(options.management_account_id.as_deref())
+            .collect();
+        let accounts = match &options.organization_accounts {
+            Some(accounts) => accounts.clone(),
+            None => model
                 .accounts
                 .iter()
-                .map(|a| (a.name.as_str(), a.ou.as_deref()))
+                .map(|a| (a.id.clone(), a.ou.clone()))
+                .collect(),
+        };
+        Self {
+            accounts: accounts
+                .into_iter()
+                .filter(|(id, _)| !skipped.contains(id.as_str()))
                 .collect(),
         }
     }
 
     fn targets(&self, members: &[&DesiredAccount]) -> Vec<InstanceTarget> {
-        let names: BTreeSet<&str> = members.iter().map(|a| a.name.as_str()).collect();
+        let names: BTreeSet<&str> = members.iter().map(|a| a.id.as_str()).collect();
         let class_ous: BTreeSet<&str> = members.iter().filter_map(|a| a.ou.as_deref()).collect();
         let mut whole: Vec<&str> = Vec::new();
         let mut targets = Vec::new();
@@ -452,21 +588,29 @@ impl<'m> OuIndex<'m> {
             let covers_all = self
                 .accounts
                 .iter()
-                .filter(|(_, a_ou)| a_ou.is_some_and(|a_ou| is_within(a_ou, ou)))
-                .all(|(name, _)| names.contains(name));
-            let accounts = (!covers_all).then(|| {
-                members
-                    .iter()
-                    .filter(|a| a.ou.as_deref() == Some(ou))
-                    .map(|a| a.id.clone())
-                    .collect()
-            });
+                .filter(|(_, a_ou)| a_ou.as_deref().is_some_and(|a_ou| is_within(a_ou, ou)))
+                .all(|(id, _)| names.contains(id.as_str()));
+            let within = |a: &&&DesiredAccount| {
+                a.ou.as_deref().is_some_and(|a_ou| {
+                    if covers_all {
+                        is_within(a_ou, ou)
+                    } else {
+                        a_ou == ou
+                    }
+                })
+            };
+            let deployed: Vec<String> = members
+                .iter()
+                .filter(within)
+                .map(|a| a.id.clone())
+                .collect();
             if covers_all {
                 whole.push(ou);
             }
             targets.push(InstanceTarget {
                 ou: Some(ou.to_owned()),
-                accounts,
+                accounts: (!covers_all).then(|| deployed.clone()),
+                members: deployed,
             });
         }
         let rootless: Vec<String> = members
@@ -477,7 +621,8 @@ impl<'m> OuIndex<'m> {
         if !rootless.is_empty() {
             targets.push(InstanceTarget {
                 ou: None,
-                accounts: Some(rootless),
+                accounts: Some(rootless.clone()),
+                members: rootless,
             });
         }
         targets
@@ -691,7 +836,10 @@ mod tests {
             ("e", None),
         ];
         let index = OuIndex {
-            accounts: accounts.iter().map(|(n, o)| (*n, *o)).collect(),
+            accounts: accounts
+                .iter()
+                .map(|(n, o)| (format!("{n}-id"), o.map(str::to_owned)))
+                .collect(),
         };
         let desired: Vec<DesiredAccount> = accounts
             .iter()

@@ -30,6 +30,7 @@ mod ownership;
 mod quotas;
 mod read;
 mod render;
+pub mod stacksets;
 
 use std::collections::BTreeMap;
 
@@ -46,7 +47,8 @@ pub use identity_center::{
 };
 pub use normalize::{normalize, same_policy};
 pub use ownership::{
-    is_awsfed_policy_arn, is_managed_tagged, is_ours, is_under_path, policy_arn_path,
+    STACK_PREFIX, is_awsfed_policy_arn, is_managed_tagged, is_our_stack, is_ours, is_under_path,
+    policy_arn_path,
 };
 pub use quotas::{AccountQuotas, QuotaSource, check_quotas, needs_quotas};
 pub use read::MAX_PLAN_BYTES;

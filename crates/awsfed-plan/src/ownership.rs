@@ -24,6 +24,15 @@ pub fn is_managed_tagged(tags: &BTreeMap<String, String>) -> bool {
     tags.get(MANAGED_TAG_KEY).map(String::as_str) == Some(MANAGED_TAG_VALUE)
 }
 
+/// The name prefix of every stack set and stack awsfed creates (the StackSets engine).
+pub const STACK_PREFIX: &str = "awsfed-";
+
+/// Whether a stack set or stack is awsfed's: its name starts with [`STACK_PREFIX`] **and** it
+/// carries `awsfed:managed=true`. Neither alone is enough, as for roles.
+pub fn is_our_stack(name: &str, tags: &BTreeMap<String, String>) -> bool {
+    name.starts_with(STACK_PREFIX) && is_managed_tagged(tags)
+}
+
 /// Whether a role or managed policy with this path and these tags is awsfed's.
 pub fn is_ours(path: &str, tags: &BTreeMap<String, String>, role_path: &str) -> bool {
     is_under_path(path, role_path) && is_managed_tagged(tags)
@@ -49,6 +58,13 @@ mod tests {
 
     fn managed() -> BTreeMap<String, String> {
         BTreeMap::from([(MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned())])
+    }
+
+    #[test]
+    fn a_stack_is_ours_with_the_prefix_and_the_tag() {
+        assert!(is_our_stack("awsfed-direct-Admin", &managed()));
+        assert!(!is_our_stack("awsfed-direct-Admin", &BTreeMap::new()));
+        assert!(!is_our_stack("other-direct-Admin", &managed()));
     }
 
     #[test]
