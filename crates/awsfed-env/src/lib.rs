@@ -46,6 +46,15 @@ pub const AWSFED_UPDATE_DOCS: &str = "AWSFED_UPDATE_DOCS";
 pub const AWSFED_BENCH_CASES: &str = "AWSFED_BENCH_CASES";
 pub const AWSFED_BENCH_ACCOUNTS: &str = "AWSFED_BENCH_ACCOUNTS";
 pub const AWSFED_MIGRATE_FULL: &str = "AWSFED_MIGRATE_FULL";
+pub const AWSFED_SOUNDNESS_ESTATES: &str = "AWSFED_SOUNDNESS_ESTATES";
+pub const AWSFED_SOUNDNESS_SEED: &str = "AWSFED_SOUNDNESS_SEED";
+pub const AWSFED_SOUNDNESS_DUMP: &str = "AWSFED_SOUNDNESS_DUMP";
+pub const AWSFED_FILES_KILL_CHILD: &str = "AWSFED_FILES_KILL_CHILD";
+pub const AWSFED_FILES_KILL_FILE_CHILD: &str = "AWSFED_FILES_KILL_FILE_CHILD";
+pub const AWSFED_SIGNIN_KILL_CHILD: &str = "AWSFED_SIGNIN_KILL_CHILD";
+pub const AWSFED_FUZZ_SECONDS: &str = "AWSFED_FUZZ_SECONDS";
+pub const AWSFED_SKIP_FUZZ: &str = "AWSFED_SKIP_FUZZ";
+pub const AWSFED_BIN: &str = "AWSFED_BIN";
 
 /// What awsfed itself reads, in the README's order.
 pub const READ_BY_AWSFED: &[EnvVar] = &[
@@ -196,6 +205,42 @@ pub const READ_BY_TESTS: &[EnvVar] = &[
     EnvVar {
         name: AWSFED_MIGRATE_FULL,
         meaning: "`1`: the migration test moves 30 of 100 accounts (default: 6 of 20)",
+    },
+    EnvVar {
+        name: AWSFED_SOUNDNESS_ESTATES,
+        meaning: "how many generated estates the access soundness test checks against the oracle (default 200)",
+    },
+    EnvVar {
+        name: AWSFED_SOUNDNESS_SEED,
+        meaning: "the first seed of the soundness test's estates (default 1)",
+    },
+    EnvVar {
+        name: AWSFED_SOUNDNESS_DUMP,
+        meaning: "set: the soundness test prints each estate on which awsfed and the oracle disagree",
+    },
+    EnvVar {
+        name: AWSFED_FILES_KILL_CHILD,
+        meaning: "set by the output-folder kill test for the copy of itself it kills: the folder that copy writes",
+    },
+    EnvVar {
+        name: AWSFED_FILES_KILL_FILE_CHILD,
+        meaning: "set by the same test for the copy of itself it kills: the file that copy replaces",
+    },
+    EnvVar {
+        name: AWSFED_SIGNIN_KILL_CHILD,
+        meaning: "set by the sign-in cache kill test for the copy of itself it kills: the cache folder that copy writes",
+    },
+    EnvVar {
+        name: AWSFED_FUZZ_SECONDS,
+        meaning: "how long `scripts/test` runs each fuzz target (default 10)",
+    },
+    EnvVar {
+        name: AWSFED_SKIP_FUZZ,
+        meaning: "`1`: `scripts/test` runs no fuzz targets",
+    },
+    EnvVar {
+        name: AWSFED_BIN,
+        meaning: "the awsfed binary `scripts/bench-deploy` and `scripts/bench-kill` run (default: they build one with `cargo build -p awsfed`)",
     },
 ];
 

@@ -13,9 +13,9 @@ use awsfed_files::{MARKER, OutputFile, replace_file, write_folder};
 use support::tree;
 
 /// Set for the child process: the folder it writes until killed.
-const CHILD: &str = "AWSFED_FILES_KILL_CHILD";
+const CHILD: &str = awsfed_env::AWSFED_FILES_KILL_CHILD;
 /// Set for the child process: the file it replaces until killed.
-const FILE_CHILD: &str = "AWSFED_FILES_KILL_FILE_CHILD";
+const FILE_CHILD: &str = awsfed_env::AWSFED_FILES_KILL_FILE_CHILD;
 /// The size of every version of the file the child writes: a whole file has exactly this many.
 const FILE_BYTES: usize = 1 << 20;
 const ROUNDS: usize = 6;

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use awsfed_signin::{Cache, CachedHop, Credentials, HopKey};
 
 /// Set for the child process: the cache folder it writes until killed.
-const CHILD: &str = "AWSFED_SIGNIN_KILL_CHILD";
+const CHILD: &str = awsfed_env::AWSFED_SIGNIN_KILL_CHILD;
 const ROUNDS: usize = 4;
 /// A session token this long makes each write long enough for the kills to land inside it.
 const TOKEN_BYTES: usize = 128 * 1024;

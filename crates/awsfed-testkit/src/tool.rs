@@ -18,6 +18,8 @@ pub fn required_tool(variable: &str, skip: &str, how: &str) -> Option<OsString> 
 
 #[cfg(test)]
 mod tests {
+    //! The variables named `AWSFED_TESTKIT_NEVER_SET…` are set by no one, on purpose (the test is
+    //! what happens when a tool's variable is missing), so `awsfed_env` does not list them.
     use super::required_tool;
 
     #[test]

@@ -392,11 +392,11 @@ pub(crate) fn ask_oracle(
 
 #[test]
 fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
-    let count: u64 = std::env::var("AWSFED_SOUNDNESS_ESTATES")
+    let count: u64 = std::env::var(awsfed_env::AWSFED_SOUNDNESS_ESTATES)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
-    let first: u64 = std::env::var("AWSFED_SOUNDNESS_SEED")
+    let first: u64 = std::env::var(awsfed_env::AWSFED_SOUNDNESS_SEED)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
@@ -442,7 +442,7 @@ fn access_is_exactly_what_the_oracle_allows_hop_by_hop() {
         if ours == oracle {
             agreements += 1;
         } else {
-            if std::env::var_os("AWSFED_SOUNDNESS_DUMP").is_some() {
+            if std::env::var_os(awsfed_env::AWSFED_SOUNDNESS_DUMP).is_some() {
                 eprintln!(
                     "{}\n{:?}",
                     serde_json::to_string_pretty(&generated[i].0).unwrap(),

@@ -130,7 +130,10 @@ fn console_trades_the_session_for_a_login_url_with_aws_duration_rules() {
     let console = |args: &[&str]| {
         let mut command = world.awsfed(&home);
         command
-            .env("AWSFED_FEDERATION_ENDPOINT", federation.endpoint())
+            .env(
+                awsfed_env::AWSFED_FEDERATION_ENDPOINT,
+                federation.endpoint(),
+            )
             .arg("console")
             .args(args);
         command
@@ -212,7 +215,7 @@ fn console_trades_the_session_for_a_login_url_with_aws_duration_rules() {
     let mut refused = world.awsfed(&home);
     refused
         .env(
-            "AWSFED_FEDERATION_ENDPOINT",
+            awsfed_env::AWSFED_FEDERATION_ENDPOINT,
             format!("{}/refuse", federation.url),
         )
         .args(["console", "dev-web/Admin", "--print-url"]);

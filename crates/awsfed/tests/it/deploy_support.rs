@@ -14,19 +14,19 @@ use crate::support::{Run, repo};
 /// Whether moto tests run. Without `AWSFED_MOTO_ENDPOINT` (set by `scripts/test`) they fail, saying
 /// how to run them, unless `AWSFED_SKIP_MOTO=1` skips them.
 pub fn moto_enabled() -> bool {
-    if std::env::var("AWSFED_SKIP_MOTO").is_ok_and(|v| v == "1") {
+    if std::env::var(awsfed_env::AWSFED_SKIP_MOTO).is_ok_and(|v| v == "1") {
         eprintln!("skipping a moto test (AWSFED_SKIP_MOTO=1)");
         return false;
     }
     assert!(
-        std::env::var_os("AWSFED_MOTO_ENDPOINT").is_some(),
+        std::env::var_os(awsfed_env::AWSFED_MOTO_ENDPOINT).is_some(),
         "the deploy tests need moto: run them with scripts/test (it installs moto and sets AWSFED_MOTO_ENDPOINT), or set AWSFED_SKIP_MOTO=1 to skip them"
     );
     true
 }
 
 fn venv() -> PathBuf {
-    std::env::var_os("AWSFED_VENV").map_or_else(|| repo().join(".venv"), PathBuf::from)
+    std::env::var_os(awsfed_env::AWSFED_VENV).map_or_else(|| repo().join(".venv"), PathBuf::from)
 }
 
 pub fn python() -> PathBuf {
@@ -289,7 +289,7 @@ impl Workspace {
         let mut command = Command::new(env!("CARGO_BIN_EXE_awsfed"));
         command
             .current_dir(self.path())
-            .env_remove("AWSFED_CONFIG")
+            .env_remove(awsfed_env::AWSFED_CONFIG)
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ENDPOINT_URL")
             .env("NO_COLOR", "1")

@@ -116,7 +116,7 @@ fn exec_server_serves_renewed_sessions_to_boto3_and_the_js_sdk() {
     let saml = world.saml("ada@example.com", &["developers"], true, &[]);
     let awsfed = || {
         let mut command = world.awsfed(&home);
-        command.env("AWSFED_CLIENT", &client);
+        command.env(awsfed_env::AWSFED_CLIENT, &client);
         command
     };
     let (code, _, stderr) = run({

@@ -129,7 +129,7 @@ fn with_small_file_limit(args: &[&str], dir: &Path) -> crate::support::Run {
         .arg(env!("CARGO_BIN_EXE_awsfed"))
         .args(args)
         .current_dir(dir)
-        .env_remove("AWSFED_CONFIG");
+        .env_remove(awsfed_env::AWSFED_CONFIG);
     crate::support::Run {
         output: command.output().expect("sh runs"),
     }
@@ -226,7 +226,7 @@ fn run_within(seconds: u64, mut command: std::process::Command) -> crate::suppor
 
 fn awsfed(args: &[&str]) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_awsfed"));
-    command.env_remove("AWSFED_CONFIG").args(args);
+    command.env_remove(awsfed_env::AWSFED_CONFIG).args(args);
     command
 }
 
@@ -342,7 +342,7 @@ fn every_other_file_input_refuses_a_device() {
         let mut command = awsfed(args);
         command
             .env("HOME", dir.path())
-            .env("AWSFED_CACHE_DIR", dir.path().join("cache"));
+            .env(awsfed_env::AWSFED_CACHE_DIR, dir.path().join("cache"));
         let run = run_within(20, command);
         assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
         assert!(

@@ -95,7 +95,7 @@ fn sign_in(world: &World, side: &Side, target: &str) -> i32 {
     let home = world.home(&format!("user-{}", free_port()));
     let mut command = world.awsfed(&home);
     command
-        .env("AWSFED_CLIENT", &side.client)
+        .env(awsfed_env::AWSFED_CLIENT, &side.client)
         .args(["creds", target, "--saml-file"])
         .arg(&saml);
     run(command).0

@@ -671,7 +671,7 @@ fn browser_sign_in_receives_the_idp_post_on_localhost() {
     let mut command = world.awsfed(&home);
     command
         .args(["login", "dev/Deployer", "--browser"])
-        .env("AWSFED_NO_BROWSER_OPEN", "1")
+        .env(awsfed_env::AWSFED_NO_BROWSER_OPEN, "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = command.spawn().expect("awsfed starts");

@@ -76,8 +76,8 @@ impl Home {
     fn awsfed(&self, args: &[&str]) -> std::process::Command {
         let mut command = awsfed(self.path());
         command
-            .env("AWSFED_CLIENT", self.client())
-            .env("AWSFED_NO_PROMPT", "1")
+            .env(awsfed_env::AWSFED_CLIENT, self.client())
+            .env(awsfed_env::AWSFED_NO_PROMPT, "1")
             .stdin(std::process::Stdio::null())
             .args(args);
         command
@@ -196,10 +196,10 @@ fn sign_in_help_leaves_out_the_model_profile_and_endpoint_options() {
 fn a_missing_client_file_says_how_to_name_one() {
     let home = Home::new();
     let mut command = home.awsfed(&["creds", "dev/ReadOnly"]);
-    command.env_remove("AWSFED_CLIENT");
+    command.env_remove(awsfed_env::AWSFED_CLIENT);
     let (code, _, stderr) = run(command);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("AWSFED_CLIENT"), "{stderr}");
+    assert!(stderr.contains(awsfed_env::AWSFED_CLIENT), "{stderr}");
     insta::assert_snapshot!("client_file_missing", stable(&stderr, &home));
 }
 
@@ -251,7 +251,7 @@ fn a_cache_hit_of_creds_target_skips_the_parser_and_answers_the_same() {
     home.sign_in_dev_readonly(3_600, 3_000);
     let timed = |args: &[&str]| {
         let mut command = home.awsfed(args);
-        command.env("AWSFED_TIMING", "1");
+        command.env(awsfed_env::AWSFED_TIMING, "1");
         run(command)
     };
     let (code, fast, fast_err) = timed(&["creds", "dev/ReadOnly"]);

@@ -72,8 +72,9 @@ pub struct Tools {
 }
 
 pub fn tools() -> Option<Tools> {
-    let skip = std::env::var_os("AWSFED_SKIP_SIGNIN_TESTS").is_some_and(|v| !v.is_empty());
-    let venv = std::env::var_os("AWSFED_VENV")
+    let skip =
+        std::env::var_os(awsfed_env::AWSFED_SKIP_SIGNIN_TESTS).is_some_and(|v| !v.is_empty());
+    let venv = std::env::var_os(awsfed_env::AWSFED_VENV)
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::support::repo().join(".venv"));
     let tools = Tools {
@@ -297,7 +298,7 @@ impl World {
         let mut command = awsfed(home);
         command
             .env("AWS_ENDPOINT_URL", &self.gate_url)
-            .env("AWSFED_CLIENT", &self.client)
+            .env(awsfed_env::AWSFED_CLIENT, &self.client)
             .stdin(Stdio::null());
         command
     }

@@ -24,7 +24,9 @@ pub struct Awsfed {
 impl Awsfed {
     pub fn new() -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_awsfed"));
-        command.env_remove("AWSFED_CONFIG").env("NO_COLOR", "1");
+        command
+            .env_remove(awsfed_env::AWSFED_CONFIG)
+            .env("NO_COLOR", "1");
         Self { command }
     }
 
