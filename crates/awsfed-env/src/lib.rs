@@ -21,6 +21,7 @@ pub const AWSFED_ANY_RECIPIENT: &str = "AWSFED_ANY_RECIPIENT";
 pub const AWSFED_TARGET: &str = "AWSFED_TARGET";
 pub const AWSFED_FEDERATION_ENDPOINT: &str = "AWSFED_FEDERATION_ENDPOINT";
 pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
 pub const AWS_PROFILE: &str = "AWS_PROFILE";
 pub const AWS_DEFAULT_PROFILE: &str = "AWS_DEFAULT_PROFILE";
 pub const AWS_REGION: &str = "AWS_REGION";
@@ -30,6 +31,7 @@ pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
 pub const HOME: &str = "HOME";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
 pub const NO_COLOR: &str = "NO_COLOR";
 pub const AWSFED_TIMING: &str = "AWSFED_TIMING";
 pub const AWSFED_MOTO_ENDPOINT: &str = "AWSFED_MOTO_ENDPOINT";
@@ -100,7 +102,11 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     },
     EnvVar {
         name: AWS_CONFIG_FILE,
-        meaning: "the AWS config file `awsfed configure` writes (default `~/.aws/config`)",
+        meaning: "the AWS config file `awsfed configure` writes (default `~/.aws/config`); `exec --server` sets it to `/dev/null` for the command when its `default` profile holds credentials",
+    },
+    EnvVar {
+        name: AWS_SHARED_CREDENTIALS_FILE,
+        meaning: "the AWS credentials file (default `~/.aws/credentials`); `exec --server` sets it to `/dev/null` for the command when its `default` profile holds credentials",
     },
     EnvVar {
         name: AWS_PROFILE,
@@ -137,6 +143,10 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     EnvVar {
         name: XDG_CACHE_HOME,
         meaning: "where the sign-in cache is (`$XDG_CACHE_HOME/awsfed`)",
+    },
+    EnvVar {
+        name: XDG_RUNTIME_DIR,
+        meaning: "where `awsfed console` writes its private page for the browser (`$XDG_RUNTIME_DIR/awsfed`, else the cache folder)",
     },
     EnvVar {
         name: NO_COLOR,

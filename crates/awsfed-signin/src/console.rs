@@ -149,10 +149,51 @@ pub fn container_url(name: &str, url: &str) -> String {
     format!("ext+container:name={}&url={}", encode(name), encode(url))
 }
 
+/// A page that sends the browser on to `url` at once: what `awsfed console` hands the browser
+/// instead of the login URL itself, so the sign-in token never appears on a command line (every
+/// local user can read another's command lines in `/proc/PID/cmdline`). The page replaces itself
+/// (`location.replace`), so going back does not return to it; `<meta http-equiv="refresh">` does
+/// the same without JavaScript (HTML Living Standard, "Shared declarative refresh steps").
+pub fn redirect_page(url: &str) -> String {
+    // In the script, `<` is escaped so the URL cannot end the element (`</script>`).
+    let script_url = serde_json::to_string(url)
+        .expect("strings always serialise")
+        .replace('<', "\\u003c");
+    let attribute_url = html_escape(url);
+    format!(
+        "<!doctype html>\n<meta charset=\"utf-8\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<meta http-equiv=\"refresh\" content=\"0;url={attribute_url}\">\n<title>awsfed console</title>\n<script>location.replace({script_url});</script>\n<p>Opening the AWS console&hellip; <a href=\"{attribute_url}\">continue</a>\n"
+    )
+}
+
+/// `file://` URL of an absolute path, every byte but unreserved characters and `/` encoded.
+pub fn file_url(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let encoded: String = path
+        .as_os_str()
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .map(encode_bytes)
+        .collect::<Vec<_>>()
+        .join("/");
+    format!("file://{encoded}")
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
+    encode_bytes(text.as_bytes())
+}
+
+fn encode_bytes(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 (b as char).to_string()
             }
@@ -227,6 +268,28 @@ mod tests {
     #[test]
     fn a_container_url_wraps_the_whole_login_url() {
         insta::assert_snapshot!(container_url("work prod", "https://x.example/f?a=1&b=2"), @"ext+container:name=work%20prod&url=https%3A%2F%2Fx.example%2Ff%3Fa%3D1%26b%3D2");
+    }
+
+    #[test]
+    fn the_redirect_page_goes_on_to_the_url_and_cannot_be_broken_out_of() {
+        let url = "https://x.example/f?a=1&b=\"</script><x>";
+        let page = redirect_page(url);
+        insta::assert_snapshot!(page, @r#"
+        <!doctype html>
+        <meta charset="utf-8">
+        <meta name="referrer" content="no-referrer">
+        <meta http-equiv="refresh" content="0;url=https://x.example/f?a=1&amp;b=&quot;&lt;/script&gt;&lt;x&gt;">
+        <title>awsfed console</title>
+        <script>location.replace("https://x.example/f?a=1&b=\"\u003c/script>\u003cx>");</script>
+        <p>Opening the AWS console&hellip; <a href="https://x.example/f?a=1&amp;b=&quot;&lt;/script&gt;&lt;x&gt;">continue</a>
+        "#);
+        assert!(!page.contains("</script><x>"), "{page}");
+        assert_eq!(
+            file_url(std::path::Path::new(
+                "/run/user/1000/awsfed/console a%.html"
+            )),
+            "file:///run/user/1000/awsfed/console%20a%25.html"
+        );
     }
 
     #[test]

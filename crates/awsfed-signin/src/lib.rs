@@ -15,6 +15,7 @@
 //!   and a lock file so parallel `credential_process` calls make one STS call per hop.
 //! * [`console`] builds the federation endpoint's requests that open the AWS console as a session.
 //! * [`managed_block`] edits `~/.aws/config` inside one marked block and nowhere else.
+//! * [`shared_files`] finds the credential settings of a profile in the AWS shared files.
 
 mod cache;
 mod client_file;
@@ -23,6 +24,7 @@ mod credentials;
 mod durations;
 mod error;
 pub mod managed_block;
+pub mod shared_files;
 mod signin;
 mod sts;
 

@@ -127,7 +127,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// 32 bytes from the kernel's random source, as hex.
-fn random_token() -> Result<String, CommandError> {
+pub(crate) fn random_token() -> Result<String, CommandError> {
     let mut bytes = [0u8; 32];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))

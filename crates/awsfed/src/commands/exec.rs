@@ -1,7 +1,9 @@
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::ExitCode;
 
+use awsfed_files::terminal::escape;
 use awsfed_signin::ClientFile;
+use awsfed_signin::shared_files::credential_settings;
 
 use crate::cli::Cli;
 use crate::commands::credential_server::CredentialServer;
@@ -22,8 +24,12 @@ use awsfed_files::message::{self, Level};
 /// random `AWS_CONTAINER_AUTHORIZATION_TOKEN`; no keys in the environment), renewing the session
 /// when the SDK asks again: a hub-and-spoke target's spoke session is renewed from the cached hub
 /// session, so a long `terraform apply` outlives the one-hour limit of chained sessions. Renewals
-/// never prompt; when the hub session ends they need `--saml-command`. SDKs prefer credentials in
-/// `~/.aws` (a `default` profile) to the endpoint.
+/// never prompt; when the hub session ends they need `--saml-command`. The SDKs try keys in the
+/// environment and the `default` profile of `~/.aws/credentials` and `~/.aws/config` before the
+/// endpoint, so the command's environment leaves out `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`, `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE` and the like, and a file
+/// whose `default` profile holds credentials is replaced by `/dev/null` for it
+/// (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`); awsfed says on stderr what it left out.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The target, `ACCOUNT/PERMISSION_SET`.
@@ -68,6 +74,64 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     Ok(cannot_run(program, &error))
 }
 
+/// Variables the SDKs' credential chains read before the container endpoint ("Standardized
+/// credential providers", AWS SDKs and Tools Reference Guide): keys, the profile to use, web
+/// identity, and the container endpoint's own relative URI and token file, which win over the full
+/// URI and the token.
+const OVERRIDING_VARIABLES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    awsfed_env::AWS_PROFILE,
+    awsfed_env::AWS_DEFAULT_PROFILE,
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+/// The `default` profile is the one an SDK uses once `AWS_PROFILE` is gone; where it holds
+/// credentials, the SDK would sign with them and never ask the server. The command gets
+/// `/dev/null` as that file instead (its other settings, the Region among them, go too; `exec`
+/// sets `AWS_REGION` when the model names the account's Region).
+fn hide_default_profiles(command: &mut std::process::Command) {
+    let home = std::env::var_os(awsfed_env::HOME).map(std::path::PathBuf::from);
+    for (variable, file, config_file) in [
+        (
+            awsfed_env::AWS_SHARED_CREDENTIALS_FILE,
+            "credentials",
+            false,
+        ),
+        (awsfed_env::AWS_CONFIG_FILE, "config", true),
+    ] {
+        let path = match std::env::var_os(variable).filter(|v| !v.is_empty()) {
+            Some(path) => std::path::PathBuf::from(path),
+            None => match &home {
+                Some(home) => home.join(".aws").join(file),
+                None => continue,
+            },
+        };
+        let Ok(text) = awsfed_files::read_text(&path, crate::read::MAX_AWS_CONFIG_BYTES) else {
+            continue;
+        };
+        let settings = credential_settings(&text, "default", config_file);
+        if settings.is_empty() {
+            continue;
+        }
+        command.env(variable, "/dev/null");
+        message::print(
+            Level::Note,
+            format_args!(
+                "the `default` profile of `{}` holds credentials ({}), which SDKs would use before the credentials server: the command sees {variable}=/dev/null",
+                escape(&path.display().to_string()),
+                settings.join(", ")
+            ),
+        );
+    }
+}
+
 /// Shells exit 127 for a command not found and 126 for one found but not runnable ("Exit Status
 /// for Commands", POSIX Shell Command Language 2.8.2); callers and scripts test for them.
 fn cannot_run(program: &str, error: &std::io::Error) -> ExitCode {
@@ -91,18 +155,24 @@ fn run_beside(
     client: ClientFile,
 ) -> Result<ExitCode, CommandError> {
     let server = CredentialServer::start()?;
-    // Variables that would win over the endpoint in the SDKs' credential chains: the relative URI
-    // and the token file take precedence over the full URI and the token.
-    for name in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_CREDENTIAL_EXPIRATION",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    ] {
+    let removed: Vec<&str> = OVERRIDING_VARIABLES
+        .iter()
+        .copied()
+        .filter(|name| std::env::var_os(name).is_some())
+        .collect();
+    for name in OVERRIDING_VARIABLES {
         command.env_remove(name);
     }
+    if !removed.is_empty() {
+        message::print(
+            Level::Note,
+            format_args!(
+                "the command's environment leaves out {}: SDKs would use them before the credentials server",
+                removed.join(", ")
+            ),
+        );
+    }
+    hide_default_profiles(&mut command);
     command
         .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &server.url)
         .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &server.token);

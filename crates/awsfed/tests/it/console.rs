@@ -188,28 +188,91 @@ fn console_trades_the_session_for_a_login_url_with_aws_duration_rules() {
     insta::assert_snapshot!("console_chained_duration", stderr);
     assert_eq!(federation.requests.lock().expect("lock").len(), 2);
 
-    // Opening: the opener gets the URL as its argument; stderr never shows the token.
+    // Opening: the opener's command line (what `ps` shows every local user) holds the file:// URL
+    // of a private page, never the token; the page forwards to the login URL, here through the
+    // container add-on's URL; stderr never shows the token.
+    let runtime = world.dir.path().join("runtime");
+    std::fs::create_dir_all(runtime.join("awsfed")).expect("runtime dir");
+    // A page an earlier run left, its token expired, is removed; other files stay.
+    let expired = runtime.join("awsfed/awsfed-console-0123.html");
+    let other = runtime.join("awsfed/notes.html");
+    for path in [&expired, &other] {
+        std::fs::write(path, "old").expect("old page");
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| {
+                f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(1_200))
+            })
+            .expect("age the page");
+    }
     let opened = world.dir.path().join("opened.txt");
     let opener = world.dir.path().join("opener.sh");
-    std::fs::write(&opener, "#!/bin/sh\nprintf '%s' \"$2\" > \"$1\"\n").expect("opener");
+    std::fs::write(
+        &opener,
+        "#!/bin/sh\nout=$1; shift\ntr '\\0' ' ' < /proc/$$/cmdline > \"$out.cmdline\"\nprintf '%s' \"$1\" > \"$out\"\n",
+    )
+    .expect("opener");
     let open_with = format!("sh {} {}", opener.display(), opened.display());
-    let (code, stdout, stderr) = run(console(&[
+    let mut open = console(&[
         "dev-web/Admin",
         "--open-with",
         &open_with,
         "--container",
         "dev web",
-    ]));
+    ]);
+    open.env("XDG_RUNTIME_DIR", &runtime);
+    let (code, stdout, stderr) = run(open);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "");
-    let url = std::fs::read_to_string(&opened).expect("the opener ran");
-    assert!(
-        url.starts_with("ext+container:name=dev%20web&url=http%3A%2F%2F127.0.0.1"),
-        "{url}"
+    let argument = std::fs::read_to_string(&opened).expect("the opener ran");
+    let cmdline = std::fs::read_to_string(opened.with_extension("txt.cmdline")).expect("cmdline");
+    let page_path = runtime.join("awsfed").join(
+        argument
+            .strip_prefix(&format!("file://{}/awsfed/", runtime.display()))
+            .unwrap_or_else(|| panic!("a page in XDG_RUNTIME_DIR/awsfed: {argument}")),
     );
-    assert!(url.contains("TOKEN-2"), "{url}");
+    assert!(cmdline.contains(&argument), "{cmdline}");
+    assert!(
+        !cmdline.contains("TOKEN") && !cmdline.contains("SigninToken"),
+        "{cmdline}"
+    );
+    let mode = std::fs::metadata(&page_path).expect("page").permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+    let dir_mode = std::fs::metadata(runtime.join("awsfed"))
+        .expect("dir")
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&dir_mode) & 0o777,
+        0o700
+    );
+    let page = std::fs::read_to_string(&page_path).expect("page");
+    assert!(
+        page.contains("location.replace(\"ext+container:name=dev%20web&url=http%3A%2F%2F127.0.0.1"),
+        "{page}"
+    );
+    assert!(page.contains("TOKEN-2"), "{page}");
     assert!(!stderr.contains("TOKEN"), "{stderr}");
+    assert!(!expired.exists() && other.exists());
+    std::fs::remove_file(&other).expect("remove");
     assert_minutes_snapshot("console_opened", &stderr);
+
+    // --url-argument hands the opener the login URL itself, as asked.
+    let mut open = console(&["dev-web/Admin", "--open-with", &open_with, "--url-argument"]);
+    open.env("XDG_RUNTIME_DIR", &runtime);
+    let (code, _, stderr) = run(open);
+    assert_eq!(code, 0, "{stderr}");
+    let argument = std::fs::read_to_string(&opened).expect("the opener ran");
+    assert!(argument.contains("&SigninToken=TOKEN-3"), "{argument}");
+    assert_eq!(
+        std::fs::read_dir(runtime.join("awsfed"))
+            .expect("pages")
+            .count(),
+        1
+    );
 
     // An endpoint that refuses: the error names the endpoint, never the session's keys.
     let mut refused = world.awsfed(&home);

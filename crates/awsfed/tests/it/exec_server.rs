@@ -191,4 +191,130 @@ fn exec_server_serves_renewed_sessions_to_boto3_and_the_js_sdk() {
         c
     });
     assert_eq!(code, 3, "{stderr}");
+
+    keys_and_default_profiles_do_not_win_over_the_server(&world, &home, &client);
+    ctrl_c_reaches_the_command_and_stops_the_server(&world, &home, &client);
+}
+
+/// Keys in the environment, `AWS_PROFILE`, and a `default` profile with keys in the credentials
+/// file and a credential process in the config file would each win over the container endpoint
+/// in boto3's chain: the command sees none of them, boto3 signs with the server's session, and
+/// awsfed says what it left out (never a value).
+fn keys_and_default_profiles_do_not_win_over_the_server(world: &World, home: &Path, client: &Path) {
+    std::fs::create_dir_all(home.join(".aws")).expect(".aws");
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIADEFAULTPROFILE\naws_secret_access_key = default-secret\n",
+    )
+    .expect("credentials file");
+    std::fs::write(
+        home.join(".aws/config"),
+        "[default]\nregion = eu-west-1\ncredential_process = sh -c 'exit 1'\n",
+    )
+    .expect("config file");
+    let script = "import boto3, json\n\
+        s = boto3.Session()\n\
+        c = s.get_credentials()\n\
+        print(json.dumps({'method': c.method, 'arn': s.client('sts', region_name='us-east-1').get_caller_identity()['Arn']}))\n";
+    let mut command = world.awsfed(home);
+    command
+        .env("AWSFED_CLIENT", client)
+        .env("AWS_ACCESS_KEY_ID", "AKIAFROMTHEENVIRONMENT")
+        .env("AWS_SECRET_ACCESS_KEY", "environment-secret")
+        .env("AWS_PROFILE", "default")
+        .args(["exec", "--server", "dev/ReadOnly", "--"])
+        .arg(&world.tools.python)
+        .args(["-W", "ignore", "-c", script]);
+    let (code, stdout, stderr) = run(command);
+    assert_eq!(code, 0, "{stderr}");
+    let boto3: serde_json::Value = serde_json::from_str(&stdout).expect("boto3 JSON");
+    assert_eq!(boto3["method"], "container-role", "{stdout}");
+    assert_eq!(boto3["arn"], ADA_ARN, "{stdout}");
+    for secret in ["environment-secret", "default-secret", "AKIA"] {
+        assert!(!stderr.contains(secret), "{stderr}");
+    }
+    insta::assert_snapshot!(
+        "exec_server_leaves_out",
+        stderr.replace(&home.display().to_string(), "[HOME]")
+    );
+    std::fs::remove_file(home.join(".aws/credentials")).expect("remove");
+    std::fs::remove_file(home.join(".aws/config")).expect("remove");
+}
+
+/// Ctrl-C as a terminal sends it: SIGINT to the foreground process group (awsfed and the
+/// command). The command gets it (its handler records it, then it dies of it), awsfed exits with
+/// 130 (128 + SIGINT, as shells report), the server no longer answers, and the token is in no file
+/// of the home folder and not on stderr.
+fn ctrl_c_reaches_the_command_and_stops_the_server(world: &World, home: &Path, client: &Path) {
+    use std::os::unix::process::CommandExt;
+    let marker = world.dir.path().join("sigint.txt");
+    let script = "import json, os, signal, sys\n\
+        def on_int(number, frame):\n\
+        \x20   open(sys.argv[1], 'w').write('SIGINT')\n\
+        \x20   signal.signal(signal.SIGINT, signal.SIG_DFL)\n\
+        \x20   os.kill(os.getpid(), signal.SIGINT)\n\
+        signal.signal(signal.SIGINT, on_int)\n\
+        print(json.dumps([os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'], os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']]), flush=True)\n\
+        sys.stdin.readline()\n";
+    let mut command = world.awsfed(home);
+    command
+        .env("AWSFED_CLIENT", client)
+        .args(["exec", "--server", "dev/ReadOnly", "--"])
+        .arg(&world.tools.python)
+        .args(["-c", script])
+        .arg(&marker)
+        .process_group(0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("awsfed starts");
+    let _stdin = child.stdin.take();
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read");
+    let (url, token): (String, String) = serde_json::from_str(&line).expect("URL and token");
+    let address = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .expect("address")
+        .to_owned();
+    let ask = || -> Option<String> {
+        let mut stream = std::net::TcpStream::connect(&address).ok()?;
+        write!(
+            stream,
+            "GET /credentials HTTP/1.1\r\nHost: {address}\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut answer = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut answer).ok()?;
+        Some(answer)
+    };
+    let answer = ask().expect("the server answers");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let killed = Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("awsfed exits");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&marker).expect("marker"), "SIGINT");
+    assert_eq!(ask(), None, "the server stopped with awsfed");
+    assert!(!stderr.contains(&token), "{stderr}");
+    let mut folders = vec![home.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("list") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(&token),
+                    "the token is in {}",
+                    path.display()
+                );
+            }
+        }
+    }
 }
