@@ -126,6 +126,9 @@ def main():
     profiles.add_argument("--role", required=True)
     profiles.add_argument("--count", type=int, required=True)
     profiles.add_argument("--remove", action="store_true")
+    listed = sub.add_parser("policy-versions", help="the versions of a managed policy, by name, with their documents")
+    listed.add_argument("--account", required=True)
+    listed.add_argument("--policy", required=True)
     remove = sub.add_parser("remove-account")
     remove.add_argument("--account", required=True)
     provider = sub.add_parser("provider")
@@ -244,6 +247,14 @@ def main():
                 iam.create_instance_profile(InstanceProfileName=name)
                 iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=args.role)
         print(json.dumps({"profiles": names}))
+    elif args.command == "policy-versions":
+        iam = client(endpoint, "iam", args.account, management)
+        arn = next(p["Arn"] for p in iam.list_policies(Scope="Local", MaxItems=1000)["Policies"] if p["PolicyName"] == args.policy)
+        versions = []
+        for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+            held = iam.get_policy_version(PolicyArn=arn, VersionId=v["VersionId"])["PolicyVersion"]
+            versions.append({"id": v["VersionId"], "default": v["IsDefaultVersion"], "document": held["Document"]})
+        print(json.dumps(sorted(versions, key=lambda v: v["id"])))
     elif args.command == "remove-account":
         org.remove_account_from_organization(AccountId=args.account)
         print("{}")

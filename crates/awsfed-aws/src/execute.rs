@@ -280,6 +280,7 @@ async fn create_policy<C: IamApi>(
         guard.partition(),
         guard.account_id()
     );
+    let tags = &crate::policy_versions::with_record(tags, document);
     guard.check(Write::CreatePolicy {
         arn: &arn,
         path,

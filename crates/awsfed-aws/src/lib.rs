@@ -31,7 +31,7 @@ pub use identity_center::{
     adopt_permission_sets, apply_identity_center, read_identity_center,
 };
 pub use organization::{OrganizationOptions, members, ou_path, read_organization};
-pub use policy_versions::KEPT_VERSIONS;
+pub use policy_versions::{KEPT_VERSIONS, VERSIONS_TAG_KEY};
 pub use reach::{Caller, ReachOptions, caller, iam_client, retry_config};
 pub use read::{ReadOptions, document, read_account, read_quotas};
 pub use signin::{CallerIdentity, SigninSts};

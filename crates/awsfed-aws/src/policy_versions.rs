@@ -1,20 +1,25 @@
-//! A new default version of a managed policy awsfed owns, idempotently.
+//! A new default version of a managed policy awsfed owns, idempotently, pruning only versions
+//! awsfed wrote.
 //!
 //! IAM keeps at most five versions of a managed policy; `CreatePolicyVersion` past that fails with
 //! `LimitExceeded` ("Versioning IAM policies", IAM User Guide). When the answer to a create is lost
 //! on the network the SDK sends it again: the first attempt already made a version, so the retry
 //! either makes a duplicate or, at five, fails. So before creating, the versions are read: content
 //! already present (a lost answer in an earlier run) is made the default instead of created again;
-//! otherwise the oldest non-default versions are pruned so that the new one and one retried
-//! duplicate fit; a create refused with `LimitExceeded` succeeds when its content is found; and
-//! after creating, versions past [`KEPT_VERSIONS`] go again, so an update never leaves five.
+//! otherwise the oldest non-default versions awsfed wrote are pruned so that the new one and one
+//! retried duplicate fit; a create refused with `LimitExceeded` succeeds when its content is found;
+//! and after creating, awsfed's versions past [`KEPT_VERSIONS`] go again.
 //!
-//! IAM records no author per version: every version of a policy awsfed owns (path and tag) is
-//! taken as one awsfed wrote — another writer there changes the default document, which the
-//! digest tag reports as drift.
+//! IAM records no author per version, so awsfed keeps its own record: the policy tag
+//! [`VERSIONS_TAG_KEY`] lists the digests of the documents it wrote as versions (written *before*
+//! each create, so a version whose answer was lost is still known), and the document its
+//! `awsfed:digest` tag names is awsfed's too (policies written before the record existed). A
+//! version anyone else added is never deleted; if such versions leave no room, the update is
+//! refused, naming how many there are.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use awsfed_plan::{DIGEST_TAG_KEY, policy_digest};
 use awsfed_policy::PolicyDocument;
 
 use crate::AwsError;
@@ -25,6 +30,16 @@ use crate::iam::{IamApi, PolicyVersion};
 /// Versions left after an update: one below IAM's five, so a create the SDK retries still fits.
 pub const KEPT_VERSIONS: usize = 4;
 
+/// The policy tag listing the digests of the versions awsfed wrote (space-separated; five digests
+/// of 32 characters fit IAM's 256-character tag value).
+pub const VERSIONS_TAG_KEY: &str = "awsfed:versions";
+
+/// One version as read: its id and state, and the digest of its document.
+struct Held {
+    version: PolicyVersion,
+    digest: String,
+}
+
 pub(crate) async fn update_policy<C: IamApi>(
     iam: &C,
     guard: &Guard,
@@ -33,61 +48,101 @@ pub(crate) async fn update_policy<C: IamApi>(
     tags: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
     guard.check(Write::Policy { arn })?;
-    let json = document.to_json();
-    let versions = consistent(|| iam.list_policy_versions(arn)).await?;
-    match version_holding(iam, arn, &versions, document).await? {
-        Some(version) => make_default(iam, arn, &version).await?,
+    let wanted = policy_digest(document);
+    let mut written = recorded(&iam.get_policy(arn).await?.tags);
+    let held = read_versions(iam, arn).await?;
+    match holding(&held, &wanted) {
+        Some(found) => make_default(iam, arn, &found.version).await?,
         None => {
-            prune(iam, arn, versions, KEPT_VERSIONS - 1).await?;
+            // Recorded before the version exists, so a create whose answer is lost is still ours.
+            written.insert(wanted.clone());
+            let record = BTreeMap::from([(VERSIONS_TAG_KEY.to_owned(), render(&written))]);
+            consistent(|| iam.tag_policy(arn, &record)).await?;
+            prune(iam, arn, &held, &written, KEPT_VERSIONS - 1).await?;
+            let json = document.to_json();
             match consistent(|| iam.create_policy_version(arn, &json)).await {
                 Ok(()) => {}
                 Err(e) if e.code() == Some("LimitExceeded") => {
-                    let versions = iam.list_policy_versions(arn).await?;
-                    let Some(version) = version_holding(iam, arn, &versions, document).await?
-                    else {
-                        return Err(e);
+                    let held = read_versions(iam, arn).await?;
+                    let Some(found) = holding(&held, &wanted) else {
+                        return Err(no_room(arn, &held, &written));
                     };
-                    make_default(iam, arn, &version).await?;
+                    make_default(iam, arn, &found.version).await?;
                 }
                 Err(e) => return Err(e),
             }
         }
     }
-    let versions = iam.list_policy_versions(arn).await?;
-    prune(iam, arn, versions, KEPT_VERSIONS).await?;
-    consistent(|| iam.tag_policy(arn, tags)).await?;
+    let held = read_versions(iam, arn).await?;
+    let pruned = prune(iam, arn, &held, &written, KEPT_VERSIONS).await?;
+    // The record keeps the versions of awsfed's that are still there.
+    let still: BTreeSet<String> = held
+        .iter()
+        .filter(|h| written.contains(&h.digest) && !pruned.contains(&h.version.id))
+        .map(|h| h.digest.clone())
+        .collect();
+    let mut tags = tags.clone();
+    tags.insert(VERSIONS_TAG_KEY.to_owned(), render(&still));
+    consistent(|| iam.tag_policy(arn, &tags)).await?;
     Ok(())
 }
 
-/// The version whose document is `document`, the default one first.
-async fn version_holding<C: IamApi>(
-    iam: &C,
-    arn: &str,
-    versions: &[PolicyVersion],
+/// The tags a new policy is created with: the plan's, and the record of its first version.
+pub(crate) fn with_record(
+    tags: &BTreeMap<String, String>,
     document: &PolicyDocument,
-) -> Result<Option<PolicyVersion>, AwsError> {
-    let mut ordered: Vec<&PolicyVersion> = versions.iter().collect();
-    ordered.sort_by(|a, b| {
-        b.is_default
-            .cmp(&a.is_default)
-            .then(b.created.total_cmp(&a.created))
-    });
-    for version in ordered {
+) -> BTreeMap<String, String> {
+    let mut tags = tags.clone();
+    tags.insert(VERSIONS_TAG_KEY.to_owned(), policy_digest(document));
+    tags
+}
+
+/// A version holding the document of digest `wanted`, the default one first.
+fn holding<'a>(held: &'a [Held], wanted: &str) -> Option<&'a Held> {
+    let mut found = held.iter().filter(|h| h.digest == wanted);
+    let first = found.clone().next();
+    found.find(|h| h.version.is_default).or(first)
+}
+
+/// The digests of the versions awsfed wrote, from the policy's tags.
+fn recorded(tags: &BTreeMap<String, String>) -> BTreeSet<String> {
+    let listed = tags
+        .get(VERSIONS_TAG_KEY)
+        .into_iter()
+        .flat_map(|v| v.split_ascii_whitespace())
+        .map(str::to_owned);
+    listed.chain(tags.get(DIGEST_TAG_KEY).cloned()).collect()
+}
+
+fn render(digests: &BTreeSet<String>) -> String {
+    digests
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every version with the digest of its document; one deleted meanwhile is left out.
+async fn read_versions<C: IamApi>(iam: &C, arn: &str) -> Result<Vec<Held>, AwsError> {
+    let versions = consistent(|| iam.list_policy_versions(arn)).await?;
+    let mut held = Vec::with_capacity(versions.len());
+    for version in versions {
         let Some(text) =
             tolerant(&["NoSuchEntity"], iam.get_policy_version(arn, &version.id)).await?
         else {
             continue;
         };
-        let held = crate::read::document(
+        let document = crate::read::document(
             &text,
             "iam:GetPolicyVersion",
             &format!("version {} of policy {arn}", version.id),
         )?;
-        if awsfed_plan::same_policy(&held, document) {
-            return Ok(Some(version.clone()));
-        }
+        held.push(Held {
+            version,
+            digest: policy_digest(&document),
+        });
     }
-    Ok(None)
+    Ok(held)
 }
 
 async fn make_default<C: IamApi>(
@@ -101,22 +156,44 @@ async fn make_default<C: IamApi>(
     Ok(())
 }
 
-/// Deletes the oldest non-default versions until at most `keep` remain.
+/// Deletes the oldest non-default versions awsfed wrote until at most `keep` remain (or none of
+/// awsfed's is left to delete). Returns the ids deleted.
 async fn prune<C: IamApi>(
     iam: &C,
     arn: &str,
-    versions: Vec<PolicyVersion>,
+    held: &[Held],
+    written: &BTreeSet<String>,
     keep: usize,
-) -> Result<(), AwsError> {
-    let mut old: Vec<PolicyVersion> = versions.iter().filter(|v| !v.is_default).cloned().collect();
-    old.sort_by(|a, b| a.created.total_cmp(&b.created).then(a.id.cmp(&b.id)));
-    let excess = versions.len().saturating_sub(keep);
-    for version in old.iter().take(excess) {
+) -> Result<BTreeSet<String>, AwsError> {
+    let mut ours: Vec<&PolicyVersion> = held
+        .iter()
+        .filter(|h| !h.version.is_default && written.contains(&h.digest))
+        .map(|h| &h.version)
+        .collect();
+    ours.sort_by(|a, b| a.created.total_cmp(&b.created).then(a.id.cmp(&b.id)));
+    let excess = held.len().saturating_sub(keep);
+    let mut pruned = BTreeSet::new();
+    for version in ours.into_iter().take(excess) {
         tolerant(
             &["NoSuchEntity"],
             iam.delete_policy_version(arn, &version.id),
         )
         .await?;
+        pruned.insert(version.id.clone());
     }
-    Ok(())
+    Ok(pruned)
+}
+
+fn no_room(arn: &str, held: &[Held], written: &BTreeSet<String>) -> AwsError {
+    let foreign: Vec<&str> = held
+        .iter()
+        .filter(|h| !written.contains(&h.digest))
+        .map(|h| h.version.id.as_str())
+        .collect();
+    AwsError::Refused(format!(
+        "policy {arn} holds {} versions, {} of which ({}) awsfed did not write and does not delete, leaving no room for a new one; delete the versions you do not need and run again",
+        held.len(),
+        foreign.len(),
+        foreign.join(", ")
+    ))
 }

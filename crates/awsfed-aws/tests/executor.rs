@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use std::sync::Arc;
 
-use awsfed_aws::{Guard, KEPT_VERSIONS, Scope, execute};
+use awsfed_aws::{Guard, KEPT_VERSIONS, Scope, VERSIONS_TAG_KEY, execute};
 use awsfed_plan::{Action, ForeignRoles};
 use awsfed_policy::PolicyDocument;
 use awsfed_snapshot::{
@@ -566,11 +566,20 @@ fn attachments_to_and_from_foreign_resources_are_refused() {
     ");
 }
 
-/// Issue 10, defect 6: the SDK sends a CreatePolicyVersion again when its answer is lost. With four
-/// versions held, the update still succeeds, the new document is the default and at most four
-/// versions remain; a second update with the same content creates nothing.
-#[test]
-fn policy_updates_survive_a_repeated_create_and_keep_four_versions() {
+/// A policy document allowing one action, for versions of distinct content.
+fn allowing(action: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+    )
+}
+
+fn digest_of(json: &str) -> String {
+    awsfed_plan::policy_digest(&PolicyDocument::from_json(json).expect("document"))
+}
+
+/// The hub policy with `versions` (id = position + 1, the last the default), tagged as awsfed
+/// tags it: managed, the digest of the default, and the record of the versions awsfed wrote.
+fn with_versions(versions: &[&str], written: &[&str]) -> (State, AccountSnapshot, String) {
     let (mut state, snapshot) = Start {
         roles: vec![None; 7],
         policies: vec![Some((0, true)), None, None],
@@ -579,13 +588,39 @@ fn policy_updates_survive_a_repeated_create_and_keep_four_versions() {
     .build();
     let arn = policy_arn("/awsfed/", "hub-admins-assume");
     let policy = state.policies.get_mut(&arn).expect("policy");
-    for n in 2..=4 {
-        policy
-            .versions
-            .push((format!("v{n}"), DOCUMENT.to_owned(), f64::from(n)));
-    }
-    policy.next = 4;
-    policy.default = "v4".to_owned();
+    policy.versions = versions
+        .iter()
+        .zip(1..)
+        .map(|(document, n)| (format!("v{n}"), (*document).to_owned(), f64::from(n)))
+        .collect();
+    policy.next = u32::try_from(versions.len()).expect("few");
+    policy.default = format!("v{}", versions.len());
+    let default = versions.last().expect("a default");
+    policy
+        .tags
+        .insert("awsfed:digest".to_owned(), digest_of(default));
+    let record: Vec<String> = written.iter().map(|d| digest_of(d)).collect();
+    policy
+        .tags
+        .insert(VERSIONS_TAG_KEY.to_owned(), record.join(" "));
+    (state, snapshot, arn)
+}
+
+/// Issue 10, defect 6: the SDK sends a CreatePolicyVersion again when its answer is lost. With four
+/// versions held, the update still succeeds, the new document is the default and at most four
+/// versions remain; a second update with the same content creates nothing. Only versions awsfed
+/// wrote are pruned: one someone else added is kept through every update.
+#[test]
+fn policy_updates_survive_a_repeated_create_and_keep_four_versions() {
+    let (ours_a, foreign, ours_b, ours_c) = (
+        allowing("s3:GetObject"),
+        allowing("s3:PutObject"),
+        allowing("s3:ListBucket"),
+        allowing("s3:GetBucketPolicy"),
+    );
+    // v4, the default, is awsfed's by its digest tag alone (written before the record existed).
+    let (state, snapshot, arn) =
+        with_versions(&[&ours_a, &foreign, &ours_b, &ours_c], &[&ours_a, &ours_b]);
     let mut iam = RecordingIam::new(state);
     iam.repeat_version_creates = true;
     let new = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::222222222222:role/awsfed/Admin"}]}"#;
@@ -603,6 +638,25 @@ fn policy_updates_survive_a_repeated_create_and_keep_four_versions() {
         assert!(held.versions.len() <= KEPT_VERSIONS, "{held:?}");
         let default = held.versions.iter().find(|(id, _, _)| *id == held.default);
         assert_eq!(default.map(|(_, d, _)| d.as_str()), Some(new));
+        assert!(
+            held.versions
+                .iter()
+                .any(|(id, d, _)| id == "v2" && *d == foreign),
+            "the version awsfed did not write is kept: {held:?}"
+        );
+        // The record lists exactly awsfed's versions still held.
+        let record: BTreeSet<&str> = held.tags[VERSIONS_TAG_KEY].split(' ').collect();
+        let ours: BTreeSet<String> = held
+            .versions
+            .iter()
+            .filter(|(id, _, _)| id != "v2")
+            .map(|(_, d, _)| digest_of(d))
+            .collect();
+        assert_eq!(
+            record,
+            ours.iter().map(String::as_str).collect(),
+            "{held:?}"
+        );
     }
     let creates = iam
         .writes
@@ -615,6 +669,39 @@ fn policy_updates_survive_a_repeated_create_and_keep_four_versions() {
         creates, 1,
         "the content was found the second and third time"
     );
+}
+
+/// Five versions, four of them added by someone else: awsfed deletes none of theirs and the
+/// update is refused, naming them; the policy is as it was.
+#[test]
+fn versions_awsfed_did_not_write_are_never_pruned() {
+    let foreign: Vec<String> = (0..4).map(|n| allowing(&format!("s3:Get{n}"))).collect();
+    let ours = allowing("s3:GetObject");
+    let mut versions: Vec<&str> = foreign.iter().map(String::as_str).collect();
+    versions.push(&ours);
+    let (state, snapshot, arn) = with_versions(&versions, &[&ours]);
+    let iam = RecordingIam::new(state);
+    let update = Action::UpdatePolicy {
+        arn: arn.clone(),
+        document: PolicyDocument::from_json(&allowing("s3:ListAllMyBuckets")).expect("document"),
+        previous: document(),
+        tags: managed_tags(true),
+    };
+    let errors = run(&iam, &snapshot, &[update]);
+    insta::assert_snapshot!(errors.join("\n"), @"policy arn:aws:iam::111111111111:policy/awsfed/hub-admins-assume holds 5 versions, 4 of which (v1, v2, v3, v4) awsfed did not write and does not delete, leaving no room for a new one; delete the versions you do not need and run again");
+    let state = iam.state.lock().unwrap();
+    let held = &state.policies[&arn];
+    let documents: Vec<&str> = held.versions.iter().map(|(_, d, _)| d.as_str()).collect();
+    assert_eq!(documents, versions, "nothing was deleted");
+    assert_eq!(held.default, "v5");
+    let deletes = iam
+        .writes
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|w| w.operation == "DeletePolicyVersion")
+        .count();
+    assert_eq!(deletes, 0);
 }
 
 /// A spoke trust naming a hub role whose name a foreign role holds is refused at the call, and the

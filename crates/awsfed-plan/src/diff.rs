@@ -136,7 +136,9 @@ fn settings_digest(role: &DesiredRole) -> String {
     ))
 }
 
-fn policy_digest(document: &PolicyDocument) -> String {
+/// The digest of a policy document awsfed writes in its `awsfed:digest` tag (and its record of the
+/// versions it wrote): the same for documents [`same_policy`] finds equal.
+pub fn policy_digest(document: &PolicyDocument) -> String {
     digest(&normalize(document).to_json())
 }
 

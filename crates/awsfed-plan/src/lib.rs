@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 
 pub use after_apply::after_apply;
 pub use approval::first_difference;
-pub use diff::{PlanOptions, fingerprint, plan};
+pub use diff::{PlanOptions, fingerprint, plan, policy_digest};
 pub use foreign_roles::{Admission, ForeignRoles};
 pub use identity_center::{
     IdentityCenterAction, IdentityCenterChange, IdentityCenterPlan, IdentityCenterStep,

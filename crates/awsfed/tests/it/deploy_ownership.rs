@@ -414,7 +414,8 @@ fn a_role_with_more_attachments_than_a_page_is_deleted() {
 
 /// The answers to CreatePolicyVersion are lost after moto made the version, with four versions
 /// already held: the SDK's retry finds the version there, apply succeeds and converges, and no hub
-/// policy is left at five versions (defect 6).
+/// policy is left at five versions; a version someone else added to a hub policy is kept through
+/// every update (awsfed prunes only versions it wrote) (defect 6).
 #[test]
 fn lost_create_policy_version_answers_do_not_break_policy_updates() {
     if !moto_enabled() {
@@ -463,6 +464,26 @@ fn lost_create_policy_version_answers_do_not_break_policy_updates() {
         "{}",
         roles(e, &org.identity)
     );
+    // A version someone else added (`s3:Get0`): awsfed never prunes it.
+    let hub_policy = "platform-admins-assume";
+    let versions_args = ["--account", org.identity.as_str(), "--policy", hub_policy];
+    org_tool(
+        e,
+        &[
+            &["add-policy-versions"][..],
+            &versions_args,
+            &["--count", "1"],
+        ]
+        .concat(),
+    );
+    let foreign_kept = || {
+        let versions = org_tool(e, &[&["policy-versions"][..], &versions_args].concat());
+        versions.as_array().is_some_and(|v| {
+            v.iter()
+                .any(|v| v["document"].to_string().contains("s3:Get0"))
+        })
+    };
+    assert!(foreign_kept());
     for (round, direct) in [vec![0, 1, 2, 3], vec![0, 1, 2, 3, 4]]
         .into_iter()
         .enumerate()
@@ -479,5 +500,9 @@ fn lost_create_policy_version_answers_do_not_break_policy_updates() {
         ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
         let hub = roles(e, &org.identity);
         assert!(held(&hub).iter().all(|v| *v <= 4), "round {round}: {hub}");
+        assert!(
+            foreign_kept(),
+            "round {round}: the version awsfed did not write was pruned"
+        );
     }
 }
