@@ -8,6 +8,8 @@ use awsfed_policy::{Arn, OrgChain, OrgLevel, Policy, PolicyDocument, PolicyKind,
 
 use awsfed_snapshot::{AccountSnapshot, OrgPolicyKind, RoleSnapshot, Snapshot};
 
+use crate::unknown_org_paths::{UnknownOrgPaths, unknown_org_paths};
+
 /// AWS managed policies whose effect on `sts:AssumeRole` is known without their document. Others
 /// are not in snapshots (only customer managed policies are); they are reported as not evaluated.
 const KNOWN_AWS_MANAGED: &[(&str, &str)] = &[(
@@ -51,6 +53,9 @@ pub struct Estate<'s> {
     org_paths: HashMap<String, String>,
     /// Org policies that could not be compiled.
     pub org_problems: Vec<String>,
+    /// Policies testing `aws:ResourceOrgPaths` in a snapshot without its organisation, and the
+    /// paths assumed for every account (see [`crate::unknown_org_paths`]).
+    pub unknown_org_paths: Option<UnknownOrgPaths>,
 }
 
 impl<'s> Estate<'s> {
@@ -124,6 +129,7 @@ impl<'s> Estate<'s> {
                 .map(|o| o.entity_paths().accounts.into_iter().collect())
                 .unwrap_or_default(),
             org_problems: Vec::new(),
+            unknown_org_paths: unknown_org_paths(snapshot),
         };
         estate.build_chains();
         estate

@@ -14,6 +14,7 @@ pub mod identity_center;
 mod idp;
 pub mod migration_proof;
 mod paths;
+mod unknown_org_paths;
 mod view;
 
 pub use compare::{PathChange, PathKey, compare_paths, path_keys};
@@ -28,4 +29,5 @@ pub use paths::{
     Stage, chained_candidates, chained_context, chained_from, resource_context, saml_context,
     session_arn,
 };
+pub use unknown_org_paths::UnknownOrgPaths;
 pub use view::{PathView, graph_dot, graph_mermaid};

@@ -374,7 +374,9 @@ pub fn chained_context(
 /// The keys of the resource's account: `aws:ResourceAccount`, and `aws:ResourceOrgPaths` when the
 /// estate knows the organisation ("AWS global condition context keys": both are present for
 /// `sts:AssumeRole` into a role of an organisation account; hub policies for OU grants use the
-/// latter). Without it the key is absent, as for an account outside any organisation.
+/// latter). An account the organisation does not hold has no such key. A snapshot without its
+/// organisation whose policies test the key gets the paths assumed for it
+/// ([`crate::unknown_org_paths`]): "no path" is never claimed where the OU cannot be known.
 pub fn resource_context(estate: &Estate<'_>, context: &mut Context, account: &str) {
     context.insert(
         "aws:ResourceAccount",
@@ -385,7 +387,13 @@ pub fn resource_context(estate: &Estate<'_>, context: &mut Context, account: &st
             "aws:ResourceOrgPaths",
             ContextValue::Multi(vec![path.to_owned()]),
         ),
-        None => context.remove("aws:ResourceOrgPaths"),
+        None => match &estate.unknown_org_paths {
+            Some(unknown) => context.insert(
+                "aws:ResourceOrgPaths",
+                ContextValue::Multi(unknown.assumed.clone()),
+            ),
+            None => context.remove("aws:ResourceOrgPaths"),
+        },
     }
 }
 

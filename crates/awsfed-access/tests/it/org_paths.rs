@@ -286,3 +286,56 @@ fn later_account_is_reached(snapshot: &Snapshot, mapping: &IdpMapping) -> Vec<St
         .collect();
     groups.into_iter().collect()
 }
+
+/// The same estate scanned without Organizations read access (no `organization.json`): which OU
+/// an account is in cannot be known, so the OU-path hub policy is named as undecided and no granted
+/// path goes missing — the readers' hub role is taken to reach `ReadOnly` wherever the hub policy
+/// might allow it (every account here: the spoke trusts admit any hub role), never fewer.
+#[test]
+fn without_the_organisation_ou_path_hops_are_possible_not_absent() {
+    let model = model();
+    let state = compile_with(
+        &model,
+        &CompileOptions {
+            organization_paths: Some(organization().entity_paths()),
+            ..Default::default()
+        },
+    );
+    let mut snapshot = Snapshot::from_desired(&state);
+    with_open_spoke_trusts(&mut snapshot);
+    assert!(snapshot.organization.is_none());
+    let estate = Estate::new(&snapshot, None);
+    let unknown = estate.unknown_org_paths.as_ref().expect("named");
+    assert_eq!(
+        unknown.policies,
+        [format!("arn:aws:iam::{HUB}:policy/awsfed/readers-assume")]
+    );
+    assert_eq!(unknown.assumed, [format!("{ORG}/r-ab12/ou-ab12-11111111/")]);
+    let mapping = IdpMapping::from_compiled(model.idp(), &state.groups);
+    let analysis = analyze(&estate, &mapping);
+    let reached: BTreeSet<String> = analysis
+        .paths
+        .iter()
+        .filter(|p| mapping.groups[p.group].name == "readers" && p.is_chained())
+        .map(|p| estate.role(p.target).account.id.clone())
+        .collect();
+    let granted: BTreeSet<String> = state
+        .groups
+        .iter()
+        .find(|g| g.group == "readers")
+        .unwrap()
+        .targets
+        .iter()
+        .map(|t| t.account_id.clone())
+        .collect();
+    assert!(reached.is_superset(&granted), "a granted path is missing");
+    assert_eq!(
+        reached.len(),
+        accounts().len(),
+        "every ReadOnly is possible"
+    );
+
+    // With the organisation, the same snapshot names nothing and assumes nothing.
+    snapshot.organization = Some(organization());
+    assert_eq!(Estate::new(&snapshot, None).unknown_org_paths, None);
+}

@@ -126,6 +126,44 @@ impl InputArgs {
     }
 }
 
+/// Policies that name accounts by OU path in a snapshot without its organisation: the analysis
+/// assumed every OU for them (see `awsfed_access::UnknownOrgPaths`), so it says so, loudly.
+pub fn warn_unknown_org_paths(estate: &awsfed_access::Estate<'_>) {
+    const SHOWN: usize = 5;
+    let Some(unknown) = &estate.unknown_org_paths else {
+        return;
+    };
+    let count = unknown.policies.len();
+    let mut named: Vec<String> = unknown
+        .policies
+        .iter()
+        .take(SHOWN)
+        .map(|p| awsfed_files::terminal::escape(p).into_owned())
+        .collect();
+    if count > SHOWN {
+        named.push(format!("and {} more", count - SHOWN));
+    }
+    message::print(
+        Level::Warning,
+        format_args!(
+            "{} name{} accounts by their OU path (aws:ResourceOrgPaths), but the snapshot holds no organization.json, so which accounts {} cannot be decided: {}. Every account is taken to be in each OU named, so paths through {} are shown as possible, not proven; none is left out",
+            if count == 1 { "a policy" } else { "policies" },
+            if count == 1 { "s" } else { "" },
+            if count == 1 {
+                "it reaches"
+            } else {
+                "they reach"
+            },
+            named.join(", "),
+            if count == 1 { "it" } else { "them" },
+        ),
+    );
+    message::print(
+        Level::Hint,
+        "scan again with Organizations read access (organizations:DescribeOrganization, ListRoots, ListOrganizationalUnitsForParent, ListAccountsForParent) so that the snapshot holds organization.json",
+    );
+}
+
 fn snapshot_error(error: SnapshotError) -> CommandError {
     CommandError::bad_input(error.to_string()).hint(
         "snapshots are written by `awsfed scan --out DIR`; fix or re-scan the file named above",
@@ -251,6 +289,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let input = args.input.load(cli)?;
     check_group(&input.mapping, args.group.as_deref())?;
     let estate = awsfed_access::Estate::new(&input.snapshot, input.organization_id.clone());
+    warn_unknown_org_paths(&estate);
     let analysis = awsfed_access::analyze_with(&estate, &input.mapping, false);
     let views: Vec<PathView> = analysis
         .paths

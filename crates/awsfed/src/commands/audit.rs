@@ -59,6 +59,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     };
     let input = args.input.load(cli)?;
     let estate = Estate::new(&input.snapshot, input.organization_id.clone());
+    crate::commands::access::warn_unknown_org_paths(&estate);
     let analysis = analyze(&estate, &input.mapping);
     let findings = audit(&analysis, now);
     let format = args.format.unwrap_or(match cli.output {

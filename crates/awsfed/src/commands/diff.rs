@@ -43,6 +43,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     };
     let estate_a = Estate::new(&a, organization.clone());
     let estate_b = Estate::new(&b, organization);
+    crate::commands::access::warn_unknown_org_paths(&estate_a);
+    crate::commands::access::warn_unknown_org_paths(&estate_b);
     let change = compare_paths(
         &path_keys(&analyze_with(&estate_a, &mapping_a, false)),
         &path_keys(&analyze_with(&estate_b, &mapping_b, false)),

@@ -31,6 +31,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let input = args.input.load(cli)?;
     check_group(&input.mapping, args.group.as_deref())?;
     let estate = Estate::new(&input.snapshot, input.organization_id.clone());
+    crate::commands::access::warn_unknown_org_paths(&estate);
     let mut analysis: Analysis<'_, '_> = analyze_with(&estate, &input.mapping, false);
     if let Some(group) = &args.group {
         let mapping = &input.mapping;

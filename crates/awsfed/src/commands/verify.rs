@@ -32,6 +32,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let intended_estate = Estate::new(&intended, model.organization_id.clone());
     let intended_paths = path_keys(&analyze_with(&intended_estate, &mapping, false));
     let actual_estate = Estate::new(&actual, model.organization_id.clone());
+    crate::commands::access::warn_unknown_org_paths(&actual_estate);
     let actual_paths = path_keys(&analyze_with(&actual_estate, &actual_mapping, false));
     let change = compare_paths(&intended_paths, &actual_paths);
     match cli.output {

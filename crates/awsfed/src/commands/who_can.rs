@@ -31,6 +31,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     };
     let input = args.input.load(cli)?;
     let estate = Estate::new(&input.snapshot, input.organization_id.clone());
+    crate::commands::access::warn_unknown_org_paths(&estate);
     let in_account = |r: &awsfed_access::RoleRef<'_>| {
         r.account.id == account || r.account.name.as_deref() == Some(account)
     };

@@ -507,3 +507,67 @@ fn a_snapshot_folder_reads_like_the_file() {
         out.stderr()
     );
 }
+
+/// A snapshot scanned without Organizations read access (no organization.json) whose hub policy
+/// names its spokes by OU path (the `role-name-by-org-paths` form): access, who-can and verify say
+/// loudly which policy cannot be decided and what to do, and no path it may give goes missing.
+#[test]
+fn ou_path_hub_policies_without_the_organisation_are_named_and_not_under_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (deployed, mut snapshot) = deployed_snapshot(dir.path(), "deployed.json");
+    let before = run(
+        "hub-and-spoke",
+        &["access", "--snapshot", deployed.to_str().unwrap()],
+    )
+    .expect_code(0);
+    assert!(!before.stderr().contains("aws:ResourceOrgPaths"));
+    let hub = snapshot
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == "111111111111")
+        .unwrap();
+    let policy = hub
+        .policies
+        .iter_mut()
+        .find(|p| p.name == "developers-assume")
+        .expect("the developers' hub policy");
+    policy.document = serde_json::from_value(serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+            "Resource": "arn:aws:iam::*:role/awsfed/*",
+            "Condition": {"ForAnyValue:StringLike": {
+                "aws:ResourceOrgPaths": "o-abcdefghij/r-ab12/ou-ab12-11111111/*"
+            }}
+        }]
+    }))
+    .unwrap();
+    let arn = policy.arn.clone();
+    let edited = dir.path().join("no-organization.json");
+    std::fs::write(&edited, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    let edited = edited.to_str().unwrap();
+
+    let access = run("hub-and-spoke", &["access", "--snapshot", edited]).expect_code(0);
+    insta::assert_snapshot!("access_unknown_org_paths_stderr", access.stderr());
+    assert!(access.stderr().contains(&arn), "{}", access.stderr());
+    // Every path the developers had is still shown (the OU they sit in cannot be known).
+    let lines = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .filter(|l| l.contains("developers"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (had, has) = (lines(&before.stdout()), lines(&access.stdout()));
+    assert!(!had.is_empty());
+    assert!(had.is_subset(&has), "missing: {:?}", had.difference(&has));
+
+    let who = run(
+        "hub-and-spoke",
+        &["who-can", "prod/Admin", "--snapshot", edited],
+    );
+    assert!(who.stderr().contains(&arn), "{}", who.stderr());
+    let verify = run("hub-and-spoke", &["verify", "--snapshot", edited]);
+    assert!(verify.stderr().contains(&arn), "{}", verify.stderr());
+    assert!(verify.stderr().contains("organization.json"));
+}
