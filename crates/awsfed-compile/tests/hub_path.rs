@@ -11,11 +11,11 @@ mod support;
 
 use awsfed_compile::{DesiredRole, DesiredState, TrustForm, compile};
 use awsfed_model::Model;
-use awsfed_policy::simulation::{ContextInput, ResourcePolicyKind, Simulation};
+use awsfed_policy::simulation::Simulation;
 use awsfed_policy::{Decision, PolicyDocument};
 use serde_json::json;
 
-use support::decide;
+use support::{context, decide, into_role};
 
 const HUB: &str = "111111111111";
 const SPOKE: &str = "222222222222";
@@ -88,66 +88,40 @@ fn chained_request(
     identity: Vec<PolicyDocument>,
 ) -> Simulation {
     let name = caller_role.rsplit('/').next().expect("a role name");
-    let mut context = vec![
-        ("aws:PrincipalArn", caller_role.to_owned()),
-        ("aws:PrincipalAccount", HUB.to_owned()),
-        ("aws:PrincipalType", "AssumedRole".to_owned()),
-        ("aws:userid", "AROAEXAMPLEROLEID:e1234".to_owned()),
-        ("aws:ResourceAccount", SPOKE.to_owned()),
-        ("aws:SourceIdentity", "e1234".to_owned()),
-        ("sts:SourceIdentity", "e1234".to_owned()),
-    ];
+    let mut keys = support::hub_session(caller_role, HUB, SPOKE);
+    keys.push(("aws:SourceIdentity", "e1234".to_owned()));
+    keys.push(("sts:SourceIdentity", "e1234".to_owned()));
     if action == "sts:AssumeRole" {
-        context.push(("sts:RoleSessionName", "e1234".to_owned()));
+        keys.push(("sts:RoleSessionName", "e1234".to_owned()));
     }
-    Simulation {
-        principal: format!("arn:aws:sts::{HUB}:assumed-role/{name}/e1234"),
-        action: action.to_owned(),
-        resource: target.arn.clone(),
-        resource_account: Some(SPOKE.to_owned()),
-        context: context
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), ContextInput::One(v)))
-            .collect(),
-        identity_policies: identity,
-        permissions_boundary: None,
-        session_policy: None,
-        resource_policy: Some(trust.clone()),
-        resource_policy_kind: ResourcePolicyKind::Trust,
-        service_control_policies: None,
-        resource_control_policies: None,
-        management_account: false,
-    }
+    into_role(
+        format!("arn:aws:sts::{HUB}:assumed-role/{name}/e1234"),
+        action,
+        (&target.arn, SPOKE),
+        context(keys),
+        identity,
+        trust.clone(),
+    )
 }
 
 /// `sts:AssumeRoleWithSAML` into `target` with an assertion for `audience`, carrying a
 /// SourceIdentity or not.
 fn saml_request(target: &DesiredRole, audience: &str, source_identity: bool) -> Simulation {
-    let mut context = vec![
+    let mut keys = vec![
         ("saml:aud", audience.to_owned()),
         ("saml:sub", "e1234".to_owned()),
     ];
     if source_identity {
-        context.push(("sts:SourceIdentity", "e1234".to_owned()));
+        keys.push(("sts:SourceIdentity", "e1234".to_owned()));
     }
-    Simulation {
-        principal: format!("arn:aws:iam::{HUB}:saml-provider/corp"),
-        action: "sts:AssumeRoleWithSAML".to_owned(),
-        resource: target.arn.clone(),
-        resource_account: Some(HUB.to_owned()),
-        context: context
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), ContextInput::One(v)))
-            .collect(),
-        identity_policies: Vec::new(),
-        permissions_boundary: None,
-        session_policy: None,
-        resource_policy: Some(target.trust_policy.clone()),
-        resource_policy_kind: ResourcePolicyKind::Trust,
-        service_control_policies: None,
-        resource_control_policies: None,
-        management_account: false,
-    }
+    into_role(
+        format!("arn:aws:iam::{HUB}:saml-provider/corp"),
+        "sts:AssumeRoleWithSAML",
+        (&target.arn, HUB),
+        context(keys),
+        Vec::new(),
+        target.trust_policy.clone(),
+    )
 }
 
 struct Case {

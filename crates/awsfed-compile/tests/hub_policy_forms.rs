@@ -5,15 +5,12 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
 use awsfed_compile::{CompileOptions, DesiredState, HubPolicyForm, compile_with};
 use awsfed_model::{Model, Severity};
-use awsfed_policy::simulation::{ContextInput, ResourcePolicyKind, Simulation};
+use awsfed_policy::simulation::Simulation;
 use awsfed_policy::{Decision, PolicyDocument, evaluate};
-use serde_json::json;
 
-use support::decide;
+use support::{context, decide, hub_policy_request};
 
 const ORG: &str = "o-abcdefghij";
 /// More accounts than ten managed policies of account lists can name (about 4,000).
@@ -69,39 +66,8 @@ fn hub_policies(state: &DesiredState) -> Vec<(HubPolicyForm, PolicyDocument)> {
 /// `sts:AssumeRole` from the hub role's session into `ReadOnly` of `account` (in `org`), with a
 /// trust that admits the hub role: the decision is the hub policies'.
 fn request(account: &str, org: &str, identity: &[PolicyDocument]) -> Simulation {
-    let hub_role = "arn:aws:iam::100000000000:role/awsfed/hub/readers";
-    let context: BTreeMap<String, ContextInput> = [
-        ("aws:PrincipalArn", hub_role.to_owned()),
-        ("aws:PrincipalAccount", "100000000000".to_owned()),
-        ("aws:PrincipalType", "AssumedRole".to_owned()),
-        ("aws:userid", "AROAEXAMPLEROLEID:e1234".to_owned()),
-        ("aws:ResourceAccount", account.to_owned()),
-        ("aws:ResourceOrgID", org.to_owned()),
-        ("sts:RoleSessionName", "e1234".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), ContextInput::One(v)))
-    .collect();
-    let trust = serde_json::from_value(json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": hub_role}, "Action": "sts:AssumeRole"}]
-    }))
-    .expect("a trust");
-    Simulation {
-        principal: "arn:aws:sts::100000000000:assumed-role/readers/e1234".to_owned(),
-        action: "sts:AssumeRole".to_owned(),
-        resource: format!("arn:aws:iam::{account}:role/awsfed/ReadOnly"),
-        resource_account: Some(account.to_owned()),
-        context,
-        identity_policies: identity.to_vec(),
-        permissions_boundary: None,
-        session_policy: None,
-        resource_policy: Some(trust),
-        resource_policy_kind: ResourcePolicyKind::Trust,
-        service_control_policies: None,
-        resource_control_policies: None,
-        management_account: false,
-    }
+    let organization = context([("aws:ResourceOrgID", org.to_owned())]);
+    hub_policy_request("readers", account, organization, identity)
 }
 
 #[test]

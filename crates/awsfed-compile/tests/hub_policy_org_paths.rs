@@ -13,11 +13,10 @@ use awsfed_compile::{
     CompileOptions, DesiredState, HubPolicyForm, OrganizationPaths, compile_with,
 };
 use awsfed_model::{Code, Model};
-use awsfed_policy::simulation::{ContextInput, ResourcePolicyKind, Simulation};
+use awsfed_policy::simulation::{ContextInput, Simulation};
 use awsfed_policy::{Decision, PolicyDocument, evaluate};
-use serde_json::json;
 
-use support::decide;
+use support::{decide, hub_policy_request};
 
 const ORG: &str = "o-abcdefghij";
 const ROOT: &str = "o-abcdefghij/r-ab12/";
@@ -147,45 +146,15 @@ fn request(
     path: Option<&str>,
     identity: &[PolicyDocument],
 ) -> Simulation {
-    let hub_role = format!("arn:aws:iam::100000000000:role/awsfed/hub/{role}");
-    let mut context: BTreeMap<String, ContextInput> = [
-        ("aws:PrincipalArn", hub_role.clone()),
-        ("aws:PrincipalAccount", "100000000000".to_owned()),
-        ("aws:PrincipalType", "AssumedRole".to_owned()),
-        ("aws:userid", "AROAEXAMPLEROLEID:e1234".to_owned()),
-        ("aws:ResourceAccount", account.to_owned()),
-        ("sts:RoleSessionName", "e1234".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), ContextInput::One(v)))
-    .collect();
+    let mut organization = BTreeMap::new();
     if let Some(path) = path {
-        context.insert("aws:ResourceOrgID".into(), ContextInput::One(ORG.into()));
-        context.insert(
+        organization.insert("aws:ResourceOrgID".into(), ContextInput::One(ORG.into()));
+        organization.insert(
             "aws:ResourceOrgPaths".into(),
             ContextInput::Many(vec![path.to_owned()]),
         );
     }
-    let trust = serde_json::from_value(json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": hub_role}, "Action": "sts:AssumeRole"}]
-    }))
-    .expect("a trust");
-    Simulation {
-        principal: format!("arn:aws:sts::100000000000:assumed-role/{role}/e1234"),
-        action: "sts:AssumeRole".to_owned(),
-        resource: format!("arn:aws:iam::{account}:role/awsfed/ReadOnly"),
-        resource_account: Some(account.to_owned()),
-        context,
-        identity_policies: identity.to_vec(),
-        permissions_boundary: None,
-        session_policy: None,
-        resource_policy: Some(trust),
-        resource_policy_kind: ResourcePolicyKind::Trust,
-        service_control_policies: None,
-        resource_control_policies: None,
-        management_account: false,
-    }
+    hub_policy_request(role, account, organization, identity)
 }
 
 fn allowed(simulation: &Simulation) -> bool {

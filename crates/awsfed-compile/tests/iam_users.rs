@@ -11,10 +11,10 @@ use awsfed_compile::{
     DesiredIamUsers, DesiredRole, DesiredState, TrustForm, UserTrustForm, compile,
 };
 use awsfed_model::Model;
-use awsfed_policy::simulation::{ContextInput, ResourcePolicyKind, Simulation};
+use awsfed_policy::simulation::Simulation;
 use awsfed_policy::{Decision, PolicyDocument};
 
-use support::decide;
+use support::{context, decide, into_role};
 
 const HUB: &str = "111111111111";
 
@@ -85,11 +85,9 @@ fn request(
     identity: Vec<PolicyDocument>,
     sign: Sign,
 ) -> Simulation {
-    let mut context = vec![
-        (
-            "aws:PrincipalArn",
-            format!("arn:aws:iam::{HUB}:user/awsfed/users/{user}"),
-        ),
+    let principal = format!("arn:aws:iam::{HUB}:user/awsfed/users/{user}");
+    let mut keys = vec![
+        ("aws:PrincipalArn", principal.clone()),
         ("aws:PrincipalAccount", HUB.to_owned()),
         ("aws:PrincipalType", "User".to_owned()),
         ("aws:username", user.to_owned()),
@@ -99,32 +97,22 @@ fn request(
     ];
     match sign.mfa_age {
         Some(age) => {
-            context.push(("aws:MultiFactorAuthPresent", "true".to_owned()));
-            context.push(("aws:MultiFactorAuthAge", age.to_string()));
+            keys.push(("aws:MultiFactorAuthPresent", "true".to_owned()));
+            keys.push(("aws:MultiFactorAuthAge", age.to_string()));
         }
-        None => context.push(("aws:MultiFactorAuthPresent", "false".to_owned())),
+        None => keys.push(("aws:MultiFactorAuthPresent", "false".to_owned())),
     }
     if action == "sts:AssumeRole" {
-        context.push(("sts:RoleSessionName", user.to_owned()));
+        keys.push(("sts:RoleSessionName", user.to_owned()));
     }
-    Simulation {
-        principal: format!("arn:aws:iam::{HUB}:user/awsfed/users/{user}"),
-        action: action.to_owned(),
-        resource: role.arn.clone(),
-        resource_account: Some(account.to_owned()),
-        context: context
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), ContextInput::One(v)))
-            .collect(),
-        identity_policies: identity,
-        permissions_boundary: None,
-        session_policy: None,
-        resource_policy: Some(role.trust_policy.clone()),
-        resource_policy_kind: ResourcePolicyKind::Trust,
-        service_control_policies: None,
-        resource_control_policies: None,
-        management_account: false,
-    }
+    into_role(
+        principal,
+        action,
+        (&role.arn, account),
+        context(keys),
+        identity,
+        role.trust_policy.clone(),
+    )
 }
 
 /// Every policy attached to the user, directly or through a group.

@@ -296,10 +296,7 @@ fn verify_catches_an_extra_principal_in_a_scanned_organisation() {
     let e = moto.endpoint.as_str();
     let org = Org::create(e, 1, 1);
     let ws = Workspace::new();
-    let spec = ModelSpec {
-        direct: Vec::new(),
-        developers: true,
-    };
+    let spec = ModelSpec::hub_and_spoke();
     ws.write_model(&spec.yaml(&org));
     ws.run(e, &["apply"]).expect_code(0);
     ws.run(e, &["scan", "--out", "deployed"]).expect_code(0);

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use crate::deploy_support::{
-    Deployment, ModelSpec, Moto, Org, Proxy, Workspace, add_dev_account, moto_enabled, org_tool,
-    role_names, roles, trust_text,
+    Deployment, ModelSpec, Moto, Org, Proxy, Workspace, add_dev_account, create_foreign_role,
+    moto_enabled, org_tool, role_names, roles, trust_text,
 };
 
 /// The whole life of a deployment on one organisation of 121 accounts: apply from empty into a
@@ -22,10 +22,7 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     assert!(org.account_count() >= 100);
     let ws = Workspace::new();
     // Every tenth workload account is direct: a mixed topology.
-    let mut spec = ModelSpec {
-        direct: (0..org.workloads.len()).step_by(10).collect(),
-        developers: true,
-    };
+    let mut spec = ModelSpec::with_direct((0..org.workloads.len()).step_by(10).collect());
     ws.write_model(&spec.yaml(&org));
 
     // Apply from empty.
@@ -103,18 +100,7 @@ fn lifecycle_on_an_organisation_of_121_accounts() {
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
 
     // An unowned role in the managed path is never touched, even when the model stops granting.
-    org_tool(
-        e,
-        &[
-            "create-role",
-            "--account",
-            spoke_id,
-            "--name",
-            "Legacy",
-            "--path",
-            "/awsfed/",
-        ],
-    );
+    create_foreign_role(e, spoke_id, "Legacy", "/awsfed/");
     let legacy_before = trust_text(&roles(e, spoke_id), "Legacy");
 
     // Switching ten hub-and-spoke accounts to direct.
@@ -240,10 +226,7 @@ fn apply_converges_through_injected_faults() {
     let moto = Moto::start();
     let org = Org::create(&moto.endpoint, 50, 50);
     let ws = Workspace::new();
-    let spec = ModelSpec {
-        direct: (0..org.workloads.len()).step_by(7).collect(),
-        developers: true,
-    };
+    let spec = ModelSpec::with_direct((0..org.workloads.len()).step_by(7).collect());
     ws.write_model(&spec.yaml(&org));
     let proxy = Proxy::faulty(&moto.endpoint, 7);
     ws.run(&proxy.endpoint, &["apply"]).expect_code(0);
@@ -276,14 +259,8 @@ fn scan_through_injected_faults_matches_a_clean_scan() {
     if !moto_enabled() {
         return;
     }
-    let Deployment { moto, org, ws, .. } = Deployment::new(
-        20,
-        20,
-        ModelSpec {
-            direct: vec![1, 30],
-            developers: true,
-        },
-    );
+    let Deployment { moto, org, ws, .. } =
+        Deployment::new(20, 20, ModelSpec::with_direct(vec![1, 30]));
     ws.run(&moto.endpoint, &["apply"]).expect_code(0);
     ws.run(&moto.endpoint, &["scan", "--out", "clean"])
         .expect_code(0);
@@ -343,27 +320,10 @@ fn apply_killed_midway_converges_when_run_again() {
     if !moto_enabled() {
         return;
     }
-    let Deployment { moto, org, ws, .. } = Deployment::new(
-        50,
-        50,
-        ModelSpec {
-            direct: vec![3, 30],
-            developers: true,
-        },
-    );
+    let Deployment { moto, org, ws, .. } =
+        Deployment::new(50, 50, ModelSpec::with_direct(vec![3, 30]));
     let (_, blocked, _) = &org.workloads[5];
-    org_tool(
-        &moto.endpoint,
-        &[
-            "create-role",
-            "--account",
-            blocked,
-            "--name",
-            "ReadOnly",
-            "--path",
-            "/",
-        ],
-    );
+    create_foreign_role(&moto.endpoint, blocked, "ReadOnly", "/");
     // The proxy only counts writes, so the kill lands mid-apply.
     let proxy = Proxy::start(&moto.endpoint, &[]);
     let mut child = ws
@@ -426,10 +386,7 @@ fn converged_plan_makes_few_calls_and_no_writes() {
     let Deployment { moto, org, ws, .. } = Deployment::new(
         50,
         50,
-        ModelSpec {
-            direct: (0..100).step_by(5).collect(),
-            developers: true,
-        },
+        ModelSpec::with_direct((0..100).step_by(5).collect()),
     );
     ws.run(&moto.endpoint, &["apply"]).expect_code(0);
     let proxy = Proxy::start(&moto.endpoint, &[]);

@@ -38,10 +38,7 @@ fn permission_sets(endpoint: &str) -> Value {
 const ACCOUNTS: (usize, usize) = (60, 45);
 
 fn model(org: &Org) -> String {
-    let spec = ModelSpec {
-        direct: (0..org.workloads.len()).step_by(10).collect(),
-        developers: true,
-    };
+    let spec = ModelSpec::with_direct((0..org.workloads.len()).step_by(10).collect());
     spec.yaml(org)
         .replace(
             "topology: { default: hub-and-spoke, hub_account: identity }",

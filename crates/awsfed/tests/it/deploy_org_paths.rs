@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::deploy_support::{Moto, Workspace, moto_enabled, org_tool};
+use crate::deploy_support::{Moto, Workspace, create_org, moto_enabled, org_tool};
 
 const SETS: [&str; 3] = ["Deploy", "Operate", "Observe"];
 
@@ -89,18 +89,7 @@ fn plan_names_a_wholly_granted_ou_by_its_organizations_path() {
     }
     let moto = Moto::start();
     let e = moto.endpoint.as_str();
-    let created = org_tool(
-        e,
-        &[
-            "create",
-            "--ou",
-            "Security=1",
-            "--ou",
-            "Workloads/Prod=30",
-            "--ou",
-            "Workloads/Dev=20",
-        ],
-    );
+    let created = create_org(e, &["Security=1", "Workloads/Prod=30", "Workloads/Dev=20"]);
     let tree = org_tool(e, &["ous"]);
     let workloads = format!(
         "{}/{}/{}/*",
@@ -124,9 +113,7 @@ fn plan_names_a_wholly_granted_ou_by_its_organizations_path() {
         "{}",
         planned.stderr()
     );
-    let plan: Value =
-        serde_json::from_str(&std::fs::read_to_string(ws.path().join("plan.json")).unwrap())
-            .unwrap();
+    let plan = ws.read_json("plan.json");
     assert_eq!(
         org_path_values(&plan, "ops"),
         std::slice::from_ref(&workloads)
@@ -144,9 +131,7 @@ fn plan_names_a_wholly_granted_ou_by_its_organizations_path() {
         "{}",
         replanned.stderr()
     );
-    let plan: Value =
-        serde_json::from_str(&std::fs::read_to_string(ws.path().join("plan.json")).unwrap())
-            .unwrap();
+    let plan = ws.read_json("plan.json");
     assert!(org_path_values(&plan, "ops").is_empty());
     assert!(
         replanned

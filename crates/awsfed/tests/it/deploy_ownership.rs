@@ -5,17 +5,12 @@
 
 use serde_json::Value;
 
-use crate::deploy_support::{Deployment, ModelSpec, Proxy, moto_enabled, org_tool, role, roles};
+use crate::deploy_support::{
+    Deployment, ModelSpec, Proxy, create_foreign_role, moto_enabled, org_tool, policy, role, roles,
+};
 
 /// A hand edit of a plan file.
 type Edit<'a> = Box<dyn Fn(&mut Value) + 'a>;
-
-fn policy<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
-    state["policies"]
-        .as_array()?
-        .iter()
-        .find(|p| p["name"] == name)
-}
 
 /// An untagged `/awsfed/developers` role and an untagged `/awsfed/platform-admins-assume`
 /// policy in the hub are conflicts: the plan proposes no attachment next to them, and apply
@@ -25,28 +20,10 @@ fn foreign_resources_with_awsfeds_names_are_not_touched() {
     if !moto_enabled() {
         return;
     }
-    let Deployment { moto, org, ws, .. } = Deployment::new(
-        2,
-        2,
-        ModelSpec {
-            direct: vec![],
-            developers: true,
-        },
-    );
+    let Deployment { moto, org, ws, .. } = Deployment::new(2, 2, ModelSpec::hub_and_spoke());
     let e = moto.endpoint.as_str();
     let hub = org.identity.as_str();
-    org_tool(
-        e,
-        &[
-            "create-role",
-            "--account",
-            hub,
-            "--name",
-            "developers",
-            "--path",
-            "/awsfed/",
-        ],
-    );
+    create_foreign_role(e, hub, "developers", "/awsfed/");
     org_tool(
         e,
         &[
@@ -123,28 +100,10 @@ fn spoke_trusts_never_admit_a_conflicting_foreign_hub_role() {
         return;
     }
     for path in ["/awsfed/hub/", "/other/"] {
-        let Deployment { moto, org, ws, .. } = Deployment::new(
-            1,
-            1,
-            ModelSpec {
-                direct: vec![],
-                developers: true,
-            },
-        );
+        let Deployment { moto, org, ws, .. } = Deployment::new(1, 1, ModelSpec::hub_and_spoke());
         let e = moto.endpoint.as_str();
         let hub = org.identity.as_str();
-        org_tool(
-            e,
-            &[
-                "create-role",
-                "--account",
-                hub,
-                "--name",
-                "developers",
-                "--path",
-                path,
-            ],
-        );
+        create_foreign_role(e, hub, "developers", path);
         let hub_role = format!("arn:aws:iam::{hub}:role/awsfed/hub/developers");
         let planned = ws.run(e, &["plan"]).expect_code(1);
         let stdout = planned.stdout();
@@ -190,29 +149,11 @@ fn hand_edited_plans_are_refused_with_nothing_changed() {
     if !moto_enabled() {
         return;
     }
-    let Deployment { moto, org, ws, .. } = Deployment::new(
-        2,
-        2,
-        ModelSpec {
-            direct: vec![0],
-            developers: true,
-        },
-    );
+    let Deployment { moto, org, ws, .. } = Deployment::new(2, 2, ModelSpec::with_direct(vec![0]));
     let e = moto.endpoint.as_str();
     let (_, spoke, _) = &org.workloads[1];
     for (name, path) in [("Unrelated", "/other/"), ("Custom", "/awsfed/")] {
-        org_tool(
-            e,
-            &[
-                "create-role",
-                "--account",
-                spoke,
-                "--name",
-                name,
-                "--path",
-                path,
-            ],
-        );
+        create_foreign_role(e, spoke, name, path);
     }
     let outsider = org_tool(
         e,
@@ -222,10 +163,7 @@ fn hand_edited_plans_are_refused_with_nothing_changed() {
         .expect("id")
         .to_owned();
     ws.run(e, &["plan", "--out", "plan.json"]).expect_code(0);
-    let written: Value = serde_json::from_str(
-        &std::fs::read_to_string(ws.path().join("plan.json")).expect("plan file"),
-    )
-    .expect("plan JSON");
+    let written = ws.read_json("plan.json");
     let account_index = |plan: &Value, id: &str| {
         plan["accounts"]
             .as_array()
@@ -333,14 +271,7 @@ fn an_account_removed_from_the_organisation_is_not_changed() {
     if !moto_enabled() {
         return;
     }
-    let Deployment { moto, org, ws, .. } = Deployment::new(
-        2,
-        2,
-        ModelSpec {
-            direct: vec![],
-            developers: true,
-        },
-    );
+    let Deployment { moto, org, ws, .. } = Deployment::new(2, 2, ModelSpec::hub_and_spoke());
     let e = moto.endpoint.as_str();
     let (_, removed, _) = &org.workloads[2];
     ws.run(e, &["plan", "--out", "plan.json"]).expect_code(0);
@@ -373,14 +304,7 @@ fn a_role_with_more_attachments_than_a_page_is_deleted() {
         org,
         ws,
         mut spec,
-    } = Deployment::new(
-        0,
-        1,
-        ModelSpec {
-            direct: vec![],
-            developers: true,
-        },
-    );
+    } = Deployment::new(0, 1, ModelSpec::hub_and_spoke());
     let e = moto.endpoint.as_str();
     ws.run(e, &["apply"]).expect_code(0);
     let (_, dev, _) = &org.workloads[0];
@@ -426,14 +350,7 @@ fn lost_create_policy_version_answers_do_not_break_policy_updates() {
         org,
         ws,
         mut spec,
-    } = Deployment::new(
-        3,
-        3,
-        ModelSpec {
-            direct: vec![],
-            developers: true,
-        },
-    );
+    } = Deployment::new(3, 3, ModelSpec::hub_and_spoke());
     let e = moto.endpoint.as_str();
     ws.run(e, &["apply"]).expect_code(0);
     // Moving an account to direct is a migration (expand, the IdP switch, contract); its contract

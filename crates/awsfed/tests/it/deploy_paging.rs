@@ -6,9 +6,9 @@
 //! would not converge, and a deletion would leave attachments behind (IAM and moto then refuse to
 //! delete the role or policy).
 
-use serde_json::Value;
-
-use crate::deploy_support::{Deployment, ModelSpec, Proxy, moto_enabled, org_tool, role, roles};
+use crate::deploy_support::{
+    Deployment, ModelSpec, Proxy, moto_enabled, org_tool, policy, role, roles,
+};
 use crate::support::read_tree;
 
 /// The IAM list calls a scan and the deletion of a role and of a policy make, each of which must
@@ -23,13 +23,6 @@ const PAGED: [&str; 7] = [
     "ListInstanceProfilesForRole",
 ];
 
-fn policy<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
-    state["policies"]
-        .as_array()?
-        .iter()
-        .find(|p| p["name"] == name)
-}
-
 #[test]
 fn scans_and_deletions_read_every_page_of_every_iam_list() {
     if !moto_enabled() {
@@ -40,14 +33,7 @@ fn scans_and_deletions_read_every_page_of_every_iam_list() {
         org,
         ws,
         mut spec,
-    } = Deployment::new(
-        1,
-        1,
-        ModelSpec {
-            direct: vec![],
-            developers: true,
-        },
-    );
+    } = Deployment::new(1, 1, ModelSpec::hub_and_spoke());
     let e = moto.endpoint.as_str();
     let proxy = Proxy::start(e, &["--page-items", "2"]);
     let p = proxy.endpoint.as_str();

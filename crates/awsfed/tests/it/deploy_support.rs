@@ -147,6 +147,16 @@ pub fn org_tool(endpoint: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("moto_org.py prints JSON")
 }
 
+/// Creates an organisation with the OUs `ous` (`PATH=ACCOUNTS` each); the helper's JSON answer
+/// (`organization`, and `accounts` in creation order with their `id`, `name`, `ou` and `env`).
+pub fn create_org(endpoint: &str, ous: &[&str]) -> Value {
+    let mut args = vec!["create"];
+    for ou in ous {
+        args.extend(["--ou", ou]);
+    }
+    org_tool(endpoint, &args)
+}
+
 /// An organisation: the identity account under `Security`, the rest under `Workloads/Prod` and
 /// `Workloads/Dev`.
 pub struct Org {
@@ -157,15 +167,11 @@ pub struct Org {
 
 impl Org {
     pub fn create(endpoint: &str, prod: usize, dev: usize) -> Self {
-        let created = org_tool(
+        let created = create_org(
             endpoint,
             &[
-                "create",
-                "--ou",
                 "Security=1",
-                "--ou",
                 &format!("Workloads/Prod={prod}"),
-                "--ou",
                 &format!("Workloads/Dev={dev}"),
             ],
         );
@@ -201,6 +207,19 @@ pub struct ModelSpec {
 }
 
 impl ModelSpec {
+    /// The developers group, and the workload accounts at `direct` direct.
+    pub fn with_direct(direct: Vec<usize>) -> Self {
+        Self {
+            direct,
+            developers: true,
+        }
+    }
+
+    /// The developers group, and every account hub-and-spoke.
+    pub fn hub_and_spoke() -> Self {
+        Self::with_direct(Vec::new())
+    }
+
     pub fn yaml(&self, org: &Org) -> String {
         let mut out = String::from(
             "version: 1\nallow_warnings: [session-name-source]\nidentity_provider:\n  name: corp\n  metadata_file: corp-idp.xml\n  session_name_from: email\n  source_identity: true\n  audiences: [https://signin.aws.amazon.com/saml]\ntopology: { default: hub-and-spoke, hub_account: identity }\naccounts:\n",
@@ -307,6 +326,13 @@ impl Workspace {
         command
     }
 
+    /// The JSON file `name` in this folder (a plan file awsfed wrote).
+    pub fn read_json(&self, name: &str) -> Value {
+        let text = std::fs::read_to_string(self.path().join(name))
+            .unwrap_or_else(|e| panic!("read {name}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} is JSON: {e}"))
+    }
+
     pub fn run(&self, endpoint: &str, args: &[&str]) -> Run {
         Run {
             output: self.awsfed(endpoint, args).output().expect("awsfed runs"),
@@ -317,6 +343,30 @@ impl Workspace {
 /// Roles and customer managed policies of an account, as IAM holds them.
 pub fn roles(endpoint: &str, account: &str) -> Value {
     org_tool(endpoint, &["roles", "--account", account])
+}
+
+/// A customer managed policy in `state` (from [`roles`]).
+pub fn policy<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
+    state["policies"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)
+}
+
+/// Creates role `name` at `path` in `account`, untagged: a role awsfed does not own.
+pub fn create_foreign_role(endpoint: &str, account: &str, name: &str, path: &str) {
+    org_tool(
+        endpoint,
+        &[
+            "create-role",
+            "--account",
+            account,
+            "--name",
+            name,
+            "--path",
+            path,
+        ],
+    );
 }
 
 pub fn role<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::deploy_support::{
-    Moto, Workspace, moto_enabled, org_tool, role_names, roles, trust_text,
+    Moto, Workspace, create_org, moto_enabled, role_names, roles, trust_text,
 };
 
 /// The teams model for the organisation `created` by moto_org.py: `Teams/Web` and `Teams/Data`
@@ -52,18 +52,7 @@ fn two_hubs_deploy_and_a_false_complete_claim_is_refused() {
     }
     let moto = Moto::start();
     let e = moto.endpoint.as_str();
-    let created = org_tool(
-        e,
-        &[
-            "create",
-            "--ou",
-            "Teams/Web=3",
-            "--ou",
-            "Teams/Data=3",
-            "--ou",
-            "Security=1",
-        ],
-    );
+    let created = create_org(e, &["Teams/Web=3", "Teams/Data=3", "Security=1"]);
     let id = |i: usize| created["accounts"][i]["id"].as_str().unwrap().to_owned();
     let (web_hub, web_spoke, data_hub, data_spoke, security) = (id(0), id(1), id(3), id(4), id(6));
     let ws = Workspace::new();

@@ -191,14 +191,7 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         return;
     }
     let (prod, dev, moving) = scale();
-    let mut d = Deployment::new(
-        prod,
-        dev,
-        ModelSpec {
-            direct: Vec::new(),
-            developers: true,
-        },
-    );
+    let mut d = Deployment::new(prod, dev, ModelSpec::hub_and_spoke());
     // awsfed talks to moto through a proxy that keeps SAML provider tags, which moto drops: a
     // provider is deleted only when it carries awsfed's tag.
     let proxy = Proxy::start(&d.moto.endpoint, &["--saml-provider-tags"]);
@@ -353,14 +346,7 @@ fn a_new_account_bootstrapped_mid_migration_joins_its_ou_at_the_stage() {
     if !moto_enabled() {
         return;
     }
-    let d = Deployment::new(
-        2,
-        2,
-        ModelSpec {
-            direct: Vec::new(),
-            developers: true,
-        },
-    );
+    let d = Deployment::new(2, 2, ModelSpec::hub_and_spoke());
     let proxy = Proxy::start(&d.moto.endpoint, &["--saml-provider-tags"]);
     let e = proxy.endpoint.clone();
     d.ws.run(&e, &["apply"]).expect_code(0);
