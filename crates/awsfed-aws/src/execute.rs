@@ -69,38 +69,9 @@ pub async fn execute<C: IamApi>(
     action: &Action,
 ) -> Result<(), AwsError> {
     match action {
-        Action::CreateSamlProvider {
-            name,
-            metadata_document,
-            tags,
-        } => {
-            let arn = guard.provider_arn();
-            guard.check(Write::Provider { arn: &arn })?;
-            if arn.rsplit('/').next() != Some(name.as_str()) {
-                return Err(AwsError::Refused(format!(
-                    "SAML provider {name} is not the model's provider"
-                )));
-            }
-            let created = tolerant(
-                &["EntityAlreadyExists"],
-                iam.create_saml_provider(name, metadata_document, tags),
-            )
-            .await?;
-            if created.is_none() {
-                iam.update_saml_provider(&arn, metadata_document).await?;
-            }
-        }
-        Action::UpdateSamlProvider {
-            arn,
-            metadata_document,
-        } => {
-            guard.check(Write::Provider { arn })?;
-            iam.update_saml_provider(arn, metadata_document).await?;
-        }
-        Action::DeleteSamlProvider { arn } => {
-            guard.check(Write::DeleteProvider { arn })?;
-            tolerant(&["NoSuchEntity"], iam.delete_saml_provider(arn)).await?;
-        }
+        Action::CreateSamlProvider { .. }
+        | Action::UpdateSamlProvider { .. }
+        | Action::DeleteSamlProvider { .. } => change_saml_provider(iam, guard, action).await?,
         Action::CreateRole {
             name,
             path,
@@ -139,6 +110,90 @@ pub async fn execute<C: IamApi>(
                 consistent(|| iam.attach_role_policy(name, arn)).await?;
             }
         }
+        Action::CreatePolicy {
+            name,
+            path,
+            description,
+            document,
+            tags,
+            attach_to,
+        } => {
+            create_policy(
+                iam,
+                guard,
+                name,
+                path,
+                description,
+                document,
+                tags,
+                attach_to,
+            )
+            .await?
+        }
+        Action::UpdatePolicy {
+            arn,
+            document,
+            tags,
+            ..
+        } => update_policy(iam, guard, arn, document, tags).await?,
+        Action::DeletePolicy { arn } => delete_policy(iam, guard, arn).await?,
+        Action::DeleteRole { role } => delete_role(iam, guard, role).await?,
+        _ => change_role(iam, guard, action).await?,
+    }
+    Ok(())
+}
+
+/// Creates, updates or deletes the account's SAML provider (the model's, by name).
+async fn change_saml_provider<C: IamApi>(
+    iam: &C,
+    guard: &mut Guard,
+    action: &Action,
+) -> Result<(), AwsError> {
+    match action {
+        Action::CreateSamlProvider {
+            name,
+            metadata_document,
+            tags,
+        } => {
+            let arn = guard.provider_arn();
+            guard.check(Write::Provider { arn: &arn })?;
+            if arn.rsplit('/').next() != Some(name.as_str()) {
+                return Err(AwsError::Refused(format!(
+                    "SAML provider {name} is not the model's provider"
+                )));
+            }
+            let created = tolerant(
+                &["EntityAlreadyExists"],
+                iam.create_saml_provider(name, metadata_document, tags),
+            )
+            .await?;
+            if created.is_none() {
+                iam.update_saml_provider(&arn, metadata_document).await?;
+            }
+        }
+        Action::UpdateSamlProvider {
+            arn,
+            metadata_document,
+        } => {
+            guard.check(Write::Provider { arn })?;
+            iam.update_saml_provider(arn, metadata_document).await?;
+        }
+        Action::DeleteSamlProvider { arn } => {
+            guard.check(Write::DeleteProvider { arn })?;
+            tolerant(&["NoSuchEntity"], iam.delete_saml_provider(arn)).await?;
+        }
+        _ => unreachable!("execute sends only SAML provider actions here"),
+    }
+    Ok(())
+}
+
+/// One change to an existing role: its trust, settings, policies, boundary or tags.
+async fn change_role<C: IamApi>(
+    iam: &C,
+    guard: &mut Guard,
+    action: &Action,
+) -> Result<(), AwsError> {
+    match action {
         Action::UpdateTrust {
             role, trust_policy, ..
         } => {
@@ -200,34 +255,16 @@ pub async fn execute<C: IamApi>(
             guard.check(Write::Role { name: role })?;
             consistent(|| iam.untag_role(role, keys)).await?;
         }
-        Action::CreatePolicy {
-            name,
-            path,
-            description,
-            document,
-            tags,
-            attach_to,
-        } => {
-            create_policy(
-                iam,
-                guard,
-                name,
-                path,
-                description,
-                document,
-                tags,
-                attach_to,
-            )
-            .await?
+        Action::CreateSamlProvider { .. }
+        | Action::UpdateSamlProvider { .. }
+        | Action::DeleteSamlProvider { .. }
+        | Action::CreateRole { .. }
+        | Action::CreatePolicy { .. }
+        | Action::UpdatePolicy { .. }
+        | Action::DeletePolicy { .. }
+        | Action::DeleteRole { .. } => {
+            unreachable!("execute carries out {action:?} itself")
         }
-        Action::UpdatePolicy {
-            arn,
-            document,
-            tags,
-            ..
-        } => update_policy(iam, guard, arn, document, tags).await?,
-        Action::DeletePolicy { arn } => delete_policy(iam, guard, arn).await?,
-        Action::DeleteRole { role } => delete_role(iam, guard, role).await?,
     }
     Ok(())
 }

@@ -35,6 +35,38 @@ pub async fn read_account(
     name: Option<String>,
     options: &ReadOptions,
 ) -> Result<AccountSnapshot, AwsError> {
+    let (mut roles, mut policies) = authorization_details(iam).await?;
+    for policy in &mut policies {
+        if options.full || awsfed_plan::is_under_path(&policy.path, &options.role_path) {
+            policy.tags = crate::iam::policy_tags(iam, &policy.arn)
+                .await?
+                .into_iter()
+                .collect();
+        }
+    }
+    if options.full {
+        for role in &mut roles {
+            role_details(iam, role).await?;
+        }
+    }
+    let mut saml_providers = saml_providers(iam, options).await?;
+    roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+    policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+    saml_providers.sort_by(|a, b| a.arn.cmp(&b.arn));
+    Ok(AccountSnapshot {
+        format: SNAPSHOT_FORMAT,
+        id: account_id.to_owned(),
+        name,
+        roles,
+        saml_providers,
+        policies,
+    })
+}
+
+/// Every role and customer managed policy, from `GetAccountAuthorizationDetails`' pages.
+async fn authorization_details(
+    iam: &aws_sdk_iam::Client,
+) -> Result<(Vec<RoleSnapshot>, Vec<ManagedPolicySnapshot>), AwsError> {
     let mut roles = Vec::new();
     let mut policies = Vec::new();
     let mut marker = None;
@@ -60,30 +92,31 @@ pub async fn read_account(
             _ => break,
         }
     }
-    for policy in &mut policies {
-        if options.full || awsfed_plan::is_under_path(&policy.path, &options.role_path) {
-            policy.tags = crate::iam::policy_tags(iam, &policy.arn)
-                .await?
-                .into_iter()
-                .collect();
-        }
+    Ok((roles, policies))
+}
+
+/// The role's session length and description, which `GetAccountAuthorizationDetails` leaves out.
+async fn role_details(iam: &aws_sdk_iam::Client, role: &mut RoleSnapshot) -> Result<(), AwsError> {
+    let output = iam
+        .get_role()
+        .role_name(&role.name)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("iam:GetRole", &e))?;
+    if let Some(detail) = output.role() {
+        role.max_session_duration = detail
+            .max_session_duration()
+            .map_or(0, |d| u32::try_from(d).unwrap_or(0));
+        role.description = detail.description().map(str::to_owned);
     }
-    if options.full {
-        for role in &mut roles {
-            let output = iam
-                .get_role()
-                .role_name(&role.name)
-                .send()
-                .await
-                .map_err(|e| AwsError::call("iam:GetRole", &e))?;
-            if let Some(detail) = output.role() {
-                role.max_session_duration = detail
-                    .max_session_duration()
-                    .map_or(0, |d| u32::try_from(d).unwrap_or(0));
-                role.description = detail.description().map(str::to_owned);
-            }
-        }
-    }
+    Ok(())
+}
+
+/// The account's SAML providers: every one when `full`, else only the model's.
+async fn saml_providers(
+    iam: &aws_sdk_iam::Client,
+    options: &ReadOptions,
+) -> Result<Vec<SamlProviderSnapshot>, AwsError> {
     let mut saml_providers = Vec::new();
     let listed = iam
         .list_saml_providers()
@@ -120,17 +153,7 @@ pub async fn read_account(
                 .collect(),
         });
     }
-    roles.sort_by(|a, b| a.arn.cmp(&b.arn));
-    policies.sort_by(|a, b| a.arn.cmp(&b.arn));
-    saml_providers.sort_by(|a, b| a.arn.cmp(&b.arn));
-    Ok(AccountSnapshot {
-        format: SNAPSHOT_FORMAT,
-        id: account_id.to_owned(),
-        name,
-        roles,
-        saml_providers,
-        policies,
-    })
+    Ok(saml_providers)
 }
 
 /// The account's quotas and role count (`iam:GetAccountSummary`: one call).

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use awsfed_model::{Model, TopologyKind};
 use serde::Serialize;
 
-use crate::{DesiredState, RoleKind, TrustForm, compile};
+use crate::{DesiredIamUsers, DesiredState, RoleKind, TrustForm, compile};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
@@ -134,7 +134,47 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
         .iter()
         .filter(|a| a.saml_provider.is_some())
         .count();
-    let trust_relationships = state
+    let users = state
+        .accounts
+        .iter()
+        .flat_map(|a| &a.iam_users)
+        .collect::<Vec<_>>();
+    let sign_in = sign_in(state, &users, topology);
+    let managed_policies = state
+        .accounts
+        .iter()
+        .map(|a| a.policies.len())
+        .sum::<usize>()
+        + users.iter().map(|u| u.policies.len()).sum::<usize>();
+    // IAM users and their groups are maintained too (their passwords and keys by the users).
+    let users_and_groups: usize = users.iter().map(|u| u.users.len() + u.groups.len()).sum();
+    TopologyFigures {
+        topology,
+        resources_to_maintain: roles + saml_providers + managed_policies + users_and_groups,
+        roles,
+        saml_providers,
+        managed_policies,
+        max_roles_in_an_account: state
+            .accounts
+            .iter()
+            .map(|a| a.roles.len())
+            .max()
+            .unwrap_or(0),
+        trust_relationships: trust_relationships(state),
+        idp_role_values: state.groups.iter().map(|g| g.role_values.len()).sum(),
+        sts_calls_per_sign_in: sign_in.sts_calls,
+        longest_session: sign_in.sessions.iter().copied().max().unwrap_or(0),
+        shortest_target_session: sign_in.sessions.iter().copied().min().unwrap_or(0),
+        per_new_account: per_new_account(model, state, topology),
+        access_truth: access_truth(topology),
+        narrowed_policies: narrowed_policies(state),
+    }
+}
+
+/// The principals the roles' trusts admit: a SAML provider, or each hub role, hub account or IAM
+/// user named.
+fn trust_relationships(state: &DesiredState) -> usize {
+    state
         .accounts
         .iter()
         .flat_map(|a| &a.roles)
@@ -153,15 +193,19 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
                     }
                     awsfed_policy::Principal::Any(_) => vec!["*"],
                 })
-                .collect::<std::collections::BTreeSet<_>>()
+                .collect::<BTreeSet<_>>()
                 .len(),
         })
-        .sum();
-    let users = state
-        .accounts
-        .iter()
-        .flat_map(|a| &a.iam_users)
-        .collect::<Vec<_>>();
+        .sum()
+}
+
+/// What signing in to a target takes: the most STS calls, and every target's session length.
+struct SignIn {
+    sts_calls: usize,
+    sessions: Vec<u32>,
+}
+
+fn sign_in(state: &DesiredState, users: &[&DesiredIamUsers], topology: TopologyKind) -> SignIn {
     let user_targets = users.iter().flat_map(|u| &u.users).flat_map(|u| &u.targets);
     let targets = state.groups.iter().flat_map(|g| &g.targets);
     let sessions: Vec<u32> = targets
@@ -178,6 +222,14 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             TopologyKind::HubAndSpoke => 2,
             TopologyKind::Direct | TopologyKind::IdentityCenter => 1,
         });
+    SignIn {
+        sts_calls,
+        sessions,
+    }
+}
+
+/// What adding one more account like the average one costs.
+fn per_new_account(model: &Model, state: &DesiredState, topology: TopologyKind) -> NewAccountCost {
     let accounts = model.accounts.len().max(1) as f64;
     let spoke_or_direct_roles = state
         .accounts
@@ -202,12 +254,12 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             g.targets
                 .iter()
                 .map(|t| t.account_id.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
+                .collect::<BTreeSet<_>>()
                 .len()
         })
         .sum::<usize>() as f64;
     let grants: f64 = grants_per_account.values().sum::<usize>() as f64;
-    let per_new_account = match topology {
+    match topology {
         TopologyKind::Direct => NewAccountCost {
             roles_to_create: round(spoke_or_direct_roles / accounts),
             saml_providers_to_create: 1,
@@ -223,8 +275,12 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             idp_values_to_add: 0.0,
             assignments_to_create: 0.0,
         },
-    };
-    let narrowed_policies = state
+    }
+}
+
+/// Spoke trusts in the narrowed form, and hub roles whose policies are not exact ARNs.
+fn narrowed_policies(state: &DesiredState) -> usize {
+    state
         .accounts
         .iter()
         .flat_map(|a| &a.roles)
@@ -236,42 +292,18 @@ fn figures(model: &Model, state: &DesiredState) -> TopologyFigures {
             .flat_map(|a| &a.policies)
             .filter(|p| p.form != crate::HubPolicyForm::ExactArns)
             .map(|p| p.attached_to.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-    let managed_policies = state
-        .accounts
-        .iter()
-        .map(|a| a.policies.len())
-        .sum::<usize>()
-        + users.iter().map(|u| u.policies.len()).sum::<usize>();
-    // IAM users and their groups are maintained too (their passwords and keys by the users).
-    let users_and_groups: usize = users.iter().map(|u| u.users.len() + u.groups.len()).sum();
-    TopologyFigures {
-        topology,
-        resources_to_maintain: roles + saml_providers + managed_policies + users_and_groups,
-        roles,
-        saml_providers,
-        managed_policies,
-        max_roles_in_an_account: state
-            .accounts
-            .iter()
-            .map(|a| a.roles.len())
-            .max()
-            .unwrap_or(0),
-        trust_relationships,
-        idp_role_values: state.groups.iter().map(|g| g.role_values.len()).sum(),
-        sts_calls_per_sign_in: sts_calls,
-        longest_session: sessions.iter().copied().max().unwrap_or(0),
-        shortest_target_session: sessions.iter().copied().min().unwrap_or(0),
-        per_new_account,
-        access_truth: match topology {
-            TopologyKind::Direct => "the IdP: which groups receive which Role attribute values",
-            TopologyKind::HubAndSpoke => {
-                "AWS: the hub roles' assume policies and the spoke roles' trusts (the IdP only maps groups to hub roles)"
-            }
-            TopologyKind::IdentityCenter => IDENTITY_CENTER_TRUTH,
-        },
-        narrowed_policies,
+            .collect::<BTreeSet<_>>()
+            .len()
+}
+
+/// Where the truth of who can reach what lives.
+fn access_truth(topology: TopologyKind) -> &'static str {
+    match topology {
+        TopologyKind::Direct => "the IdP: which groups receive which Role attribute values",
+        TopologyKind::HubAndSpoke => {
+            "AWS: the hub roles' assume policies and the spoke roles' trusts (the IdP only maps groups to hub roles)"
+        }
+        TopologyKind::IdentityCenter => IDENTITY_CENTER_TRUTH,
     }
 }
 

@@ -144,6 +144,15 @@ async fn run_wave(
     }
 }
 
+/// Sends one sso-admin request from a [`Context`]: the call is counted, and its error names the
+/// operation.
+macro_rules! send {
+    ($context:expr, $op:literal, $request:expr) => {{
+        $context.note($op);
+        $request.send().await.map_err(|e| AwsError::call($op, &e))?
+    }};
+}
+
 #[derive(Clone)]
 struct Context {
     clients: IdentityCenterClients,
@@ -171,16 +180,8 @@ impl Context {
             Allowed::AlreadyThere => return Ok(()),
             Allowed::Create | Allowed::Free => String::new(),
         };
-        let sso = &self.clients.sso;
-        let instance = &self.instance;
-        macro_rules! send {
-            ($op:literal, $request:expr) => {{
-                self.note($op);
-                $request.send().await.map_err(|e| AwsError::call($op, &e))?
-            }};
-        }
         match action {
-            A::CreateGroup { group } => self.create_group(group).await?,
+            A::CreateGroup { group } => self.create_group(group).await,
             A::CreatePermissionSet {
                 name,
                 description,
@@ -193,108 +194,12 @@ impl Context {
                     session_duration,
                     relay_state.as_deref(),
                 )
-                .await?;
+                .await
             }
-            A::UpdatePermissionSet {
-                description,
-                session_duration,
-                relay_state,
-                ..
-            } => {
-                send!(
-                    "sso:UpdatePermissionSet",
-                    sso.update_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                        .set_description(description.clone())
-                        .session_duration(session_duration)
-                        .set_relay_state(relay_state.clone())
-                );
-            }
-            A::AttachManagedPolicy { policy_arn, .. } => {
-                send!(
-                    "sso:AttachManagedPolicyToPermissionSet",
-                    sso.attach_managed_policy_to_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                        .managed_policy_arn(policy_arn)
-                );
-            }
-            A::DetachManagedPolicy { policy_arn, .. } => {
-                send!(
-                    "sso:DetachManagedPolicyFromPermissionSet",
-                    sso.detach_managed_policy_from_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                        .managed_policy_arn(policy_arn)
-                );
-            }
-            A::AttachCustomerManagedPolicy { policy, .. } => {
-                send!(
-                    "sso:AttachCustomerManagedPolicyReferenceToPermissionSet",
-                    sso.attach_customer_managed_policy_reference_to_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                        .customer_managed_policy_reference(reference(policy)?)
-                );
-            }
-            A::DetachCustomerManagedPolicy { policy, .. } => {
-                send!(
-                    "sso:DetachCustomerManagedPolicyReferenceFromPermissionSet",
-                    sso.detach_customer_managed_policy_reference_from_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                        .customer_managed_policy_reference(reference(policy)?)
-                );
-            }
-            A::PutInlinePolicy { document, .. } => {
-                send!(
-                    "sso:PutInlinePolicyToPermissionSet",
-                    sso.put_inline_policy_to_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                        .inline_policy(document.to_json())
-                );
-            }
-            A::DeleteInlinePolicy { .. } => {
-                send!(
-                    "sso:DeleteInlinePolicyFromPermissionSet",
-                    sso.delete_inline_policy_from_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                );
-            }
-            A::PutPermissionsBoundary { boundary, .. } => {
-                send!(
-                    "sso:PutPermissionsBoundaryToPermissionSet",
-                    sso.put_permissions_boundary_to_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                        .permissions_boundary(sdk_boundary(boundary)?)
-                );
-            }
-            A::DeletePermissionsBoundary { .. } => {
-                send!(
-                    "sso:DeletePermissionsBoundaryFromPermissionSet",
-                    sso.delete_permissions_boundary_from_permission_set()
-                        .instance_arn(instance)
-                        .permission_set_arn(&arn)
-                );
-            }
-            A::TagPermissionSet { digest, .. } => {
-                send!(
-                    "sso:TagResource",
-                    sso.tag_resource()
-                        .instance_arn(instance)
-                        .resource_arn(&arn)
-                        .tags(tag(MANAGED_TAG_KEY, MANAGED_TAG_VALUE)?)
-                        .tags(tag(DIGEST_TAG_KEY, digest)?)
-                );
-            }
-            A::ProvisionPermissionSet { .. } => self.provision(&arn).await?,
+            A::ProvisionPermissionSet { .. } => self.provision(&arn).await,
             A::CreateAssignment {
                 group, account_id, ..
-            } => self.create_assignment(&arn, group, account_id).await?,
+            } => self.create_assignment(&arn, group, account_id).await,
             A::DeleteAssignment {
                 principal_id,
                 principal_type,
@@ -302,15 +207,167 @@ impl Context {
                 ..
             } => {
                 self.delete_assignment(&arn, principal_id, *principal_type, account_id)
-                    .await?;
+                    .await
+            }
+            _ => self.change_permission_set(&arn, action).await,
+        }
+    }
+
+    /// One change to the existing permission set `arn` itself: its settings, its tags, or its
+    /// deletion.
+    async fn change_permission_set(&self, arn: &str, action: &A) -> Result<(), AwsError> {
+        let sso = &self.clients.sso;
+        let instance = &self.instance;
+        match action {
+            A::UpdatePermissionSet {
+                description,
+                session_duration,
+                relay_state,
+                ..
+            } => {
+                send!(
+                    self,
+                    "sso:UpdatePermissionSet",
+                    sso.update_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .set_description(description.clone())
+                        .session_duration(session_duration)
+                        .set_relay_state(relay_state.clone())
+                );
+            }
+            A::TagPermissionSet { digest, .. } => {
+                send!(
+                    self,
+                    "sso:TagResource",
+                    sso.tag_resource()
+                        .instance_arn(instance)
+                        .resource_arn(arn)
+                        .tags(tag(MANAGED_TAG_KEY, MANAGED_TAG_VALUE)?)
+                        .tags(tag(DIGEST_TAG_KEY, digest)?)
+                );
             }
             A::DeletePermissionSet { .. } => {
                 send!(
+                    self,
                     "sso:DeletePermissionSet",
                     sso.delete_permission_set()
                         .instance_arn(instance)
-                        .permission_set_arn(&arn)
+                        .permission_set_arn(arn)
                 );
+            }
+            A::AttachManagedPolicy { .. }
+            | A::DetachManagedPolicy { .. }
+            | A::AttachCustomerManagedPolicy { .. }
+            | A::DetachCustomerManagedPolicy { .. }
+            | A::PutInlinePolicy { .. }
+            | A::DeleteInlinePolicy { .. }
+            | A::PutPermissionsBoundary { .. }
+            | A::DeletePermissionsBoundary { .. } => self.change_set_policies(arn, action).await?,
+            A::CreateGroup { .. }
+            | A::CreatePermissionSet { .. }
+            | A::ProvisionPermissionSet { .. }
+            | A::CreateAssignment { .. }
+            | A::DeleteAssignment { .. } => {
+                unreachable!("run carries out {}", action.summary())
+            }
+        }
+        Ok(())
+    }
+
+    /// One change to the policies of the existing permission set `arn`: managed, customer
+    /// managed, inline, or its permissions boundary.
+    async fn change_set_policies(&self, arn: &str, action: &A) -> Result<(), AwsError> {
+        let sso = &self.clients.sso;
+        let instance = &self.instance;
+        match action {
+            A::AttachManagedPolicy { policy_arn, .. } => {
+                send!(
+                    self,
+                    "sso:AttachManagedPolicyToPermissionSet",
+                    sso.attach_managed_policy_to_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .managed_policy_arn(policy_arn)
+                );
+            }
+            A::DetachManagedPolicy { policy_arn, .. } => {
+                send!(
+                    self,
+                    "sso:DetachManagedPolicyFromPermissionSet",
+                    sso.detach_managed_policy_from_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .managed_policy_arn(policy_arn)
+                );
+            }
+            A::AttachCustomerManagedPolicy { policy, .. } => {
+                send!(
+                    self,
+                    "sso:AttachCustomerManagedPolicyReferenceToPermissionSet",
+                    sso.attach_customer_managed_policy_reference_to_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .customer_managed_policy_reference(reference(policy)?)
+                );
+            }
+            A::DetachCustomerManagedPolicy { policy, .. } => {
+                send!(
+                    self,
+                    "sso:DetachCustomerManagedPolicyReferenceFromPermissionSet",
+                    sso.detach_customer_managed_policy_reference_from_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .customer_managed_policy_reference(reference(policy)?)
+                );
+            }
+            A::PutInlinePolicy { document, .. } => {
+                send!(
+                    self,
+                    "sso:PutInlinePolicyToPermissionSet",
+                    sso.put_inline_policy_to_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .inline_policy(document.to_json())
+                );
+            }
+            A::DeleteInlinePolicy { .. } => {
+                send!(
+                    self,
+                    "sso:DeleteInlinePolicyFromPermissionSet",
+                    sso.delete_inline_policy_from_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                );
+            }
+            A::PutPermissionsBoundary { boundary, .. } => {
+                send!(
+                    self,
+                    "sso:PutPermissionsBoundaryToPermissionSet",
+                    sso.put_permissions_boundary_to_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .permissions_boundary(sdk_boundary(boundary)?)
+                );
+            }
+            A::DeletePermissionsBoundary { .. } => {
+                send!(
+                    self,
+                    "sso:DeletePermissionsBoundaryFromPermissionSet",
+                    sso.delete_permissions_boundary_from_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                );
+            }
+            A::CreateGroup { .. }
+            | A::CreatePermissionSet { .. }
+            | A::ProvisionPermissionSet { .. }
+            | A::CreateAssignment { .. }
+            | A::DeleteAssignment { .. }
+            | A::UpdatePermissionSet { .. }
+            | A::TagPermissionSet { .. }
+            | A::DeletePermissionSet { .. } => {
+                unreachable!("change_permission_set carries out {}", action.summary())
             }
         }
         Ok(())

@@ -111,8 +111,29 @@ struct Compiler<'m> {
     notes: Vec<Diagnostic>,
 }
 
-impl<'m> Compiler<'m> {
-    fn new(model: &'m Model) -> Self {
+/// Per group, its IAM users (indexes into the model's `iam_users.users`), ascending.
+fn group_users(model: &Model) -> Vec<Vec<usize>> {
+    let mut group_users = vec![Vec::new(); model.groups.len()];
+    if let Some(users) = &model.iam_users {
+        for (u, user) in users.users.iter().enumerate() {
+            for &g in &user.groups {
+                group_users[g].push(u);
+            }
+        }
+    }
+    group_users
+}
+
+/// The grants expanded to (account, permission set) keys, as [`Compiler`] holds them.
+struct Grants {
+    spoke_groups: Vec<Vec<GroupIndex>>,
+    direct_granted: Vec<bool>,
+    group_spokes: Vec<Vec<RoleKey>>,
+    group_direct: Vec<Vec<RoleKey>>,
+}
+
+impl Grants {
+    fn expand(model: &Model, group_users: &[Vec<usize>]) -> Self {
         // Flat vectors indexed by (account, permission set): at 5,000 accounts × 200 groups the
         // grants expand to hundreds of thousands of pairs, and tree maps of sets were most of the
         // compile time.
@@ -122,14 +143,6 @@ impl<'m> Compiler<'m> {
         let mut group_spokes = vec![Vec::new(); model.groups.len()];
         let mut group_direct = vec![Vec::new(); model.groups.len()];
         let sets = model.permission_sets.len();
-        let mut group_users = vec![Vec::new(); model.groups.len()];
-        if let Some(users) = &model.iam_users {
-            for (u, user) in users.users.iter().enumerate() {
-                for &g in &user.groups {
-                    group_users[g].push(u);
-                }
-            }
-        }
         for (g, group) in model.groups.iter().enumerate() {
             // Without a SAML IdP only IAM users come through the hub: a group without users
             // reaches no spoke role.
@@ -162,31 +175,48 @@ impl<'m> Compiler<'m> {
             keys.sort_unstable();
             keys.dedup();
         }
-        let set_role_names = model
-            .permission_sets
-            .iter()
-            .map(|set| model.naming.role_name(&set.name))
-            .collect();
-        let hub_role_names: Vec<String> = model
-            .groups
-            .iter()
-            .map(|group| {
-                let hub = group.hub.map_or("", |h| model.hubs[h].name.as_str());
-                model.naming.hub_role_name(&group.name, hub)
-            })
-            .collect();
-        // Hub roles are entered with SAML: none without an IdP.
-        let hub_role_arns = model
-            .groups
-            .iter()
-            .zip(&hub_role_names)
-            .map(|(group, name)| {
-                model
-                    .hub_account_of(group)
-                    .filter(|_| model.identity_provider.is_some())
-                    .map(|a| model.hub_role_arn(a, name))
-            })
-            .collect();
+        Self {
+            spoke_groups,
+            direct_granted,
+            group_spokes,
+            group_direct,
+        }
+    }
+}
+
+/// Each group's hub role name.
+fn hub_role_names(model: &Model) -> Vec<String> {
+    model
+        .groups
+        .iter()
+        .map(|group| {
+            let hub = group.hub.map_or("", |h| model.hubs[h].name.as_str());
+            model.naming.hub_role_name(&group.name, hub)
+        })
+        .collect()
+}
+
+/// Each group's hub role ARN. Hub roles are entered with SAML: none without an IdP.
+fn hub_role_arns(model: &Model, hub_role_names: &[String]) -> Vec<Option<String>> {
+    model
+        .groups
+        .iter()
+        .zip(hub_role_names)
+        .map(|(group, name)| {
+            model
+                .hub_account_of(group)
+                .filter(|_| model.identity_provider.is_some())
+                .map(|a| model.hub_role_arn(a, name))
+        })
+        .collect()
+}
+
+impl<'m> Compiler<'m> {
+    fn new(model: &'m Model) -> Self {
+        let group_users = group_users(model);
+        let grants = Grants::expand(model, &group_users);
+        let hub_role_names = hub_role_names(model);
+        let hub_role_arns = hub_role_arns(model, &hub_role_names);
         let user_arn_prefix = model.user_arn("").unwrap_or_default();
         let user_arns = model.iam_users.as_ref().map_or_else(Vec::new, |users| {
             users
@@ -208,11 +238,15 @@ impl<'m> Compiler<'m> {
         Self {
             model,
             organization_paths: None,
-            spoke_groups,
-            direct_granted,
-            group_spokes,
-            group_direct,
-            set_role_names,
+            spoke_groups: grants.spoke_groups,
+            direct_granted: grants.direct_granted,
+            group_spokes: grants.group_spokes,
+            group_direct: grants.group_direct,
+            set_role_names: model
+                .permission_sets
+                .iter()
+                .map(|set| model.naming.role_name(&set.name))
+                .collect(),
             hub_role_names,
             hub_role_arns,
             role_arn_prefixes,
