@@ -6,8 +6,8 @@
 //! admits what the exact list admits when only hub roles live under the hub path (validation keeps
 //! awsfed's other roles off it, and the plan refuses a trust that would admit a foreign role
 //! there). Used where an expand stage's trust naming hub roles one by one would pass the trust
-//! policy quota: the hub move's and the topology migration's (compile's narrowed spoke trusts are
-//! the same form, built with the users' path too).
+//! policy quota: the hub move's and the topology migration's; compile's narrowed spoke trusts
+//! (hub roles by the hub path, IAM users by the users' path) are built with it too.
 
 use std::collections::BTreeSet;
 

@@ -24,6 +24,7 @@ use awsfed_model::{AccountIndex, Code, Diagnostic, IamUsers};
 use awsfed_policy::{Effect, PolicyDocument, Principal, Statement, StringList};
 
 use super::hub_policies::Grantee;
+use super::spoke_trusts::Admitted;
 use super::{Compiler, GroupIndex, RoleKey};
 use crate::desired::{
     DesiredIamGroup, DesiredIamUsers, DesiredPolicy, DesiredUser, Hop, HubPolicyForm, Target,
@@ -110,20 +111,18 @@ impl Compiler<'_> {
         let with_mfa = arns(true);
         if !with_mfa.is_empty() {
             let hub = model.hubs[users.hub].account;
-            let statement = if narrow {
-                base.clone()
-                    .with_principal(Principal::aws(StringList::one(format!(
+            let admitted = if narrow {
+                Admitted::Narrowed {
+                    roots: StringList::one(format!(
                         "arn:{}:iam::{}:root",
                         model.partition, model.accounts[hub].id
-                    ))))
-                    .with_condition(
-                        "ArnLike",
-                        "aws:PrincipalArn",
-                        StringList::one(self.user_arn_prefix.clone() + "*"),
-                    )
+                    )),
+                    patterns: StringList::one(self.user_arn_prefix.clone() + "*"),
+                }
             } else {
-                base.clone().with_principal(Principal::aws(with_mfa))
+                Admitted::Exact(with_mfa)
             };
+            let statement = admitted.admit(base.clone());
             statements.push(self.with_mfa(statement));
         }
         let without_mfa = arns(false);

@@ -8,6 +8,29 @@ use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 
 use super::{Compiler, GroupIndex};
 use crate::desired::{DesiredRole, RoleKind, TrustForm, UserTrustForm};
+use crate::narrowed_to_principal_arns;
+
+/// Whom a spoke trust statement admits: principals by exact ARN, or accounts (their roots) narrowed
+/// by `ArnLike aws:PrincipalArn` to patterns — the compact form the hub move and migrations build
+/// too ([`narrowed_to_principal_arns`]).
+pub(super) enum Admitted {
+    Exact(StringList),
+    Narrowed {
+        roots: StringList,
+        patterns: StringList,
+    },
+}
+
+impl Admitted {
+    pub(super) fn admit(self, statement: Statement) -> Statement {
+        match self {
+            Self::Exact(arns) => statement.with_principal(Principal::aws(arns)),
+            Self::Narrowed { roots, patterns } => {
+                narrowed_to_principal_arns(statement, roots, patterns)
+            }
+        }
+    }
+}
 
 /// A spoke trust as built once per set of granted groups.
 #[derive(Debug, Clone)]
@@ -130,17 +153,21 @@ impl Compiler<'_> {
         let model = self.model;
         if !narrow {
             return self
-                .spoke_trust(Principal::aws(hub_role_arns.clone()), None)
+                .spoke_trust(Admitted::Exact(hub_role_arns.clone()))
                 .statement;
         }
+        // The compact form, as the hub move and migrations build it.
         let hub_accounts: BTreeSet<AccountIndex> = groups
             .iter()
             .filter(|&&g| self.hub_role_arns[g].is_some())
             .filter_map(|&g| model.hub_account_of(&model.groups[g]))
             .collect();
         let patterns = StringList::sorted(hub_accounts.iter().map(|&a| model.hub_role_arn(a, "*")));
-        self.spoke_trust(Principal::aws(self.roots(&hub_accounts)), Some(patterns))
-            .statement
+        self.spoke_trust(Admitted::Narrowed {
+            roots: self.roots(&hub_accounts),
+            patterns,
+        })
+        .statement
     }
 
     fn roots(&self, accounts: &BTreeSet<AccountIndex>) -> StringList {
@@ -189,20 +216,13 @@ impl Compiler<'_> {
     /// actions taken with assumed roles"); without it the spoke session name must equal the hub
     /// session's, which the IdP set from the SAML RoleSessionName (`aws:userid` of a role session is
     /// `ROLE-ID:SESSION-NAME`).
-    pub(super) fn spoke_trust(
-        &self,
-        principal: Principal,
-        principal_arns: Option<StringList>,
-    ) -> PolicyDocument {
+    pub(super) fn spoke_trust(&self, admitted: Admitted) -> PolicyDocument {
         let idp = self.model.idp();
         let mut actions = vec!["sts:AssumeRole".to_owned()];
         if idp.source_identity.is_some() {
             actions.push("sts:SetSourceIdentity".to_owned());
         }
-        let mut assume = Statement::allow(StringList(actions)).with_principal(principal.clone());
-        if let Some(patterns) = &principal_arns {
-            assume = assume.with_condition("ArnLike", "aws:PrincipalArn", patterns.clone());
-        }
+        let mut assume = admitted.admit(Statement::allow(StringList(actions)));
         let mut tag_session = assume.clone();
         assume = if idp.source_identity.is_some() {
             assume.with_condition("Null", "sts:SourceIdentity", StringList::one("false"))
