@@ -50,7 +50,7 @@ impl Diagnostic {
         Self::new(Severity::Note, code, message)
     }
 
-    fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
+    pub(crate) fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         debug_assert!(
             code.severities().contains(&severity),
             "`{code}` is documented with severities {:?}, not {severity}",

@@ -11,6 +11,7 @@ pub mod duration;
 pub mod iam_users;
 pub mod identity_center;
 pub mod load;
+pub mod message;
 pub mod metadata;
 mod model;
 mod naming;

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use awsfed_model::{AccountIndex, Code, Diagnostic, Span, defaults};
+use awsfed_model::message::HubPolicyChoice;
+use awsfed_model::{AccountIndex, Diagnostic, Span, defaults};
 use awsfed_policy::{PolicyDocument, Statement, StringList, iam_size, iam_size_of};
 
 use super::{Compiler, GroupIndex, RoleKey};
@@ -57,7 +58,7 @@ impl Compiler<'_> {
         spokes: &[RoleKey],
     ) -> Vec<DesiredPolicy> {
         let max_policies = grantee.max_policies;
-        let (what, role_name) = (grantee.what, grantee.name.as_str());
+        let role_name = grantee.name.as_str();
         if let Some(document) = self.exact_arns_document(&grantee.base, spokes) {
             return self.named_hub_policies(
                 grantee,
@@ -79,16 +80,12 @@ impl Compiler<'_> {
         let statements = self.by_account_statements(&grantee.base, &accounts_by_role);
         if let Some(documents) = pack(statements, max_policies) {
             self.notes.push(
-                Diagnostic::note(
-                    Code::HubPolicyByAccount,
-                    format!(
-                        "{what} `{role_name}` names its {} spoke roles by role name and aws:ResourceAccount in {} managed polic{}: exact ARNs would pass the {}-character managed policy quota; the roles allowed are the same",
-                        spokes.len(),
-                        documents.len(),
-                        if documents.len() == 1 { "y" } else { "ies" },
-                        defaults::MANAGED_POLICY_SIZE
-                    ),
-                )
+                Diagnostic::of(&HubPolicyChoice::HubPolicyByAccount {
+                    what: grantee.what,
+                    name: role_name.to_owned(),
+                    spokes: spokes.len(),
+                    policies: documents.len(),
+                })
                 .at(grantee.span),
             );
             return self.named_hub_policies(
@@ -103,19 +100,13 @@ impl Compiler<'_> {
             return policies;
         }
         self.notes.push(
-            Diagnostic::error(
-                Code::HubPolicyTooLarge,
-                format!(
-                    "{what} `{role_name}` grants {} spoke roles, which do not fit {max_policies} managed policies of {} characters",
-                    spokes.len(),
-                    defaults::MANAGED_POLICY_SIZE
-                ),
-            )
-            .at(grantee.span)
-            .help(format!(
-                "set `organization.id` so the compiler can narrow by organisation, or raise `quotas.managed_policies_per_role` (up to {})",
-                defaults::MANAGED_POLICIES_PER_ROLE_MAX
-            )),
+            Diagnostic::of(&HubPolicyChoice::HubPolicyTooLarge {
+                what: grantee.what,
+                name: role_name.to_owned(),
+                spokes: spokes.len(),
+                max_policies,
+            })
+            .at(grantee.span),
         );
         Vec::new()
     }
@@ -132,7 +123,7 @@ impl Compiler<'_> {
         let model = self.model;
         let organization = model.organization_id.as_ref()?;
         let max_policies = grantee.max_policies;
-        let (what, role_name, base) = (grantee.what, grantee.name.as_str(), &grantee.base);
+        let (role_name, base) = (grantee.name.as_str(), &grantee.base);
         let accounts_by_role = self.accounts_by_role(spokes);
         if model.organization_complete
             && let Some(statements) =
@@ -141,15 +132,15 @@ impl Compiler<'_> {
         {
             let excluded = self.excluded_count(&accounts_by_role);
             self.notes.push(
-                Diagnostic::note(
-                    Code::HubPolicyComplement,
-                    format!(
-                        "{what} `{role_name}` names its {} spoke roles as every account of organisation {organization} except the {excluded} not granted (StringNotEquals aws:ResourceAccount), in {} managed polic{}: account lists would pass {max_policies} managed policies; the roles allowed are the same, since `organization.complete` says the model holds every account of the organisation",
-                        spokes.len(),
-                        documents.len(),
-                        if documents.len() == 1 { "y" } else { "ies" },
-                    ),
-                )
+                Diagnostic::of(&HubPolicyChoice::HubPolicyComplement {
+                    what: grantee.what,
+                    name: role_name.to_owned(),
+                    spokes: spokes.len(),
+                    organization: organization.to_owned(),
+                    excluded,
+                    policies: documents.len(),
+                    max_policies,
+                })
                 .at(grantee.span),
             );
             return Some(self.named_hub_policies(
@@ -161,24 +152,16 @@ impl Compiler<'_> {
         }
         let statements = self.by_organization_statements(base, &accounts_by_role, organization);
         let documents = pack(statements, max_policies)?;
-        let why = if model.organization_complete {
-            "even the accounts not granted are too many to list"
-        } else {
-            "the model does not say it holds every account of the organisation (`organization.complete`), so the accounts not granted cannot be named exactly"
-        };
         self.notes.push(
-            Diagnostic::warning(
-                Code::HubPolicyByOrganization,
-                format!(
-                    "{what} `{role_name}` may assume its role names in any account of organisation {organization}: its {} spoke roles do not fit {max_policies} managed policies by account list, and {why}; spoke trusts still admit only granted hub roles",
-                    spokes.len()
-                ),
-            )
-            .at(grantee.span)
-            .help(format!(
-                "raise `quotas.managed_policies_per_role` (up to {}) to keep exact account lists, or set `organization.complete: true` when the model lists every account of the organisation",
-                defaults::MANAGED_POLICIES_PER_ROLE_MAX
-            )),
+            Diagnostic::of(&HubPolicyChoice::HubPolicyByOrganization {
+                what: grantee.what,
+                name: role_name.to_owned(),
+                spokes: spokes.len(),
+                organization: organization.to_owned(),
+                max_policies,
+                complete: model.organization_complete,
+            })
+            .at(grantee.span),
         );
         Some(self.named_hub_policies(
             grantee,

@@ -20,7 +20,8 @@
 use std::collections::BTreeSet;
 
 use awsfed_model::iam_users::limits;
-use awsfed_model::{AccountIndex, Code, Diagnostic, IamUsers};
+use awsfed_model::message::NarrowedTrust;
+use awsfed_model::{AccountIndex, Diagnostic, IamUsers};
 use awsfed_policy::{Effect, PolicyDocument, Principal, Statement, StringList};
 
 use super::hub_policies::Grantee;
@@ -138,16 +139,12 @@ impl Compiler<'_> {
         let quota = model.quotas.trust_policy_size;
         for (&set, accounts) in &self.narrowed_user_spokes {
             self.notes.push(
-                Diagnostic::note(
-                    Code::UserTrustNarrowed,
-                    format!(
-                        "role `{}` in {} account{} trusts the hub account narrowed by aws:PrincipalArn to the IAM users' path `{}`: listing its users one by one would pass the {quota}-character trust policy quota; each IAM group's own policy still names exact spoke roles",
-                        self.set_role_names[set],
-                        accounts.len(),
-                        if accounts.len() == 1 { "" } else { "s" },
-                        self.user_arn_prefix,
-                    ),
-                )
+                Diagnostic::of(&NarrowedTrust::UserTrustNarrowed {
+                    role: self.set_role_names[set].clone(),
+                    accounts: accounts.len(),
+                    user_arn_prefix: self.user_arn_prefix.clone(),
+                    quota,
+                })
                 .at(model.permission_sets[set].span),
             );
         }

@@ -11,7 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use awsfed_model::{Code, Diagnostic, defaults};
+use awsfed_model::message::HubPolicyChoice;
+use awsfed_model::{Diagnostic, defaults};
 use awsfed_policy::{Statement, StringList};
 
 use super::hub_policies::{Grantee, pack};
@@ -158,18 +159,13 @@ impl Compiler<'_> {
         let (statements, ous) = self.org_path_statements(grantee, accounts_by_role)?;
         let documents = pack(statements, grantee.max_policies)?;
         let spokes: usize = accounts_by_role.values().map(Vec::len).sum();
-        let note = Diagnostic::note(
-            Code::HubPolicyByOrgPaths,
-            format!(
-                "{} `{}` names {ous} OU{} of its OU grants by path (aws:ResourceOrgPaths, read from Organizations) and any other spoke roles by account, {spokes} spoke roles in {} managed polic{}: exact ARNs would pass the {}-character managed policy quota; every account in those OUs is granted, and an account added to them later is granted too, as an OU grant says",
-                grantee.what,
-                grantee.name,
-                if ous == 1 { "" } else { "s" },
-                documents.len(),
-                if documents.len() == 1 { "y" } else { "ies" },
-                defaults::MANAGED_POLICY_SIZE,
-            ),
-        )
+        let note = Diagnostic::of(&HubPolicyChoice::HubPolicyByOrgPaths {
+            what: grantee.what,
+            name: grantee.name.clone(),
+            ous,
+            spokes,
+            policies: documents.len(),
+        })
         .at(grantee.span);
         let policies = self.named_hub_policies(
             grantee,

@@ -7,11 +7,11 @@
 //! any session without it, not because the IdP never omits it; STS keeps the value for the whole
 //! chain ("Monitor and control actions taken with assumed roles", IAM User Guide).
 
-use awsfed_model::{AccountIndex, Code, Diagnostic, defaults};
+use awsfed_model::message::IamLimit;
+use awsfed_model::{AccountIndex, Diagnostic};
 use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 
 use super::Compiler;
-use super::quotas::raise_trust_quota_help;
 
 impl Compiler<'_> {
     /// The trust of every role users enter with SAML, and its size: the same for every hub role of
@@ -38,17 +38,13 @@ impl Compiler<'_> {
         if size > quota {
             let idp = self.model.idp();
             self.notes.push(
-                Diagnostic::error(
-                    Code::TrustPolicyTooLarge,
-                    format!(
-                        "the SAML trust policy of account `{}` (the trust of every role people enter with SAML there) is {size} characters; the trust policy quota is {quota} (IAM's default is {}, at most {})",
-                        self.model.accounts[account].name,
-                        defaults::TRUST_POLICY_SIZE,
-                        defaults::TRUST_POLICY_SIZE_MAX
-                    ),
-                )
-                .at(idp.audiences_span)
-                .help(raise_trust_quota_help(quota)),
+                Diagnostic::of(&IamLimit::TrustPolicyTooLarge {
+                    role: None,
+                    account: self.model.accounts[account].name.clone(),
+                    size,
+                    quota,
+                })
+                .at(idp.audiences_span),
             );
         }
         (document, size)

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use awsfed_model::{AccountIndex, Code, Diagnostic, PermissionSetIndex};
+use awsfed_model::message::NarrowedTrust;
+use awsfed_model::{AccountIndex, Diagnostic, PermissionSetIndex};
 use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 
 use super::{Compiler, GroupIndex};
@@ -184,28 +185,18 @@ impl Compiler<'_> {
         let model = self.model;
         let quota = model.quotas.trust_policy_size;
         for (&set, accounts) in &self.narrowed_spokes {
-            let names: Vec<&str> = accounts
-                .iter()
-                .take(5)
-                .map(|&a| model.accounts[a].name.as_str())
-                .collect();
-            let more = if accounts.len() > names.len() {
-                format!(" and {} more", accounts.len() - names.len())
-            } else {
-                String::new()
-            };
             self.notes.push(
-                Diagnostic::note(
-                    Code::SpokeTrustNarrowed,
-                    format!(
-                        "role `{}` in {} account{} ({}{more}) trusts the hub account narrowed by aws:PrincipalArn to the hub path `{}*`: listing its hub roles one by one would pass the {quota}-character trust policy quota; each hub role's own policy still names exact spoke roles",
-                        self.set_role_names[set],
-                        accounts.len(),
-                        if accounts.len() == 1 { "" } else { "s" },
-                        names.join(", "),
-                        model.naming.hub_role_path,
-                    ),
-                )
+                Diagnostic::of(&NarrowedTrust::SpokeTrustNarrowed {
+                    role: self.set_role_names[set].clone(),
+                    accounts: accounts.len(),
+                    named: accounts
+                        .iter()
+                        .take(5)
+                        .map(|&a| model.accounts[a].name.clone())
+                        .collect(),
+                    hub_role_path: model.naming.hub_role_path.clone(),
+                    quota,
+                })
                 .at(model.permission_sets[set].span),
             );
         }
