@@ -14,10 +14,11 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::duration::{format_duration, parse_duration};
+use crate::duration::parse_duration;
+use crate::message::IamUsersMessage;
 use crate::model::{Group, GroupIndex, Hub, HubIndex, Naming, role_name_safe};
 use crate::selector::closest;
-use crate::{Code, Diagnostic, Diagnostics, Span, Spanned};
+use crate::{Diagnostic, Diagnostics, Span, Spanned};
 
 /// IAM's limits on users and groups.
 pub mod limits {
@@ -165,12 +166,11 @@ pub(crate) fn iam_users(
         check_user_name(name, d);
         if let Some(other) = lower_names.insert(name.value.to_ascii_lowercase(), &name.value) {
             d.push(
-                Diagnostic::error(
-                    Code::IamNameCollision,
-                    format!("users `{other}` and `{}` differ only in case", name.value),
-                )
-                .at(name.span)
-                .help("IAM user names are unique in an account without regard to case; rename one"),
+                Diagnostic::of(&IamUsersMessage::IamNameCollision {
+                    first: (*other).to_owned(),
+                    second: name.value.clone(),
+                })
+                .at(name.span),
             );
         }
         users.push(IamUser {
@@ -181,12 +181,10 @@ pub(crate) fn iam_users(
         });
         if let Some(mfa) = user.mfa.as_ref().filter(|m| !m.value) {
             d.push(
-                Diagnostic::warning(
-                    Code::IamUserWithoutMfa,
-                    format!("user `{}` may assume roles without MFA", name.value),
-                )
-                .at(mfa.span)
-                .help("leave `mfa` out (MFA is required by default); keep `mfa: false` for break-glass users only"),
+                Diagnostic::of(&IamUsersMessage::IamUserWithoutMfa {
+                    user: name.value.clone(),
+                })
+                .at(mfa.span),
             );
         }
     }
@@ -217,16 +215,7 @@ fn hub(
         Some(name) => crate::account_hubs::hub_named(name, hubs, d),
         None => {
             if default_hub.is_none() {
-                d.push(
-                    Diagnostic::error(
-                        Code::MissingHub,
-                        "`iam_users` needs a hub account to hold the users",
-                    )
-                    .at(span)
-                    .help(
-                        "set `topology.hub_account`, or `iam_users.hub` to one of `topology.hubs`",
-                    ),
-                );
+                d.push(Diagnostic::of(&IamUsersMessage::MissingHub).at(span));
             }
             default_hub
         }
@@ -242,16 +231,11 @@ fn check_path(path: &Spanned<String>, role_path: &str, d: &mut Diagnostics) {
         && p.chars().all(|c| c.is_ascii() && ('!'..='~').contains(&c));
     if !well_formed || !p.starts_with(role_path) || p == role_path {
         d.push(
-            Diagnostic::error(
-                Code::MalformedIamUserPath,
-                format!("`{p}` cannot hold awsfed's IAM users"),
-            )
-            .at(path.span)
-            .help(format!(
-                "`iam_users.path` is an IAM path (starting and ending with `/`, at most {} characters) strictly below `naming.role_path` (`{role_path}`), such as `{role_path}{}`",
-                limits::PATH_LENGTH,
-                defaults::PATH_BELOW_ROLE_PATH
-            )),
+            Diagnostic::of(&IamUsersMessage::MalformedIamUserPath {
+                path: p.clone(),
+                role_path: role_path.to_owned(),
+            })
+            .at(path.span),
         );
     }
 }
@@ -261,26 +245,13 @@ fn mfa_max_age(text: &Spanned<String>, d: &mut Diagnostics) -> u32 {
         Ok(seconds) => seconds,
         Err(message) => {
             d.push(
-                Diagnostic::error(Code::MalformedDuration, message)
-                    .at(text.span)
-                    .help("write a duration such as `1h`, `90m` or `12h`"),
+                Diagnostic::of(&IamUsersMessage::MalformedDuration { why: message }).at(text.span),
             );
             return defaults::MFA_MAX_AGE_SECONDS;
         }
     };
     if !(limits::SESSION_TOKEN_MIN_SECONDS..=limits::SESSION_TOKEN_MAX_SECONDS).contains(&seconds) {
-        d.push(
-            Diagnostic::error(
-                Code::MfaMaxAgeOutOfRange,
-                format!("`mfa_max_age` is {}", format_duration(seconds)),
-            )
-            .at(text.span)
-            .help(format!(
-                "GetSessionToken gives an IAM user's session {} to {}; pick a value in that range",
-                format_duration(limits::SESSION_TOKEN_MIN_SECONDS),
-                format_duration(limits::SESSION_TOKEN_MAX_SECONDS)
-            )),
-        );
+        d.push(Diagnostic::of(&IamUsersMessage::MfaMaxAgeOutOfRange { seconds }).at(text.span));
     }
     seconds
 }
@@ -292,15 +263,8 @@ fn check_user_name(name: &Spanned<String>, d: &mut Diagnostics) {
         .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     if n.is_empty() || n.len() > limits::USER_NAME_LENGTH || !allowed {
         d.push(
-            Diagnostic::error(
-                Code::MalformedIamUserName,
-                format!("`{n}` is not an IAM user name"),
-            )
-            .at(name.span)
-            .help(format!(
-                "an IAM user name has 1 to {} characters: letters, digits and `+=,.@_-`",
-                limits::USER_NAME_LENGTH
-            )),
+            Diagnostic::of(&IamUsersMessage::MalformedIamUserName { user: n.clone() })
+                .at(name.span),
         );
     }
 }
@@ -317,29 +281,25 @@ fn user_groups(
     let mut resolved = Vec::new();
     for group in &user.groups {
         let Ok(index) = groups.binary_search_by(|g| g.name.as_str().cmp(&group.value)) else {
-            let mut diagnostic = Diagnostic::error(
-                Code::UnknownGroup,
-                format!("no group is named `{}`", group.value),
-            )
-            .at(group.span);
-            diagnostic = match closest(&group.value, groups.iter().map(|g| g.name.as_str())) {
-                Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-                None => diagnostic.help("define it under `groups:`"),
-            };
-            d.push(diagnostic);
+            d.push(
+                Diagnostic::of(&IamUsersMessage::UnknownGroup {
+                    group: group.value.clone(),
+                    closest: closest(&group.value, groups.iter().map(|g| g.name.as_str()))
+                        .map(str::to_owned),
+                })
+                .at(group.span),
+            );
             continue;
         };
         if let Some(other) = groups[index].hub.filter(|&h| h != hub) {
             d.push(
-                Diagnostic::error(
-                    Code::IamUserGroupOtherHub,
-                    format!(
-                        "user `{}` is in group `{}`, which federates through hub `{}`, but the users live in hub `{}`",
-                        name.value, group.value, hubs[other].name, hubs[hub].name
-                    ),
-                )
-                .at(group.span)
-                .help("IAM users reach only the spoke roles of their own hub's groups; move the group to that hub or leave it out"),
+                Diagnostic::of(&IamUsersMessage::IamUserGroupOtherHub {
+                    user: name.value.clone(),
+                    group: group.value.clone(),
+                    group_hub: hubs[other].name.clone(),
+                    users_hub: hubs[hub].name.clone(),
+                })
+                .at(group.span),
             );
         }
         resolved.push(index);
@@ -348,27 +308,19 @@ fn user_groups(
     resolved.dedup();
     if resolved.len() > limits::GROUPS_PER_USER {
         d.push(
-            Diagnostic::error(
-                Code::TooManyGroupsPerUser,
-                format!(
-                    "user `{}` is in {} groups; IAM allows {} per user",
-                    name.value,
-                    resolved.len(),
-                    limits::GROUPS_PER_USER
-                ),
-            )
-            .at(name.span)
-            .help("merge groups, or grant the user's access through fewer groups"),
+            Diagnostic::of(&IamUsersMessage::TooManyGroupsPerUser {
+                user: name.value.clone(),
+                groups: resolved.len(),
+            })
+            .at(name.span),
         );
     }
     if user.groups.is_empty() {
         d.push(
-            Diagnostic::warning(
-                Code::IamUserWithoutGroups,
-                format!("user `{}` is in no group", name.value),
-            )
-            .at(name.span)
-            .help("the user can manage their own credentials but reach no role; add `groups: [...]` or remove the user"),
+            Diagnostic::of(&IamUsersMessage::IamUserWithoutGroups {
+                user: name.value.clone(),
+            })
+            .at(name.span),
         );
     }
     resolved
@@ -377,48 +329,25 @@ fn user_groups(
 fn check_counts(users: &IamUsers, span: Span, groups: &[Group], d: &mut Diagnostics) {
     if users.users.len() > limits::USERS_PER_ACCOUNT {
         d.push(
-            Diagnostic::error(
-                Code::TooManyIamUsers,
-                format!(
-                    "{} IAM users; an account holds {} by default",
-                    users.users.len(),
-                    limits::USERS_PER_ACCOUNT
-                ),
-            )
-            .at(span)
-            .help("federate most people with a SAML IdP (`identity_provider`) and keep IAM users for the few who need them"),
+            Diagnostic::of(&IamUsersMessage::TooManyIamUsers {
+                users: users.users.len(),
+            })
+            .at(span),
         );
     }
     let used = users.groups_used();
     if used.len() > limits::GROUPS_PER_ACCOUNT {
-        d.push(
-            Diagnostic::error(
-                Code::TooManyIamGroups,
-                format!(
-                    "the users are in {} groups; an account holds {} IAM groups by default",
-                    used.len(),
-                    limits::GROUPS_PER_ACCOUNT
-                ),
-            )
-            .at(span)
-            .help("merge directory groups, or raise the quota with Service Quotas"),
-        );
+        d.push(Diagnostic::of(&IamUsersMessage::TooManyIamGroups { groups: used.len() }).at(span));
     }
     for &g in &used {
         let name = IamUsers::group_name(&groups[g].name);
         if name.len() > limits::GROUP_NAME_LENGTH {
             d.push(
-                Diagnostic::error(
-                    Code::MalformedIamGroupName,
-                    format!(
-                        "group `{}` would be the IAM group `{name}` of {} characters; IAM allows {}",
-                        groups[g].name,
-                        name.len(),
-                        limits::GROUP_NAME_LENGTH
-                    ),
-                )
-                .at(groups[g].span)
-                .help("shorten the group name"),
+                Diagnostic::of(&IamUsersMessage::MalformedIamGroupName {
+                    group: groups[g].name.clone(),
+                    name,
+                })
+                .at(groups[g].span),
             );
         }
     }

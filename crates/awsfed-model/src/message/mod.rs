@@ -5,8 +5,10 @@
 //! still written where they are raised.
 
 mod compiler;
+mod iam_users;
 
 pub use compiler::{HubPolicyChoice, IamLimit, NarrowedTrust};
+pub use iam_users::IamUsersMessage;
 
 use crate::{Code, Diagnostic, Severity};
 
