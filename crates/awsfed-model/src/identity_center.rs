@@ -10,9 +10,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::duration::format_duration;
-use crate::model::{Account, Group, Model, PermissionSet, defaults};
+use crate::message::IdentityCenterMessage;
+use crate::model::{Account, Group, Model, PermissionSet};
 use crate::raw::TopologyKind;
-use crate::{Code, Diagnostic, Diagnostics, Span, Spanned};
+use crate::{Diagnostic, Diagnostics, Span, Spanned};
 
 /// Identity Center's own limits.
 pub mod limits {
@@ -147,44 +148,38 @@ pub(crate) fn identity_center(
         && !is_instance_arn(&arn.value, partition)
     {
         d.push(
-            Diagnostic::error(Code::MalformedInstanceArn, format!("`{}` is not an Identity Center instance ARN", arn.value))
-                .at(arn.span)
-                .help(format!("write arn:{partition}:sso:::instance/ssoins-XXXXXXXXXXXXXXXX (the Identity Center console's Settings page shows it), or leave it out to find it when connected")),
+            Diagnostic::of(&IdentityCenterMessage::MalformedInstanceArn {
+                arn: arn.value.clone(),
+                partition: partition.to_owned(),
+            })
+            .at(arn.span),
         );
     }
     if let Some(id) = &section.identity_store_id
         && !is_identity_store_id(&id.value)
     {
         d.push(
-            Diagnostic::error(
-                Code::MalformedIdentityStoreId,
-                format!("`{}` is not an identity store id", id.value),
-            )
-            .at(id.span)
-            .help("an identity store id is `d-` followed by 10 hexadecimal digits (or a UUID)"),
+            Diagnostic::of(&IdentityCenterMessage::MalformedIdentityStoreId {
+                id: id.value.clone(),
+            })
+            .at(id.span),
         );
     }
     if !is_region(&section.region.value) {
         d.push(
-            Diagnostic::error(
-                Code::MalformedRegion,
-                format!("`{}` is not an AWS region", section.region.value),
-            )
-            .at(section.region.span)
-            .help("write the region the Identity Center instance lives in, such as `eu-west-1`"),
+            Diagnostic::of(&IdentityCenterMessage::MalformedRegion {
+                region: section.region.value.clone(),
+            })
+            .at(section.region.span),
         );
     }
     let start_url = match &section.start_url {
         Some(url) if !url.value.starts_with("https://") => {
             d.push(
-                Diagnostic::error(
-                    Code::MalformedStartUrl,
-                    format!("`{}` is not an https URL", url.value),
-                )
-                .at(url.span)
-                .help(
-                    "the AWS access portal URL looks like https://d-0123456789.awsapps.com/start",
-                ),
+                Diagnostic::of(&IdentityCenterMessage::MalformedStartUrl {
+                    url: url.value.clone(),
+                })
+                .at(url.span),
             );
             None
         }
@@ -274,9 +269,10 @@ pub(crate) fn check(
         && model.identity_center.is_none()
     {
         d.push(
-            Diagnostic::error(Code::MissingIdentityCenter, format!("account `{}` uses Identity Center but the model has no `identity_center` section", account.name))
-                .at(pick(account.span, topology_span))
-                .help("add `identity_center: { region: REGION, instance_arn: …, identity_store_id: … }`"),
+            Diagnostic::of(&IdentityCenterMessage::MissingIdentityCenter {
+                account: account.name.clone(),
+            })
+            .at(pick(account.span, topology_span)),
         );
     }
     if identity_provider_span.is_none() {
@@ -288,9 +284,11 @@ pub(crate) fn check(
         });
         if let Some(account) = saml {
             d.push(
-                Diagnostic::error(Code::MissingIdentityProvider, format!("account `{}` is {} but the model has no `identity_provider` section", account.name, account.topology.as_str()))
-                    .at(pick(account.span, topology_span))
-                    .help("add `identity_provider: { name: …, metadata_file: … }`, or make the account `topology: identity-center`"),
+                Diagnostic::of(&IdentityCenterMessage::MissingIdentityProvider {
+                    account: account.name.clone(),
+                    topology: account.topology.as_str(),
+                })
+                .at(pick(account.span, topology_span)),
             );
         }
     }
@@ -300,9 +298,10 @@ pub(crate) fn check(
             check_permission_set(model, set, d);
         } else if set.relay_state.is_some() {
             d.push(
-                Diagnostic::warning(Code::UnusedSetting, format!("permission set `{}` sets `relay_state`, which only Identity Center uses, but reaches no identity-center account", set.name))
-                    .at(set.relay_state_span)
-                    .help("remove `relay_state`, or grant the permission set in an identity-center account"),
+                Diagnostic::of(&IdentityCenterMessage::UnusedRelayState {
+                    set: set.name.clone(),
+                })
+                .at(set.relay_state_span),
             );
         }
     }
@@ -334,33 +333,41 @@ fn check_permission_set(model: &Model, set: &PermissionSet, d: &mut Diagnostics)
         || !is_word(&set.name)
     {
         d.push(
-            Diagnostic::error(Code::IdentityCenterPermissionSetName, format!("permission set name `{}` cannot be an Identity Center permission set name", set.name))
-                .at(set.span)
-                .help(format!("Identity Center names are 1 to {} letters, digits or + = , . @ _ -; rename the permission set", limits::PERMISSION_SET_NAME_LENGTH)),
+            Diagnostic::of(&IdentityCenterMessage::IdentityCenterPermissionSetName {
+                set: set.name.clone(),
+            })
+            .at(set.span),
         );
     }
     let aws_prefix = format!("arn:{}:iam::aws:policy/", model.partition);
     for (arn, span) in set.managed_policies.iter().zip(&set.managed_policy_spans) {
         if !arn.starts_with(&aws_prefix) {
             d.push(
-                Diagnostic::error(Code::IdentityCenterCustomerPolicyArn, format!("permission set `{}` reaches identity-center accounts, where `{arn}` cannot be attached by ARN", set.name))
-                    .at(*span)
-                    .help("Identity Center attaches AWS managed policies by ARN and customer managed policies by path and name: move it to `customer_managed_policies` as `/PATH/NAME`"),
+                Diagnostic::of(&IdentityCenterMessage::IdentityCenterCustomerPolicyArn {
+                    set: set.name.clone(),
+                    arn: arn.clone(),
+                })
+                .at(*span),
             );
         }
     }
     let count = set.managed_policies.len() + set.customer_managed_policies.len();
     if count > limits::POLICIES_PER_PERMISSION_SET {
         d.push(
-            Diagnostic::error(Code::IdentityCenterTooManyPolicies, format!("permission set `{}` has {count} managed and customer managed policies; Identity Center allows {}", set.name, limits::POLICIES_PER_PERMISSION_SET))
-                .at(set.span)
-                .help("combine policies, or move statements into the inline policy"),
+            Diagnostic::of(&IdentityCenterMessage::TooManyPolicies {
+                set: set.name.clone(),
+                count,
+            })
+            .at(set.span),
         );
     } else if count > model.quotas.managed_policies_per_role {
         d.push(
-            Diagnostic::error(Code::IdentityCenterTooManyPolicies, format!("permission set `{}` has {count} managed and customer managed policies; the role Identity Center creates in each account may hold {} (IAM's managed policies per role quota)", set.name, model.quotas.managed_policies_per_role))
-                .at(set.span)
-                .help(format!("raise the IAM quota in every account with Service Quotas (up to {}) and set `quotas.managed_policies_per_role`", defaults::MANAGED_POLICIES_PER_ROLE_MAX)),
+            Diagnostic::of(&IdentityCenterMessage::TooManyPoliciesForRoles {
+                set: set.name.clone(),
+                count,
+                quota: model.quotas.managed_policies_per_role,
+            })
+            .at(set.span),
         );
     }
     if let Some(policy) = &set.inline_policy {
@@ -368,9 +375,12 @@ fn check_permission_set(model: &Model, set: &PermissionSet, d: &mut Diagnostics)
         let characters = awsfed_policy::iam_size(policy);
         if bytes > limits::INLINE_POLICY_BYTES || characters > limits::INLINE_POLICY_CHARACTERS {
             d.push(
-                Diagnostic::error(Code::IdentityCenterInlinePolicyTooLarge, format!("the inline policy of permission set `{}` is {characters} characters without white space ({bytes} bytes); Identity Center allows {} characters ({} bytes)", set.name, limits::INLINE_POLICY_CHARACTERS, limits::INLINE_POLICY_BYTES))
-                    .at(set.inline_policy_span)
-                    .help("move statements into customer managed policies"),
+                Diagnostic::of(&IdentityCenterMessage::IdentityCenterInlinePolicyTooLarge {
+                    set: set.name.clone(),
+                    characters,
+                    bytes,
+                })
+                .at(set.inline_policy_span),
             );
         }
     }
@@ -385,9 +395,10 @@ fn check_relay_state(relay: &str, span: Span, d: &mut Diagnostics) {
         |c: char| c.is_ascii_alphanumeric() || "&$@#\\/%?=~-_'\"|!:,.;*+[] (){}".contains(c);
     if relay.is_empty() || relay.len() > limits::RELAY_STATE_LENGTH || !relay.chars().all(allowed) {
         d.push(
-            Diagnostic::error(Code::MalformedRelayState, format!("relay state `{relay}` is not one Identity Center accepts"))
-                .at(span)
-                .help(format!("a relay state is a URL of 1 to {} characters (letters, digits and & $ @ # \\ / % ? = ~ - _ ' \" | ! : , . ; * + [ ] ( ) {{ }} and space); percent-encode anything else", limits::RELAY_STATE_LENGTH)),
+            Diagnostic::of(&IdentityCenterMessage::MalformedRelayState {
+                relay_state: relay.to_owned(),
+            })
+            .at(span),
         );
     }
 }
@@ -397,9 +408,13 @@ fn check_counts(model: &Model, reached: &[bool], d: &mut Diagnostics) {
     let instance_sets = reached.iter().filter(|r| **r).count();
     if instance_sets > limits::PERMISSION_SETS_PER_INSTANCE {
         d.push(
-            Diagnostic::error(Code::IdentityCenterTooManyPermissionSets, format!("{instance_sets} permission sets reach identity-center accounts; an Identity Center instance holds {} by default", limits::PERMISSION_SETS_PER_INSTANCE))
-                .at(model.identity_center.as_ref().map_or(Span::NONE, |ic| ic.span))
-                .help("merge permission sets, or raise the quota with Service Quotas from the management account"),
+            Diagnostic::of(&IdentityCenterMessage::TooManyPermissionSets {
+                sets: instance_sets,
+            })
+            .at(model
+                .identity_center
+                .as_ref()
+                .map_or(Span::NONE, |ic| ic.span)),
         );
     }
     let sets = model.permission_sets.len();
@@ -421,9 +436,11 @@ fn check_counts(model: &Model, reached: &[bool], d: &mut Diagnostics) {
 
 fn too_many_in_account(account: &Account, count: usize, d: &mut Diagnostics) {
     d.push(
-        Diagnostic::error(Code::IdentityCenterTooManyPermissionSets, format!("account `{}` is given {count} permission sets; Identity Center provisions at most {} per account", account.name, limits::PERMISSION_SETS_PER_ACCOUNT))
-            .at(account.span)
-            .help("grant fewer permission sets there, or raise the quota with Service Quotas"),
+        Diagnostic::of(&IdentityCenterMessage::TooManyPermissionSetsInAccount {
+            account: account.name.clone(),
+            sets: count,
+        })
+        .at(account.span),
     );
 }
 

@@ -6,9 +6,11 @@
 
 mod compiler;
 mod iam_users;
+mod identity_center;
 
 pub use compiler::{HubPolicyChoice, IamLimit, NarrowedTrust};
 pub use iam_users::IamUsersMessage;
+pub use identity_center::IdentityCenterMessage;
 
 use crate::{Code, Diagnostic, Severity};
 
