@@ -14,11 +14,12 @@
 use std::collections::BTreeMap;
 
 use crate::identity_center::by_deepest_ou;
+use crate::message::NamingMessage;
 use crate::model::{Account, Hub, HubIndex, Model, TopologyKind};
 use crate::raw::RawModel;
 use crate::resolve::ou_path;
 use crate::selector::closest;
-use crate::{Code, Diagnostic, Diagnostics, Spanned};
+use crate::{Diagnostic, Diagnostics, Spanned};
 
 /// Sets [`Account::hub`] from each account's `hub:` or from `topology.ou_hubs`.
 pub(crate) fn assign(raw: &RawModel, accounts: &mut [Account], hubs: &[Hub], d: &mut Diagnostics) {
@@ -46,17 +47,13 @@ pub(crate) fn hub_named(
     if let Some(index) = hubs.iter().position(|h| h.name == name.value) {
         return Some(index);
     }
-    let mut diagnostic = Diagnostic::error(
-        Code::UnknownHub,
-        format!("no hub is named `{}`", name.value),
-    )
-    .at(name.span);
-    diagnostic = match closest(&name.value, hubs.iter().map(|h| h.name.as_str())) {
-        Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-        None => diagnostic
-            .help("name the hubs under `topology.hubs` (with `hub_account`, the hub is `default`)"),
-    };
-    d.push(diagnostic);
+    d.push(
+        Diagnostic::of(&NamingMessage::UnknownHub {
+            hub: name.value.clone(),
+            closest: closest(&name.value, hubs.iter().map(|h| h.name.as_str())).map(str::to_owned),
+        })
+        .at(name.span),
+    );
     None
 }
 
@@ -85,37 +82,21 @@ fn check_cross_hub_grants(model: &Model, d: &mut Diagnostics) {
             };
             let hub = |h: HubIndex| model.hubs[h].name.as_str();
             let set = &model.permission_sets[grant.permission_set].name;
-            let others: Vec<String> = crossing[1..]
-                .iter()
-                .take(5)
-                .map(|(a, h)| format!("`{}` (hub `{}`)", a.name, hub(*h)))
-                .collect();
-            let more = match crossing.len() - 1 {
-                0 => String::new(),
-                n if n > others.len() => {
-                    format!("; also {} and {} more", others.join(", "), n - others.len())
-                }
-                _ => format!("; also {}", others.join(", ")),
-            };
             d.push(
-                Diagnostic::error(
-                    Code::CrossHubGrant,
-                    format!(
-                        "group `{}` federates through hub `{}` but is granted `{set}` in account `{}`, which belongs to hub `{}`{more}",
-                        group.name,
-                        hub(group_hub),
-                        first.name,
-                        hub(first_hub),
-                    ),
-                )
-                .at(grant.span)
-                .help(format!(
-                    "people reach an account only through its own hub: grant `{set}` in `{}` to a group of hub `{}` (`hub: {}` on the group) instead, move the account to hub `{}` (`hub:` on the account or `topology.ou_hubs`), or make it `topology: direct`",
-                    first.name,
-                    hub(first_hub),
-                    hub(first_hub),
-                    hub(group_hub),
-                )),
+                Diagnostic::of(&NamingMessage::CrossHubGrant {
+                    group: group.name.clone(),
+                    group_hub: hub(group_hub).to_owned(),
+                    set: set.clone(),
+                    account: first.name.clone(),
+                    account_hub: hub(first_hub).to_owned(),
+                    crossing: crossing.len(),
+                    others: crossing[1..]
+                        .iter()
+                        .take(5)
+                        .map(|(a, h)| (a.name.clone(), hub(*h).to_owned()))
+                        .collect(),
+                })
+                .at(grant.span),
             );
         }
     }
@@ -129,15 +110,12 @@ fn check_shared_hub_accounts(model: &Model, d: &mut Diagnostics) {
         };
         first_hub_of.insert(hub.account, other);
         d.push(
-            Diagnostic::error(
-                Code::SharedHubAccount,
-                format!(
-                    "hubs `{}` and `{}` are both in account `{}`, but accounts belong to hubs: a spoke trust narrowed to the hub path admits every hub role of that account, so one team's people could enter the other's accounts",
-                    other.name, hub.name, model.accounts[hub.account].name
-                ),
-            )
-            .at(hub.span)
-            .help("give each team's hub an account of its own, or remove `hub:` from the accounts and `topology.ou_hubs`"),
+            Diagnostic::of(&NamingMessage::SharedHubAccount {
+                first: other.name.clone(),
+                second: hub.name.clone(),
+                account: model.accounts[hub.account].name.clone(),
+            })
+            .at(hub.span),
         );
     }
 }

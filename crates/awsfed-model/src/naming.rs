@@ -14,9 +14,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::message::{HubPathProblem, NamingMessage};
 use crate::model::{Model, Naming, defaults};
 use crate::raw::RawModel;
-use crate::{Code, Diagnostic, Diagnostics, Spanned};
+use crate::{Diagnostic, Diagnostics, Spanned};
 
 pub(crate) fn naming(raw: &RawModel, d: &mut Diagnostics) -> Naming {
     let role_path = match &raw.naming.role_path {
@@ -63,9 +64,11 @@ fn check_path(path: &Spanned<String>, key: &str, d: &mut Diagnostics) -> bool {
         && p.chars().all(|c| c.is_ascii() && ('!'..='~').contains(&c));
     if !valid {
         d.push(
-            Diagnostic::error(Code::MalformedRolePath, format!("`{p}` is not a usable IAM path"))
-                .at(path.span)
-                .help(format!("`naming.{key}`: an IAM path starts and ends with `/`, such as `/awsfed/`; awsfed owns everything under it, so `/` alone is refused")),
+            Diagnostic::of(&NamingMessage::MalformedRolePath {
+                path: p.clone(),
+                key: key.to_owned(),
+            })
+            .at(path.span),
         );
     }
     valid
@@ -77,31 +80,22 @@ fn check_path(path: &Spanned<String>, key: &str, d: &mut Diagnostics) -> bool {
 fn check_hub_path(path: &Spanned<String>, role_path: &str, d: &mut Diagnostics) {
     let hub = &path.value;
     let problem = if hub == role_path {
-        Some(format!(
-            "permission-set roles live there too, so a narrowed spoke trust (`ArnLike aws:PrincipalArn …:role{hub}*`) would admit every permission-set role of the hub account, not only hub roles"
-        ))
+        Some(HubPathProblem::IsRolePath)
     } else if role_path.starts_with(hub.as_str()) {
-        Some(format!(
-            "permission-set roles live below it (at `{role_path}`), so a narrowed spoke trust (`ArnLike aws:PrincipalArn …:role{hub}*`) would admit them, not only hub roles"
-        ))
+        Some(HubPathProblem::AboveRolePath)
     } else if !hub.starts_with(role_path) {
-        Some(format!(
-            "awsfed owns only what is under `naming.role_path` (`{role_path}`), so it would neither manage nor audit roles at `{hub}`"
-        ))
+        Some(HubPathProblem::OutsideRolePath)
     } else {
         None
     };
-    if let Some(why) = problem {
+    if let Some(problem) = problem {
         d.push(
-            Diagnostic::error(
-                Code::HubPathNotExclusive,
-                format!("`naming.hub_role_path` `{hub}` cannot hold hub roles: {why}"),
-            )
-            .at(path.span)
-            .help(format!(
-                "use a path below `{role_path}` that no permission-set role uses, such as `{role_path}{}` (the default)",
-                defaults::HUB_ROLE_PATH_BELOW_ROLE_PATH
-            )),
+            Diagnostic::of(&NamingMessage::HubPathNotExclusive {
+                hub_role_path: hub.clone(),
+                role_path: role_path.to_owned(),
+                problem,
+            })
+            .at(path.span),
         );
     }
 }
@@ -121,27 +115,21 @@ fn name_pattern(
     }
     if rest.contains('{') || rest.contains('}') {
         d.push(
-            Diagnostic::error(
-                Code::UnknownPlaceholder,
-                format!("`{}` uses an unknown placeholder", value.value),
-            )
-            .at(value.span)
-            .help(format!("the placeholders here are {}", allowed.join(", "))),
+            Diagnostic::of(&NamingMessage::UnknownPlaceholder {
+                template: value.value.clone(),
+                allowed: allowed.iter().map(|p| (*p).to_owned()).collect(),
+            })
+            .at(value.span),
         );
     } else if !rest
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
     {
         d.push(
-            Diagnostic::error(
-                Code::MalformedRoleName,
-                format!(
-                    "`{}` makes role names with characters IAM does not allow",
-                    value.value
-                ),
-            )
-            .at(value.span)
-            .help("role names may hold letters, digits and + = , . @ _ -"),
+            Diagnostic::of(&NamingMessage::MalformedRoleName {
+                template: value.value.clone(),
+            })
+            .at(value.span),
         );
     }
     value.value.clone()
@@ -178,15 +166,13 @@ pub(crate) fn check_role_name_collisions(model: &Model, d: &mut Diagnostics) {
             continue;
         };
         d.push(
-            Diagnostic::error(
-                Code::RoleNameCollision,
-                format!(
-                    "the hub role of group `{}` and the role of permission set `{}` would both be named `{name}` in account `{}`; IAM role names are unique in an account whatever their path",
-                    group.name, model.permission_sets[set].name, model.accounts[hub.account].name
-                ),
-            )
-            .at(group.span)
-            .help("change `naming.hub_role_name` (for example `hub-{group}`), or rename the group or the permission set"),
+            Diagnostic::of(&NamingMessage::RoleNameCollision {
+                group: group.name.clone(),
+                set: model.permission_sets[set].name.clone(),
+                name,
+                account: model.accounts[hub.account].name.clone(),
+            })
+            .at(group.span),
         );
     }
 }

@@ -7,10 +7,12 @@
 mod compiler;
 mod iam_users;
 mod identity_center;
+mod naming;
 
 pub use compiler::{HubPolicyChoice, IamLimit, NarrowedTrust};
 pub use iam_users::IamUsersMessage;
 pub use identity_center::IdentityCenterMessage;
+pub use naming::{HubPathProblem, NamingMessage};
 
 use crate::{Code, Diagnostic, Severity};
 
