@@ -218,7 +218,7 @@ fn keys_and_default_profiles_do_not_win_over_the_server(world: &World, home: &Pa
         print(json.dumps({'method': c.method, 'arn': s.client('sts', region_name='us-east-1').get_caller_identity()['Arn']}))\n";
     let mut command = world.awsfed(home);
     command
-        .env("AWSFED_CLIENT", client)
+        .env(awsfed_env::AWSFED_CLIENT, client)
         .env("AWS_ACCESS_KEY_ID", "AKIAFROMTHEENVIRONMENT")
         .env("AWS_SECRET_ACCESS_KEY", "environment-secret")
         .env("AWS_PROFILE", "default")
@@ -258,7 +258,7 @@ fn ctrl_c_reaches_the_command_and_stops_the_server(world: &World, home: &Path, c
         sys.stdin.readline()\n";
     let mut command = world.awsfed(home);
     command
-        .env("AWSFED_CLIENT", client)
+        .env(awsfed_env::AWSFED_CLIENT, client)
         .args(["exec", "--server", "dev/ReadOnly", "--"])
         .arg(&world.tools.python)
         .args(["-c", script])
