@@ -15,7 +15,9 @@ What is evaluated, per "Permissions for AssumeRole, AssumeRoleWithSAML, ..." (IA
     assertion's Role values. With a SourceIdentity attribute, also sts:SetSourceIdentity.
   AssumeRole: principal = the caller's assumed-role session (known from the credentials the gate saw
     being issued), action sts:AssumeRole on the role, against the trust and the calling role's
-    identity policies (attached managed and inline). With SourceIdentity, also sts:SetSourceIdentity.
+    identity policies (attached managed and inline); context aws:ResourceAccount, and the role
+    account's aws:ResourceOrgID and aws:ResourceOrgPaths when moto holds an organisation (read from
+    moto's Organizations). With SourceIdentity, also sts:SetSourceIdentity.
   DurationSeconds over the role's MaxSessionDuration, or over 3600 for role chaining, is refused with
   STS's ValidationError.
 
@@ -83,6 +85,7 @@ class Moto:
         self.sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
                                 aws_access_key_id="gate", aws_secret_access_key="gate", config=self.config)
         self.clients = {}
+        self.org_paths = {}
         self.lock = threading.Lock()
 
     def iam(self, account):
@@ -95,6 +98,38 @@ class Moto:
                     aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                     aws_session_token=creds["SessionToken"])
             return self.clients[account]
+
+    def resource_keys(self, account):
+        """aws:ResourceAccount, and aws:ResourceOrgID and aws:ResourceOrgPaths when moto holds an
+        organisation with the account ("AWS global condition context keys": present for a request
+        to a resource of an organisation account; hub policies use them)."""
+        keys = {"aws:ResourceAccount": account}
+        with self.lock:
+            if account not in self.org_paths:
+                self.org_paths[account] = self.org_path(account)
+            org_id, path = self.org_paths[account]
+        if org_id:
+            keys["aws:ResourceOrgID"] = org_id
+            keys["aws:ResourceOrgPaths"] = [path]
+        return keys
+
+    def org_path(self, account):
+        """(organisation id, the entity path of the account's parent), or (None, None)."""
+        organizations = boto3.client("organizations", endpoint_url=self.endpoint, region_name="us-east-1",
+                                     aws_access_key_id="gate", aws_secret_access_key="gate", config=self.config)
+        try:
+            org_id = organizations.describe_organization()["Organization"]["Id"]
+            ids = []
+            child = account
+            while True:
+                parent = organizations.list_parents(ChildId=child)["Parents"][0]
+                ids.append(parent["Id"])
+                if parent["Type"] == "ROOT":
+                    break
+                child = parent["Id"]
+        except Exception:  # no organisation, or an account outside it: the keys are absent
+            return None, None
+        return org_id, "/".join([org_id] + ids[::-1]) + "/"
 
     def role(self, role_arn):
         account, name = parse_role_arn(role_arn)
@@ -233,6 +268,7 @@ class Gate:
         session_name = params.get("RoleSessionName", "")
         source_identity = params.get("SourceIdentity") or caller.get("source_identity")
         context = {"aws:PrincipalArn": caller["role_arn"], "sts:RoleSessionName": session_name}
+        context.update(self.moto.resource_keys(parse_role_arn(role_arn)[0]))
         if caller.get("source_identity"):
             context["aws:SourceIdentity"] = caller["source_identity"]
         if source_identity:

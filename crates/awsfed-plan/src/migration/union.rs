@@ -1,9 +1,9 @@
 //! The state of an expand stage: what two desired states deploy, together.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use awsfed_compile::{
-    DesiredAccount, DesiredPolicy, DesiredRole, DesiredState, narrowed_to_hub_path,
+    DesiredAccount, DesiredPolicy, DesiredRole, DesiredState, RoleKind, narrowed_to_hub_path,
 };
 use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 
@@ -16,11 +16,12 @@ use awsfed_policy::{PolicyDocument, Principal, Statement, StringList, iam_size};
 pub fn union_states(old: &DesiredState, new: &DesiredState) -> DesiredState {
     let old_accounts: BTreeMap<&str, &DesiredAccount> =
         old.accounts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let into_hub = moves_into_a_hub(old, new);
     let mut accounts: Vec<DesiredAccount> = new
         .accounts
         .iter()
         .map(|account| match old_accounts.get(account.id.as_str()) {
-            Some(old) => union_account(old, account),
+            Some(old) => union_account(old, account, into_hub),
             None => account.clone(),
         })
         .collect();
@@ -40,7 +41,22 @@ pub fn union_states(old: &DesiredState, new: &DesiredState) -> DesiredState {
     }
 }
 
-fn union_account(old: &DesiredAccount, new: &DesiredAccount) -> DesiredAccount {
+/// Whether a spoke role of `new` is not one in `old` (an account moving into hub-and-spoke): only
+/// then does a hub policy of the new state grant what the old one does not.
+fn moves_into_a_hub(old: &DesiredState, new: &DesiredState) -> bool {
+    let spokes = |state: &DesiredState| -> BTreeSet<String> {
+        state
+            .accounts
+            .iter()
+            .flat_map(|a| &a.roles)
+            .filter(|r| matches!(r.kind, RoleKind::Spoke { .. }))
+            .map(|r| r.arn.clone())
+            .collect()
+    };
+    !spokes(new).is_subset(&spokes(old))
+}
+
+fn union_account(old: &DesiredAccount, new: &DesiredAccount, into_hub: bool) -> DesiredAccount {
     let mut roles: BTreeMap<String, DesiredRole> = old
         .roles
         .iter()
@@ -59,9 +75,12 @@ fn union_account(old: &DesiredAccount, new: &DesiredAccount) -> DesiredAccount {
         .map(|p| (p.name.clone(), p.clone()))
         .collect();
     for policy in &old.policies {
+        // Moving out of hub-and-spoke only, the old document grants all the new one does, in
+        // the form it has deployed; merging documents of different forms (the old one naming
+        // accounts the new one no longer lists) would only grow it past the quota.
         let merged = match policies.get(&policy.name) {
-            Some(newer) => union_policy(policy, newer),
-            None => policy.clone(),
+            Some(newer) if into_hub => union_policy(policy, newer),
+            _ => policy.clone(),
         };
         policies.insert(policy.name.clone(), merged);
     }

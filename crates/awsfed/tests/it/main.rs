@@ -45,6 +45,10 @@ mod fuzz_corpus;
 mod identity_center;
 /// `migrate` on a moto organisation: stages, proof, rollback, SIGKILL mid-stage.
 mod migrate;
+/// "Nothing else" at the trust gate: every sign-in of a migration's moving accounts (and a sample
+/// of the others), the old way and the new, at each checkpoint, against the model and awsfed's
+/// evaluator.
+mod migrate_gate;
 /// A migration signed in through the trust gate, the old way and the new way, at every stage.
 mod migrate_signin;
 /// `saml inspect`: reports on real IdP responses.

@@ -1,7 +1,8 @@
 //! `awsfed migrate` against a moto organisation deployed hub-and-spoke: accounts moved to direct in
 //! stages (expand, switch, contract), rollback from expand and from switch (scans byte-compared),
-//! and a SIGKILL in the middle of a stage. moto enforces no policy: the allow/deny side is the
-//! stage proof (awsfed's evaluator), checked against iam-simulate in `awsfed-access`'s tests.
+//! and a SIGKILL in the middle of a stage. moto enforces no policy: at each checkpoint every
+//! sign-in of the moving accounts and of a sample of the others is decided by iam-simulate at the
+//! trust gate, against the model and awsfed's evaluator (`migrate_gate`).
 //!
 //! Scale: 20 accounts, 6 moving, by default (CI time); `AWSFED_MIGRATE_FULL=1` runs the issue's
 //! 100-account organisation with 30 accounts moving.
@@ -12,6 +13,7 @@ use std::process::Stdio;
 use crate::deploy_support::{
     Deployment, ModelSpec, Proxy, add_dev_account, moto_enabled, role, roles,
 };
+use crate::migrate_gate::{Checkpoint, GateCheck};
 
 fn scale() -> (usize, usize, usize) {
     if std::env::var(awsfed_env::AWSFED_MIGRATE_FULL).is_ok_and(|v| v == "1") {
@@ -200,8 +202,19 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
     let before = scan(&d, &e, "before");
 
     // The model moves accounts: plan proposes the expand stage, never a swap.
+    let old_yaml = d.spec.yaml(&d.org);
     d.spec.direct = (0..moving).collect();
     d.ws.write_model(&d.spec.yaml(&d.org));
+    // Every sign-in of the moving accounts and of a sample of the others, at each checkpoint.
+    let gate = GateCheck::start(
+        &d,
+        &old_yaml,
+        &d.spec.yaml(&d.org),
+        &d.spec.direct,
+        if moving == 6 { 4 } else { 10 },
+    );
+    let at = |name: &str, checkpoint| gate.check(&d, &d.ws.path().join(name), checkpoint);
+    let mut counts = vec![at("before", Checkpoint::Before)];
     let (_, first, _) = d.org.workloads[0].clone();
     let plan =
         d.ws.run(&e, &["plan", "--detailed-exitcode"])
@@ -248,6 +261,8 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
     );
     d.ws.run(&e, &["plan", "--detailed-exitcode"])
         .expect_code(0);
+    scan(&d, &e, "expanded");
+    counts.push(at("expanded", Checkpoint::Expanded));
     let status = d.ws.run(&e, &["migrate", "status"]).expect_code(0);
     assert_eq!(
         status.stdout().matches(" both\n").count(),
@@ -269,6 +284,7 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         &scan(&d, &e, "after-expand-rollback"),
         "rollback from expand",
     );
+    counts.push(at("after-expand-rollback", Checkpoint::RolledBack));
 
     // Expand again, confirm the switch, roll back: refused until the IdP is reverted, then exact.
     d.ws.run(&e, &["migrate", "next"]).expect_code(0);
@@ -277,6 +293,8 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         tag_of(&d, &first, "Admin").as_deref(),
         Some("hub-and-spoke/direct/switch")
     );
+    scan(&d, &e, "switched");
+    counts.push(at("switched", Checkpoint::Switched));
     let refused = d.ws.run(&e, &["migrate", "rollback"]).expect_code(1);
     assert!(refused.stderr().contains("loses"), "{}", refused.stderr());
     assert!(
@@ -293,6 +311,7 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         &scan(&d, &e, "after-switch-rollback"),
         "rollback from switch",
     );
+    counts.push(at("after-switch-rollback", Checkpoint::RolledBack));
 
     // The whole way: expand, switch, contract, each making the changes `migrate plan` estimated.
     let estimate = estimated(&d, &e);
@@ -327,6 +346,24 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         "{direct}"
     );
     assert_eq!(tag_of(&d, &first, "Admin"), None);
+    scan(&d, &e, "contracted");
+    counts.push(at("contracted", Checkpoint::Contracted));
+    let total = counts.iter().fold([0; 4], |t, c| {
+        [
+            t[0] + c.triples,
+            t[1] + c.allowed,
+            t[2] + c.denied,
+            t[3] + c.agree,
+        ]
+    });
+    eprintln!(
+        "gate, {} checkpoints: {} triples checked, {} allowed, {} denied, awsfed's evaluator agrees on {}",
+        counts.len(),
+        total[0],
+        total[1],
+        total[2],
+        total[3]
+    );
     let hub = roles(&e, &d.org.identity);
     assert!(
         !hub["policies"].to_string().contains(&first),
