@@ -316,7 +316,7 @@ pub fn refuse_iam_users(model: &Model, what: &str) -> Result<(), CommandError> {
 pub async fn desired_live(fleet: &Arc<Fleet>, model: &Model) -> Result<DesiredState, CommandError> {
     refuse_iam_users(model, "deploy")?;
     let offline = awsfed_compile::compile(model);
-    let organization = if needs_org_paths(model, &offline) {
+    let organization = if needs_org_paths(model, &offline) || migrating_may_need_org_paths(model) {
         match awsfed_aws::read_organization(fleet.connection(), OrganizationOptions::default())
             .await
         {
@@ -408,6 +408,34 @@ fn needs_org_paths(model: &Model, offline: &DesiredState) -> bool {
         .notes
         .iter()
         .any(|n| n.code == awsfed_model::Code::HubPolicyTooLarge)
+}
+
+/// Whether the model with every account out of hub-and-spoke put back in it needs Organizations'
+/// tree: a migration away from hub-and-spoke compiles that model for the state it leaves (and
+/// rolls back to), whose hub policies may name OU grants by `aws:ResourceOrgPaths` when the
+/// model's own, granting fewer spokes, do not. Read for both, its hub policies keep the form they
+/// have deployed, and a rollback restores them exactly.
+fn migrating_may_need_org_paths(model: &Model) -> bool {
+    if model.hubs.is_empty()
+        || model
+            .accounts
+            .iter()
+            .all(|a| a.topology == awsfed_model::TopologyKind::HubAndSpoke)
+    {
+        return false;
+    }
+    let mut before = model.clone();
+    for account in &mut before.accounts {
+        account.topology = awsfed_model::TopologyKind::HubAndSpoke;
+    }
+    let compiled = awsfed_compile::compile_with(
+        &before,
+        &awsfed_compile::CompileOptions {
+            group_targets: false,
+            organization_paths: None,
+        },
+    );
+    needs_org_paths(&before, &compiled)
 }
 
 pub fn plan_options(model: &Model, caller: &Caller) -> PlanOptions {
