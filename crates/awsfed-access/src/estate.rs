@@ -244,6 +244,22 @@ impl<'s> Estate<'s> {
 
     /// The account's Organizations entity path (`aws:ResourceOrgPaths` of its resources), when
     /// the snapshot holds the organisation.
+    /// The estate with the Organizations paths a desired state was compiled with (a snapshot made
+    /// from it holds no organisation): each account's `aws:ResourceOrgPaths` is known, nothing is
+    /// assumed, and the organisation id is the paths' when none was given.
+    pub fn with_org_paths(mut self, paths: &awsfed_compile::OrganizationPaths) -> Self {
+        self.org_paths = paths.accounts.clone().into_iter().collect();
+        self.unknown_org_paths = None;
+        if self.organization_id.is_none() {
+            self.organization_id = paths
+                .accounts
+                .values()
+                .find_map(|p| p.split('/').next())
+                .map(str::to_owned);
+        }
+        self
+    }
+
     pub fn org_path(&self, account: &str) -> Option<&str> {
         self.org_paths.get(account).map(String::as_str)
     }

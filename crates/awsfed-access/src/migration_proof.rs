@@ -122,7 +122,11 @@ fn paths(
             identity_center,
         );
     }
-    let estate = Estate::new(&snapshot, organization_id);
+    let mut estate = Estate::new(&snapshot, organization_id);
+    // Hub policies compiled with Organizations' tree name OUs by path: judge them with it.
+    if let Some(paths) = &state.organization_paths {
+        estate = estate.with_org_paths(paths);
+    }
     let analysis = analyze_with(&estate, &mapping, false);
     path_keys(&analysis)
 }
