@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use awsfed_compile::DesiredState;
+use awsfed_compile::{DesiredIdentityCenter, DesiredState};
 use awsfed_model::IdentityProvider;
 use awsfed_plan::migration::{Migration, StageStates, StageTarget, contracting};
 use awsfed_snapshot::Snapshot;
@@ -110,25 +110,43 @@ fn paths(
     mapping: &IdpMapping,
     organization_id: Option<String>,
 ) -> BTreeSet<PathKey> {
-    let mut snapshot = Snapshot::from_desired(state);
-    // Identity Center's paths follow its assignments whatever the IdP sends: the stand-in
-    // reserved roles and provider of the assigned accounts, and a role value for each group.
+    paths_beside_identity_center(
+        Snapshot::from_desired(state),
+        mapping,
+        &state.partition,
+        state.identity_center.as_ref(),
+        state.organization_paths.as_ref(),
+        organization_id,
+    )
+}
+
+/// The paths of `snapshot` with `mapping`, and beside them Identity Center's paths of
+/// `identity_center`'s assignments, which follow the assignments whatever the IdP sends: the
+/// stand-in reserved roles and provider of each assigned account, and a role value for its group
+/// ([`crate::identity_center::add_desired`]).
+pub fn paths_beside_identity_center(
+    mut snapshot: Snapshot,
+    mapping: &IdpMapping,
+    partition: &str,
+    identity_center: Option<&DesiredIdentityCenter>,
+    org_paths: Option<&awsfed_compile::OrganizationPaths>,
+    organization_id: Option<String>,
+) -> BTreeSet<PathKey> {
     let mut mapping = mapping.clone();
-    if let Some(identity_center) = &state.identity_center {
+    if let Some(identity_center) = identity_center {
         crate::identity_center::add_desired(
             &mut snapshot,
             &mut mapping,
-            &state.partition,
+            partition,
             identity_center,
         );
     }
     let mut estate = Estate::new(&snapshot, organization_id);
     // Hub policies compiled with Organizations' tree name OUs by path: judge them with it.
-    if let Some(paths) = &state.organization_paths {
+    if let Some(paths) = org_paths {
         estate = estate.with_org_paths(paths);
     }
-    let analysis = analyze_with(&estate, &mapping, false);
-    path_keys(&analysis)
+    path_keys(&analyze_with(&estate, &mapping, false))
 }
 
 /// Proves the stage `target` of `migration` (see the module documentation).

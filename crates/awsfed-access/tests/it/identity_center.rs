@@ -131,7 +131,7 @@ fn decided_actions(analysis: &awsfed_access::Analysis<'_, '_>) -> (Vec<(Question
 /// Checks the analysis of `snapshot` with `mapping` against iam-simulate: every hop action awsfed
 /// decided, the (principal, role) pairs reached, and audit's escalations; prints the agreement under
 /// `label` and returns the pairs reached.
-fn agrees_with_the_oracle(
+pub(crate) fn agrees_with_the_oracle(
     label: &str,
     snapshot: Snapshot,
     mapping: IdpMapping,

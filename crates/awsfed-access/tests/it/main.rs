@@ -8,6 +8,9 @@ mod audit;
 mod chains;
 /// Identity Center paths in a mixed model: every hop compared with iam-simulate.
 mod identity_center;
+/// The stage proof of migrations into and out of Identity Center; the expand state against
+/// iam-simulate.
+mod migration_identity_center;
 /// Hub policies naming OU grants by `aws:ResourceOrgPaths`: paths and hops against iam-simulate.
 mod org_paths;
 /// Generated estates: access equals what iam-simulate allows hop by hop.

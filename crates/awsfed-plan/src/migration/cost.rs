@@ -4,7 +4,7 @@
 
 use awsfed_compile::DesiredState;
 use awsfed_model::Model;
-use awsfed_snapshot::Snapshot;
+use awsfed_snapshot::{DirectoryGroupSnapshot, IdentityCenterSnapshot, Snapshot};
 
 use super::{
     MigrationCost, MigrationError, MigrationStage, StageCost, StageTarget, detect,
@@ -83,20 +83,56 @@ pub fn cost_between(
     options: &PlanOptions,
     idp_changes: usize,
 ) -> Result<(usize, MigrationCost), MigrationError> {
+    let from_desired = awsfed_compile::compile(from);
+    let desired = awsfed_compile::compile(to);
     let empty = Snapshot {
         format: awsfed_snapshot::SNAPSHOT_FORMAT,
         organization: None,
-        identity_center: None,
+        identity_center: empty_instance(from, &from_desired, &desired),
         accounts: Vec::new(),
     };
-    let deployed = after_apply(
-        &empty,
-        &plan(&awsfed_compile::compile(from), &empty, options),
-    );
-    let desired = awsfed_compile::compile(to);
+    let mut first = plan(&from_desired, &empty, options);
+    first.identity_center = super::stage_identity_center_plan(&from_desired, &empty);
+    let deployed = after_apply(&empty, &first);
     let moving = detect(to, &desired, &deployed)?.accounts.len();
     Ok((
         moving,
         migration_cost(to, &desired, &deployed, options, idp_changes)?,
     ))
+}
+
+/// An instance holding nothing but the model's directory groups (as SCIM provisions them), when
+/// either model has Identity Center accounts: what [`cost_between`] deploys onto.
+fn empty_instance(
+    model: &Model,
+    from: &DesiredState,
+    to: &DesiredState,
+) -> Option<IdentityCenterSnapshot> {
+    let wanted = from
+        .identity_center
+        .as_ref()
+        .or(to.identity_center.as_ref())?;
+    Some(IdentityCenterSnapshot {
+        format: awsfed_snapshot::SNAPSHOT_FORMAT,
+        instance_arn: wanted
+            .instance_arn
+            .clone()
+            .unwrap_or_else(|| "arn:aws:sso:::instance/ssoins-compare".to_owned()),
+        identity_store_id: wanted
+            .identity_store_id
+            .clone()
+            .unwrap_or_else(|| "d-compare".to_owned()),
+        region: wanted.region.clone().unwrap_or_default(),
+        permission_sets: Vec::new(),
+        assignments: Vec::new(),
+        groups: model
+            .groups
+            .iter()
+            .map(|g| DirectoryGroupSnapshot {
+                display_name: g.name.clone(),
+                id: format!("id-{}", g.name),
+            })
+            .collect(),
+        users: Vec::new(),
+    })
 }

@@ -44,13 +44,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 (plan, state, BTreeMap::new())
             }
             _ => {
-                let (state, failed) = deploy::read_some(
+                let (mut state, failed) = deploy::read_some(
                     &fleet,
                     deploy::accounts_of(&desired),
                     &desired.provider_name,
                     &model.naming.role_path,
                 )
                 .await;
+                let read = crate::commands::deploy_identity_center::read_for_stage(
+                    &fleet, &model, &desired, &mut state,
+                )
+                .await?;
                 let mut plan = crate::commands::migrate::stage::planned(
                     &model,
                     &desired,
@@ -59,8 +63,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 )?;
                 deploy::without_unread(&mut plan, &failed);
                 deploy::check_live_quotas(&fleet, &mut plan, &state, &model).await;
-                crate::commands::deploy_identity_center::plan_live(&fleet, &desired, &mut plan)
-                    .await?;
+                crate::commands::deploy_identity_center::finish_stage(read, &mut plan);
                 let unread = failed
                     .into_iter()
                     .map(|(id, e)| (id, format!("could not be read: {e}")))

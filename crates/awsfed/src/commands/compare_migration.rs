@@ -7,7 +7,7 @@ use awsfed_model::{Model, TopologyKind};
 use awsfed_plan::migration::{MigrationCost, cost_between};
 use serde::Serialize;
 
-/// Moving every hub-and-spoke and direct account of the model to one topology.
+/// Moving every account of the model to one topology.
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrationFigures {
     pub to: TopologyKind,
@@ -20,8 +20,8 @@ pub struct MigrationFigures {
     pub not_possible: Option<String>,
 }
 
-/// The staged migrations to hub-and-spoke and to direct. Identity Center accounts stay where they
-/// are: migrations into and out of Identity Center are not staged yet.
+/// The staged migrations of every account to hub-and-spoke, to direct, and (when the model names an
+/// Identity Center instance) to Identity Center.
 pub fn migration_figures(model: &Model) -> Vec<MigrationFigures> {
     // Without a SAML IdP there is no direct topology; IAM-user models are not deployed yet.
     if model.identity_provider.is_none() || model.iam_users.is_some() {
@@ -32,14 +32,16 @@ pub fn migration_figures(model: &Model) -> Vec<MigrationFigures> {
         arn: String::new(),
     };
     let options = crate::commands::deploy::plan_options(model, &caller);
-    [TopologyKind::HubAndSpoke, TopologyKind::Direct]
+    let mut targets = vec![TopologyKind::HubAndSpoke, TopologyKind::Direct];
+    if model.identity_center.is_some() {
+        targets.push(TopologyKind::IdentityCenter);
+    }
+    targets
         .into_iter()
         .map(|to| {
             let mut moved = model.clone();
             for account in &mut moved.accounts {
-                if account.topology != TopologyKind::IdentityCenter {
-                    account.topology = to;
-                }
+                account.topology = to;
             }
             let delta = awsfed_export::idp_delta(
                 &awsfed_compile::compile(model),
@@ -75,8 +77,11 @@ pub fn migration_text(figures: &[MigrationFigures]) -> String {
         "\nmoving the model as written, in stages (IAM changes as `apply` makes them; IdP changes at the switch):"
     );
     let row = |out: &mut String, label: &str, cell: &dyn Fn(&MigrationFigures) -> String| {
-        let cells: Vec<String> = figures.iter().map(cell).collect();
-        let _ = writeln!(out, "{label:34}  {:>24}  {:>24}", cells[0], cells[1]);
+        let mut line = format!("{label:34}");
+        for figure in figures {
+            let _ = write!(line, "  {:>24}", cell(figure));
+        }
+        let _ = writeln!(out, "{line}");
     };
     row(&mut out, "", &|f| format!("to {}", f.to.as_str()));
     row(&mut out, "accounts moving", &|f| {
@@ -88,13 +93,17 @@ pub fn migration_text(figures: &[MigrationFigures]) -> String {
                 return "(not possible)".to_owned();
             };
             let found = cost.stages.iter().find(|s| s.stage == stage);
-            match found {
-                Some(s) if s.idp_changes > 0 => {
-                    format!("{} IAM, {} IdP", s.iam_changes, s.idp_changes)
-                }
-                Some(s) => format!("{} IAM", s.iam_changes),
-                None => "0 IAM".to_owned(),
+            let Some(s) = found else {
+                return "0 IAM".to_owned();
+            };
+            let mut text = format!("{} IAM", s.iam_changes);
+            if s.identity_center_changes > 0 {
+                let _ = write!(text, ", {} IC", s.identity_center_changes);
             }
+            if s.idp_changes > 0 {
+                let _ = write!(text, ", {} IdP", s.idp_changes);
+            }
+            text
         });
     }
     row(&mut out, "  switch window", &|f| match &f.cost {
@@ -108,9 +117,16 @@ pub fn migration_text(figures: &[MigrationFigures]) -> String {
             let _ = writeln!(out, "  to {}: {reason}", f.to.as_str());
         }
     }
-    let _ = writeln!(
-        out,
-        "Identity Center accounts are left where they are: moving into or out of Identity Center is not staged yet."
-    );
+    if figures.len() < 3 {
+        let _ = writeln!(
+            out,
+            "Moving to Identity Center is compared when the model names an instance (`identity_center:`)."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "IC: Identity Center changes (permission sets, provisioning, account assignments)."
+        );
+    }
     out
 }

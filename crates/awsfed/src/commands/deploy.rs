@@ -480,13 +480,15 @@ pub async fn plan_live(
     model: &Model,
     desired: &DesiredState,
 ) -> Result<(Plan, Snapshot), CommandError> {
-    let state = read_for_plan(
+    let mut state = read_for_plan(
         fleet,
         accounts_of(desired),
         &desired.provider_name,
         &model.naming.role_path,
     )
     .await?;
+    let read =
+        super::deploy_identity_center::read_for_stage(fleet, model, desired, &mut state).await?;
     let mut plan = super::migrate::stage::planned(
         model,
         desired,
@@ -494,7 +496,7 @@ pub async fn plan_live(
         &plan_options(model, fleet.caller()),
     )?;
     check_live_quotas(fleet, &mut plan, &state, model).await;
-    super::deploy_identity_center::plan_live(fleet, desired, &mut plan).await?;
+    super::deploy_identity_center::finish_stage(read, &mut plan);
     Ok((plan, state))
 }
 

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use awsfed_aws::{Fleet, IdentityCenterClients, InstanceChoice};
 use awsfed_compile::{DesiredIdentityCenter, DesiredState};
+use awsfed_model::Model;
 use awsfed_plan::{IdentityCenterPlan, Plan};
-use awsfed_snapshot::IdentityCenterSnapshot;
+use awsfed_snapshot::{IdentityCenterSnapshot, Snapshot};
 
 use crate::commands::deploy::aws_error;
 use crate::error::CommandError;
@@ -50,6 +51,83 @@ pub async fn read(
     Ok((snapshot, clients))
 }
 
+/// What a plan reads of the instance before it is made, so that a migration into or out of
+/// Identity Center is seen ([`awsfed_plan::migration::detect`]) and its stage planned: the
+/// instance's clients and the accounts and groups read, which the plan keeps for `apply` to read
+/// the same again.
+pub struct StageRead {
+    clients: IdentityCenterClients,
+    accounts: Vec<String>,
+    groups: Vec<String>,
+}
+
+/// The instance the model names: the desired state's, or the model's `identity_center` section
+/// with nothing in it when no account stays in Identity Center (its assignments may still be
+/// there, of accounts leaving it).
+fn instance_of(model: &Model, desired: &DesiredState) -> Option<DesiredIdentityCenter> {
+    if let Some(wanted) = &desired.identity_center {
+        return Some(wanted.clone());
+    }
+    let section = model.identity_center.as_ref()?;
+    Some(DesiredIdentityCenter {
+        instance_arn: section.instance_arn.clone(),
+        identity_store_id: section.identity_store_id.clone(),
+        region: Some(section.region.clone()),
+        start_url: section.start_url.clone(),
+        groups: section.groups,
+        permission_sets: Vec::new(),
+        assignments: Vec::new(),
+    })
+}
+
+/// Reads the model's instance into `state` (read from IAM already): the accounts the model
+/// assigns in, and those that may be moving out of Identity Center
+/// ([`awsfed_plan::migration::identity_center_read_accounts`]). `None` when the model has no
+/// instance.
+pub async fn read_for_stage(
+    fleet: &Arc<Fleet>,
+    model: &Model,
+    desired: &DesiredState,
+    state: &mut Snapshot,
+) -> Result<Option<StageRead>, CommandError> {
+    let Some(wanted) = instance_of(model, desired) else {
+        return Ok(None);
+    };
+    let clients = clients(fleet, region(&wanted)?);
+    let choice = InstanceChoice {
+        instance_arn: wanted.instance_arn.clone(),
+        identity_store_id: wanted.identity_store_id.clone(),
+    };
+    let (mut accounts, groups) = awsfed_plan::identity_center::read_scope(&wanted);
+    accounts.extend(awsfed_plan::migration::identity_center_read_accounts(
+        model, desired, state,
+    ));
+    let instance = awsfed_aws::read_identity_center(&clients, &choice, &accounts, &groups)
+        .await
+        .map_err(|e| {
+            aws_error(&e).hint("Identity Center is managed from the management account or its delegated administrator: run with those credentials")
+        })?;
+    state.identity_center = Some(instance);
+    Ok(Some(StageRead {
+        clients,
+        accounts: accounts.into_iter().collect(),
+        groups: groups.into_iter().collect(),
+    }))
+}
+
+/// Gives the plan's Identity Center part the scope `read_for_stage` read (the fingerprint is of
+/// that read, so `apply` must read the same), and says how many calls reading took.
+pub fn finish_stage(read: Option<StageRead>, plan: &mut Plan) {
+    let Some(read) = read else {
+        return;
+    };
+    if let Some(identity_center) = &mut plan.identity_center {
+        identity_center.accounts = read.accounts;
+        identity_center.groups = read.groups;
+    }
+    report_calls("planned", &read.clients);
+}
+
 /// Adds the Identity Center part to a plan made from a live read, and says how many calls reading
 /// took.
 pub async fn plan_live(
@@ -81,7 +159,10 @@ pub fn plan_offline(
         )
         .hint("scan again with this model: `awsfed scan --out DIR` reads the instance too")
     })?;
-    plan.identity_center = Some(awsfed_plan::plan_identity_center(wanted, actual));
+    // A migration's stage planned the instance already (`migrate::stage`), for its own state.
+    if plan.identity_center.is_none() {
+        plan.identity_center = Some(awsfed_plan::plan_identity_center(wanted, actual));
+    }
     Ok(())
 }
 

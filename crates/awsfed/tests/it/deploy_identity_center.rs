@@ -10,7 +10,7 @@ use crate::deploy_support::{ModelSpec, Moto, Org, Workspace, moto_enabled, pytho
 
 /// Runs boto3 against moto's sso-admin and identitystore in eu-west-1; `code` sees `sso`, `store`,
 /// `instance`, `store_id` and `out` (a dict printed as JSON).
-fn boto(endpoint: &str, code: &str) -> Value {
+pub(crate) fn boto(endpoint: &str, code: &str) -> Value {
     let script = format!(
         "import boto3, json\nkw = dict(endpoint_url='{endpoint}', region_name='eu-west-1', aws_access_key_id='testing', aws_secret_access_key='testing')\nsso = boto3.client('sso-admin', **kw)\nstore = boto3.client('identitystore', **kw)\ni = sso.list_instances()['Instances'][0]\ninstance, store_id = i['InstanceArn'], i['IdentityStoreId']\nout = {{}}\n{code}\nprint(json.dumps(out, default=str))\n"
     );

@@ -49,6 +49,8 @@ mod migrate;
 /// of the others), the old way and the new, at each checkpoint, against the model and awsfed's
 /// evaluator.
 mod migrate_gate;
+/// `migrate` into Identity Center on moto: 10 hub-and-spoke accounts, stages, rollback, snapshots.
+mod migrate_identity_center;
 /// A migration signed in through the trust gate, the old way and the new way, at every stage.
 mod migrate_signin;
 /// `saml inspect`: reports on real IdP responses.

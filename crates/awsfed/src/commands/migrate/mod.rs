@@ -5,6 +5,7 @@
 pub mod confirm_switch;
 pub mod next;
 pub mod plan;
+pub mod portal;
 pub mod render;
 pub mod rollback;
 pub mod stage;
@@ -25,17 +26,21 @@ use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
 
-/// Move accounts between hub-and-spoke and direct without anyone losing or gaining access.
+/// Move accounts between topologies without anyone losing or gaining access.
 ///
 /// When an account's `topology:` in the model differs from what is deployed, `plan` and `apply`
 /// never swap its trust: they carry out a migration in stages. *expand*: the account's roles trust
 /// the old and the new path side by side, its SAML provider is created, the hub policies keep
 /// granting it. *switch*: the IdP changes its Role values (`migrate plan` prints the delta as
 /// `export idp` writes it); you confirm with `migrate confirm-switch`. *contract*: the old path
-/// goes. The stage is recorded in the tag awsfed:migration on the account's roles, so any machine
-/// can continue. Before each stage, awsfed computes every directory group's access before, during
-/// and after it and refuses (exit 1, listing the paths) a stage that would remove an intended path
-/// or add one that is in neither the old nor the new model.
+/// goes. Into Identity Center, *expand* creates the permission sets and assignments while the
+/// account's roles stay, *switch* moves users to the access portal (`migrate plan` lists the
+/// assignments that then carry the access), *contract* deletes the roles and the hub grants; out of
+/// it, the reverse (a permission set goes once no account uses it). The stage is recorded in the
+/// tag awsfed:migration on the account's roles, so any machine can continue. Before each stage,
+/// awsfed computes every directory group's access before, during and after it (Identity Center's
+/// assignments included) and refuses (exit 1, listing the paths) a stage that would remove an
+/// intended path or add one that is in neither the old nor the new model.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -79,6 +84,8 @@ pub struct Loaded {
     pub desired: DesiredState,
     pub state: Snapshot,
     pub options: PlanOptions,
+    /// What was read of the Identity Center instance (live only; a scan holds it in `state`).
+    pub identity_center: Option<crate::commands::deploy_identity_center::StageRead>,
 }
 
 /// Reads the accounts live, or from a snapshot folder written by `awsfed scan`.
@@ -99,16 +106,21 @@ pub async fn load(cli: &Cli, source: &SourceArgs) -> Result<Loaded, CommandError
             desired,
             state,
             options,
+            identity_center: None,
         });
     }
     let fleet = deploy::fleet(cli, reach, "aws").await?;
     let model = deploy::load_model(cli, reach, Some(&fleet)).await?;
     let desired = deploy::desired_live(&fleet, &model).await?;
-    let state = deploy::read_for_plan(
+    let mut state = deploy::read_for_plan(
         &fleet,
         deploy::accounts_of(&desired),
         &desired.provider_name,
         &model.naming.role_path,
+    )
+    .await?;
+    let identity_center = crate::commands::deploy_identity_center::read_for_stage(
+        &fleet, &model, &desired, &mut state,
     )
     .await?;
     let options = deploy::plan_options(&model, fleet.caller());
@@ -118,6 +130,7 @@ pub async fn load(cli: &Cli, source: &SourceArgs) -> Result<Loaded, CommandError
         desired,
         state,
         options,
+        identity_center,
     })
 }
 
@@ -151,6 +164,7 @@ pub async fn apply_stage(
     }
     precondition(&staged)?;
     stage::refuse_unproven(&staged, target)?;
+    crate::commands::deploy_identity_center::finish_stage(loaded.identity_center, &mut staged.plan);
     if let Some(proof) = &staged.proof {
         crate::commands::print_stderr(&render::proof_text(
             stage::stage_name(&staged.migration, target),

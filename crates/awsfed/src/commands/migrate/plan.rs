@@ -29,6 +29,9 @@ pub struct MigrationPlan<'a> {
     pub accounts: &'a [awsfed_plan::migration::AccountMigration],
     pub cost: MigrationCost,
     pub switch_delta: awsfed_export::IdpDelta,
+    /// Assignments that carry the access through the access portal, or stop carrying it.
+    #[serde(skip_serializing_if = "super::portal::PortalDelta::is_empty")]
+    pub access_portal: super::portal::PortalDelta,
     pub next_plan: &'a awsfed_plan::Plan,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proof: Option<&'a awsfed_access::migration_proof::StageProof>,
@@ -64,6 +67,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         accounts: &staged.migration.accounts,
         cost: cost(&loaded, &delta)?,
         switch_delta: delta,
+        access_portal: super::portal::portal_delta(&states.old, &states.new),
         next_plan: &staged.plan,
         proof: staged.proof.as_ref(),
     };

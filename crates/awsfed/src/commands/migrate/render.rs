@@ -79,9 +79,13 @@ pub fn plan_text(view: &MigrationPlan<'_>) -> String {
             | ("switch", Some(MigrationStage::Switched)) => " (done)",
             _ => "",
         };
+        let identity_center = match stage.identity_center_changes {
+            0 => String::new(),
+            n => format!(", {}", plural(n, "Identity Center change")),
+        };
         let _ = writeln!(
             out,
-            "  {}. {:<8}  {}, {}{done}",
+            "  {}. {:<8}  {}{identity_center}, {}{done}",
             i + 1,
             stage.stage,
             plural(stage.iam_changes, "IAM change"),
@@ -104,6 +108,7 @@ pub fn plan_text(view: &MigrationPlan<'_>) -> String {
     );
     out.push_str("\nIdP changes at the switch (as `awsfed export idp` writes them):\n");
     out.push_str(&delta_text(&view.switch_delta));
+    out.push_str(&super::portal::portal_text(&view.access_portal));
     let _ = writeln!(
         out,
         "\nNext stage ({}): {}",

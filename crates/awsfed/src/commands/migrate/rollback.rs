@@ -38,8 +38,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     awsfed_export::RoleValueOrder::RoleFirst,
                 );
                 crate::commands::print_stderr(&format!(
-                    "The IdP switch was confirmed: put the old Role values back first.\n{}",
-                    super::render::delta_text(&delta)
+                    "The IdP switch was confirmed: put the old Role values back first.\n{}{}",
+                    super::render::delta_text(&delta),
+                    super::portal::portal_text(&super::portal::portal_delta(
+                        &states.new,
+                        &states.old
+                    ))
                 ));
             }
             Ok(())

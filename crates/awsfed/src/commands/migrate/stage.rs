@@ -4,7 +4,9 @@
 use awsfed_access::migration_proof::{ProofInput, StageProof, prove_stage};
 use awsfed_compile::DesiredState;
 use awsfed_model::Model;
-use awsfed_plan::migration::{Migration, MigrationStage, StageStates, StageTarget};
+use awsfed_plan::migration::{
+    Migration, MigrationStage, StageStates, StageTarget, stage_identity_center_plan,
+};
 use awsfed_plan::{Plan, PlanOptions};
 use awsfed_snapshot::Snapshot;
 
@@ -66,8 +68,10 @@ pub fn stage_of(
     migration: Migration,
 ) -> Result<Staged, CommandError> {
     if migration.is_empty() {
+        let mut plan = awsfed_plan::plan(desired, actual, options);
+        plan.identity_center = stage_identity_center_plan(desired, actual);
         return Ok(Staged {
-            plan: awsfed_plan::plan(desired, actual, options),
+            plan,
             migration,
             states: None,
             proof: None,
@@ -76,6 +80,9 @@ pub fn stage_of(
     let states = awsfed_plan::migration::stage_states(model, desired, &migration, target)
         .map_err(migration_error)?;
     let mut plan = awsfed_plan::plan(&states.target, actual, options);
+    // The instance as read (`deploy_identity_center::read_for_stage`, or a scan's
+    // identity-center.json) planned to the stage's permission sets and assignments.
+    plan.identity_center = stage_identity_center_plan(&states.target, actual);
     plan.hints.push(hint(&migration, target, plan.is_empty()));
     plan.hints.sort();
     let proof = model.identity_provider.as_ref().map(|idp| {

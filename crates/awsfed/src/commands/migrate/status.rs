@@ -1,9 +1,11 @@
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 
-use awsfed_access::{Estate, IdpMapping, PathKey, analyze_with, arn_account, path_keys};
-use awsfed_compile::DesiredState;
+use awsfed_access::migration_proof::paths_beside_identity_center;
+use awsfed_access::{IdpMapping, PathKey, arn_account};
+use awsfed_compile::{DesiredIdentityCenter, DesiredState};
 use awsfed_plan::migration::StageTarget;
+use awsfed_snapshot::Snapshot;
 use serde::Serialize;
 
 use crate::cli::{Cli, OutputFormat};
@@ -14,7 +16,9 @@ use crate::error::CommandError;
 ///
 /// The paths are worked out from the accounts as they are (live, or a scan with `--snapshot`):
 /// "old" when every path of the old topology into the account works with the old Role values,
-/// "new" when every path of the new one works with the new values.
+/// "new" when every path of the new one works with the new values. An Identity Center path works
+/// when the instance holds its assignment (Identity Center makes the reserved role and its
+/// provider in the account).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -44,15 +48,25 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     )?;
     let rows = match (&staged.states, &loaded.model.identity_provider) {
         (Some(states), Some(idp)) => {
-            let estate = Estate::new(&loaded.state, loaded.model.organization_id.clone());
+            let org = || loaded.model.organization_id.clone();
             let working = |state: &DesiredState| {
                 let mapping = IdpMapping::from_compiled(idp, &state.groups);
-                let intended = {
-                    let snapshot = awsfed_snapshot::Snapshot::from_desired(state);
-                    let estate = Estate::new(&snapshot, loaded.model.organization_id.clone());
-                    path_keys(&analyze_with(&estate, &mapping, false))
+                let paths = |snapshot, center: Option<&DesiredIdentityCenter>| {
+                    paths_beside_identity_center(
+                        snapshot,
+                        &mapping,
+                        &state.partition,
+                        center,
+                        state.organization_paths.as_ref(),
+                        org(),
+                    )
                 };
-                let found = path_keys(&analyze_with(&estate, &mapping, false));
+                let intended = paths(
+                    Snapshot::from_desired(state),
+                    state.identity_center.as_ref(),
+                );
+                let assigned = assigned(&loaded.state, state.identity_center.as_ref());
+                let found = paths(loaded.state.clone(), assigned.as_ref());
                 (intended, found)
             };
             let (old_intended, old_found) = working(&states.old);
@@ -98,4 +112,25 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         OutputFormat::Text => super::render::status_text(staged.migration.stage(), &rows),
     });
     Ok(ExitCode::SUCCESS)
+}
+
+/// The assignments of `wanted` that the instance as read holds.
+fn assigned(
+    live: &Snapshot,
+    wanted: Option<&DesiredIdentityCenter>,
+) -> Option<DesiredIdentityCenter> {
+    let (wanted, instance) = (wanted?, live.identity_center.as_ref()?);
+    let held = |a: &&awsfed_compile::DesiredAssignment| {
+        instance.assignments.iter().any(|found| {
+            found.account_id == a.account_id
+                && instance.group_name(&found.principal_id) == Some(a.group.as_str())
+                && instance
+                    .permission_set(&found.permission_set_arn)
+                    .is_some_and(|s| s.name == a.permission_set)
+        })
+    };
+    Some(DesiredIdentityCenter {
+        assignments: wanted.assignments.iter().filter(held).cloned().collect(),
+        ..wanted.clone()
+    })
 }

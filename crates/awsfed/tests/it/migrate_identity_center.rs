@@ -1,0 +1,312 @@
+//! `awsfed migrate` into Identity Center on one moto organisation (with the sso-admin calls moto
+//! lacks, `tests/support/moto_identity_center.py`): the Dev OU already on Identity Center, the Prod
+//! OU hub-and-spoke, then 10 Prod accounts moved to Identity Center. Each stage is applied and the
+//! plan is empty after it; rollback from expand and from switch gives the scan (IAM and the
+//! instance) back byte for byte. moto enforces no policy and creates no reserved roles: the
+//! allow/deny side is the stage proof, whose Identity Center paths `awsfed-access`'s tests check
+//! against iam-simulate.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::deploy_support::{ModelSpec, Moto, Org, Workspace, moto_enabled, roles};
+
+/// Workload accounts under Workloads/Prod and Workloads/Dev, and how many Prod accounts move.
+const PROD: usize = 12;
+const DEV: usize = 3;
+const MOVING: usize = 10;
+
+/// The mixed model; the first `moving` Prod accounts on Identity Center.
+fn model(org: &Org, moving: usize) -> String {
+    let spec = ModelSpec {
+        direct: Vec::new(),
+        developers: true,
+    };
+    let prod: Vec<&String> = org
+        .workloads
+        .iter()
+        .filter(|w| w.2 == "prod")
+        .map(|w| &w.1)
+        .take(moving)
+        .collect();
+    spec.yaml(org)
+        .replace(
+            "topology: { default: hub-and-spoke, hub_account: identity }",
+            "identity_center:\n  region: eu-west-1\n  groups: create\ntopology:\n  default: hub-and-spoke\n  hub_account: identity\n  ous:\n    Workloads/Dev: identity-center\n",
+        )
+        .lines()
+        .map(|line| {
+            if prod.iter().any(|id| line.contains(&format!("id: \"{id}\""))) {
+                let account = line.strip_suffix(" }").expect("an account line ends with ` }`");
+                format!("{account}, topology: identity-center }}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect()
+}
+
+/// `awsfed scan` into `name`: every file, by path relative to the folder.
+fn scan(ws: &Workspace, e: &str, name: &str) -> BTreeMap<String, String> {
+    ws.run(e, &["scan", "--out", name]).expect_code(0);
+    let root = ws.path().join(name);
+    let mut files = BTreeMap::new();
+    let mut folders = vec![root.clone()];
+    while let Some(folder) = folders.pop() {
+        for path in std::fs::read_dir(&folder)
+            .expect("scan folder")
+            .map(|e| e.expect("entry").path())
+        {
+            if path.is_dir() {
+                folders.push(path);
+            } else if !path.ends_with(".awsfed-out") {
+                let key = path.strip_prefix(&root).expect("inside").display();
+                files.insert(
+                    key.to_string(),
+                    std::fs::read_to_string(&path).expect("read"),
+                );
+            }
+        }
+    }
+    files
+}
+
+/// The scans are byte-identical; otherwise the files that differ.
+fn same_scans(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>, what: &str) {
+    let differ: Vec<&String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|f| before.get(*f) != after.get(*f))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{what}: scan files differ: {differ:?}\n{}",
+        differ
+            .first()
+            .map(|f| format!(
+                "before:\n{}\nafter:\n{}",
+                before.get(*f).map_or("(none)", String::as_str),
+                after.get(*f).map_or("(none)", String::as_str)
+            ))
+            .unwrap_or_default()
+    );
+}
+
+/// Account ids (12 digits) as `[ID]`: moto picks them at random.
+fn redact_ids(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if run == 12 {
+            out.push_str("[ID]");
+        } else {
+            out.extend(&chars[i..i + run.max(1)]);
+        }
+        i += run.max(1);
+    }
+    out
+}
+
+/// `migrate plan` without its next stage's plan (ordered by the random account ids).
+fn plan_summary(text: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line.starts_with("Next stage") {
+            skipping = true;
+            out.push_str(line);
+            out.push_str("\n  …\n");
+        } else if line.starts_with("Proof of") {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    redact_ids(&out)
+}
+
+/// The group assignments of `account` in the instance, as `group:set`, sorted.
+fn assignments(endpoint: &str, account: &str) -> Vec<String> {
+    let found = crate::deploy_identity_center::boto(
+        endpoint,
+        &format!(
+            "a = []\nfor arn in sso.list_permission_sets(InstanceArn=instance)['PermissionSets']:\n    name = sso.describe_permission_set(InstanceArn=instance, PermissionSetArn=arn)['PermissionSet']['Name']\n    for x in sso.list_account_assignments(InstanceArn=instance, AccountId='{account}', PermissionSetArn=arn)['AccountAssignments']:\n        a.append(store.describe_group(IdentityStoreId=store_id, GroupId=x['PrincipalId'])['DisplayName'] + ':' + name)\nout['a'] = sorted(a)"
+        ),
+    );
+    serde_json::from_value(found["a"].clone()).expect("a list")
+}
+
+fn role_tags(endpoint: &str, account: &str) -> Vec<Option<String>> {
+    let state = roles(endpoint, account);
+    state["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .filter(|r| r["path"] == "/awsfed/")
+        .map(|r| r["tags"]["awsfed:migration"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The changes each stage still to come makes, as `migrate plan --output json` estimates them:
+/// stage → (IAM, Identity Center).
+fn estimated(ws: &Workspace, e: &str) -> BTreeMap<String, (u64, u64)> {
+    let run = ws
+        .run(e, &["--output", "json", "migrate", "plan"])
+        .expect_code(0);
+    let json: Value = serde_json::from_str(&run.stdout()).expect("JSON");
+    json["cost"]["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().expect("stage").to_owned(),
+                (
+                    s["iam_changes"].as_u64().expect("IAM"),
+                    s["identity_center_changes"].as_u64().unwrap_or(0),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Runs a stage command; the changes it made.
+fn stage(ws: &Workspace, e: &str, args: &[&str]) -> (u64, String) {
+    let run = ws
+        .run(e, &[&["--output", "json", "migrate"][..], args].concat())
+        .expect_code(0);
+    let json: Value = serde_json::from_str(&run.stdout()).expect("apply JSON");
+    assert_eq!(json["changes_applied"], json["changes_planned"], "{json}");
+    (
+        json["changes_applied"].as_u64().expect("count"),
+        run.stderr(),
+    )
+}
+
+#[test]
+fn ten_hub_and_spoke_accounts_move_to_identity_center_in_stages() {
+    if !moto_enabled() {
+        return;
+    }
+    let moto = Moto::start_identity_center();
+    let e = moto.endpoint.as_str();
+    let org = Org::create(e, PROD, DEV);
+    let ws = Workspace::new();
+    ws.write_model(&model(&org, 0));
+    ws.run(e, &["apply"]).expect_code(0);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    let before = scan(&ws, e, "before");
+    assert!(
+        before.contains_key("identity-center.json"),
+        "{:?}",
+        before.keys()
+    );
+
+    // The model moves 10 accounts: plan proposes the expand stage, deleting nothing.
+    ws.write_model(&model(&org, MOVING));
+    let first = org
+        .workloads
+        .iter()
+        .find(|w| w.2 == "prod")
+        .unwrap()
+        .1
+        .clone();
+    let plan = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
+    let text = plan.stdout();
+    assert!(text.contains("hint: migration expand"), "{text}");
+    assert!(!text.contains("delete role"), "{text}");
+    assert_eq!(text.matches("+ assign ").count(), 2 * MOVING, "{text}");
+    let status = ws.run(e, &["migrate", "status"]).expect_code(0);
+    insta::assert_snapshot!("ic_status_planned", redact_ids(&status.stdout()));
+    let planned = ws.run(e, &["migrate", "plan"]).expect_code(0);
+    insta::assert_snapshot!("ic_plan_planned", plan_summary(&planned.stdout()));
+
+    // Expand: the assignments are made, the roles stay (tagged); the plan is then empty.
+    let next = ws.run(e, &["migrate", "next"]).expect_code(0);
+    assert!(
+        next.stderr().contains("Proof of the expand stage")
+            && next.stderr().contains("every intended path, nothing else"),
+        "{}",
+        next.stderr()
+    );
+    assert_eq!(
+        assignments(e, &first),
+        ["developers:ReadOnly", "platform-admins:Admin"]
+    );
+    assert!(
+        role_tags(e, &first)
+            .iter()
+            .all(|t| t.as_deref() == Some("hub-and-spoke/identity-center/expand")),
+        "{:?}",
+        role_tags(e, &first)
+    );
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    let status = ws.run(e, &["migrate", "status"]).expect_code(0);
+    assert_eq!(
+        status.stdout().matches(" both\n").count(),
+        MOVING,
+        "{}",
+        status.stdout()
+    );
+
+    // Rollback from expand: the scan (IAM and the instance) is as before.
+    ws.run(e, &["migrate", "rollback"]).expect_code(0);
+    same_scans(
+        &before,
+        &scan(&ws, e, "after-expand-rollback"),
+        "rollback from expand",
+    );
+
+    // Rollback from switch: refused until the people side is back, then exact.
+    ws.run(e, &["migrate", "next"]).expect_code(0);
+    ws.run(e, &["migrate", "confirm-switch"]).expect_code(0);
+    let refused = ws.run(e, &["migrate", "rollback"]).expect_code(1);
+    assert!(refused.stderr().contains("loses"), "{}", refused.stderr());
+    ws.run(e, &["migrate", "rollback", "--idp-reverted"])
+        .expect_code(0);
+    same_scans(
+        &before,
+        &scan(&ws, e, "after-switch-rollback"),
+        "rollback from switch",
+    );
+
+    // The whole way, each stage making the changes `migrate plan` estimated, the plan empty after
+    // each.
+    let estimate = estimated(&ws, e);
+    let (expand, _) = stage(&ws, e, &["next"]);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    let (switch, _) = stage(&ws, e, &["confirm-switch"]);
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
+    let switched = ws.run(e, &["migrate", "plan"]).expect_code(0);
+    insta::assert_snapshot!("ic_plan_switched", plan_summary(&switched.stdout()));
+    let (contract, stderr) = stage(&ws, e, &["next"]);
+    assert!(stderr.contains("Proof of the contract stage"), "{stderr}");
+    let applied = [
+        ("expand", expand),
+        ("switch", switch),
+        ("contract", contract),
+    ];
+    eprintln!("migration to Identity Center: estimated {estimate:?}, applied {applied:?}");
+    for (name, changes) in applied {
+        let (iam, identity_center) = estimate[name];
+        assert_eq!(iam + identity_center, changes, "{name}: {estimate:?}");
+    }
+    assert!(
+        role_tags(e, &first).is_empty(),
+        "the account's roles are gone"
+    );
+    assert_eq!(assignments(e, &first).len(), 2);
+    let hub = roles(e, &org.identity);
+    assert!(
+        !hub["policies"].to_string().contains(&first),
+        "the hub policies no longer grant {first}"
+    );
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    let done = ws.run(e, &["migrate", "status"]).expect_code(0);
+    assert!(done.stdout().contains("No migration"), "{}", done.stdout());
+}
