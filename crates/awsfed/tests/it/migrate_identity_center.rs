@@ -309,4 +309,76 @@ fn ten_hub_and_spoke_accounts_move_to_identity_center_in_stages() {
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
     let done = ws.run(e, &["migrate", "status"]).expect_code(0);
     assert!(done.stdout().contains("No migration"), "{}", done.stdout());
+
+    back_out_of_identity_center(&ws, e, &org, &first);
+}
+
+/// Two of the moved accounts go on to direct: the expand stage creates their roles and provider
+/// while the assignments stay, the contract stage deletes the assignments (the permission sets
+/// stay: other accounts use them).
+fn back_out_of_identity_center(ws: &Workspace, e: &str, org: &Org, first: &str) {
+    let yaml = model(org, MOVING);
+    let second = &org
+        .workloads
+        .iter()
+        .filter(|w| w.2 == "prod")
+        .nth(1)
+        .unwrap()
+        .1;
+    let mut moved = yaml.clone();
+    for id in [first, second.as_str()] {
+        let line = yaml
+            .lines()
+            .find(|l| l.contains(&format!("id: \"{id}\"")))
+            .expect("the account's line");
+        moved = moved.replace(line, &line.replace("identity-center", "direct"));
+    }
+    ws.write_model(&moved);
+    let plan = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
+    let text = plan.stdout();
+    assert!(text.contains("hint: migration expand"), "{text}");
+    assert!(text.contains("create role Admin"), "{text}");
+    assert!(!text.contains("- remove "), "{text}");
+    let next = ws.run(e, &["migrate", "next"]).expect_code(0);
+    assert!(
+        next.stderr().contains("every intended path, nothing else"),
+        "{}",
+        next.stderr()
+    );
+    assert!(
+        role_tags(e, first)
+            .iter()
+            .all(|t| t.as_deref() == Some("identity-center/direct/expand")),
+        "{:?}",
+        role_tags(e, first)
+    );
+    assert_eq!(assignments(e, first).len(), 2, "the assignments stay");
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    let planned = ws.run(e, &["migrate", "plan"]).expect_code(0);
+    assert!(
+        planned
+            .stdout()
+            .contains("users stop using these assignments"),
+        "{}",
+        planned.stdout()
+    );
+    ws.run(e, &["migrate", "confirm-switch"]).expect_code(0);
+    ws.run(e, &["migrate", "next"]).expect_code(0);
+    assert!(assignments(e, first).is_empty());
+    assert_eq!(role_tags(e, first), [None, None]);
+    assert_eq!(
+        assignments(
+            e,
+            &org.workloads
+                .iter()
+                .filter(|w| w.2 == "prod")
+                .nth(2)
+                .unwrap()
+                .1
+        )
+        .len(),
+        2,
+        "others keep theirs"
+    );
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
 }
