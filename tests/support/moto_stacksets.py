@@ -13,18 +13,33 @@ then runs moto's server unchanged:
 
     python tests/support/moto_stacksets.py -H 127.0.0.1 -p PORT
 
+Its CloudFormation side of IAM is partial too: AWS::IAM::Role keeps inline policies as objects
+(which breaks GetAccountAuthorizationDetails), ignores ManagedPolicyArns, and updates only the
+description; AWS::IAM::ManagedPolicy cannot be updated. The role and managed policy handlers
+below do what CloudFormation does for the properties awsfed's templates use
+("AWS::IAM::Role", "AWS::IAM::ManagedPolicy", CloudFormation Template Reference).
+
+moto ignores AWS::IAM::SAMLProvider in templates, so a hub role's trust, which names its
+provider by `Ref` in the same template, would name nobody (a provider created by hand beforehand
+does not help: the `Ref` still resolves to nothing). The resource below creates the provider
+through IAM and answers `Ref` with its ARN, as CloudFormation does.
+
 moto still does not run automatic deployment (an account joining a targeted OU gets nothing until
-CreateStackInstances) and still ignores AWS::IAM::SAMLProvider in templates. Operations finish at
+CreateStackInstances). Operations finish at
 once with SUCCEEDED, as in moto.
 """
 
+import json
 import sys
 
 from moto import server
 from moto.cloudformation import models
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult
+from moto.iam import models as iam
+from moto.utilities.utils import get_partition
 from moto.moto_api._internal import mock_random
 
 
@@ -176,6 +191,116 @@ def list_stack_instances(self):
     return ActionResult({"Summaries": summaries})
 
 
+def _iam(account_id, region_name):
+    return iam.iam_backends[account_id][get_partition(region_name)]
+
+
+def _text(document):
+    return document if isinstance(document, str) else json.dumps(document)
+
+
+def _set_role(backend, role, properties):
+    """Trust, inline policies, managed policies and session duration as the template says."""
+    role.assume_role_policy_document = _text(properties["AssumeRolePolicyDocument"])
+    role.max_session_duration = properties.get("MaxSessionDuration", 3600)
+    role.description = properties.get("Description", "")
+    wanted = {p["PolicyName"]: _text(p["PolicyDocument"]) for p in properties.get("Policies", [])}
+    for name in list(role.policies):
+        if name not in wanted:
+            role.delete_policy(name)
+    for name, document in wanted.items():
+        role.put_policy(name, document)
+    arns = set(properties.get("ManagedPolicyArns", []))
+    for arn in list(role.managed_policies):
+        if arn not in arns:
+            backend.detach_role_policy(arn, role.name)
+    for arn in sorted(arns - set(role.managed_policies)):
+        backend.attach_role_policy(arn, role.name)
+
+
+_create_role = iam.Role.create_from_cloudformation_json.__func__
+
+
+def role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    properties = dict(cloudformation_json["Properties"])
+    cloudformation_json = {**cloudformation_json, "Properties": {**properties, "Policies": []}}
+    role = _create_role(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    _set_role(_iam(account_id, region_name), role, properties)
+    return role
+
+
+def role_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    _set_role(_iam(account_id, region_name), original_resource, cloudformation_json["Properties"])
+    return original_resource
+
+
+_delete_role = iam.Role.delete_from_cloudformation_json.__func__
+
+
+def role_delete(cls, resource_name, cloudformation_json, account_id, region_name):
+    backend = _iam(account_id, region_name)
+    for role in backend.roles.values():
+        if role.name == resource_name:
+            for arn in list(role.managed_policies):
+                backend.detach_role_policy(arn, role.name)
+    _delete_role(cls, resource_name, cloudformation_json, account_id, region_name)
+
+
+def policy_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    backend = _iam(account_id, region_name)
+    document = _text(cloudformation_json["Properties"]["PolicyDocument"])
+    for version in list(original_resource.versions):
+        if not version.is_default:
+            backend.delete_policy_version(original_resource.arn, version.version_id)
+    backend.create_policy_version(original_resource.arn, document, True)
+    return original_resource
+
+
+class SamlProviderResource(CloudFormationModel):
+    """AWS::IAM::SAMLProvider; `Ref` is the provider's ARN."""
+
+    # moto files a model under the service its module is in.
+    __module__ = "moto.iam.saml_provider_resource"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::SAMLProvider"
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json["Properties"]
+        name = properties.get("Name", resource_name)
+        created = _iam(account_id, region_name).create_saml_provider(name, properties["SamlMetadataDocument"])
+        return cls(created.arn)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        document = cloudformation_json["Properties"]["SamlMetadataDocument"]
+        _iam(account_id, region_name).update_saml_provider(original_resource.arn, document)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        name = cloudformation_json.get("Properties", {}).get("Name", resource_name)
+        arn = name if name.startswith("arn:") else f"arn:{get_partition(region_name)}:iam::{account_id}:saml-provider/{name}"
+        _iam(account_id, region_name).delete_saml_provider(arn)
+
+
+iam.Role.create_from_cloudformation_json = classmethod(role_create)
+iam.Role.update_from_cloudformation_json = classmethod(role_update)
+iam.Role.delete_from_cloudformation_json = classmethod(role_delete)
+iam.ManagedPolicy.update_from_cloudformation_json = classmethod(policy_update)
 CloudFormationResponse.create_stack_instances = create_stack_instances
 CloudFormationResponse.delete_stack_instances = delete_stack_instances
 CloudFormationResponse.update_stack_set = update_stack_set

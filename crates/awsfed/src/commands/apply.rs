@@ -26,9 +26,20 @@ pub struct Args {
     pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub reach: ReachArgs,
+    #[command(flatten)]
+    pub engine: crate::commands::deploy_stacksets::EngineArgs,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    if args.engine.stacksets() {
+        if args.plan.is_some() {
+            return Err(CommandError::bad_input(
+                "--engine stacksets applies the plan it makes now, not a plan file (plan files are the default engine's)",
+            )
+            .hint("run `awsfed apply --engine stacksets` without PLAN"));
+        }
+        return crate::commands::deploy_stacksets::run_apply(cli, &args.reach, &args.engine);
+    }
     // A plan file that cannot be read is bad input, reported before AWS is contacted.
     let plan_file = args.plan.as_deref().map(read_plan).transpose()?;
     let runtime = deploy::runtime()?;

@@ -18,6 +18,7 @@ pub mod creds;
 pub mod deploy;
 /// Shared by scan, plan and apply: the Identity Center instance.
 pub mod deploy_identity_center;
+pub mod deploy_stacksets;
 pub mod diff;
 pub mod env;
 pub mod exec;

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
+use crate::commands::deploy_stacksets::{self, EngineArgs};
 use crate::error::CommandError;
 
 /// Show the ordered changes that would make the accounts match the model.
@@ -26,9 +27,20 @@ pub struct Args {
     pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub reach: ReachArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    if args.engine.stacksets() {
+        if args.out.is_some() || args.snapshot.is_some() {
+            return Err(CommandError::bad_input(
+                "--engine stacksets plans live only: --out and --snapshot belong to the default engine",
+            )
+            .hint("run `awsfed plan --engine stacksets`, review it, then `awsfed apply --engine stacksets` (which plans again)"));
+        }
+        return deploy_stacksets::run_plan(cli, &args.reach, &args.engine, args.detailed_exitcode);
+    }
     let runtime = deploy::runtime()?;
     let plan = runtime.block_on(async {
         if let Some(folder) = &args.snapshot {

@@ -52,6 +52,15 @@ impl Moto {
         Self::start_with(command)
     }
 
+    /// moto with what the StackSets engine needs and moto 5.2.5 lacks (account filters of OU
+    /// targets, template updates, `AWS::IAM::SAMLProvider`), added by
+    /// `tests/support/moto_stacksets.py`.
+    pub fn start_stacksets() -> Self {
+        let mut command = Command::new(python());
+        command.arg(repo().join("tests/support/moto_stacksets.py"));
+        Self::start_with(command)
+    }
+
     fn start_with(mut command: Command) -> Self {
         let port = free_port();
         let child = command

@@ -29,6 +29,9 @@ mod deploy_ownership;
 /// Every IAM list awsfed reads (scan, deletions) read to its last page, through a proxy that splits
 /// each answer into pages of one or two items.
 mod deploy_paging;
+/// The StackSets engine on a 100-account moto organisation: apply, converged plan, an account
+/// joining a targeted OU, a role class removed, then scan and verify.
+mod deploy_stacksets;
 /// Helpers of the deploy tests: private moto servers, organisations, models, the fault proxy.
 mod deploy_support;
 /// A hub per team deployed to moto (two hub accounts), and `organization.complete` checked against

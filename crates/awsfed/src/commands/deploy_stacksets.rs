@@ -1,0 +1,408 @@
+//! `plan` and `apply` with `--engine stacksets`: the model deployed by CloudFormation StackSets, as
+//! `awsfed export stacksets` lays it out (one service-managed stack set per role class, with
+//! automatic deployment; plain stacks for the hub accounts and the management account, where
+//! StackSets never deploy), OU ids resolved from Organizations.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use awsfed_aws::{Amount, Engine, Fleet, OrganizationOptions, Preferences, ReachOptions};
+use awsfed_export::{StackSetLayout, StackSetOptions};
+use awsfed_plan::stacksets::{
+    DesiredStack, DesiredStackSet, DesiredTarget, StackSetPlan, StackSetState, plan_stack_sets,
+    render_stackset_plan,
+};
+use awsfed_snapshot::OrganizationSnapshot;
+
+use crate::cli::{Cli, OutputFormat};
+use crate::commands::deploy::{self, ReachArgs};
+use crate::error::CommandError;
+use crate::progress::{Reporter, Step};
+
+/// Which engine carries a plan out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineKind {
+    /// awsfed's own executor, account by account through the bootstrap role.
+    Awsfed,
+    /// CloudFormation StackSets (service-managed, from the management account or a delegated
+    /// administrator).
+    Stacksets,
+}
+
+/// The engine and the StackSets engine's settings (shared by plan and apply).
+#[derive(Debug, Clone, clap::Args)]
+pub struct EngineArgs {
+    /// What deploys the model: `awsfed` (account by account) or `stacksets` (CloudFormation
+    /// StackSets: one stack set per role class with automatic deployment to the OUs it targets;
+    /// plain stacks for the hub accounts and the management account).
+    #[arg(long, value_enum, default_value_t = EngineKind::Awsfed)]
+    pub engine: EngineKind,
+    /// [stacksets] The region of the stack sets and of every stack instance (IAM is global, so
+    /// one region only).
+    #[arg(long, default_value = "us-east-1", value_name = "REGION")]
+    pub stackset_region: String,
+    /// [stacksets] Accounts an operation deploys to at once: a count (`10`) or a percentage of the
+    /// targeted accounts (`25%`).
+    #[arg(long, value_name = "N|P%")]
+    pub max_concurrent: Option<String>,
+    /// [stacksets] Accounts an operation may fail in before CloudFormation stops it: a count or a
+    /// percentage.
+    #[arg(long, value_name = "N|P%")]
+    pub failure_tolerance: Option<String>,
+    /// [stacksets] The order regions are deployed in (comma-separated); it may name only
+    /// --stackset-region, since IAM is global.
+    #[arg(long, value_name = "REGION,…", value_delimiter = ',')]
+    pub region_order: Vec<String>,
+    /// [stacksets] Seconds between two polls of a running operation.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    pub poll_interval: u64,
+}
+
+impl EngineArgs {
+    pub fn stacksets(&self) -> bool {
+        self.engine == EngineKind::Stacksets
+    }
+
+    /// The operation preferences, refusing a malformed amount or a second region.
+    pub fn preferences(&self) -> Result<Preferences, CommandError> {
+        if let Some(other) = self
+            .region_order
+            .iter()
+            .find(|r| **r != self.stackset_region)
+        {
+            return Err(CommandError::bad_input(format!(
+                "--region-order names {other}, but awsfed deploys stack instances to --stackset-region {} only: IAM is global, and a second region would create the same roles again",
+                self.stackset_region
+            ))
+            .hint("leave out --region-order, or set --stackset-region to the one region you want"));
+        }
+        Ok(Preferences {
+            max_concurrent: amount("--max-concurrent", self.max_concurrent.as_deref(), 1)?,
+            failure_tolerance: amount("--failure-tolerance", self.failure_tolerance.as_deref(), 0)?,
+            region_order: self.region_order.clone(),
+        })
+    }
+}
+
+/// `10` or `25%` (a percentage from `min` to 100).
+fn amount(flag: &str, text: Option<&str>, min: i32) -> Result<Option<Amount>, CommandError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let bad = || {
+        CommandError::bad_input(format!(
+            "{flag} `{text}` is neither a count nor a percentage"
+        ))
+        .hint(format!(
+            "write a whole number (`10`) or a percentage from {min}% to 100% (`25%`)"
+        ))
+    };
+    match text.strip_suffix('%') {
+        Some(percent) => {
+            let value: i32 = percent.trim().parse().map_err(|_| bad())?;
+            if !(min..=100).contains(&value) {
+                return Err(bad());
+            }
+            Ok(Some(Amount::Percent(value)))
+        }
+        None => {
+            let value: i32 = text.trim().parse().map_err(|_| bad())?;
+            if value < min {
+                return Err(bad());
+            }
+            Ok(Some(Amount::Count(value)))
+        }
+    }
+}
+
+/// A StackSets plan and what applying it needs.
+pub struct Planned {
+    pub plan: StackSetPlan,
+    pub engine: Arc<Engine>,
+    /// Account id → name, for output.
+    pub names: BTreeMap<String, String>,
+}
+
+/// Reads Organizations and CloudFormation and plans.
+pub async fn plan(
+    cli: &Cli,
+    reach: &ReachArgs,
+    args: &EngineArgs,
+) -> Result<Planned, CommandError> {
+    let fleet = deploy::fleet(cli, reach, "aws").await?;
+    let model = deploy::load_model(cli, reach, Some(&fleet)).await?;
+    let mut desired = deploy::desired_live(&fleet, &model).await?;
+    let organization = awsfed_aws::read_organization(fleet.connection(), OrganizationOptions::default())
+        .await
+        .map_err(|e| {
+            deploy::aws_error(&e).hint("the StackSets engine targets OUs, whose ids only Organizations knows: run it from the management account or a delegated administrator (organizations:ListOrganizationalUnitsForParent, ListAccountsForParent)")
+        })?;
+    place_accounts(&mut desired, &organization)?;
+    let options = StackSetOptions {
+        region: args.stackset_region.clone(),
+        management_account_id: Some(organization.management_account_id.clone()),
+        organization_accounts: Some(
+            organization
+                .accounts
+                .iter()
+                .filter(|a| a.status == "ACTIVE")
+                .map(|a| (a.id.clone(), awsfed_aws::ou_path(&organization, a)))
+                .collect(),
+        ),
+    };
+    let layout = awsfed_export::stackset_layout(&desired, &model, &options);
+    let (sets, stacks) = desired_stacks(&layout, &organization)?;
+    let engine = engine(&fleet, reach, args);
+    let mut state = StackSetState {
+        stack_sets: engine.read_stack_sets().await.map_err(|e| cfn_error(&e))?,
+        ..StackSetState::default()
+    };
+    let stack_accounts: Vec<String> = stacks
+        .iter()
+        .map(|s| s.account_id.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    state.stacks = engine
+        .read_stacks(&stack_accounts)
+        .await
+        .map_err(|e| cfn_error(&e))?;
+    state.ou_paths = organization
+        .ous
+        .iter()
+        .map(|o| (o.id.clone(), o.path.clone()))
+        .chain([(organization.root_id.clone(), "(root)".to_owned())])
+        .collect();
+    state.account_ous = organization
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.parent_id.clone()))
+        .collect();
+    let names: BTreeMap<String, String> = desired
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.name.clone()))
+        .collect();
+    state.account_names = names.clone();
+    let plan = plan_stack_sets(&sets, &stacks, &state);
+    Ok(Planned {
+        plan,
+        engine,
+        names,
+    })
+}
+
+fn engine(fleet: &Arc<Fleet>, reach: &ReachArgs, args: &EngineArgs) -> Arc<Engine> {
+    let mut engine = Engine::new(
+        fleet.connection().clone(),
+        fleet.caller().clone(),
+        ReachOptions {
+            bootstrap_role: reach.bootstrap_role.clone(),
+            external_id: reach.external_id.clone(),
+            ..ReachOptions::default()
+        },
+        args.stackset_region.clone(),
+    );
+    if let Some(engine) = Arc::get_mut(&mut engine) {
+        engine.poll_interval = Duration::from_secs(args.poll_interval);
+    }
+    engine
+}
+
+fn cfn_error(e: &awsfed_aws::AwsError) -> CommandError {
+    deploy::aws_error(e).hint("the StackSets engine reads and writes stack sets from the management account or a delegated administrator (cloudformation:ListStackSets, DescribeStackSet, ListStackInstances), with trusted access for StackSets enabled in Organizations")
+}
+
+/// Every account in the model must be in the organization (StackSets deploy nowhere else); its OU
+/// is the one Organizations says, whatever the model says.
+fn place_accounts(
+    desired: &mut awsfed_compile::DesiredState,
+    organization: &OrganizationSnapshot,
+) -> Result<(), CommandError> {
+    let mut outside = Vec::new();
+    for account in &mut desired.accounts {
+        match organization.accounts.iter().find(|a| a.id == account.id) {
+            Some(found) => account.ou = awsfed_aws::ou_path(organization, found),
+            None => outside.push(format!("{} ({})", account.name, account.id)),
+        }
+    }
+    if outside.is_empty() {
+        return Ok(());
+    }
+    Err(CommandError::failed(format!(
+        "{} account(s) of the model are not in organisation {}: {}",
+        outside.len(),
+        organization.id,
+        outside.join(", ")
+    ))
+    .hint("StackSets deploy only to accounts of the organisation they run in; deploy those with `--engine awsfed`, or remove them from the model"))
+}
+
+/// The stack sets and plain stacks of the layout, OU paths resolved to ids.
+fn desired_stacks(
+    layout: &StackSetLayout,
+    organization: &OrganizationSnapshot,
+) -> Result<(Vec<DesiredStackSet>, Vec<DesiredStack>), CommandError> {
+    let mut sets = Vec::new();
+    for spec in &layout.stack_sets {
+        if let Some((key, _)) = spec.parameters.iter().find(|(_, v)| v.starts_with("{{")) {
+            return Err(CommandError::bad_input(format!(
+                "the stack set {} needs the parameter {key}, and the model names no SAML metadata file",
+                spec.name
+            ))
+            .hint("set `identity_provider.metadata_file` in the model"));
+        }
+        let mut targets = Vec::new();
+        for target in &spec.targets {
+            let (ou_path, ou_id) = match &target.ou {
+                None => ("(root)".to_owned(), organization.root_id.clone()),
+                Some(path) => {
+                    let id = organization
+                        .ous
+                        .iter()
+                        .find(|o| &o.path == path)
+                        .map(|o| o.id.clone())
+                        .ok_or_else(|| {
+                            CommandError::failed(format!("Organizations has no OU {path}"))
+                        })?;
+                    (path.clone(), id)
+                }
+            };
+            targets.push(DesiredTarget {
+                ou_path,
+                ou_id,
+                accounts: target.accounts.clone(),
+                members: target.members.clone(),
+            });
+        }
+        sets.push(DesiredStackSet {
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            template: spec.template.clone(),
+            parameters: spec.parameters.iter().cloned().collect(),
+            order: spec.order,
+            targets,
+        });
+    }
+    let stacks = layout
+        .account_stacks
+        .iter()
+        .map(|spec| DesiredStack {
+            name: stack_name(&spec.stem),
+            account_name: spec.account.clone(),
+            account_id: spec.account_id.clone(),
+            template: spec.template.clone(),
+            order: if spec.hub { 1 } else { 2 },
+        })
+        .collect();
+    Ok((sets, stacks))
+}
+
+/// `awsfed-account-<stem>`: stack names are letters, digits and `-`, starting with a letter.
+fn stack_name(stem: &str) -> String {
+    let safe: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("{}account-{safe}", awsfed_plan::STACK_PREFIX)
+}
+
+/// Prints the plan (text on stdout, or JSON).
+pub fn show(cli: &Cli, planned: &Planned) {
+    match cli.output {
+        OutputFormat::Json => {
+            crate::commands::print_stdout(&crate::commands::to_json(&planned.plan))
+        }
+        OutputFormat::Text => {
+            let names = |id: &str| match planned.names.get(id) {
+                Some(name) => format!("{name} ({id})"),
+                None => id.to_owned(),
+            };
+            crate::commands::print_stdout(&render_stackset_plan(&planned.plan, &names));
+        }
+    }
+}
+
+/// `awsfed plan --engine stacksets`.
+pub fn run_plan(
+    cli: &Cli,
+    reach: &ReachArgs,
+    args: &EngineArgs,
+    detailed: bool,
+) -> Result<ExitCode, CommandError> {
+    args.preferences()?;
+    let runtime = deploy::runtime()?;
+    let planned = runtime.block_on(plan(cli, reach, args))?;
+    show(cli, &planned);
+    Ok(if !planned.plan.conflicts.is_empty() {
+        ExitCode::from(1)
+    } else if detailed && !planned.plan.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `awsfed apply --engine stacksets`: plans, then applies.
+pub fn run_apply(
+    cli: &Cli,
+    reach: &ReachArgs,
+    args: &EngineArgs,
+) -> Result<ExitCode, CommandError> {
+    let preferences = args.preferences()?;
+    let runtime = deploy::runtime()?;
+    runtime.block_on(async {
+        let planned = plan(cli, reach, args).await?;
+        let total = planned.plan.change_count();
+        if total == 0 {
+            crate::commands::print_stderr(&format!(
+                "No changes: {} stack set(s) and the plain stacks match the model.\n",
+                planned.plan.stack_set_count
+            ));
+        }
+        let reporter = Reporter::new(total, Step::Apply);
+        let report = planned
+            .engine
+            .apply_plan(&planned.plan, &preferences, reporter.progress())
+            .await;
+        reporter.finish();
+        match cli.output {
+            OutputFormat::Json => crate::commands::print_stdout(&crate::commands::to_json(
+                &serde_json::json!({
+                    "engine": "stacksets",
+                    "changes_planned": total,
+                    "changes_applied": report.changes_applied,
+                    "failed_accounts": report.failed,
+                    "conflicts": planned.plan.conflicts,
+                    "cloudformation_calls": planned.engine.calls(),
+                }),
+            )),
+            OutputFormat::Text if total > 0 => crate::commands::print_stderr(&format!(
+                "Applied {} of {total} stack set and stack changes ({} CloudFormation calls).\n",
+                report.changes_applied,
+                planned.engine.calls()
+            )),
+            OutputFormat::Text => {}
+        }
+        for conflict in &planned.plan.conflicts {
+            awsfed_files::message::print(awsfed_files::message::Level::Warning, format_args!("{conflict}"));
+        }
+        if report.failed.is_empty() {
+            return Ok(if planned.plan.conflicts.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        let mut message = format!("{} account(s) or stack set(s) failed:\n", report.failed.len());
+        for (account, error) in &report.failed {
+            let name = planned.names.get(account).map_or(String::new(), |n| format!(" ({n})"));
+            message.push_str(&format!("  {account}{name}: {error}\n"));
+        }
+        Err(CommandError::failed(message).hint(
+            "the phases before the failure were applied and later ones were not (spoke trusts need hub roles); fix the cause and run `awsfed apply --engine stacksets` again (it only does what is left)",
+        ))
+    })
+}
