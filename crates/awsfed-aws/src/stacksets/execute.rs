@@ -121,7 +121,10 @@ impl Engine {
                         }
                     }
                 }
-                progress(Event::AccountApplied { account_id: name });
+                if counts {
+                    // The bar counts stack sets and stacks; a removal step is part of its set's.
+                    progress(Event::AccountApplied { account_id: name });
+                }
             }
             if !report.failed.is_empty() {
                 break;

@@ -17,6 +17,7 @@
 mod execute;
 mod read;
 mod stack;
+mod switch;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +29,7 @@ use crate::reach::{Caller, ReachOptions, assume, retry_config};
 use crate::{AwsError, Connection};
 
 pub use execute::{Amount, EngineReport, Preferences};
+pub use switch::roles_by_default_engine;
 
 type Cfn = aws_sdk_cloudformation::Client;
 

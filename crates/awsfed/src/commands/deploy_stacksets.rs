@@ -3,7 +3,7 @@
 //! automatic deployment; plain stacks for the hub accounts and the management account, where
 //! StackSets never deploy), OU ids resolved from Organizations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,8 +11,8 @@ use std::time::Duration;
 use awsfed_aws::{Amount, Engine, Fleet, OrganizationOptions, Preferences, ReachOptions};
 use awsfed_export::{StackSetLayout, StackSetOptions};
 use awsfed_plan::stacksets::{
-    DesiredStack, DesiredStackSet, DesiredTarget, StackSetPlan, StackSetState, plan_stack_sets,
-    render_stackset_plan,
+    DesiredStack, DesiredStackSet, DesiredTarget, StackAction, StackSetPlan, StackSetState,
+    plan_stack_sets, render_stackset_plan,
 };
 use awsfed_snapshot::OrganizationSnapshot;
 
@@ -187,11 +187,102 @@ pub async fn plan(
         .collect();
     state.account_names = names.clone();
     let plan = plan_stack_sets(&sets, &stacks, &state);
+    refuse_double_deployment(&fleet, &plan, &model.naming.role_path, &names).await?;
     Ok(Planned {
         plan,
         engine,
         names,
     })
+}
+
+/// Refuses when an account that is to get a stack instance or a plain stack already holds one of
+/// its roles made by the default engine: CloudFormation would fail to create it, and both engines
+/// would then claim it.
+async fn refuse_double_deployment(
+    fleet: &Arc<Fleet>,
+    plan: &StackSetPlan,
+    role_path: &str,
+    names: &BTreeMap<String, String>,
+) -> Result<(), CommandError> {
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for change in &plan.stack_sets {
+        let roles = template_roles(&change.template);
+        for account in &change.accounts_added {
+            wanted
+                .entry(account.clone())
+                .or_default()
+                .extend(roles.iter().cloned());
+        }
+    }
+    for stack in plan
+        .stacks
+        .iter()
+        .filter(|s| s.action == StackAction::Create)
+    {
+        wanted
+            .entry(stack.account_id.clone())
+            .or_default()
+            .extend(template_roles(&stack.template));
+    }
+    wanted.retain(|_, roles| !roles.is_empty());
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let found = awsfed_aws::roles_by_default_engine(fleet, &wanted, role_path)
+        .await
+        .map_err(|e| deploy::aws_error(&e).hint("before it creates stack instances, the StackSets engine reads the roles already in those accounts (iam:ListRoles, iam:ListRoleTags through the bootstrap role)"))?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = found
+        .iter()
+        .map(|(id, roles)| {
+            let name = names.get(id).map_or(id.as_str(), String::as_str);
+            format!("{name} ({id}): {}", roles.join(", "))
+        })
+        .collect();
+    Err(CommandError::failed(format!(
+        "{} account(s) already hold roles that the default engine (`awsfed apply`) deployed and these stack sets would create again; nothing was changed: {}",
+        found.len(),
+        listed.join("; ")
+    ))
+    .hint("one engine per role: keep deploying this estate with `awsfed apply` (the default engine)")
+    .hint("or switch it to StackSets in a maintenance window: remove those roles with the default engine first (apply a model without their grants), then run `awsfed apply --engine stacksets`"))
+}
+
+/// The role names an awsfed template creates.
+fn template_roles(template: &str) -> BTreeSet<String> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(template) else {
+        return BTreeSet::new();
+    };
+    value["Resources"]
+        .as_object()
+        .into_iter()
+        .flat_map(|resources| resources.values())
+        .filter(|r| r["Type"] == "AWS::IAM::Role")
+        .filter_map(|r| r["Properties"]["RoleName"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The default engine refuses while awsfed's stack sets exist: it would rewrite the roles they
+/// own. Credentials that cannot read CloudFormation are not asked again (nothing to learn).
+pub async fn refuse_if_stacksets(
+    fleet: &Arc<Fleet>,
+    reach: &ReachArgs,
+    args: &EngineArgs,
+) -> Result<(), CommandError> {
+    let owned = engine(fleet, reach, args).owned_stack_set_names().await;
+    let Some(owned) = owned.filter(|o| !o.is_empty()) else {
+        return Ok(());
+    };
+    Err(CommandError::failed(format!(
+        "this estate is deployed by CloudFormation StackSets ({} awsfed stack set(s) in {}: {}); the default engine would deploy the same roles a second time, so nothing was planned",
+        owned.len(),
+        args.stackset_region,
+        owned.join(", ")
+    ))
+    .hint("run `awsfed plan --engine stacksets` / `awsfed apply --engine stacksets`")
+    .hint("to move back to the default engine, first delete the stack sets (apply a model without grants with `--engine stacksets`), then `awsfed apply`"))
 }
 
 fn engine(fleet: &Arc<Fleet>, reach: &ReachArgs, args: &EngineArgs) -> Arc<Engine> {

@@ -209,4 +209,34 @@ fn stacksets_engine_on_a_hundred_accounts() {
     let report: Value = serde_json::from_str(&verified.stdout()).expect("verify JSON");
     assert_eq!(report["missing"], serde_json::json!([]), "{report}");
     assert_eq!(report["extra"], serde_json::json!([]), "{report}");
+
+    // The default engine now refuses: it would deploy the same roles a second time.
+    let refused = ws.run(e, &["plan"]).expect_code(1);
+    assert!(
+        refused
+            .stderr()
+            .contains("this estate is deployed by CloudFormation StackSets (6 awsfed stack set(s)"),
+        "{}",
+        refused.stderr()
+    );
+}
+
+/// An estate the default engine deployed is not deployed again by StackSets: the plan is refused,
+/// naming the accounts and roles and what to do.
+#[test]
+fn stacksets_refuse_roles_the_default_engine_deployed() {
+    if !moto_enabled() {
+        return;
+    }
+    let moto = Moto::start_stacksets();
+    let e = &moto.endpoint;
+    let org = Org::create(e, 2, 2);
+    let ws = Workspace::new();
+    ws.write_model(&model(&org, true, &[]));
+    ws.run(e, &["apply"]).expect_code(0);
+    let refused = ws.run(e, &["plan", "--engine", "stacksets"]).expect_code(1);
+    insta::assert_snapshot!(redact(&refused.stderr(), e, &org, &[]));
+    // Nothing was created, and the default engine (no stack sets exist) still sees its estate
+    // converged.
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
 }
