@@ -123,6 +123,18 @@ fn stacksets_engine_on_a_hundred_accounts() {
     let ws = Workspace::new();
     ws.write_model(&model(&org, true, &[]));
 
+    // The engine deploys the templates `export stacksets` writes (one layout): cfn-lint them.
+    ws.run(e, &["export", "stacksets", "--out", "exported"])
+        .expect_code(0);
+    let exported = ws.path().join("exported");
+    let templates: Vec<_> = read_tree(&exported)
+        .into_keys()
+        .filter(|k| k.ends_with(".template.json"))
+        .map(|k| exported.join(k))
+        .collect();
+    assert_eq!(templates.len(), 7, "{templates:?}");
+    assert_cfn_lint_clean(&templates);
+
     let first = ws
         .run(
             e,
