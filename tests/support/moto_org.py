@@ -13,6 +13,9 @@ Usage (every command prints JSON on stdout):
   moto_org.py --endpoint URL provider --account ID --name corp   the provider's metadata, or null
   moto_org.py --endpoint URL create-policy --account ID --name NAME --path /awsfed/ [--managed]
   moto_org.py --endpoint URL remove-account --account ID   the account leaves the organisation
+  moto_org.py --endpoint URL users --account ID            every IAM user (name, path, tags, groups, policies) and group
+  moto_org.py --endpoint URL iam --account ID --call create_user --args '{"UserName": "x"}'
+      one IAM call by its boto3 name (a hand change behind awsfed's back); prints {}
 
 Member accounts are reached by assuming OrganizationAccountAccessRole; moto gives credentials that
 act in that account (it enforces no policy, so nothing here proves access).
@@ -129,6 +132,12 @@ def main():
     listed = sub.add_parser("policy-versions", help="the versions of a managed policy, by name, with their documents")
     listed.add_argument("--account", required=True)
     listed.add_argument("--policy", required=True)
+    users = sub.add_parser("users")
+    users.add_argument("--account", required=True)
+    call = sub.add_parser("iam")
+    call.add_argument("--account", required=True)
+    call.add_argument("--call", required=True)
+    call.add_argument("--args", default="{}")
     remove = sub.add_parser("remove-account")
     remove.add_argument("--account", required=True)
     provider = sub.add_parser("provider")
@@ -255,6 +264,33 @@ def main():
             held = iam.get_policy_version(PolicyArn=arn, VersionId=v["VersionId"])["PolicyVersion"]
             versions.append({"id": v["VersionId"], "default": v["IsDefaultVersion"], "document": held["Document"]})
         print(json.dumps(sorted(versions, key=lambda v: v["id"])))
+    elif args.command == "users":
+        iam = client(endpoint, "iam", args.account, management)
+        details = iam.get_account_authorization_details(Filter=["User", "Group"])
+        users = [
+            {
+                "name": u["UserName"],
+                "path": u["Path"],
+                "tags": {t["Key"]: t["Value"] for t in u.get("Tags", [])},
+                "groups": sorted(u.get("GroupList", [])),
+                "managed": sorted(p["PolicyArn"] for p in u.get("AttachedManagedPolicies", [])),
+                "access_keys": [k["AccessKeyId"] for k in iam.list_access_keys(UserName=u["UserName"])["AccessKeyMetadata"]],
+            }
+            for u in details["UserDetailList"]
+        ]
+        groups = [
+            {
+                "name": g["GroupName"],
+                "path": g["Path"],
+                "managed": sorted(p["PolicyArn"] for p in g.get("AttachedManagedPolicies", [])),
+            }
+            for g in details["GroupDetailList"]
+        ]
+        print(json.dumps({"users": sorted(users, key=lambda u: u["name"]), "groups": sorted(groups, key=lambda g: g["name"])}))
+    elif args.command == "iam":
+        iam = client(endpoint, "iam", args.account, management)
+        getattr(iam, args.call)(**json.loads(args.args))
+        print("{}")
     elif args.command == "remove-account":
         org.remove_account_from_organization(AccountId=args.account)
         print("{}")

@@ -138,7 +138,12 @@ pub async fn execute<C: IamApi>(
         } => update_policy(iam, guard, arn, document, tags).await?,
         Action::DeletePolicy { arn } => delete_policy(iam, guard, arn).await?,
         Action::DeleteRole { role } => delete_role(iam, guard, role).await?,
-        _ => change_role(iam, guard, action).await?,
+        // The IAM-users hub's actions, else a change to an existing role.
+        _ => {
+            if !crate::execute_users::execute_user_action(iam, guard, action).await? {
+                change_role(iam, guard, action).await?;
+            }
+        }
     }
     Ok(())
 }
@@ -265,6 +270,8 @@ async fn change_role<C: IamApi>(
         | Action::DeleteRole { .. } => {
             unreachable!("execute carries out {action:?} itself")
         }
+        // The IAM-users hub's actions are carried out by `execute_users`.
+        _ => unreachable!("execute sends IAM user and group actions to execute_users"),
     }
     Ok(())
 }
@@ -323,8 +330,11 @@ async fn create_policy<C: IamApi>(
         path,
         tags,
     })?;
-    // Checked before creating: a policy that could not be attached is not left behind.
-    guard.check(Write::Role { name: attach_to })?;
+    // Checked before creating: a policy that could not be attached is not left behind. The IAM
+    // users' policies (no role) are attached by their own changes.
+    if !attach_to.is_empty() {
+        guard.check(Write::Role { name: attach_to })?;
+    }
     let json = document.to_json();
     let created = tolerant(
         &["EntityAlreadyExists"],
@@ -348,6 +358,9 @@ async fn create_policy<C: IamApi>(
     guard.check(Write::Policy { arn: &arn })?;
     if created.is_none() {
         update_policy(iam, guard, &arn, document, tags).await?;
+    }
+    if attach_to.is_empty() {
+        return Ok(());
     }
     guard.check(Write::Attach {
         role: attach_to,

@@ -216,6 +216,7 @@ impl Fleet {
             protected_roles: self.caller.role().into_iter().collect(),
             bootstrap_role: self.reach.bootstrap_role.clone(),
             foreign_roles: Arc::new(ForeignRoles::new(&state.accounts, &plan.role_path)),
+            users_path: plan.users_path.clone(),
         }
     }
 

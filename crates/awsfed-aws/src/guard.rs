@@ -31,6 +31,9 @@ pub struct Scope {
     pub bootstrap_role: String,
     /// Roles awsfed does not own in every account read for this apply: no trust admits one.
     pub foreign_roles: Arc<ForeignRoles>,
+    /// The IAM path of the IAM users and groups awsfed owns (see [`awsfed_plan::PlanOptions`]);
+    /// empty: no user or group is ever written.
+    pub users_path: String,
 }
 
 /// One IAM write, by the resources it touches.
@@ -72,6 +75,29 @@ pub enum Write<'a> {
     Policy {
         arn: &'a str,
     },
+    CreateUser {
+        name: &'a str,
+        path: &'a str,
+        tags: &'a BTreeMap<String, String>,
+    },
+    /// Any change to an existing IAM user: tags, policies, deleting it.
+    User {
+        name: &'a str,
+    },
+    CreateGroup {
+        name: &'a str,
+        path: &'a str,
+    },
+    /// Any change to an existing IAM group: policies, removing a member, deleting it.
+    Group {
+        name: &'a str,
+    },
+    /// Adding a user to a group: both must be awsfed's, or the group would hand its access to
+    /// someone else's user.
+    AddMember {
+        user: &'a str,
+        group: &'a str,
+    },
 }
 
 /// The ownership of one account's roles, policies and providers, as read, plus what this apply
@@ -86,6 +112,10 @@ pub struct Guard {
     policies: BTreeMap<String, bool>,
     /// Provider ARN → carries the managed tag.
     providers: BTreeMap<String, bool>,
+    /// IAM user name → ours.
+    users: BTreeMap<String, bool>,
+    /// IAM group name → ours (under the users' path: groups cannot be tagged).
+    groups: BTreeMap<String, bool>,
 }
 
 impl Guard {
@@ -108,6 +138,16 @@ impl Guard {
                 .saml_providers
                 .iter()
                 .map(|p| (p.arn.clone(), is_managed_tagged(&p.tags)))
+                .collect(),
+            users: account
+                .users
+                .iter()
+                .map(|u| (u.name.clone(), user_is_ours(&u.path, &u.tags, scope)))
+                .collect(),
+            groups: account
+                .groups
+                .iter()
+                .map(|g| (g.name.clone(), group_is_ours(&g.path, scope)))
                 .collect(),
         }
     }
@@ -181,6 +221,82 @@ impl Guard {
             }
             Write::Policy { arn } if self.is_our_policy(arn) => Ok(()),
             Write::Policy { arn } => self.refuse(&format!("policy {arn} is not awsfed's")),
+            Write::CreateUser { name, path, tags } => {
+                if !user_is_ours(path, tags, &self.scope) {
+                    return self.refuse(&format!(
+                        "IAM user {name} would be created outside {} or without the managed tag",
+                        self.users_path()
+                    ));
+                }
+                match self.users.get(name) {
+                    Some(false) => {
+                        self.refuse(&format!("IAM user {name} exists and is not awsfed's"))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Write::User { name } => self.user(name),
+            Write::CreateGroup { name, path } => {
+                if !group_is_ours(path, &self.scope) {
+                    return self.refuse(&format!(
+                        "IAM group {name} would be created outside {}",
+                        self.users_path()
+                    ));
+                }
+                match self.groups.get(name) {
+                    Some(false) => {
+                        self.refuse(&format!("IAM group {name} exists and is not awsfed's"))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Write::Group { name } => self.group(name),
+            Write::AddMember { user, group } => {
+                self.user(user)?;
+                self.group(group)
+            }
+        }
+    }
+
+    /// Records an IAM user this apply created (or found, after a lost answer).
+    pub fn created_user(&mut self, name: &str, found: &Entity) {
+        let ours = user_is_ours(&found.path, &found.tags, &self.scope);
+        self.users.insert(name.to_owned(), ours);
+    }
+
+    /// Records an IAM group this apply created (or found, after a lost answer, under this path).
+    pub fn created_group(&mut self, name: &str, path: &str) {
+        let ours = group_is_ours(path, &self.scope);
+        self.groups.insert(name.to_owned(), ours);
+    }
+
+    fn users_path(&self) -> &str {
+        &self.scope.users_path
+    }
+
+    fn user(&self, name: &str) -> Result<(), AwsError> {
+        match self.users.get(name) {
+            Some(true) => Ok(()),
+            Some(false) => self.refuse(&format!(
+                "IAM user {name} is not under {} with tag awsfed:managed=true",
+                self.users_path()
+            )),
+            None => self.refuse(&format!(
+                "IAM user {name} was not in the state read for this apply"
+            )),
+        }
+    }
+
+    fn group(&self, name: &str) -> Result<(), AwsError> {
+        match self.groups.get(name) {
+            Some(true) => Ok(()),
+            Some(false) => self.refuse(&format!(
+                "IAM group {name} is not under {} (IAM groups cannot be tagged: awsfed owns the groups under its path)",
+                self.users_path()
+            )),
+            None => self.refuse(&format!(
+                "IAM group {name} was not in the state read for this apply"
+            )),
         }
     }
 
@@ -262,6 +378,17 @@ impl Guard {
     }
 }
 
+/// A user is awsfed's as a role is: under the users' path and tagged.
+fn user_is_ours(path: &str, tags: &BTreeMap<String, String>, scope: &Scope) -> bool {
+    !scope.users_path.is_empty() && is_ours(path, tags, &scope.users_path)
+}
+
+/// IAM groups cannot be tagged ("Tagging IAM resources", IAM User Guide: groups are not among the
+/// taggable resources), so a group is awsfed's by its path alone.
+fn group_is_ours(path: &str, scope: &Scope) -> bool {
+    !scope.users_path.is_empty() && awsfed_plan::is_under_path(path, &scope.users_path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +400,8 @@ mod tests {
 
     fn account() -> AccountSnapshot {
         AccountSnapshot {
+            users: Vec::new(),
+            groups: Vec::new(),
             format: SNAPSHOT_FORMAT,
             id: ACCOUNT.to_owned(),
             name: None,
@@ -305,6 +434,7 @@ mod tests {
                 protected_roles: BTreeSet::from(["111111111111/deployer".to_owned()]),
                 bootstrap_role: "OrganizationAccountAccessRole".to_owned(),
                 foreign_roles: Arc::new(ForeignRoles::new([&account], "/awsfed/")),
+                users_path: "/awsfed/users/".to_owned(),
             },
         )
     }

@@ -10,6 +10,8 @@ use aws_sdk_iam::types::Tag;
 
 use crate::AwsError;
 
+pub use user_calls::{GroupEntity, IamUserApi};
+
 /// A failed IAM call: its code decides whether it is retried or means "already done".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallError {
@@ -98,7 +100,7 @@ pub struct PolicyVersion {
 type Call<T> = Result<T, CallError>;
 
 /// The IAM API as the executor uses it. Every method is one IAM call.
-pub trait IamApi: Send + Sync {
+pub trait IamApi: IamUserApi + Send + Sync {
     fn create_saml_provider(
         &self,
         name: &str,
@@ -246,6 +248,9 @@ macro_rules! every_page {
         items
     }};
 }
+
+// After the macros, which it uses.
+mod user_calls;
 
 /// Every tag of a customer managed policy. `ListPolicyTags` pages like every IAM list; a page cut
 /// early would hide `awsfed:managed` and make awsfed's own policy look foreign.

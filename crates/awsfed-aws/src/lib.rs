@@ -6,6 +6,7 @@
 mod connect;
 mod error;
 mod execute;
+mod execute_users;
 mod federation;
 mod fleet;
 mod guard;
@@ -15,6 +16,7 @@ mod organization;
 mod policy_versions;
 mod reach;
 mod read;
+mod read_users;
 mod removal;
 mod signin;
 mod stacksets;
@@ -25,7 +27,9 @@ pub use execute::execute;
 pub use federation::{FederationError, get_signin_token_answer};
 pub use fleet::{ApplyReport, Event, Fleet, Members, Progress, apply_actions};
 pub use guard::{Guard, Scope, Write};
-pub use iam::{CallError, Entity, IamApi, NewPolicy, NewRole, PolicyVersion};
+pub use iam::{
+    CallError, Entity, GroupEntity, IamApi, IamUserApi, NewPolicy, NewRole, PolicyVersion,
+};
 pub use identity_center::{
     Calls, IdentityCenterClients, IdentityCenterGuard, IdentityCenterReport, InstanceChoice,
     adopt_permission_sets, apply_identity_center, read_identity_center,

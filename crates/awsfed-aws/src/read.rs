@@ -6,6 +6,7 @@
 //! far fewer calls than per-role reads. It does not return a role's description or session length
 //! nor a policy's tags; `full` reads those one by one (for `awsfed scan`), while `plan` relies on
 //! the tags awsfed writes. Policy documents come back URL-encoded (RFC 3986) and are decoded here.
+//! IAM users and groups come from the same pages (`read_users`).
 
 use std::collections::BTreeMap;
 
@@ -35,7 +36,7 @@ pub async fn read_account(
     name: Option<String>,
     options: &ReadOptions,
 ) -> Result<AccountSnapshot, AwsError> {
-    let (mut roles, mut policies) = authorization_details(iam).await?;
+    let (mut roles, mut policies, mut users, mut groups) = authorization_details(iam).await?;
     for policy in &mut policies {
         if options.full || awsfed_plan::is_under_path(&policy.path, &options.role_path) {
             policy.tags = crate::iam::policy_tags(iam, &policy.arn)
@@ -50,8 +51,11 @@ pub async fn read_account(
         }
     }
     let mut saml_providers = saml_providers(iam, options).await?;
+    crate::read_users::read_credentials(iam, &mut users, options).await?;
     roles.sort_by(|a, b| a.arn.cmp(&b.arn));
     policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+    users.sort_by(|a, b| a.arn.cmp(&b.arn));
+    groups.sort_by(|a, b| a.arn.cmp(&b.arn));
     saml_providers.sort_by(|a, b| a.arn.cmp(&b.arn));
     Ok(AccountSnapshot {
         format: SNAPSHOT_FORMAT,
@@ -60,21 +64,36 @@ pub async fn read_account(
         roles,
         saml_providers,
         policies,
+        users,
+        groups,
     })
 }
 
-/// Every role and customer managed policy, from `GetAccountAuthorizationDetails`' pages.
+/// What `GetAccountAuthorizationDetails`' pages give: roles, customer managed policies, IAM users
+/// and IAM groups.
+type AuthorizationDetails = (
+    Vec<RoleSnapshot>,
+    Vec<ManagedPolicySnapshot>,
+    Vec<awsfed_snapshot::UserSnapshot>,
+    Vec<awsfed_snapshot::IamGroupSnapshot>,
+);
+
+/// Every role, customer managed policy, IAM user and IAM group, from `GetAccountAuthorizationDetails`' pages.
 async fn authorization_details(
     iam: &aws_sdk_iam::Client,
-) -> Result<(Vec<RoleSnapshot>, Vec<ManagedPolicySnapshot>), AwsError> {
+) -> Result<AuthorizationDetails, AwsError> {
     let mut roles = Vec::new();
     let mut policies = Vec::new();
+    let mut users = Vec::new();
+    let mut groups = Vec::new();
     let mut marker = None;
     loop {
         let page = iam
             .get_account_authorization_details()
             .filter(EntityType::Role)
             .filter(EntityType::LocalManagedPolicy)
+            .filter(EntityType::User)
+            .filter(EntityType::Group)
             .set_marker(marker.take())
             .send()
             .await
@@ -87,12 +106,18 @@ async fn authorization_details(
                 policies.push(policy);
             }
         }
+        for user in page.user_detail_list() {
+            users.push(crate::read_users::user_snapshot(user)?);
+        }
+        for group in page.group_detail_list() {
+            groups.push(crate::read_users::group_snapshot(group)?);
+        }
         match page.marker() {
             Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
             _ => break,
         }
     }
-    Ok((roles, policies))
+    Ok((roles, policies, users, groups))
 }
 
 /// The role's session length and description, which `GetAccountAuthorizationDetails` leaves out.

@@ -26,8 +26,32 @@ pub(crate) async fn delete_policy<C: IamApi>(
             ))
         })?;
     }
+    // The IAM users' policies are attached to users and groups.
+    let (users, groups) = tolerant(&["NoSuchEntity"], iam.list_policy_users_and_groups(arn))
+        .await?
+        .unwrap_or_default();
+    for user in &users {
+        guard.check(Write::User { name: user }).map_err(|e| {
+            AwsError::Refused(format!(
+                "policy {arn} is attached to IAM user {user}, which awsfed does not own, so it is not deleted ({e})"
+            ))
+        })?;
+    }
+    for group in &groups {
+        guard.check(Write::Group { name: group }).map_err(|e| {
+            AwsError::Refused(format!(
+                "policy {arn} is attached to IAM group {group}, which awsfed does not own, so it is not deleted ({e})"
+            ))
+        })?;
+    }
     for role in &roles {
         tolerant(&["NoSuchEntity"], iam.detach_role_policy(role, arn)).await?;
+    }
+    for user in &users {
+        tolerant(&["NoSuchEntity"], iam.detach_user_policy(user, arn)).await?;
+    }
+    for group in &groups {
+        tolerant(&["NoSuchEntity"], iam.detach_group_policy(group, arn)).await?;
     }
     if let Some(versions) = tolerant(&["NoSuchEntity"], iam.list_policy_versions(arn)).await? {
         for version in versions.iter().filter(|v| !v.is_default) {

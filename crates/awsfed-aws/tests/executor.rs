@@ -5,6 +5,8 @@
 
 #[path = "executor/recording_iam.rs"]
 mod recording_iam;
+#[path = "executor/recording_users.rs"]
+mod recording_users;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -126,6 +128,8 @@ impl Start {
             roles: Vec::new(),
             saml_providers: Vec::new(),
             policies: Vec::new(),
+            users: Vec::new(),
+            groups: Vec::new(),
         };
         for (index, policy) in self.policies.iter().enumerate() {
             let Some((path, tagged)) = *policy else {
@@ -343,6 +347,7 @@ fn scope(snapshot: &AccountSnapshot) -> Scope {
         protected_roles: BTreeSet::from([format!("{ACCOUNT}/deployer")]),
         bootstrap_role: "OrganizationAccountAccessRole".to_owned(),
         foreign_roles: Arc::new(ForeignRoles::new([snapshot], ROLE_PATH)),
+        users_path: format!("{ROLE_PATH}users/"),
     }
 }
 

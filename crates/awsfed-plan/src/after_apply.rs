@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use awsfed_snapshot::{
-    AccountSnapshot, ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT, SamlProviderSnapshot,
-    Snapshot,
+    AccountSnapshot, IamGroupSnapshot, ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT,
+    SamlProviderSnapshot, Snapshot, UserSnapshot,
 };
 
 use crate::{Action, Plan};
@@ -34,6 +34,8 @@ pub fn after_apply(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
                 roles: Vec::new(),
                 saml_providers: Vec::new(),
                 policies: Vec::new(),
+                users: Vec::new(),
+                groups: Vec::new(),
             });
         for change in &account_plan.changes {
             if !change_role(account, &change.action) {
@@ -42,6 +44,8 @@ pub fn after_apply(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
         }
         account.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
         account.policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+        account.users.sort_by(|a, b| a.arn.cmp(&b.arn));
+        account.groups.sort_by(|a, b| a.arn.cmp(&b.arn));
     }
     // Identity Center's part, when the plan has one and the snapshot read the instance.
     let identity_center = match (&snapshot.identity_center, &plan.identity_center) {
@@ -191,8 +195,121 @@ fn change_account(account: &mut AccountSnapshot, action: &Action) {
             for role in &mut account.roles {
                 role.managed_policy_arns.retain(|a| a != arn);
             }
+            for user in &mut account.users {
+                user.managed_policy_arns.retain(|a| a != arn);
+            }
+            for group in &mut account.groups {
+                group.managed_policy_arns.retain(|a| a != arn);
+            }
         }
         Action::DeleteRole { role } => account.roles.retain(|r| &r.name != role),
+        other => change_users(account, other),
+    }
+}
+
+/// IAM users and groups: created empty, memberships and attachments as IAM keeps them (on both
+/// sides: `GetAccountAuthorizationDetails` lists a user's groups).
+fn change_users(account: &mut AccountSnapshot, action: &Action) {
+    let id = account.id.clone();
+    let user = |account: &mut AccountSnapshot, name: &str, f: &dyn Fn(&mut UserSnapshot)| {
+        account
+            .users
+            .iter_mut()
+            .filter(|u| u.name == name)
+            .for_each(f);
+    };
+    let group = |account: &mut AccountSnapshot, name: &str, f: &dyn Fn(&mut IamGroupSnapshot)| {
+        account
+            .groups
+            .iter_mut()
+            .filter(|g| g.name == name)
+            .for_each(f);
+    };
+    match action {
+        Action::CreateUser { name, path, tags } => account.users.push(UserSnapshot {
+            name: name.clone(),
+            path: path.clone(),
+            arn: format!("arn:aws:iam::{id}:user{path}{name}"),
+            groups: Vec::new(),
+            managed_policy_arns: Vec::new(),
+            inline_policies: BTreeMap::new(),
+            tags: tags.clone(),
+            credentials: None,
+        }),
+        Action::TagUser { user: name, tags } => {
+            user(account, name, &|u| u.tags.extend(tags.clone()));
+        }
+        Action::DeleteUser { user } => account.users.retain(|u| &u.name != user),
+        Action::CreateGroup { name, path } => account.groups.push(IamGroupSnapshot {
+            name: name.clone(),
+            path: path.clone(),
+            arn: format!("arn:aws:iam::{id}:group{path}{name}"),
+            managed_policy_arns: Vec::new(),
+            inline_policies: BTreeMap::new(),
+        }),
+        Action::DeleteGroup { group } => {
+            account.groups.retain(|g| &g.name != group);
+            for u in &mut account.users {
+                u.groups.retain(|g| g != group);
+            }
+        }
+        Action::AddUserToGroup { user: name, group } => user(account, name, &|u| {
+            insert_sorted(&mut u.groups, group);
+        }),
+        Action::RemoveUserFromGroup { user: name, group } => {
+            user(account, name, &|u| u.groups.retain(|g| g != group));
+        }
+        Action::AttachUserPolicy {
+            user: name,
+            policy_arn,
+        } => user(account, name, &|u| {
+            insert_sorted(&mut u.managed_policy_arns, policy_arn);
+        }),
+        Action::DetachUserPolicy {
+            user: name,
+            policy_arn,
+        } => {
+            user(account, name, &|u| {
+                u.managed_policy_arns.retain(|a| a != policy_arn)
+            });
+        }
+        Action::AttachGroupPolicy {
+            group: name,
+            policy_arn,
+        } => group(account, name, &|g| {
+            insert_sorted(&mut g.managed_policy_arns, policy_arn);
+        }),
+        Action::DetachGroupPolicy {
+            group: name,
+            policy_arn,
+        } => {
+            group(account, name, &|g| {
+                g.managed_policy_arns.retain(|a| a != policy_arn)
+            });
+        }
+        Action::DeleteUserInlinePolicy {
+            user: name,
+            name: policy,
+        } => {
+            user(account, name, &|u| {
+                u.inline_policies.remove(policy);
+            });
+        }
+        Action::DeleteGroupInlinePolicy {
+            group: name,
+            name: policy,
+        } => {
+            group(account, name, &|g| {
+                g.inline_policies.remove(policy);
+            });
+        }
         _ => {}
+    }
+}
+
+fn insert_sorted(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+        list.sort();
     }
 }

@@ -1,5 +1,7 @@
 //! Desired state against a snapshot → [`Plan`].
 
+mod iam_users;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, defaults};
@@ -25,11 +27,20 @@ pub struct PlanOptions {
     pub role_path: String,
     /// Roles never deleted, as `ACCOUNT-ID/ROLE-NAME`: the role the caller is using.
     pub protected_roles: BTreeSet<String>,
+    /// The IAM path of the IAM users and groups awsfed owns (`iam_users.path`, or its default when
+    /// the model has none, so users and groups it no longer models are removed); empty: IAM users
+    /// and groups are not planned at all.
+    pub users_path: String,
 }
 
 /// The changes that take `actual` to `desired`. Accounts of the desired state that the snapshot
 /// lacks are planned as empty accounts; snapshot accounts outside the desired state are left alone.
 pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) -> Plan {
+    let users_path = iam_users::effective_users_path(desired, actual, &options.users_path);
+    let options = &PlanOptions {
+        users_path,
+        ..options.clone()
+    };
     let empty: BTreeMap<&str, &AccountSnapshot> =
         actual.accounts.iter().map(|a| (a.id.as_str(), a)).collect();
     let mut accounts = Vec::new();
@@ -78,6 +89,7 @@ pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) ->
         format: PLAN_FORMAT,
         role_path: options.role_path.clone(),
         provider_name: desired.provider_name.clone(),
+        users_path: options.users_path.clone(),
         accounts,
         drift,
         hints: hints.into_iter().collect(),
@@ -90,8 +102,16 @@ pub fn plan(desired: &DesiredState, actual: &Snapshot, options: &PlanOptions) ->
 /// changes.
 pub fn fingerprint(snapshot: Option<&AccountSnapshot>) -> String {
     let text = snapshot.map_or_else(String::new, |s| {
-        serde_json::to_string(&(&s.roles, &s.saml_providers, &s.policies))
-            .expect("a snapshot always serialises")
+        let mut text = serde_json::to_string(&(&s.roles, &s.saml_providers, &s.policies))
+            .expect("a snapshot always serialises");
+        // Only when there are some, so fingerprints of accounts without IAM users stay as they were.
+        if !s.users.is_empty() || !s.groups.is_empty() {
+            text.push_str(
+                &serde_json::to_string(&(&s.users, &s.groups))
+                    .expect("a snapshot always serialises"),
+            );
+        }
+        text
     });
     digest(&text)
 }
@@ -217,7 +237,9 @@ impl<'a> AccountPlanner<'a> {
                 Some(actual) => self.update_policy(policy, actual),
             }
         }
+        self.iam_users();
         self.deletions();
+        self.user_and_group_deletions();
     }
 
     /// The account's awsfed policies this plan creates, and those a resource awsfed does not own
@@ -334,6 +356,10 @@ impl<'a> AccountPlanner<'a> {
     }
 
     fn session_hint(&mut self, trust: &PolicyDocument, previous: Option<&PolicyDocument>) {
+        // Without a SAML IdP (IAM users only) nobody but `awsfed creds` sets SourceIdentity.
+        if self.desired.provider_name.is_empty() {
+            return;
+        }
         for (action, what) in [
             ("sts:setsourceidentity", "send SourceIdentity"),
             ("sts:tagsession", "send session tags"),
@@ -622,17 +648,22 @@ impl<'a> AccountPlanner<'a> {
     }
 
     fn create_policy(&mut self, policy: &DesiredPolicy) {
+        self.create_policy_in(Phase::HubPolicies, policy, &policy.attached_to);
+    }
+
+    /// A new awsfed policy, attached to the role `attach_to` once created (none when empty).
+    fn create_policy_in(&mut self, phase: Phase, policy: &DesiredPolicy, attach_to: &str) {
         let mut tags = policy.tags.clone();
         tags.insert(DIGEST_TAG_KEY.to_owned(), policy_digest(&policy.document));
         self.push(
-            Phase::HubPolicies,
+            phase,
             Action::CreatePolicy {
                 name: policy.name.clone(),
                 path: policy.path.clone(),
                 description: policy.description.clone(),
                 document: policy.document.clone(),
                 tags,
-                attach_to: policy.attached_to.clone(),
+                attach_to: attach_to.to_owned(),
             },
         );
     }
@@ -687,6 +718,7 @@ impl<'a> AccountPlanner<'a> {
             .account
             .policies
             .iter()
+            .chain(self.account.iam_users.iter().flat_map(|u| &u.policies))
             .map(|p| p.name.as_str())
             .collect();
         for policy in &actual.policies {

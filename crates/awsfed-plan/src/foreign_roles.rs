@@ -244,6 +244,8 @@ mod tests {
 
     fn foreign() -> ForeignRoles {
         let hub = AccountSnapshot {
+            users: Vec::new(),
+            groups: Vec::new(),
             format: SNAPSHOT_FORMAT,
             id: HUB.to_owned(),
             name: None,

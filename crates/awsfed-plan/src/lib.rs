@@ -72,6 +72,10 @@ pub struct Plan {
     pub role_path: String,
     /// The SAML provider name of the model (the only provider whose metadata is read).
     pub provider_name: String,
+    /// The IAM path of the IAM users and groups awsfed owns, when the model has IAM users or the
+    /// accounts hold users or groups under it; empty otherwise (no user or group is written).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub users_path: String,
     /// Accounts with changes or conflicts, sorted by account id.
     pub accounts: Vec<AccountPlan>,
     /// Managed resources changed outside awsfed (their changes are in `accounts`).
@@ -133,6 +137,9 @@ pub struct AccountPlan {
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     Providers,
+    /// IAM users, IAM groups, their policies and memberships: before the spoke trusts that name
+    /// the users (IAM rejects a trust naming a user that does not exist).
+    IamUsers,
     HubRoles,
     AccountRoles,
     HubPolicies,
@@ -141,8 +148,9 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 6] = [
+    pub const ALL: [Phase; 7] = [
         Phase::Providers,
+        Phase::IamUsers,
         Phase::HubRoles,
         Phase::AccountRoles,
         Phase::HubPolicies,
@@ -153,6 +161,7 @@ impl Phase {
     pub fn label(self) -> &'static str {
         match self {
             Phase::Providers => "SAML providers",
+            Phase::IamUsers => "IAM users and groups",
             Phase::HubRoles => "hub roles",
             Phase::AccountRoles => "spoke and direct roles",
             Phase::HubPolicies => "hub assume policies",
@@ -255,7 +264,8 @@ pub enum Action {
         description: String,
         document: PolicyDocument,
         tags: BTreeMap<String, String>,
-        /// The hub role it is attached to once created.
+        /// The hub role it is attached to once created; empty for the IAM users' policies, which
+        /// `AttachUserPolicy` and `AttachGroupPolicy` changes attach.
         attach_to: String,
     },
     /// A new default version (the oldest non-default one goes when five exist), then the digest tag.
@@ -272,6 +282,63 @@ pub enum Action {
     /// Its policies detached and inline policies deleted, then deleted.
     DeleteRole {
         role: String,
+    },
+    /// An IAM user of the IAM-users hub; no password, access key or MFA device (those are the
+    /// user's own).
+    CreateUser {
+        name: String,
+        path: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// Rewrites the user's digest tag after its memberships or policies changed.
+    TagUser {
+        user: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// Removed from its groups, its policies detached and inline policies deleted, then deleted;
+    /// refused while it holds access keys, an MFA device or a console password.
+    DeleteUser {
+        user: String,
+    },
+    CreateGroup {
+        name: String,
+        path: String,
+    },
+    /// Its members removed, its policies detached and inline policies deleted, then deleted.
+    DeleteGroup {
+        group: String,
+    },
+    AddUserToGroup {
+        user: String,
+        group: String,
+    },
+    RemoveUserFromGroup {
+        user: String,
+        group: String,
+    },
+    AttachUserPolicy {
+        user: String,
+        policy_arn: String,
+    },
+    DetachUserPolicy {
+        user: String,
+        policy_arn: String,
+    },
+    AttachGroupPolicy {
+        group: String,
+        policy_arn: String,
+    },
+    DetachGroupPolicy {
+        group: String,
+        policy_arn: String,
+    },
+    DeleteUserInlinePolicy {
+        user: String,
+        name: String,
+    },
+    DeleteGroupInlinePolicy {
+        group: String,
+        name: String,
     },
 }
 
@@ -313,6 +380,35 @@ impl Action {
             Action::UpdatePolicy { arn, .. } => format!("update policy {arn}"),
             Action::DeletePolicy { arn } => format!("delete policy {arn}"),
             Action::DeleteRole { role } => format!("delete role {role}"),
+            Action::CreateUser { name, .. } => format!("create IAM user {name}"),
+            Action::TagUser { user, .. } => format!("tag IAM user {user}"),
+            Action::DeleteUser { user } => format!("delete IAM user {user}"),
+            Action::CreateGroup { name, .. } => format!("create IAM group {name}"),
+            Action::DeleteGroup { group } => format!("delete IAM group {group}"),
+            Action::AddUserToGroup { user, group } => {
+                format!("add IAM user {user} to group {group}")
+            }
+            Action::RemoveUserFromGroup { user, group } => {
+                format!("remove IAM user {user} from group {group}")
+            }
+            Action::AttachUserPolicy { user, policy_arn } => {
+                format!("attach {policy_arn} to IAM user {user}")
+            }
+            Action::DetachUserPolicy { user, policy_arn } => {
+                format!("detach {policy_arn} from IAM user {user}")
+            }
+            Action::AttachGroupPolicy { group, policy_arn } => {
+                format!("attach {policy_arn} to IAM group {group}")
+            }
+            Action::DetachGroupPolicy { group, policy_arn } => {
+                format!("detach {policy_arn} from IAM group {group}")
+            }
+            Action::DeleteUserInlinePolicy { user, name } => {
+                format!("delete inline policy {name} of IAM user {user}")
+            }
+            Action::DeleteGroupInlinePolicy { group, name } => {
+                format!("delete inline policy {name} of IAM group {group}")
+            }
         }
     }
 

@@ -155,10 +155,14 @@ fn kind(action: &Action) -> &'static str {
     match action {
         Action::CreateSamlProvider { .. }
         | Action::CreateRole { .. }
-        | Action::CreatePolicy { .. } => "create",
+        | Action::CreatePolicy { .. }
+        | Action::CreateUser { .. }
+        | Action::CreateGroup { .. } => "create",
         Action::DeleteSamlProvider { .. }
         | Action::DeletePolicy { .. }
-        | Action::DeleteRole { .. } => "delete",
+        | Action::DeleteRole { .. }
+        | Action::DeleteUser { .. }
+        | Action::DeleteGroup { .. } => "delete",
         _ => "update",
     }
 }

@@ -54,6 +54,11 @@ pub(crate) fn options(model: &Model) -> PlanOptions {
         metadata_document: Some(METADATA.to_owned()),
         role_path: model.naming.role_path.clone(),
         protected_roles: Default::default(),
+        users_path: model
+            .iam_users
+            .as_ref()
+            .map(|u| u.path.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -605,6 +610,8 @@ fn nothing_is_attached_to_or_from_a_conflicting_resource() {
         .find(|p| p.attached_to == "admins")
         .expect("hub policy");
     state.accounts.push(AccountSnapshot {
+        users: Vec::new(),
+        groups: Vec::new(),
         format: SNAPSHOT_FORMAT,
         id: "111111111111".to_owned(),
         name: None,
@@ -926,6 +933,8 @@ fn a_spoke_trust_admitting_a_foreign_hub_role_is_a_conflict() {
     let hub_with = |role: RoleSnapshot| {
         let mut state = empty();
         state.accounts.push(AccountSnapshot {
+            users: Vec::new(),
+            groups: Vec::new(),
             format: SNAPSHOT_FORMAT,
             id: "111111111111".to_owned(),
             name: None,

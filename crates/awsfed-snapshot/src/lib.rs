@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use awsfed_compile::DesiredState;
 
+mod iam_users;
 mod identity_center;
 mod org_paths;
 mod read;
+pub use iam_users::{AccessKeySnapshot, IamGroupSnapshot, UserCredentials, UserSnapshot};
 pub use identity_center::{
     AssignmentSnapshot, DirectoryGroupSnapshot, DirectoryUserSnapshot, IdentityCenterSnapshot,
     PermissionSetSnapshot, PrincipalType, RESERVED_ROLE_PATH, RESERVED_ROLE_PREFIX,
@@ -115,6 +117,12 @@ pub struct AccountSnapshot {
     pub saml_providers: Vec<SamlProviderSnapshot>,
     /// Customer managed policies (AWS managed ones are referenced by ARN only), sorted by ARN.
     pub policies: Vec<ManagedPolicySnapshot>,
+    /// IAM users, sorted by ARN.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserSnapshot>,
+    /// IAM groups, sorted by ARN.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<IamGroupSnapshot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -214,6 +222,7 @@ impl Snapshot {
                     let mut policies: Vec<ManagedPolicySnapshot> = account
                         .policies
                         .iter()
+                        .chain(account.iam_users.iter().flat_map(|u| &u.policies))
                         .map(|p| ManagedPolicySnapshot {
                             arn: p.arn.clone(),
                             name: p.name.clone(),
@@ -225,6 +234,16 @@ impl Snapshot {
                     policies.sort_by(|a, b| a.arn.cmp(&b.arn));
                     policies
                 },
+                users: account
+                    .iam_users
+                    .as_ref()
+                    .map(iam_users::users_from_desired)
+                    .unwrap_or_default(),
+                groups: account
+                    .iam_users
+                    .as_ref()
+                    .map(iam_users::groups_from_desired)
+                    .unwrap_or_default(),
             })
             .collect();
         accounts.sort_by(|a, b| a.id.cmp(&b.id));

@@ -33,6 +33,8 @@ pub struct State {
     pub policies: BTreeMap<String, Policy>,
     /// Provider ARN → tags.
     pub providers: BTreeMap<String, BTreeMap<String, String>>,
+    pub users: BTreeMap<String, crate::recording_users::User>,
+    pub groups: BTreeMap<String, crate::recording_users::Group>,
 }
 
 /// One write as made: the operation and the role, policy ARN or provider ARN it touched.
@@ -54,6 +56,12 @@ pub struct RecordingIam {
     pub writes: Mutex<Vec<Recorded>>,
     /// Every CreatePolicyVersion is sent twice, as the SDK does when the first answer is lost.
     pub repeat_version_creates: bool,
+    /// Writes on IAM users and groups: the operation and `user NAME` or `group NAME`.
+    pub user_writes: Mutex<Vec<(&'static str, String)>>,
+}
+
+pub(crate) fn missing_entity(operation: &'static str, what: &str) -> CallError {
+    missing(operation, what)
 }
 
 fn missing(operation: &'static str, what: &str) -> CallError {
@@ -66,6 +74,7 @@ impl RecordingIam {
             state: Mutex::new(state),
             writes: Mutex::new(Vec::new()),
             repeat_version_creates: false,
+            user_writes: Mutex::new(Vec::new()),
         }
     }
 

@@ -194,6 +194,7 @@ fn the_rendered_plan_shows_steps_conflicts_and_drift() {
         format: crate::PLAN_FORMAT,
         role_path: "/awsfed/".to_owned(),
         provider_name: "corp".to_owned(),
+        users_path: String::new(),
         accounts: Vec::new(),
         drift: Vec::new(),
         hints: Vec::new(),

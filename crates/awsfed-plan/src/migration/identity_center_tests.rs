@@ -46,6 +46,7 @@ fn options(model: &Model) -> PlanOptions {
         metadata_document: Some(METADATA.to_owned()),
         role_path: model.naming.role_path.clone(),
         protected_roles: Default::default(),
+        users_path: String::new(),
     }
 }
 
@@ -84,6 +85,8 @@ fn applied(model: &Model) -> Snapshot {
     for account in &model.accounts {
         if !state.accounts.iter().any(|a| a.id == account.id) {
             state.accounts.push(AccountSnapshot {
+                users: Vec::new(),
+                groups: Vec::new(),
                 format: SNAPSHOT_FORMAT,
                 id: account.id.clone(),
                 name: None,

@@ -33,6 +33,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
+        deploy::refuse_iam_users(&model, "bootstrap")?;
         let desired = deploy::desired_live(&fleet, &model).await?;
         if !desired.accounts.iter().any(|a| a.id == args.account) {
             return Err(CommandError::bad_input(format!(

@@ -287,7 +287,6 @@ fn discover_flags(args: &ReachArgs) -> Result<Discover, CommandError> {
 
 /// Compiles, refusing an undeployable desired state.
 pub fn desired(model: &Model) -> Result<DesiredState, CommandError> {
-    refuse_iam_users(model, "deploy")?;
     let desired = awsfed_compile::compile(model);
     if crate::load::undeployable(&desired.notes) {
         return Err(CommandError::bad_input(
@@ -297,16 +296,19 @@ pub fn desired(model: &Model) -> Result<DesiredState, CommandError> {
     Ok(desired)
 }
 
-/// The IAM-users hub is compiled but neither deployed nor exported yet: the spoke trusts name users
-/// that would not exist, which IAM refuses (`Invalid principal`), so nothing is half-done.
+/// `plan` and `apply` deploy the IAM-users hub; `bootstrap`, `migrate` and the IAM exports do not
+/// yet: bootstrap and migrate plan some accounts or stages without the hub's users and groups, and
+/// the exports have no IAM users in their templates, while spoke trusts name the users (IAM refuses
+/// a trust naming a user that does not exist: `Invalid principal`). Refused whole rather than
+/// half-done.
 pub fn refuse_iam_users(model: &Model, what: &str) -> Result<(), CommandError> {
     if model.iam_users.is_none() {
         return Ok(());
     }
     Err(CommandError::bad_input(format!(
-        "awsfed cannot {what} a model with `iam_users` yet: the users, their groups and policies are compiled (`awsfed compile --out DIR`) but not deployed, and the spoke trusts name them"
+        "awsfed cannot {what} a model with `iam_users` yet: its spoke trusts name the IAM users, which only `awsfed plan` and `awsfed apply` create"
     ))
-    .hint("remove `iam_users` to deploy the rest of the model"))
+    .hint("deploy it with `awsfed apply` (a new account is picked up by the next apply)"))
 }
 
 /// Compiles for a live plan: as offline, except that when a hub role of an OU grant would fall
@@ -314,7 +316,6 @@ pub fn refuse_iam_users(model: &Model, what: &str) -> Result<(), CommandError> {
 /// the compiler can name those OUs by `aws:ResourceOrgPaths`. Prints which form each hub policy
 /// that is not an exact ARN list took.
 pub async fn desired_live(fleet: &Arc<Fleet>, model: &Model) -> Result<DesiredState, CommandError> {
-    refuse_iam_users(model, "deploy")?;
     let offline = awsfed_compile::compile(model);
     let organization = if needs_org_paths(model, &offline) || migrating_may_need_org_paths(model) {
         match awsfed_aws::read_organization(fleet.connection(), OrganizationOptions::default())
@@ -343,7 +344,6 @@ pub fn desired_from_snapshot(
     model: &Model,
     snapshot: &Snapshot,
 ) -> Result<DesiredState, CommandError> {
-    refuse_iam_users(model, "deploy")?;
     let offline = awsfed_compile::compile(model);
     let organization = snapshot
         .organization
@@ -447,7 +447,23 @@ pub fn plan_options(model: &Model, caller: &Caller) -> PlanOptions {
             .map(|m| m.document.clone()),
         role_path: model.naming.role_path.clone(),
         protected_roles: caller.role().into_iter().collect(),
+        users_path: users_path(model),
     }
+}
+
+/// The IAM path of the users and groups awsfed owns: the model's, or the default one (where a
+/// model that no longer has `iam_users` had them).
+pub fn users_path(model: &Model) -> String {
+    model.iam_users.as_ref().map_or_else(
+        || {
+            format!(
+                "{}{}",
+                model.naming.role_path,
+                awsfed_model::iam_users::defaults::PATH_BELOW_ROLE_PATH
+            )
+        },
+        |users| users.path.clone(),
+    )
 }
 
 /// Reads the desired accounts live (fails when any cannot be read: a plan over part of the

@@ -45,7 +45,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let plan = runtime.block_on(async {
         if let Some(folder) = &args.snapshot {
             let model = deploy::load_model(cli, &args.reach, None).await?;
-            deploy::refuse_iam_users(&model, "deploy")?;
             let snapshot = crate::commands::access::read_snapshot(folder)?;
             let desired = deploy::desired_from_snapshot(&model, &snapshot)?;
             let caller = awsfed_aws::Caller {

@@ -16,6 +16,10 @@ mod compile;
 mod console;
 /// `scan`, `plan`, `apply`, `bootstrap` against moto organisations of 100+ accounts, with faults.
 mod deploy;
+/// The IAM-users hub deployed to a 50-account organisation on moto: users, IAM groups, memberships
+/// and policies applied, the next plan empty, hand changes (a membership removed, foreign users and
+/// groups under and outside awsfed's path) handled by ownership, scan and verify.
+mod deploy_iam_users;
 /// Identity Center deployed to moto beside hub-and-spoke and direct accounts: apply, converged plan
 /// (its calls counted), drift, foreign permission sets, import.
 mod deploy_identity_center;
