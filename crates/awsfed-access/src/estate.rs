@@ -377,7 +377,11 @@ impl<'s> Estate<'s> {
     /// A managed policy by ARN: customer managed from the snapshot, a few AWS managed known by
     /// heart; `Ok(None)` for other AWS managed policies (they grant no `sts:` actions that matter
     /// here unless they are in the list).
-    fn managed_policy(&self, arn: &str, kind: PolicyKind) -> Result<Option<Policy>, String> {
+    pub(crate) fn managed_policy(
+        &self,
+        arn: &str,
+        kind: PolicyKind,
+    ) -> Result<Option<Policy>, String> {
         if let Some(document) = self.managed.get(arn) {
             return Policy::compile(arn, kind, document)
                 .map(Some)

@@ -81,6 +81,16 @@ pub struct Intent {
     /// Group name → the role ARNs it may reach: those it enters with SAML and the last hop of
     /// every target the compiler gives it.
     pub granted: BTreeMap<String, BTreeSet<String>>,
+    /// The IAM-users hub's intent, when the model has one.
+    pub iam_users: Option<IamUsersIntent>,
+}
+
+/// What the model means IAM users to reach, and how old their access keys may be.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IamUsersIntent {
+    /// IAM group name → the directory group it stands for.
+    pub groups: BTreeMap<String, String>,
+    pub access_key_max_age_days: u32,
 }
 
 impl Intent {
@@ -100,7 +110,32 @@ impl Intent {
         Intent {
             role_path: role_path.to_owned(),
             granted,
+            iam_users: None,
         }
+    }
+
+    /// The intent with the IAM-users hub's groups (each directory group granted its spoke roles)
+    /// and access-key limit.
+    pub fn with_iam_users(
+        mut self,
+        hub: &awsfed_compile::DesiredIamUsers,
+        access_key_max_age_days: u32,
+    ) -> Self {
+        for group in &hub.groups {
+            self.granted
+                .entry(group.group.clone())
+                .or_default()
+                .extend(group.granted_role_arns.iter().cloned());
+        }
+        self.iam_users = Some(IamUsersIntent {
+            groups: hub
+                .groups
+                .iter()
+                .map(|g| (g.name.clone(), g.group.clone()))
+                .collect(),
+            access_key_max_age_days,
+        });
+        self
     }
 
     /// Whether the model grants `group` the role `role_arn`.

@@ -10,6 +10,7 @@ pub mod audit;
 mod compare;
 mod estate;
 mod fixed_point;
+pub mod iam_users;
 pub mod identity_center;
 mod idp;
 pub mod migration_proof;
@@ -21,8 +22,8 @@ pub use compare::{PathChange, PathKey, compare_paths, path_keys};
 pub use estate::{CompiledRole, Estate, RoleRef, arn_account, arn_resource};
 pub use fixed_point::{analyze, analyze_target, analyze_with};
 pub use idp::{
-    IDP_FORMAT, IdpDescription, IdpGroup, IdpMapping, Intent, MAX_IDP_FILE_BYTES, RolePair,
-    SessionAttributes, parse_role_value,
+    IDP_FORMAT, IamUsersIntent, IdpDescription, IdpGroup, IdpMapping, Intent, MAX_IDP_FILE_BYTES,
+    RolePair, SessionAttributes, parse_role_value,
 };
 pub use paths::{
     AccessPath, ActionCheck, Analysis, EXAMPLE_SESSION_NAME, HopEvaluator, HopKind, HopOutcome,

@@ -397,6 +397,17 @@ pub fn resource_context(estate: &Estate<'_>, context: &mut Context, account: &st
     }
 }
 
+/// [`check`] of a request with no audience: what other modules decide hops with.
+pub(crate) fn check_request(
+    estate: &Estate<'_>,
+    action: &str,
+    request: &Request,
+    set: &PolicyRefs<'_>,
+    detailed: bool,
+) -> ActionCheck {
+    check(estate, action, None, request, set, detailed)
+}
+
 fn check(
     estate: &Estate<'_>,
     action: &str,

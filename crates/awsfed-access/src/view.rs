@@ -104,6 +104,34 @@ impl PathView {
     }
 }
 
+impl PathView {
+    /// An IAM user's hop as a path: the principal is `iam-user:NAME`, the session the role's full
+    /// length (a session from `GetSessionToken` is no role chaining).
+    pub fn for_user(
+        estate: &crate::Estate<'_>,
+        hop: &crate::iam_users::UserHop,
+        detailed: bool,
+    ) -> Self {
+        let target = estate.role(hop.target);
+        PathView {
+            group: crate::iam_users::principal_name(&hop.user),
+            account_id: target.account.id.clone(),
+            account_name: estate.account_name(&target.account.id),
+            role_name: target.role.name.clone(),
+            role_arn: target.role.arn.clone(),
+            via: None,
+            through: Vec::new(),
+            max_session_seconds: target.role.max_session_duration,
+            identity_center: false,
+            hops: if detailed {
+                vec![HopView::new(&hop.hop)]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
 fn role_label(analysis: &Analysis<'_, '_>, arn: &str) -> String {
     match analysis.estate.role_index(arn) {
         Some(i) => {

@@ -258,6 +258,21 @@ fn per_new_account(model: &Model, state: &DesiredState, topology: TopologyKind) 
                 .len()
         })
         .sum::<usize>() as f64;
+    // Each IAM group's assume policies name its directory group's spoke roles like a hub role's
+    // policy does (the group targets above are the SAML side's only): they change too.
+    let iam_group_accounts: usize = users
+        .iter()
+        .flat_map(|u| &u.groups)
+        .filter_map(|g| model.groups.iter().find(|m| m.name == g.group))
+        .map(|g| {
+            g.grants
+                .iter()
+                .flat_map(|grant| grant.accounts.iter())
+                .collect::<BTreeSet<_>>()
+                .len()
+        })
+        .sum();
+    let group_accounts = group_accounts + iam_group_accounts as f64;
     let grants: f64 = grants_per_account.values().sum::<usize>() as f64;
     match topology {
         TopologyKind::Direct => NewAccountCost {

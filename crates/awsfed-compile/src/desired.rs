@@ -105,6 +105,10 @@ pub struct DesiredIamGroup {
     /// Whether its assume policies require MFA (every member's `mfa` holds).
     pub mfa: bool,
     pub managed_policy_arns: Vec<String>,
+    /// The spoke roles its directory group is granted, sorted: what its policies must allow and
+    /// no more (audit compares). Not written out: the policies say it.
+    #[serde(skip)]
+    pub granted_role_arns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

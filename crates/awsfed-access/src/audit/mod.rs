@@ -31,9 +31,16 @@
 //!   match awsfed's roles by path admit it too.
 //! - `metadata-expiring`: IAM rejects assertions once the provider's metadata (its signing
 //!   certificate) has expired ("SAML identity providers": ValidUntil).
+//! - `iam-user-without-mfa`: an IAM user reaches a role with its long-term keys alone, so a leaked
+//!   key is enough ("Configure MFA-protected API access").
+//! - `iam-group-policy-wider`: an IAM group's policies allow assuming roles the model does not
+//!   grant its directory group ("Policy evaluation logic": a user holds its groups' permissions).
+//! - `access-key-too-old`: an IAM user's access key is older than `iam_users.access_key_max_age_days`
+//!   ("Rotate access keys").
 
 mod escalation;
 mod hops;
+mod iam_users;
 mod saml;
 mod support;
 mod trust;
@@ -181,6 +188,24 @@ pub const RULES: &[Rule] = &[
         severity: Severity::Medium,
         title: "SAML provider metadata expires within 30 days",
         check: saml::metadata_expiring,
+    },
+    Rule {
+        id: "iam-user-without-mfa",
+        severity: Severity::Medium,
+        title: "An IAM user reaches a role without MFA",
+        check: iam_users::iam_user_without_mfa,
+    },
+    Rule {
+        id: "iam-group-policy-wider",
+        severity: Severity::High,
+        title: "An IAM group's policies allow assuming roles the model does not grant",
+        check: iam_users::iam_group_policy_wider,
+    },
+    Rule {
+        id: "access-key-too-old",
+        severity: Severity::Medium,
+        title: "An IAM user's access key is older than the model allows",
+        check: iam_users::access_key_too_old,
     },
 ];
 

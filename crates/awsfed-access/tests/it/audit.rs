@@ -293,3 +293,100 @@ fn every_rule_has_a_test() {
         );
     }
 }
+
+/// An IAM user of the hub account, allowed to assume any role, with these groups.
+fn iam_user(snapshot: &mut Snapshot, name: &str, groups: &[&str]) -> String {
+    let arn = format!("arn:aws:iam::{HUB}:user/awsfed/users/{name}");
+    let account = snapshot.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
+    account.users.push(awsfed_snapshot::UserSnapshot {
+        name: name.to_owned(),
+        path: "/awsfed/users/".to_owned(),
+        arn: arn.clone(),
+        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        managed_policy_arns: Vec::new(),
+        inline_policies: [("assume".to_owned(), assume_anything())].into(),
+        tags: Default::default(),
+        credentials: None,
+    });
+    arn
+}
+
+fn assume_anything() -> PolicyDocument {
+    PolicyDocument::from_json(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+    )
+    .unwrap()
+}
+
+/// The intent of a model with an IAM-users hub whose keys may be 90 days old.
+fn with_iam_users(mapping: &mut IdpMapping) {
+    if let Some(intent) = mapping.intent.as_mut() {
+        intent.iam_users = Some(awsfed_access::IamUsersIntent {
+            groups: Default::default(),
+            access_key_max_age_days: 90,
+        });
+    }
+}
+
+#[test]
+fn iam_users_rules() {
+    // A trust admitting a user by ARN, with no MFA condition anywhere on the path.
+    check("iam-user-without-mfa", |s, _| {
+        let user = iam_user(s, "keys-only", &[]);
+        let trust = &mut role(s, PROD, "Admin").trust_policy;
+        trust.statement.push(
+            awsfed_policy::Statement::allow(awsfed_policy::StringList::one("sts:AssumeRole"))
+                .with_principal(awsfed_policy::Principal::aws(
+                    awsfed_policy::StringList::one(user),
+                )),
+        );
+    });
+    // A group the model does not have, allowed to assume anything.
+    check("iam-group-policy-wider", |s, m| {
+        with_iam_users(m);
+        let account = s.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
+        account.groups.push(awsfed_snapshot::IamGroupSnapshot {
+            name: "wide".to_owned(),
+            path: "/awsfed/users/".to_owned(),
+            arn: format!("arn:aws:iam::{HUB}:group/awsfed/users/wide"),
+            managed_policy_arns: Vec::new(),
+            inline_policies: [("assume".to_owned(), assume_anything())].into(),
+        });
+    });
+    // A key created a year before NOW.
+    check("access-key-too-old", |s, m| {
+        with_iam_users(m);
+        iam_user(s, "rotator", &[]);
+        let account = s.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
+        account.users.last_mut().unwrap().credentials = Some(awsfed_snapshot::UserCredentials {
+            access_keys: vec![awsfed_snapshot::AccessKeySnapshot {
+                id: "AKIAEXAMPLEOLDKEY001".to_owned(),
+                status: "Active".to_owned(),
+                created: "2024-11-24T00:00:00Z".to_owned(),
+            }],
+            mfa_devices: Vec::new(),
+            login_profile: false,
+        });
+    });
+    // Without a model's limit, a key's age is no finding.
+    let (mut snapshot, mapping) = clean();
+    iam_user(&mut snapshot, "rotator", &[]);
+    snapshot
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == HUB)
+        .unwrap()
+        .users
+        .last_mut()
+        .unwrap()
+        .credentials = Some(awsfed_snapshot::UserCredentials {
+        access_keys: vec![awsfed_snapshot::AccessKeySnapshot {
+            id: "AKIAEXAMPLEOLDKEY001".to_owned(),
+            status: "Active".to_owned(),
+            created: "2024-11-24T00:00:00Z".to_owned(),
+        }],
+        mfa_devices: Vec::new(),
+        login_profile: false,
+    });
+    assert!(!rules_found(&snapshot, &mapping).contains(&"access-key-too-old"));
+}

@@ -6,6 +6,8 @@ mod access;
 mod audit;
 /// Role chaining to a fixed point.
 mod chains;
+/// The IAM-users hub: every (user, role) hop from the MFA session against iam-simulate and the grants.
+mod iam_users;
 /// Identity Center paths in a mixed model: every hop compared with iam-simulate.
 mod identity_center;
 /// The stage proof of migrations into and out of Identity Center; the expand state against

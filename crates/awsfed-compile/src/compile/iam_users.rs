@@ -255,6 +255,13 @@ impl Compiler<'_> {
             group: model.groups[g].name.clone(),
             mfa,
             managed_policy_arns: policies.iter().map(|p| p.arn.clone()).collect(),
+            granted_role_arns: self
+                .user_targets(&[g])
+                .iter()
+                .map(|t| t.hops[0].role_arn().to_owned())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
         };
         (group, policies)
     }

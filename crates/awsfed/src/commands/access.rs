@@ -55,7 +55,7 @@ pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), Comm
     if model.iam_users.is_some() {
         message::print(
             Level::Note,
-            "the IAM users of `iam_users` are not principals of the analysis yet: access paths, who-can, audit and verify leave them out",
+            "IAM users are principals of `who-can` and `audit` (the AssumeRole hop from their MFA session); access, verify and graph leave them out for now",
         );
     }
     let state = awsfed_compile::compile(&model);
@@ -74,10 +74,14 @@ pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), Comm
             intent: None,
         },
     }
-    .with_intent(Intent::from_compiled(
-        &model.naming.role_path,
-        &state.groups,
-    ));
+    .with_intent({
+        let intent = Intent::from_compiled(&model.naming.role_path, &state.groups);
+        let hub = state.accounts.iter().find_map(|a| a.iam_users.as_ref());
+        match (hub, &model.iam_users) {
+            (Some(hub), Some(users)) => intent.with_iam_users(hub, users.access_key_max_age_days),
+            _ => intent,
+        }
+    });
     if let Some(identity_center) = &state.identity_center {
         awsfed_access::identity_center::add_desired(
             &mut snapshot,

@@ -14,7 +14,9 @@ use crate::error::CommandError;
 /// values that lead nowhere, orphan roles, missing sts:SetSourceIdentity / sts:TagSession, chained
 /// sessions over an hour, MFA conditions SAML cannot meet, deleted-role principals, providers in
 /// another account, paths the model does not grant (escalations through role chaining, with the
-/// chain), roles under awsfed's path it does not own, expiring metadata. Each finding has a severity, its place and the fix. Exits 1
+/// chain), roles under awsfed's path it does not own, expiring metadata, IAM users who reach a role
+/// without MFA, IAM group policies wider than the model's grants, access keys older than
+/// `iam_users.access_key_max_age_days`. Each finding has a severity, its place and the fix. Exits 1
 /// when a finding is at or above --fail-on.
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -10,7 +10,8 @@ use crate::error::CommandError;
 
 /// Show which directory groups can reach one role, through which hops, and the conditions each hop
 /// depends on (SAML:aud, SourceIdentity, the session-name binding, SCPs and RCPs that let it
-/// through). The role is ACCOUNT/ROLE: the account's name or id, and the role's name (in an
+/// through). IAM users (`iam-user:NAME`) are shown with the AssumeRole hop from their MFA session
+/// (MFA and SourceIdentity conditions). The role is ACCOUNT/ROLE: the account's name or id, and the role's name (in an
 /// Identity Center account, the permission set's name names its reserved role).
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -63,10 +64,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         );
     };
     let analysis = analyze_target(&estate, &input.mapping, target);
+    // IAM users (an IAM-users hub) reach roles from their MFA session, one AssumeRole each.
     let views: Vec<PathView> = analysis
         .paths
         .iter()
         .map(|p| PathView::new(&analysis, p, true))
+        .chain(
+            awsfed_access::iam_users::user_hops(&estate, Some(target), true)
+                .iter()
+                .map(|hop| PathView::for_user(&estate, hop, true)),
+        )
         .collect();
     match cli.output {
         OutputFormat::Json => print_stdout(&to_json(&views)),
@@ -74,7 +81,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             let role = estate.role(target);
             let mut out = format!("{}\n", role.role.arn);
             if views.is_empty() {
-                out.push_str("no directory group reaches this role\n");
+                out.push_str("no directory group or IAM user reaches this role\n");
             }
             for view in &views {
                 let _ = writeln!(
