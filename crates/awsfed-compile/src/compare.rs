@@ -260,8 +260,10 @@ fn per_new_account(model: &Model, state: &DesiredState, topology: TopologyKind) 
         .sum::<usize>() as f64;
     // Each IAM group's assume policies name its directory group's spoke roles like a hub role's
     // policy does (the group targets above are the SAML side's only): they change too.
-    let iam_group_accounts: usize = users
+    let iam_group_accounts: usize = state
+        .accounts
         .iter()
+        .flat_map(|a| &a.iam_users)
         .flat_map(|u| &u.groups)
         .filter_map(|g| model.groups.iter().find(|m| m.name == g.group))
         .map(|g| {
