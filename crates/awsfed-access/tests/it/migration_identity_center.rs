@@ -53,6 +53,7 @@ fn options(model: &Model) -> PlanOptions {
         ),
         role_path: model.naming.role_path.clone(),
         protected_roles: Default::default(),
+        users_path: String::new(),
     }
 }
 
@@ -81,6 +82,8 @@ fn deployed() -> Snapshot {
             .accounts
             .iter()
             .map(|a| AccountSnapshot {
+                users: Vec::new(),
+                groups: Vec::new(),
                 format: SNAPSHOT_FORMAT,
                 id: a.id.clone(),
                 name: None,
