@@ -38,5 +38,5 @@ pub use organization::{OrganizationOptions, members, ou_path, read_organization}
 pub use policy_versions::{KEPT_VERSIONS, VERSIONS_TAG_KEY};
 pub use reach::{Caller, ReachOptions, caller, iam_client, retry_config};
 pub use read::{ReadOptions, document, read_account, read_quotas};
-pub use signin::{CallerIdentity, SigninSts};
+pub use signin::{CallerIdentity, DEFAULT_SOURCE_PROFILE, SigninSts};
 pub use stacksets::{Amount, Engine, EngineReport, Preferences, roles_by_default_engine};

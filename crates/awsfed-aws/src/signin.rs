@@ -1,5 +1,14 @@
 //! STS for sign-in: `AssumeRoleWithSAML` (hop 1, unsigned: the assertion is the credential),
-//! `AssumeRole` from a previous hop's session (hop 2) and `GetCallerIdentity`.
+//! `AssumeRole` from a previous hop's session (hop 2) and `GetCallerIdentity`; for IAM users,
+//! `GetCallerIdentity` and `GetSessionToken` with their long-term keys.
+//!
+//! Long-term keys come from the environment (`AWS_ACCESS_KEY_ID`…), else from one profile of the
+//! shared files (`~/.aws/credentials`, `~/.aws/config`, with whatever the profile configures, a
+//! `credential_process` included): the standard chain's first two providers ("Standardized
+//! credential providers", AWS SDKs and Tools Reference Guide). The profile is named by the caller,
+//! never taken from `AWS_PROFILE`, which names the awsfed profile that is asking when the AWS CLI
+//! runs `credential_process`. Containers and instance metadata give no IAM user's keys and are
+//! not asked. awsfed only reads the keys, and sends them nowhere but to STS.
 //!
 //! The client is built by hand instead of from the default credential chain: sign-in must not
 //! look for credentials it does not use (IMDS probes cost seconds off EC2), and `credential_process`
@@ -10,9 +19,16 @@
 use std::time::Duration;
 
 use aws_config::Region;
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::meta::credentials::CredentialsProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_sts::config::ProvideCredentials;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use awsfed_signin::{AssumeRoleRequest, Credentials, SamlHopRequest, Sts, StsError};
+use awsfed_signin::{
+    AssumeRoleRequest, Credentials, SamlHopRequest, SessionTokenRequest, Sts, StsError,
+};
 
 use crate::connect::BEHAVIOR_VERSION;
 
@@ -21,7 +37,14 @@ use crate::connect::BEHAVIOR_VERSION;
 pub struct SigninSts {
     runtime: tokio::runtime::Runtime,
     config: aws_sdk_sts::Config,
+    /// The profile of the long-term keys when the environment has none.
+    source_profile: String,
+    /// The long-term keys, read once.
+    long_term: std::cell::OnceCell<Result<aws_sdk_sts::config::Credentials, StsError>>,
 }
+
+/// The profile of an IAM user's long-term keys when none is named.
+pub const DEFAULT_SOURCE_PROFILE: &str = "default";
 
 /// Who a session is (`sts:GetCallerIdentity`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +85,49 @@ impl SigninSts {
         Ok(Self {
             runtime,
             config: builder.build(),
+            source_profile: DEFAULT_SOURCE_PROFILE.to_owned(),
+            long_term: std::cell::OnceCell::new(),
         })
+    }
+
+    /// Reads long-term keys from `profile` when the environment has none.
+    pub fn with_source_profile(mut self, profile: &str) -> Self {
+        profile.clone_into(&mut self.source_profile);
+        self
+    }
+
+    /// A client signing with the long-term keys of the environment or the source profile.
+    fn long_term_client(&self) -> Result<aws_sdk_sts::Client, StsError> {
+        let keys = self.long_term.get_or_init(|| {
+            let chain = CredentialsProviderChain::first_try(
+                "Environment",
+                EnvironmentVariableCredentialsProvider::new(),
+            )
+            .or_else(
+                "Profile",
+                ProfileFileCredentialsProvider::builder()
+                    .profile_name(&self.source_profile)
+                    .build(),
+            );
+            self.runtime
+                .block_on(chain.provide_credentials())
+                .map_err(|e| match e {
+                    CredentialsError::CredentialsNotLoaded(_) => other(format!(
+                        "there are none in the environment (AWS_ACCESS_KEY_ID) nor in the profile `{}`",
+                        self.source_profile
+                    )),
+                    // A profile that is there but broken (a failing credential_process, a bad
+                    // file): its own story.
+                    e => other(format!(
+                        "the profile `{}`: {}",
+                        self.source_profile,
+                        DisplayErrorContext(&e)
+                    )),
+                })
+        });
+        let keys = keys.as_ref().map_err(Clone::clone)?.clone();
+        let config = self.config.to_builder().credentials_provider(keys);
+        Ok(aws_sdk_sts::Client::from_conf(config.build()))
     }
 
     fn client_as(&self, source: Option<&Credentials>) -> aws_sdk_sts::Client {
@@ -119,6 +184,27 @@ impl Sts for SigninSts {
             .duration_seconds(i32::try_from(request.duration_seconds).unwrap_or(i32::MAX));
         if let Some(source_identity) = request.source_identity {
             call = call.source_identity(source_identity);
+        }
+        let output = self.runtime.block_on(call.send()).map_err(sts_error)?;
+        credentials(output.credentials())
+    }
+
+    fn long_term_identity(&self) -> Result<String, StsError> {
+        let client = self.long_term_client()?;
+        let output = self
+            .runtime
+            .block_on(client.get_caller_identity().send())
+            .map_err(sts_error)?;
+        Ok(output.arn().unwrap_or_default().to_owned())
+    }
+
+    fn session_token(&self, request: &SessionTokenRequest<'_>) -> Result<Credentials, StsError> {
+        let client = self.long_term_client()?;
+        let mut call = client
+            .get_session_token()
+            .duration_seconds(i32::try_from(request.duration_seconds).unwrap_or(i32::MAX));
+        if let Some((serial, code)) = request.mfa {
+            call = call.serial_number(serial).token_code(code);
         }
         let output = self.runtime.block_on(call.send()).map_err(sts_error)?;
         credentials(output.credentials())

@@ -70,6 +70,8 @@ pub struct DesiredIamUsers {
     pub path: String,
     /// Seconds: the `aws:MultiFactorAuthAge` every hop accepts, and the `GetSessionToken` duration.
     pub mfa_max_age: u32,
+    /// Spoke trusts require the session's SourceIdentity to be the user name (`${aws:username}`).
+    pub source_identity: bool,
     /// Sorted by name.
     pub users: Vec<DesiredUser>,
     /// Sorted by name.

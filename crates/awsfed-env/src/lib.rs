@@ -14,6 +14,8 @@ pub const AWSFED_CONFIG: &str = "AWSFED_CONFIG";
 pub const AWSFED_CLIENT: &str = "AWSFED_CLIENT";
 pub const AWSFED_CACHE_DIR: &str = "AWSFED_CACHE_DIR";
 pub const AWSFED_SAML_COMMAND: &str = "AWSFED_SAML_COMMAND";
+pub const AWSFED_MFA_COMMAND: &str = "AWSFED_MFA_COMMAND";
+pub const AWSFED_SOURCE_PROFILE: &str = "AWSFED_SOURCE_PROFILE";
 pub const AWSFED_BROWSER_PORT: &str = "AWSFED_BROWSER_PORT";
 pub const AWSFED_NO_BROWSER_OPEN: &str = "AWSFED_NO_BROWSER_OPEN";
 pub const AWSFED_NO_PROMPT: &str = "AWSFED_NO_PROMPT";
@@ -75,6 +77,14 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     EnvVar {
         name: AWSFED_SAML_COMMAND,
         meaning: "a command that prints a SAML Response (`--saml-command`)",
+    },
+    EnvVar {
+        name: AWSFED_MFA_COMMAND,
+        meaning: "IAM users: a command that prints the MFA code (`--mfa-command`)",
+    },
+    EnvVar {
+        name: AWSFED_SOURCE_PROFILE,
+        meaning: "IAM users: the profile of your access keys when the environment has none (`--source-profile`, default `default`)",
     },
     EnvVar {
         name: AWSFED_BROWSER_PORT,

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use awsfed_compile::{DesiredState, Hop};
+use awsfed_compile::{DesiredAccount, DesiredIamUsers, DesiredState, Hop, Target};
 use awsfed_signin::{
-    CLIENT_FILE_VERSION, ClientAccount, ClientFile, ClientHop, ClientPath, ClientTarget,
-    IdentityProviderInfo,
+    CLIENT_FILE_VERSION, ClientAccount, ClientFile, ClientHop, ClientIamUsers, ClientPath,
+    ClientTarget, IdentityProviderInfo,
 };
 
 /// The client file for a compiled model; `signin_url` is where users start an IdP sign-in.
@@ -24,23 +24,25 @@ pub fn client_file(desired: &DesiredState, signin_url: Option<String>) -> Client
     let mut targets: BTreeMap<String, ClientTarget> = BTreeMap::new();
     for group in &desired.groups {
         for target in &group.targets {
-            let entry = targets
-                .entry(target.name())
-                .or_insert_with(|| ClientTarget {
-                    name: target.name(),
-                    account_name: target.account_name.clone(),
-                    account_id: target.account_id.clone(),
-                    permission_set: target.permission_set.clone(),
-                    max_session_duration: target.max_session_duration,
-                    paths: Vec::new(),
-                });
             let hops: Vec<ClientHop> = target.hops.iter().map(client_hop).collect();
-            match entry.paths.iter_mut().find(|p| p.hops == hops) {
-                Some(path) => path.groups.push(group.group.clone()),
-                None => entry.paths.push(ClientPath {
-                    groups: vec![group.group.clone()],
-                    hops,
-                }),
+            let path = path_of(&mut targets, target, hops);
+            path.groups.push(group.group.clone());
+        }
+    }
+    let hub = desired
+        .accounts
+        .iter()
+        .find_map(|a| a.iam_users.as_ref().map(|users| (a, users)));
+    if let Some((account, users)) = hub {
+        for user in &users.users {
+            for target in &user.targets {
+                let hops = std::iter::once(ClientHop::IamUser {
+                    account_id: account.id.clone(),
+                })
+                .chain(target.hops.iter().map(client_hop))
+                .collect();
+                let path = path_of(&mut targets, target, hops);
+                path.users.push(user.name.clone());
             }
         }
     }
@@ -49,8 +51,11 @@ pub fn client_file(desired: &DesiredState, signin_url: Option<String>) -> Client
         for path in &mut target.paths {
             path.groups.sort();
             path.groups.dedup();
+            path.users.sort();
         }
-        target.paths.sort_by(|a, b| a.groups.cmp(&b.groups));
+        target
+            .paths
+            .sort_by(|a, b| (&a.groups, &a.users).cmp(&(&b.groups, &b.users)));
     }
     ClientFile {
         version: CLIENT_FILE_VERSION,
@@ -61,6 +66,58 @@ pub fn client_file(desired: &DesiredState, signin_url: Option<String>) -> Client
         },
         accounts,
         targets,
+        iam_users: hub.map(|(account, users)| iam_users(&desired.partition, account, users)),
+    }
+}
+
+/// The path of `target` with these hops, added (with no groups or users yet) when new.
+fn path_of<'t>(
+    targets: &'t mut BTreeMap<String, ClientTarget>,
+    target: &Target,
+    hops: Vec<ClientHop>,
+) -> &'t mut ClientPath {
+    let entry = targets
+        .entry(target.name())
+        .or_insert_with(|| ClientTarget {
+            name: target.name(),
+            account_name: target.account_name.clone(),
+            account_id: target.account_id.clone(),
+            permission_set: target.permission_set.clone(),
+            max_session_duration: target.max_session_duration,
+            paths: Vec::new(),
+        });
+    // A user's target may last longer than a group's chained one.
+    entry.max_session_duration = entry.max_session_duration.max(target.max_session_duration);
+    let index = match entry.paths.iter().position(|p| p.hops == hops) {
+        Some(index) => index,
+        None => {
+            entry.paths.push(ClientPath {
+                groups: Vec::new(),
+                users: Vec::new(),
+                hops,
+            });
+            entry.paths.len() - 1
+        }
+    };
+    &mut entry.paths[index]
+}
+
+/// What signing in as one of the hub's IAM users needs. The MFA device is the virtual one the
+/// self-service policy lets each user create, named after them (`mfa/${aws:username}`).
+fn iam_users(partition: &str, account: &DesiredAccount, users: &DesiredIamUsers) -> ClientIamUsers {
+    ClientIamUsers {
+        account_id: account.id.clone(),
+        account_name: account.name.clone(),
+        path: users.path.clone(),
+        mfa_serial: format!("arn:{partition}:iam::{}:mfa/{{user}}", account.id),
+        session_duration: users.mfa_max_age,
+        source_identity: users.source_identity,
+        without_mfa: users
+            .users
+            .iter()
+            .filter(|u| !u.mfa)
+            .map(|u| u.name.clone())
+            .collect(),
     }
 }
 
@@ -134,6 +191,32 @@ mod tests {
             panic!("an unknown target");
         };
         assert_eq!(suggestions, vec!["prod-web/Admin".to_owned()]);
+    }
+
+    /// The IAM-users example: every user's target is `iam-user` then `assume-role` into the spoke
+    /// role at its full session (no chaining), with the users who reach it; the hub's section
+    /// names the account, the MFA device pattern, the MFA session length and the exempt users.
+    #[test]
+    fn iam_users_example_client_file() {
+        let file = client_file(&compile_example("iam-users"), None);
+        insta::assert_snapshot!("iam_users_client_file", file.to_json());
+        let users = file.iam_users.as_ref().expect("iam_users section");
+        assert_eq!(
+            users.mfa_serial_of("ada"),
+            "arn:aws:iam::111111111111:mfa/ada"
+        );
+        assert_eq!(users.without_mfa, ["break-glass"]);
+        let readonly = file.target("prod/ReadOnly").expect("prod/ReadOnly");
+        assert_eq!(readonly.max_session_duration, 8 * 3_600);
+        assert_eq!(readonly.paths.len(), 1);
+        assert_eq!(readonly.paths[0].users, ["grace", "linus", "margaret"]);
+        assert!(matches!(
+            readonly.paths[0].hops.as_slice(),
+            [ClientHop::IamUser { account_id }, ClientHop::AssumeRole { max_session_duration: 28_800, .. }]
+                if account_id == "111111111111"
+        ));
+        let back = ClientFile::from_json(&file.to_json(), Path::new("client.json")).expect("reads");
+        assert_eq!(back, file);
     }
 
     #[test]

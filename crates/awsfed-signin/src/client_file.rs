@@ -20,6 +20,39 @@ pub struct ClientFile {
     pub accounts: Vec<ClientAccount>,
     /// Sorted by name.
     pub targets: Vec<ClientTarget>,
+    /// Where the model has an IAM-users hub: what signing in as one of its users needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_users: Option<ClientIamUsers>,
+}
+
+/// The IAM-users hub: people sign in with their own long-term keys (from the standard credential
+/// chain, never written by awsfed), trade them for an MFA session (`sts:GetSessionToken`), and
+/// assume the spoke roles from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientIamUsers {
+    /// The account the users are in.
+    pub account_id: String,
+    pub account_name: String,
+    /// The users' IAM path.
+    pub path: String,
+    /// The MFA device's serial number, `{user}` standing for the user name: the self-service
+    /// policy lets each user create one virtual device, named after themself.
+    pub mfa_serial: String,
+    /// How long the MFA session lasts, in seconds (the model's `mfa_max_age`: every spoke trust
+    /// refuses an older MFA sign-in).
+    pub session_duration: u32,
+    /// Spoke trusts require the session's SourceIdentity to be the user name.
+    pub source_identity: bool,
+    /// Users whose hops need no MFA (the model's `mfa: false`), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub without_mfa: Vec<String>,
+}
+
+impl ClientIamUsers {
+    /// The serial number of `user`'s MFA device.
+    pub fn mfa_serial_of(&self, user: &str) -> String {
+        self.mfa_serial.replace("{user}", user)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +94,9 @@ pub struct ClientTarget {
 pub struct ClientPath {
     /// The directory groups that reach the target this way, sorted.
     pub groups: Vec<String>,
+    /// The IAM users that reach it this way (an `iam-user` path), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
     pub hops: Vec<ClientHop>,
 }
 
@@ -79,6 +115,9 @@ pub enum ClientHop {
         role_arn: String,
         max_session_duration: u32,
     },
+    /// `sts:GetSessionToken` with the long-term keys of an IAM user of this account and an MFA
+    /// code (the client file's `iam_users`); an `assume-role` follows, which is no role chaining.
+    IamUser { account_id: String },
 }
 
 impl ClientPath {
@@ -238,6 +277,7 @@ mod tests {
                 target("prod", "222222222222", "ReadOnly"),
                 target("staging", "444444444444", "ReadOnly"),
             ],
+            iam_users: None,
         }
     }
 

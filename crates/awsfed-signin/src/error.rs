@@ -18,6 +18,18 @@ pub enum SignInError {
     UnknownRole { role_arn: String },
     #[error("no valid cached credentials for `{target}`, and no way to get a SAML response: {why}")]
     NeedAssertion { target: String, why: String },
+    #[error("no valid cached credentials for `{target}`, and no MFA code: {why}")]
+    NeedMfaCode { target: String, why: String },
+    #[error(
+        "signing in as an IAM user needs your own access keys from the standard credential chain (the environment, or the profile in ~/.aws/credentials and ~/.aws/config): {why}"
+    )]
+    LongTermKeys { why: String },
+    #[error(
+        "the access keys of the credential chain are `{arn}`'s, not those of an IAM user of account {account_id}, where the model's users are"
+    )]
+    NotIamUser { arn: String, account_id: String },
+    #[error("STS refused GetSessionToken for `{user_arn}`: {error}")]
+    UserSession { user_arn: String, error: StsError },
     #[error("the SAML response cannot be used: {0}")]
     Assertion(#[from] awsfed_saml::SamlError),
     #[error(

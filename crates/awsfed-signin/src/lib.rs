@@ -30,11 +30,13 @@ mod sts;
 
 pub use cache::{Cache, CachedHop, HopKey};
 pub use client_file::{
-    CLIENT_FILE_VERSION, ClientAccount, ClientFile, ClientHop, ClientPath, ClientTarget,
-    IdentityProviderInfo,
+    CLIENT_FILE_VERSION, ClientAccount, ClientFile, ClientHop, ClientIamUsers, ClientPath,
+    ClientTarget, IdentityProviderInfo,
 };
 pub use credentials::{Credentials, MIN_HANDED_OUT_SECONDS, shell_quote};
 pub use durations::{DurationMemory, step_down};
 pub use error::SignInError;
 pub use signin::{AssertionSource, Destination, SignIn, SignInReport};
-pub use sts::{AssumeRoleRequest, SamlHopRequest, Sts, StsError, StsErrorKind};
+pub use sts::{
+    AssumeRoleRequest, SamlHopRequest, SessionTokenRequest, Sts, StsError, StsErrorKind,
+};

@@ -6,17 +6,26 @@
 //! carried. Role chaining caps the second session at one hour ("Role chaining", IAM User Guide),
 //! so hop 2 never asks for more; hop 1 (the hub session, up to 12 hours) is what lets hop 2 be
 //! renewed without the IdP.
+//!
+//! IAM-user targets (the IAM-users hub) start from the user's own long-term keys instead:
+//! `GetSessionToken` with an MFA code gives the MFA session (cached, up to the model's
+//! `mfa_max_age`: "Configure MFA-protected API access", IAM User Guide), from which every target's
+//! `AssumeRole` is made until it ends, with the user name as RoleSessionName and, where the spoke
+//! trusts ask for it, as SourceIdentity. A role assumed with `GetSessionToken` credentials is no
+//! role chaining (STS API Reference, `GetSessionToken`), so that hop may last the role's maximum.
 
 use std::time::SystemTime;
 
 use awsfed_saml::{SamlResponse, ValidationOptions};
 
 use crate::cache::{Cache, CachedAssertion, CachedHop, HopKey};
-use crate::client_file::{ClientHop, ClientTarget};
+use crate::client_file::{ClientHop, ClientIamUsers, ClientTarget};
 use crate::credentials::{Credentials, MIN_HANDED_OUT_SECONDS};
 use crate::durations::step_down;
 use crate::error::SignInError;
-use crate::sts::{AssumeRoleRequest, SamlHopRequest, Sts, StsError, StsErrorKind};
+use crate::sts::{
+    AssumeRoleRequest, SamlHopRequest, SessionTokenRequest, Sts, StsError, StsErrorKind,
+};
 
 /// Role chaining's cap on the second hop, in seconds.
 pub const CHAINED_MAX_SECONDS: u32 = 3_600;
@@ -64,9 +73,18 @@ impl Destination<'_> {
     }
 }
 
-/// Supplies the SAML response when no cached session will do. Asked at most once per sign-in.
+/// Supplies what proves who the user is when no cached session will do: the SAML response, or an
+/// IAM user's MFA code. Asked at most once per sign-in.
 pub trait AssertionSource {
     fn assertion(&mut self, target: &str) -> Result<SamlResponse, SignInError>;
+
+    /// The current code of the MFA device `serial`, for an IAM user's sign-in to `target`.
+    fn mfa_code(&mut self, target: &str, serial: &str) -> Result<String, SignInError> {
+        Err(SignInError::NeedMfaCode {
+            target: target.to_owned(),
+            why: format!("nothing here supplies codes of `{serial}`"),
+        })
+    }
 }
 
 impl<F: FnMut(&str) -> Result<SamlResponse, SignInError>> AssertionSource for F {
@@ -88,6 +106,9 @@ pub struct SignInReport {
     /// Set when the session handed out has less than [`MIN_HANDED_OUT_SECONDS`] left because it
     /// could not be renewed (the hub session expired and no SAML response was at hand): why.
     pub not_renewed: Option<String>,
+    /// The final session was assumed from a role's session (role chaining: at most one hour, and
+    /// the console takes no length for it).
+    pub chained: bool,
 }
 
 #[derive(Debug)]
@@ -97,6 +118,8 @@ pub struct SignIn<'a> {
     pub validation: ValidationOptions,
     /// Ignore cached sessions (but still write new ones).
     pub force: bool,
+    /// The client file's IAM-users hub, for targets reached as an IAM user.
+    pub iam_users: Option<&'a ClientIamUsers>,
 }
 
 impl SignIn<'_> {
@@ -120,30 +143,26 @@ impl SignIn<'_> {
             return Ok(report);
         }
         let mut calls = Vec::new();
-        // A hub session still valid renews hop 2 without the IdP.
+        // A hub or MFA session still valid renews the last hop without the IdP or the MFA device.
         if !self.force
-            && let Some((first, second)) = self.renewable_hub_session(&paths)
+            && let Some((first, second, chained)) = self.renewable_source_session(&paths)
         {
-            return self.second_hop(sts, &first, second, &mut calls);
+            return self.second_hop(sts, &first, second, chained, &mut calls);
         }
 
         let label = destination.label();
+        if let Some(path) = paths.iter().find(|p| is_iam_user_path(p)) {
+            match self.user_session(sts, path, &label, source, &mut calls) {
+                Ok(report) => return Ok(report),
+                // Without long-term keys, a target that SAML reaches too is signed in that way.
+                Err(SignInError::LongTermKeys { .. })
+                    if !paths.iter().all(|p| is_iam_user_path(p)) => {}
+                Err(error) => return self.last_resort(&paths, error),
+            }
+        }
         let assertion = match source.assertion(&label) {
             Ok(assertion) => assertion,
-            // The final hop may still be valid for a while: better a short session than none
-            // (a hub session expired with the spoke session minutes from its end).
-            Err(error) => {
-                return match self.cached(&paths, LAST_RESORT_SECONDS) {
-                    Some(report) if !self.force => Ok(SignInReport {
-                        not_renewed: Some(match &error {
-                            SignInError::NeedAssertion { why, .. } => why.clone(),
-                            other => other.to_string(),
-                        }),
-                        ..report
-                    }),
-                    _ => Err(error),
-                };
-            }
+            Err(error) => return self.last_resort(&paths, error),
         };
         assertion.validate(self.now, &self.validation)?;
         let granted = assertion.roles();
@@ -190,9 +209,92 @@ impl SignIn<'_> {
                 roles: vec![role_arn],
                 session_name: None,
                 not_renewed: None,
+                chained: false,
             }),
-            Some(second) => self.second_hop(sts, &first, second, &mut calls),
+            Some(second) => self.second_hop(sts, &first, second, true, &mut calls),
         }
+    }
+
+    /// When nothing can renew a session: the final hop may still be valid for a while, and a
+    /// short session is better than none (a hub session expired with the spoke session minutes
+    /// from its end).
+    fn last_resort(
+        &self,
+        paths: &[Vec<ClientHop>],
+        error: SignInError,
+    ) -> Result<SignInReport, SignInError> {
+        match self.cached(paths, LAST_RESORT_SECONDS) {
+            Some(report) if !self.force => Ok(SignInReport {
+                not_renewed: Some(match &error {
+                    SignInError::NeedAssertion { why, .. }
+                    | SignInError::NeedMfaCode { why, .. } => why.clone(),
+                    other => other.to_string(),
+                }),
+                ..report
+            }),
+            _ => Err(error),
+        }
+    }
+
+    /// An IAM user's MFA session from the long-term keys of the standard credential chain, then
+    /// the path's `AssumeRole` from it.
+    fn user_session(
+        &self,
+        sts: &dyn Sts,
+        path: &[ClientHop],
+        label: &str,
+        source: &mut dyn AssertionSource,
+        calls: &mut Vec<String>,
+    ) -> Result<SignInReport, SignInError> {
+        let [
+            ClientHop::IamUser { account_id },
+            second @ ClientHop::AssumeRole { .. },
+        ] = path
+        else {
+            return Err(SignInError::AssertionSource(
+                "an iam-user hop must be followed by exactly one assume-role hop".to_owned(),
+            ));
+        };
+        let users = self.iam_users.ok_or_else(|| {
+            SignInError::AssertionSource(
+                "the client file has IAM-user targets but no `iam_users` section; export it again"
+                    .to_owned(),
+            )
+        })?;
+        let arn = sts
+            .long_term_identity()
+            .map_err(|error| SignInError::LongTermKeys { why: error.message })?;
+        let user = iam_user_name(&arn, account_id).ok_or_else(|| SignInError::NotIamUser {
+            arn: arn.clone(),
+            account_id: account_id.clone(),
+        })?;
+        let mfa = if users.without_mfa.contains(&user) {
+            None
+        } else {
+            let serial = users.mfa_serial_of(&user);
+            let code = source.mfa_code(label, &serial)?;
+            Some((serial, code))
+        };
+        calls.push(arn.clone());
+        let credentials = sts
+            .session_token(&SessionTokenRequest {
+                mfa: mfa.as_ref().map(|(s, c)| (s.as_str(), c.as_str())),
+                duration_seconds: users.session_duration,
+            })
+            .map_err(|error| SignInError::UserSession {
+                user_arn: arn.clone(),
+                error,
+            })?;
+        let key = user_session_key(account_id);
+        let first = CachedHop {
+            role_arn: key.role_arn.clone(),
+            via: key.via.clone(),
+            session_name: Some(user.clone()),
+            source_identity: users.source_identity.then(|| user.clone()),
+            credentials,
+        };
+        self.cache.write_hop(&key, &first)?;
+        self.second_hop(sts, &first, second, false, calls)
     }
 
     /// The cached final session of `destination` when it has at least [`MIN_HANDED_OUT_SECONDS`]
@@ -207,29 +309,22 @@ impl SignIn<'_> {
         self.cached(&destination.paths(), i64::MIN)
     }
 
-    /// A cached, still fresh hub session (the SAML hop) of some two-hop path, and that path's
-    /// second hop: enough to renew the spoke session without the IdP.
-    fn renewable_hub_session<'p>(
+    /// A cached, still fresh first session of some two-hop path (a hub session, or an IAM user's
+    /// MFA session), that path's second hop, and whether that hop is role chaining: enough to
+    /// renew the final session without the IdP or the MFA device.
+    fn renewable_source_session<'p>(
         &self,
         paths: &'p [Vec<ClientHop>],
-    ) -> Option<(CachedHop, &'p ClientHop)> {
+    ) -> Option<(CachedHop, &'p ClientHop, bool)> {
         paths.iter().find_map(|path| {
-            let [
-                ClientHop::Saml {
-                    role_arn,
-                    provider_arn,
-                    ..
-                },
-                second @ ClientHop::AssumeRole { .. },
-            ] = path.as_slice()
-            else {
+            let [first_hop, second @ ClientHop::AssumeRole { .. }] = path.as_slice() else {
                 return None;
             };
-            let first = self.cache.read_hop(&hop1_key(role_arn, provider_arn))?;
+            let first = self.cache.read_hop(&first_hop_key(first_hop)?)?;
             first
                 .credentials
                 .fresh_for(self.now, SOURCE_MIN_SECONDS)
-                .then_some((first, second))
+                .then_some((first, second, matches!(first_hop, ClientHop::Saml { .. })))
         })
     }
 
@@ -260,38 +355,36 @@ impl SignIn<'_> {
                         roles: vec![role_arn.clone()],
                         session_name: None,
                         not_renewed: None,
+                        chained: false,
                     })
             }
-            [
-                ClientHop::Saml {
-                    role_arn: hub,
-                    provider_arn,
-                    ..
-                },
-                ClientHop::AssumeRole { role_arn, .. },
-            ] => {
-                let first = self.cache.read_hop(&hop1_key(hub, provider_arn))?;
-                let key = hop2_key(role_arn, hub, first.session_name.as_deref());
+            [first_hop, ClientHop::AssumeRole { role_arn, .. }] => {
+                let first_key = first_hop_key(first_hop)?;
+                let first = self.cache.read_hop(&first_key)?;
+                let key = hop2_key(role_arn, &first_key.role_arn, first.session_name.as_deref());
                 let hop = self.cache.read_hop(&key)?;
                 (hop.session_name == first.session_name
                     && hop.credentials.fresh_for(self.now, min_seconds))
                 .then(|| SignInReport {
                     credentials: hop.credentials,
                     sts_calls: Vec::new(),
-                    roles: vec![hub.clone(), role_arn.clone()],
+                    roles: vec![first_key.role_arn, role_arn.clone()],
                     session_name: hop.session_name,
                     not_renewed: None,
+                    chained: matches!(first_hop, ClientHop::Saml { .. }),
                 })
             }
             _ => None,
         })
     }
 
+    /// The `AssumeRole` from a cached first session; `chained` when that session is a role's.
     fn second_hop(
         &self,
         sts: &dyn Sts,
         first: &CachedHop,
         second: &ClientHop,
+        chained: bool,
         calls: &mut Vec<String>,
     ) -> Result<SignInReport, SignInError> {
         let ClientHop::AssumeRole {
@@ -308,7 +401,11 @@ impl SignIn<'_> {
                 "the SAML response has neither a RoleSessionName attribute nor a NameID, so the second hop has no session name; configure the IdP to send RoleSessionName".to_owned(),
             ));
         };
-        let configured = (*max_session_duration).min(CHAINED_MAX_SECONDS);
+        let configured = if chained {
+            (*max_session_duration).min(CHAINED_MAX_SECONDS)
+        } else {
+            *max_session_duration
+        };
         let credentials = self.negotiate(
             role_arn,
             configured,
@@ -344,6 +441,7 @@ impl SignIn<'_> {
             roles: vec![first.role_arn.clone(), role_arn.clone()],
             session_name: Some(session_name),
             not_renewed: None,
+            chained,
         })
     }
 
@@ -396,6 +494,49 @@ impl SignIn<'_> {
             }
         }
     }
+}
+
+/// The cache key of a path's first session: a SAML hop's, or an IAM user's MFA session.
+fn first_hop_key(hop: &ClientHop) -> Option<HopKey> {
+    match hop {
+        ClientHop::Saml {
+            role_arn,
+            provider_arn,
+            ..
+        } => Some(hop1_key(role_arn, provider_arn)),
+        ClientHop::IamUser { account_id } => Some(user_session_key(account_id)),
+        ClientHop::AssumeRole { .. } => None,
+    }
+}
+
+fn is_iam_user_path(path: &[ClientHop]) -> bool {
+    matches!(path.first(), Some(ClientHop::IamUser { .. }))
+}
+
+/// The MFA session of the IAM-users hub in `account_id`: one per cache folder, whichever user's
+/// keys made it (the cached record names the user; the spoke sessions are keyed by that name).
+fn user_session_key(account_id: &str) -> HopKey {
+    HopKey {
+        role_arn: format!("iam-user-session/{account_id}"),
+        via: "sts:GetSessionToken".to_owned(),
+        session_name: None,
+    }
+}
+
+/// The name of the IAM user `arn` (`arn:PARTITION:iam::ACCOUNT:user/PATH/NAME`) when it is a user
+/// of `account_id`.
+fn iam_user_name(arn: &str, account_id: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    let (_, _, service, _, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let name = resource.strip_prefix("user/")?.rsplit('/').next()?;
+    (service == "iam" && account == account_id && !name.is_empty()).then(|| name.to_owned())
 }
 
 fn hop1_key(role_arn: &str, provider_arn: &str) -> HopKey {

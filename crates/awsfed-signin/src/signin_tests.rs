@@ -68,6 +68,8 @@ struct FakeSts {
     calls: RefCell<Vec<String>>,
     max: Vec<(&'static str, u32)>,
     deny: Vec<&'static str>,
+    /// Whose long-term keys the credential chain gives; `None`: there are none.
+    long_term: Option<&'static str>,
 }
 
 impl FakeSts {
@@ -120,6 +122,28 @@ impl Sts for FakeSts {
             r.duration_seconds,
         )
     }
+    fn long_term_identity(&self) -> Result<String, StsError> {
+        self.calls.borrow_mut().push("caller-identity".to_owned());
+        self.long_term
+            .map(str::to_owned)
+            .ok_or_else(|| StsError::classify("Error", "no credentials in the chain"))
+    }
+    fn session_token(&self, r: &SessionTokenRequest<'_>) -> Result<Credentials, StsError> {
+        if r.mfa.is_some_and(|(_, code)| code != "123456") {
+            self.calls
+                .borrow_mut()
+                .push("session-token refused".to_owned());
+            return Err(StsError::classify(
+                "AccessDenied",
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+            ));
+        }
+        self.issue(
+            format!("session-token {:?} {}", r.mfa, r.duration_seconds),
+            "",
+            r.duration_seconds,
+        )
+    }
 }
 
 fn hub_target() -> ClientTarget {
@@ -131,6 +155,7 @@ fn hub_target() -> ClientTarget {
         max_session_duration: 3_600,
         paths: vec![ClientPath {
             groups: vec!["developers".to_owned()],
+            users: Vec::new(),
             hops: vec![
                 ClientHop::Saml {
                     role_arn: HUB.to_owned(),
@@ -155,6 +180,7 @@ fn direct_target() -> ClientTarget {
         max_session_duration: 28_800,
         paths: vec![ClientPath {
             groups: vec!["developers".to_owned()],
+            users: Vec::new(),
             hops: vec![ClientHop::Saml {
                 role_arn: DIRECT.to_owned(),
                 provider_arn: DIRECT_PROVIDER.to_owned(),
@@ -181,6 +207,7 @@ fn signin(cache: &Cache, at: SystemTime) -> SignIn<'_> {
         now: at,
         validation: ValidationOptions::default(),
         force: false,
+        iam_users: None,
     }
 }
 
@@ -442,5 +469,187 @@ fn the_idp_cap_keeps_the_remembered_role_maximum() {
     assert!(
         calls[1].starts_with(&format!("assume {SPOKE} 3600 ")),
         "{calls:?}"
+    );
+}
+
+// The IAM-users hub: long-term keys → one MFA session → every target's AssumeRole.
+
+const USER: &str = "arn:aws:iam::111111111111:user/awsfed/users/ada";
+const USER_SPOKE_DEV: &str = "arn:aws:iam::333333333333:role/awsfed/ReadOnly";
+const USER_SPOKE_PROD: &str = "arn:aws:iam::222222222222:role/awsfed/ReadOnly";
+
+fn iam_users() -> ClientIamUsers {
+    ClientIamUsers {
+        account_id: "111111111111".to_owned(),
+        account_name: "identity".to_owned(),
+        path: "/awsfed/users/".to_owned(),
+        mfa_serial: "arn:aws:iam::111111111111:mfa/{user}".to_owned(),
+        session_duration: 28_800,
+        source_identity: true,
+        without_mfa: vec!["break-glass".to_owned()],
+    }
+}
+
+fn user_target(account: &str, id: &str, role_arn: &str) -> ClientTarget {
+    ClientTarget {
+        name: format!("{account}/ReadOnly"),
+        account_name: account.to_owned(),
+        account_id: id.to_owned(),
+        permission_set: "ReadOnly".to_owned(),
+        max_session_duration: 28_800,
+        paths: vec![ClientPath {
+            groups: Vec::new(),
+            users: vec!["ada".to_owned()],
+            hops: vec![
+                ClientHop::IamUser {
+                    account_id: "111111111111".to_owned(),
+                },
+                ClientHop::AssumeRole {
+                    role_arn: role_arn.to_owned(),
+                    max_session_duration: 28_800,
+                },
+            ],
+        }],
+    }
+}
+
+/// Hands out MFA codes, counting the serials asked for; never a SAML response.
+#[derive(Default)]
+struct Codes {
+    asked: Vec<String>,
+    code: &'static str,
+}
+
+impl AssertionSource for Codes {
+    fn assertion(&mut self, target: &str) -> Result<SamlResponse, SignInError> {
+        Err(SignInError::NeedAssertion {
+            target: target.to_owned(),
+            why: "no IdP here".to_owned(),
+        })
+    }
+    fn mfa_code(&mut self, _: &str, serial: &str) -> Result<String, SignInError> {
+        self.asked.push(serial.to_owned());
+        Ok(self.code.to_owned())
+    }
+}
+
+fn as_user<'a>(cache: &'a Cache, at: SystemTime, users: &'a ClientIamUsers) -> SignIn<'a> {
+    SignIn {
+        iam_users: Some(users),
+        ..signin(cache, at)
+    }
+}
+
+#[test]
+fn an_iam_user_makes_one_mfa_session_for_every_target_and_renews_from_it() {
+    let f = fixture();
+    let users = iam_users();
+    let sts = FakeSts {
+        long_term: Some(USER),
+        ..FakeSts::default()
+    };
+    let dev = user_target("dev", "333333333333", USER_SPOKE_DEV);
+    let prod = user_target("prod", "222222222222", USER_SPOKE_PROD);
+    let mut codes = Codes {
+        code: "123456",
+        ..Codes::default()
+    };
+    for target in [&dev, &prod] {
+        let report = as_user(&f.cache, now(), &users)
+            .credentials(&sts, &Destination::Target(target), &mut codes)
+            .expect("sign in");
+        assert!(!report.chained);
+        assert_eq!(report.session_name.as_deref(), Some("ada"));
+    }
+    assert_eq!(codes.asked, ["arn:aws:iam::111111111111:mfa/ada"]);
+    assert_eq!(
+        *sts.calls.borrow(),
+        [
+            "caller-identity".to_owned(),
+            "session-token Some((\"arn:aws:iam::111111111111:mfa/ada\", \"123456\")) 28800"
+                .to_owned(),
+            // No role chaining: the role's maximum, not one hour.
+            format!("assume {USER_SPOKE_DEV} 28800 as ada from ASIA2 si=Some(\"ada\")"),
+            format!("assume {USER_SPOKE_PROD} 28800 as ada from ASIA2 si=Some(\"ada\")"),
+        ]
+    );
+    // Cached: no call. Ten minutes before the end the spoke session is renewed from the MFA
+    // session (also ten minutes left) without a code; past its end, a new code is asked for.
+    let cached = as_user(&f.cache, now(), &users)
+        .credentials(&sts, &Destination::Target(&dev), &mut codes)
+        .expect("cached");
+    assert!(cached.sts_calls.is_empty());
+    let renewed = as_user(&f.cache, at(28_200), &users)
+        .credentials(&sts, &Destination::Target(&dev), &mut codes)
+        .expect("renewed");
+    assert_eq!(renewed.sts_calls, [USER_SPOKE_DEV]);
+    assert_eq!(codes.asked.len(), 1);
+    as_user(&f.cache, at(28_800 + 600), &users)
+        .credentials(&sts, &Destination::Target(&prod), &mut codes)
+        .expect("a new MFA session");
+    assert_eq!(codes.asked.len(), 2);
+    // The MFA session is cached like every hop: mode 0600.
+    let key = user_session_key("111111111111");
+    let mode = std::fs::metadata(f.cache.dir().join(key.file_name()))
+        .expect("cached MFA session")
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn iam_user_sign_in_refuses_wrong_codes_other_accounts_and_missing_keys() {
+    let f = fixture();
+    let users = iam_users();
+    let dev = user_target("dev", "333333333333", USER_SPOKE_DEV);
+    let sign_in = |sts: &FakeSts, code: &'static str| {
+        let mut codes = Codes {
+            code,
+            ..Codes::default()
+        };
+        as_user(&f.cache, now(), &users)
+            .credentials(sts, &Destination::Target(&dev), &mut codes)
+            .map(|_| codes.asked.len())
+    };
+    let sts = FakeSts {
+        long_term: Some(USER),
+        ..FakeSts::default()
+    };
+    let error = sign_in(&sts, "000000").expect_err("wrong code");
+    assert!(
+        matches!(&error, SignInError::UserSession { error, .. } if error.kind == StsErrorKind::AccessDenied),
+        "{error}"
+    );
+    let other = FakeSts {
+        long_term: Some("arn:aws:iam::999999999999:user/ada"),
+        ..FakeSts::default()
+    };
+    let error = sign_in(&other, "123456").expect_err("another account");
+    assert!(matches!(error, SignInError::NotIamUser { .. }), "{error}");
+    let role = FakeSts {
+        long_term: Some("arn:aws:sts::111111111111:assumed-role/x/ada"),
+        ..FakeSts::default()
+    };
+    assert!(matches!(
+        sign_in(&role, "123456"),
+        Err(SignInError::NotIamUser { .. })
+    ));
+    let none = FakeSts::default();
+    let error = sign_in(&none, "123456").expect_err("no keys");
+    assert!(matches!(error, SignInError::LongTermKeys { .. }), "{error}");
+    // A user exempt from MFA is asked for no code.
+    let glass = FakeSts {
+        long_term: Some("arn:aws:iam::111111111111:user/awsfed/users/break-glass"),
+        ..FakeSts::default()
+    };
+    assert_eq!(sign_in(&glass, "123456").expect("break-glass"), 0);
+    assert!(
+        glass
+            .calls
+            .borrow()
+            .iter()
+            .any(|c| c == "session-token None 28800")
     );
 }

@@ -22,6 +22,14 @@ pub struct AssumeRoleRequest<'a> {
     pub duration_seconds: u32,
 }
 
+/// `sts:GetSessionToken` with an IAM user's long-term keys (the IAM-users hub).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTokenRequest<'a> {
+    /// The MFA device's serial number and its current code; `None` for a user exempt from MFA.
+    pub mfa: Option<(&'a str, &'a str)>,
+    pub duration_seconds: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StsErrorKind {
     /// The requested DurationSeconds is over the role's MaxSessionDuration (or the chaining cap):
@@ -76,6 +84,11 @@ pub trait Sts {
         source: &Credentials,
         request: &AssumeRoleRequest<'_>,
     ) -> Result<Credentials, StsError>;
+    /// The ARN of whoever the long-term keys of the standard credential chain belong to
+    /// (`sts:GetCallerIdentity`, which needs no permission). awsfed never sees where the keys are.
+    fn long_term_identity(&self) -> Result<String, StsError>;
+    /// `sts:GetSessionToken` with those long-term keys.
+    fn session_token(&self, request: &SessionTokenRequest<'_>) -> Result<Credentials, StsError>;
 }
 
 #[cfg(test)]

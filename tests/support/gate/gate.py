@@ -20,10 +20,22 @@ What is evaluated, per "Permissions for AssumeRole, AssumeRoleWithSAML, ..." (IA
     moto's Organizations). With SourceIdentity, also sts:SetSourceIdentity.
   DurationSeconds over the role's MaxSessionDuration, or over 3600 for role chaining, is refused with
   STS's ValidationError.
+  GetSessionToken (the IAM-users hub): the caller must be an IAM user's long-term key (moto's
+    GetCallerIdentity names the user); with SerialNumber, it must be one of the user's MFA devices in
+    moto and TokenCode the test code TEST_MFA_CODE (a stand-in for the device's TOTP: moto checks
+    no code), else STS's AccessDenied. The session remembers whether MFA was used and when.
+  AssumeRole from an IAM user (its MFA session, or its long-term key): principal = the user,
+    identity policies = the user's and its groups' (attached managed and inline), context
+    aws:username, aws:PrincipalArn and, for a session from GetSessionToken,
+    aws:MultiFactorAuthPresent and (with MFA) aws:MultiFactorAuthAge; long-term keys carry neither
+    ("Configure MFA-protected API access", IAM User Guide). No role chaining: DurationSeconds up to
+    the role's MaxSessionDuration.
 
 moto quirks handled here: moto's AssumeRoleWithSAML takes the role from the first Role value and
 crashes on several, so the gate forwards a minimal assertion naming only the requested pair (plus
-RoleSessionName and SessionDuration = DurationSeconds).
+RoleSessionName and SessionDuration = DurationSeconds). moto's GetSessionToken answers the same
+access key every time; the gate gives each answer an access key of its own (moto accepts any key
+for the AssumeRole that follows), so it can tell the sessions apart.
 
     gate.py --moto http://127.0.0.1:PORT --oracle-dir tests/oracle [--port 0]
 Prints `http://127.0.0.1:PORT` on its first stdout line when ready. GET /gate/stats returns the STS
@@ -38,7 +50,9 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
+import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -50,6 +64,8 @@ ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 SOURCE_IDENTITY_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+# The code every test MFA device shows (moto checks none).
+TEST_MFA_CODE = "246810"
 
 
 class Oracle:
@@ -155,6 +171,54 @@ class Moto:
         return policies
 
 
+    def caller_arn(self, authorization):
+        """Whom moto says an access key belongs to (moto reads the key id and checks no signature)."""
+        url = urllib.parse.urlparse(self.endpoint)
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        body = "Action=GetCallerIdentity&Version=2011-06-15"
+        connection.request("POST", "/", body=body, headers={
+            "Authorization": authorization, "Content-Type": "application/x-www-form-urlencoded"})
+        data = connection.getresponse().read()
+        connection.close()
+        match = re.search(rb"<Arn>([^<]+)</Arn>", data)
+        return match.group(1).decode() if match else None
+
+    def mfa_devices(self, user_arn):
+        account, name = parse_user_arn(user_arn)
+        return [d["SerialNumber"] for d in self.iam(account).list_mfa_devices(UserName=name)["MFADevices"]]
+
+    def user_policies(self, user_arn):
+        """The user's and its groups' attached managed and inline policies."""
+        account, name = parse_user_arn(user_arn)
+        iam = self.iam(account)
+        policies = []
+
+        def managed(attached):
+            for item in attached:
+                arn = item["PolicyArn"]
+                policy = iam.get_policy(PolicyArn=arn)["Policy"]
+                version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+                policies.append({"name": arn, "policy": document(version["PolicyVersion"]["Document"])})
+
+        managed(iam.list_attached_user_policies(UserName=name)["AttachedPolicies"])
+        for inline in iam.list_user_policies(UserName=name)["PolicyNames"]:
+            doc = iam.get_user_policy(UserName=name, PolicyName=inline)["PolicyDocument"]
+            policies.append({"name": inline, "policy": document(doc)})
+        for group in iam.list_groups_for_user(UserName=name)["Groups"]:
+            managed(iam.list_attached_group_policies(GroupName=group["GroupName"])["AttachedPolicies"])
+            for inline in iam.list_group_policies(GroupName=group["GroupName"])["PolicyNames"]:
+                doc = iam.get_group_policy(GroupName=group["GroupName"], PolicyName=inline)["PolicyDocument"]
+                policies.append({"name": inline, "policy": document(doc)})
+        return policies
+
+
+def parse_user_arn(arn):
+    match = re.fullmatch(r"arn:aws:iam::(\d{12}):user/(?:.*/)?([\w+=,.@-]+)", arn or "")
+    if not match:
+        raise ValueError(f"not a user ARN: {arn}")
+    return match.group(1), match.group(2)
+
+
 def document(value):
     if isinstance(value, str):
         return json.loads(urllib.parse.unquote(value))
@@ -253,11 +317,59 @@ class Gate:
         minimal = minimal_assertion(role_arn, provider_arn, session_name, duration)
         return None, {"session_name": session_name, "source_identity": source_identity, "assertion": minimal}
 
-    def check_assume_role(self, params, access_key):
+    def check_session_token(self, params, authorization):
+        user_arn = self.moto.caller_arn(authorization) or ""
+        if ":user/" not in user_arn:
+            return ("AccessDenied", f"Cannot call GetSessionToken with session credentials ({user_arn})"), None, user_arn
+        serial = params.get("SerialNumber")
+        code = params.get("TokenCode")
+        if serial or code:
+            if serial not in self.moto.mfa_devices(user_arn) or code != TEST_MFA_CODE:
+                return ("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."), None, user_arn
+        duration = int(params.get("DurationSeconds", "43200"))
+        if not 900 <= duration <= 129600:
+            return ("ValidationError", "DurationSeconds must be between 900 and 129600 for an IAM user."), None, user_arn
+        return None, {"kind": "user", "user_arn": user_arn, "mfa": bool(serial), "issued": time.time()}, user_arn
+
+    def check_user_assume_role(self, params, caller):
+        """AssumeRole by an IAM user: its MFA session (caller from the gate) or its long-term key."""
+        role_arn = params.get("RoleArn", "")
+        role = self.moto.role(role_arn)
+        if role is None:
+            return ("AccessDenied", f"Not authorized to perform sts:AssumeRole: no role {role_arn}"), None
+        user_arn = caller["user_arn"]
+        _, user_name = parse_user_arn(user_arn)
+        trust = document(role["AssumeRolePolicyDocument"])
+        identity = self.moto.user_policies(user_arn)
+        session_name = params.get("RoleSessionName", "")
+        source_identity = params.get("SourceIdentity")
+        context = {"aws:PrincipalArn": user_arn, "aws:username": user_name, "sts:RoleSessionName": session_name}
+        if caller.get("session"):
+            context["aws:MultiFactorAuthPresent"] = "true" if caller["mfa"] else "false"
+            if caller["mfa"]:
+                context["aws:MultiFactorAuthAge"] = str(int(time.time() - caller["issued"]))
+        if source_identity:
+            context["sts:SourceIdentity"] = source_identity
+        if not self.simulate(user_arn, "sts:AssumeRole", role_arn, trust, identity, context):
+            return ("AccessDenied", f"User: {user_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"), None
+        si_context = {k: v for k, v in context.items() if k != "sts:RoleSessionName"}
+        if source_identity and not self.simulate(user_arn, "sts:SetSourceIdentity", role_arn, trust, identity, si_context):
+            return ("AccessDenied", f"User: {user_arn} is not authorized to perform: sts:SetSourceIdentity on resource: {role_arn}"), None
+        duration = int(params.get("DurationSeconds", "3600"))
+        if duration > int(role.get("MaxSessionDuration", 3600)):
+            return ("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."), None
+        return None, {"session_name": session_name, "source_identity": source_identity}
+
+    def check_assume_role(self, params, access_key, authorization=""):
         role_arn = params.get("RoleArn", "")
         caller = self.sessions.get(access_key)
         if caller is None:
+            user_arn = self.moto.caller_arn(authorization) or ""
+            if ":user/" in user_arn:
+                return self.check_user_assume_role(params, {"user_arn": user_arn, "session": False})
             return ("AccessDenied", "the trust gate does not know the calling credentials"), None
+        if caller.get("kind") == "user":
+            return self.check_user_assume_role(params, dict(caller, session=True))
         role = self.moto.role(role_arn)
         if role is None:
             return ("AccessDenied", f"Not authorized to perform sts:AssumeRole: no role {role_arn}"), None
@@ -345,13 +457,17 @@ def make_handler(gate, moto_host, moto_port):
             if "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
                 params = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode(), keep_blank_values=True).items()}
             action = params.get("Action")
+            if action == "GetSessionToken":
+                self.session_token(params, body)
+                return
             if action in ("AssumeRoleWithSAML", "AssumeRole"):
                 role_arn = params.get("RoleArn", "")
                 try:
                     if action == "AssumeRoleWithSAML":
                         denial, grant = gate.check_saml(params)
                     else:
-                        denial, grant = gate.check_assume_role(params, access_key_of(self.headers))
+                        denial, grant = gate.check_assume_role(
+                            params, access_key_of(self.headers), self.headers.get("Authorization", ""))
                 except Exception as error:  # a gate bug must fail the test loudly, not allow
                     gate.count(action, role_arn, f"error: {error}")
                     self.sts_error("InternalFailure", f"trust gate error: {error}")
@@ -377,6 +493,25 @@ def make_handler(gate, moto_host, moto_port):
                 self.send_relayed(status, headers, data)
                 return
             self.forward(body)
+
+        def session_token(self, params, body):
+            try:
+                denial, grant, user_arn = gate.check_session_token(params, self.headers.get("Authorization", ""))
+            except Exception as error:  # a gate bug must fail the test loudly, not allow
+                gate.count("GetSessionToken", "", f"error: {error}")
+                self.sts_error("InternalFailure", f"trust gate error: {error}")
+                return
+            gate.count("GetSessionToken", user_arn, denial[0] if denial else "allowed")
+            if denial is not None:
+                self.sts_error(*denial)
+                return
+            status, headers, data = self.relay("POST", body)
+            if status == 200:
+                key = "ASIA" + uuid.uuid4().hex[:16].upper()
+                data = re.sub(rb"<AccessKeyId>[^<]+</AccessKeyId>", f"<AccessKeyId>{key}</AccessKeyId>".encode(), data)
+                with gate.lock:
+                    gate.sessions[key] = grant
+            self.send_relayed(status, headers, data)
 
         def forward(self, body):
             status, headers, data = self.relay(self.command, body)

@@ -207,6 +207,7 @@ impl Compiler<'_> {
                 hub: model.hubs[users.hub].name.clone(),
                 path: users.path.clone(),
                 mfa_max_age: users.mfa_max_age,
+                source_identity: users.source_identity,
                 users: desired_users,
                 groups,
                 policies,

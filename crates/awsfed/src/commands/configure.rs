@@ -217,7 +217,13 @@ fn profiles(
 
 fn describe(target: &ClientTarget) -> String {
     let hops = target.paths.first().map_or(0, |p| p.hops.len());
-    let how = if hops > 1 {
+    let as_iam_user = target
+        .paths
+        .first()
+        .is_some_and(|p| matches!(p.hops.first(), Some(ClientHop::IamUser { .. })));
+    let how = if as_iam_user {
+        "your IAM user's MFA session, then the account's role (IAM-users hub)".to_owned()
+    } else if hops > 1 {
         let hubs: Vec<&str> = target
             .paths
             .iter()

@@ -84,9 +84,10 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         None => default_destination(region).map_err(console_error)?,
     };
     let cache = open_cache()?;
-    let report = sign_in(&args.signin, &cache, &destination, false)?;
-    // Two hops: the session is AssumeRole'd from another session, which AWS treats as chained.
-    let chained = report.roles.len() > 1;
+    let report = sign_in(&args.signin, Some(&client), &cache, &destination, false)?;
+    // A spoke session assumed from the hub role's session is role chaining; one assumed from an
+    // IAM user's MFA session is not.
+    let chained = report.chained;
     let duration = session_duration(chained, target.max_session_duration, args.duration)
         .map_err(console_error)?;
     let answer = awsfed_aws::get_signin_token_answer(

@@ -46,7 +46,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         args.role_arn.as_deref(),
     )?;
     let cache = open_cache()?;
-    let report = sign_in(&args.signin, &cache, &destination, false)?;
+    let report = sign_in(&args.signin, client.as_ref(), &cache, &destination, false)?;
     print_stdout(&report.credentials.credential_process_json());
     Ok(ExitCode::SUCCESS)
 }
@@ -74,6 +74,7 @@ pub fn cache_hit(mut args: impl Iterator<Item = OsString>) -> Option<ExitCode> {
         now: SystemTime::now(),
         validation: awsfed_saml::ValidationOptions::default(),
         force: false,
+        iam_users: None,
     };
     let report = signin.fresh_cached_session(&destination)?;
     print_stdout(&report.credentials.credential_process_json());

@@ -24,7 +24,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let client = load_client(&args.signin)?;
     let destination = destination(Some(&client), Some(&args.target), None)?;
     let cache = open_cache()?;
-    let report = sign_in(&args.signin, &cache, &destination, false)?;
+    let report = sign_in(&args.signin, Some(&client), &cache, &destination, false)?;
     let mut exports = report.credentials.shell_exports();
     for (name, value) in region_environment(&client, &destination) {
         exports.push_str(&format!(

@@ -49,7 +49,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let client = load_client(&args.signin)?;
     let destination = destination(Some(&client), Some(&args.target), None)?;
     let cache = open_cache()?;
-    let report = sign_in(&args.signin, &cache, &destination, false)?;
+    let report = sign_in(&args.signin, Some(&client), &cache, &destination, false)?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CommandError::bad_input(
             "name the command to run after `--`",
@@ -182,7 +182,7 @@ fn run_beside(
     server.serve(move || {
         let destination = destination(Some(&client), Some(&target), None)?;
         let cache = open_cache()?;
-        Ok(sign_in(&signin, &cache, &destination, false)?.credentials)
+        Ok(sign_in(&signin, Some(&client), &cache, &destination, false)?.credentials)
     });
     // Ctrl-C reaches the command too (one process group); awsfed keeps serving until it exits.
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -34,7 +34,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     };
     let destination = destination(Some(&client), Some(&target), None)?;
     let cache = open_cache()?;
-    let report = sign_in(&args.signin, &cache, &destination, args.force)?;
+    let report = sign_in(
+        &args.signin,
+        Some(&client),
+        &cache,
+        &destination,
+        args.force,
+    )?;
     let how = if report.sts_calls.is_empty() {
         "cached session".to_owned()
     } else {

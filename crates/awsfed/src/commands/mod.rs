@@ -27,6 +27,8 @@ pub mod export_client;
 pub mod graph;
 pub mod import;
 pub mod login;
+/// An IAM user's MFA code and the profile of their long-term keys.
+mod mfa_code;
 pub mod migrate;
 /// The sign-in prompt's terminal input.
 mod paste;

@@ -6,6 +6,9 @@
 //! base64 SAMLResponse, the SAML analogue of `credential_process`), the last response while it is
 //! valid, and finally a prompt on the terminal device. Prompts never go to stdout or stderr, which
 //! belong to the caller of `credential_process`; with no terminal the sign-in fails at once.
+//!
+//! IAM-user targets ask for the MFA device's code the same way: `--mfa-command` (or
+//! `AWSFED_MFA_COMMAND`), else a prompt on the terminal device.
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -46,6 +49,15 @@ pub struct SignInArgs {
     /// Accept SAML Recipients that are not AWS sign-in endpoints (test IdPs).
     #[arg(long, env = awsfed_env::AWSFED_ANY_RECIPIENT, hide = true)]
     pub any_recipient: bool,
+    /// IAM users: the profile whose access keys you sign in with when the environment has none
+    /// (`AWS_ACCESS_KEY_ID`…). Default: `default`. `AWS_PROFILE` is not used for this: it names
+    /// the awsfed profile asking when the AWS CLI runs `awsfed creds`.
+    #[arg(long, value_name = "PROFILE", env = awsfed_env::AWSFED_SOURCE_PROFILE)]
+    pub source_profile: Option<String>,
+    /// IAM users: run this shell command to get the MFA code; it prints the 6-digit code. Default:
+    /// ask on the terminal.
+    #[arg(long, value_name = "CMD", env = awsfed_env::AWSFED_MFA_COMMAND)]
+    pub mfa_command: Option<String>,
     /// Never prompt on the terminal (`exec --server`'s renewals: the command owns the terminal).
     #[arg(skip)]
     pub no_prompt: bool,
@@ -106,6 +118,7 @@ pub fn validation(args: &SignInArgs) -> ValidationOptions {
 /// Signs in to `destination` with the real STS.
 pub fn sign_in(
     args: &SignInArgs,
+    client: Option<&ClientFile>,
     cache: &Cache,
     destination: &Destination<'_>,
     force: bool,
@@ -116,9 +129,13 @@ pub fn sign_in(
         now,
         validation: validation(args),
         force,
+        iam_users: client.and_then(|c| c.iam_users.as_ref()),
     };
-    let sts = LazySts::default();
-    let mut source = |target: &str| get_assertion(args, cache, target, now);
+    let sts = LazySts {
+        source_profile: args.source_profile.clone(),
+        ..LazySts::default()
+    };
+    let mut source = Sources { args, cache, now };
     let report = signin
         .credentials(&sts, destination, &mut source)
         .map_err(signin_error)?;
@@ -150,16 +167,40 @@ fn sign_in_again_hint(target: &str) -> String {
     }
 }
 
+/// Where the SAML response and the MFA code come from.
+struct Sources<'a> {
+    args: &'a SignInArgs,
+    cache: &'a Cache,
+    now: SystemTime,
+}
+
+impl awsfed_signin::AssertionSource for Sources<'_> {
+    fn assertion(&mut self, target: &str) -> Result<SamlResponse, SignInError> {
+        get_assertion(self.args, self.cache, target, self.now)
+    }
+
+    fn mfa_code(&mut self, target: &str, serial: &str) -> Result<String, SignInError> {
+        super::mfa_code::mfa_code(self.args, target, serial)
+    }
+}
+
 /// The real STS, built on first use: a cache hit never starts the SDK.
 #[derive(Debug, Default)]
 struct LazySts {
     sts: std::cell::OnceCell<Result<SigninSts, awsfed_signin::StsError>>,
+    source_profile: Option<String>,
 }
 
 impl LazySts {
     fn get(&self) -> Result<&SigninSts, awsfed_signin::StsError> {
         self.sts
-            .get_or_init(SigninSts::from_env)
+            .get_or_init(|| {
+                let sts = SigninSts::from_env()?;
+                Ok(match &self.source_profile {
+                    Some(profile) => sts.with_source_profile(profile),
+                    None => sts,
+                })
+            })
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -179,6 +220,18 @@ impl awsfed_signin::Sts for LazySts {
         request: &awsfed_signin::AssumeRoleRequest<'_>,
     ) -> Result<awsfed_signin::Credentials, awsfed_signin::StsError> {
         self.get()?.assume_role(source, request)
+    }
+
+    fn long_term_identity(&self) -> Result<String, awsfed_signin::StsError> {
+        super::mfa_code::refuse_awsfed_source_profile(self.source_profile.as_deref())?;
+        self.get()?.long_term_identity()
+    }
+
+    fn session_token(
+        &self,
+        request: &awsfed_signin::SessionTokenRequest<'_>,
+    ) -> Result<awsfed_signin::Credentials, awsfed_signin::StsError> {
+        self.get()?.session_token(request)
     }
 }
 
@@ -245,6 +298,23 @@ pub fn signin_error(error: SignInError) -> CommandError {
             vec!["`awsfed login` on a terminal lists the targets of the client file".to_owned()]
         }
         SignInError::NeedAssertion { target, .. } => vec![sign_in_again_hint(target)],
+        SignInError::NeedMfaCode { target, .. } => vec![format!(
+            "run `awsfed login {}` in a terminal, or pass --mfa-command CMD",
+            escape(target)
+        )],
+        SignInError::LongTermKeys { .. } => vec![
+            "put your access keys in the `default` profile of ~/.aws/credentials (or name another with --source-profile); awsfed never writes them".to_owned(),
+        ],
+        SignInError::UserSession { error, .. }
+            if error.kind == awsfed_signin::StsErrorKind::AccessDenied =>
+        {
+            vec![
+                "check the code and your MFA device's clock: STS takes each code once, within its 30 seconds".to_owned(),
+            ]
+        }
+        SignInError::NotIamUser { .. } => vec![
+            "use your own IAM user's access keys (--source-profile PROFILE)".to_owned(),
+        ],
         SignInError::NotGranted { .. } => vec![
             "ask for the directory group that grants it, or sign in to the IdP with another account".to_owned(),
         ],

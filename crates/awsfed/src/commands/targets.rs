@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use awsfed_files::terminal::escape;
-use awsfed_signin::{ClientTarget, Destination, SignIn};
+use awsfed_signin::{ClientHop, ClientTarget, Destination, SignIn};
 use serde::Serialize;
 
 use crate::cli::{Cli, OutputFormat};
@@ -56,6 +56,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         now,
         validation: awsfed_saml::ValidationOptions::default(),
         force: false,
+        iam_users: None,
     };
     let targets: Vec<Target<'_>> = client
         .targets
@@ -91,6 +92,10 @@ fn describe<'a>(target: &'a ClientTarget, signin: &SignIn<'_>, now: SystemTime) 
     groups.sort_unstable();
     groups.dedup();
     let two_hops = target.paths.iter().any(|p| p.hops.len() > 1);
+    let as_iam_user = target
+        .paths
+        .iter()
+        .all(|p| matches!(p.hops.first(), Some(ClientHop::IamUser { .. })));
     let session = signin
         .cached_session(&Destination::Target(target))
         .map(|report| Session {
@@ -102,7 +107,13 @@ fn describe<'a>(target: &'a ClientTarget, signin: &SignIn<'_>, now: SystemTime) 
         account_name: &target.account_name,
         account_id: &target.account_id,
         permission_set: &target.permission_set,
-        topology: if two_hops { "hub-and-spoke" } else { "direct" },
+        topology: if as_iam_user {
+            "iam-users"
+        } else if two_hops {
+            "hub-and-spoke"
+        } else {
+            "direct"
+        },
         groups,
         max_session_duration: target.max_session_duration,
         session,

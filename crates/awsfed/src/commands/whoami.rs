@@ -46,7 +46,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     if let Some(target) = &args.target {
         let client = load_client(&args.signin)?;
         let destination = destination(Some(&client), Some(target), None)?;
-        let report = sign_in(&args.signin, &cache, &destination, false)?;
+        let report = sign_in(&args.signin, Some(&client), &cache, &destination, false)?;
         let sts = SigninSts::from_env().map_err(|e| CommandError::failed(e.to_string()))?;
         let identity = sts
             .caller_identity(&report.credentials)

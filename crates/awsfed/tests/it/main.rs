@@ -68,6 +68,9 @@ mod signin;
 /// Sign-in commands without AWS: usage, errors, hints, JSON output, configure, sessions served from
 /// a cache the test writes.
 mod signin_cli;
+/// IAM-user sign-in against moto behind the trust gate: one MFA session for every target, the
+/// roles reached exactly, MFA context decided by iam-simulate.
+mod signin_iam_users;
 /// The sign-in prompt on a real pseudo-terminal: a pasted response longer than a terminal line.
 mod signin_prompt;
 /// Helpers of the sign-in tests (isolated home and cache, moto, the test IdP, the trust gate).

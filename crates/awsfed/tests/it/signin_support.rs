@@ -133,6 +133,9 @@ pub struct World {
     pub desired: PathBuf,
     pub client: PathBuf,
     pub keys: PathBuf,
+    /// The IAM users' access keys and MFA devices, made in moto by `moto_setup.py --user-keys`
+    /// (an IAM-users model only; awsfed never makes them).
+    pub user_keys: PathBuf,
 }
 
 /// How a [`World`] is built.
@@ -185,7 +188,11 @@ impl World {
         std::fs::create_dir_all(&model_dir).expect("model folder");
         let mut yaml =
             std::fs::read_to_string(crate::support::example(example)).expect("read example");
-        assert!(yaml.contains("metadata_file: corp-idp.xml"), "{example}");
+        // A model without a SAML IdP (the IAM-users hub) needs no metadata.
+        assert!(
+            !yaml.contains("identity_provider:") || yaml.contains("metadata_file: corp-idp.xml"),
+            "{example}"
+        );
         if let Some(port) = setup.browser_port {
             let with = yaml.replacen(
                 "identity_provider:\n",
@@ -203,6 +210,7 @@ impl World {
         )
         .expect("metadata");
         let desired = dir.path().join("desired.json");
+        let user_keys = dir.path().join("user-keys.json");
         let output = awsfed(dir.path())
             .arg("-c")
             .arg(&model)
@@ -251,6 +259,8 @@ impl World {
                     desired.as_os_str(),
                     "--metadata".as_ref(),
                     keys.join("idp-metadata.xml").as_os_str(),
+                    "--user-keys".as_ref(),
+                    user_keys.as_os_str(),
                 ],
             );
         }
@@ -283,6 +293,7 @@ impl World {
             desired,
             client,
             keys,
+            user_keys,
         })
     }
 
