@@ -7,7 +7,6 @@
 //! else is refused before STS is asked, and never repeated in a message.
 
 use std::io::{BufRead, Read, Write};
-use std::process::{Command, Stdio};
 
 use awsfed_signin::{SignInError, StsError};
 
@@ -16,22 +15,8 @@ use crate::commands::sign_in::SignInArgs;
 /// The current code of the MFA device `serial`, for signing in to `target`.
 pub fn mfa_code(args: &SignInArgs, target: &str, serial: &str) -> Result<String, SignInError> {
     if let Some(command) = &args.mfa_command {
-        let output = Command::new("sh")
-            .arg("-c")
-            .arg(command)
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| {
-                SignInError::AssertionSource(format!("cannot run the MFA command: {e}"))
-            })?;
-        if !output.status.success() {
-            return Err(SignInError::AssertionSource(format!(
-                "the MFA command failed ({})",
-                output.status
-            )));
-        }
-        return checked(&String::from_utf8_lossy(&output.stdout), "the MFA command");
+        let output = crate::commands::sign_in::run_user_command(command, "MFA")?;
+        return checked(&String::from_utf8_lossy(&output), "the MFA command");
     }
     let prompting_off =
         std::env::var_os(awsfed_env::AWSFED_NO_PROMPT).is_some_and(|v| !v.is_empty());

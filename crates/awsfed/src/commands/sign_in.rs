@@ -338,6 +338,25 @@ pub fn signin_error(error: SignInError) -> CommandError {
     out
 }
 
+/// The standard output of a command the user named (`--saml-command`, `--mfa-command`), run by
+/// `sh -c` with no input and its errors on ours; `what` names it in the error.
+pub(crate) fn run_user_command(command: &str, what: &str) -> Result<Vec<u8>, SignInError> {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| SignInError::AssertionSource(format!("cannot run the {what} command: {e}")))?;
+    if !output.status.success() {
+        return Err(SignInError::AssertionSource(format!(
+            "the {what} command failed ({})",
+            output.status
+        )));
+    }
+    Ok(output.stdout)
+}
+
 fn get_assertion(
     args: &SignInArgs,
     cache: &Cache,
@@ -365,22 +384,7 @@ fn get_assertion(
         return parse(bytes);
     }
     if let Some(command) = &args.saml_command {
-        let output = Command::new("sh")
-            .arg("-c")
-            .arg(command)
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| {
-                SignInError::AssertionSource(format!("cannot run the SAML command: {e}"))
-            })?;
-        if !output.status.success() {
-            return Err(SignInError::AssertionSource(format!(
-                "the SAML command failed ({})",
-                output.status
-            )));
-        }
-        return parse(output.stdout);
+        return parse(run_user_command(command, "SAML")?);
     }
     if args.browser {
         return receive_from_browser(args, target).and_then(parse);
