@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_cloudformation::types::StackSetStatus;
 use awsfed_plan::STACK_PREFIX;
 use awsfed_plan::stacksets::{ActualInstance, ActualStack, ActualStackSet};
 
@@ -14,31 +13,7 @@ impl Engine {
     /// Every active stack set whose name has awsfed's prefix (owned or not: the plan decides), with
     /// its template, tags, OU targets and stack instances.
     pub async fn read_stack_sets(&self) -> Result<Vec<ActualStackSet>, AwsError> {
-        let cfn = self.admin();
-        let mut names = Vec::new();
-        let mut token = None;
-        loop {
-            self.count();
-            let page = cfn
-                .list_stack_sets()
-                .status(StackSetStatus::Active)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| call("cloudformation:ListStackSets", &e))?;
-            names.extend(
-                page.summaries()
-                    .iter()
-                    .filter(|s| s.status() == Some(&StackSetStatus::Active))
-                    .filter_map(|s| s.stack_set_name())
-                    .filter(|n| n.starts_with(STACK_PREFIX))
-                    .map(str::to_owned),
-            );
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+        let mut names = self.list_names().await?;
         names.sort();
         let mut sets = Vec::new();
         for name in names {

@@ -36,7 +36,8 @@ impl Engine {
         Some(owned)
     }
 
-    async fn list_names(&self) -> Result<Vec<String>, AwsError> {
+    /// The names of every active stack set with awsfed's prefix (owned or not: callers decide).
+    pub(super) async fn list_names(&self) -> Result<Vec<String>, AwsError> {
         let mut names = Vec::new();
         let mut token = None;
         loop {
