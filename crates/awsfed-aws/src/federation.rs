@@ -30,8 +30,14 @@ pub enum FederationError {
 }
 
 /// GETs `url` (a `getSigninToken` request to `endpoint`) and returns the answer's body.
-/// `endpoint` is what error messages name: the URL itself holds the session's keys.
-pub fn get_signin_token_answer(endpoint: &str, url: &str) -> Result<String, FederationError> {
+/// `endpoint` is what error messages name: the URL itself holds the session's keys. `host`, when
+/// given, is sent as the `Host` header instead of the URL's: the request then reaches the URL's
+/// server as one meant for that host (a local stand-in for a Region's sign-in endpoint).
+pub fn get_signin_token_answer(
+    endpoint: &str,
+    url: &str,
+    host: Option<&str>,
+) -> Result<String, FederationError> {
     let unreachable = |reason: String| FederationError::Unreachable {
         endpoint: endpoint.to_owned(),
         reason,
@@ -44,8 +50,11 @@ pub fn get_signin_token_answer(endpoint: &str, url: &str) -> Result<String, Fede
         aws_smithy_http_client::default_connector(&HttpConnectorSettings::default(), None)
             .ok_or_else(|| unreachable("no HTTPS client is built in".to_owned()))?;
     // The URL is not echoed: an invalid one would carry the keys into the message.
-    let request =
+    let mut request =
         HttpRequest::get(url).map_err(|_| unreachable("the request URL is invalid".to_owned()))?;
+    if let Some(host) = host {
+        request.headers_mut().insert("host", host.to_owned());
+    }
     runtime.block_on(async {
         let call = async {
             let response = connector

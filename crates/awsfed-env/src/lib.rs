@@ -108,7 +108,7 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     },
     EnvVar {
         name: AWSFED_FEDERATION_ENDPOINT,
-        meaning: "the federation endpoint `awsfed console` uses instead of the Region's (tests: a local stand-in)",
+        meaning: "where `awsfed console` sends the sign-in token request, as to the Region's endpoint (its host name as `Host`); the login URL still names the Region's endpoint (tests: a local stand-in)",
     },
     EnvVar {
         name: AWS_CONFIG_FILE,

@@ -43,12 +43,15 @@ pub enum ConsoleError {
 
 /// The federation endpoint of `region` (the global one without).
 pub fn federation_endpoint(region: Option<&str>) -> Result<String, ConsoleError> {
+    Ok(format!("https://{}/federation", federation_host(region)?))
+}
+
+/// The host name of `region`'s sign-in endpoint (the global one without): what a request to its
+/// federation endpoint carries as `Host`.
+pub fn federation_host(region: Option<&str>) -> Result<String, ConsoleError> {
     match region {
-        None => Ok("https://signin.aws.amazon.com/federation".to_owned()),
-        Some(region) => Ok(format!(
-            "https://{}.signin.aws.amazon.com/federation",
-            checked_region(region)?
-        )),
+        None => Ok("signin.aws.amazon.com".to_owned()),
+        Some(region) => Ok(format!("{}.signin.aws.amazon.com", checked_region(region)?)),
     }
 }
 

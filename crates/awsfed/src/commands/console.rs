@@ -5,8 +5,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::SystemTime;
 
 use awsfed_signin::console::{
-    container_url, default_destination, federation_endpoint, file_url, login_url, redirect_page,
-    session_duration, signin_token, signin_token_url,
+    container_url, default_destination, federation_endpoint, federation_host, file_url, login_url,
+    redirect_page, session_duration, signin_token, signin_token_url,
 };
 
 use crate::cli::Cli;
@@ -75,9 +75,17 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         unreachable!("a named target");
     };
     let region = args.region.as_deref().or_else(|| client.region_of(target));
-    let endpoint = match std::env::var(awsfed_env::AWSFED_FEDERATION_ENDPOINT) {
-        Ok(endpoint) if !endpoint.is_empty() => endpoint,
-        _ => federation_endpoint(region).map_err(console_error)?,
+    // The Region's sign-in endpoint makes the token and must be the one that takes it back
+    // ("Enable custom identity broker access to the AWS console", IAM User Guide).
+    let endpoint = federation_endpoint(region).map_err(console_error)?;
+    // AWSFED_FEDERATION_ENDPOINT (a local stand-in in the tests) receives the token request as
+    // the Region's endpoint would: same path and query, the endpoint's host name as `Host`.
+    let (request_endpoint, host) = match std::env::var(awsfed_env::AWSFED_FEDERATION_ENDPOINT) {
+        Ok(stand_in) if !stand_in.is_empty() => (
+            stand_in,
+            Some(federation_host(region).map_err(console_error)?),
+        ),
+        _ => (endpoint.clone(), None),
     };
     let page = match &args.destination {
         Some(page) => page.clone(),
@@ -91,8 +99,9 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let duration = session_duration(chained, target.max_session_duration, args.duration)
         .map_err(console_error)?;
     let answer = awsfed_aws::get_signin_token_answer(
-        &endpoint,
-        &signin_token_url(&endpoint, &report.credentials, duration),
+        &request_endpoint,
+        &signin_token_url(&request_endpoint, &report.credentials, duration),
+        host.as_deref(),
     )
     .map_err(|e| CommandError::failed(escape(&e.to_string()).into_owned()))?;
     let token = signin_token(&answer).map_err(console_error)?;

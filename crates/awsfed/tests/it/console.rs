@@ -9,16 +9,16 @@ use std::sync::{Arc, Mutex};
 
 use crate::signin_support::{World, run};
 
-/// The federation endpoint's stand-in: every request's target (path and query) is recorded;
-/// `/federation` answers a sign-in token, anything else HTTP 400 as the real endpoint does for a
-/// request it refuses.
-struct Federation {
-    url: String,
-    requests: Arc<Mutex<Vec<String>>>,
+/// The federation endpoint's stand-in: every request's `Host` header and target (path and query)
+/// are recorded; `/federation` answers a sign-in token, anything else HTTP 400 as the real
+/// endpoint does for a request it refuses.
+pub struct Federation {
+    pub url: String,
+    requests: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Federation {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -34,7 +34,13 @@ impl Federation {
                 }
                 // Headers up to the blank line; a GET has no body.
                 let mut header = String::new();
+                let mut host = String::new();
                 while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                    if let Some((name, value)) = header.split_once(':')
+                        && name.eq_ignore_ascii_case("host")
+                    {
+                        host = value.trim().to_owned();
+                    }
                     header.clear();
                 }
                 let target = line.split(' ').nth(1).unwrap_or_default().to_owned();
@@ -44,7 +50,7 @@ impl Federation {
                 } else {
                     ("400 Bad Request", "<html>Bad Request</html>".to_owned())
                 };
-                seen.lock().expect("lock").push(target);
+                seen.lock().expect("lock").push((host, target));
                 let _ = write!(
                     stream,
                     "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -55,14 +61,25 @@ impl Federation {
         Self { url, requests }
     }
 
-    fn endpoint(&self) -> String {
+    pub fn endpoint(&self) -> String {
         format!("{}/federation", self.url)
     }
 
-    /// The query parameters of request `index`, decoded.
-    fn query(&self, index: usize) -> Vec<(String, String)> {
+    /// How many requests came.
+    pub fn count(&self) -> usize {
+        self.requests.lock().expect("lock").len()
+    }
+
+    /// The `Host` request `index` was sent to: the sign-in endpoint awsfed meant.
+    pub fn host(&self, index: usize) -> String {
         let requests = self.requests.lock().expect("lock");
-        let target = requests.get(index).expect("a request was made");
+        requests.get(index).expect("a request was made").0.clone()
+    }
+
+    /// The query parameters of request `index`, decoded.
+    pub fn query(&self, index: usize) -> Vec<(String, String)> {
+        let requests = self.requests.lock().expect("lock");
+        let (_, target) = requests.get(index).expect("a request was made");
         let query = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
         query
             .split('&')
@@ -91,7 +108,7 @@ fn decode(text: &str) -> String {
     String::from_utf8(out).expect("UTF-8")
 }
 
-fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
     query
         .iter()
         .find(|(key, _)| key == name)
@@ -159,15 +176,13 @@ fn console_trades_the_session_for_a_login_url_with_aws_duration_rules() {
     let (code, url, stderr) = run(direct);
     assert_eq!(code, 0, "{stderr}");
     let query = federation.query(0);
+    assert_eq!(federation.host(0), "eu-west-1.signin.aws.amazon.com");
     assert_eq!(param(&query, "Action"), Some("getSigninToken"));
     assert_eq!(param(&query, "SessionDuration"), Some("7200"));
     assert_session(&query, &creds("prod-web/ReadOnly"));
     assert_eq!(
         url.trim_end(),
-        format!(
-            "{}?Action=login&Issuer=awsfed&Destination=https%3A%2F%2Feu-west-1.console.aws.amazon.com%2Fconsole%2Fhome%3Fregion%3Deu-west-1&SigninToken=TOKEN-0%2Fx%2By",
-            federation.endpoint()
-        )
+        "https://eu-west-1.signin.aws.amazon.com/federation?Action=login&Issuer=awsfed&Destination=https%3A%2F%2Feu-west-1.console.aws.amazon.com%2Fconsole%2Fhome%3Fregion%3Deu-west-1&SigninToken=TOKEN-0%2Fx%2By"
     );
     insta::assert_snapshot!("console_print_url_direct", stderr);
 
@@ -175,9 +190,14 @@ fn console_trades_the_session_for_a_login_url_with_aws_duration_rules() {
     let (code, url, stderr) = run(console(&["dev-web/Admin", "--print-url"]));
     assert_eq!(code, 0, "{stderr}");
     let query = federation.query(1);
+    assert_eq!(federation.host(1), "signin.aws.amazon.com");
     assert_eq!(param(&query, "SessionDuration"), None, "{query:?}");
     assert_session(&query, &creds("dev-web/Admin"));
-    assert!(url.contains("&SigninToken=TOKEN-1%2Fx%2By"), "{url}");
+    assert!(
+        url.starts_with("https://signin.aws.amazon.com/federation?Action=login&")
+            && url.contains("&SigninToken=TOKEN-1%2Fx%2By"),
+        "{url}"
+    );
     assert!(
         url.contains("&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&"),
         "{url}"
@@ -186,7 +206,7 @@ fn console_trades_the_session_for_a_login_url_with_aws_duration_rules() {
     let (code, _, stderr) = run(console(&["dev-web/Admin", "--duration", "1h"]));
     assert_eq!(code, 2, "{stderr}");
     insta::assert_snapshot!("console_chained_duration", stderr);
-    assert_eq!(federation.requests.lock().expect("lock").len(), 2);
+    assert_eq!(federation.count(), 2);
 
     // Opening: the opener's command line (what `ps` shows every local user) holds the file:// URL
     // of a private page, never the token; the page forwards to the login URL, here through the
@@ -251,7 +271,9 @@ fn console_trades_the_session_for_a_login_url_with_aws_duration_rules() {
     );
     let page = std::fs::read_to_string(&page_path).expect("page");
     assert!(
-        page.contains("location.replace(\"ext+container:name=dev%20web&url=http%3A%2F%2F127.0.0.1"),
+        page.contains(
+            "location.replace(\"ext+container:name=dev%20web&url=https%3A%2F%2Fsignin.aws.amazon.com%2Ffederation%3FAction%3Dlogin"
+        ),
         "{page}"
     );
     assert!(page.contains("TOKEN-2"), "{page}");

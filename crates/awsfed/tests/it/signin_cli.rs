@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use awsfed_signin::{Cache, CachedHop, Credentials, HopKey};
 
+use crate::console::{Federation, param};
 use crate::signin_support::{awsfed, run};
 
 const HUB: &str = "arn:aws:iam::111111111111:role/awsfed/hub/developers";
@@ -90,6 +91,11 @@ impl Home {
     /// Caches the developers' hub session and their dev/ReadOnly spoke session, ending in
     /// `hub_left` and `spoke_left` seconds.
     fn sign_in_dev_readonly(&self, hub_left: i64, spoke_left: i64) {
+        self.sign_in(DEV_READONLY, hub_left, spoke_left);
+    }
+
+    /// Caches the developers' hub session and their session of the spoke role `spoke`.
+    fn sign_in(&self, spoke: &str, hub_left: i64, spoke_left: i64) {
         let cache = self.cache();
         let hub_key = HopKey {
             role_arn: HUB.to_owned(),
@@ -100,12 +106,12 @@ impl Home {
             .write_hop(&hub_key, &hop(HUB, PROVIDER, "ASIAHUB", hub_left))
             .expect("hub");
         let spoke_key = HopKey {
-            role_arn: DEV_READONLY.to_owned(),
+            role_arn: spoke.to_owned(),
             via: HUB.to_owned(),
             session_name: Some("ada@example.com".to_owned()),
         };
         cache
-            .write_hop(&spoke_key, &hop(DEV_READONLY, HUB, "ASIASPOKE", spoke_left))
+            .write_hop(&spoke_key, &hop(spoke, HUB, "ASIASPOKE", spoke_left))
             .expect("spoke");
     }
 }
@@ -424,4 +430,65 @@ fn the_model_regions_reach_configure_env_and_exec() {
         !config.contains("eu-west-1") && !config.contains("us-west-2"),
         "{config}"
     );
+}
+
+#[test]
+fn console_opens_the_accounts_region_from_the_model_through_its_signin_endpoint() {
+    let federation = Federation::start();
+    let console = |home: &Home, args: &[&str]| {
+        let mut command = home.awsfed(&["console"]);
+        command.args(args).arg("--print-url").env(
+            awsfed_env::AWSFED_FEDERATION_ENDPOINT,
+            federation.endpoint(),
+        );
+        let (code, url, stderr) = run(command);
+        assert_eq!(code, 0, "{stderr}");
+        url.trim_end().to_owned()
+    };
+    // The token request goes to the Region's sign-in endpoint (its Host), and the login URL takes
+    // the token back to the same endpoint, opening that Region's console.
+    let login = |region: &str, token: usize| {
+        format!(
+            "https://{region}.signin.aws.amazon.com/federation?Action=login&Issuer=awsfed&Destination=https%3A%2F%2F{region}.console.aws.amazon.com%2Fconsole%2Fhome%3Fregion%3D{region}&SigninToken=TOKEN-{token}%2Fx%2By"
+        )
+    };
+    let home = Home::with_regions();
+    home.sign_in(
+        "arn:aws:iam::222222222222:role/awsfed/ReadOnly",
+        3_000,
+        2_000,
+    );
+    home.sign_in(DEV_READONLY, 3_000, 2_000);
+    // prod's own `region`.
+    assert_eq!(console(&home, &["prod/ReadOnly"]), login("us-west-2", 0));
+    assert_eq!(federation.host(0), "us-west-2.signin.aws.amazon.com");
+    // dev has none: the model's `default_region`.
+    assert_eq!(console(&home, &["dev/ReadOnly"]), login("eu-west-1", 1));
+    assert_eq!(federation.host(1), "eu-west-1.signin.aws.amazon.com");
+    // --region wins over the model's.
+    assert_eq!(
+        console(&home, &["prod/ReadOnly", "--region", "ap-southeast-2"]),
+        login("ap-southeast-2", 2)
+    );
+    assert_eq!(federation.host(2), "ap-southeast-2.signin.aws.amazon.com");
+    // A model without Regions: the global endpoint and console.
+    let global = Home::new();
+    global.sign_in_dev_readonly(3_000, 2_000);
+    assert_eq!(
+        console(&global, &["dev/ReadOnly"]),
+        "https://signin.aws.amazon.com/federation?Action=login&Issuer=awsfed&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=TOKEN-3%2Fx%2By"
+    );
+    assert_eq!(federation.host(3), "signin.aws.amazon.com");
+    // Every token request was the session's (the cached spoke keys), none asked a length
+    // (chained sessions), all at the endpoint's path.
+    for index in 0..4 {
+        let query = federation.query(index);
+        assert_eq!(param(&query, "Action"), Some("getSigninToken"));
+        assert_eq!(param(&query, "SessionDuration"), None);
+        assert!(
+            param(&query, "Session").is_some_and(|s| s.contains("\"sessionId\":\"ASIASPOKE\"")),
+            "{query:?}"
+        );
+    }
+    assert_eq!(federation.count(), 4);
 }
