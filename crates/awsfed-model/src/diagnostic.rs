@@ -38,18 +38,6 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>) -> Self {
-        Self::new(Severity::Error, code, message)
-    }
-
-    pub fn warning(code: Code, message: impl Into<String>) -> Self {
-        Self::new(Severity::Warning, code, message)
-    }
-
-    pub fn note(code: Code, message: impl Into<String>) -> Self {
-        Self::new(Severity::Note, code, message)
-    }
-
     pub(crate) fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         debug_assert!(
             code.severities().contains(&severity),

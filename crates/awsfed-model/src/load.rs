@@ -3,8 +3,9 @@
 
 use serde_saphyr::options::DuplicateKeyPolicy;
 
+use crate::message::ReadingMessage;
 use crate::raw::RawModel;
-use crate::{Code, Diagnostic, Span};
+use crate::{Diagnostic, Span};
 
 /// Largest model accepted. A 5,000-account model with tags is about 1 MiB; anything far larger is a
 /// mistake (or hostile) and is refused before it is parsed.
@@ -27,33 +28,21 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
             .chars()
             .count()
             + 1;
-        Diagnostic::error(
-            Code::NotUtf8,
-            format!(
-                "the model is not UTF-8 text: invalid byte 0x{:02x}",
-                bytes[e.valid_up_to()]
-            ),
-        )
+        Diagnostic::of(&ReadingMessage::NotUtf8 {
+            byte: bytes[e.valid_up_to()],
+        })
         .at(Span {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
             offset: e.valid_up_to(),
             len: 1,
         })
-        .help("save the file as UTF-8")
     })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 pub fn too_large(len: usize) -> Diagnostic {
-    Diagnostic::error(
-        Code::ModelTooLarge,
-        format!(
-            "the model is {len} bytes; the limit is {MAX_MODEL_BYTES} bytes ({} MiB)",
-            MAX_MODEL_BYTES / 1024 / 1024
-        ),
-    )
-    .help("check that -c names the model file and not something else")
+    Diagnostic::of(&ReadingMessage::ModelTooLarge { len })
 }
 
 /// Parses the YAML into the raw model. Syntax errors, unknown keys, duplicate keys and wrong types
@@ -81,11 +70,7 @@ fn yaml_error(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
         Some(cut) => full[..cut].to_owned(),
         None => full,
     };
-    let (code, message, help) = explain(&message);
-    let mut diagnostic = Diagnostic::error(code, message);
-    if let Some(help) = help {
-        diagnostic = diagnostic.help(help);
-    }
+    let diagnostic = Diagnostic::of(&explain(&message));
     match error.location() {
         Some(location) => {
             let mut span = Span::from_location(location);
@@ -98,43 +83,31 @@ fn yaml_error(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
     }
 }
 
-/// Turns the parser's wording into awsfed's: a stable code, a message, and how to fix it.
-fn explain(message: &str) -> (Code, String, Option<String>) {
+/// Turns the parser's wording into awsfed's: what went wrong, with a stable code and how to fix it.
+fn explain(message: &str) -> ReadingMessage {
     if let Some(rest) = message.strip_prefix("unknown field ") {
-        let help = rest
+        let expected = rest
             .split_once(", expected ")
-            .map(|(_, expected)| format!("expected {expected}; check the spelling"));
-        let field = rest.split(',').next().unwrap_or(rest);
-        return (Code::UnknownKey, format!("unknown key {field}"), help);
+            .map(|(_, expected)| expected.to_owned());
+        let field = rest.split(',').next().unwrap_or(rest).to_owned();
+        return ReadingMessage::UnknownKey { field, expected };
     }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest
             .split(", set DuplicateKeyPolicy")
             .next()
-            .unwrap_or(rest);
-        return (
-            Code::DuplicateKey,
-            format!("`{key}` is defined twice"),
-            Some("each name may appear once; merge the two entries or rename one".to_owned()),
-        );
+            .unwrap_or(rest)
+            .to_owned();
+        return ReadingMessage::DuplicateKey { key };
     }
+    let parser = message.to_owned();
     if message.starts_with("missing field ") {
-        return (
-            Code::MissingKey,
-            message.replace("missing field", "missing key"),
-            Some("add the key; see `awsfed.schema.json` for the model format".to_owned()),
-        );
+        return ReadingMessage::MissingKey { parser };
     }
     if message.contains("budget") || message.contains("depth") {
-        return (
-            Code::YamlLimit,
-            message.to_owned(),
-            Some(format!(
-                "the model may nest at most {MAX_DEPTH} levels and use at most 1,000 anchors and aliases"
-            )),
-        );
+        return ReadingMessage::YamlLimit { parser };
     }
-    (Code::Yaml, message.to_owned(), None)
+    ReadingMessage::Yaml { parser }
 }
 
 fn offset_of(text: &str, line: u32, column: u32) -> usize {

@@ -5,8 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::account_hubs;
-use crate::duration::{format_duration, parse_duration};
+use crate::duration::parse_duration;
 use crate::identity_center::{self, CustomerManagedPolicy};
+use crate::message::{
+    AccountsMessage, GroupsMessage, NamingMessage, PermissionSetsMessage, PolicyArnProblem,
+    RoleKind, SettingsMessage, UnfitSource,
+};
 use crate::metadata::idp_entity_id;
 use crate::model::{
     Account, BrowserSignIn, Discover, Grant, Group, Hub, IdentityProvider, Model, PermissionSet,
@@ -99,12 +103,10 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
 fn check_version(raw: &RawModel, d: &mut Diagnostics) {
     if raw.version.value != 1 {
         d.push(
-            Diagnostic::error(
-                Code::UnsupportedVersion,
-                format!("model version {} is not supported", raw.version.value),
-            )
-            .at(raw.version.span)
-            .help("this awsfed reads `version: 1`"),
+            Diagnostic::of(&SettingsMessage::UnsupportedVersion {
+                version: raw.version.value,
+            })
+            .at(raw.version.span),
         );
     }
 }
@@ -115,12 +117,10 @@ fn partition(raw: &RawModel, d: &mut Diagnostics) -> String {
         Some(p) if ["aws", "aws-cn", "aws-us-gov"].contains(&p.value.as_str()) => p.value.clone(),
         Some(p) => {
             d.push(
-                Diagnostic::error(
-                    Code::UnknownPartition,
-                    format!("unknown partition `{}`", p.value),
-                )
-                .at(p.span)
-                .help("use `aws`, `aws-cn` or `aws-us-gov`"),
+                Diagnostic::of(&SettingsMessage::UnknownPartition {
+                    partition: p.value.clone(),
+                })
+                .at(p.span),
             );
             "aws".to_owned()
         }
@@ -136,12 +136,10 @@ fn organization_id(o: &RawOrganization, d: &mut Diagnostics) -> String {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if !valid {
         d.push(
-            Diagnostic::error(
-                Code::MalformedOrganizationId,
-                format!("`{}` is not an organization id", o.id.value),
-            )
-            .at(o.id.span)
-            .help("an organization id is `o-` followed by 10 to 32 lower-case letters or digits"),
+            Diagnostic::of(&SettingsMessage::MalformedOrganizationId {
+                id: o.id.value.clone(),
+            })
+            .at(o.id.span),
         );
     }
     o.id.value.clone()
@@ -149,18 +147,17 @@ fn organization_id(o: &RawOrganization, d: &mut Diagnostics) -> String {
 
 fn quotas(raw: &RawModel, d: &mut Diagnostics) -> Quotas {
     let mut quotas = Quotas::default();
-    let mut read = |value: &Option<Spanned<usize>>, default: usize, max: usize, what: &str| {
+    let mut read = |value: &Option<Spanned<usize>>, default: usize, max: usize, quota| {
         let Some(value) = value else { return default };
         if value.value < default || value.value > max {
             d.push(
-                Diagnostic::error(
-                    Code::QuotaOutOfRange,
-                    format!("{what} quota {} is outside {default}..={max}", value.value),
-                )
-                .at(value.span)
-                .help(format!(
-                    "IAM's default is {default} and it can be raised to at most {max}"
-                )),
+                Diagnostic::of(&SettingsMessage::QuotaOutOfRange {
+                    quota,
+                    value: value.value,
+                    default,
+                    max,
+                })
+                .at(value.span),
             );
             return default;
         }
@@ -242,12 +239,10 @@ fn check_provider_name(name: &Spanned<String>, d: &mut Diagnostics) {
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     {
         d.push(
-            Diagnostic::error(
-                Code::MalformedProviderName,
-                format!("`{}` is not a valid SAML provider name", name.value),
-            )
-            .at(name.span)
-            .help("a SAML provider name has 1 to 128 letters, digits, `.`, `_` or `-`"),
+            Diagnostic::of(&SettingsMessage::MalformedProviderName {
+                name: name.value.clone(),
+            })
+            .at(name.span),
         );
     }
 }
@@ -261,12 +256,11 @@ fn provider_metadata(
     match read_metadata(&file.value) {
         Err(why) => {
             d.push(
-                Diagnostic::error(
-                    Code::UnreadableMetadata,
-                    format!("cannot read metadata file `{}`: {why}", file.value),
-                )
-                .at(file.span)
-                .help("the path is relative to the model file"),
+                Diagnostic::of(&SettingsMessage::UnreadableMetadata {
+                    file: file.value.clone(),
+                    why,
+                })
+                .at(file.span),
             );
             None
         }
@@ -278,9 +272,11 @@ fn provider_metadata(
             }),
             Err(why) => {
                 d.push(
-                    Diagnostic::error(Code::NotSamlMetadata, format!("`{}` is not SAML IdP metadata: {why}", file.value))
-                        .at(file.span)
-                        .help("download the metadata XML from the IdP's AWS application (it starts with <EntityDescriptor>)"),
+                    Diagnostic::of(&SettingsMessage::NotSamlMetadata {
+                        file: file.value.clone(),
+                        why,
+                    })
+                    .at(file.span),
                 );
                 None
             }
@@ -313,14 +309,7 @@ fn source_identity(
         }
         _ => {
             if let Some(from) = &idp.source_identity_from {
-                d.push(
-                    Diagnostic::warning(
-                        Code::UnusedSetting,
-                        "`source_identity_from` has no effect while `source_identity` is not true",
-                    )
-                    .at(from.span)
-                    .help("set `source_identity: true` or remove `source_identity_from`"),
-                );
+                d.push(Diagnostic::of(&SettingsMessage::UnusedSourceIdentityFrom).at(from.span));
             }
             None
         }
@@ -333,25 +322,19 @@ fn session_tags(tags: &[Spanned<String>], d: &mut Diagnostics) -> Vec<String> {
     for tag in tags {
         if tag.value.is_empty() || tag.value.len() > 128 || tag.value.starts_with("aws:") {
             d.push(
-                Diagnostic::error(
-                    Code::MalformedTagKey,
-                    format!("`{}` is not a valid session tag key", tag.value),
-                )
-                .at(tag.span)
-                .help("a tag key has 1 to 128 characters and may not start with `aws:`"),
+                Diagnostic::of(&SettingsMessage::MalformedTagKey {
+                    key: tag.value.clone(),
+                })
+                .at(tag.span),
             );
         }
         session_tags.push(tag.value.clone());
     }
     if session_tags.len() > 50 {
         d.push(
-            Diagnostic::error(
-                Code::TooManySessionTags,
-                format!(
-                    "{} session tags; STS accepts at most 50",
-                    session_tags.len()
-                ),
-            )
+            Diagnostic::of(&SettingsMessage::TooManySessionTags {
+                count: session_tags.len(),
+            })
             .at(tags[50].span),
         );
     }
@@ -366,17 +349,17 @@ fn audiences(written: &[Spanned<String>], d: &mut Diagnostics) -> Vec<String> {
     for audience in written {
         if !awsfed_policy::is_sign_in_endpoint(&audience.value) {
             d.push(
-                Diagnostic::warning(Code::UnknownAudience, format!("`{}` is not an AWS sign-in endpoint", audience.value))
-                    .at(audience.span)
-                    .help("SAML:aud is the Recipient the IdP posts to: https://signin.aws.amazon.com/saml or https://REGION.signin.aws.amazon.com/saml"),
+                Diagnostic::of(&SettingsMessage::UnknownAudience {
+                    audience: audience.value.clone(),
+                })
+                .at(audience.span),
             );
         }
         if audiences.contains(&audience.value) {
             d.push(
-                Diagnostic::warning(
-                    Code::DuplicateAudience,
-                    format!("`{}` is listed twice", audience.value),
-                )
+                Diagnostic::of(&SettingsMessage::DuplicateAudience {
+                    audience: audience.value.clone(),
+                })
                 .at(audience.span),
             );
         }
@@ -394,12 +377,8 @@ fn browser_sign_in(port: &Spanned<u32>, d: &mut Diagnostics) -> Option<BrowserSi
         Ok(value) if value >= 1024 => Some(BrowserSignIn { port: value }),
         _ => {
             d.push(
-                Diagnostic::error(
-                    Code::BrowserPortOutOfRange,
-                    format!("browser sign-in port {} is outside 1024..=65535", port.value),
-                )
-                .at(port.span)
-                .help("pick a free port from 1024 to 65535; the IdP's extra ACS URL must name the same port"),
+                Diagnostic::of(&SettingsMessage::BrowserPortOutOfRange { port: port.value })
+                    .at(port.span),
             );
             None
         }
@@ -410,38 +389,14 @@ fn browser_sign_in(port: &Spanned<u32>, d: &mut Diagnostics) -> Option<BrowserSi
 /// (AssumeRoleWithSAML API reference); sign-in fails for a user whose value breaks that.
 fn check_identity_source(
     source: Option<&Spanned<IdentitySource>>,
-    attribute: &str,
+    attribute: &'static str,
     fallback: Span,
     d: &mut Diagnostics,
 ) {
     let (value, span) = source.map_or((IdentitySource::Email, fallback), |s| (s.value, s.span));
-    let (severity_error, why) = match value {
-        IdentitySource::EmployeeId => return,
-        IdentitySource::DisplayName => (true, "display names contain spaces, which STS rejects".to_owned()),
-        IdentitySource::Email => (
-            false,
-            "e-mail addresses can be longer than 64 characters or contain characters such as ' ! # that STS rejects".to_owned(),
-        ),
-        IdentitySource::Username => (
-            false,
-            "login names can contain spaces or characters such as \\ that STS rejects".to_owned(),
-        ),
-        IdentitySource::Nameid => (
-            false,
-            "NameIDs can be longer than 64 characters or contain characters such as \\ (DOMAIN\\user) that STS rejects".to_owned(),
-        ),
-    };
-    let message = format!(
-        "{attribute} from `{}` can produce values outside 2–64 characters of [\\w+=,.@-]: {why}",
-        value.as_str()
-    );
-    let help = "sign-in fails for users whose value does not fit; use a source that fits (employee_id), have the IdP transform it, or add `session-name-source` to `allow_warnings` once the directory guarantees it";
-    let diagnostic = if severity_error {
-        Diagnostic::error(Code::SessionNameSource, message)
-    } else {
-        Diagnostic::warning(Code::SessionNameSource, message)
-    };
-    d.push(diagnostic.at(span).help(help));
+    if let Some(source) = UnfitSource::of(value) {
+        d.push(Diagnostic::of(&SettingsMessage::SessionNameSource { attribute, source }).at(span));
+    }
 }
 
 fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
@@ -455,47 +410,38 @@ fn accounts(raw: &RawModel, d: &mut Diagnostics) -> Vec<Account> {
             || name.value.trim() != name.value
         {
             d.push(
-                Diagnostic::error(Code::MalformedAccountName, format!("account name `{}` cannot be used", name.value))
-                    .at(name.span)
-                    .help("account names appear in Okta group names (aws#NAME#ROLE#ID) and in targets (NAME/ROLE): they may not be empty or contain `#`, `/` or surrounding spaces"),
+                Diagnostic::of(&AccountsMessage::MalformedAccountName {
+                    name: name.value.clone(),
+                })
+                .at(name.span),
             );
         }
         let id = &account.id;
         if id.value.len() != 12 || !id.value.chars().all(|c| c.is_ascii_digit()) {
-            let mut diagnostic = Diagnostic::error(
-                Code::MalformedAccountId,
-                format!("`{}` is not a 12-digit AWS account id", id.value),
-            )
-            .at(id.span);
-            diagnostic = if id.value.len() < 12 && id.value.chars().all(|c| c.is_ascii_digit()) {
-                diagnostic.help("quote the id (`id: \"012345678901\"`): unquoted, YAML reads it as a number and drops leading zeros")
-            } else {
-                diagnostic.help("an account id is exactly 12 digits")
-            };
-            d.push(diagnostic);
+            d.push(
+                Diagnostic::of(&AccountsMessage::MalformedAccountId {
+                    id: id.value.clone(),
+                })
+                .at(id.span),
+            );
         } else if let Some(other) = seen_ids.insert(&id.value, &name.value) {
             d.push(
-                Diagnostic::error(
-                    Code::DuplicateAccountId,
-                    format!(
-                        "account id {} is used by both `{other}` and `{}`",
-                        id.value, name.value
-                    ),
-                )
-                .at(id.span)
-                .help("each AWS account appears once; remove one entry"),
+                Diagnostic::of(&AccountsMessage::DuplicateAccountId {
+                    id: id.value.clone(),
+                    first: (*other).to_owned(),
+                    second: name.value.clone(),
+                })
+                .at(id.span),
             );
         }
         let mut tags = BTreeMap::new();
         for (key, value) in &account.tags {
             if key.value.is_empty() || key.value.len() > 128 || value.value.len() > 256 {
                 d.push(
-                    Diagnostic::error(
-                        Code::MalformedTag,
-                        format!("tag `{}` is not a valid AWS tag", key.value),
-                    )
-                    .at(key.span)
-                    .help("tag keys have 1 to 128 characters, values at most 256"),
+                    Diagnostic::of(&AccountsMessage::MalformedTag {
+                        key: key.value.clone(),
+                    })
+                    .at(key.span),
                 );
             }
             tags.insert(key.value.clone(), value.value.clone());
@@ -537,12 +483,10 @@ fn checked_region(region: &Spanned<String>, d: &mut Diagnostics) -> String {
     let well_formed = awsfed_policy::is_region_code(&region.value);
     if !well_formed {
         d.push(
-            Diagnostic::error(
-                Code::MalformedRegion,
-                format!("`{}` is not an AWS Region code", region.value),
-            )
-            .at(region.span)
-            .help("write a Region code such as `eu-west-1` or `us-east-1`"),
+            Diagnostic::of(&AccountsMessage::MalformedRegion {
+                region: region.value.clone(),
+            })
+            .at(region.span),
         );
     }
     region.value.clone()
@@ -556,17 +500,13 @@ fn allow_warnings(raw: &RawModel, d: &mut Diagnostics) -> BTreeSet<Code> {
             Ok(code) => {
                 codes.insert(code);
             }
-            Err(unknown) => {
-                let diagnostic = Diagnostic::error(
-                    Code::UnknownCode,
-                    format!("`{}` is not an awsfed diagnostic code", name.value),
-                )
-                .at(name.span);
-                d.push(match unknown.nearest {
-                    Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-                    None => diagnostic.help("docs/diagnostics.md lists every code"),
-                });
-            }
+            Err(unknown) => d.push(
+                Diagnostic::of(&SettingsMessage::UnknownCode {
+                    name: name.value.clone(),
+                    nearest: unknown.nearest,
+                })
+                .at(name.span),
+            ),
         }
     }
     codes
@@ -577,12 +517,10 @@ pub(crate) fn ou_path(ou: &Spanned<String>, d: &mut Diagnostics) -> Option<Strin
     let path = ou.value.trim_matches('/');
     if path.is_empty() || path.split('/').any(str::is_empty) {
         d.push(
-            Diagnostic::error(
-                Code::MalformedOu,
-                format!("`{}` is not an OU path", ou.value),
-            )
-            .at(ou.span)
-            .help("write OU names from the root down, separated by `/`: `Workloads/Dev`"),
+            Diagnostic::of(&AccountsMessage::MalformedOu {
+                ou: ou.value.clone(),
+            })
+            .at(ou.span),
         );
         return None;
     }
@@ -611,28 +549,18 @@ fn hubs(raw: &RawModel, accounts: &[Account], d: &mut Diagnostics) -> Vec<Hub> {
             account: index,
             span: account.span,
         }),
-        Err(_) => {
-            let mut diagnostic = Diagnostic::error(
-                Code::UnknownAccount,
-                format!("hub account `{}` is not in `accounts`", account.value),
-            )
-            .at(account.span);
-            if let Some(close) = closest(&account.value, accounts.iter().map(|a| a.name.as_str())) {
-                diagnostic = diagnostic.help(format!("did you mean `{close}`?"));
-            }
-            d.push(diagnostic);
-        }
+        Err(_) => d.push(
+            Diagnostic::of(&AccountsMessage::UnknownHubAccount {
+                account: account.value.clone(),
+                closest: closest(&account.value, accounts.iter().map(|a| a.name.as_str()))
+                    .map(str::to_owned),
+            })
+            .at(account.span),
+        ),
     };
     if let Some(hub_account) = &topology.hub_account {
         if !topology.hubs.is_empty() {
-            d.push(
-                Diagnostic::error(
-                    Code::ConflictingHubs,
-                    "`hub_account` and `hubs` cannot both be set",
-                )
-                .at(hub_account.span)
-                .help("use `hub_account` for one hub, or name every hub under `hubs`"),
-            );
+            d.push(Diagnostic::of(&AccountsMessage::ConflictingHubs).at(hub_account.span));
         }
         add("default".to_owned(), hub_account, d);
     }
@@ -648,11 +576,14 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
     for (name, set) in &raw.permission_sets {
         let mut managed_policies: Vec<(String, Span)> = Vec::new();
         for arn in &set.managed_policies {
-            if let Err(why) = check_policy_arn(&arn.value, partition) {
+            if let Err(problem) = check_policy_arn(&arn.value, partition) {
                 d.push(
-                    Diagnostic::error(Code::MalformedArn, format!("`{}` is not a managed policy ARN: {why}", arn.value))
-                        .at(arn.span)
-                        .help(format!("write arn:{partition}:iam::aws:policy/NAME for AWS managed policies or arn:{partition}:iam::ACCOUNT:policy/PATH/NAME")),
+                    Diagnostic::of(&PermissionSetsMessage::MalformedManagedPolicyArn {
+                        arn: arn.value.clone(),
+                        problem,
+                        partition: partition.to_owned(),
+                    })
+                    .at(arn.span),
                 );
             }
             if managed_policies
@@ -660,10 +591,9 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
                 .any(|(known, _)| known == &arn.value)
             {
                 d.push(
-                    Diagnostic::warning(
-                        Code::DuplicatePolicy,
-                        format!("`{}` is listed twice", arn.value),
-                    )
+                    Diagnostic::of(&PermissionSetsMessage::DuplicatePolicy {
+                        policy: arn.value.clone(),
+                    })
                     .at(arn.span),
                 );
             }
@@ -675,15 +605,14 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
         let customer_managed_policies =
             customer_managed_policies(&set.customer_managed_policies, d);
         if let Some(boundary) = &set.permissions_boundary
-            && let Err(why) = check_policy_arn(&boundary.value, partition)
+            && let Err(problem) = check_policy_arn(&boundary.value, partition)
         {
             d.push(
-                Diagnostic::error(
-                    Code::MalformedArn,
-                    format!("`{}` is not a managed policy ARN: {why}", boundary.value),
-                )
-                .at(boundary.span)
-                .help("a permissions boundary is a managed policy, named by its ARN"),
+                Diagnostic::of(&PermissionSetsMessage::MalformedBoundaryArn {
+                    arn: boundary.value.clone(),
+                    problem,
+                })
+                .at(boundary.span),
             );
         }
         let (session_duration, session_duration_span) = match &set.session_duration {
@@ -691,9 +620,8 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
             Some(text) => match parse_duration(&text.value) {
                 Err(why) => {
                     d.push(
-                        Diagnostic::error(Code::MalformedDuration, why)
-                            .at(text.span)
-                            .help("write a duration such as `1h`, `90m` or `12h`"),
+                        Diagnostic::of(&PermissionSetsMessage::MalformedDuration { why })
+                            .at(text.span),
                     );
                     (defaults::MIN_SESSION_SECONDS, text.span)
                 }
@@ -702,15 +630,10 @@ fn permission_sets(raw: &RawModel, partition: &str, d: &mut Diagnostics) -> Vec<
                         .contains(&seconds) =>
                 {
                     d.push(
-                        Diagnostic::error(
-                            Code::SessionDurationOutOfRange,
-                            format!(
-                                "session duration {} is outside 1h–12h",
-                                format_duration(seconds)
-                            ),
-                        )
-                        .at(text.span)
-                        .help("IAM's MaxSessionDuration is 3,600 to 43,200 seconds (1h to 12h)"),
+                        Diagnostic::of(&PermissionSetsMessage::SessionDurationOutOfRange {
+                            seconds,
+                        })
+                        .at(text.span),
                     );
                     (
                         seconds.clamp(defaults::MIN_SESSION_SECONDS, defaults::MAX_SESSION_SECONDS),
@@ -748,14 +671,18 @@ fn customer_managed_policies(
     for text in written {
         match CustomerManagedPolicy::parse(&text.value) {
             Ok(policy) if policies.contains(&policy) => d.push(
-                Diagnostic::warning(Code::DuplicatePolicy, format!("`{}` is listed twice", text.value))
-                    .at(text.span),
+                Diagnostic::of(&PermissionSetsMessage::DuplicatePolicy {
+                    policy: text.value.clone(),
+                })
+                .at(text.span),
             ),
             Ok(policy) => policies.push(policy),
             Err(why) => d.push(
-                Diagnostic::error(Code::MalformedPolicyReference, format!("`{}` is not a customer managed policy reference: {why}", text.value))
-                    .at(text.span)
-                    .help("write the policy's name (`Billing`) or its path and name (`/team/Billing`), as in each account's IAM"),
+                Diagnostic::of(&PermissionSetsMessage::MalformedPolicyReference {
+                    reference: text.value.clone(),
+                    why,
+                })
+                .at(text.span),
             ),
         }
     }
@@ -764,37 +691,30 @@ fn customer_managed_policies(
 }
 
 /// `arn:PARTITION:iam::aws|ACCOUNT:policy/[PATH/]NAME`.
-fn check_policy_arn(arn: &str, partition: &str) -> Result<(), String> {
+fn check_policy_arn(arn: &str, partition: &str) -> Result<(), PolicyArnProblem> {
     let [arn_partition, service, region, account, resource] = match Arn::split(arn) {
         Ok(parts) => parts,
-        Err(ArnError::MissingPrefix { .. }) => {
-            return Err("it does not start with `arn:`".to_owned());
-        }
-        Err(ArnError::TooFewParts { .. }) => {
-            return Err("an ARN has six `:`-separated parts".to_owned());
-        }
-        Err(ArnError::EmptyPart { part, .. }) => return Err(format!("the {part} part is empty")),
+        Err(ArnError::MissingPrefix { .. }) => return Err(PolicyArnProblem::MissingPrefix),
+        Err(ArnError::TooFewParts { .. }) => return Err(PolicyArnProblem::TooFewParts),
+        Err(ArnError::EmptyPart { part, .. }) => return Err(PolicyArnProblem::EmptyPart(part)),
     };
     if arn_partition != partition {
-        return Err(format!(
-            "its partition `{arn_partition}` is not the model's `{partition}`"
-        ));
+        return Err(PolicyArnProblem::OtherPartition {
+            found: arn_partition.to_owned(),
+            model: partition.to_owned(),
+        });
     }
     if service != "iam" || !region.is_empty() {
-        return Err(
-            "managed policies are IAM resources (`arn:…:iam::…`) with no region".to_owned(),
-        );
+        return Err(PolicyArnProblem::NotIam);
     }
     if account != "aws" && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit())) {
-        return Err(format!(
-            "`{account}` is neither `aws` nor a 12-digit account id"
-        ));
+        return Err(PolicyArnProblem::MalformedAccount(account.to_owned()));
     }
     let Some(name) = resource.strip_prefix("policy/") else {
-        return Err("the resource must start with `policy/`".to_owned());
+        return Err(PolicyArnProblem::NotPolicy);
     };
     if name.is_empty() || name.ends_with('/') || name.contains("//") {
-        return Err("the policy name is missing".to_owned());
+        return Err(PolicyArnProblem::MissingName);
     }
     Ok(())
 }
@@ -817,26 +737,21 @@ fn groups(
         let safe = role_name_safe(&name.value);
         if let Some(other) = hub_role_names.insert(safe.clone(), &name.value) {
             d.push(
-                Diagnostic::error(
-                    Code::HubRoleNameCollision,
-                    format!(
-                        "groups `{other}` and `{}` would share the hub role name `{safe}`",
-                        name.value
-                    ),
-                )
-                .at(name.span)
-                .help("characters IAM does not allow in role names become `-`; rename one group"),
+                Diagnostic::of(&GroupsMessage::HubRoleNameCollision {
+                    first: (*other).to_owned(),
+                    second: name.value.clone(),
+                    name: safe,
+                })
+                .at(name.span),
             );
         }
         let grants = grants(name, group.grants(), accounts, sets, d);
         if grants.is_empty() && !d.has_errors() {
             d.push(
-                Diagnostic::warning(
-                    Code::GroupWithoutGrants,
-                    format!("group `{}` has no grants", name.value),
-                )
-                .at(name.span)
-                .help("members of this group get no access; add a grant or remove the group"),
+                Diagnostic::of(&GroupsMessage::GroupWithoutGrants {
+                    group: name.value.clone(),
+                })
+                .at(name.span),
             );
         }
         groups.push(Group {
@@ -860,18 +775,11 @@ fn default_hub(raw: &RawModel, hubs: &[Hub], d: &mut Diagnostics) -> Option<usiz
             Some(index) => Some(index),
             None => {
                 d.push(
-                    Diagnostic::error(
-                        Code::UnknownHub,
-                        format!("no hub is named `{}`", name.value),
-                    )
-                    .at(name.span)
-                    .help(format!(
-                        "hubs: {}",
-                        hubs.iter()
-                            .map(|h| h.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
+                    Diagnostic::of(&GroupsMessage::UnknownDefaultHub {
+                        hub: name.value.clone(),
+                        hubs: hubs.iter().map(|h| h.name.clone()).collect(),
+                    })
+                    .at(name.span),
                 );
                 None
             }
@@ -885,14 +793,14 @@ fn default_hub(raw: &RawModel, hubs: &[Hub], d: &mut Diagnostics) -> Option<usiz
 fn named_hub(hub: &Spanned<String>, hubs: &[Hub], d: &mut Diagnostics) -> Option<usize> {
     let index = hubs.iter().position(|h| h.name == hub.value);
     if index.is_none() {
-        let mut diagnostic =
-            Diagnostic::error(Code::UnknownHub, format!("no hub is named `{}`", hub.value))
-                .at(hub.span);
-        diagnostic = match closest(&hub.value, hubs.iter().map(|h| h.name.as_str())) {
-            Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-            None => diagnostic.help("name the hubs under `topology.hubs`"),
-        };
-        d.push(diagnostic);
+        d.push(
+            Diagnostic::of(&GroupsMessage::UnknownGroupHub {
+                hub: hub.value.clone(),
+                closest: closest(&hub.value, hubs.iter().map(|h| h.name.as_str()))
+                    .map(str::to_owned),
+            })
+            .at(hub.span),
+        );
     }
     index
 }
@@ -916,18 +824,12 @@ fn grants(
             g.permission_set == permission_set && g.accounts.iter().any(|a| selected.contains(a))
         }) {
             d.push(
-                Diagnostic::warning(
-                    Code::OverlappingGrants,
-                    format!(
-                        "`{}` is granted `{}` in some accounts by two grants",
-                        group.value, grant.permission_set.value
-                    ),
-                )
-                .at(grant.accounts.span)
-                .help(format!(
-                    "the grant at line {} already covers them; merge the two",
-                    previous.span.line
-                )),
+                Diagnostic::of(&GroupsMessage::OverlappingGrants {
+                    group: group.value.clone(),
+                    set: grant.permission_set.value.clone(),
+                    previous_line: previous.span.line,
+                })
+                .at(grant.accounts.span),
             );
         }
         grants.push(Grant {
@@ -948,16 +850,14 @@ fn permission_set_index(
 ) -> Option<usize> {
     let found = sets.binary_search_by(|s| s.name.as_str().cmp(&name.value));
     if found.is_err() {
-        let mut diagnostic = Diagnostic::error(
-            Code::UnknownPermissionSet,
-            format!("no permission set is named `{}`", name.value),
-        )
-        .at(name.span);
-        diagnostic = match closest(&name.value, sets.iter().map(|s| s.name.as_str())) {
-            Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-            None => diagnostic.help("define it under `permission_sets:`"),
-        };
-        d.push(diagnostic);
+        d.push(
+            Diagnostic::of(&GroupsMessage::UnknownPermissionSet {
+                set: name.value.clone(),
+                closest: closest(&name.value, sets.iter().map(|s| s.name.as_str()))
+                    .map(str::to_owned),
+            })
+            .at(name.span),
+        );
     }
     found.ok()
 }
@@ -975,17 +875,12 @@ fn check_topology(raw: &RawModel, model: &Model, d: &mut Diagnostics) {
         });
     for (group, grant) in hub_and_spoke_grants {
         if group.hub.is_none() {
+            let group_name = group.name.clone();
             let diagnostic = if model.hubs.is_empty() {
-                Diagnostic::error(Code::MissingHub, format!("group `{}` is granted hub-and-spoke accounts but the model has no hub account", group.name))
+                Diagnostic::of(&GroupsMessage::NoHubAccount { group: group_name })
                     .at(raw.topology.default.span)
-                    .help("set `topology.hub_account` to the identity account, or make these accounts `topology: direct`")
             } else {
-                Diagnostic::error(
-                    Code::MissingHub,
-                    format!("group `{}` has hub-and-spoke grants but no hub", group.name),
-                )
-                .at(group.span)
-                .help("set `hub:` on the group, or `topology.default_hub`")
+                Diagnostic::of(&GroupsMessage::GroupWithoutHub { group: group_name }).at(group.span)
             };
             d.push(diagnostic);
             break;
@@ -996,37 +891,22 @@ fn check_topology(raw: &RawModel, model: &Model, d: &mut Diagnostics) {
         && raw.topology.default.value == TopologyKind::HubAndSpoke
         && !model.groups.iter().any(|g| !g.grants.is_empty())
     {
-        d.push(
-            Diagnostic::error(
-                Code::MissingHub,
-                "the default topology is hub-and-spoke but the model has no hub account",
-            )
-            .at(raw.topology.default.span)
-            .help("set `topology.hub_account` to the identity account"),
-        );
+        d.push(Diagnostic::of(&GroupsMessage::DefaultWithoutHub).at(raw.topology.default.span));
     }
 }
 
 fn check_role_names(model: &Model, d: &mut Diagnostics) {
-    let check = |path: &str, name: String, span: Span, what: &str, d: &mut Diagnostics| {
+    let check = |path: &str, name: String, span: Span, role: RoleKind, d: &mut Diagnostics| {
         if name.len() > defaults::ROLE_NAME_LENGTH {
-            d.push(
-                Diagnostic::error(
-                    Code::RoleNameTooLong,
-                    format!(
-                        "{what} role name `{name}` is {} characters; IAM allows {}",
-                        name.len(),
-                        defaults::ROLE_NAME_LENGTH
-                    ),
-                )
-                .at(span)
-                .help("shorten the name or the naming pattern"),
-            );
+            d.push(Diagnostic::of(&NamingMessage::RoleNameTooLong { role, name }).at(span));
         } else if path.len() + name.len() > defaults::SWITCH_ROLE_PATH_AND_NAME {
             d.push(
-                Diagnostic::warning(Code::SwitchRoleTooLong, format!("path and name of {what} role `{path}{name}` are {} characters; the console's switch-role accepts {}", path.len() + name.len(), defaults::SWITCH_ROLE_PATH_AND_NAME))
-                    .at(span)
-                    .help(if what == "hub" { "shorten `naming.hub_role_path` or the name so people can switch to the role in the console" } else { "shorten `naming.role_path` or the name so people can switch to the role in the console" }),
+                Diagnostic::of(&NamingMessage::SwitchRoleTooLong {
+                    role,
+                    path: path.to_owned(),
+                    name,
+                })
+                .at(span),
             );
         }
     };
@@ -1035,7 +915,7 @@ fn check_role_names(model: &Model, d: &mut Diagnostics) {
             &model.naming.role_path,
             model.naming.role_name(&set.name),
             set.span,
-            "permission set",
+            RoleKind::PermissionSet,
             d,
         );
     }
@@ -1047,7 +927,7 @@ fn check_role_names(model: &Model, d: &mut Diagnostics) {
                     .naming
                     .hub_role_name(&group.name, &model.hubs[hub].name),
                 group.span,
-                "hub",
+                RoleKind::Hub,
                 d,
             );
         }
@@ -1073,9 +953,11 @@ fn check_chained_sessions(model: &Model, d: &mut Diagnostics) {
         });
         if chained {
             d.push(
-                Diagnostic::warning(Code::ChainedSessionCapped, format!("permission set `{}` asks for {} but is reached by role chaining in hub-and-spoke accounts, which AWS caps at 1h", set.name, format_duration(set.session_duration)))
-                    .at(set.session_duration_span)
-                    .help("the longer setting still applies where the permission set is granted in direct accounts; use `session_duration: 1h` or make those accounts `topology: direct`"),
+                Diagnostic::of(&PermissionSetsMessage::ChainedSessionCapped {
+                    set: set.name.clone(),
+                    seconds: set.session_duration,
+                })
+                .at(set.session_duration_span),
             );
         }
     }
@@ -1086,11 +968,7 @@ fn check_chained_sessions(model: &Model, d: &mut Diagnostics) {
 fn discover(section: &Spanned<RawDiscover>, d: &mut Diagnostics) -> Discover {
     let raw = &section.value;
     if raw.ous.is_empty() && raw.tags.is_empty() {
-        d.push(
-            Diagnostic::error(Code::EmptyDiscover, "`discover` selects no OU and no tag")
-                .at(section.span)
-                .help("list OU paths under `ous` (`ous: [Workloads]`) or tags under `tags`, or remove `discover`"),
-        );
+        d.push(Diagnostic::of(&SettingsMessage::EmptyDiscover).at(section.span));
     }
     let mut ous = Vec::new();
     for ou in &raw.ous {

@@ -1,8 +1,9 @@
 //! Account selectors: which accounts a grant covers.
 
+use crate::message::{AccountsMessage, GroupsMessage};
 use crate::model::{Account, AccountIndex};
 use crate::raw::{RawSelector, RawSelectorMatch};
-use crate::{Code, Diagnostic, Diagnostics, Span, Spanned};
+use crate::{Diagnostic, Diagnostics, Span, Spanned};
 
 /// Resolves a selector against the accounts (sorted by name). Unknown names and criteria that match
 /// nothing are reported; the result is sorted and without duplicates.
@@ -51,12 +52,10 @@ fn matching(
         });
         if !any {
             diagnostics.push(
-                Diagnostic::warning(
-                    Code::SelectsNothing,
-                    format!("no account has tag `{}` with this value", key.value),
-                )
-                .at(key.span)
-                .help("check the tag key and value against the accounts' `tags`"),
+                Diagnostic::of(&GroupsMessage::NoAccountWithTag {
+                    key: key.value.clone(),
+                })
+                .at(key.span),
             );
         }
     }
@@ -64,12 +63,10 @@ fn matching(
         for ou in ous {
             if !accounts.iter().any(|a| in_ou(a, &ou.value)) {
                 diagnostics.push(
-                    Diagnostic::warning(
-                        Code::SelectsNothing,
-                        format!("no account is in OU `{}`", ou.value),
-                    )
-                    .at(ou.span)
-                    .help("OUs are paths of OU names from the root, such as `Workloads/Prod`"),
+                    Diagnostic::of(&GroupsMessage::NoAccountInOu {
+                        ou: ou.value.clone(),
+                    })
+                    .at(ou.span),
                 );
             }
         }
@@ -98,11 +95,7 @@ fn matching(
         .filter(|i| excluded.binary_search(i).is_err())
         .collect();
     if selected.is_empty() && diagnostics.0.iter().all(|d| d.span != Some(span)) {
-        diagnostics.push(
-            Diagnostic::warning(Code::SelectsNothing, "this selector matches no account")
-                .at(span)
-                .help("the grant has no effect; fix the selector or remove the grant"),
-        );
+        diagnostics.push(Diagnostic::of(&GroupsMessage::SelectsNothing).at(span));
     }
     selected
 }
@@ -148,17 +141,14 @@ fn lookup(
         .ok()
         .or_else(|| accounts.iter().position(|a| a.id == name.value));
     if found.is_none() {
-        let mut diagnostic = Diagnostic::error(
-            Code::UnknownAccount,
-            format!("no account is named `{}` or has that id", name.value),
-        )
-        .at(name.span);
-        if let Some(close) = closest(&name.value, accounts.iter().map(|a| a.name.as_str())) {
-            diagnostic = diagnostic.help(format!("did you mean `{close}`?"));
-        } else {
-            diagnostic = diagnostic.help("add the account under `accounts:` or fix the name");
-        }
-        diagnostics.push(diagnostic);
+        diagnostics.push(
+            Diagnostic::of(&AccountsMessage::UnknownAccount {
+                name: name.value.clone(),
+                closest: closest(&name.value, accounts.iter().map(|a| a.name.as_str()))
+                    .map(str::to_owned),
+            })
+            .at(name.span),
+        );
     }
     found
 }

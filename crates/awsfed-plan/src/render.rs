@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use awsfed_policy::PolicyDocument;
 
-use super::{AccountPlan, Action, Plan};
+use super::{AccountPlan, Action, Conflict, Plan};
 use awsfed_files::message::{self, Level};
 
 const RED: &str = "\x1b[31m";
@@ -140,15 +140,19 @@ fn render_account(
         }
     }
     for conflict in &account.conflicts {
-        let _ = writeln!(
-            out,
-            "  {} {}: {}\n      hint: {}",
-            paint(RED, "!"),
-            conflict.resource,
-            conflict.reason,
-            conflict.hint
-        );
+        write_conflict(out, conflict, &paint(RED, "!"));
     }
+}
+
+/// A conflict as people read it in a plan: `! RESOURCE: REASON`, then how to resolve it.
+pub(crate) fn write_conflict(out: &mut String, conflict: &Conflict, mark: &str) {
+    let _ = writeln!(
+        out,
+        "  {mark} {}: {}\n      {}",
+        conflict.resource,
+        conflict.reason,
+        message::prefixed(Level::Hint, &conflict.hint)
+    );
 }
 
 fn kind(action: &Action) -> &'static str {

@@ -1,24 +1,44 @@
 //! What a diagnostic says, typed: each group of codes has an enum here whose variants carry the
 //! data their message needs, and renders the code, the text and the help in one place, so that
 //! raising a diagnostic is naming what happened ([`Diagnostic::of`]) and a message reads the same
-//! wherever it is raised. The codes of the model's other checks (`resolve`, `load`, `selector`) are
-//! still written where they are raised.
+//! wherever it is raised. [`Diagnostic::of`] is the only way to make a diagnostic.
 
+mod accounts;
 mod compiler;
+mod groups;
 mod iam_users;
 mod identity_center;
 mod naming;
+mod permission_sets;
+mod reading;
+mod settings;
 
+pub use accounts::AccountsMessage;
 pub use compiler::{HubPolicyChoice, IamLimit, NarrowedTrust};
+pub use groups::GroupsMessage;
 pub use iam_users::IamUsersMessage;
 pub use identity_center::IdentityCenterMessage;
-pub use naming::{HubPathProblem, NamingMessage};
+pub use naming::{HubPathProblem, NamingMessage, RoleKind};
+pub use permission_sets::{PermissionSetsMessage, PolicyArnProblem};
+pub use reading::ReadingMessage;
+pub use settings::{SettingsMessage, UnfitSource};
 
 use crate::{Code, Diagnostic, Severity};
 
 /// A typed diagnostic message.
 pub trait Message {
     fn code(&self) -> Code;
+    /// The code's severity; a code documented with several severities says which of them this
+    /// message has.
+    fn severity(&self) -> Severity {
+        let code = self.code();
+        debug_assert_eq!(
+            code.severities().len(),
+            1,
+            "`{code}` has several severities"
+        );
+        code.severities()[0]
+    }
     fn text(&self) -> String;
     /// How to fix it, when there is something to say.
     fn help(&self) -> Option<String> {
@@ -27,20 +47,9 @@ pub trait Message {
 }
 
 impl Diagnostic {
-    /// The diagnostic `message` renders, with its code's severity (a code documented with several
-    /// severities takes [`Diagnostic::of_severity`]).
+    /// The diagnostic `message` renders.
     pub fn of(message: &impl Message) -> Self {
-        let code = message.code();
-        debug_assert_eq!(
-            code.severities().len(),
-            1,
-            "`{code}` has several severities"
-        );
-        Self::of_severity(code.severities()[0], message)
-    }
-
-    pub fn of_severity(severity: Severity, message: &impl Message) -> Self {
-        let diagnostic = Self::new(severity, message.code(), message.text());
+        let diagnostic = Self::new(message.severity(), message.code(), message.text());
         match message.help() {
             Some(help) => diagnostic.help(help),
             None => diagnostic,

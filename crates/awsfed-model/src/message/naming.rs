@@ -15,6 +15,32 @@ pub enum HubPathProblem {
     OutsideRolePath,
 }
 
+/// Which role a name is too long for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleKind {
+    /// A permission set's role (under `naming.role_path`).
+    PermissionSet,
+    /// A group's hub role (under `naming.hub_role_path`).
+    Hub,
+}
+
+impl RoleKind {
+    fn what(self) -> &'static str {
+        match self {
+            Self::PermissionSet => "permission set",
+            Self::Hub => "hub",
+        }
+    }
+
+    /// The `naming` setting of the role's path.
+    fn path_setting(self) -> &'static str {
+        match self {
+            Self::PermissionSet => "naming.role_path",
+            Self::Hub => "naming.hub_role_path",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NamingMessage {
     /// `naming.KEY` is no IAM path awsfed can own.
@@ -62,6 +88,16 @@ pub enum NamingMessage {
         second: String,
         account: String,
     },
+    RoleNameTooLong {
+        role: RoleKind,
+        name: String,
+    },
+    /// The role's `path` and `name` together are longer than the console's switch-role accepts.
+    SwitchRoleTooLong {
+        role: RoleKind,
+        path: String,
+        name: String,
+    },
 }
 
 impl Message for NamingMessage {
@@ -75,6 +111,8 @@ impl Message for NamingMessage {
             Self::UnknownHub { .. } => Code::UnknownHub,
             Self::CrossHubGrant { .. } => Code::CrossHubGrant,
             Self::SharedHubAccount { .. } => Code::SharedHubAccount,
+            Self::RoleNameTooLong { .. } => Code::RoleNameTooLong,
+            Self::SwitchRoleTooLong { .. } => Code::SwitchRoleTooLong,
         }
     }
 
@@ -147,6 +185,18 @@ impl Message for NamingMessage {
             } => format!(
                 "hubs `{first}` and `{second}` are both in account `{account}`, but accounts belong to hubs: a spoke trust narrowed to the hub path admits every hub role of that account, so one team's people could enter the other's accounts"
             ),
+            Self::RoleNameTooLong { role, name } => format!(
+                "{} role name `{name}` is {} characters; IAM allows {}",
+                role.what(),
+                name.len(),
+                defaults::ROLE_NAME_LENGTH
+            ),
+            Self::SwitchRoleTooLong { role, path, name } => format!(
+                "path and name of {} role `{path}{name}` are {} characters; the console's switch-role accepts {}",
+                role.what(),
+                path.len() + name.len(),
+                defaults::SWITCH_ROLE_PATH_AND_NAME
+            ),
         }
     }
 
@@ -181,6 +231,11 @@ impl Message for NamingMessage {
                 "people reach an account only through its own hub: grant `{set}` in `{account}` to a group of hub `{account_hub}` (`hub: {account_hub}` on the group) instead, move the account to hub `{group_hub}` (`hub:` on the account or `topology.ou_hubs`), or make it `topology: direct`"
             ),
             Self::SharedHubAccount { .. } => "give each team's hub an account of its own, or remove `hub:` from the accounts and `topology.ou_hubs`".to_owned(),
+            Self::RoleNameTooLong { .. } => "shorten the name or the naming pattern".to_owned(),
+            Self::SwitchRoleTooLong { role, .. } => format!(
+                "shorten `{}` or the name so people can switch to the role in the console",
+                role.path_setting()
+            ),
         })
     }
 }

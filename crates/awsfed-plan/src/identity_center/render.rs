@@ -53,14 +53,7 @@ pub(crate) fn render_identity_center(
         let _ = writeln!(out, "  {} {}", paint(code, sign), change.action.summary());
     }
     for conflict in &plan.conflicts {
-        let _ = writeln!(
-            out,
-            "  {} {}: {}\n      hint: {}",
-            paint(red, "!"),
-            conflict.resource,
-            conflict.reason,
-            conflict.hint
-        );
+        crate::render::write_conflict(out, conflict, &paint(red, "!"));
     }
     if !plan.drift.is_empty() {
         let _ = writeln!(
