@@ -141,26 +141,7 @@ fn build(
 
     let ous = OuIndex::new(model, options, &management);
     let mut stack_sets = Vec::new();
-    let names = classes.names();
-    let provider_class = (!classes.provider.is_empty()).then(|| {
-        (
-            ClassKey::Provider,
-            "awsfed-saml-provider".to_owned(),
-            classes.provider.clone(),
-        )
-    });
-    let role_classes = classes.roles.iter().flat_map(|((kind, role), variants)| {
-        variants.iter().map(|(content, members)| {
-            let key = ClassKey::Role {
-                kind,
-                role: role.as_str(),
-                content: content.as_str(),
-            };
-            let name = names[&key.name_key()].clone();
-            (key, name, members.clone())
-        })
-    });
-    for (key, name, members) in provider_class.into_iter().chain(role_classes) {
+    for (key, name, members) in classes.all() {
         let path = format!("stacksets/{name}.template.json");
         let (template, parameters, description) = class_template(&key, desired, metadata);
         let contents = super::pretty_json(&template);
@@ -177,30 +158,13 @@ fn build(
             name: name.clone(),
             description: description.clone(),
             template: contents.clone(),
-            parameters: parameters
-                .iter()
-                .map(|p| {
-                    let text = |key: &str| p[key].as_str().unwrap_or_default().to_owned();
-                    (text("ParameterKey"), text("ParameterValue"))
-                })
-                .collect(),
-            order: if matches!(key, ClassKey::Provider) {
-                1
-            } else {
-                2
-            },
+            parameters: parameters.iter().map(parameter_value).collect(),
+            order: key.order(),
             accounts: members
                 .iter()
                 .map(|a| (a.name.clone(), a.id.clone()))
                 .collect(),
-            targets: targets
-                .iter()
-                .map(|t| LayoutTarget {
-                    ou: t.ou.clone(),
-                    accounts: t.accounts.clone(),
-                    members: t.members.clone(),
-                })
-                .collect(),
+            targets: targets.iter().map(InstanceTarget::layout).collect(),
         });
         export.push_text(&path, contents);
         let accounts: Vec<&str> = members.iter().map(|a| a.name.as_str()).collect();
@@ -208,7 +172,7 @@ fn build(
             "name": name,
             "class": key.describe(),
             "template": path,
-            "order": if matches!(key, ClassKey::Provider) { 1 } else { 2 },
+            "order": key.order(),
             "accounts": accounts,
             "create_stack_set": create_stack_set(&name, &description, parameters),
             "stack_instances": instances,
@@ -338,6 +302,12 @@ fn class_template(
 
 /// The `CreateStackSet` request of a class (service-managed, deployed automatically to accounts
 /// that join its OUs).
+/// A CloudFormation parameter (`ParameterKey`, `ParameterValue`) as a pair.
+fn parameter_value(parameter: &Value) -> (String, String) {
+    let text = |key: &str| parameter[key].as_str().unwrap_or_default().to_owned();
+    (text("ParameterKey"), text("ParameterValue"))
+}
+
 fn create_stack_set(name: &str, description: &str, parameters: Vec<Value>) -> Value {
     let mut create = Map::new();
     create.insert("StackSetName".into(), json!(name));
@@ -392,6 +362,14 @@ enum ClassKey<'a> {
 }
 
 impl ClassKey<'_> {
+    /// 1: the SAML provider; 2: roles (their trusts name the provider or hub roles).
+    fn order(&self) -> u8 {
+        match self {
+            ClassKey::Provider => 1,
+            ClassKey::Role { .. } => 2,
+        }
+    }
+
     fn name_key(&self) -> String {
         match self {
             ClassKey::Provider => "provider".to_owned(),
@@ -435,6 +413,30 @@ impl<'a> Classes<'a> {
                 .or_default()
                 .push(account);
         }
+    }
+
+    /// Every class with its StackSet name: the SAML provider's first, then the roles'.
+    fn all(&self) -> Vec<(ClassKey<'_>, String, Members<'a>)> {
+        let names = self.names();
+        let provider = (!self.provider.is_empty()).then(|| {
+            (
+                ClassKey::Provider,
+                "awsfed-saml-provider".to_owned(),
+                self.provider.clone(),
+            )
+        });
+        let roles = self.roles.iter().flat_map(|((kind, role), variants)| {
+            variants.iter().map(|(content, members)| {
+                let key = ClassKey::Role {
+                    kind,
+                    role: role.as_str(),
+                    content: content.as_str(),
+                };
+                let name = names[&key.name_key()].clone();
+                (key, name, members.clone())
+            })
+        });
+        provider.into_iter().chain(roles).collect()
     }
 
     /// StackSet names: `awsfed-<kind>-<role>`, with a hash of the template when a role has
@@ -532,6 +534,14 @@ struct InstanceTarget {
 }
 
 impl InstanceTarget {
+    fn layout(&self) -> LayoutTarget {
+        LayoutTarget {
+            ou: self.ou.clone(),
+            accounts: self.accounts.clone(),
+            members: self.members.clone(),
+        }
+    }
+
     fn to_json(&self, region: &str) -> Value {
         let (path, id) = match &self.ou {
             Some(ou) => (ou.clone(), format!("{{{{ou:{ou}}}}}")),
