@@ -51,7 +51,8 @@ fn declared_modules(file: &Path, text: &str) -> Vec<(PathBuf, bool)> {
     let dir = file.parent().expect("a source file has a folder");
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     // `foo.rs` declares its modules in `foo/`; `lib.rs`, `main.rs` and `mod.rs` in their folder.
-    let module_dir = if ["lib", "main", "mod"].contains(&stem) || file.starts_with(dir.join("bin")) {
+    let module_dir = if ["lib", "main", "mod"].contains(&stem) || file.starts_with(dir.join("bin"))
+    {
         dir.to_path_buf()
     } else {
         dir.join(stem)
@@ -96,7 +97,14 @@ fn indent(line: &str) -> usize {
 /// The name of the function a line starts, if it starts one.
 fn function_name(line: &str) -> Option<&str> {
     let mut rest = line.trim_start();
-    for qualifier in ["pub(crate) ", "pub(super) ", "pub ", "const ", "async ", "unsafe "] {
+    for qualifier in [
+        "pub(crate) ",
+        "pub(super) ",
+        "pub ",
+        "const ",
+        "async ",
+        "unsafe ",
+    ] {
         rest = rest.strip_prefix(qualifier).unwrap_or(rest);
     }
     let rest = rest.strip_prefix("fn ")?;
@@ -172,7 +180,11 @@ fn length(lines: &[&str]) -> Option<usize> {
 /// Every `.rs` file below `dir`.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok) {
+    for entry in std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
         let path = entry.path();
         if path.is_dir() {
             files.extend(rust_files(&path));
@@ -184,7 +196,9 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
-    a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok() == Some(a))
+    a.canonicalize()
+        .ok()
+        .is_some_and(|a| b.canonicalize().ok() == Some(a))
 }
 
 fn workspace() -> PathBuf {
@@ -233,7 +247,10 @@ fn no_source_function_is_longer_than_the_limit() {
             }
         }
     }
-    assert!(checked > 1000, "only {checked} functions found: the scan is broken");
+    assert!(
+        checked > 1000,
+        "only {checked} functions found: the scan is broken"
+    );
     assert!(
         too_long.is_empty(),
         "functions longer than {MAX_LINES} lines (split them into named steps):\n{}",
