@@ -62,6 +62,9 @@ mod migrate_identity_center;
 mod migrate_signin;
 /// `saml inspect`: reports on real IdP responses.
 mod saml;
+/// The AWS CLI, boto3 and the JavaScript SDK v3 as clients of a `credential_process` profile and of
+/// `awsfed env`, against moto behind the trust gate.
+mod sdk_clients;
 /// Sign-in end to end against moto behind the trust gate: login, creds, exec, env, whoami,
 /// configure, the AWS CLI, cache and lock.
 mod signin;
