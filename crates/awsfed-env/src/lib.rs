@@ -224,7 +224,7 @@ pub const READ_BY_TESTS: &[EnvVar] = &[
     },
     EnvVar {
         name: AWSFED_MIGRATE_FULL,
-        meaning: "`1`: the migration test moves 30 of 100 accounts (default: 6 of 20)",
+        meaning: "`1`: the migration test moves 30 of 100 accounts (default: 6 of 20); a full `scripts/test` also runs it so, beside the other tests",
     },
     EnvVar {
         name: AWSFED_SOUNDNESS_ESTATES,

@@ -4,8 +4,9 @@
 //! sign-in of the moving accounts and of a sample of the others is decided by iam-simulate at the
 //! trust gate, against the model and awsfed's evaluator (`migrate_gate`).
 //!
-//! Scale: 20 accounts, 6 moving, by default (CI time); `AWSFED_MIGRATE_FULL=1` runs the issue's
-//! 100-account organisation with 30 accounts moving.
+//! Scale: 20 accounts, 6 moving, by default; `AWSFED_MIGRATE_FULL=1` runs the 100-account
+//! organisation with 30 accounts moving. A full `scripts/test` runs both: the full scale as a second
+//! run of this binary beside the workspace's tests.
 
 use std::io::BufRead;
 use std::process::Stdio;
