@@ -15,9 +15,7 @@ use std::sync::Arc;
 use awsfed_aws::{Guard, KEPT_VERSIONS, Scope, VERSIONS_TAG_KEY, execute};
 use awsfed_plan::{Action, ForeignRoles};
 use awsfed_policy::PolicyDocument;
-use awsfed_snapshot::{
-    AccountSnapshot, ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT, SamlProviderSnapshot,
-};
+use awsfed_snapshot::{AccountSnapshot, ManagedPolicySnapshot, RoleSnapshot, SamlProviderSnapshot};
 use proptest::prelude::*;
 use recording_iam::{Policy, Recorded, RecordingIam, Role, State};
 
@@ -121,16 +119,7 @@ impl Start {
             account_id: ACCOUNT.to_owned(),
             ..State::default()
         };
-        let mut snapshot = AccountSnapshot {
-            format: SNAPSHOT_FORMAT,
-            id: ACCOUNT.to_owned(),
-            name: None,
-            roles: Vec::new(),
-            saml_providers: Vec::new(),
-            policies: Vec::new(),
-            users: Vec::new(),
-            groups: Vec::new(),
-        };
+        let mut snapshot = AccountSnapshot::empty(ACCOUNT);
         for (index, policy) in self.policies.iter().enumerate() {
             let Some((path, tagged)) = *policy else {
                 continue;

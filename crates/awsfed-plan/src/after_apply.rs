@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use awsfed_snapshot::{
-    AccountSnapshot, IamGroupSnapshot, ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT,
-    SamlProviderSnapshot, Snapshot, UserSnapshot,
+    AccountSnapshot, IamGroupSnapshot, ManagedPolicySnapshot, RoleSnapshot, SamlProviderSnapshot,
+    Snapshot, UserSnapshot,
 };
 
 use crate::{Action, Plan};
@@ -27,16 +27,7 @@ pub fn after_apply(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
         let id = &account_plan.account_id;
         let account = accounts
             .entry(id.clone())
-            .or_insert_with(|| AccountSnapshot {
-                format: SNAPSHOT_FORMAT,
-                id: id.clone(),
-                name: None,
-                roles: Vec::new(),
-                saml_providers: Vec::new(),
-                policies: Vec::new(),
-                users: Vec::new(),
-                groups: Vec::new(),
-            });
+            .or_insert_with(|| AccountSnapshot::empty(id));
         for change in &account_plan.changes {
             if !change_role(account, &change.action) {
                 change_account(account, &change.action);

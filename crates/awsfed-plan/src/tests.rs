@@ -933,14 +933,8 @@ fn a_spoke_trust_admitting_a_foreign_hub_role_is_a_conflict() {
     let hub_with = |role: RoleSnapshot| {
         let mut state = empty();
         state.accounts.push(AccountSnapshot {
-            users: Vec::new(),
-            groups: Vec::new(),
-            format: SNAPSHOT_FORMAT,
-            id: "111111111111".to_owned(),
-            name: None,
             roles: vec![role],
-            saml_providers: Vec::new(),
-            policies: Vec::new(),
+            ..AccountSnapshot::empty("111111111111")
         });
         state
     };

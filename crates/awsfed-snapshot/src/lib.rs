@@ -125,6 +125,22 @@ pub struct AccountSnapshot {
     pub groups: Vec<IamGroupSnapshot>,
 }
 
+impl AccountSnapshot {
+    /// Account `id` where awsfed has nothing: as a scan reads it, or before the first apply.
+    pub fn empty(id: &str) -> Self {
+        Self {
+            format: SNAPSHOT_FORMAT,
+            id: id.to_owned(),
+            name: None,
+            roles: Vec::new(),
+            saml_providers: Vec::new(),
+            policies: Vec::new(),
+            users: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleSnapshot {

@@ -4,6 +4,8 @@
 mod oracle;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
+#[cfg(feature = "snapshot")]
+pub mod three_topologies;
 mod tool;
 
 pub use oracle::{Oracle, repo_root, skip_oracle};

@@ -14,26 +14,10 @@ use awsfed_plan::migration::{
     MigrationStage, StageStates, StageTarget, detect, stage_identity_center_plan, stage_states,
 };
 use awsfed_plan::{PlanOptions, after_apply, plan};
-use awsfed_snapshot::{
-    AccountSnapshot, DirectoryGroupSnapshot, IdentityCenterSnapshot, SNAPSHOT_FORMAT, Snapshot,
-};
+use awsfed_snapshot::{AccountSnapshot, SNAPSHOT_FORMAT, Snapshot};
+use awsfed_testkit::three_topologies::{self, model};
 
 const DEV_WEB: &str = "300000000001";
-
-fn model(moves: &[(&str, &str)]) -> Model {
-    let dir = crate::support::repo_root().join("examples/three-topologies");
-    let mut yaml = std::fs::read_to_string(dir.join("awsfed.yaml")).unwrap();
-    for (id, topology) in moves {
-        yaml = yaml.replace(
-            &format!("{{ id: \"{id}\", "),
-            &format!("{{ id: \"{id}\", topology: {topology}, "),
-        );
-    }
-    let raw = awsfed_model::load::parse(&yaml).expect("the model parses");
-    let mut read = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| e.to_string());
-    let (model, diagnostics) = awsfed_model::resolve(&raw, &mut read);
-    model.unwrap_or_else(|| panic!("{diagnostics:?}"))
-}
 
 fn moving() -> Model {
     model(&[
@@ -45,12 +29,7 @@ fn moving() -> Model {
 
 fn options(model: &Model) -> PlanOptions {
     PlanOptions {
-        metadata_document: Some(
-            std::fs::read_to_string(
-                crate::support::repo_root().join("examples/three-topologies/corp-idp.xml"),
-            )
-            .unwrap(),
-        ),
+        metadata_document: Some(three_topologies::metadata()),
         role_path: model.naming.role_path.clone(),
         protected_roles: Default::default(),
         users_path: String::new(),
@@ -63,34 +42,14 @@ fn deployed() -> Snapshot {
     let empty = Snapshot {
         format: SNAPSHOT_FORMAT,
         organization: None,
-        identity_center: Some(IdentityCenterSnapshot {
-            format: SNAPSHOT_FORMAT,
-            instance_arn: "arn:aws:sso:::instance/ssoins-72231e4c1a2b3c4d".to_owned(),
-            identity_store_id: "d-9067a1b2c3".to_owned(),
-            region: "eu-west-1".to_owned(),
-            permission_sets: Vec::new(),
-            assignments: Vec::new(),
-            groups: ["developers", "platform-admins"]
-                .map(|g| DirectoryGroupSnapshot {
-                    display_name: g.to_owned(),
-                    id: format!("id-{g}"),
-                })
-                .to_vec(),
-            users: Vec::new(),
-        }),
+        identity_center: Some(three_topologies::instance(&[
+            "developers",
+            "platform-admins",
+        ])),
         accounts: model
             .accounts
             .iter()
-            .map(|a| AccountSnapshot {
-                users: Vec::new(),
-                groups: Vec::new(),
-                format: SNAPSHOT_FORMAT,
-                id: a.id.clone(),
-                name: None,
-                roles: Vec::new(),
-                saml_providers: Vec::new(),
-                policies: Vec::new(),
-            })
+            .map(|a| AccountSnapshot::empty(&a.id))
             .collect(),
     };
     let desired = awsfed_compile::compile(&model);

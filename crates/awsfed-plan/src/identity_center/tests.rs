@@ -7,23 +7,18 @@ use std::collections::BTreeMap;
 use awsfed_compile::DesiredIdentityCenter;
 use awsfed_model::GroupSource;
 use awsfed_snapshot::{
-    AssignmentSnapshot, DirectoryGroupSnapshot, IdentityCenterSnapshot, PermissionSetSnapshot,
-    PrincipalType, SNAPSHOT_FORMAT,
+    AssignmentSnapshot, IdentityCenterSnapshot, PermissionSetSnapshot, PrincipalType,
 };
 
 use super::IdentityCenterAction as A;
 use super::*;
 use crate::DIGEST_TAG_KEY;
+use awsfed_testkit::three_topologies;
 
 pub(super) use super::identity_center_after_apply as simulate;
 
-const MODEL: &str = include_str!("../../../../examples/three-topologies/awsfed.yaml");
-const METADATA: &str = include_str!("../../../../examples/three-topologies/corp-idp.xml");
-
 fn desired(groups: GroupSource) -> DesiredIdentityCenter {
-    let raw = awsfed_model::load::parse(MODEL).expect("example parses");
-    let (model, diagnostics) = awsfed_model::resolve(&raw, &mut |_| Ok(METADATA.to_owned()));
-    let model = model.unwrap_or_else(|| panic!("example is valid: {diagnostics:?}"));
+    let model = three_topologies::model(&[]);
     let mut desired = awsfed_compile::compile(&model)
         .identity_center
         .expect("the example has Identity Center accounts");
@@ -32,22 +27,7 @@ fn desired(groups: GroupSource) -> DesiredIdentityCenter {
 }
 
 fn empty_instance() -> IdentityCenterSnapshot {
-    IdentityCenterSnapshot {
-        format: SNAPSHOT_FORMAT,
-        instance_arn: "arn:aws:sso:::instance/ssoins-72231e4c1a2b3c4d".to_owned(),
-        identity_store_id: "d-9067a1b2c3".to_owned(),
-        region: "eu-west-1".to_owned(),
-        permission_sets: Vec::new(),
-        assignments: Vec::new(),
-        users: Vec::new(),
-        groups: ["developers", "platform-admins", "auditors"]
-            .iter()
-            .map(|name| DirectoryGroupSnapshot {
-                display_name: (*name).to_owned(),
-                id: format!("id-{name}"),
-            })
-            .collect(),
-    }
+    three_topologies::instance(&["developers", "platform-admins", "auditors"])
 }
 
 fn converged() -> IdentityCenterSnapshot {

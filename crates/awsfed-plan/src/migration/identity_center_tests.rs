@@ -3,15 +3,12 @@
 //! (IAM and Identity Center) is simulated as AWS would apply it.
 
 use awsfed_model::{Model, TopologyKind};
-use awsfed_snapshot::{
-    AccountSnapshot, DirectoryGroupSnapshot, IdentityCenterSnapshot, SNAPSHOT_FORMAT, Snapshot,
-};
+use awsfed_snapshot::{AccountSnapshot, SNAPSHOT_FORMAT, Snapshot};
+use awsfed_testkit::three_topologies::{self, model as model_moving};
 
 use super::*;
 use crate::{PlanOptions, after_apply, plan, render_text};
 
-const MODEL: &str = include_str!("../../../../examples/three-topologies/awsfed.yaml");
-const METADATA: &str = include_str!("../../../../examples/three-topologies/corp-idp.xml");
 const DEV_WEB: &str = "300000000001";
 const SANDBOX_A: &str = "400000000001";
 
@@ -27,23 +24,9 @@ fn model(dev_web_in_identity_center: bool, sandbox_a_direct: bool) -> Model {
     model_moving(&moves)
 }
 
-/// The example with the given accounts (by id) in the given topologies.
-fn model_moving(moves: &[(&str, &str)]) -> Model {
-    let mut yaml = MODEL.to_owned();
-    for (id, topology) in moves {
-        yaml = yaml.replace(
-            &format!("{{ id: \"{id}\", "),
-            &format!("{{ id: \"{id}\", topology: {topology}, "),
-        );
-    }
-    let raw = awsfed_model::load::parse(&yaml).expect("example parses");
-    let (model, diagnostics) = awsfed_model::resolve(&raw, &mut |_| Ok(METADATA.to_owned()));
-    model.unwrap_or_else(|| panic!("model is valid: {diagnostics:?}"))
-}
-
 fn options(model: &Model) -> PlanOptions {
     PlanOptions {
-        metadata_document: Some(METADATA.to_owned()),
+        metadata_document: Some(three_topologies::metadata()),
         role_path: model.naming.role_path.clone(),
         protected_roles: Default::default(),
         users_path: String::new(),
@@ -55,22 +38,10 @@ fn empty() -> Snapshot {
     Snapshot {
         format: SNAPSHOT_FORMAT,
         organization: None,
-        identity_center: Some(IdentityCenterSnapshot {
-            format: SNAPSHOT_FORMAT,
-            instance_arn: "arn:aws:sso:::instance/ssoins-72231e4c1a2b3c4d".to_owned(),
-            identity_store_id: "d-9067a1b2c3".to_owned(),
-            region: "eu-west-1".to_owned(),
-            permission_sets: Vec::new(),
-            assignments: Vec::new(),
-            groups: ["developers", "platform-admins"]
-                .iter()
-                .map(|name| DirectoryGroupSnapshot {
-                    display_name: (*name).to_owned(),
-                    id: format!("id-{name}"),
-                })
-                .collect(),
-            users: Vec::new(),
-        }),
+        identity_center: Some(three_topologies::instance(&[
+            "developers",
+            "platform-admins",
+        ])),
         accounts: Vec::new(),
     }
 }
@@ -84,16 +55,7 @@ fn applied(model: &Model) -> Snapshot {
     let mut state = after_apply(&empty(), &first);
     for account in &model.accounts {
         if !state.accounts.iter().any(|a| a.id == account.id) {
-            state.accounts.push(AccountSnapshot {
-                users: Vec::new(),
-                groups: Vec::new(),
-                format: SNAPSHOT_FORMAT,
-                id: account.id.clone(),
-                name: None,
-                roles: Vec::new(),
-                saml_providers: Vec::new(),
-                policies: Vec::new(),
-            });
+            state.accounts.push(AccountSnapshot::empty(&account.id));
         }
     }
     state.accounts.sort_by(|a, b| a.id.cmp(&b.id));

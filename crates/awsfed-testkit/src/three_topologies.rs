@@ -1,0 +1,52 @@
+//! The three-topologies example (`examples/three-topologies`: hub-and-spoke, direct and Identity
+//! Center accounts side by side), as the Identity Center and migration tests use it (feature
+//! `snapshot`).
+
+use awsfed_model::Model;
+use awsfed_snapshot::{DirectoryGroupSnapshot, IdentityCenterSnapshot, SNAPSHOT_FORMAT};
+
+use crate::repo_root;
+
+/// The example's IdP metadata (`corp-idp.xml`).
+pub fn metadata() -> String {
+    let path = repo_root().join("examples/three-topologies/corp-idp.xml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The example with each account of `moves` (by id) put in another topology
+/// (`hub-and-spoke`, `direct` or `identity-center`).
+pub fn model(moves: &[(&str, &str)]) -> Model {
+    let path = repo_root().join("examples/three-topologies/awsfed.yaml");
+    let mut yaml =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (id, topology) in moves {
+        yaml = yaml.replace(
+            &format!("{{ id: \"{id}\", "),
+            &format!("{{ id: \"{id}\", topology: {topology}, "),
+        );
+    }
+    let raw = awsfed_model::load::parse(&yaml).expect("the example parses");
+    let (model, diagnostics) = awsfed_model::resolve(&raw, &mut |_| Ok(metadata()));
+    model.unwrap_or_else(|| panic!("the example is valid: {diagnostics:?}"))
+}
+
+/// The example's Identity Center instance before awsfed wrote anything: only the directory
+/// `groups` (provisioned by the IdP), each with the id `id-NAME`.
+pub fn instance(groups: &[&str]) -> IdentityCenterSnapshot {
+    IdentityCenterSnapshot {
+        format: SNAPSHOT_FORMAT,
+        instance_arn: "arn:aws:sso:::instance/ssoins-72231e4c1a2b3c4d".to_owned(),
+        identity_store_id: "d-9067a1b2c3".to_owned(),
+        region: "eu-west-1".to_owned(),
+        permission_sets: Vec::new(),
+        assignments: Vec::new(),
+        users: Vec::new(),
+        groups: groups
+            .iter()
+            .map(|name| DirectoryGroupSnapshot {
+                display_name: (*name).to_owned(),
+                id: format!("id-{name}"),
+            })
+            .collect(),
+    }
+}
