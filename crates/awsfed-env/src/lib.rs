@@ -15,6 +15,7 @@ pub const AWSFED_CLIENT: &str = "AWSFED_CLIENT";
 pub const AWSFED_CACHE_DIR: &str = "AWSFED_CACHE_DIR";
 pub const AWSFED_SAML_COMMAND: &str = "AWSFED_SAML_COMMAND";
 pub const AWSFED_MFA_COMMAND: &str = "AWSFED_MFA_COMMAND";
+pub const AWSFED_COMMAND_TIMEOUT: &str = "AWSFED_COMMAND_TIMEOUT";
 pub const AWSFED_SOURCE_PROFILE: &str = "AWSFED_SOURCE_PROFILE";
 pub const AWSFED_BROWSER_PORT: &str = "AWSFED_BROWSER_PORT";
 pub const AWSFED_NO_BROWSER_OPEN: &str = "AWSFED_NO_BROWSER_OPEN";
@@ -81,6 +82,10 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     EnvVar {
         name: AWSFED_MFA_COMMAND,
         meaning: "IAM users: a command that prints the MFA code (`--mfa-command`)",
+    },
+    EnvVar {
+        name: AWSFED_COMMAND_TIMEOUT,
+        meaning: "how long `--saml-command` and `--mfa-command` may run (`--command-timeout`, default `5m`; `0`: no limit)",
     },
     EnvVar {
         name: AWSFED_SOURCE_PROFILE,

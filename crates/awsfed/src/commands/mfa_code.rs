@@ -15,7 +15,11 @@ use crate::commands::sign_in::SignInArgs;
 /// The current code of the MFA device `serial`, for signing in to `target`.
 pub fn mfa_code(args: &SignInArgs, target: &str, serial: &str) -> Result<String, SignInError> {
     if let Some(command) = &args.mfa_command {
-        let output = crate::commands::sign_in::run_user_command(command, "MFA")?;
+        let output = crate::commands::user_command::run_user_command(
+            command,
+            &crate::commands::user_command::MFA,
+            args.command_timeout(),
+        )?;
         return checked(&String::from_utf8_lossy(&output), "the MFA command");
     }
     let prompting_off =

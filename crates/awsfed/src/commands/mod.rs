@@ -39,6 +39,7 @@ pub mod schema;
 pub mod sign_in;
 pub mod simulate;
 pub mod targets;
+mod user_command;
 pub mod validate;
 pub mod verify;
 pub mod who_can;

@@ -19,6 +19,7 @@ use awsfed_aws::SigninSts;
 use awsfed_saml::{Limits, SamlResponse, ValidationOptions};
 use awsfed_signin::{Cache, ClientFile, Destination, SignIn, SignInError, SignInReport};
 
+use crate::commands::user_command::{self, run_user_command};
 use crate::error::CommandError;
 use awsfed_files::message::{self, Level};
 use awsfed_files::terminal::escape;
@@ -58,9 +59,28 @@ pub struct SignInArgs {
     /// ask on the terminal.
     #[arg(long, value_name = "CMD", env = awsfed_env::AWSFED_MFA_COMMAND)]
     pub mfa_command: Option<String>,
+    /// How long `--saml-command` and `--mfa-command` may run before they are stopped (`90s`,
+    /// `15m`; `0`: no limit). They may wait for you (a browser sign-in, a security key's touch);
+    /// Ctrl-C stops them at any time.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = awsfed_env::AWSFED_COMMAND_TIMEOUT,
+        default_value = crate::commands::user_command::DEFAULT_TIMEOUT,
+        value_parser = awsfed_model::duration::parse_duration
+    )]
+    pub command_timeout: u32,
     /// Never prompt on the terminal (`exec --server`'s renewals: the command owns the terminal).
     #[arg(skip)]
     pub no_prompt: bool,
+}
+
+impl SignInArgs {
+    /// `--command-timeout`, `None` for no limit.
+    pub fn command_timeout(&self) -> Option<std::time::Duration> {
+        (self.command_timeout > 0)
+            .then(|| std::time::Duration::from_secs(self.command_timeout.into()))
+    }
 }
 
 pub fn client_path(client: Option<&PathBuf>) -> Option<PathBuf> {
@@ -338,25 +358,6 @@ pub fn signin_error(error: SignInError) -> CommandError {
     out
 }
 
-/// The standard output of a command the user named (`--saml-command`, `--mfa-command`), run by
-/// `sh -c` with no input and its errors on ours; `what` names it in the error.
-pub(crate) fn run_user_command(command: &str, what: &str) -> Result<Vec<u8>, SignInError> {
-    let output = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| SignInError::AssertionSource(format!("cannot run the {what} command: {e}")))?;
-    if !output.status.success() {
-        return Err(SignInError::AssertionSource(format!(
-            "the {what} command failed ({})",
-            output.status
-        )));
-    }
-    Ok(output.stdout)
-}
-
 fn get_assertion(
     args: &SignInArgs,
     cache: &Cache,
@@ -384,7 +385,11 @@ fn get_assertion(
         return parse(bytes);
     }
     if let Some(command) = &args.saml_command {
-        return parse(run_user_command(command, "SAML")?);
+        return parse(run_user_command(
+            command,
+            &user_command::SAML,
+            args.command_timeout(),
+        )?);
     }
     if args.browser {
         return receive_from_browser(args, target).and_then(parse);

@@ -492,3 +492,86 @@ fn console_opens_the_accounts_region_from_the_model_through_its_signin_endpoint(
     }
     assert_eq!(federation.count(), 4);
 }
+
+#[test]
+fn a_saml_command_is_read_up_to_the_parsers_limit_and_stopped_at_its_timeout() {
+    let home = Home::new();
+    // `yes` never ends: reading stops one byte past the limit and the command is killed.
+    let (code, stdout, stderr) = run(home.awsfed(&[
+        "creds",
+        "dev/ReadOnly",
+        "--saml-command",
+        "yes PHNhbWxwOlJlc3BvbnNlPg==",
+    ]));
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    insta::assert_snapshot!("saml_command_prints_too_much", stderr);
+    // A command that never ends is stopped at --command-timeout (or AWSFED_COMMAND_TIMEOUT).
+    let pid_file = home.path().join("saml-command.pid");
+    let never = format!("echo $$ > '{}'; exec sleep 600", pid_file.display());
+    let mut command = home.awsfed(&["creds", "dev/ReadOnly", "--saml-command", &never]);
+    command.env(awsfed_env::AWSFED_COMMAND_TIMEOUT, "1s");
+    let (code, _, stderr) = run(command);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!("saml_command_timeout", stderr);
+    let pid = std::fs::read_to_string(&pid_file).expect("the command ran");
+    assert!(
+        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the command still runs"
+    );
+    let (code, _, stderr) = run(home.awsfed(&[
+        "creds",
+        "dev/ReadOnly",
+        "--saml-command",
+        &never,
+        "--command-timeout",
+        "soon",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--command-timeout"), "{stderr}");
+}
+
+/// Ctrl-C as a terminal sends it (SIGINT to the foreground process group): awsfed and the SAML
+/// command it waits for both stop, with no timeout needed.
+#[test]
+fn ctrl_c_stops_a_saml_command_and_awsfed() {
+    use std::io::BufRead;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let home = Home::new();
+    let mut command = home.awsfed(&[
+        "login",
+        "dev/ReadOnly",
+        "--saml-command",
+        "echo $$ >&2; exec sleep 600",
+        "--command-timeout",
+        "0",
+    ]);
+    command
+        .process_group(0)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("awsfed starts");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut pid = String::new();
+    stderr
+        .read_line(&mut pid)
+        .expect("the command says its pid");
+    let pid = pid.trim().to_owned();
+    assert!(pid.parse::<u32>().is_ok(), "{pid}");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = child.wait().expect("awsfed exits");
+    assert_eq!(status.signal(), Some(2), "{status}");
+    // The command died of the same signal; its parent is gone, so another process reaps it.
+    let proc = format!("/proc/{pid}/stat");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&proc).is_ok_and(|stat| !stat.contains(") Z ")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the SAML command {pid} still runs"
+        );
+        std::thread::yield_now();
+    }
+}

@@ -223,7 +223,8 @@ print(json.dumps(out, sort_keys=True))
     );
 }
 
-/// A wrong MFA code is refused by STS (exit 1, said without secrets); a user exempt from MFA
+/// A wrong MFA code is refused by STS (exit 1, said without secrets), an MFA command printing
+/// more than a code is stopped; a user exempt from MFA
 /// (`mfa: false`) is asked for no code; and a home without keys says where they go.
 fn wrong_codes_and_exempt_users(world: &World) {
     let home = world.home("ada-wrong-code");
@@ -240,6 +241,14 @@ fn wrong_codes_and_exempt_users(world: &World) {
         "{stderr}"
     );
     insta::assert_snapshot!("iam_user_wrong_mfa_code", stderr);
+    // An MFA command that prints more than a code (here for ever) is stopped at 64 bytes.
+    let mut command = world.awsfed(&home);
+    command
+        .env(awsfed_env::AWSFED_MFA_COMMAND, format!("yes {MFA_CODE}"))
+        .args(["creds", "prod/Admin"]);
+    let (code, stdout, stderr) = run(command);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    insta::assert_snapshot!("iam_user_mfa_command_prints_too_much", stderr);
 
     let home = world.home("break-glass");
     install_keys(world, &home, "break-glass");
