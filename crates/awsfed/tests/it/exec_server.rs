@@ -1,6 +1,6 @@
-//! `awsfed exec --server` with real SDKs as the command: boto3 and the AWS SDK for JavaScript v3
-//! fetch credentials from the container endpoint on 127.0.0.1 and call STS (moto behind the trust
-//! gate) across renewals of short spoke sessions.
+//! `awsfed exec --server` with real SDKs as the command: boto3, the AWS SDK for JavaScript v3 and
+//! the AWS CLI fetch credentials from the container endpoint on 127.0.0.1 and call STS (moto
+//! behind the trust gate) across renewals of the spoke session.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -176,6 +176,8 @@ fn exec_server_serves_renewed_sessions_to_boto3_and_the_js_sdk() {
         "{calls:?}"
     );
 
+    the_aws_cli_across_a_renewal(&world, &home);
+
     // The command's exit status is awsfed's.
     let (code, _, stderr) = run({
         let mut c = awsfed();
@@ -194,6 +196,46 @@ fn exec_server_serves_renewed_sessions_to_boto3_and_the_js_sdk() {
 
     keys_and_default_profiles_do_not_win_over_the_server(&world, &home, &client);
     ctrl_c_reaches_the_command_and_stops_the_server(&world, &home, &client);
+}
+
+/// The AWS CLI (v1, botocore's container provider) as the command: two CLI runs before and after
+/// the cached session is aged, each asking `aws configure list` where its keys come from (and
+/// their last 4 characters) and STS who it is. With the world's own client file (one-hour spoke
+/// sessions) the first run is served the cached session and the second a renewed one.
+fn the_aws_cli_across_a_renewal(world: &World, home: &Path) {
+    let script = "step() { \"$0\" configure list | awk '$1 == \"access_key\" { print $2, $3 }'; \"$0\" sts get-caller-identity --region us-east-1 --query Arn --output text; }\n\
+        first=$(step) || exit 1\n\
+        echo ready\n\
+        read line\n\
+        second=$(step) || exit 1\n\
+        printf '%s\\n%s\\n' \"$first\" \"$second\"\n";
+    world.reset_gate();
+    let (code, stdout, stderr) = run_across_renewal(
+        {
+            let mut c = world.awsfed(home);
+            c.args(["exec", "--server", "dev/ReadOnly", "--", "sh", "-c", script])
+                .arg(&world.tools.aws_cli);
+            c
+        },
+        home,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let [first_key, first_arn, second_key, second_arn] = lines.as_slice() else {
+        panic!("two keys and two identities: {stdout}");
+    };
+    assert_eq!([*first_arn, *second_arn], [ADA_ARN, ADA_ARN], "{stdout}");
+    for key in [first_key, second_key] {
+        assert!(key.ends_with(" container-role"), "{stdout}");
+    }
+    assert_ne!(first_key, second_key, "renewed between the runs: {stdout}");
+    let calls = world.gate_calls();
+    assert!(
+        calls
+            .get(&format!("AssumeRole {DEV_READONLY}"))
+            .is_some_and(|(renewals, denied)| *renewals >= 1 && *denied == 0),
+        "{calls:?}"
+    );
 }
 
 /// Keys in the environment, `AWS_PROFILE`, and a `default` profile with keys in the credentials

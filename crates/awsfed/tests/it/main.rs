@@ -41,7 +41,8 @@ mod deploy_support;
 /// A hub per team deployed to moto (two hub accounts), and `organization.complete` checked against
 /// Organizations at plan time.
 mod deploy_teams;
-/// `exec --server` with boto3 and the JavaScript SDK v3 as the command, across session renewals.
+/// `exec --server` with boto3, the JavaScript SDK v3 and the AWS CLI as the command, across session
+/// renewals.
 mod exec_server;
 /// The user's files: `--out` folders, atomic output files, bounded reads of every file input,
 /// escaped untrusted text, `configure` through a symlink.
