@@ -1,6 +1,7 @@
 //! Comparing the access of two estates (`verify`: intended vs actual; `diff`: snapshot vs
-//! snapshot): a path is identified by its group, the role it ends in and the role it passes through
-//! (an Identity Center reserved role by its account and permission set: AWS picks its suffix).
+//! snapshot): a path is identified by its group (or IAM user), the role it ends in and the role it
+//! passes through (an Identity Center reserved role by its account and permission set: AWS picks
+//! its suffix).
 
 use std::collections::BTreeSet;
 
@@ -19,18 +20,23 @@ pub struct PathKey {
 }
 
 /// Every path of an analysis, as keys.
+/// IAM users' paths are keyed by `iam-user:NAME`, `via` the role the user entered.
 pub fn path_keys(analysis: &Analysis<'_, '_>) -> BTreeSet<PathKey> {
-    analysis
-        .paths
-        .iter()
-        .map(|p| PathKey {
-            group: analysis.mapping.groups[p.group].name.clone(),
-            role_arn: comparable_role_arn(&analysis.estate.role(p.target).role.arn),
-            via: p
-                .is_chained()
-                .then(|| comparable_role_arn(&analysis.hops[p.saml_hop].role_arn)),
-        })
-        .collect()
+    let groups = analysis.paths.iter().map(|p| PathKey {
+        group: analysis.mapping.groups[p.group].name.clone(),
+        role_arn: comparable_role_arn(&analysis.estate.role(p.target).role.arn),
+        via: p
+            .is_chained()
+            .then(|| comparable_role_arn(&analysis.hops[p.saml_hop].role_arn)),
+    });
+    let users = analysis.user_paths.iter().map(|p| PathKey {
+        group: analysis.user_name(p),
+        role_arn: comparable_role_arn(&analysis.estate.role(p.target).role.arn),
+        via: p
+            .is_chained()
+            .then(|| comparable_role_arn(&analysis.hops[p.first_hop].role_arn)),
+    });
+    groups.chain(users).collect()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

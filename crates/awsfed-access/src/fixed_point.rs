@@ -17,9 +17,10 @@ use awsfed_model::defaults;
 use awsfed_policy::{Effect, Principal};
 
 use crate::estate::{Estate, arn_account};
+use crate::iam_users::{SIGN_INS, UserEntry, estate_users, user_entries};
 use crate::idp::{IdpMapping, SessionAttributes};
 use crate::paths::{
-    AccessPath, Analysis, HopEvaluator, HopOutcome, Stage, TargetHop, chained_targets,
+    AccessPath, Analysis, HopEvaluator, HopOutcome, Stage, TargetHop, UserPath, chained_targets,
     trust_can_name,
 };
 
@@ -44,15 +45,20 @@ pub fn analyze_with<'e, 's>(
 ) -> Analysis<'e, 's> {
     let mut hops = HopEvaluator::new(estate, &mapping.session);
     let (entered, broken) = saml_hops(&mut hops, mapping, |_| true);
-    let edges = explore(&mut hops, &entered, None, detailed);
+    let users = estate_users(estate);
+    let user_entered = user_entries(&mut hops, &users, |_| true, detailed);
+    let edges = explore(&mut hops, &starts(&entered, &user_entered), None, detailed);
     let chained = mapping.session.normalize(Stage::Chained);
     let paths = paths(estate, &hops.hops, &entered, &edges, chained, None);
+    let user_paths = user_paths(estate, &user_entered, &edges, None);
     Analysis {
         estate,
         mapping,
         hops: hops.hops,
         paths,
         broken,
+        users,
+        user_paths,
     }
 }
 
@@ -67,16 +73,39 @@ pub fn analyze_target<'e, 's>(
     let toward = callers_toward(estate, target);
     let mut hops = HopEvaluator::new(estate, &mapping.session);
     let (entered, _) = saml_hops(&mut hops, mapping, |role| toward.contains(&role));
-    let edges = explore(&mut hops, &entered, Some(&toward), true);
+    let users = estate_users(estate);
+    let user_entered = user_entries(&mut hops, &users, |role| toward.contains(&role), true);
+    let starts = starts(&entered, &user_entered);
+    let edges = explore(&mut hops, &starts, Some(&toward), true);
     let chained = mapping.session.normalize(Stage::Chained);
     let paths = paths(estate, &hops.hops, &entered, &edges, chained, Some(target));
+    let user_paths = user_paths(estate, &user_entered, &edges, Some(target));
     Analysis {
         estate,
         mapping,
         hops: hops.hops,
         paths,
         broken: Vec::new(),
+        users,
+        user_paths,
     }
+}
+
+/// The caller sessions exploration starts from: every role entered with SAML, and every role an
+/// IAM user entered, at the stage of its session.
+fn starts(entered: &[Entry], users: &[UserEntry]) -> Vec<(usize, StartStage)> {
+    entered
+        .iter()
+        .map(|&(_, role, saml)| (role, StartStage::Saml(saml)))
+        .chain(users.iter().map(|e| (e.role, StartStage::Known(e.stage))))
+        .collect()
+}
+
+/// A start's stage: that of the session its SAML hop enters, or one already known.
+#[derive(Debug, Clone, Copy)]
+enum StartStage {
+    Saml(usize),
+    Known(Stage),
 }
 
 /// A role a group enters: (group, role, SAML hop).
@@ -116,21 +145,29 @@ fn saml_hops(
 /// spread over the cores, until no caller session is new. `within` limits the roles entered.
 fn explore(
     hops: &mut HopEvaluator<'_, '_>,
-    entered: &[Entry],
+    starts: &[(usize, StartStage)],
     within: Option<&HashSet<usize>>,
     detailed: bool,
 ) -> Edges {
     let session = hops.session;
     let mut edges: Edges = HashMap::new();
-    let mut level: Vec<Node> = entered
+    let mut level: Vec<Node> = starts
         .iter()
-        .map(|&(_, role, saml)| (role, entry_stage(&hops.hops, saml)))
+        .map(|&(role, stage)| match stage {
+            StartStage::Saml(saml) => (role, entry_stage(&hops.hops, saml)),
+            StartStage::Known(stage) => (role, stage),
+        })
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     let chained = session.normalize(Stage::Chained);
+    let sessions: Vec<SessionAttributes> = [Stage::Saml, Stage::Chained, Stage::IdentityCenter]
+        .into_iter()
+        .map(|stage| session.at(stage))
+        .chain(hops.user_sessions.iter().cloned())
+        .collect();
     while !level.is_empty() {
-        let found = decide_level(hops.estate, session, &level, within, detailed);
+        let found = decide_level(hops.estate, &sessions, &level, within, detailed);
         let in_level: HashSet<Node> = level.iter().copied().collect();
         let mut next = BTreeSet::new();
         for ((caller, stage), outcomes) in level.iter().copied().zip(found) {
@@ -155,9 +192,11 @@ fn explore(
 }
 
 /// The chained hops out of each caller session of a level, decided on up to eight threads.
+/// `sessions` holds the IdP's sessions at [`Stage::Saml`], [`Stage::Chained`] and
+/// [`Stage::IdentityCenter`], then the IAM users' sessions.
 fn decide_level(
     estate: &Estate<'_>,
-    session: &SessionAttributes,
+    sessions: &[SessionAttributes],
     level: &[Node],
     within: Option<&HashSet<usize>>,
     detailed: bool,
@@ -167,12 +206,6 @@ fn decide_level(
         .clamp(1, 8)
         .min(level.len().max(1));
     let chunk = level.len().div_ceil(threads).max(1);
-    let sessions = [
-        session.at(Stage::Saml),
-        session.at(Stage::Chained),
-        session.at(Stage::IdentityCenter),
-    ];
-    let sessions = &sessions;
     std::thread::scope(|scope| {
         let workers: Vec<_> = level
             .chunks(chunk)
@@ -184,6 +217,7 @@ fn decide_level(
                                 Stage::Saml => 0,
                                 Stage::Chained => 1,
                                 Stage::IdentityCenter => 2,
+                                Stage::IamUser(i) => 3 + i as usize,
                             }];
                             chained_targets(estate, session, caller, within, detailed)
                         })
@@ -245,6 +279,51 @@ fn paths(
         }
     }
     sort_paths(estate, hops, &mut paths);
+    paths
+}
+
+/// Each IAM user's paths: for every role it enters, that role, then every role reached from it
+/// breadth-first, each by its first-found chain; of the ways the user may sign the first hop
+/// ([`SIGN_INS`]), the first that reaches a role gives its path: the long-term keys alone when
+/// they reach it. `only` keeps the paths ending in one role.
+fn user_paths(
+    estate: &Estate<'_>,
+    entered: &[UserEntry],
+    edges: &Edges,
+    only: Option<usize>,
+) -> Vec<UserPath> {
+    let mut kept: BTreeMap<(usize, usize, usize), UserPath> = BTreeMap::new();
+    let rank = |e: &UserEntry| SIGN_INS.iter().position(|s| *s == e.sign_in);
+    let mut ordered: Vec<&UserEntry> = entered.iter().collect();
+    ordered.sort_by_key(|e| (e.user, e.role, rank(e)));
+    for entry in ordered {
+        let start = (entry.role, entry.stage);
+        let reached =
+            std::iter::once((entry.role, Vec::new())).chain(chains_from(edges, start, entry.stage));
+        for (target, chain) in reached {
+            if only.is_some_and(|t| t != target) {
+                continue;
+            }
+            let role_max = estate.role(target).role.max_session_duration;
+            let key = (entry.user, entry.role, target);
+            kept.entry(key).or_insert_with(|| UserPath {
+                user: entry.user,
+                entered: entry.role,
+                first_hop: entry.hop,
+                max_session_seconds: if chain.is_empty() {
+                    role_max
+                } else {
+                    role_max.min(defaults::CHAINED_SESSION_SECONDS)
+                },
+                chain,
+                target,
+                mfa: entry.sign_in.mfa,
+            });
+        }
+    }
+    let rank = estate.arn_ranks();
+    let mut paths: Vec<UserPath> = kept.into_values().collect();
+    paths.sort_by_key(|p| (p.user, rank[p.target], rank[p.entered], p.chain.len()));
     paths
 }
 

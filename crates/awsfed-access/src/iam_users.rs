@@ -12,14 +12,28 @@
 //!
 //! The MFA age the analysis signs in with is [`MFA_AGE_SECONDS`]: a sign-in a minute old, within
 //! any `mfa_max_age` the model allows (15 minutes at least).
+//!
+//! From a role an IAM user entered, paths go on by role chaining like any other
+//! ([`crate::fixed_point`]): the user's entries are the start of their own sessions
+//! ([`Stage::IamUser`]), in every way the user may sign the first hop — with or without MFA (the
+//! long-term keys alone), with or without its name as SourceIdentity — since "cannot reach" must
+//! hold for each. A chained session keeps what its first hop carried: the user's name as session
+//! name and SourceIdentity ("Source identity": it persists along a chain), and the MFA context of
+//! the credentials that called AssumeRole ("Configure MFA-protected API access": temporary
+//! credentials from an MFA session carry `aws:MultiFactorAuthPresent`).
 
 use awsfed_policy::{
     Caller, Context, ContextValue, Decision, Policy, PolicyKind, PolicyRefs, Request,
 };
 use awsfed_snapshot::{AccountSnapshot, UserSnapshot};
 
+use serde::Serialize;
+
 use crate::estate::Estate;
-use crate::paths::{ActionCheck, HopKind, HopOutcome, Stage, check_request, resource_context};
+use crate::idp::SessionAttributes;
+use crate::paths::{
+    ActionCheck, HopEvaluator, HopKind, HopOutcome, Stage, check_request, resource_context,
+};
 
 /// How paths name an IAM user: `iam-user:NAME` (never a directory group's name, which cannot hold
 /// `:` as awsfed writes them).
@@ -30,44 +44,121 @@ pub fn principal_name(user: &str) -> String {
 /// Seconds since the MFA sign-in the analysis assumes.
 pub const MFA_AGE_SECONDS: u32 = 60;
 
-/// One IAM user's hop into a role.
-#[derive(Debug, Clone)]
-pub struct UserHop {
-    pub user: String,
-    pub user_arn: String,
-    pub account_id: String,
-    /// Index into the estate's roles.
-    pub target: usize,
-    pub hop: HopOutcome,
+/// What a role session an IAM user entered carries of the user: its name (the session name,
+/// and SourceIdentity when set) and whether the user signed in with MFA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IamUserSession {
+    pub name: String,
+    pub mfa: bool,
 }
 
-/// Every allowed hop of every IAM user of the estate, from an MFA session, into a role whose trust
-/// can name it (its ARN, its account or `*`); only into `target` when given. Sorted by user ARN,
-/// then role ARN.
-pub fn user_hops(estate: &Estate<'_>, target: Option<usize>, detailed: bool) -> Vec<UserHop> {
-    let mut found = Vec::new();
-    for account in &estate.snapshot.accounts {
-        for user in &account.users {
-            let identity = user_identity(estate, account, user);
-            for role in candidates(estate, account, user) {
-                if target.is_some_and(|t| t != role) {
+/// One IAM user of the estate.
+#[derive(Debug, Clone, Copy)]
+pub struct UserRef<'s> {
+    pub account: &'s AccountSnapshot,
+    pub user: &'s UserSnapshot,
+}
+
+/// Every IAM user of the estate, in snapshot order (accounts, then users).
+pub fn estate_users<'s>(estate: &Estate<'s>) -> Vec<UserRef<'s>> {
+    estate
+        .snapshot
+        .accounts
+        .iter()
+        .flat_map(|account| {
+            account
+                .users
+                .iter()
+                .map(move |user| UserRef { account, user })
+        })
+        .collect()
+}
+
+/// The ways a user may sign its first hop, in the order a path shows them: without MFA first
+/// (what a leaked key could do is what audit must see), and with the user's name as
+/// SourceIdentity before without (what `awsfed creds` sets).
+pub const SIGN_INS: [SignIn; 4] = [
+    SignIn {
+        mfa: false,
+        source_identity: true,
+    },
+    SignIn {
+        mfa: false,
+        source_identity: false,
+    },
+    SignIn {
+        mfa: true,
+        source_identity: true,
+    },
+    SignIn {
+        mfa: true,
+        source_identity: false,
+    },
+];
+
+/// The session of a role `user` entered signing its hop as `sign_in` says: no IdP audience or
+/// tags; the user's name, SourceIdentity and MFA context.
+pub fn user_session(user: &UserSnapshot, sign_in: SignIn) -> SessionAttributes {
+    SessionAttributes {
+        audiences: Vec::new(),
+        source_identity: sign_in.source_identity,
+        session_tags: Vec::new(),
+        transitive_tags: Vec::new(),
+        iam_user: Some(IamUserSession {
+            name: user.name.clone(),
+            mfa: sign_in.mfa,
+        }),
+    }
+}
+
+/// A role an IAM user enters, one way of signing the hop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UserEntry {
+    /// Index into the analysis' users.
+    pub user: usize,
+    pub role: usize,
+    /// Index into the evaluator's hops.
+    pub hop: usize,
+    /// The session the hop starts.
+    pub stage: Stage,
+    pub sign_in: SignIn,
+}
+
+/// Every allowed first hop of every user into a role `wanted` accepts, each way of signing it
+/// that is allowed, kept in the evaluator with the session it starts.
+pub(crate) fn user_entries(
+    hops: &mut HopEvaluator<'_, '_>,
+    users: &[UserRef<'_>],
+    wanted: impl Fn(usize) -> bool,
+    detailed: bool,
+) -> Vec<UserEntry> {
+    let estate = hops.estate;
+    let mut entries = Vec::new();
+    for (u, &UserRef { account, user }) in users.iter().enumerate() {
+        let identity = user_identity(estate, account, user);
+        for role in candidates(estate, account, user) {
+            if !wanted(role) {
+                continue;
+            }
+            for sign_in in SIGN_INS {
+                let mut hop = signed_hop(estate, account, user, &identity, role, sign_in, detailed);
+                if !hop.allowed {
                     continue;
                 }
-                let hop = user_hop(estate, account, user, &identity, role, true, detailed);
-                if hop.allowed {
-                    found.push(UserHop {
-                        user: user.name.clone(),
-                        user_arn: user.arn.clone(),
-                        account_id: account.id.clone(),
-                        target: role,
-                        hop,
-                    });
-                }
+                let stage = hops.user_stage(user_session(user, sign_in));
+                hop.stage = stage;
+                hops.hops.push(hop);
+                entries.push(UserEntry {
+                    user: u,
+                    role,
+                    hop: hops.hops.len() - 1,
+                    stage,
+                    sign_in,
+                });
             }
         }
     }
-    found.sort_by(|a, b| (&a.user_arn, &a.hop.role_arn).cmp(&(&b.user_arn, &b.hop.role_arn)));
-    found
+    entries
 }
 
 /// Roles whose trust names the user, its account (id or root) or anyone.
@@ -157,14 +248,7 @@ pub fn user_context(
         .with("aws:userid", synthetic_user_id(&user.arn));
     // Long-term access keys sign without either key ("AWS global condition context keys").
     if sign_in.mfa {
-        context.insert(
-            "aws:MultiFactorAuthPresent",
-            ContextValue::Single("true".into()),
-        );
-        context.insert(
-            "aws:MultiFactorAuthAge",
-            ContextValue::Single(MFA_AGE_SECONDS.to_string()),
-        );
+        insert_mfa(&mut context);
     }
     let source_identity = sign_in.source_identity;
     if action.eq_ignore_ascii_case("sts:AssumeRole") {
@@ -186,6 +270,18 @@ pub fn user_context(
     context
 }
 
+/// The keys of a request signed in an MFA session: present, and [`MFA_AGE_SECONDS`] old.
+pub fn insert_mfa(context: &mut Context) {
+    context.insert(
+        "aws:MultiFactorAuthPresent",
+        ContextValue::Single("true".into()),
+    );
+    context.insert(
+        "aws:MultiFactorAuthAge",
+        ContextValue::Single(MFA_AGE_SECONDS.to_string()),
+    );
+}
+
 /// How the user's request is signed: from an MFA session or with the long-term keys alone, and
 /// with the user's name as SourceIdentity or without one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,8 +295,8 @@ pub fn synthetic_user_id(arn: &str) -> String {
     format!("AIDA{}", &awsfed_snapshot::synthetic_role_id(arn)[4..])
 }
 
-/// The hop from the user's MFA session into `target`: with SourceIdentity (both actions), or
-/// without it.
+/// The hop from the user's session (MFA or the long-term keys, as `mfa` says) into `target`: with
+/// SourceIdentity (both actions), or without it.
 pub fn user_hop(
     estate: &Estate<'_>,
     account: &AccountSnapshot,
@@ -208,6 +304,33 @@ pub fn user_hop(
     identity: &UserIdentity,
     target: usize,
     mfa: bool,
+    detailed: bool,
+) -> HopOutcome {
+    let with = SignIn {
+        mfa,
+        source_identity: true,
+    };
+    let hop = signed_hop(estate, account, user, identity, target, with, detailed);
+    if hop.allowed {
+        return hop;
+    }
+    let without = SignIn {
+        mfa,
+        source_identity: false,
+    };
+    let other = signed_hop(estate, account, user, identity, target, without, detailed);
+    if other.allowed { other } else { hop }
+}
+
+/// The hop from the user's session into `target`, signed as `sign_in` says: with SourceIdentity
+/// it needs `sts:SetSourceIdentity` too.
+pub fn signed_hop(
+    estate: &Estate<'_>,
+    account: &AccountSnapshot,
+    user: &UserSnapshot,
+    identity: &UserIdentity,
+    target: usize,
+    sign_in: SignIn,
     detailed: bool,
 ) -> HopOutcome {
     let to = estate.role(target);
@@ -220,31 +343,22 @@ pub fn user_hop(
         session: None,
         resource: to_policies.trust.as_ref(),
     };
-    let attempt = |actions: &[&str], source_identity: bool| -> Vec<ActionCheck> {
-        actions
-            .iter()
-            .map(|action| {
-                let sign_in = SignIn {
-                    mfa,
-                    source_identity,
-                };
-                let mut context = user_context(estate, account, user, action, sign_in);
-                resource_context(estate, &mut context, &to.account.id);
-                let request = Request::new(Caller::parse(&user.arn), *action, &to.role.arn)
-                    .with_resource_account(&to.account.id)
-                    .with_context(context);
-                check_request(estate, action, &request, &set, detailed)
-            })
-            .collect()
+    let actions: &[&str] = if sign_in.source_identity {
+        &["sts:AssumeRole", "sts:SetSourceIdentity"]
+    } else {
+        &["sts:AssumeRole"]
     };
-    let allowed = |checks: &[ActionCheck]| checks.iter().all(|c| c.decision == Decision::Allow);
-    let mut checks = attempt(&["sts:AssumeRole", "sts:SetSourceIdentity"], true);
-    if !allowed(&checks) {
-        let without = attempt(&["sts:AssumeRole"], false);
-        if allowed(&without) {
-            checks = without;
-        }
-    }
+    let checks: Vec<ActionCheck> = actions
+        .iter()
+        .map(|action| {
+            let mut context = user_context(estate, account, user, action, sign_in);
+            resource_context(estate, &mut context, &to.account.id);
+            let request = Request::new(Caller::parse(&user.arn), *action, &to.role.arn)
+                .with_resource_account(&to.account.id)
+                .with_context(context);
+            check_request(estate, action, &request, &set, detailed)
+        })
+        .collect();
     let mut problems = identity.problems.clone();
     problems.extend(to_policies.problems.iter().cloned());
     HopOutcome {
@@ -252,7 +366,7 @@ pub fn user_hop(
         from: user.arn.clone(),
         role_arn: to.role.arn.clone(),
         stage: Stage::Saml,
-        allowed: allowed(&checks),
+        allowed: checks.iter().all(|c| c.decision == Decision::Allow),
         checks,
         audiences_allowed: Vec::new(),
         problems,

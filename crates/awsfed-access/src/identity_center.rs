@@ -55,6 +55,7 @@ pub fn identity_center_session() -> SessionAttributes {
         source_identity: false,
         session_tags: Vec::new(),
         transitive_tags: Vec::new(),
+        iam_user: None,
     }
 }
 

@@ -45,6 +45,9 @@ pub struct SessionAttributes {
     pub session_tags: Vec<String>,
     /// Session tags marked transitive: chained hops also need `sts:TagSession`.
     pub transitive_tags: Vec<String>,
+    /// The session of a role an IAM user entered (no IdP): its name and MFA context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_user: Option<crate::iam_users::IamUserSession>,
 }
 
 /// A `Role` attribute value: the role to enter and the provider that vouches for the assertion.
@@ -181,6 +184,7 @@ impl IdpMapping {
                 source_identity: idp.source_identity.is_some(),
                 transitive_tags: tags.clone(),
                 session_tags: tags,
+                iam_user: None,
             },
             groups,
             intent: None,
@@ -283,6 +287,7 @@ impl IdpDescription {
                 source_identity: self.source_identity,
                 session_tags,
                 transitive_tags,
+                iam_user: None,
             },
             groups,
             intent: None,

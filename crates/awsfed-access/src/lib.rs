@@ -27,8 +27,8 @@ pub use idp::{
 };
 pub use paths::{
     AccessPath, ActionCheck, Analysis, EXAMPLE_SESSION_NAME, HopEvaluator, HopKind, HopOutcome,
-    Stage, chained_candidates, chained_context, chained_from, resource_context, saml_context,
-    session_arn,
+    Stage, UserPath, chained_candidates, chained_context, chained_from, resource_context,
+    saml_context, session_arn, session_arn_named,
 };
 pub use unknown_org_paths::UnknownOrgPaths;
 pub use view::{PathView, graph_dot, graph_mermaid};

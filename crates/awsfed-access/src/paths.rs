@@ -39,13 +39,17 @@ const CONDITION_VALUES_SHOWN: usize = 4;
 /// How the caller session of an AssumeRole hop was entered, which decides the principal tags it
 /// carries: every session tag after the SAML hop, only the transitive ones after role chaining.
 /// A session Identity Center signed in, and any chained from it, carries neither SourceIdentity nor
-/// tags, whatever the corporate IdP sends ([`crate::identity_center`]).
+/// tags, whatever the corporate IdP sends ([`crate::identity_center`]). A session an IAM user
+/// entered, and any chained from it, is one of the user's sessions ([`crate::iam_users`]): its
+/// name, SourceIdentity and MFA context are the user's, never the IdP's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     Saml,
     Chained,
     IdentityCenter,
+    /// Index into [`HopEvaluator::user_sessions`].
+    IamUser(u32),
 }
 
 impl Stage {
@@ -62,7 +66,7 @@ impl Stage {
     /// [`Stage::Chained`]).
     pub fn then(self, chained: Stage) -> Stage {
         match self {
-            Stage::IdentityCenter => Stage::IdentityCenter,
+            Stage::IdentityCenter | Stage::IamUser(_) => self,
             _ => chained,
         }
     }
@@ -70,15 +74,24 @@ impl Stage {
 
 impl SessionAttributes {
     /// The attributes of a session entered at `stage`: a chained session's principal tags are the
-    /// transitive tags.
+    /// transitive tags. An IAM user's session is not the IdP's: [`HopEvaluator::session_at`]
+    /// knows it.
     pub fn at(&self, stage: Stage) -> SessionAttributes {
         let mut session = self.clone();
         match stage {
-            Stage::Saml => {}
+            Stage::Saml | Stage::IamUser(_) => {}
             Stage::Chained => session.session_tags.clone_from(&self.transitive_tags),
             Stage::IdentityCenter => session = crate::identity_center::identity_center_session(),
         }
         session
+    }
+
+    /// The role session name (and SourceIdentity, when set) of a session: the IAM user's name, or
+    /// the example that stands for every federated user.
+    pub fn session_name(&self) -> &str {
+        self.iam_user
+            .as_ref()
+            .map_or(EXAMPLE_SESSION_NAME, |u| u.name.as_str())
     }
 
     /// `stage`, or [`Stage::Saml`] when a chained session carries the same tags (every hop from
@@ -178,7 +191,36 @@ impl AccessPath {
     }
 }
 
-/// The result of following every group of the mapping through the estate.
+/// A complete path of an IAM user: its hop from its own session into a role, then any role
+/// chained from there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPath {
+    /// Index into [`Analysis::users`].
+    pub user: usize,
+    /// Index into the estate's roles: the role the user's hop enters.
+    pub entered: usize,
+    /// The user's hop into the role it enters (index into [`Analysis::hops`]).
+    pub first_hop: usize,
+    /// The AssumeRole hops after it, in order; empty when the path ends in the role entered.
+    pub chain: Vec<usize>,
+    /// Index into the estate's roles: the role the path ends in.
+    pub target: usize,
+    /// The longest session the path gives, in seconds: the role's own after the user's hop (a
+    /// session from `GetSessionToken` or long-term keys is no role chaining), one hour after.
+    pub max_session_seconds: u32,
+    /// The first hop is signed in an MFA session; `false`: the long-term keys alone do.
+    pub mfa: bool,
+}
+
+impl UserPath {
+    /// Whether the path goes on by role chaining after the user's hop.
+    pub fn is_chained(&self) -> bool {
+        !self.chain.is_empty()
+    }
+}
+
+/// The result of following every group of the mapping, and every IAM user of the estate, through
+/// the estate.
 #[derive(Debug)]
 pub struct Analysis<'e, 's> {
     pub estate: &'e Estate<'s>,
@@ -188,6 +230,17 @@ pub struct Analysis<'e, 's> {
     pub paths: Vec<AccessPath>,
     /// Role values whose SAML hop is denied or whose role does not exist: `(group, pair, hop)`.
     pub broken: Vec<(usize, RolePair, Option<usize>)>,
+    /// Every IAM user of the estate.
+    pub users: Vec<crate::iam_users::UserRef<'s>>,
+    /// Sorted by user, then target ARN, then the role the user entered, then the chain's length.
+    pub user_paths: Vec<UserPath>,
+}
+
+impl Analysis<'_, '_> {
+    /// How paths name the principal of a user path: `iam-user:NAME`.
+    pub fn user_name(&self, path: &UserPath) -> String {
+        crate::iam_users::principal_name(&self.users[path.user].user.name)
+    }
 }
 
 /// Evaluates hops with a cache, so that a hop shared by many groups is decided once.
@@ -198,6 +251,8 @@ pub struct HopEvaluator<'e, 's> {
     pub hops: Vec<HopOutcome>,
     saml_cache: HashMap<(usize, String), usize>,
     chained_cache: HashMap<(usize, Stage, usize), usize>,
+    /// The sessions of roles IAM users entered, by [`Stage::IamUser`] index.
+    pub user_sessions: Vec<SessionAttributes>,
 }
 
 impl<'e, 's> HopEvaluator<'e, 's> {
@@ -208,7 +263,28 @@ impl<'e, 's> HopEvaluator<'e, 's> {
             hops: Vec::new(),
             saml_cache: HashMap::new(),
             chained_cache: HashMap::new(),
+            user_sessions: Vec::new(),
         }
+    }
+
+    /// The attributes of a caller session entered at `stage`.
+    pub fn session_at(&self, stage: Stage) -> SessionAttributes {
+        match stage {
+            Stage::IamUser(i) => self.user_sessions[i as usize].clone(),
+            _ => self.session.at(stage),
+        }
+    }
+
+    /// The stage of an IAM user's session ([`crate::iam_users::user_session`]), added once.
+    pub fn user_stage(&mut self, session: SessionAttributes) -> Stage {
+        let index = match self.user_sessions.iter().position(|s| *s == session) {
+            Some(i) => i,
+            None => {
+                self.user_sessions.push(session);
+                self.user_sessions.len() - 1
+            }
+        };
+        Stage::IamUser(u32::try_from(index).expect("fewer than 2^32 user sessions"))
     }
 
     /// The SAML hop into `role` vouched for by `provider_arn`.
@@ -230,7 +306,7 @@ impl<'e, 's> HopEvaluator<'e, 's> {
         if let Some(&i) = self.chained_cache.get(&(caller, stage, target)) {
             return i;
         }
-        let session = self.session.at(stage);
+        let session = self.session_at(stage);
         let mut outcome = chained_hop(self.estate, &session, caller, target, false, true);
         outcome.stage = stage;
         self.keep((caller, stage, target), outcome)
@@ -309,10 +385,15 @@ pub fn saml_context(session: &SessionAttributes, audience: &str) -> Context {
 
 /// The session ARN of `role` entered with the example session name.
 pub fn session_arn(role_arn: &str) -> String {
+    session_arn_named(role_arn, EXAMPLE_SESSION_NAME)
+}
+
+/// The session ARN of `role` entered with the session name `session_name`.
+pub fn session_arn_named(role_arn: &str, session_name: &str) -> String {
     let account = arn_account(role_arn).unwrap_or_default();
     let partition = Arn::partition_of(role_arn);
     let name = role_arn.rsplit('/').next().unwrap_or_default();
-    format!("arn:{partition}:sts::{account}:assumed-role/{name}/{EXAMPLE_SESSION_NAME}")
+    format!("arn:{partition}:sts::{account}:assumed-role/{name}/{session_name}")
 }
 
 /// The request context of a chained hop's `action` from a session of `caller_arn` (role id
@@ -329,17 +410,18 @@ pub fn chained_context(
     organization_id: Option<&str>,
 ) -> Context {
     let account = arn_account(caller_arn).unwrap_or_default();
+    let name = session.session_name();
     let mut context = Context::new()
-        .with("aws:userid", format!("{role_id}:{EXAMPLE_SESSION_NAME}"))
+        .with("aws:userid", format!("{role_id}:{name}"))
         .with("aws:PrincipalArn", caller_arn)
         .with("aws:PrincipalAccount", account)
         .with("aws:PrincipalType", "AssumedRole")
         .with("aws:ResourceAccount", target_account);
     if action.eq_ignore_ascii_case("sts:AssumeRole") {
-        context.insert(
-            "sts:RoleSessionName",
-            ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
-        );
+        context.insert("sts:RoleSessionName", ContextValue::Single(name.into()));
+    }
+    if session.iam_user.as_ref().is_some_and(|u| u.mfa) {
+        crate::iam_users::insert_mfa(&mut context);
     }
     if let Some(org) = organization_id {
         context.insert("aws:PrincipalOrgID", ContextValue::Single(org.into()));
@@ -350,15 +432,9 @@ pub fn chained_context(
         // it. `sts:SourceIdentity` is a key of the assume actions and `sts:SetSourceIdentity`
         // only, not of `sts:TagSession`.
         if !action.eq_ignore_ascii_case("sts:TagSession") {
-            context.insert(
-                "sts:SourceIdentity",
-                ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
-            );
+            context.insert("sts:SourceIdentity", ContextValue::Single(name.into()));
         }
-        context.insert(
-            "aws:SourceIdentity",
-            ContextValue::Single(EXAMPLE_SESSION_NAME.into()),
-        );
+        context.insert("aws:SourceIdentity", ContextValue::Single(name.into()));
     }
     tag_context(&mut context, &session.session_tags, false, true);
     if !session.transitive_tags.is_empty() {
@@ -543,7 +619,7 @@ struct ChainedRequests {
 impl ChainedRequests {
     fn new(estate: &Estate<'_>, session: &SessionAttributes, caller: usize) -> Self {
         let from = estate.role(caller);
-        let caller_arn = Caller::parse(&session_arn(&from.role.arn));
+        let caller_arn = Caller::parse(&session_arn_named(&from.role.arn, session.session_name()));
         let requests = session_actions(session, HopKind::AssumeRole)
             .into_iter()
             .map(|action| {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::paths::{AccessPath, Analysis, HopKind, HopOutcome};
+use super::paths::{AccessPath, Analysis, HopKind, HopOutcome, UserPath};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PathView {
@@ -25,8 +25,22 @@ pub struct PathView {
     /// Identity Center signs the group in (its own SAML provider in the account), not the IdP.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub identity_center: bool,
+    /// The principal is an IAM user (`group` is `iam-user:NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_user: Option<UserView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hops: Vec<HopView>,
+}
+
+/// What a path of an IAM user adds: the user's IAM groups and how its first hop is signed.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub name: String,
+    pub arn: String,
+    /// The IAM groups the user is in, sorted.
+    pub groups: Vec<String>,
+    /// The first hop needs an MFA session; `false`: the long-term access keys alone make it.
+    pub mfa: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,36 +113,66 @@ impl PathView {
             identity_center: crate::identity_center::is_identity_center_provider(
                 &analysis.hops[path.saml_hop].from,
             ),
+            iam_user: None,
             hops,
         }
     }
-}
 
-impl PathView {
-    /// An IAM user's hop as a path: the principal is `iam-user:NAME`, the session the role's full
-    /// length (a session from `GetSessionToken` is no role chaining).
-    pub fn for_user(
-        estate: &crate::Estate<'_>,
-        hop: &crate::iam_users::UserHop,
-        detailed: bool,
-    ) -> Self {
-        let target = estate.role(hop.target);
+    /// An IAM user's path: the principal is `iam-user:NAME`; `via` is the role the user entered
+    /// when the path chains on from it.
+    pub fn of_user(analysis: &Analysis<'_, '_>, path: &UserPath, detailed: bool) -> Self {
+        let target = analysis.estate.role(path.target);
+        let user = analysis.users[path.user].user;
+        let hops = if detailed {
+            std::iter::once(path.first_hop)
+                .chain(path.chain.iter().copied())
+                .map(|h| HopView::new(&analysis.hops[h]))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut groups = user.groups.clone();
+        groups.sort();
         PathView {
-            group: crate::iam_users::principal_name(&hop.user),
+            group: analysis.user_name(path),
             account_id: target.account.id.clone(),
-            account_name: estate.account_name(&target.account.id),
+            account_name: analysis.estate.account_name(&target.account.id),
             role_name: target.role.name.clone(),
             role_arn: target.role.arn.clone(),
-            via: None,
-            through: Vec::new(),
-            max_session_seconds: target.role.max_session_duration,
+            via: path
+                .is_chained()
+                .then(|| analysis.hops[path.first_hop].role_arn.clone()),
+            through: path
+                .chain
+                .iter()
+                .skip(1)
+                .map(|&h| analysis.hops[h].from.clone())
+                .collect(),
+            max_session_seconds: path.max_session_seconds,
             identity_center: false,
-            hops: if detailed {
-                vec![HopView::new(&hop.hop)]
-            } else {
-                Vec::new()
-            },
+            iam_user: Some(UserView {
+                name: user.name.clone(),
+                arn: user.arn.clone(),
+                groups,
+                mfa: path.mfa,
+            }),
+            hops,
         }
+    }
+
+    /// Every path of the analysis, the directory groups' then the IAM users'.
+    pub fn all(analysis: &Analysis<'_, '_>, detailed: bool) -> Vec<Self> {
+        analysis
+            .paths
+            .iter()
+            .map(|p| PathView::new(analysis, p, detailed))
+            .chain(
+                analysis
+                    .user_paths
+                    .iter()
+                    .map(|p| PathView::of_user(analysis, p, detailed)),
+            )
+            .collect()
     }
 }
 
@@ -169,21 +213,53 @@ fn edges(analysis: &Analysis<'_, '_>) -> (Vec<Edge>, Vec<Node>) {
             format!("role:{}", saml.role_arn),
             "SAML".to_owned(),
         ));
-        for &h in &path.chain {
-            let hop = &analysis.hops[h];
-            nodes.insert((
-                format!("role:{}", hop.role_arn),
-                role_label(analysis, &hop.role_arn),
-                false,
-            ));
-            edges.insert((
-                format!("role:{}", hop.from),
-                format!("role:{}", hop.role_arn),
-                "AssumeRole".to_owned(),
-            ));
-        }
+        chain_edges(analysis, &path.chain, &mut nodes, &mut edges);
+    }
+    // IAM users: the user (a box, as a group is) → the role it entered → roles chained from it.
+    for path in &analysis.user_paths {
+        let user = analysis.user_name(path);
+        let first = &analysis.hops[path.first_hop];
+        nodes.insert((format!("user:{}", first.from), user.clone(), true));
+        nodes.insert((
+            format!("role:{}", first.role_arn),
+            role_label(analysis, &first.role_arn),
+            false,
+        ));
+        edges.insert((
+            format!("user:{}", first.from),
+            format!("role:{}", first.role_arn),
+            if path.mfa {
+                "AssumeRole (MFA)"
+            } else {
+                "AssumeRole (keys alone)"
+            }
+            .to_owned(),
+        ));
+        chain_edges(analysis, &path.chain, &mut nodes, &mut edges);
     }
     (edges.into_iter().collect(), nodes.into_iter().collect())
+}
+
+/// The nodes and edges of a path's role-chaining hops.
+fn chain_edges(
+    analysis: &Analysis<'_, '_>,
+    chain: &[usize],
+    nodes: &mut BTreeSet<Node>,
+    edges: &mut BTreeSet<Edge>,
+) {
+    for &h in chain {
+        let hop = &analysis.hops[h];
+        nodes.insert((
+            format!("role:{}", hop.role_arn),
+            role_label(analysis, &hop.role_arn),
+            false,
+        ));
+        edges.insert((
+            format!("role:{}", hop.from),
+            format!("role:{}", hop.role_arn),
+            "AssumeRole".to_owned(),
+        ));
+    }
 }
 
 fn quote(text: &str) -> String {

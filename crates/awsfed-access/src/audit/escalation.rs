@@ -1,4 +1,5 @@
-//! Rules about paths nobody meant: a group that reaches a role the model does not grant it, and
+//! Rules about paths nobody meant: a group (or IAM user) that reaches a role the model does not
+//! grant it, and
 //! roles under awsfed's path that awsfed does not own (a name or path inside awsfed's is no
 //! boundary: anyone allowed to create roles can use it, and a trust that matches the path by
 //! pattern admits them — `ArnLike aws:PrincipalArn`, "IAM JSON policy elements: Condition
@@ -10,13 +11,15 @@ use awsfed_model::defaults;
 use awsfed_plan::{is_managed_tagged, is_under_path};
 
 use super::support::{Findings, Scope};
-use crate::{AccessPath, Analysis, arn_account};
+use crate::{AccessPath, Analysis, UserPath, arn_account};
 
 /// `access-escalation`: with a model, every path to a role the model does not grant the group
 /// (entered with SAML or by chaining);
 /// without one (an IdP description), every path that needs two or more AssumeRole hops, which no
-/// federation design intends. One finding per group and role, with the shortest chain.
+/// federation design intends. One finding per group and role, with the shortest chain. Then the
+/// IAM users' paths ([`user_access_escalation`]).
 pub(super) fn access_escalation(scope: &Scope<'_, '_, '_>, findings: &mut Findings) {
+    user_access_escalation(scope, findings);
     let analysis = scope.analysis;
     let intent = analysis.mapping.intent.as_ref();
     let mut seen = BTreeSet::new();
@@ -74,6 +77,92 @@ pub(super) fn access_escalation(scope: &Scope<'_, '_, '_>, findings: &mut Findin
     }
 }
 
+/// `access-escalation` for IAM users: with a model, every path to a role the model grants none of
+/// the directory groups the user's IAM groups stand for; without one, every path that chains on
+/// from the role the user entered. One finding per user and role, with the shortest chain.
+fn user_access_escalation(scope: &Scope<'_, '_, '_>, findings: &mut Findings) {
+    let analysis = scope.analysis;
+    let intent = analysis.mapping.intent.as_ref();
+    let mut seen = BTreeSet::new();
+    for path in &analysis.user_paths {
+        let user = analysis.users[path.user].user;
+        let target = analysis.estate.role(path.target).role;
+        let granted = |role: &str| {
+            intent.is_some_and(|intent| {
+                let groups = intent.iam_users.as_ref().map(|u| &u.groups);
+                user.groups
+                    .iter()
+                    .filter_map(|g| groups.and_then(|groups| groups.get(g)))
+                    .any(|directory_group| intent.grants(directory_group, role))
+            })
+        };
+        let leaving = match intent {
+            Some(_) => std::iter::once(path.first_hop)
+                .chain(path.chain.iter().copied())
+                .find(|&h| !granted(&analysis.hops[h].role_arn)),
+            None => path.chain.first().copied(),
+        };
+        let Some(leaving) = leaving else {
+            continue;
+        };
+        if !seen.insert((path.user, path.target)) {
+            continue;
+        }
+        let name = &user.name;
+        let hop = &analysis.hops[leaving];
+        findings.push(
+            "access-escalation",
+            arn_account(&target.arn).unwrap_or_default(),
+            format!("{} → {}", analysis.user_name(path), target.arn),
+            None,
+            format!(
+                "IAM user `{name}` reaches `{}`, which {}: {}",
+                target.arn,
+                if intent.is_some() {
+                    "the model grants none of its groups"
+                } else {
+                    "takes role chaining after the user's own AssumeRole"
+                },
+                user_chain_text(analysis, path)
+            ),
+            if leaving == path.first_hop {
+                format!(
+                    "narrow the trust of `{}` so that it does not admit `{}` (name the users, or require `aws:PrincipalArn` on the users' path of the groups granted), or remove sts:AssumeRole on it from the user's and its groups' policies",
+                    hop.role_arn, user.arn
+                )
+            } else {
+                format!(
+                    "narrow the trust of `{}` so that it does not admit `{}` (name exact role ARNs), or remove sts:AssumeRole on it from the policies of `{}`",
+                    hop.role_arn, hop.from, hop.from
+                )
+            },
+        );
+    }
+}
+
+/// `iam-user:NAME → ROLE (MFA or keys alone) → ROLE → …`, each hop with its conditions.
+fn user_chain_text(analysis: &Analysis<'_, '_>, path: &UserPath) -> String {
+    let first = &analysis.hops[path.first_hop];
+    let mut text = format!(
+        "{} → {} ({})",
+        analysis.user_name(path),
+        first.role_arn,
+        if path.mfa { "MFA" } else { "keys alone" }
+    );
+    for &h in &path.chain {
+        push_hop(&mut text, &analysis.hops[h]);
+    }
+    text
+}
+
+fn push_hop(text: &mut String, hop: &crate::HopOutcome) {
+    text.push_str(&format!(" → {}", hop.role_arn));
+    let conditions = hop.conditions();
+    if !conditions.is_empty() {
+        text.push_str(&format!(" [{}]", conditions.join("; ")));
+    }
+}
+
 /// `GROUP → ROLE (SAML) → ROLE → …`, each hop with the conditions it depends on.
 fn chain_text(analysis: &Analysis<'_, '_>, path: &AccessPath) -> String {
     let saml = &analysis.hops[path.saml_hop];
@@ -82,12 +171,7 @@ fn chain_text(analysis: &Analysis<'_, '_>, path: &AccessPath) -> String {
         analysis.mapping.groups[path.group].name, saml.role_arn
     );
     for &h in &path.chain {
-        let hop = &analysis.hops[h];
-        text.push_str(&format!(" → {}", hop.role_arn));
-        let conditions = hop.conditions();
-        if !conditions.is_empty() {
-            text.push_str(&format!(" [{}]", conditions.join("; ")));
-        }
+        push_hop(&mut text, &analysis.hops[h]);
     }
     text
 }

@@ -6,37 +6,37 @@ use std::collections::BTreeSet;
 use awsfed_policy::{Caller, Decision, Policy, PolicyKind, PolicyRefs, Request};
 
 use super::support::{Findings, Scope};
-use crate::iam_users::{SignIn, candidates, user_context, user_hop, user_identity};
+use crate::iam_users::{SignIn, UserRef, user_context, user_identity};
 use crate::paths::resource_context;
 
 /// How many roles a finding names before it counts the rest.
 const ROLES_SHOWN: usize = 3;
 
-/// A user who reaches a role with its long-term keys alone ("Configure MFA-protected API access",
-/// IAM User Guide: without `aws:MultiFactorAuthPresent` nothing stops a leaked key).
+/// A user who reaches a role with its long-term keys alone, by its own hop or chaining on from
+/// the role that hop enters ("Configure MFA-protected API access", IAM User Guide: without
+/// `aws:MultiFactorAuthPresent` nothing stops a leaked key). The analysis tries the keys alone
+/// first, so a path signed without MFA is one the keys make.
 pub(super) fn iam_user_without_mfa(scope: &Scope<'_, '_, '_>, findings: &mut Findings) {
-    let estate = scope.analysis.estate;
-    for account in &estate.snapshot.accounts {
-        for user in &account.users {
-            let identity = user_identity(estate, account, user);
-            for role in candidates(estate, account, user) {
-                let hop = user_hop(estate, account, user, &identity, role, false, false);
-                if !hop.allowed {
-                    continue;
-                }
-                findings.push(
-                    "iam-user-without-mfa",
-                    &account.id,
-                    format!("{} → {}", user.arn, hop.role_arn),
-                    None,
-                    format!(
-                        "IAM user `{}` reaches `{}` with its long-term access keys alone: nothing on the path requires MFA",
-                        user.name, hop.role_arn
-                    ),
-                    "require MFA on the path: `Bool aws:MultiFactorAuthPresent true` in the role's trust and the user's group policy, as awsfed writes them for every user not marked `mfa: false` (keep such users' keys sealed)".to_owned(),
-                );
-            }
-        }
+    let analysis = scope.analysis;
+    for path in analysis.user_paths.iter().filter(|p| !p.mfa) {
+        let UserRef { account, user } = analysis.users[path.user];
+        let role = &analysis.estate.role(path.target).role.arn;
+        let through = if path.is_chained() {
+            format!(" (through `{}`)", analysis.hops[path.first_hop].role_arn)
+        } else {
+            String::new()
+        };
+        findings.push(
+            "iam-user-without-mfa",
+            &account.id,
+            format!("{} → {role}", user.arn),
+            None,
+            format!(
+                "IAM user `{}` reaches `{role}`{through} with its long-term access keys alone: nothing on the path requires MFA",
+                user.name
+            ),
+            "require MFA on the path: `Bool aws:MultiFactorAuthPresent true` in the role's trust and the user's group policy, as awsfed writes them for every user not marked `mfa: false` (keep such users' keys sealed)".to_owned(),
+        );
     }
 }
 

@@ -24,15 +24,16 @@
 //!   user; it matches nothing, and a recreated role is not trusted again ("IAM identifiers").
 //! - `provider-other-account`: `AssumeRoleWithSAML` only accepts a provider in the role's account.
 //! - `access-escalation`: a path (of any number of AssumeRole hops) to a role the model does not
-//!   grant the group; without a model, a path of two or more AssumeRole hops. A trust that admits a
+//!   grant the group (or an IAM user's groups); without a model, a path of two or more AssumeRole
+//!   hops. A trust that admits a
 //!   role by account or pattern admits every session of it, and that session's policies decide
 //!   where it goes next ("Cross-account policy evaluation logic").
 //! - `unowned-role-under-path`: a role under awsfed's path without its managed tag: trusts that
 //!   match awsfed's roles by path admit it too.
 //! - `metadata-expiring`: IAM rejects assertions once the provider's metadata (its signing
 //!   certificate) has expired ("SAML identity providers": ValidUntil).
-//! - `iam-user-without-mfa`: an IAM user reaches a role with its long-term keys alone, so a leaked
-//!   key is enough ("Configure MFA-protected API access").
+//! - `iam-user-without-mfa`: an IAM user reaches a role with its long-term keys alone (by its own
+//!   hop or chaining on), so a leaked key is enough ("Configure MFA-protected API access").
 //! - `iam-group-policy-wider`: an IAM group's policies allow assuming roles the model does not
 //!   grant its directory group ("Policy evaluation logic": a user holds its groups' permissions).
 //! - `access-key-too-old`: an IAM user's access key is older than `iam_users.access_key_max_age_days`

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use awsfed_access::Estate;
-use awsfed_access::iam_users::{SignIn, user_context, user_hop, user_hops, user_identity};
+use awsfed_access::iam_users::{SignIn, user_context, user_hop, user_identity};
 use awsfed_compile::compile;
 use awsfed_policy::Decision;
 use awsfed_snapshot::Snapshot;
@@ -106,11 +106,27 @@ fn user_hops_agree_with_the_oracle_and_the_grants() {
         .collect();
     assert!(!exempt.is_empty());
     assert_eq!(without_mfa, exempt);
-    let shown: BTreeSet<(String, String)> = user_hops(&estate, None, false)
-        .into_iter()
-        .map(|h| (h.user_arn, h.hop.role_arn))
+    let mapping = awsfed_access::IdpMapping {
+        session: awsfed_access::SessionAttributes {
+            audiences: Vec::new(),
+            source_identity: false,
+            session_tags: Vec::new(),
+            transitive_tags: Vec::new(),
+            iam_user: None,
+        },
+        groups: Vec::new(),
+        intent: None,
+    };
+    let analysis = awsfed_access::analyze(&estate, &mapping);
+    let shown: BTreeSet<(String, String)> = analysis
+        .user_paths
+        .iter()
+        .map(|p| {
+            let user = analysis.users[p.user].user.arn.clone();
+            (user, estate.role(p.target).role.arn.clone())
+        })
         .collect();
-    assert_eq!(shown, granted, "who-can shows exactly the allowed hops");
+    assert_eq!(shown, granted, "the paths are exactly the allowed hops");
     if skip_oracle() {
         return;
     }
@@ -152,6 +168,7 @@ fn audit_names_users_without_mfa_wider_group_policies_and_old_keys() {
             source_identity: false,
             session_tags: Vec::new(),
             transitive_tags: Vec::new(),
+            iam_user: None,
         },
         groups: Vec::new(),
         intent: Some(

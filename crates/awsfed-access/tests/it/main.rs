@@ -21,3 +21,5 @@ mod soundness;
 mod support;
 /// A hub per team: one team's hub roles never enter another team's accounts (evaluator and oracle).
 mod teams;
+/// Chaining on from roles IAM users entered, on generated adversarial estates, against iam-simulate.
+mod user_chains;

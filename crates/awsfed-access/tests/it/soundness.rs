@@ -29,7 +29,7 @@ const PATHS: [&str; 3] = ["/awsfed/", "/awsfed/hub/", "/other/"];
 
 /// The policy tests' seeded generator (SplitMix64), shared by path.
 #[path = "../../../awsfed-policy/tests/support/rng.rs"]
-mod rng;
+pub(crate) mod rng;
 use rng::Rng;
 
 fn provider(account: &str) -> String {

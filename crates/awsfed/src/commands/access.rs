@@ -55,7 +55,7 @@ pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), Comm
     if model.iam_users.is_some() {
         message::print(
             Level::Note,
-            "IAM users are principals of `who-can` and `audit` (the AssumeRole hop from their MFA session); access, verify and graph leave them out for now",
+            "IAM users are principals of `who-can` and `audit` (their own AssumeRole hop and any role chained on from it); access, verify and graph leave them out for now",
         );
     }
     let state = awsfed_compile::compile(&model);
@@ -69,6 +69,7 @@ pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), Comm
                 source_identity: false,
                 session_tags: Vec::new(),
                 transitive_tags: Vec::new(),
+                iam_user: None,
             },
             groups: Vec::new(),
             intent: None,

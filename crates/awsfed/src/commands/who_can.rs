@@ -8,11 +8,15 @@ use crate::commands::access::{InputArgs, hours};
 use crate::commands::{print_stdout, to_json};
 use crate::error::CommandError;
 
-/// Show which directory groups can reach one role, through which hops, and the conditions each hop
-/// depends on (SAML:aud, SourceIdentity, the session-name binding, SCPs and RCPs that let it
-/// through). IAM users (`iam-user:NAME`) are shown with the AssumeRole hop from their MFA session
-/// (MFA and SourceIdentity conditions). The role is ACCOUNT/ROLE: the account's name or id, and the role's name (in an
-/// Identity Center account, the permission set's name names its reserved role).
+/// Show which directory groups and IAM users can reach one role, through which hops, and the
+/// conditions each hop depends on.
+///
+/// The conditions: SAML:aud, SourceIdentity, the session-name binding, SCPs and RCPs that let the
+/// hop through. IAM users (`iam-user:NAME`) are shown with the AssumeRole hop from their MFA
+/// session (MFA and SourceIdentity conditions), or from their long-term keys when those alone reach
+/// the role, and any role chained through after it. The role is ACCOUNT/ROLE: the account's name or
+/// id, and the role's name (in an Identity Center account, the permission set's name names its
+/// reserved role).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The role, as ACCOUNT/ROLE (`prod/Admin`, `222222222222/Admin`).
@@ -64,17 +68,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         );
     };
     let analysis = analyze_target(&estate, &input.mapping, target);
-    // IAM users (an IAM-users hub) reach roles from their MFA session, one AssumeRole each.
-    let views: Vec<PathView> = analysis
-        .paths
-        .iter()
-        .map(|p| PathView::new(&analysis, p, true))
-        .chain(
-            awsfed_access::iam_users::user_hops(&estate, Some(target), true)
-                .iter()
-                .map(|hop| PathView::for_user(&estate, hop, true)),
-        )
-        .collect();
+    let views = PathView::all(&analysis, true);
     match cli.output {
         OutputFormat::Json => print_stdout(&to_json(&views)),
         OutputFormat::Text => {
@@ -90,12 +84,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                     view.group,
                     hours(view.max_session_seconds)
                 );
-                for hop in &view.hops {
+                for (i, hop) in view.hops.iter().enumerate() {
                     let kind = match hop.kind {
                         awsfed_access::HopKind::Saml if view.identity_center => {
                             "SAML (Identity Center)"
                         }
                         awsfed_access::HopKind::Saml => "SAML",
+                        // An IAM user's own hop: from its MFA session, or its keys alone.
+                        awsfed_access::HopKind::AssumeRole if i == 0 => match &view.iam_user {
+                            Some(user) if user.mfa => "AssumeRole (MFA session)",
+                            Some(_) => "AssumeRole (long-term keys alone)",
+                            None => "AssumeRole",
+                        },
                         awsfed_access::HopKind::AssumeRole => "AssumeRole",
                     };
                     let _ = writeln!(out, "  {kind}: {} -> {}", hop.from, hop.role_arn);

@@ -3,7 +3,7 @@
 
 use awsfed_access::{
     ActionCheck, Estate, HopKind, HopOutcome, SessionAttributes, chained_context, saml_context,
-    session_arn,
+    session_arn_named,
 };
 use awsfed_policy::{Context, ContextValue, Decision, OrgChain};
 use serde_json::{Value, json};
@@ -140,7 +140,7 @@ pub fn hop_simulation(
             awsfed_access::resource_context(estate, &mut context, &to.account.id);
             let mut simulation = json!({
                 "request": {
-                    "principal": session_arn(&from.role.arn),
+                    "principal": session_arn_named(&from.role.arn, session.session_name()),
                     "action": hop.action,
                     "resource": resource,
                     "contextVariables": context_json(context_override.unwrap_or(&context)),
