@@ -150,6 +150,22 @@ impl Intent {
 }
 
 impl IdpMapping {
+    /// The mapping of a model without a SAML IdP (every account on Identity Center, or people
+    /// as IAM users): no group receives a SAML role value.
+    pub fn without_saml() -> Self {
+        Self {
+            session: SessionAttributes {
+                audiences: Vec::new(),
+                source_identity: false,
+                session_tags: Vec::new(),
+                transitive_tags: Vec::new(),
+                iam_user: None,
+            },
+            groups: Vec::new(),
+            intent: None,
+        }
+    }
+
     /// The mapping a compiled model exports: the compiler's group mappings and the model's IdP.
     /// Session tags are taken as transitive, as the compiler assumes when it adds `sts:TagSession`
     /// to chained targets.

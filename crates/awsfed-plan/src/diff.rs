@@ -4,7 +4,7 @@ mod iam_users;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, defaults};
+use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE, Model, defaults};
 use awsfed_policy::PolicyDocument;
 
 use super::foreign_roles::ForeignRoles;
@@ -31,6 +31,22 @@ pub struct PlanOptions {
     /// the model has none, so users and groups it no longer models are removed); empty: IAM users
     /// and groups are not planned at all.
     pub users_path: String,
+}
+
+impl PlanOptions {
+    /// The options a model gives by itself: its metadata document and role path; no protected
+    /// role, no IAM users planned.
+    pub fn of_model(model: &Model) -> Self {
+        Self {
+            metadata_document: model
+                .identity_provider
+                .as_ref()
+                .and_then(|idp| idp.metadata.as_ref())
+                .map(|m| m.document.clone()),
+            role_path: model.naming.role_path.clone(),
+            ..Self::default()
+        }
+    }
 }
 
 /// The changes that take `actual` to `desired`. Accounts of the desired state that the snapshot

@@ -311,6 +311,21 @@ fn iam_user(snapshot: &mut Snapshot, name: &str, groups: &[&str]) -> String {
     arn
 }
 
+/// User `rotator` in the hub, with an access key created a year before NOW.
+fn user_with_old_key(snapshot: &mut Snapshot) {
+    iam_user(snapshot, "rotator", &[]);
+    let account = snapshot.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
+    account.users.last_mut().unwrap().credentials = Some(awsfed_snapshot::UserCredentials {
+        access_keys: vec![awsfed_snapshot::AccessKeySnapshot {
+            id: "AKIAEXAMPLEOLDKEY001".to_owned(),
+            status: "Active".to_owned(),
+            created: "2024-11-24T00:00:00Z".to_owned(),
+        }],
+        mfa_devices: Vec::new(),
+        login_profile: false,
+    });
+}
+
 fn assume_anything() -> PolicyDocument {
     PolicyDocument::from_json(
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
@@ -353,40 +368,12 @@ fn iam_users_rules() {
             inline_policies: [("assume".to_owned(), assume_anything())].into(),
         });
     });
-    // A key created a year before NOW.
     check("access-key-too-old", |s, m| {
         with_iam_users(m);
-        iam_user(s, "rotator", &[]);
-        let account = s.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
-        account.users.last_mut().unwrap().credentials = Some(awsfed_snapshot::UserCredentials {
-            access_keys: vec![awsfed_snapshot::AccessKeySnapshot {
-                id: "AKIAEXAMPLEOLDKEY001".to_owned(),
-                status: "Active".to_owned(),
-                created: "2024-11-24T00:00:00Z".to_owned(),
-            }],
-            mfa_devices: Vec::new(),
-            login_profile: false,
-        });
+        user_with_old_key(s);
     });
     // Without a model's limit, a key's age is no finding.
     let (mut snapshot, mapping) = clean();
-    iam_user(&mut snapshot, "rotator", &[]);
-    snapshot
-        .accounts
-        .iter_mut()
-        .find(|a| a.id == HUB)
-        .unwrap()
-        .users
-        .last_mut()
-        .unwrap()
-        .credentials = Some(awsfed_snapshot::UserCredentials {
-        access_keys: vec![awsfed_snapshot::AccessKeySnapshot {
-            id: "AKIAEXAMPLEOLDKEY001".to_owned(),
-            status: "Active".to_owned(),
-            created: "2024-11-24T00:00:00Z".to_owned(),
-        }],
-        mfa_devices: Vec::new(),
-        login_profile: false,
-    });
+    user_with_old_key(&mut snapshot);
     assert!(!rules_found(&snapshot, &mapping).contains(&"access-key-too-old"));
 }

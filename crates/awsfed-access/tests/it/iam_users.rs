@@ -106,17 +106,7 @@ fn user_hops_agree_with_the_oracle_and_the_grants() {
         .collect();
     assert!(!exempt.is_empty());
     assert_eq!(without_mfa, exempt);
-    let mapping = awsfed_access::IdpMapping {
-        session: awsfed_access::SessionAttributes {
-            audiences: Vec::new(),
-            source_identity: false,
-            session_tags: Vec::new(),
-            transitive_tags: Vec::new(),
-            iam_user: None,
-        },
-        groups: Vec::new(),
-        intent: None,
-    };
+    let mapping = awsfed_access::IdpMapping::without_saml();
     let analysis = awsfed_access::analyze(&estate, &mapping);
     let shown: BTreeSet<(String, String)> = analysis
         .user_paths
@@ -154,7 +144,7 @@ fn user_hops_agree_with_the_oracle_and_the_grants() {
 #[test]
 fn audit_names_users_without_mfa_wider_group_policies_and_old_keys() {
     use awsfed_access::audit::audit;
-    use awsfed_access::{IdpMapping, Intent, SessionAttributes, analyze};
+    use awsfed_access::{IdpMapping, Intent, analyze};
     let model = example("iam-users");
     let state = compile(&model);
     let hub = state
@@ -163,17 +153,10 @@ fn audit_names_users_without_mfa_wider_group_policies_and_old_keys() {
         .find_map(|a| a.iam_users.as_ref())
         .expect("the hub");
     let mapping = IdpMapping {
-        session: SessionAttributes {
-            audiences: Vec::new(),
-            source_identity: false,
-            session_tags: Vec::new(),
-            transitive_tags: Vec::new(),
-            iam_user: None,
-        },
-        groups: Vec::new(),
         intent: Some(
             Intent::from_compiled(&model.naming.role_path, &state.groups).with_iam_users(hub, 90),
         ),
+        ..IdpMapping::without_saml()
     };
     let now = awsfed_policy::parse_date_millis("2026-11-30T00:00:00Z").unwrap();
     let findings = |snapshot: &Snapshot| -> Vec<String> {

@@ -27,15 +27,6 @@ fn moving() -> Model {
     ])
 }
 
-fn options(model: &Model) -> PlanOptions {
-    PlanOptions {
-        metadata_document: Some(three_topologies::metadata()),
-        role_path: model.naming.role_path.clone(),
-        protected_roles: Default::default(),
-        users_path: String::new(),
-    }
-}
-
 /// The example as written, deployed: every account read, the instance holding the groups.
 fn deployed() -> Snapshot {
     let model = model(&[]);
@@ -53,7 +44,7 @@ fn deployed() -> Snapshot {
             .collect(),
     };
     let desired = awsfed_compile::compile(&model);
-    let mut first = plan(&desired, &empty, &options(&model));
+    let mut first = plan(&desired, &empty, &PlanOptions::of_model(&model));
     first.identity_center = stage_identity_center_plan(&desired, &empty);
     after_apply(&empty, &first)
 }
@@ -68,7 +59,7 @@ fn stage(model: &Model, state: &Snapshot, target: StageTarget, idp_reverted: boo
     let desired = awsfed_compile::compile(model);
     let migration = detect(model, &desired, state).expect("detect");
     let states = stage_states(model, &desired, &migration, target).expect("states");
-    let mut planned = plan(&states.target, state, &options(model));
+    let mut planned = plan(&states.target, state, &PlanOptions::of_model(model));
     planned.identity_center = stage_identity_center_plan(&states.target, state);
     let proof = prove(model, &states, target, idp_reverted, state);
     Stage {

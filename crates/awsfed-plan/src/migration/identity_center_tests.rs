@@ -24,15 +24,6 @@ fn model(dev_web_in_identity_center: bool, sandbox_a_direct: bool) -> Model {
     model_moving(&moves)
 }
 
-fn options(model: &Model) -> PlanOptions {
-    PlanOptions {
-        metadata_document: Some(three_topologies::metadata()),
-        role_path: model.naming.role_path.clone(),
-        protected_roles: Default::default(),
-        users_path: String::new(),
-    }
-}
-
 /// No IAM of awsfed yet, and an instance holding only the directory groups (SCIM-provisioned).
 fn empty() -> Snapshot {
     Snapshot {
@@ -50,7 +41,7 @@ fn empty() -> Snapshot {
 /// where awsfed has nothing too).
 fn applied(model: &Model) -> Snapshot {
     let desired = awsfed_compile::compile(model);
-    let mut first = plan(&desired, &empty(), &options(model));
+    let mut first = plan(&desired, &empty(), &PlanOptions::of_model(model));
     first.identity_center = stage_identity_center_plan(&desired, &empty());
     let mut state = after_apply(&empty(), &first);
     for account in &model.accounts {
@@ -66,7 +57,7 @@ fn stage_plan(model: &Model, state: &Snapshot, target: StageTarget) -> (Migratio
     let desired = awsfed_compile::compile(model);
     let migration = detect(model, &desired, state).expect("detect");
     let states = stage_states(model, &desired, &migration, target).expect("states");
-    let mut planned = plan(&states.target, state, &options(model));
+    let mut planned = plan(&states.target, state, &PlanOptions::of_model(model));
     planned.identity_center = stage_identity_center_plan(&states.target, state);
     (migration, planned)
 }
@@ -240,7 +231,7 @@ fn the_cost_counts_identity_center_changes_apart() {
         &new,
         &desired,
         &applied(&model(false, false)),
-        &options(&new),
+        &PlanOptions::of_model(&new),
         1,
     )
     .unwrap();

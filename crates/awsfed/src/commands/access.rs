@@ -2,7 +2,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use awsfed_access::{IdpMapping, Intent, PathView, SessionAttributes};
+use awsfed_access::{IdpMapping, Intent, PathView};
 use awsfed_files::ReadError;
 use awsfed_model::Model;
 use awsfed_snapshot::{
@@ -62,18 +62,7 @@ pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), Comm
     let mut snapshot = Snapshot::from_desired(&state);
     let mut mapping = match &model.identity_provider {
         Some(idp) => IdpMapping::from_compiled(idp, &state.groups),
-        // Every account is Identity Center: no group receives a SAML role value from the IdP.
-        None => IdpMapping {
-            session: SessionAttributes {
-                audiences: Vec::new(),
-                source_identity: false,
-                session_tags: Vec::new(),
-                transitive_tags: Vec::new(),
-                iam_user: None,
-            },
-            groups: Vec::new(),
-            intent: None,
-        },
+        None => IdpMapping::without_saml(),
     }
     .with_intent({
         let intent = Intent::from_compiled(&model.naming.role_path, &state.groups);

@@ -440,14 +440,9 @@ fn migrating_may_need_org_paths(model: &Model) -> bool {
 
 pub fn plan_options(model: &Model, caller: &Caller) -> PlanOptions {
     PlanOptions {
-        metadata_document: model
-            .identity_provider
-            .as_ref()
-            .and_then(|idp| idp.metadata.as_ref())
-            .map(|m| m.document.clone()),
-        role_path: model.naming.role_path.clone(),
         protected_roles: caller.role().into_iter().collect(),
         users_path: users_path(model),
+        ..PlanOptions::of_model(model)
     }
 }
 

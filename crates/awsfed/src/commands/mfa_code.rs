@@ -10,7 +10,7 @@ use std::io::{BufRead, Read, Write};
 
 use awsfed_signin::{SignInError, StsError};
 
-use crate::commands::sign_in::SignInArgs;
+use crate::commands::sign_in::{self, SignInArgs};
 
 /// The current code of the MFA device `serial`, for signing in to `target`.
 pub fn mfa_code(args: &SignInArgs, target: &str, serial: &str) -> Result<String, SignInError> {
@@ -22,9 +22,7 @@ pub fn mfa_code(args: &SignInArgs, target: &str, serial: &str) -> Result<String,
         )?;
         return checked(&String::from_utf8_lossy(&output), "the MFA command");
     }
-    let prompting_off =
-        std::env::var_os(awsfed_env::AWSFED_NO_PROMPT).is_some_and(|v| !v.is_empty());
-    if args.no_prompt || prompting_off {
+    if args.no_prompt || sign_in::prompting_off() {
         return Err(SignInError::NeedMfaCode {
             target: target.to_owned(),
             why: if args.no_prompt {
@@ -35,14 +33,10 @@ pub fn mfa_code(args: &SignInArgs, target: &str, serial: &str) -> Result<String,
             .to_owned(),
         });
     }
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| SignInError::NeedMfaCode {
-            target: target.to_owned(),
-            why: "there is no terminal to ask on".to_owned(),
-        })?;
+    let tty = sign_in::terminal().ok_or_else(|| SignInError::NeedMfaCode {
+        target: target.to_owned(),
+        why: "there is no terminal to ask on".to_owned(),
+    })?;
     let mut writer = &tty;
     let _ = write!(
         writer,

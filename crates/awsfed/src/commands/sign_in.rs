@@ -537,20 +537,16 @@ fn read_post(stream: std::net::TcpStream) -> Option<Vec<u8>> {
 /// Asks on the terminal device. Without one (a daemon, CI, an SDK without a terminal) the answer
 /// is an error at once, never a wait.
 fn prompt_on_terminal(target: &str) -> Result<Vec<u8>, SignInError> {
-    if std::env::var_os(awsfed_env::AWSFED_NO_PROMPT).is_some_and(|v| !v.is_empty()) {
+    if prompting_off() {
         return Err(SignInError::NeedAssertion {
             target: target.to_owned(),
             why: "prompting is turned off (AWSFED_NO_PROMPT)".to_owned(),
         });
     }
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| SignInError::NeedAssertion {
-            target: target.to_owned(),
-            why: "there is no terminal to ask on".to_owned(),
-        })?;
+    let tty = terminal().ok_or_else(|| SignInError::NeedAssertion {
+        target: target.to_owned(),
+        why: "there is no terminal to ask on".to_owned(),
+    })?;
     let prompt = format!(
         "awsfed: signing in to {target}. Paste the SAMLResponse (base64 or XML; it is not shown) and press Enter:\n> "
     );
@@ -566,17 +562,28 @@ fn prompt_on_terminal(target: &str) -> Result<Vec<u8>, SignInError> {
     Ok(pasted)
 }
 
-/// Asks the user to pick a target on the terminal: a number, or text that matches one name.
-pub fn pick_target(client: &ClientFile) -> Result<String, CommandError> {
-    let tty = std::fs::OpenOptions::new()
+/// Whether `AWSFED_NO_PROMPT` turns prompting off.
+pub fn prompting_off() -> bool {
+    std::env::var_os(awsfed_env::AWSFED_NO_PROMPT).is_some_and(|v| !v.is_empty())
+}
+
+/// The terminal device, to ask on and write prompts to (standard input and output belong to the
+/// caller of `credential_process`); `None` without one.
+pub fn terminal() -> Option<std::fs::File> {
+    std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/tty")
-        .map_err(|_| {
-            CommandError::bad_input(
-                "name a target (ACCOUNT/PERMISSION_SET); there is no terminal to pick one on",
-            )
-        })?;
+        .ok()
+}
+
+/// Asks the user to pick a target on the terminal: a number, or text that matches one name.
+pub fn pick_target(client: &ClientFile) -> Result<String, CommandError> {
+    let tty = terminal().ok_or_else(|| {
+        CommandError::bad_input(
+            "name a target (ACCOUNT/PERMISSION_SET); there is no terminal to pick one on",
+        )
+    })?;
     let mut writer = &tty;
     let mut reader = std::io::BufReader::new(&tty);
     let mut candidates: Vec<&str> = client.targets.iter().map(|t| t.name.as_str()).collect();

@@ -10,7 +10,8 @@
 use serde_json::Value;
 
 use crate::deploy_support::{
-    Moto, Org, Workspace, add_dev_account, moto_enabled, org_tool, role_names, roles,
+    Moto, Org, PERMISSION_SETS, Workspace, add_dev_account, model_head, moto_enabled, org_tool,
+    role_names, roles,
 };
 use crate::support::{assert_cfn_lint_clean, read_tree};
 
@@ -18,32 +19,16 @@ use crate::support::{assert_cfn_lint_clean, read_tree};
 /// created there later is in the next plan. `listed`: Dev accounts written into the model (verify
 /// reads the model offline, without discovery).
 fn model(org: &Org, dev_admins: bool, listed: &[(&str, &str)]) -> String {
-    let mut yaml = String::from(
-        "version: 1\nallow_warnings: [session-name-source]\nidentity_provider:\n  name: corp\n  metadata_file: corp-idp.xml\n  session_name_from: email\n  source_identity: true\n  audiences: [https://signin.aws.amazon.com/saml]\ntopology: { default: hub-and-spoke, hub_account: identity }\naccounts:\n",
-    );
-    yaml.push_str(&format!(
-        "  identity: {{ id: \"{}\", ou: Security }}\n",
-        org.identity
-    ));
-    for (i, (name, id, env)) in org.workloads.iter().enumerate() {
-        let ou = if env == "prod" {
-            "Workloads/Prod"
-        } else {
-            "Workloads/Dev"
-        };
-        let direct = if i < 10 { ", topology: direct" } else { "" };
-        yaml.push_str(&format!(
-            "  {name}: {{ id: \"{id}\", ou: {ou}, tags: {{ env: {env} }}{direct} }}\n"
-        ));
-    }
+    let mut yaml = model_head(org, |i| i < 10);
     for (name, id) in listed {
         yaml.push_str(&format!(
             "  {name}: {{ id: \"{id}\", ou: Workloads/Dev, tags: {{ env: dev }} }}\n"
         ));
     }
     yaml.push_str("discover: { ous: [Workloads] }\n");
+    yaml.push_str(PERMISSION_SETS);
     yaml.push_str(
-        "permission_sets:\n  Admin:\n    inline_policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Action: '*', Resource: '*' }] }\n    session_duration: 1h\n  ReadOnly:\n    inline_policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Action: ['s3:Get*', 's3:List*'], Resource: '*' }] }\n    session_duration: 1h\ngroups:\n  platform-admins: [ { accounts: { ous: [Workloads/Prod] }, permission_set: Admin } ]\n  developers:\n",
+        "groups:\n  platform-admins: [ { accounts: { ous: [Workloads/Prod] }, permission_set: Admin } ]\n  developers:\n",
     );
     if dev_admins {
         yaml.push_str("    - { accounts: { ous: [Workloads/Dev] }, permission_set: Admin }\n");

@@ -230,39 +230,44 @@ impl ModelSpec {
     }
 
     pub fn yaml(&self, org: &Org) -> String {
-        let mut out = String::from(
-            "version: 1\nallow_warnings: [session-name-source]\nidentity_provider:\n  name: corp\n  metadata_file: corp-idp.xml\n  session_name_from: email\n  source_identity: true\n  audiences: [https://signin.aws.amazon.com/saml]\ntopology: { default: hub-and-spoke, hub_account: identity }\naccounts:\n",
-        );
-        out.push_str(&format!(
-            "  identity: {{ id: \"{}\", ou: Security }}\n",
-            org.identity
-        ));
-        for (i, (name, id, env)) in org.workloads.iter().enumerate() {
-            let ou = if env == "prod" {
-                "Workloads/Prod"
-            } else {
-                "Workloads/Dev"
-            };
-            let topology = if self.direct.contains(&i) {
-                ", topology: direct"
-            } else {
-                ""
-            };
-            out.push_str(&format!(
-                "  {name}: {{ id: \"{id}\", ou: {ou}, tags: {{ env: {env} }}{topology} }}\n"
-            ));
-        }
-        // Inline policies only: moto loads AWS managed policies only when asked to, and loading
-        // them into every account of a large organisation takes seconds per account.
-        out.push_str(
-            "permission_sets:\n  Admin:\n    inline_policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Action: '*', Resource: '*' }] }\n    session_duration: 1h\n  ReadOnly:\n    inline_policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Action: ['s3:Get*', 's3:List*'], Resource: '*' }] }\n    session_duration: 1h\ngroups:\n  platform-admins: [ { accounts: '*', permission_set: Admin } ]\n",
-        );
+        let mut out = model_head(org, |i| self.direct.contains(&i));
+        out.push_str(PERMISSION_SETS);
+        out.push_str("groups:\n  platform-admins: [ { accounts: '*', permission_set: Admin } ]\n");
         if self.developers {
             out.push_str("  developers:\n    - { accounts: { ous: [Workloads/Dev] }, permission_set: Admin }\n    - { accounts: '*', permission_set: ReadOnly }\n");
         }
         out
     }
 }
+
+/// The head of a model for an organisation: the SAML IdP, hub-and-spoke by default with
+/// `identity` as the hub, and every account (workloads in `Workloads/Prod` or `Workloads/Dev` by
+/// their env tag), the workload accounts whose index `direct` accepts direct.
+pub fn model_head(org: &Org, direct: impl Fn(usize) -> bool) -> String {
+    let mut out = String::from(
+        "version: 1\nallow_warnings: [session-name-source]\nidentity_provider:\n  name: corp\n  metadata_file: corp-idp.xml\n  session_name_from: email\n  source_identity: true\n  audiences: [https://signin.aws.amazon.com/saml]\ntopology: { default: hub-and-spoke, hub_account: identity }\naccounts:\n",
+    );
+    out.push_str(&format!(
+        "  identity: {{ id: \"{}\", ou: Security }}\n",
+        org.identity
+    ));
+    for (i, (name, id, env)) in org.workloads.iter().enumerate() {
+        let ou = if env == "prod" {
+            "Workloads/Prod"
+        } else {
+            "Workloads/Dev"
+        };
+        let topology = if direct(i) { ", topology: direct" } else { "" };
+        out.push_str(&format!(
+            "  {name}: {{ id: \"{id}\", ou: {ou}, tags: {{ env: {env} }}{topology} }}\n"
+        ));
+    }
+    out
+}
+
+/// Admin and ReadOnly, as inline policies only: moto loads AWS managed policies only when asked
+/// to, and loading them into every account of a large organisation takes seconds per account.
+pub const PERMISSION_SETS: &str = "permission_sets:\n  Admin:\n    inline_policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Action: '*', Resource: '*' }] }\n    session_duration: 1h\n  ReadOnly:\n    inline_policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Action: ['s3:Get*', 's3:List*'], Resource: '*' }] }\n    session_duration: 1h\n";
 
 /// A private moto server holding an organisation of `prod` + `dev` workload accounts, and a
 /// workspace with the model `spec` writes for it (not applied).
