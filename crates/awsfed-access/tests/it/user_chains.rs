@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use awsfed_access::iam_users::{SIGN_INS, SignIn, user_context, user_identity, user_session};
-use awsfed_access::{Estate, HopEvaluator, HopKind, IdpMapping, SessionAttributes, Stage, analyze};
+use awsfed_access::{Estate, HopEvaluator, HopKind, IdpMapping, Stage, analyze};
 use awsfed_policy::Decision;
 use awsfed_snapshot::Snapshot;
 use serde_json::{Value, json};
@@ -200,17 +200,7 @@ fn generate(seed: u64) -> Snapshot {
 
 /// No IdP: only the IAM users reach anything.
 fn no_idp() -> IdpMapping {
-    IdpMapping {
-        session: SessionAttributes {
-            audiences: Vec::new(),
-            source_identity: false,
-            session_tags: Vec::new(),
-            transitive_tags: Vec::new(),
-            iam_user: None,
-        },
-        groups: Vec::new(),
-        intent: None,
-    }
+    IdpMapping::without_saml()
 }
 
 /// A hop action asked: (estate, user, how the user signed in, from — the user's ARN for its own
