@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use awsfed_policy::{Principal, Statement, StringList};
+use awsfed_policy::{Arn, Principal, Statement, StringList};
 
 /// `statement` admitting the `roots` (`arn:P:iam::ID:root`) narrowed to `patterns`.
 pub fn narrowed_to_principal_arns(
@@ -26,10 +26,9 @@ pub fn narrowed_to_principal_arns(
 
 /// `arn:P:iam::ID:root` of a role ARN `arn:P:iam::ID:role/…`; `None` for anything else.
 pub fn account_root(role_arn: &str) -> Option<String> {
-    let rest = role_arn.strip_prefix("arn:")?;
-    let (partition, rest) = rest.split_once(':')?;
-    let account = rest.strip_prefix("iam::")?.split_once(":role/")?.0;
-    Some(format!("arn:{partition}:iam::{account}:root"))
+    let [partition, service, region, account, resource] = Arn::parts(role_arn)?;
+    (service == "iam" && region.is_empty() && resource.starts_with("role/"))
+        .then(|| format!("arn:{partition}:iam::{account}:root"))
 }
 
 /// The statement admitting `role_arns` by exact ARN, rewritten to admit every role under

@@ -526,15 +526,7 @@ fn user_session_key(account_id: &str) -> HopKey {
 /// The name of the IAM user `arn` (`arn:PARTITION:iam::ACCOUNT:user/PATH/NAME`) when it is a user
 /// of `account_id`.
 fn iam_user_name(arn: &str, account_id: &str) -> Option<String> {
-    let mut parts = arn.splitn(6, ':');
-    let (_, _, service, _, account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
+    let [_, service, _, account, resource] = awsfed_policy::Arn::parts(arn)?;
     let name = resource.strip_prefix("user/")?.rsplit('/').next()?;
     (service == "iam" && account == account_id && !name.is_empty()).then(|| name.to_owned())
 }
