@@ -3,10 +3,17 @@
 web developer in (counting STS calls), then times cached `awsfed creds`, the AWS CLI's
 credential resolution on the same profile (botocore, in a fresh process: awscli 1.x has no
 `configure export-credentials`) and a whole `aws sts get-caller-identity`, and /bin/true, interleaved,
-RUNS times each; then awsfed's in-process part (AWSFED_TIMING) of the cached runs."""
+RUNS times each (the AWS CLI's CLI_RUNS times); then awsfed's in-process part (AWSFED_TIMING) of the
+cached runs.
+
+Each run's CPU time (user + system, from getrusage of the waited-for child, so it includes the
+process's start: exec, the dynamic loader, page faults) is reported beside its wall time: on a
+loaded machine the wall time mostly measures waiting for a core, while CPU time and the minimum
+wall time show what the process itself costs."""
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -41,6 +48,22 @@ def gate_calls(gate):
         return json.load(response)["calls"]
 
 
+def timed(command, env):
+    """(wall ms, CPU ms) of one run. RUSAGE_CHILDREN grows by exactly the waited-for child (moto
+    and the gate are not waited for until the end)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter_ns()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    wall = (time.perf_counter_ns() - start) / 1e6
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, used * 1000
+
+
+def format_load(load):
+    return " ".join(f"{value:.2f}" for value in load)
+
+
 def reset(gate):
     urllib.request.urlopen(urllib.request.Request(f"{gate}/gate/reset", method="POST", data=b""))
 
@@ -49,6 +72,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--awsfed", required=True)
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--cli-runs", type=int, default=20,
+                        help="runs of the AWS CLI and botocore commands (each takes 100s of ms)")
     args = parser.parse_args()
     awsfed = os.path.abspath(args.awsfed)
     work = tempfile.mkdtemp(prefix="awsfed-bench-")
@@ -106,10 +131,10 @@ def main():
             "/bin/true": ["/bin/true"],
             "awsfed creds dev-web/Admin (cached, 2 hops)": [awsfed, "creds", "dev-web/Admin"],
             "awsfed creds prod-web/ReadOnly (cached, 1 hop)": [awsfed, "creds", "prod-web/ReadOnly"],
-            # Any option sends the call through the full command-line parser: the cached path as
-            # it was before it skipped the parser for `creds TARGET`.
-            "awsfed creds --client … dev-web/Admin (full parser)": [
-                awsfed, "creds", "--client", f"{client_dir}/client.json", "dev-web/Admin"],
+            # Any other option than --client sends the call through the full command-line parser:
+            # the cached path as it was before it skipped the parser for `creds TARGET`.
+            "awsfed creds dev-web/Admin --command-timeout 5m (full parser)": [
+                awsfed, "creds", "dev-web/Admin", "--command-timeout", "5m"],
             # awscli 1.x has no `configure export-credentials` (a CLI v2 command): its credential
             # resolver is botocore's, so that is timed resolving the same profile in a fresh process,
             # and the whole CLI making one call with the profile (to the local moto).
@@ -124,11 +149,17 @@ def main():
                 sys.exit(f"bench: {name} failed: {done.stderr.decode()}")
         reset(gate)
         timings = {name: [] for name in commands}
-        for _ in range(args.runs):
+        cpu = {name: [] for name in commands}
+        slow = {name for name in commands if not name.startswith(("/bin/true", "awsfed"))}
+        load_before = os.getloadavg()
+        for run in range(args.runs):
             for name, command in commands.items():
-                start = time.perf_counter_ns()
-                subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-                timings[name].append((time.perf_counter_ns() - start) / 1e6)
+                if name in slow and run >= args.cli_runs:
+                    continue
+                wall, used = timed(command, env)
+                timings[name].append(wall)
+                cpu[name].append(used)
+        load_after = os.getloadavg()
         sts_during = sum(v["calls"] for v in gate_calls(gate).values())
         # awsfed's own part: main() to exit, as the binary measures it (AWSFED_TIMING), in separate
         # runs so the timed runs above write nothing extra.
@@ -144,19 +175,26 @@ def main():
                 inside[name].append(int(words[2]) / 1000)
                 parsing[name].append(0 if "skipped" in line else int(words[5].lstrip("(")) / 1000)
 
-        print(f"\n{args.runs} runs each, interleaved, wall time per call (ms):")
-        print(f"{'command':60} {'median':>8} {'p90':>8} {'mean':>8} {'min':>8}")
-        medians = {}
+        print(f"\nload average (1, 5, 15 min): {format_load(load_before)} before the timed runs, "
+              f"{format_load(load_after)} after; {os.cpu_count()} CPUs")
+        print(f"{args.runs} runs each ({args.cli_runs} of the AWS CLI and botocore), interleaved, per call (ms); "
+              "CPU = user + system time of the process:")
+        print(f"{'command':60} {'median':>8} {'p90':>8} {'mean':>8} {'min':>8} {'CPU mean':>9} {'CPU med':>8} {'CPU min':>8}")
+        medians, minima, cpu_means = {}, {}, {}
         for name, values in timings.items():
             values.sort()
             medians[name] = statistics.median(values)
+            minima[name] = values[0]
+            cpu_means[name] = statistics.mean(cpu[name])
             p90 = values[int(len(values) * 0.9) - 1]
-            print(f"{name:60} {medians[name]:8.2f} {p90:8.2f} {statistics.mean(values):8.2f} {values[0]:8.2f}")
-        floor = medians["/bin/true"]
+            print(f"{name:60} {medians[name]:8.2f} {p90:8.2f} {statistics.mean(values):8.2f} {values[0]:8.2f} "
+                  f"{cpu_means[name]:9.3f} {statistics.median(cpu[name]):8.3f} {min(cpu[name]):8.3f}")
+        floor = "/bin/true"
         resolver = medians["botocore (AWS CLI v1) resolving --profile dev-web-Admin"]
         cli = medians["aws sts get-caller-identity --profile dev-web-Admin"]
         for name in list(commands)[1:4]:
-            print(f"{name}: median {medians[name] - floor:+.2f} ms over /bin/true; "
+            print(f"{name}: over /bin/true: CPU mean {cpu_means[name] - cpu_means[floor]:+.3f} ms, "
+                  f"min wall {minima[name] - minima[floor]:+.2f} ms, median wall {medians[name] - medians[floor]:+.2f} ms; "
                   f"botocore resolver / awsfed = {resolver / medians[name]:.0f}x; AWS CLI call / awsfed = {cli / medians[name]:.0f}x")
         print(f"\nin-process part (AWSFED_TIMING: main() to exit), {args.runs} runs each (ms):")
         print(f"{'command':60} {'median':>8} {'p90':>8} {'mean':>8} {'min':>8} {'parsing':>8}")

@@ -51,23 +51,35 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `awsfed creds TARGET` (nothing else on the command line) when the cache holds a fresh session:
-/// printed without building the command-line parser, which costs more than the cache work itself
-/// on every `credential_process` call. Anything else (options, a miss, an error) is `None`, and
-/// the full path runs and reports as usual.
+/// `awsfed creds TARGET`, with at most `--client FILE` beside it (the two forms `awsfed configure`
+/// writes), when the cache holds a fresh session: printed without building the command-line
+/// parser, which costs more than the cache work itself on every `credential_process` call.
+/// Anything else (other options, a miss, an error) is `None`, and the full path runs and reports
+/// as usual.
 pub fn cache_hit(mut args: impl Iterator<Item = OsString>) -> Option<ExitCode> {
-    let (_, command, target) = (args.next()?, args.next()?, args.next()?);
-    if args.next().is_some() || command != "creds" {
+    let (_, command) = (args.next()?, args.next()?);
+    if command != "creds" {
         return None;
     }
-    let target = target.into_string().ok().filter(|t| !t.starts_with('-'))?;
-    // The parser reads `--client` from AWSFED_CLIENT; an empty value is left to it.
-    let client = match std::env::var_os(awsfed_env::AWSFED_CLIENT) {
-        Some(path) if path.is_empty() => return None,
+    let rest: Vec<OsString> = args.take(4).collect();
+    let (target, client) = match rest.as_slice() {
+        [target] => (target, None),
+        [target, flag, path] if flag == "--client" => (target, Some(path)),
+        [flag, path, target] if flag == "--client" => (target, Some(path)),
+        _ => return None,
+    };
+    let target = target.to_str().filter(|t| !t.starts_with('-'))?;
+    // Without `--client` the parser reads it from AWSFED_CLIENT; empty values and paths that look
+    // like options are left to the parser's errors.
+    let client = match client
+        .cloned()
+        .or_else(|| std::env::var_os(awsfed_env::AWSFED_CLIENT))
+    {
+        Some(path) if path.is_empty() || path.to_string_lossy().starts_with('-') => return None,
         path => path.map(PathBuf::from),
     };
     let client = crate::commands::sign_in::load_client_file(client.as_ref()).ok()?;
-    let destination = destination(Some(&client), Some(&target), None).ok()?;
+    let destination = destination(Some(&client), Some(target), None).ok()?;
     let cache = Cache::open(Cache::default_dir()?).ok()?;
     let signin = SignIn {
         cache: &cache,

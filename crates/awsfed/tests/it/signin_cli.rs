@@ -266,8 +266,22 @@ fn a_cache_hit_of_creds_target_skips_the_parser_and_answers_the_same() {
         fast_err.contains("(command-line parser skipped)"),
         "{fast_err}"
     );
+    // The forms `awsfed configure` writes when a client file is named skip it too.
     let client = home.client().display().to_string();
-    let (code, full, full_err) = timed(&["creds", "--client", &client, "dev/ReadOnly"]);
+    for args in [
+        ["creds", "dev/ReadOnly", "--client", &client],
+        ["creds", "--client", &client, "dev/ReadOnly"],
+    ] {
+        let (code, named, named_err) = timed(&args);
+        assert_eq!(code, 0, "{named_err}");
+        assert!(
+            named_err.contains("(command-line parser skipped)"),
+            "{named_err}"
+        );
+        assert_eq!(named, fast);
+    }
+    // Any other option goes through the parser, and answers the same.
+    let (code, full, full_err) = timed(&["creds", "dev/ReadOnly", "--command-timeout", "5m"]);
     assert_eq!(code, 0, "{full_err}");
     assert!(
         full_err.contains("µs parsing the command line"),
