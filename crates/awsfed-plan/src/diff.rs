@@ -741,6 +741,7 @@ impl<'a> AccountPlanner<'a> {
             if self.owned(&policy.path, &policy.tags)
                 && !desired_policies.contains(policy.name.as_str())
                 && !self.hub_move.keeps(&policy.arn)
+                && self.only_ours_hold(&policy.arn)
             {
                 self.push(
                     Phase::Deletions,

@@ -275,7 +275,8 @@ pub enum Action {
         previous: PolicyDocument,
         tags: BTreeMap<String, String>,
     },
-    /// Detached from every role, its old versions deleted, then deleted.
+    /// Detached from every role, IAM user and IAM group (all awsfed's: a plan keeps a policy
+    /// someone else's hold, as a conflict), its old versions deleted, then deleted.
     DeletePolicy {
         arn: String,
     },

@@ -436,6 +436,49 @@ impl<'a> AccountPlanner<'a> {
         }
     }
 
+    /// Whether every role, IAM user and IAM group the awsfed policy `arn` is attached to is
+    /// awsfed's: IAM refuses to delete a policy still attached to anything ("Deleting IAM
+    /// policies", IAM User Guide), and awsfed detaches it only from its own. Otherwise the policy
+    /// is kept and the plan holds a conflict naming the others (apply re-reads the holders with
+    /// `iam:ListEntitiesForPolicy` and refuses the same way).
+    pub(super) fn only_ours_hold(&mut self, arn: &str) -> bool {
+        let Some(actual) = self.actual else {
+            return true;
+        };
+        let users_path = !self.users_path().is_empty();
+        // (what holds it, named; its attached policies; whether it is awsfed's)
+        let roles = actual.roles.iter().map(|r| {
+            let ours = self.owned(&r.path, &r.tags);
+            (format!("role {}", r.arn), &r.managed_policy_arns, ours)
+        });
+        let users = actual.users.iter().map(|u| {
+            let ours = users_path && self.user_owned(u);
+            (format!("IAM user {}", u.arn), &u.managed_policy_arns, ours)
+        });
+        let groups = actual.groups.iter().map(|g| {
+            let ours = users_path && self.group_owned(g);
+            (format!("IAM group {}", g.arn), &g.managed_policy_arns, ours)
+        });
+        let foreign: Vec<String> = roles
+            .chain(users)
+            .chain(groups)
+            .filter(|(_, arns, ours)| !ours && arns.iter().any(|a| a == arn))
+            .map(|(name, ..)| name)
+            .collect();
+        if foreign.is_empty() {
+            return true;
+        }
+        self.conflict(
+            format!("policy {arn}"),
+            format!(
+                "the model no longer has this policy, but it is attached to {}, which awsfed does not own: awsfed neither detaches it from them nor deletes it",
+                foreign.join(", ")
+            ),
+            "detach it from them if they are to lose it (`aws iam detach-role-policy`, `detach-user-policy`, `detach-group-policy`), then plan again",
+        );
+        false
+    }
+
     /// Users and groups of awsfed's that the model no longer has. A user who still holds access
     /// keys, an MFA device or a console password is a conflict naming them: they are the user's.
     pub(super) fn user_and_group_deletions(&mut self) {
@@ -482,5 +525,113 @@ impl<'a> AccountPlanner<'a> {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
+    use awsfed_snapshot::{ManagedPolicySnapshot, Snapshot};
+
+    use crate::tests::{empty, options};
+    use crate::{Action, after_apply, plan};
+
+    const HUB: &str = "111111111111";
+
+    fn iam_users_model() -> awsfed_model::Model {
+        let yaml = include_str!("../../../../examples/iam-users/awsfed.yaml");
+        let raw = awsfed_model::load::parse(yaml).expect("the example parses");
+        let (model, diagnostics) = awsfed_model::resolve(&raw, &mut |f| Err(f.to_owned()));
+        model.unwrap_or_else(|| panic!("{diagnostics:?}"))
+    }
+
+    /// The example applied, plus an awsfed policy the model does not have, attached to the users
+    /// and groups `holders` names (and to a foreign role when `role`).
+    fn with_stale_policy(holders: &[&str], role: bool) -> (Snapshot, String) {
+        let model = iam_users_model();
+        let desired = awsfed_compile::compile(&model);
+        let mut state = after_apply(&empty(), &plan(&desired, &empty(), &options(&model)));
+        let hub = state.accounts.iter_mut().find(|a| a.id == HUB).unwrap();
+        let arn = format!("arn:aws:iam::{HUB}:policy/awsfed/users/stale-assume");
+        hub.policies.push(ManagedPolicySnapshot {
+            arn: arn.clone(),
+            name: "stale-assume".to_owned(),
+            path: "/awsfed/users/".to_owned(),
+            document: awsfed_policy::PolicyDocument::from_json(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+            )
+            .unwrap(),
+            tags: BTreeMap::from([(MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned())]),
+        });
+        for user in hub
+            .users
+            .iter_mut()
+            .filter(|u| holders.contains(&u.name.as_str()))
+        {
+            user.managed_policy_arns.push(arn.clone());
+        }
+        for group in hub
+            .groups
+            .iter_mut()
+            .filter(|g| holders.contains(&g.name.as_str()))
+        {
+            group.managed_policy_arns.push(arn.clone());
+        }
+        if holders.contains(&"contractor") {
+            let mut contractor = hub.users[0].clone();
+            contractor.name = "contractor".to_owned();
+            contractor.path = "/external/".to_owned();
+            contractor.arn = format!("arn:aws:iam::{HUB}:user/external/contractor");
+            contractor.tags.clear();
+            contractor.groups.clear();
+            contractor.managed_policy_arns = vec![arn.clone()];
+            hub.users.push(contractor);
+        }
+        if holders.contains(&"finance") {
+            let mut finance = hub.groups[0].clone();
+            finance.name = "finance".to_owned();
+            finance.path = "/external/".to_owned();
+            finance.arn = format!("arn:aws:iam::{HUB}:group/external/finance");
+            finance.managed_policy_arns = vec![arn.clone()];
+            hub.groups.push(finance);
+        }
+        if role {
+            let mut build = awsfed_testkit::snapshot::role(HUB, "/ci/", "build");
+            build.managed_policy_arns = vec![arn.clone()];
+            hub.roles.push(build);
+        }
+        (state, arn)
+    }
+
+    fn deletes(plan: &crate::Plan, arn: &str) -> bool {
+        plan.accounts
+            .iter()
+            .flat_map(|a| &a.changes)
+            .any(|c| matches!(&c.action, Action::DeletePolicy { arn: a } if a == arn))
+    }
+
+    /// A policy held only by awsfed's users and groups is deleted (apply detaches it first); one
+    /// that someone else's user, group or role holds is kept, and the conflict names each of them.
+    #[test]
+    fn a_policy_someone_elses_user_group_or_role_holds_is_not_deleted() {
+        let model = iam_users_model();
+        let desired = awsfed_compile::compile(&model);
+        let (ours, arn) = with_stale_policy(&["ada", "developers"], false);
+        let planned = plan(&desired, &ours, &options(&model));
+        assert!(deletes(&planned, &arn), "{planned:?}");
+        assert!(planned.accounts.iter().all(|a| a.conflicts.is_empty()));
+
+        let (theirs, arn) = with_stale_policy(&["ada", "contractor", "finance"], true);
+        let planned = plan(&desired, &theirs, &options(&model));
+        assert!(!deletes(&planned, &arn), "{planned:?}");
+        let conflicts: Vec<String> = planned
+            .accounts
+            .iter()
+            .flat_map(|a| &a.conflicts)
+            .map(|c| format!("{}: {} ({})", c.resource, c.reason, c.hint))
+            .collect();
+        insta::assert_snapshot!(conflicts.join("\n"));
     }
 }

@@ -210,6 +210,22 @@ fn iam_users_hub_on_an_organisation_of_50_accounts() {
         "create_access_key",
         json!({"UserName": "margaret"}),
     );
+    // The auditors' assume policy goes with their group. Attached by hand to ada (awsfed's user:
+    // apply detaches it before the delete) and to the foreign contractor (the plan keeps it and
+    // says so, until its owner detaches it).
+    let auditors_policy =
+        named(&users(e, &hub)["groups"], "auditors").expect("auditors")["managed"][0]
+            .as_str()
+            .expect("the auditors' assume policy")
+            .to_owned();
+    for user in ["ada", "contractor"] {
+        iam(
+            e,
+            &hub,
+            "attach_user_policy",
+            json!({"UserName": user, "PolicyArn": auditors_policy}),
+        );
+    }
     ws.write_model(
         &model(&org)
             .replace("    margaret: { groups: [auditors] }\n", "")
@@ -236,10 +252,38 @@ fn iam_users_hub_on_an_organisation_of_50_accounts() {
         "delete_access_key",
         json!({"UserName": "margaret", "AccessKeyId": key}),
     );
+    iam(
+        e,
+        &hub,
+        "detach_user_policy",
+        json!({"UserName": "contractor", "PolicyArn": auditors_policy}),
+    );
+    let planned = ws.run(e, &["plan"]).expect_code(0);
+    assert!(
+        planned
+            .stdout()
+            .contains(&format!("delete policy {auditors_policy}")),
+        "{}",
+        planned.stdout()
+    );
     ws.run(e, &["apply"]).expect_code(0);
     let state = users(e, &hub);
     assert!(named(&state["users"], "margaret").is_none(), "{state}");
     assert!(named(&state["groups"], "auditors").is_none(), "{state}");
+    assert_eq!(
+        named(&state["users"], "ada").expect("ada")["managed"],
+        json!([
+            format!("arn:aws:iam::{hub}:policy/awsfed/users/awsfed-require-mfa"),
+            format!("arn:aws:iam::{hub}:policy/awsfed/users/awsfed-self-service"),
+        ]),
+        "apply detached the deleted policy from ada"
+    );
+    let left = crate::deploy_support::roles(e, &hub);
+    let name = auditors_policy.rsplit('/').next().unwrap();
+    assert!(
+        crate::deploy_support::policy(&left, name).is_none(),
+        "the policy is deleted: {left}"
+    );
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
     let bootstrap = ws.run(e, &["bootstrap", "--account", spoke]).expect_code(2);
     assert!(
