@@ -391,23 +391,45 @@ fn with_org_paths(
     Ok(desired)
 }
 
-/// Whether a hub role with an OU grant took a form other than exact ARNs (or none fit): the case
-/// the OU-path form may serve.
+/// Whether a hub role or an IAM-users group of a directory group with an OU grant took a form
+/// other than exact ARNs (or none fit): the case the OU-path form may serve. Both kinds of assume
+/// policy are compiled alike (`hub_policies`), so one read of the tree serves both.
 fn needs_org_paths(model: &Model, offline: &DesiredState) -> bool {
-    let hub_roles: BTreeSet<&str> = model
-        .groups
-        .iter()
-        .filter(|g| g.hub.is_some() && g.grants.iter().any(|grant| !grant.ous.is_empty()))
+    let ou_granted = || {
+        model
+            .groups
+            .iter()
+            .filter(|g| g.grants.iter().any(|grant| !grant.ous.is_empty()))
+    };
+    let hub_roles: BTreeSet<&str> = ou_granted()
+        .filter(|g| g.hub.is_some())
         .filter_map(|g| offline.groups.iter().find(|m| m.group == g.name))
         .flat_map(|g| g.role_values.iter().map(|v| v.role_name.as_str()))
         .collect();
-    offline.accounts.iter().flat_map(|a| &a.policies).any(|p| {
-        p.form != awsfed_compile::HubPolicyForm::ExactArns
-            && hub_roles.contains(p.attached_to.as_str())
-    }) || offline
-        .notes
+    let iam_groups: BTreeSet<String> = ou_granted()
+        .filter(|_| model.iam_users.is_some())
+        .map(|g| awsfed_model::IamUsers::group_name(&g.name))
+        .collect();
+    let not_exact =
+        |p: &&awsfed_compile::DesiredPolicy| p.form != awsfed_compile::HubPolicyForm::ExactArns;
+    let hub_policy = offline
+        .accounts
         .iter()
-        .any(|n| n.code == awsfed_model::Code::HubPolicyTooLarge)
+        .flat_map(|a| &a.policies)
+        .filter(not_exact)
+        .any(|p| hub_roles.contains(p.attached_to.as_str()));
+    let group_policy = offline
+        .accounts
+        .iter()
+        .flat_map(|a| a.iam_users.iter().flat_map(|u| &u.policies))
+        .filter(not_exact)
+        .any(|p| iam_groups.contains(&p.attached_to));
+    hub_policy
+        || group_policy
+        || offline
+            .notes
+            .iter()
+            .any(|n| n.code == awsfed_model::Code::HubPolicyTooLarge)
 }
 
 /// Whether the model with every account out of hub-and-spoke put back in it needs Organizations'
