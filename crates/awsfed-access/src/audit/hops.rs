@@ -7,7 +7,7 @@ use awsfed_model::defaults;
 use awsfed_policy::Decision;
 
 use super::support::{Findings, Scope, actions, allows};
-use crate::{HopKind, arn_account};
+use crate::{HopKind, Stage, arn_account};
 
 const BINDING_KEYS: &[&str] = &[
     "aws:userid",
@@ -54,10 +54,20 @@ pub(super) fn hub_assume_any(scope: &Scope<'_, '_, '_>, findings: &mut Findings)
     }
 }
 
+/// Hops of the IdP's sessions: not an IAM user's own hop nor one chained from a role an IAM user
+/// entered, whose SourceIdentity and session name the user chooses (and may leave out).
+fn idp_hops<'a>(scope: &'a Scope<'_, '_, '_>) -> impl Iterator<Item = &'a crate::HopOutcome> {
+    scope
+        .analysis
+        .hops
+        .iter()
+        .filter(|h| !matches!(h.stage, Stage::IamUser(_)))
+}
+
 /// `missing-session-action`: hops that may assume but fail on the session actions.
 pub(super) fn missing_session_action(scope: &Scope<'_, '_, '_>, findings: &mut Findings) {
     let mut seen = BTreeSet::new();
-    for hop in &scope.analysis.hops {
+    for hop in idp_hops(scope) {
         let assume_ok = hop
             .checks
             .iter()
@@ -95,7 +105,7 @@ pub(super) fn missing_session_action(scope: &Scope<'_, '_, '_>, findings: &mut F
 /// binds the session to the federated user; reported once per role.
 pub(super) fn spoke_trust_unbound(scope: &Scope<'_, '_, '_>, findings: &mut Findings) {
     let mut seen = BTreeSet::new();
-    for hop in &scope.analysis.hops {
+    for hop in idp_hops(scope) {
         if hop.kind != HopKind::AssumeRole || !hop.allowed {
             continue;
         }

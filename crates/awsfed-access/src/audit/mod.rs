@@ -175,7 +175,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "access-escalation",
         severity: Severity::Critical,
-        title: "A group reaches a role the model does not grant it (an escalation through role chaining)",
+        title: "A group or IAM user reaches a role the model does not grant it (an escalation through role chaining)",
         check: escalation::access_escalation,
     },
     Rule {

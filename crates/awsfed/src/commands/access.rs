@@ -19,10 +19,13 @@ use awsfed_files::message::{self, Level};
 /// Show who can reach what: every directory group × account × role path, through the SAML hop and,
 /// for hub-and-spoke, the AssumeRole hop. Each hop is decided by awsfed's IAM policy evaluator with
 /// the policies AWS applies to it (trust, identity, boundary, SCPs, RCPs) and the actions the IdP
-/// needs (SetSourceIdentity, TagSession). Reads the compiled model, or a snapshot.
+/// needs (SetSourceIdentity, TagSession). IAM users (`iam-user:NAME`) are listed too, each with how
+/// its own AssumeRole is signed (MFA, or its keys alone) and any role chained on from it. Reads the
+/// compiled model, or a snapshot.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only this directory group.
+    /// Only this directory group (and the IAM users in the IAM group standing for it), or one IAM
+    /// user, as `iam-user:NAME`.
     #[arg(long)]
     pub group: Option<String>,
     #[command(flatten)]
@@ -52,12 +55,6 @@ pub struct Input {
 /// The compiled model and the mapping it exports.
 pub fn model_estate(config: &Path) -> Result<(Model, Snapshot, IdpMapping), CommandError> {
     let (model, ..) = load(config)?.into_model()?;
-    if model.iam_users.is_some() {
-        message::print(
-            Level::Note,
-            "IAM users are principals of `who-can` and `audit` (their own AssumeRole hop and any role chained on from it); access, verify and graph leave them out for now",
-        );
-    }
     let state = awsfed_compile::compile(&model);
     let mut snapshot = Snapshot::from_desired(&state);
     let mut mapping = match &model.identity_provider {
@@ -253,22 +250,76 @@ pub fn read_idp(path: &Path) -> Result<IdpMapping, CommandError> {
     })
 }
 
-/// Refuses a `--group` the mapping does not know, naming the closest ones.
-pub fn check_group(mapping: &IdpMapping, group: Option<&str>) -> Result<(), CommandError> {
+/// Refuses a `--group` that is neither a directory group of the mapping, nor one the model's IAM
+/// users are grouped by, nor an IAM user of the estate (`iam-user:NAME`), naming some that are.
+pub fn check_group(
+    mapping: &IdpMapping,
+    snapshot: &Snapshot,
+    group: Option<&str>,
+) -> Result<(), CommandError> {
     let Some(group) = group else { return Ok(()) };
-    if mapping.groups.iter().any(|g| g.name == group) {
+    let known = known_principals(mapping, snapshot);
+    if known.iter().any(|g| g == group) {
         return Ok(());
     }
-    let known: Vec<&str> = mapping
-        .groups
-        .iter()
-        .map(|g| g.name.as_str())
-        .take(10)
-        .collect();
-    Err(
-        CommandError::bad_input(format!("no directory group `{group}` in the IdP mapping"))
-            .hint(format!("groups: {}", known.join(", "))),
-    )
+    let shown: Vec<&str> = known.iter().map(String::as_str).take(10).collect();
+    Err(CommandError::bad_input(format!(
+        "no directory group or IAM user `{group}` in the IdP mapping or the estate"
+    ))
+    .hint(format!("groups and users: {}", shown.join(", "))))
+}
+
+/// Directory groups (the IdP's, then those IAM groups stand for), then `iam-user:NAME` of every
+/// IAM user of the estate.
+fn known_principals(mapping: &IdpMapping, snapshot: &Snapshot) -> Vec<String> {
+    let mut known: Vec<String> = mapping.groups.iter().map(|g| g.name.clone()).collect();
+    let iam_groups = mapping
+        .intent
+        .as_ref()
+        .and_then(|i| i.iam_users.as_ref())
+        .map(|u| {
+            u.groups
+                .values()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+        })
+        .unwrap_or_default();
+    known.extend(
+        iam_groups
+            .into_iter()
+            .filter(|g| !known.contains(g))
+            .collect::<Vec<_>>(),
+    );
+    known.extend(
+        snapshot
+            .accounts
+            .iter()
+            .flat_map(|a| &a.users)
+            .map(|u| awsfed_access::iam_users::principal_name(&u.name)),
+    );
+    known
+}
+
+/// Whether a path view belongs to `--group`: the directory group's own paths, and those of the IAM
+/// users in an IAM group standing for it; or one IAM user's, by `iam-user:NAME`.
+pub fn in_group(view: &PathView, mapping: &IdpMapping, group: Option<&str>) -> bool {
+    let Some(group) = group else { return true };
+    if view.group == group {
+        return true;
+    }
+    let Some(user) = &view.iam_user else {
+        return false;
+    };
+    let stands_for = mapping
+        .intent
+        .as_ref()
+        .and_then(|i| i.iam_users.as_ref())
+        .map(|u| &u.groups);
+    user.groups.iter().any(|g| {
+        stands_for
+            .and_then(|s| s.get(g))
+            .is_some_and(|d| d == group)
+    })
 }
 
 pub fn hours(seconds: u32) -> String {
@@ -281,19 +332,14 @@ pub fn hours(seconds: u32) -> String {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let input = args.input.load(cli)?;
-    check_group(&input.mapping, args.group.as_deref())?;
+    let group = args.group.as_deref();
+    check_group(&input.mapping, &input.snapshot, group)?;
     let estate = awsfed_access::Estate::new(&input.snapshot, input.organization_id.clone());
     warn_unknown_org_paths(&estate);
     let analysis = awsfed_access::analyze_with(&estate, &input.mapping, false);
-    let views: Vec<PathView> = analysis
-        .paths
-        .iter()
-        .filter(|p| {
-            args.group
-                .as_deref()
-                .is_none_or(|g| input.mapping.groups[p.group].name == g)
-        })
-        .map(|p| PathView::new(&analysis, p, false))
+    let views: Vec<PathView> = PathView::all(&analysis, false)
+        .into_iter()
+        .filter(|v| in_group(v, &input.mapping, group))
         .collect();
     match cli.output {
         OutputFormat::Json => print_stdout(&to_json(&views)),
@@ -312,8 +358,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line per path: group, account, role, how (direct, or via the hub role and any role chained
-/// through after it), session length.
+/// One line per path: group (or IAM user), account, role, how (direct, or via the hub role and
+/// any role chained through after it; an IAM user's first hop from its MFA session or its keys
+/// alone), session length.
 fn matrix(views: &[PathView]) -> String {
     let width = |f: &dyn Fn(&PathView) -> usize, min: usize| {
         views.iter().map(f).max().unwrap_or(0).max(min)
@@ -329,6 +376,12 @@ fn matrix(views: &[PathView]) -> String {
     );
     for v in views {
         let name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_owned();
+        let first = match &v.iam_user {
+            Some(user) if user.mfa => "MFA",
+            Some(_) => "keys alone",
+            None if v.identity_center => "Identity Center",
+            None => "SAML",
+        };
         let via = match &v.via {
             // A longer chain names every role between: `hub-admins → Admin`.
             Some(hub) => std::iter::once(hub)
@@ -336,8 +389,12 @@ fn matrix(views: &[PathView]) -> String {
                 .map(|arn| name(arn))
                 .collect::<Vec<_>>()
                 .join(" → "),
-            None if v.identity_center => "Identity Center".to_owned(),
-            None => "SAML".to_owned(),
+            None => first.to_owned(),
+        };
+        // An IAM user's chain starts with how the user signed its own hop.
+        let via = match (&v.iam_user, &v.via) {
+            (Some(_), Some(_)) => format!("{first}: {via}"),
+            _ => via,
         };
         let _ = writeln!(
             out,
@@ -350,6 +407,16 @@ fn matrix(views: &[PathView]) -> String {
         );
     }
     let groups: std::collections::BTreeSet<&str> = views.iter().map(|v| v.group.as_str()).collect();
-    let _ = writeln!(out, "\n{} paths from {} groups", views.len(), groups.len());
+    let named: std::collections::BTreeSet<&str> = views
+        .iter()
+        .filter(|v| v.iam_user.is_some())
+        .map(|v| v.group.as_str())
+        .collect();
+    let principals = match (groups.len() - named.len(), named.len()) {
+        (groups, 0) => format!("{groups} groups"),
+        (0, users) => format!("{users} IAM users"),
+        (groups, users) => format!("{groups} groups and {users} IAM users"),
+    };
+    let _ = writeln!(out, "\n{} paths from {principals}", views.len());
     out
 }

@@ -116,12 +116,17 @@ fn graph_in_dot_and_mermaid() {
 
 /// The snapshot the hub-and-spoke model deploys, written to `dir/NAME`.
 fn deployed_snapshot(dir: &Path, name: &str) -> (std::path::PathBuf, Snapshot) {
-    let json = run("hub-and-spoke", &["--output", "json", "compile"])
+    deployed_example(dir, "hub-and-spoke", name)
+}
+
+/// The snapshot the example model `example_name` deploys, written to `dir/NAME`.
+fn deployed_example(dir: &Path, example_name: &str, name: &str) -> (std::path::PathBuf, Snapshot) {
+    let json = run(example_name, &["--output", "json", "compile"])
         .expect_code(0)
         .stdout();
     let state: Value = serde_json::from_str(&json).unwrap();
     // Rebuild the snapshot from the model through the library: the same view the commands use.
-    let path = example("hub-and-spoke");
+    let path = example(example_name);
     let bytes = std::fs::read(&path).unwrap();
     let text = awsfed_model::load::decode(&bytes).unwrap();
     let raw = awsfed_model::load::parse(text).unwrap();
@@ -281,6 +286,137 @@ fn a_chain_of_two_assume_role_hops_is_followed_everywhere() {
     )
     .expect_code(1);
     insta::assert_snapshot!("audit_two_assume_role_hops", audit.stdout());
+}
+
+/// The IAM-users hub: access, graph and verify show IAM users like groups. Then a role awsfed does
+/// not own in the hub account (`/other/escalate`), trusting the whole account, whose policy may
+/// assume anything, and which prod's Admin trusts: margaret (an auditor, read-only) gets in with a
+/// policy of her own allowing it (with MFA: awsfed's require-MFA policy denies her keys alone),
+/// and from there on into prod's Admin. Every command that proves
+/// access shows the chain, and audit calls it an escalation.
+#[test]
+fn iam_users_in_access_graph_verify_and_a_chain_from_a_role_a_user_entered() {
+    let matrix = run("iam-users", &["access"]).expect_code(0);
+    insta::assert_snapshot!("access_iam_users", matrix.stdout());
+    let developers = run("iam-users", &["access", "--group", "developers"])
+        .expect_code(0)
+        .stdout();
+    let principals: std::collections::BTreeSet<&str> = developers
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        principals.contains("iam-user:grace") && principals.contains("iam-user:linus"),
+        "{}",
+        developers
+    );
+    assert!(!principals.contains("iam-user:ada"), "{}", developers);
+    insta::assert_snapshot!(
+        "graph_iam_users_mermaid",
+        run(
+            "iam-users",
+            &["graph", "--format", "mermaid", "--group", "iam-user:ada"]
+        )
+        .expect_code(0)
+        .stdout()
+    );
+    let unknown = run("iam-users", &["access", "--group", "iam-user:nobody"]).expect_code(2);
+    assert!(
+        unknown.stderr().contains("iam-user:ada"),
+        "{}",
+        unknown.stderr()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (deployed, mut snapshot) = deployed_example(dir.path(), "iam-users", "deployed.json");
+    let verify = run(
+        "iam-users",
+        &["verify", "--snapshot", deployed.to_str().unwrap()],
+    )
+    .expect_code(0);
+    assert!(
+        verify.stdout().contains("0 extra, 0 missing"),
+        "{}",
+        verify.stdout()
+    );
+    let hub = snapshot
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == "111111111111")
+        .unwrap();
+    // A role awsfed does not own: outside its path, untagged.
+    let escalate: awsfed_snapshot::RoleSnapshot = serde_json::from_value(serde_json::json!({
+        "name": "escalate", "path": "/other/", "arn": "arn:aws:iam::111111111111:role/other/escalate",
+        "role_id": "AROAESCALATE00000001", "max_session_duration": 3600,
+        "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}]},
+        "inline_policies": {"anything": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}},
+    }))
+    .unwrap();
+    hub.roles.push(escalate);
+    hub.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+    let margaret = hub.users.iter_mut().find(|u| u.name == "margaret").unwrap();
+    margaret.inline_policies.insert(
+        "by-hand".into(),
+        awsfed_policy::PolicyDocument::from_json(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::111111111111:role/other/escalate"}]}"#,
+        )
+        .unwrap(),
+    );
+    let prod = snapshot
+        .accounts
+        .iter_mut()
+        .find(|a| a.id == "222222222222")
+        .unwrap();
+    let admin = prod.roles.iter_mut().find(|r| r.name == "Admin").unwrap();
+    let mut trust = serde_json::to_value(&admin.trust_policy).unwrap();
+    trust["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:role/other/escalate"},
+            "Action": "sts:AssumeRole",
+        }));
+    admin.trust_policy = serde_json::from_value(trust).unwrap();
+    let chained = dir.path().join("chained.json");
+    std::fs::write(&chained, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    let file = chained.to_str().unwrap();
+
+    let who = run("iam-users", &["who-can", "prod/Admin", "--snapshot", file]).expect_code(0);
+    insta::assert_snapshot!("who_can_iam_user_chain", who.stdout());
+    let auditors = run(
+        "iam-users",
+        &["access", "--group", "auditors", "--snapshot", file],
+    )
+    .expect_code(0);
+    assert!(
+        auditors
+            .stdout()
+            .lines()
+            .any(|l| l.starts_with("iam-user:margaret")
+                && l.contains(" Admin ")
+                && l.ends_with("MFA: escalate")),
+        "{}",
+        auditors.stdout()
+    );
+    let verify = run("iam-users", &["verify", "--snapshot", file]).expect_code(1);
+    insta::assert_snapshot!("verify_iam_user_chain", verify.stdout());
+    let graph = run("iam-users", &["graph", "--snapshot", file]).expect_code(0);
+    for edge in [
+        "\"user:arn:aws:iam::111111111111:user/awsfed/users/margaret\" -> \"role:arn:aws:iam::111111111111:role/other/escalate\" [label=\"AssumeRole (MFA)\"];",
+        "\"role:arn:aws:iam::111111111111:role/other/escalate\" -> \"role:arn:aws:iam::222222222222:role/awsfed/Admin\" [label=\"AssumeRole\"];",
+    ] {
+        assert!(graph.stdout().contains(edge), "{edge}\n{}", graph.stdout());
+    }
+    let audit = run(
+        "iam-users",
+        &["audit", "--snapshot", file, "--now", "2026-01-01T00:00:00Z"],
+    )
+    .expect_code(1);
+    insta::assert_snapshot!("audit_iam_user_chain", audit.stdout());
 }
 
 /// `verify` on what `apply` wrote to an organisation in moto and `scan` read back: the deployed
