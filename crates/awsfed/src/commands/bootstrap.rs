@@ -15,7 +15,8 @@ use crate::error::CommandError;
 /// Provision one account on its own.
 ///
 /// The account gets its SAML provider and roles; the hub accounts get the changes that let their hub
-/// roles reach it (their assume policies name exact spoke roles). The account must be in the model,
+/// roles reach it (their assume policies name exact spoke roles), and an IAM-users hub the
+/// changes to its users, groups and group policies (the account's trusts name the users). The account must be in the model,
 /// or selected by `--discover-ou`/`--discover-tag`. While accounts of its OU are moving to its
 /// topology (`awsfed migrate`), it joins their migration at its stage: after the expand stage it
 /// trusts the old and the new path as they do, and the next stages carry it along.
@@ -33,7 +34,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
-        deploy::refuse_iam_users(&model, "bootstrap")?;
         let desired = deploy::desired_live(&fleet, &model).await?;
         if !desired.accounts.iter().any(|a| a.id == args.account) {
             return Err(CommandError::bad_input(format!(

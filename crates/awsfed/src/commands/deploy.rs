@@ -296,19 +296,37 @@ pub fn desired(model: &Model) -> Result<DesiredState, CommandError> {
     Ok(desired)
 }
 
-/// `plan` and `apply` deploy the IAM-users hub; `bootstrap`, `migrate` and the IAM exports do not
-/// yet: bootstrap and migrate plan some accounts or stages without the hub's users and groups, and
-/// the exports have no IAM users in their templates, while spoke trusts name the users (IAM refuses
-/// a trust naming a user that does not exist: `Invalid principal`). Refused whole rather than
-/// half-done.
-pub fn refuse_iam_users(model: &Model, what: &str) -> Result<(), CommandError> {
+/// What cannot carry a model with IAM users, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsersRefusal {
+    /// `migrate` moves accounts between the SAML ways in (what the IdP sends changes at the switch
+    /// stage, and the stage proof follows the IdP's values); IAM users sign in with their own
+    /// keys, so no stage of a migration carries them, and a stage that dropped their trust
+    /// statements would lock them out unproven.
+    Migrate,
+    /// The CloudFormation, StackSets and Terraform exports hold no IAM users, groups or memberships
+    /// yet, while the spoke trusts they write name the users: IAM refuses a trust naming a user
+    /// that does not exist (`Invalid principal`), so a template would not deploy.
+    Export,
+}
+
+/// `plan`, `apply` and `bootstrap` deploy the IAM-users hub; `migrate` and the IAM exports refuse
+/// a model with `iam_users`, whole rather than half-done, saying why and what to do.
+pub fn refuse_iam_users(model: &Model, refusal: UsersRefusal) -> Result<(), CommandError> {
     if model.iam_users.is_none() {
         return Ok(());
     }
-    Err(CommandError::bad_input(format!(
-        "awsfed cannot {what} a model with `iam_users` yet: its spoke trusts name the IAM users, which only `awsfed plan` and `awsfed apply` create"
-    ))
-    .hint("deploy it with `awsfed apply` (a new account is picked up by the next apply)"))
+    let (message, hint) = match refusal {
+        UsersRefusal::Migrate => (
+            "awsfed cannot migrate a model with `iam_users`: a migration changes what the SAML IdP sends in stages, and IAM users do not sign in through the IdP, so no stage would carry (or prove) their access",
+            "change the accounts' topology in the model and `awsfed apply` it: the IAM users' groups and the spoke trusts naming them follow the grants in one plan; or move the users to the IdP first",
+        ),
+        UsersRefusal::Export => (
+            "awsfed cannot export IAM resources for a model with `iam_users` yet: the templates would hold spoke trusts naming IAM users that no template creates, and IAM refuses a trust naming a user that does not exist",
+            "deploy it with `awsfed apply` (the users, groups and policies first, then the spoke trusts); `awsfed export client` works with it",
+        ),
+    };
+    Err(CommandError::bad_input(message).hint(hint))
 }
 
 /// Compiles for a live plan: as offline, except that when a hub role of an OU grant would fall

@@ -86,7 +86,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
         args.format,
         Format::Cloudformation | Format::Stacksets | Format::Terraform
     ) {
-        super::deploy::refuse_iam_users(&model, "export IAM resources for")?;
+        super::deploy::refuse_iam_users(&model, super::deploy::UsersRefusal::Export)?;
     }
     let region = args.region.clone();
     let exported: Export = match args.format {

@@ -285,12 +285,28 @@ fn iam_users_hub_on_an_organisation_of_50_accounts() {
         "the policy is deleted: {left}"
     );
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
-    let bootstrap = ws.run(e, &["bootstrap", "--account", spoke]).expect_code(2);
-    assert!(
-        bootstrap
-            .stderr()
-            .contains("cannot bootstrap a model with `iam_users` yet"),
-        "{}",
-        bootstrap.stderr()
+    // bootstrap provisions one account with the hub's users: a spoke trust emptied by hand is
+    // written back naming them, and nothing else changes.
+    org_tool(
+        e,
+        &[
+            "put-trust",
+            "--account",
+            spoke,
+            "--role",
+            "Admin",
+            "--document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
+        ],
     );
+    ws.run(e, &["bootstrap", "--account", spoke]).expect_code(0);
+    let trust = crate::deploy_support::trust_text(&crate::deploy_support::roles(e, spoke), "Admin");
+    assert!(
+        trust.contains(&format!("arn:aws:iam::{hub}:user/awsfed/users/ada")),
+        "{trust}"
+    );
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    // migrate and the IAM exports refuse, saying why and what to do.
+    let migrate = ws.run(e, &["migrate", "plan"]).expect_code(2);
+    insta::assert_snapshot!("iam_users_migrate_refused", migrate.stderr());
 }

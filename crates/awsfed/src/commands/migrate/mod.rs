@@ -93,7 +93,7 @@ pub async fn load(cli: &Cli, source: &SourceArgs) -> Result<Loaded, CommandError
     let reach = &source.reach;
     if let Some(folder) = &source.snapshot {
         let model = deploy::load_model(cli, reach, None).await?;
-        deploy::refuse_iam_users(&model, "migrate")?;
+        deploy::refuse_iam_users(&model, deploy::UsersRefusal::Migrate)?;
         let desired = deploy::desired(&model)?;
         let state = crate::commands::access::read_snapshot(folder)?;
         let caller = awsfed_aws::Caller {
@@ -112,7 +112,7 @@ pub async fn load(cli: &Cli, source: &SourceArgs) -> Result<Loaded, CommandError
     }
     let fleet = deploy::fleet(cli, reach, "aws").await?;
     let model = deploy::load_model(cli, reach, Some(&fleet)).await?;
-    deploy::refuse_iam_users(&model, "migrate")?;
+    deploy::refuse_iam_users(&model, deploy::UsersRefusal::Migrate)?;
     let desired = deploy::desired_live(&fleet, &model).await?;
     let mut state = deploy::read_for_plan(
         &fleet,
