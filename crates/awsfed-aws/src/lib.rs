@@ -3,6 +3,7 @@
 //! Endpoints: `--endpoint-url` or `AWS_ENDPOINT_URL` point every client at a local endpoint (the
 //! tests use moto on 127.0.0.1). IAM and Organizations are global services served from us-east-1.
 
+mod bounded;
 mod connect;
 mod error;
 mod execute;

@@ -27,7 +27,8 @@ use awsfed_snapshot::PrincipalType;
 
 use super::guard::{Allowed, IdentityCenterGuard};
 use super::read::{InstanceChoice, read_identity_center};
-use super::{IdentityCenterClients, bounded};
+use super::IdentityCenterClients;
+use crate::bounded::bounded;
 use crate::AwsError;
 
 #[derive(Debug, Default)]

@@ -11,19 +11,16 @@ mod guard;
 mod read;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use aws_config::Region;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 pub use apply::{IdentityCenterReport, adopt_permission_sets, apply_identity_center};
 pub use guard::IdentityCenterGuard;
 pub use read::{InstanceChoice, read_identity_center};
 
 use crate::reach::retry_config;
-use crate::{AwsError, Connection};
+use crate::Connection;
 
 /// The clients of one instance, and the count of the calls made through them.
 #[derive(Debug, Clone)]
@@ -108,39 +105,6 @@ fn is_read(operation: &str) -> bool {
     ["List", "Describe", "Get"]
         .iter()
         .any(|prefix| name.starts_with(prefix))
-}
-
-/// Runs `work` on every item, at most `limit` at once; results in the items' order.
-async fn bounded<T, R, F, Fut>(limit: usize, items: Vec<T>, work: F) -> Vec<Result<R, AwsError>>
-where
-    T: Send + 'static,
-    R: Send + 'static,
-    F: Fn(T) -> Fut,
-    Fut: Future<Output = Result<R, AwsError>> + Send + 'static,
-{
-    let permits = Arc::new(Semaphore::new(limit.max(1)));
-    let mut tasks = JoinSet::new();
-    let count = items.len();
-    for (index, item) in items.into_iter().enumerate() {
-        let permits = Arc::clone(&permits);
-        let future = work(item);
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (index, future.await)
-        });
-    }
-    let mut results: Vec<Option<Result<R, AwsError>>> = (0..count).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((index, result)) => results[index] = Some(result),
-            Err(e) => {
-                return vec![Err(AwsError::Refused(format!(
-                    "an Identity Center task stopped: {e}"
-                )))];
-            }
-        }
-    }
-    results.into_iter().flatten().collect()
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use awsfed_snapshot::{
     PermissionSetSnapshot, PrincipalType, SNAPSHOT_FORMAT,
 };
 
-use super::{IdentityCenterClients, bounded};
+use super::IdentityCenterClients;
+use crate::bounded::bounded;
 use crate::AwsError;
 use crate::read::document;
 

@@ -2,24 +2,35 @@
 //! stacks in the accounts that have one.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use awsfed_plan::STACK_PREFIX;
 use awsfed_plan::stacksets::{ActualInstance, ActualStack, ActualStackSet};
 
 use super::{Engine, call};
 use crate::AwsError;
+use crate::bounded::bounded;
+
+/// Stack sets (and accounts' stacks) read at once. CloudFormation throttles its List and Describe
+/// calls per account and region ("Quotas", AWS CloudFormation User Guide), and the SDK retries a
+/// throttled call, so a few at once is faster without inviting a storm of retries.
+const READ_CONCURRENCY: usize = 8;
 
 impl Engine {
     /// Every active stack set whose name has awsfed's prefix (owned or not: the plan decides), with
     /// its template, tags, OU targets and stack instances.
-    pub async fn read_stack_sets(&self) -> Result<Vec<ActualStackSet>, AwsError> {
+    /// Stack sets are read [`READ_CONCURRENCY`] at a time (each one's instance pages in order).
+    pub async fn read_stack_sets(self: &Arc<Self>) -> Result<Vec<ActualStackSet>, AwsError> {
         let mut names = self.list_names().await?;
         names.sort();
-        let mut sets = Vec::new();
-        for name in names {
-            sets.push(self.read_stack_set(&name).await?);
-        }
-        Ok(sets)
+        let engine = Arc::clone(self);
+        bounded(READ_CONCURRENCY, names, move |name| {
+            let engine = Arc::clone(&engine);
+            async move { engine.read_stack_set(&name).await }
+        })
+        .await
+        .into_iter()
+        .collect()
     }
 
     pub(super) async fn read_stack_set(&self, name: &str) -> Result<ActualStackSet, AwsError> {
@@ -99,47 +110,63 @@ impl Engine {
     }
 
     /// awsfed-named stacks (owned or not) in each account, with their templates.
-    pub async fn read_stacks(&self, accounts: &[String]) -> Result<Vec<ActualStack>, AwsError> {
+    /// Accounts are read [`READ_CONCURRENCY`] at a time.
+    pub async fn read_stacks(
+        self: &Arc<Self>,
+        accounts: &[String],
+    ) -> Result<Vec<ActualStack>, AwsError> {
+        let engine = Arc::clone(self);
+        let read = bounded(READ_CONCURRENCY, accounts.to_vec(), move |account| {
+            let engine = Arc::clone(&engine);
+            async move { engine.read_account_stacks(&account).await }
+        })
+        .await;
         let mut stacks = Vec::new();
-        for account in accounts {
-            let cfn = self.in_account(account).await?;
-            let mut token = None;
-            loop {
-                self.count();
-                let page = cfn
-                    .describe_stacks()
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| call("cloudformation:DescribeStacks", &e))?;
-                for stack in page.stacks() {
-                    let name = stack.stack_name().unwrap_or_default();
-                    let status = stack.stack_status().map_or("", |s| s.as_str());
-                    if !name.starts_with(STACK_PREFIX) || status == "DELETE_COMPLETE" {
-                        continue;
-                    }
-                    self.count();
-                    let template = cfn
-                        .get_template()
-                        .stack_name(name)
-                        .send()
-                        .await
-                        .map_err(|e| call("cloudformation:GetTemplate", &e))?;
-                    stacks.push(ActualStack {
-                        name: name.to_owned(),
-                        account_id: account.clone(),
-                        tags: tags(stack.tags()),
-                        template: template.template_body().unwrap_or_default().to_owned(),
-                        status: status.to_owned(),
-                    });
-                }
-                token = page.next_token().map(str::to_owned);
-                if token.is_none() {
-                    break;
-                }
-            }
+        for account in read {
+            stacks.extend(account?);
         }
         stacks.sort_by(|a, b| (&a.account_id, &a.name).cmp(&(&b.account_id, &b.name)));
+        Ok(stacks)
+    }
+
+    async fn read_account_stacks(&self, account: &str) -> Result<Vec<ActualStack>, AwsError> {
+        let mut stacks = Vec::new();
+        let cfn = self.in_account(account).await?;
+        let mut token = None;
+        loop {
+            self.count();
+            let page = cfn
+                .describe_stacks()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| call("cloudformation:DescribeStacks", &e))?;
+            for stack in page.stacks() {
+                let name = stack.stack_name().unwrap_or_default();
+                let status = stack.stack_status().map_or("", |s| s.as_str());
+                if !name.starts_with(STACK_PREFIX) || status == "DELETE_COMPLETE" {
+                    continue;
+                }
+                self.count();
+                let template = cfn
+                    .get_template()
+                    .stack_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| call("cloudformation:GetTemplate", &e))?;
+                stacks.push(ActualStack {
+                    name: name.to_owned(),
+                    account_id: account.to_owned(),
+                    tags: tags(stack.tags()),
+                    template: template.template_body().unwrap_or_default().to_owned(),
+                    status: status.to_owned(),
+                });
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
         Ok(stacks)
     }
 }

@@ -14,12 +14,14 @@
 //! carries `awsfed:managed=true` ([`is_our_stack`]); one with an awsfed name that is not ours is a
 //! conflict, never changed.
 
+mod recreate;
 mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+pub use recreate::template_roles;
 pub use render::render_stackset_plan;
 
 use crate::ownership::is_our_stack;
@@ -167,6 +169,8 @@ pub struct StackSetPlan {
     pub stacks: Vec<StackChange>,
     /// Stack sets or stacks with awsfed's names that awsfed does not own: never changed.
     pub conflicts: Vec<String>,
+    /// What applying does that a reader should know first (roles deleted and created again).
+    pub warnings: Vec<String>,
     /// Stack sets the model calls for, and how many stack instances it expects in all.
     pub stack_set_count: usize,
     pub instance_count: usize,
@@ -212,6 +216,7 @@ pub fn plan_stack_sets(
         }
     }
     plan_stacks(stacks, state, &mut plan);
+    plan.warnings = recreate::recreated_roles(&plan.stack_sets, &state.stack_sets);
     plan.stack_sets
         .sort_by(|a, b| (a.order, &a.name).cmp(&(b.order, &b.name)));
     plan.stacks.sort_by(|a, b| {

@@ -29,6 +29,9 @@ pub fn render_stackset_plan(plan: &StackSetPlan, names: &dyn Fn(&str) -> String)
     for conflict in &plan.conflicts {
         out.push_str(&format!("! conflict: {conflict}\n"));
     }
+    for warning in &plan.warnings {
+        out.push_str(&format!("! warning: {warning}\n"));
+    }
     if !plan.is_empty() {
         let count = |action: StackAction| {
             plan.stack_sets

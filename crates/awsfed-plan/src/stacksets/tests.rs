@@ -236,3 +236,29 @@ fn plain_stacks_are_created_updated_and_deleted_when_ours() {
         ]
     );
 }
+
+/// The last class of a role left is renamed (its hash goes): the plan deletes the old stack set
+/// and creates the new one, and says that the roles are deleted and created again.
+#[test]
+fn a_renamed_class_warns_that_its_roles_are_created_again() {
+    let mut state = state();
+    let mut old = deployed();
+    old.name = "awsfed-spoke-Admin-1a2b3c4d".to_owned();
+    state.stack_sets.push(old);
+    let plan = plan_stack_sets(&[desired()], &[], &state);
+    assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
+    insta::assert_snapshot!(render_stackset_plan(&plan, &names));
+}
+
+/// A stack set that only gains accounts nobody loses recreates nothing.
+#[test]
+fn new_accounts_alone_warn_of_nothing() {
+    let mut state = state();
+    let mut old = deployed();
+    old.name = "awsfed-spoke-Admin-1a2b3c4d".to_owned();
+    old.instances.clear();
+    old.ou_ids.clear();
+    state.stack_sets.push(old);
+    let plan = plan_stack_sets(&[desired()], &[], &state);
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+}

@@ -9,6 +9,7 @@ use awsfed_snapshot::Snapshot;
 
 use crate::cli::Cli;
 use crate::commands::deploy::{self, ReachArgs};
+use crate::commands::deploy_stacksets;
 use crate::commands::migrate::stage;
 use crate::error::CommandError;
 
@@ -33,6 +34,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
+        deploy_stacksets::refuse_if_stacksets(
+            &fleet,
+            &args.reach,
+            deploy_stacksets::DEFAULT_REGION,
+            deploy_stacksets::DefaultEngine::Bootstrap,
+        )
+        .await?;
         let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         let desired = deploy::desired_live(&fleet, &model).await?;
         if !desired.accounts.iter().any(|a| a.id == args.account) {

@@ -21,6 +21,9 @@ use crate::commands::deploy::{self, ReachArgs};
 use crate::error::CommandError;
 use crate::progress::{Reporter, Step};
 
+/// Where stack sets live unless the flag or the model says otherwise.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
 /// Which engine carries a plan out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineKind {
@@ -41,7 +44,7 @@ pub struct EngineArgs {
     pub engine: EngineKind,
     /// [stacksets] The region of the stack sets and of every stack instance (IAM is global, so
     /// one region only).
-    #[arg(long, default_value = "us-east-1", value_name = "REGION")]
+    #[arg(long, default_value = DEFAULT_REGION, value_name = "REGION")]
     pub stackset_region: String,
     /// [stacksets] Accounts an operation deploys to at once: a count (`10`) or a percentage of the
     /// targeted accounts (`25%`).
@@ -155,20 +158,22 @@ pub async fn plan(
     let layout = awsfed_export::stackset_layout(&desired, &model, &options);
     let (sets, stacks) = desired_stacks(&layout, &organization)?;
     let engine = engine(&fleet, reach, args);
-    let mut state = StackSetState {
-        stack_sets: engine.read_stack_sets().await.map_err(|e| cfn_error(&e))?,
-        ..StackSetState::default()
-    };
     let stack_accounts: Vec<String> = stacks
         .iter()
         .map(|s| s.account_id.clone())
-        .collect::<std::collections::BTreeSet<_>>()
+        .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    state.stacks = engine
-        .read_stacks(&stack_accounts)
-        .await
-        .map_err(|e| cfn_error(&e))?;
+    // The stack sets (from the management account) and the plain stacks (in their accounts) at once.
+    let (stack_sets, actual_stacks) = tokio::join!(
+        engine.read_stack_sets(),
+        engine.read_stacks(&stack_accounts)
+    );
+    let mut state = StackSetState {
+        stack_sets: stack_sets.map_err(|e| cfn_error(&e))?,
+        stacks: actual_stacks.map_err(|e| cfn_error(&e))?,
+        ..StackSetState::default()
+    };
     state.ou_paths = organization
         .ous
         .iter()
@@ -206,7 +211,7 @@ async fn refuse_double_deployment(
 ) -> Result<(), CommandError> {
     let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for change in &plan.stack_sets {
-        let roles = template_roles(&change.template);
+        let roles = awsfed_plan::stacksets::template_roles(&change.template);
         for account in &change.accounts_added {
             wanted
                 .entry(account.clone())
@@ -222,7 +227,7 @@ async fn refuse_double_deployment(
         wanted
             .entry(stack.account_id.clone())
             .or_default()
-            .extend(template_roles(&stack.template));
+            .extend(awsfed_plan::stacksets::template_roles(&stack.template));
     }
     wanted.retain(|_, roles| !roles.is_empty());
     if wanted.is_empty() {
@@ -250,42 +255,67 @@ async fn refuse_double_deployment(
     .hint("or switch it to StackSets in a maintenance window: remove those roles with the default engine first (apply a model without their grants), then run `awsfed apply --engine stacksets`"))
 }
 
-/// The role names an awsfed template creates.
-fn template_roles(template: &str) -> BTreeSet<String> {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(template) else {
-        return BTreeSet::new();
-    };
-    value["Resources"]
-        .as_object()
-        .into_iter()
-        .flat_map(|resources| resources.values())
-        .filter(|r| r["Type"] == "AWS::IAM::Role")
-        .filter_map(|r| r["Properties"]["RoleName"].as_str().map(str::to_owned))
-        .collect()
+/// The commands that deploy with the default engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultEngine {
+    Plan,
+    Bootstrap,
+    Migrate,
 }
 
-/// The default engine refuses while awsfed's stack sets exist: it would rewrite the roles they
-/// own. Credentials that cannot read CloudFormation are not asked again (nothing to learn).
+/// The default engine refuses while awsfed's stack sets exist: it would deploy the roles they own
+/// a second time. Credentials that cannot read CloudFormation are not asked again (nothing to
+/// learn).
 pub async fn refuse_if_stacksets(
     fleet: &Arc<Fleet>,
     reach: &ReachArgs,
-    args: &EngineArgs,
+    region: &str,
+    command: DefaultEngine,
 ) -> Result<(), CommandError> {
-    let owned = engine(fleet, reach, args).owned_stack_set_names().await;
+    let engine = engine_in(fleet, reach, region.to_owned(), Duration::from_secs(5));
+    let owned = engine.owned_stack_set_names().await;
     let Some(owned) = owned.filter(|o| !o.is_empty()) else {
         return Ok(());
     };
-    Err(CommandError::failed(format!(
-        "this estate is deployed by CloudFormation StackSets ({} awsfed stack set(s) in {}: {}); the default engine would deploy the same roles a second time, so nothing was planned",
+    let estate = format!(
+        "this estate is deployed by CloudFormation StackSets ({} awsfed stack set(s) in {region}: {})",
         owned.len(),
-        args.stackset_region,
         owned.join(", ")
-    ))
-    .hint("run `awsfed plan --engine stacksets` / `awsfed apply --engine stacksets`")
-    .hint("to move back to the default engine, first delete the stack sets (apply a model without grants with `--engine stacksets`), then `awsfed apply`"))
+    );
+    let back = "to move the estate back to the default engine, first delete the stack sets (apply a model without grants with `--engine stacksets`), then run `awsfed apply`";
+    Err(match command {
+        DefaultEngine::Plan => CommandError::failed(format!(
+            "{estate}; the default engine would deploy the same roles a second time, so nothing was planned"
+        ))
+        .hint("run `awsfed plan --engine stacksets` / `awsfed apply --engine stacksets`")
+        .hint(back),
+        DefaultEngine::Bootstrap => CommandError::failed(format!(
+            "{estate}; `awsfed bootstrap` deploys with the default engine and would create the account's roles a second time, so nothing was changed"
+        ))
+        .hint("an account that joins an OU the stack sets target gets its roles by automatic deployment; to deploy it now (or an account outside those OUs), put it in the model and run `awsfed apply --engine stacksets`"),
+        DefaultEngine::Migrate => CommandError::failed(format!(
+            "{estate}; `awsfed migrate` runs its stages with the default engine and would create the same roles a second time, so nothing was planned or changed"
+        ))
+        .hint("with StackSets, change the accounts' `topology:` in the model and review `awsfed plan --engine stacksets`: the role classes change in one apply, without expand and contract stages, so sign-in by the old way stops for those accounts when it runs")
+        .hint(format!("for a staged migration, {back}, then `awsfed migrate`")),
+    })
 }
 
 fn engine(fleet: &Arc<Fleet>, reach: &ReachArgs, args: &EngineArgs) -> Arc<Engine> {
+    engine_in(
+        fleet,
+        reach,
+        args.stackset_region.clone(),
+        Duration::from_secs(args.poll_interval),
+    )
+}
+
+fn engine_in(
+    fleet: &Arc<Fleet>,
+    reach: &ReachArgs,
+    region: String,
+    poll_interval: Duration,
+) -> Arc<Engine> {
     let mut engine = Engine::new(
         fleet.connection().clone(),
         fleet.caller().clone(),
@@ -294,10 +324,10 @@ fn engine(fleet: &Arc<Fleet>, reach: &ReachArgs, args: &EngineArgs) -> Arc<Engin
             external_id: reach.external_id.clone(),
             ..ReachOptions::default()
         },
-        args.stackset_region.clone(),
+        region,
     );
     if let Some(engine) = Arc::get_mut(&mut engine) {
-        engine.poll_interval = Duration::from_secs(args.poll_interval);
+        engine.poll_interval = poll_interval;
     }
     engine
 }

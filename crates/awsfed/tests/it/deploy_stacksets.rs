@@ -216,6 +216,23 @@ fn stacksets_engine_on_a_hundred_accounts() {
         "{}",
         refused.stderr()
     );
+    // So do bootstrap and migrate, which deploy with it, saying what to do instead.
+    let bootstrap = ws
+        .run(e, &["bootstrap", "--account", &late])
+        .expect_code(1);
+    assert!(
+        bootstrap.stderr().contains("`awsfed bootstrap` deploys with the default engine and would create the account's roles a second time, so nothing was changed")
+            && bootstrap.stderr().contains("automatic deployment"),
+        "{}",
+        bootstrap.stderr()
+    );
+    let migrate = ws.run(e, &["migrate", "plan"]).expect_code(1);
+    assert!(
+        migrate.stderr().contains("`awsfed migrate` runs its stages with the default engine")
+            && migrate.stderr().contains("review `awsfed plan --engine stacksets`"),
+        "{}",
+        migrate.stderr()
+    );
 }
 
 /// An estate the default engine deployed is not deployed again by StackSets: the plan is refused,
