@@ -10,7 +10,11 @@ use tokio::task::JoinSet;
 use crate::AwsError;
 
 /// Runs `work` on every item, at most `limit` at once; results in the items' order.
-pub(crate) async fn bounded<T, R, F, Fut>(limit: usize, items: Vec<T>, work: F) -> Vec<Result<R, AwsError>>
+pub(crate) async fn bounded<T, R, F, Fut>(
+    limit: usize,
+    items: Vec<T>,
+    work: F,
+) -> Vec<Result<R, AwsError>>
 where
     T: Send + 'static,
     R: Send + 'static,
@@ -40,4 +44,16 @@ where
         }
     }
     results.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bounded_keeps_the_order_of_the_items() {
+        let results = bounded(2, (0..10).collect(), |i: u32| async move { Ok(i * 2) }).await;
+        let values: Vec<u32> = results.into_iter().map(Result::unwrap).collect();
+        assert_eq!(values, (0..10).map(|i| i * 2).collect::<Vec<_>>());
+    }
 }

@@ -25,11 +25,11 @@ use awsfed_plan::{
 };
 use awsfed_snapshot::PrincipalType;
 
+use super::IdentityCenterClients;
 use super::guard::{Allowed, IdentityCenterGuard};
 use super::read::{InstanceChoice, read_identity_center};
-use super::IdentityCenterClients;
-use crate::bounded::bounded;
 use crate::AwsError;
+use crate::bounded::bounded;
 
 #[derive(Debug, Default)]
 pub struct IdentityCenterReport {

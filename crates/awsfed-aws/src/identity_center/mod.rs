@@ -19,8 +19,8 @@ pub use apply::{IdentityCenterReport, adopt_permission_sets, apply_identity_cent
 pub use guard::IdentityCenterGuard;
 pub use read::{InstanceChoice, read_identity_center};
 
-use crate::reach::retry_config;
 use crate::Connection;
+use crate::reach::retry_config;
 
 /// The clients of one instance, and the count of the calls made through them.
 #[derive(Debug, Clone)]
@@ -125,12 +125,5 @@ mod tests {
         }
         calls.note("sso:ListPermissionSets");
         assert_eq!((calls.total(), calls.writes()), (6, 2));
-    }
-
-    #[tokio::test]
-    async fn bounded_keeps_the_order_of_the_items() {
-        let results = bounded(2, (0..10).collect(), |i: u32| async move { Ok(i * 2) }).await;
-        let values: Vec<u32> = results.into_iter().map(Result::unwrap).collect();
-        assert_eq!(values, (0..10).map(|i| i * 2).collect::<Vec<_>>());
     }
 }

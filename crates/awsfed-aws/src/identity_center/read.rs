@@ -16,8 +16,8 @@ use awsfed_snapshot::{
 };
 
 use super::IdentityCenterClients;
-use crate::bounded::bounded;
 use crate::AwsError;
+use crate::bounded::bounded;
 use crate::read::document;
 
 /// Every item of a paginated sso-admin list call, the call counted once however many pages it has

@@ -27,7 +27,10 @@ pub fn template_roles(template: &str) -> BTreeSet<String> {
 
 /// One warning per pair of stack sets where one takes over roles the other deletes, in the same
 /// accounts.
-pub(super) fn recreated_roles(changes: &[StackSetChange], actual: &[ActualStackSet]) -> Vec<String> {
+pub(super) fn recreated_roles(
+    changes: &[StackSetChange],
+    actual: &[ActualStackSet],
+) -> Vec<String> {
     let mut warnings = Vec::new();
     for losing in changes.iter().filter(|c| !c.accounts_removed.is_empty()) {
         let Some(old) = actual.iter().find(|a| a.name == losing.name) else {

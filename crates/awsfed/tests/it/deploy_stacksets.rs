@@ -217,9 +217,7 @@ fn stacksets_engine_on_a_hundred_accounts() {
         refused.stderr()
     );
     // So do bootstrap and migrate, which deploy with it, saying what to do instead.
-    let bootstrap = ws
-        .run(e, &["bootstrap", "--account", &late])
-        .expect_code(1);
+    let bootstrap = ws.run(e, &["bootstrap", "--account", &late]).expect_code(1);
     assert!(
         bootstrap.stderr().contains("`awsfed bootstrap` deploys with the default engine and would create the account's roles a second time, so nothing was changed")
             && bootstrap.stderr().contains("automatic deployment"),
@@ -228,8 +226,12 @@ fn stacksets_engine_on_a_hundred_accounts() {
     );
     let migrate = ws.run(e, &["migrate", "plan"]).expect_code(1);
     assert!(
-        migrate.stderr().contains("`awsfed migrate` runs its stages with the default engine")
-            && migrate.stderr().contains("review `awsfed plan --engine stacksets`"),
+        migrate
+            .stderr()
+            .contains("`awsfed migrate` runs its stages with the default engine")
+            && migrate
+                .stderr()
+                .contains("review `awsfed plan --engine stacksets`"),
         "{}",
         migrate.stderr()
     );
