@@ -15,6 +15,7 @@ Usage (every command prints JSON on stdout):
   moto_org.py --endpoint URL remove-account --account ID   the account leaves the organisation
   moto_org.py --endpoint URL users --account ID            every IAM user (name, path, tags, groups, policies) and group
   moto_org.py --endpoint URL iam --account ID --call create_user --args '{"UserName": "x"}'
+  moto_org.py --endpoint URL stackset-operations       {stack set: [{"action", "preferences"}]}, oldest first
       one IAM call by its boto3 name (a hand change behind awsfed's back); prints {}
 
 Member accounts are reached by assuming OrganizationAccountAccessRole; moto gives credentials that
@@ -140,6 +141,7 @@ def main():
     call.add_argument("--args", default="{}")
     remove = sub.add_parser("remove-account")
     remove.add_argument("--account", required=True)
+    sub.add_parser("stackset-operations")
     provider = sub.add_parser("provider")
     provider.add_argument("--account", required=True)
     provider.add_argument("--name", required=True)
@@ -174,6 +176,16 @@ def main():
         known = ou_ids(org)
         tags = dict(t.split("=", 1) for t in args.tag)
         print(json.dumps({"id": add_account(org, known, args.ou, args.name, tags)}))
+    elif args.command == "stackset-operations":
+        cfn = client(endpoint, "cloudformation")
+        result = {}
+        for summary in cfn.list_stack_sets()["Summaries"]:  # deleted ones too: their last operations
+            name = summary["StackSetName"]
+            operations = cfn.list_stack_set_operations(StackSetName=summary["StackSetId"])["Summaries"]
+            result.setdefault(name, []).extend([
+                {"action": o["Action"], "preferences": o.get("OperationPreferences", {})} for o in operations
+            ])
+        print(json.dumps(result))
     elif args.command == "ous":
         known = ou_ids(org)
         root = known.pop("")

@@ -7,7 +7,8 @@ account, but it reads only the top-level `Accounts` of CreateStackInstances and 
 `DeploymentTargets.Accounts` and `AccountFilterType` (an INTERSECTION target gets the whole OU) and
 deletes nothing; it looks one level of child OUs deep; it deploys to the management account; it
 keeps no `OrganizationalUnitIds` on the stack set and no `OrganizationalUnitId` or status reason on
-its instances; and UpdateStackSet changes no resource of the instances. This replaces exactly those
+its instances; UpdateStackSet changes no resource of the instances; and no operation keeps its
+OperationPreferences (here ListStackSetOperations returns them, as CloudFormation does). This replaces exactly those
 parts, following "DeploymentTargets" and "DescribeStackSet" (AWS CloudFormation API Reference), and
 then runs moto's server unchanged:
 
@@ -85,9 +86,17 @@ def _parent_of(stackset, account):
     return None
 
 
-def _operation(stackset, action, accounts, regions):
+def _preferences(response):
+    """The request's OperationPreferences, numbers as numbers (moto keeps none of them)."""
+    given = response._get_params().get("OperationPreferences") or {}
+    return {k: (v if k == "RegionOrder" else int(v) if str(v).isdigit() else v) for k, v in given.items()}
+
+
+def _operation(response, stackset, action, accounts, regions):
     operation_id = str(mock_random.uuid4())
-    stackset._create_operation(operation_id, action, "SUCCEEDED", accounts, regions)
+    operation = stackset._create_operation(operation_id, action, "SUCCEEDED", accounts, regions)
+    # Kept as CloudFormation keeps them, so ListStackSetOperations shows what each call asked for.
+    operation["OperationPreferences"] = _preferences(response)
     return operation_id
 
 
@@ -106,7 +115,7 @@ def create_stack_instances(self):
     )
     for instance in stackset.instances.stack_instances:
         instance.organizational_unit_id = _parent_of(stackset, instance.account_id)
-    return ActionResult({"OperationId": _operation(stackset, "CREATE", accounts, regions)})
+    return ActionResult({"OperationId": _operation(self, stackset, "CREATE", accounts, regions)})
 
 
 def delete_stack_instances(self):
@@ -137,7 +146,7 @@ def delete_stack_instances(self):
         stackset.organizational_unit_ids = [
             o for o in getattr(stackset, "organizational_unit_ids", []) if o not in targets["OrganizationalUnitIds"]
         ]
-    return ActionResult({"OperationId": _operation(stackset, "DELETE", accounts, regions)})
+    return ActionResult({"OperationId": _operation(self, stackset, "DELETE", accounts, regions)})
 
 
 def update_stack_set(self):
@@ -158,7 +167,7 @@ def update_stack_set(self):
             instance.stack.update(template)
         accounts.append(instance.account_id)
         regions.add(instance.region_name)
-    return ActionResult({"OperationId": _operation(stackset, "UPDATE", accounts, sorted(regions))})
+    return ActionResult({"OperationId": _operation(self, stackset, "UPDATE", accounts, sorted(regions))})
 
 
 def describe_stack_set(self):
@@ -177,6 +186,15 @@ def describe_stack_set(self):
         "OrganizationalUnitIds": list(getattr(stackset, "organizational_unit_ids", [])),
     }
     return ActionResult({"StackSet": described})
+
+
+def list_stack_set_operations(self):
+    """By name or by id, deleted stack sets too (CloudFormation finds a deleted one by its id)."""
+    wanted = self._get_param("StackSetName")
+    for stackset in self.cloudformation_backend.stacksets.values():
+        if wanted == stackset.id or (wanted == stackset.name and stackset.status != "DELETED"):
+            return ActionResult({"Summaries": stackset.operations})
+    raise ValidationError(message=f"StackSet {wanted} not found")
 
 
 def list_stack_instances(self):
@@ -306,6 +324,7 @@ CloudFormationResponse.delete_stack_instances = delete_stack_instances
 CloudFormationResponse.update_stack_set = update_stack_set
 CloudFormationResponse.describe_stack_set = describe_stack_set
 CloudFormationResponse.list_stack_instances = list_stack_instances
+CloudFormationResponse.list_stack_set_operations = list_stack_set_operations
 assert models.StackSet  # the patched calls use moto's own StackSet objects
 
 if __name__ == "__main__":

@@ -40,4 +40,4 @@ pub use policy_versions::{KEPT_VERSIONS, VERSIONS_TAG_KEY};
 pub use reach::{Caller, ReachOptions, caller, iam_client, retry_config};
 pub use read::{ReadOptions, document, read_account, read_quotas};
 pub use signin::{CallerIdentity, DEFAULT_SOURCE_PROFILE, SigninSts};
-pub use stacksets::{Amount, Engine, EngineReport, Preferences, roles_by_default_engine};
+pub use stacksets::{Engine, EngineReport, roles_by_default_engine};

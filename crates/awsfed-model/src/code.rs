@@ -69,6 +69,9 @@ codes! {
     BrowserPortOutOfRange = "browser-port-out-of-range", [Error], "the browser sign-in port is outside 1024..=65535";
     SessionNameSource = "session-name-source", [Error, Warning], "the session name source may give values STS refuses as a role session name";
     EmptyDiscover = "empty-discover", [Error], "`discover` selects no OU and no tag";
+    StackSetRegion = "stack-set-region", [Error], "`stack_sets.region` is not a region name, or `region_order` names another region";
+    StackSetPreference = "stack-set-preference", [Error], "a `stack_sets` operation preference is out of range, or given both as a count and a percentage";
+    ConcurrencyCapped = "concurrency-capped", [Warning], "`stack_sets.max_concurrent_count` is above `failure_tolerance_count` + 1, which is all CloudFormation runs at once";
     // Accounts, hubs and OUs.
     MalformedAccountName = "malformed-account-name", [Error], "an account name cannot be used in group names and targets";
     MalformedAccountId = "malformed-account-id", [Error], "an account id is not 12 digits";

@@ -19,12 +19,14 @@ pub mod raw;
 mod resolve;
 pub mod selector;
 mod span;
+mod stack_sets;
 
 pub use code::{Code, UnknownCode, reference as diagnostics_reference};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use model::*;
 pub use resolve::{ReadMetadata, resolve};
 pub use span::{Span, Spanned};
+pub use stack_sets::{Amount, DEFAULT_STACK_SET_REGION, StackSetSettings, is_region};
 
 /// The JSON Schema of the model format, generated from the raw types.
 pub fn json_schema() -> String {

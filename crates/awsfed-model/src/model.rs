@@ -74,6 +74,8 @@ pub struct Model {
     pub allow_warnings: BTreeSet<crate::Code>,
     /// Organisation accounts to add when connected, beyond the listed ones.
     pub discover: Option<Discover>,
+    /// The StackSets engine's region and operation preferences.
+    pub stack_sets: crate::StackSetSettings,
 }
 
 /// The `discover` section: every criterion given must hold.

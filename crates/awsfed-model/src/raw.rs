@@ -56,6 +56,9 @@ pub struct RawModel {
     /// `bootstrap`), so an account created later under a targeted OU is picked up by the next plan.
     #[serde(default)]
     pub discover: Option<Spanned<RawDiscover>>,
+    /// How `awsfed plan|apply --engine stacksets` runs its stack set operations (flags override).
+    #[serde(default)]
+    pub stack_sets: Option<Spanned<RawStackSets>>,
     /// Permission sets by name.
     pub permission_sets: BTreeMap<Spanned<String>, RawPermissionSet>,
     /// Directory groups (as named in the IdP) and their grants.
@@ -493,4 +496,30 @@ impl<'de> Deserialize<'de> for RawSelector {
         }
         deserializer.deserialize_any(SelectorVisitor)
     }
+}
+
+/// The StackSets engine's region and operation preferences ("StackSetOperationPreferences", AWS
+/// CloudFormation API Reference): each amount as a count or a percentage, not both.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStackSets {
+    /// The one region of the stack sets and their stack instances (IAM is global). Default:
+    /// `us-east-1`.
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
+    /// Accounts an operation deploys to at once (at least 1).
+    #[serde(default)]
+    pub max_concurrent_count: Option<Spanned<i64>>,
+    /// Accounts an operation deploys to at once, as a percentage of its accounts (1 to 100).
+    #[serde(default)]
+    pub max_concurrent_percentage: Option<Spanned<i64>>,
+    /// Accounts an operation may fail in before CloudFormation stops it (0 or more).
+    #[serde(default)]
+    pub failure_tolerance_count: Option<Spanned<i64>>,
+    /// The same as a percentage of the operation's accounts (0 to 100).
+    #[serde(default)]
+    pub failure_tolerance_percentage: Option<Spanned<i64>>,
+    /// The order regions are deployed in; it may name only `region`.
+    #[serde(default)]
+    pub region_order: Vec<Spanned<String>>,
 }

@@ -80,6 +80,11 @@ pub fn resolve(raw: &RawModel, read_metadata: &mut ReadMetadata) -> (Option<Mode
             .discover
             .as_ref()
             .map(|section| discover(section, &mut d)),
+        stack_sets: raw
+            .stack_sets
+            .as_ref()
+            .map(|section| crate::stack_sets::stack_sets(section, &mut d))
+            .unwrap_or_default(),
     };
     identity_center::check(
         &model,

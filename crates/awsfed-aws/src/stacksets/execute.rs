@@ -11,48 +11,34 @@ use aws_sdk_cloudformation::types::{
     AccountFilterType, AutoDeployment, Capability, DeploymentTargets, Parameter, PermissionModels,
     StackSetOperationPreferences, StackSetOperationStatus, Tag,
 };
-use awsfed_model::{MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
+use awsfed_model::{Amount, MANAGED_TAG_KEY, MANAGED_TAG_VALUE};
 use awsfed_plan::is_our_stack;
-use awsfed_plan::stacksets::{StackAction, StackChange, StackSetChange, StackSetPlan, TargetCall};
+use awsfed_plan::stacksets::{
+    Preferences, StackAction, StackChange, StackSetChange, StackSetPlan, TargetCall,
+};
 
 use super::read::tags;
 use super::{Engine, call};
 use crate::{AwsError, Event, Progress};
 
-/// A count or a percentage (`10`, `25%`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Amount {
-    Count(i32),
-    Percent(i32),
-}
-
 /// Stack set operation preferences ("StackSetOperationPreferences", AWS CloudFormation API
-/// Reference).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Preferences {
-    pub max_concurrent: Option<Amount>,
-    pub failure_tolerance: Option<Amount>,
-    pub region_order: Vec<String>,
-}
-
-impl Preferences {
-    fn sdk(&self) -> StackSetOperationPreferences {
-        let mut builder = StackSetOperationPreferences::builder();
-        match self.max_concurrent {
-            Some(Amount::Count(n)) => builder = builder.max_concurrent_count(n),
-            Some(Amount::Percent(n)) => builder = builder.max_concurrent_percentage(n),
-            None => {}
-        }
-        match self.failure_tolerance {
-            Some(Amount::Count(n)) => builder = builder.failure_tolerance_count(n),
-            Some(Amount::Percent(n)) => builder = builder.failure_tolerance_percentage(n),
-            None => {}
-        }
-        if !self.region_order.is_empty() {
-            builder = builder.set_region_order(Some(self.region_order.clone()));
-        }
-        builder.build()
+/// Reference), the same on every CreateStackInstances, UpdateStackSet and DeleteStackInstances.
+fn sdk(preferences: &Preferences) -> StackSetOperationPreferences {
+    let mut builder = StackSetOperationPreferences::builder();
+    match preferences.max_concurrent {
+        Some(Amount::Count(n)) => builder = builder.max_concurrent_count(n),
+        Some(Amount::Percentage(n)) => builder = builder.max_concurrent_percentage(n),
+        None => {}
     }
+    match preferences.failure_tolerance {
+        Some(Amount::Count(n)) => builder = builder.failure_tolerance_count(n),
+        Some(Amount::Percentage(n)) => builder = builder.failure_tolerance_percentage(n),
+        None => {}
+    }
+    if !preferences.region_order.is_empty() {
+        builder = builder.set_region_order(Some(preferences.region_order.clone()));
+    }
+    builder.build()
 }
 
 /// What an apply did.
@@ -200,7 +186,7 @@ impl Engine {
                 .stack_set_name(name)
                 .deployment_targets(deployment_targets(target))
                 .regions(&self.region)
-                .operation_preferences(preferences.sdk())
+                .operation_preferences(sdk(preferences))
                 .send()
                 .await
                 .map_err(|e| one(call("cloudformation:CreateStackInstances", &e)))?;
@@ -261,7 +247,7 @@ impl Engine {
             .set_parameters(parameters(change))
             .capabilities(Capability::CapabilityNamedIam)
             .tags(managed_tag())
-            .operation_preferences(preferences.sdk())
+            .operation_preferences(sdk(preferences))
             .send()
             .await
             .map_err(|e| {
@@ -292,7 +278,7 @@ impl Engine {
                 .deployment_targets(deployment_targets(target))
                 .regions(&self.region)
                 .retain_stacks(false)
-                .operation_preferences(preferences.sdk())
+                .operation_preferences(sdk(preferences))
                 .send()
                 .await
                 .map_err(|e| one(call("cloudformation:DeleteStackInstances", &e)))?;

@@ -28,7 +28,7 @@ use aws_config::Region;
 use crate::reach::{Caller, ReachOptions, assume, retry_config};
 use crate::{AwsError, Connection};
 
-pub use execute::{Amount, EngineReport, Preferences};
+pub use execute::EngineReport;
 pub use switch::roles_by_default_engine;
 
 type Cfn = aws_sdk_cloudformation::Client;

@@ -19,6 +19,7 @@ mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use awsfed_model::Amount;
 use serde::Serialize;
 
 pub use recreate::template_roles;
@@ -162,9 +163,25 @@ pub struct StackChange {
     pub template: String,
 }
 
+/// How the plan's stack set operations run ("StackSetOperationPreferences", AWS CloudFormation
+/// API Reference): from the model's `stack_sets` section, flags overriding it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Preferences {
+    /// The one region of the stack sets and their instances.
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrent: Option<Amount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_tolerance: Option<Amount>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub region_order: Vec<String>,
+}
+
 /// The StackSets engine's plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StackSetPlan {
+    /// How its operations run.
+    pub preferences: Preferences,
     pub stack_sets: Vec<StackSetChange>,
     pub stacks: Vec<StackChange>,
     /// Stack sets or stacks with awsfed's names that awsfed does not own: never changed.

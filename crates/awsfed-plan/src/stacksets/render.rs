@@ -1,7 +1,7 @@
 //! The StackSets plan as text: per stack set its template diff and the OU/account targets added
 //! and removed, then the plain stacks, then conflicts.
 
-use super::{StackAction, StackSetChange, StackSetPlan, TargetCall};
+use super::{Preferences, StackAction, StackSetChange, StackSetPlan, TargetCall};
 
 /// Renders the plan; `names` turns an account id into `name (id)` where known.
 pub fn render_stackset_plan(plan: &StackSetPlan, names: &dyn Fn(&str) -> String) -> String {
@@ -11,6 +11,9 @@ pub fn render_stackset_plan(plan: &StackSetPlan, names: &dyn Fn(&str) -> String)
             "No changes: {} stack set(s) with {} stack instance(s), and the plain stacks, match the model.\n",
             plan.stack_set_count, plan.instance_count
         ));
+    }
+    if !plan.is_empty() {
+        out.push_str(&preferences(&plan.preferences));
     }
     for change in &plan.stack_sets {
         render_stack_set(change, names, &mut out);
@@ -118,4 +121,26 @@ fn indent(diff: &str, out: &mut String) {
         out.push_str(line);
         out.push('\n');
     }
+}
+
+/// One line: where the operations run and how (CloudFormation's defaults where nothing is set:
+/// one account at a time, stopping at the first failure).
+fn preferences(p: &Preferences) -> String {
+    let or_default = |amount: Option<awsfed_model::Amount>, default: &str| {
+        amount.map_or_else(
+            || format!("{default} (CloudFormation's default)"),
+            |a| a.to_string(),
+        )
+    };
+    let mut line = format!(
+        "Stack set operations in {}: at most {} at once, stopped when more than {} fail",
+        p.region,
+        or_default(p.max_concurrent, "1 account(s)"),
+        or_default(p.failure_tolerance, "0 account(s)"),
+    );
+    if !p.region_order.is_empty() {
+        line.push_str(&format!(", regions in order {}", p.region_order.join(", ")));
+    }
+    line.push_str(".\n");
+    line
 }

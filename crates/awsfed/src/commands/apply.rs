@@ -45,14 +45,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
+        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         crate::commands::deploy_stacksets::refuse_if_stacksets(
             &fleet,
             &args.reach,
-            &args.engine.stackset_region,
+            &args.engine.region(&model.stack_sets),
             crate::commands::deploy_stacksets::DefaultEngine::Plan,
         )
         .await?;
-        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         let desired = deploy::desired_live(&fleet, &model).await?;
         let members = deploy::members(&fleet).await?;
         let (plan, state, unread) = match (&args.plan, plan_file) {

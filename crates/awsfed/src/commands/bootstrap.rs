@@ -34,14 +34,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
+        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         deploy_stacksets::refuse_if_stacksets(
             &fleet,
             &args.reach,
-            deploy_stacksets::DEFAULT_REGION,
+            &deploy_stacksets::model_region(&model),
             deploy_stacksets::DefaultEngine::Bootstrap,
         )
         .await?;
-        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         let desired = deploy::desired_live(&fleet, &model).await?;
         if !desired.accounts.iter().any(|a| a.id == args.account) {
             return Err(CommandError::bad_input(format!(

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use awsfed_aws::{Amount, Engine, Fleet, OrganizationOptions, Preferences, ReachOptions};
+use awsfed_aws::{Engine, Fleet, OrganizationOptions, ReachOptions};
 use awsfed_export::{StackSetLayout, StackSetOptions};
 use awsfed_plan::stacksets::{
     DesiredStack, DesiredStackSet, DesiredTarget, StackAction, StackSetPlan, StackSetState,
@@ -18,107 +18,9 @@ use awsfed_snapshot::OrganizationSnapshot;
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::deploy::{self, ReachArgs};
+pub use crate::commands::deploy_stacksets_args::EngineArgs;
 use crate::error::CommandError;
 use crate::progress::{Reporter, Step};
-
-/// Where stack sets live unless the flag or the model says otherwise.
-pub const DEFAULT_REGION: &str = "us-east-1";
-
-/// Which engine carries a plan out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EngineKind {
-    /// awsfed's own executor, account by account through the bootstrap role.
-    Awsfed,
-    /// CloudFormation StackSets (service-managed, from the management account or a delegated
-    /// administrator).
-    Stacksets,
-}
-
-/// The engine and the StackSets engine's settings (shared by plan and apply).
-#[derive(Debug, Clone, clap::Args)]
-pub struct EngineArgs {
-    /// What deploys the model: `awsfed` (account by account) or `stacksets` (CloudFormation
-    /// StackSets: one stack set per role class with automatic deployment to the OUs it targets;
-    /// plain stacks for the hub accounts and the management account).
-    #[arg(long, value_enum, default_value_t = EngineKind::Awsfed)]
-    pub engine: EngineKind,
-    /// [stacksets] The region of the stack sets and of every stack instance (IAM is global, so
-    /// one region only).
-    #[arg(long, default_value = DEFAULT_REGION, value_name = "REGION")]
-    pub stackset_region: String,
-    /// [stacksets] Accounts an operation deploys to at once: a count (`10`) or a percentage of the
-    /// targeted accounts (`25%`).
-    #[arg(long, value_name = "N|P%")]
-    pub max_concurrent: Option<String>,
-    /// [stacksets] Accounts an operation may fail in before CloudFormation stops it: a count or a
-    /// percentage.
-    #[arg(long, value_name = "N|P%")]
-    pub failure_tolerance: Option<String>,
-    /// [stacksets] The order regions are deployed in (comma-separated); it may name only
-    /// --stackset-region, since IAM is global.
-    #[arg(long, value_name = "REGION,…", value_delimiter = ',')]
-    pub region_order: Vec<String>,
-    /// [stacksets] Seconds between two polls of a running operation.
-    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
-    pub poll_interval: u64,
-}
-
-impl EngineArgs {
-    pub fn stacksets(&self) -> bool {
-        self.engine == EngineKind::Stacksets
-    }
-
-    /// The operation preferences, refusing a malformed amount or a second region.
-    pub fn preferences(&self) -> Result<Preferences, CommandError> {
-        if let Some(other) = self
-            .region_order
-            .iter()
-            .find(|r| **r != self.stackset_region)
-        {
-            return Err(CommandError::bad_input(format!(
-                "--region-order names {other}, but awsfed deploys stack instances to --stackset-region {} only: IAM is global, and a second region would create the same roles again",
-                self.stackset_region
-            ))
-            .hint("leave out --region-order, or set --stackset-region to the one region you want"));
-        }
-        Ok(Preferences {
-            max_concurrent: amount("--max-concurrent", self.max_concurrent.as_deref(), 1)?,
-            failure_tolerance: amount("--failure-tolerance", self.failure_tolerance.as_deref(), 0)?,
-            region_order: self.region_order.clone(),
-        })
-    }
-}
-
-/// `10` or `25%` (a percentage from `min` to 100).
-fn amount(flag: &str, text: Option<&str>, min: i32) -> Result<Option<Amount>, CommandError> {
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    let bad = || {
-        CommandError::bad_input(format!(
-            "{flag} `{text}` is neither a count nor a percentage"
-        ))
-        .hint(format!(
-            "write a whole number (`10`) or a percentage from {min}% to 100% (`25%`)"
-        ))
-    };
-    match text.strip_suffix('%') {
-        Some(percent) => {
-            let value: i32 = percent.trim().parse().map_err(|_| bad())?;
-            if !(min..=100).contains(&value) {
-                return Err(bad());
-            }
-            Ok(Some(Amount::Percent(value)))
-        }
-        None => {
-            let value: i32 = text.trim().parse().map_err(|_| bad())?;
-            if value < min {
-                return Err(bad());
-            }
-            Ok(Some(Amount::Count(value)))
-        }
-    }
-}
 
 /// A StackSets plan and what applying it needs.
 pub struct Planned {
@@ -136,6 +38,7 @@ pub async fn plan(
 ) -> Result<Planned, CommandError> {
     let fleet = deploy::fleet(cli, reach, "aws").await?;
     let model = deploy::load_model(cli, reach, Some(&fleet)).await?;
+    let preferences = args.preferences(&model.stack_sets)?;
     let mut desired = deploy::desired_live(&fleet, &model).await?;
     let organization = awsfed_aws::read_organization(fleet.connection(), OrganizationOptions::default())
         .await
@@ -144,7 +47,7 @@ pub async fn plan(
         })?;
     place_accounts(&mut desired, &organization)?;
     let options = StackSetOptions {
-        region: args.stackset_region.clone(),
+        region: preferences.region.clone(),
         management_account_id: Some(organization.management_account_id.clone()),
         organization_accounts: Some(
             organization
@@ -157,7 +60,12 @@ pub async fn plan(
     };
     let layout = awsfed_export::stackset_layout(&desired, &model, &options);
     let (sets, stacks) = desired_stacks(&layout, &organization)?;
-    let engine = engine(&fleet, reach, args);
+    let engine = engine_in(
+        &fleet,
+        reach,
+        preferences.region.clone(),
+        Duration::from_secs(args.poll_interval),
+    );
     let stack_accounts: Vec<String> = stacks
         .iter()
         .map(|s| s.account_id.clone())
@@ -191,7 +99,8 @@ pub async fn plan(
         .map(|a| (a.id.clone(), a.name.clone()))
         .collect();
     state.account_names = names.clone();
-    let plan = plan_stack_sets(&sets, &stacks, &state);
+    let mut plan = plan_stack_sets(&sets, &stacks, &state);
+    plan.preferences = preferences;
     refuse_double_deployment(&fleet, &plan, &model.naming.role_path, &names).await?;
     Ok(Planned {
         plan,
@@ -255,6 +164,15 @@ async fn refuse_double_deployment(
     .hint("or switch it to StackSets in a maintenance window: remove those roles with the default engine first (apply a model without their grants), then run `awsfed apply --engine stacksets`"))
 }
 
+/// The stack sets' region as the model says (commands without the engine flags).
+pub fn model_region(model: &awsfed_model::Model) -> String {
+    model
+        .stack_sets
+        .region
+        .clone()
+        .unwrap_or_else(|| awsfed_model::DEFAULT_STACK_SET_REGION.to_owned())
+}
+
 /// The commands that deploy with the default engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefaultEngine {
@@ -299,15 +217,6 @@ pub async fn refuse_if_stacksets(
         .hint("with StackSets, change the accounts' `topology:` in the model and review `awsfed plan --engine stacksets`: the role classes change in one apply, without expand and contract stages, so sign-in by the old way stops for those accounts when it runs")
         .hint(format!("for a staged migration, {back}, then `awsfed migrate`")),
     })
-}
-
-fn engine(fleet: &Arc<Fleet>, reach: &ReachArgs, args: &EngineArgs) -> Arc<Engine> {
-    engine_in(
-        fleet,
-        reach,
-        args.stackset_region.clone(),
-        Duration::from_secs(args.poll_interval),
-    )
 }
 
 fn engine_in(
@@ -453,7 +362,7 @@ pub fn run_plan(
     args: &EngineArgs,
     detailed: bool,
 ) -> Result<ExitCode, CommandError> {
-    args.preferences()?;
+    args.check_flags()?;
     let runtime = deploy::runtime()?;
     let planned = runtime.block_on(plan(cli, reach, args))?;
     show(cli, &planned);
@@ -472,7 +381,7 @@ pub fn run_apply(
     reach: &ReachArgs,
     args: &EngineArgs,
 ) -> Result<ExitCode, CommandError> {
-    let preferences = args.preferences()?;
+    args.check_flags()?;
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let planned = plan(cli, reach, args).await?;
@@ -486,7 +395,7 @@ pub fn run_apply(
         let reporter = Reporter::new(total, Step::Apply);
         let report = planned
             .engine
-            .apply_plan(&planned.plan, &preferences, reporter.progress())
+            .apply_plan(&planned.plan, &planned.plan.preferences, reporter.progress())
             .await;
         reporter.finish();
         match cli.output {

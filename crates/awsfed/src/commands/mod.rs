@@ -19,6 +19,7 @@ pub mod deploy;
 /// Shared by scan, plan and apply: the Identity Center instance.
 pub mod deploy_identity_center;
 pub mod deploy_stacksets;
+pub mod deploy_stacksets_args;
 pub mod diff;
 pub mod env;
 pub mod exec;

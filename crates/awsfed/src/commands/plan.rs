@@ -64,14 +64,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             return Ok::<_, CommandError>(plan);
         }
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
+        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         deploy_stacksets::refuse_if_stacksets(
             &fleet,
             &args.reach,
-            &args.engine.stackset_region,
+            &args.engine.region(&model.stack_sets),
             deploy_stacksets::DefaultEngine::Plan,
         )
         .await?;
-        let model = deploy::load_model(cli, &args.reach, Some(&fleet)).await?;
         let desired = deploy::desired_live(&fleet, &model).await?;
         let (plan, _) = deploy::plan_live(&fleet, &model, &desired).await?;
         Ok(plan)

@@ -7,6 +7,8 @@
 //! 5.2.5 lacks for this (account filters of OU targets, OU ids, template updates, role and policy
 //! updates, and `AWS::IAM::SAMLProvider`, so the providers come from the templates as on AWS).
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::deploy_support::{
@@ -26,6 +28,7 @@ fn model(org: &Org, dev_admins: bool, listed: &[(&str, &str)]) -> String {
         ));
     }
     yaml.push_str("discover: { ous: [Workloads] }\n");
+    yaml.push_str("stack_sets:\n  region: us-east-1\n  max_concurrent_percentage: 50\n  failure_tolerance_count: 2\n  region_order: [us-east-1]\n");
     yaml.push_str(PERMISSION_SETS);
     yaml.push_str(
         "groups:\n  platform-admins: [ { accounts: { ous: [Workloads/Prod] }, permission_set: Admin } ]\n  developers:\n",
@@ -89,6 +92,32 @@ fn outline(plan: &str) -> String {
     blocks.concat() + &tail
 }
 
+/// Every stack set operation moto holds after the first `skip` of each stack set: (stack set,
+/// action, the OperationPreferences it was asked with).
+fn operations(endpoint: &str, skip: &BTreeMap<String, usize>) -> Vec<(String, String, Value)> {
+    let listed = org_tool(endpoint, &["stackset-operations"]);
+    let mut out = Vec::new();
+    for (set, operations) in listed.as_object().expect("stack sets") {
+        let operations = operations.as_array().expect("operations");
+        for operation in operations.iter().skip(skip.get(set).copied().unwrap_or(0)) {
+            out.push((
+                set.clone(),
+                operation["action"].as_str().expect("action").to_owned(),
+                operation["preferences"].clone(),
+            ));
+        }
+    }
+    out
+}
+
+fn per_set(operations: &[(String, String, Value)]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for (set, _, _) in operations {
+        *counts.entry(set.clone()).or_default() += 1;
+    }
+    counts
+}
+
 fn plan_json(ws: &Workspace, e: &str) -> Value {
     let run = ws
         .run(e, &["--output", "json", "plan", "--engine", "stacksets"])
@@ -134,15 +163,7 @@ fn stacksets_engine_on_a_hundred_accounts() {
     let applied = ws
         .run(
             e,
-            &[
-                "apply",
-                "--engine",
-                "stacksets",
-                "--max-concurrent",
-                "25%",
-                "--failure-tolerance",
-                "0",
-            ],
+            &["apply", "--engine", "stacksets", "--max-concurrent", "25%"],
         )
         .expect_code(0);
     assert!(
@@ -150,6 +171,17 @@ fn stacksets_engine_on_a_hundred_accounts() {
         "{}",
         applied.stderr()
     );
+    // Every operation got the preferences: the flag's concurrency over the model's, the model's
+    // failure tolerance and region order.
+    let first_apply = operations(e, &BTreeMap::new());
+    assert!(first_apply.len() >= 6, "{first_apply:?}");
+    for (set, action, preferences) in &first_apply {
+        assert_eq!(
+            preferences,
+            &serde_json::json!({"MaxConcurrentPercentage": 25, "FailureToleranceCount": 2, "RegionOrder": ["us-east-1"]}),
+            "{set} {action}"
+        );
+    }
     let again = ws
         .run(e, &["plan", "--engine", "stacksets", "--detailed-exitcode"])
         .expect_code(0);
@@ -189,6 +221,18 @@ fn stacksets_engine_on_a_hundred_accounts() {
     );
     ws.run(e, &["apply", "--engine", "stacksets"])
         .expect_code(0);
+    // Without the flag, the model's preferences, on creations and deletions alike.
+    let later = operations(e, &per_set(&first_apply));
+    let actions: std::collections::BTreeSet<&str> =
+        later.iter().map(|(_, action, _)| action.as_str()).collect();
+    assert_eq!(actions, ["CREATE", "DELETE"].into(), "{later:?}");
+    for (set, action, preferences) in &later {
+        assert_eq!(
+            preferences,
+            &serde_json::json!({"MaxConcurrentPercentage": 50, "FailureToleranceCount": 2, "RegionOrder": ["us-east-1"]}),
+            "{set} {action}"
+        );
+    }
     let plan = plan_json(&ws, e);
     assert_eq!(plan["stack_sets"], serde_json::json!([]), "{plan}");
     assert_eq!(plan["stacks"], serde_json::json!([]), "{plan}");

@@ -217,6 +217,33 @@ invalid!(
 );
 invalid!(empty_discover, format!("{BASE}discover: {{}}\n"));
 invalid!(
+    stack_set_amount_as_count_and_percentage,
+    format!("{BASE}stack_sets:\n  max_concurrent_count: 10\n  max_concurrent_percentage: 25\n")
+);
+invalid!(
+    stack_set_amounts_out_of_range,
+    format!("{BASE}stack_sets:\n  max_concurrent_count: 0\n  failure_tolerance_percentage: 101\n")
+);
+invalid!(
+    stack_set_region_order_names_another_region,
+    format!("{BASE}stack_sets:\n  region: eu-west-1\n  region_order: [eu-west-1, us-east-1]\n")
+);
+invalid!(
+    stack_set_region_malformed,
+    format!("{BASE}stack_sets: {{ region: Frankfurt }}\n")
+);
+
+/// Counts CloudFormation would cap (STRICT_FAILURE_TOLERANCE) are a warning, not an error.
+#[test]
+fn stack_set_concurrency_above_failure_tolerance_is_a_warning() {
+    let (code, stderr) = validate(
+        &format!("{BASE}stack_sets:\n  max_concurrent_count: 20\n  failure_tolerance_count: 4\n"),
+        &[],
+    );
+    insta::assert_snapshot!(stderr);
+    assert_eq!(code, 0, "{stderr}");
+}
+invalid!(
     malformed_discover_ou,
     format!("{BASE}discover: {{ ous: [Workloads//Dev], tags: {{ env: [dev, test] }} }}\n")
 );

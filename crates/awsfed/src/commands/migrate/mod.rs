@@ -111,14 +111,14 @@ pub async fn load(cli: &Cli, source: &SourceArgs) -> Result<Loaded, CommandError
         });
     }
     let fleet = deploy::fleet(cli, reach, "aws").await?;
+    let model = deploy::load_model(cli, reach, Some(&fleet)).await?;
     crate::commands::deploy_stacksets::refuse_if_stacksets(
         &fleet,
         reach,
-        crate::commands::deploy_stacksets::DEFAULT_REGION,
+        &crate::commands::deploy_stacksets::model_region(&model),
         crate::commands::deploy_stacksets::DefaultEngine::Migrate,
     )
     .await?;
-    let model = deploy::load_model(cli, reach, Some(&fleet)).await?;
     deploy::refuse_iam_users(&model, deploy::UsersRefusal::Migrate)?;
     let desired = deploy::desired_live(&fleet, &model).await?;
     let mut state = deploy::read_for_plan(
