@@ -6,8 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::message::StackSetsMessage;
 use crate::raw::RawStackSets;
-use crate::{Code, Diagnostic, Diagnostics, Span, Spanned};
+use crate::{Diagnostic, Diagnostics, Span, Spanned};
 
 /// Where stack sets live unless the model or a flag says otherwise.
 pub const DEFAULT_STACK_SET_REGION: &str = "us-east-1";
@@ -45,12 +46,10 @@ pub(crate) fn stack_sets(section: &Spanned<RawStackSets>, d: &mut Diagnostics) -
             Some(r.value.clone())
         } else {
             d.push(
-                Diagnostic::error(
-                    Code::StackSetRegion,
-                    format!("`{}` is not an AWS region name", r.value),
-                )
-                .at(r.span)
-                .help("write a region such as `us-east-1` or `eu-west-1`"),
+                Diagnostic::of(&StackSetsMessage::MalformedRegion {
+                    region: r.value.clone(),
+                })
+                .at(r.span),
             );
             None
         }
@@ -58,15 +57,11 @@ pub(crate) fn stack_sets(section: &Spanned<RawStackSets>, d: &mut Diagnostics) -
     let home = region.as_deref().unwrap_or(DEFAULT_STACK_SET_REGION);
     for named in raw.region_order.iter().filter(|r| r.value != home) {
         d.push(
-            Diagnostic::error(
-                Code::StackSetRegion,
-                format!(
-                    "`region_order` names {}, but stack instances live in {home} only: IAM is global, and a second region would create the same roles again",
-                    named.value
-                ),
-            )
-            .at(named.span)
-            .help(format!("leave out `region_order`, or name only {home}")),
+            Diagnostic::of(&StackSetsMessage::SecondRegion {
+                named: named.value.clone(),
+                home: home.to_owned(),
+            })
+            .at(named.span),
         );
     }
     let max_concurrent = amount(
@@ -88,15 +83,11 @@ pub(crate) fn stack_sets(section: &Spanned<RawStackSets>, d: &mut Diagnostics) -
         && concurrent > tolerance + 1
     {
         d.push(
-            Diagnostic::warning(
-                Code::ConcurrencyCapped,
-                format!(
-                    "`max_concurrent_count: {concurrent}` with `failure_tolerance_count: {tolerance}` deploys to at most {} account(s) at once",
-                    tolerance + 1
-                ),
-            )
-            .at(written.span)
-            .help("CloudFormation's default concurrency mode (STRICT_FAILURE_TOLERANCE) runs at most failure tolerance + 1 accounts at once; raise `failure_tolerance_count` to go faster"),
+            Diagnostic::of(&StackSetsMessage::ConcurrencyCapped {
+                concurrent,
+                tolerance,
+            })
+            .at(written.span),
         );
     }
     StackSetSettings {
@@ -111,18 +102,18 @@ pub(crate) fn stack_sets(section: &Spanned<RawStackSets>, d: &mut Diagnostics) -
 fn amount(
     d: &mut Diagnostics,
     section: Span,
-    stem: &str,
+    stem: &'static str,
     (count, count_min): (&Option<Spanned<i64>>, i64),
     (percentage, percentage_min): (&Option<Spanned<i64>>, i64),
 ) -> Option<Amount> {
     let mut out_of_range = |value: &Spanned<i64>, key: String, range: String| {
         d.push(
-            Diagnostic::error(
-                Code::StackSetPreference,
-                format!("`{key}: {}` is outside {range}", value.value),
-            )
-            .at(value.span)
-            .help(format!("CloudFormation accepts {range} for {key}")),
+            Diagnostic::of(&StackSetsMessage::OutOfRange {
+                key,
+                value: value.value,
+                range,
+            })
+            .at(value.span),
         );
     };
     let count_key = format!("{stem}_count");
@@ -144,16 +135,7 @@ fn amount(
     match (count, percent) {
         (Some(_), Some(_)) => {
             let at = percentage.as_ref().map_or(section, |p| p.span);
-            d.push(
-                Diagnostic::error(
-                    Code::StackSetPreference,
-                    format!("`{count_key}` and `{percentage_key}` are both given"),
-                )
-                .at(at)
-                .help(format!(
-                    "CloudFormation takes one of them: keep `{count_key}` or `{percentage_key}`"
-                )),
-            );
+            d.push(Diagnostic::of(&StackSetsMessage::CountAndPercentage { stem }).at(at));
             None
         }
         (Some(n), None) => Some(Amount::Count(n)),

@@ -12,6 +12,7 @@ mod naming;
 mod permission_sets;
 mod reading;
 mod settings;
+mod stack_sets;
 
 pub use accounts::AccountsMessage;
 pub use compiler::{HubPolicyChoice, IamLimit, NarrowedTrust};
@@ -22,6 +23,7 @@ pub use naming::{HubPathProblem, NamingMessage, RoleKind};
 pub use permission_sets::{PermissionSetsMessage, PolicyArnProblem};
 pub use reading::ReadingMessage;
 pub use settings::{SettingsMessage, UnfitSource};
+pub use stack_sets::StackSetsMessage;
 
 use crate::{Code, Diagnostic, Severity};
 
