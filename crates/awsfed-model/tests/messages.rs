@@ -82,6 +82,20 @@ fn cases() -> Vec<(&'static str, String)> {
             "allow_warnings",
             changed("version: 1\n", "version: 1\nallow_warnings: [overlaping-grants, no-such-thing-at-all]\n"),
         ),
+        (
+            "stack sets",
+            changed(
+                "version: 1\n",
+                "version: 1\nstack_sets: { region: Frankfurt, max_concurrent_count: 0, failure_tolerance_count: 1, failure_tolerance_percentage: 10 }\n",
+            ),
+        ),
+        (
+            "stack set region order and concurrency",
+            changed(
+                "version: 1\n",
+                "version: 1\nstack_sets: { region: eu-west-1, region_order: [us-east-1], max_concurrent_count: 9, failure_tolerance_count: 1 }\n",
+            ),
+        ),
         ("provider name", changed("name: corp", "name: \"corp idp\"")),
         ("unreadable metadata", changed("name: corp\n", "name: corp\n  metadata_file: missing.xml\n")),
         ("not SAML metadata", changed("name: corp\n", "name: corp\n  metadata_file: other.xml\n")),
