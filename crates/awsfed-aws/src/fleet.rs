@@ -38,6 +38,14 @@ pub enum Event {
         account_id: String,
         error: String,
     },
+    /// A stack set operation polled: CloudFormation's status of `operation` (CreateStackInstances,
+    /// UpdateStackSet, DeleteStackInstances) on `stack_set` at poll number `poll`.
+    OperationPolled {
+        stack_set: String,
+        operation: &'static str,
+        status: String,
+        poll: usize,
+    },
 }
 
 pub type Progress = Arc<dyn Fn(Event) + Send + Sync>;

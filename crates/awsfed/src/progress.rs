@@ -175,6 +175,16 @@ impl State {
                 output.push_str(&self.draw(true));
                 output
             }
+            Event::OperationPolled {
+                stack_set,
+                operation,
+                status,
+                ..
+            } => {
+                // The bar counts stack sets and stacks; its label says what is being waited on.
+                self.bar.label = format!("{} {stack_set}: {operation} {status}", self.step.label());
+                self.draw(true)
+            }
             Event::AccountFailed { account_id, error } => {
                 self.bar.done += 1;
                 self.bar.failed += 1;
@@ -208,6 +218,12 @@ impl State {
             Event::AccountFailed { account_id, error } => {
                 format!("account {account_id} failed: {error}\n")
             }
+            Event::OperationPolled {
+                stack_set,
+                operation,
+                status,
+                poll,
+            } => format!("  {stack_set}: {operation} {status} (poll {poll})\n"),
         }
     }
 
@@ -379,5 +395,46 @@ mod tests {
         account 222222222222 failed: LimitExceeded
         applying hub roles [==========] 2/2 accounts 0:00, 1 failed
         ");
+    }
+
+    /// A stack set operation waited on: a plain line per poll off a terminal, the bar's label on
+    /// one.
+    #[test]
+    fn polled_operations_as_plain_lines_and_on_the_bar() {
+        let polled = |status: &str, poll| Event::OperationPolled {
+            stack_set: "awsfed-spoke-Admin".to_owned(),
+            operation: "CreateStackInstances",
+            status: status.to_owned(),
+            poll,
+        };
+        let plain = Reporter::with_width(3, Step::Apply, None);
+        let mut state = plain.state.lock().unwrap();
+        let lines = [
+            state.on(polled("RUNNING", 1)),
+            state.on(polled("SUCCEEDED", 2)),
+            state.on(Event::ChangeApplied {
+                account_id: "awsfed-spoke-Admin".to_owned(),
+                summary: "created (+40 -0 stack instances)".to_owned(),
+            }),
+        ];
+        insta::assert_snapshot!(lines.concat(), @r"
+          awsfed-spoke-Admin: CreateStackInstances RUNNING (poll 1)
+          awsfed-spoke-Admin: CreateStackInstances SUCCEEDED (poll 2)
+          awsfed-spoke-Admin: created (+40 -0 stack instances)
+        ");
+        drop(state);
+        let terminal = Reporter::with_width(3, Step::Apply, Some(100));
+        let mut state = terminal.state.lock().unwrap();
+        let mut output = state.on(polled("RUNNING", 1));
+        output.push_str(&state.on(Event::AccountApplied {
+            account_id: "awsfed-spoke-Admin".to_owned(),
+        }));
+        output.push_str(&state.end_bar());
+        let shown = output.replace("\x1b[K", "");
+        let screen: Vec<&str> = shown
+            .split('\n')
+            .map(|line| line.rsplit('\r').next().unwrap_or(line))
+            .collect();
+        insta::assert_snapshot!(screen.join("\n"), @"applying awsfed-spoke-Admin: CreateStackInstances RUNNING [=======>             ] 1/3 accounts 0:00");
     }
 }

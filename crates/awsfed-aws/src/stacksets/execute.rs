@@ -80,12 +80,13 @@ impl Engine {
                         let skip_removals = change.order == 2;
                         (
                             change.name.clone(),
-                            self.apply_set(change, preferences, skip_removals).await,
+                            self.apply_set(change, preferences, skip_removals, &progress)
+                                .await,
                         )
                     }
                     Step::Remove(change) => (
                         change.name.clone(),
-                        self.remove_targets(&change.name, &change.remove, preferences)
+                        self.remove_targets(&change.name, &change.remove, preferences, &progress)
                             .await,
                     ),
                 };
@@ -146,6 +147,7 @@ impl Engine {
         change: &StackSetChange,
         preferences: &Preferences,
         skip_removals: bool,
+        progress: &Progress,
     ) -> Result<String, Failures> {
         let name = &change.name;
         let one = |e: AwsError| vec![(name.clone(), e.to_string())];
@@ -153,7 +155,7 @@ impl Engine {
             StackAction::Create => self.create_stack_set(change).await.map_err(one)?,
             StackAction::Delete => {
                 self.guard_stack_set(name).await.map_err(one)?;
-                self.remove_targets(name, &change.remove, preferences)
+                self.remove_targets(name, &change.remove, preferences, progress)
                     .await?;
                 self.count();
                 self.admin()
@@ -170,11 +172,11 @@ impl Engine {
             StackAction::Update | StackAction::Targets => {
                 self.guard_stack_set(name).await.map_err(one)?;
                 if !skip_removals {
-                    self.remove_targets(name, &change.remove, preferences)
+                    self.remove_targets(name, &change.remove, preferences, progress)
                         .await?;
                 }
                 if change.action == StackAction::Update {
-                    self.update_template(change, preferences).await?;
+                    self.update_template(change, preferences, progress).await?;
                 }
             }
         }
@@ -190,7 +192,13 @@ impl Engine {
                 .send()
                 .await
                 .map_err(|e| one(call("cloudformation:CreateStackInstances", &e)))?;
-            self.wait(name, started.operation_id()).await?;
+            self.wait(
+                name,
+                "CreateStackInstances",
+                started.operation_id(),
+                progress,
+            )
+            .await?;
         }
         let verb = match change.action {
             StackAction::Create => "created",
@@ -235,6 +243,7 @@ impl Engine {
         &self,
         change: &StackSetChange,
         preferences: &Preferences,
+        progress: &Progress,
     ) -> Result<(), Failures> {
         let name = &change.name;
         self.count();
@@ -256,7 +265,8 @@ impl Engine {
                     call("cloudformation:UpdateStackSet", &e).to_string(),
                 )]
             })?;
-        self.wait(name, started.operation_id()).await
+        self.wait(name, "UpdateStackSet", started.operation_id(), progress)
+            .await
     }
 
     async fn remove_targets(
@@ -264,6 +274,7 @@ impl Engine {
         name: &str,
         targets: &[TargetCall],
         preferences: &Preferences,
+        progress: &Progress,
     ) -> Result<String, Failures> {
         let one = |e: AwsError| vec![(name.to_owned(), e.to_string())];
         if !targets.is_empty() {
@@ -282,18 +293,32 @@ impl Engine {
                 .send()
                 .await
                 .map_err(|e| one(call("cloudformation:DeleteStackInstances", &e)))?;
-            self.wait(name, started.operation_id()).await?;
+            self.wait(
+                name,
+                "DeleteStackInstances",
+                started.operation_id(),
+                progress,
+            )
+            .await?;
         }
         Ok(format!("{} target(s) removed", targets.len()))
     }
 
-    /// Polls the operation until it ends; a failed or stopped operation reports the accounts whose
-    /// instances failed, with CloudFormation's reasons.
-    async fn wait(&self, name: &str, operation_id: Option<&str>) -> Result<(), Failures> {
+    /// Polls the operation until it ends, reporting each poll's status; a failed or stopped
+    /// operation reports the accounts whose instances failed, with CloudFormation's reasons.
+    async fn wait(
+        &self,
+        name: &str,
+        what: &'static str,
+        operation_id: Option<&str>,
+        progress: &Progress,
+    ) -> Result<(), Failures> {
         let Some(operation_id) = operation_id else {
             return Ok(());
         };
+        let mut poll = 0;
         loop {
+            poll += 1;
             self.count();
             let described = self
                 .admin()
@@ -310,6 +335,12 @@ impl Engine {
                 })?;
             let operation = described.stack_set_operation();
             let status = operation.and_then(|o| o.status()).cloned();
+            progress(Event::OperationPolled {
+                stack_set: name.to_owned(),
+                operation: what,
+                status: status.as_ref().map_or("UNKNOWN", |s| s.as_str()).to_owned(),
+                poll,
+            });
             match status {
                 Some(StackSetOperationStatus::Succeeded) => {
                     return self.instance_failures(name, None).await;
