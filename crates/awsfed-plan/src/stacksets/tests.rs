@@ -83,7 +83,8 @@ fn names(id: &str) -> String {
 
 #[test]
 fn a_new_stack_set_targets_whole_and_narrowed_ous() {
-    let plan = plan_stack_sets(&[desired()], &[], &state());
+    let mut plan = plan_stack_sets(&[desired()], &[], &state());
+    plan.preferences.region = "us-east-1".to_owned();
     assert_eq!(plan.stack_sets.len(), 1);
     let change = &plan.stack_sets[0];
     assert_eq!(change.action, StackAction::Create);
@@ -245,7 +246,13 @@ fn a_renamed_class_warns_that_its_roles_are_created_again() {
     let mut old = deployed();
     old.name = "awsfed-spoke-Admin-1a2b3c4d".to_owned();
     state.stack_sets.push(old);
-    let plan = plan_stack_sets(&[desired()], &[], &state);
+    let mut plan = plan_stack_sets(&[desired()], &[], &state);
+    plan.preferences = Preferences {
+        region: "eu-west-1".to_owned(),
+        max_concurrent: Some(Amount::Percentage(25)),
+        failure_tolerance: Some(Amount::Count(1)),
+        region_order: vec!["eu-west-1".to_owned()],
+    };
     assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
     insta::assert_snapshot!(render_stackset_plan(&plan, &names));
 }
