@@ -551,7 +551,7 @@ fn ctrl_c_stops_a_saml_command_and_awsfed() {
     use std::io::BufRead;
     use std::os::unix::process::{CommandExt, ExitStatusExt};
     let home = Home::new();
-    let mut command = home.awsfed(&[
+    let awsfed = home.awsfed(&[
         "login",
         "dev/ReadOnly",
         "--saml-command",
@@ -559,7 +559,22 @@ fn ctrl_c_stops_a_saml_command_and_awsfed() {
         "--command-timeout",
         "0",
     ]);
+    // A terminal's foreground job has SIGINT's default action, but a job a script starts in the
+    // background (`cmd &`, as a CI runner may) inherits SIGINT ignored, and so would awsfed, the
+    // shell and `sleep`. GNU env gives awsfed the terminal's disposition, whatever ran this test.
+    let mut command = std::process::Command::new("env");
     command
+        .arg("--default-signal=INT")
+        .arg(awsfed.get_program())
+        .args(awsfed.get_args());
+    for (name, value) in awsfed.get_envs() {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command
+        .stdin(std::process::Stdio::null())
         .process_group(0)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
