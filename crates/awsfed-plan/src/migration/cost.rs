@@ -8,7 +8,7 @@ use awsfed_snapshot::{DirectoryGroupSnapshot, IdentityCenterSnapshot, Snapshot};
 
 use super::{
     MigrationCost, MigrationError, MigrationStage, StageCost, StageTarget, detect,
-    old_entry_session, stage_states,
+    identity_center_session, old_entry_session, stage_states,
 };
 use crate::{Plan, PlanOptions, after_apply, plan};
 
@@ -71,6 +71,7 @@ pub fn migration_cost(
         stages,
         switch_window_seconds: awsfed_model::defaults::CHAINED_SESSION_SECONDS,
         old_entry_session_seconds: old_entry_session(&old, &migration),
+        identity_center_session_seconds: identity_center_session(&old, &migration),
     })
 }
 

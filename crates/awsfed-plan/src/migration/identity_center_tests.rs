@@ -249,3 +249,24 @@ fn the_cost_counts_identity_center_changes_apart() {
         .collect();
     insta::assert_debug_snapshot!("to_identity_center_cost", figures);
 }
+
+/// Out of Identity Center the switch window is the longest session of the permission sets the
+/// leaving account holds (sandbox-a: Admin 1h, ReadOnly 8h), not role chaining's hour; into it,
+/// no account leaves Identity Center and the figure is 0.
+#[test]
+fn the_switch_window_out_of_identity_center_is_the_permission_sets_session() {
+    let window = |new: &Model| {
+        let desired = awsfed_compile::compile(new);
+        let cost = migration_cost(
+            new,
+            &desired,
+            &applied(&model(false, false)),
+            &PlanOptions::of_model(new),
+            0,
+        )
+        .unwrap();
+        (cost.identity_center_session_seconds, cost.window_seconds())
+    };
+    assert_eq!(window(&model(false, true)), (8 * 3600, 8 * 3600));
+    assert_eq!(window(&model(true, false)), (0, 3600));
+}

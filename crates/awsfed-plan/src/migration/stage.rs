@@ -167,6 +167,25 @@ pub struct MigrationCost {
     /// The longest session of the roles users enter with SAML on the old path: a hub session that
     /// long can chain into the accounts again until the contract stage removes the old path.
     pub old_entry_session_seconds: u32,
+    /// How long a session signed in through the access portal into an account leaving Identity
+    /// Center outlives the switch: its permission set's session duration, 1 to 12 hours ("Set
+    /// session duration", IAM Identity Center User Guide), not role chaining's hour. 0 when no
+    /// account leaves Identity Center.
+    #[serde(skip_serializing_if = "is_zero_seconds")]
+    pub identity_center_session_seconds: u32,
+}
+
+fn is_zero_seconds(n: &u32) -> bool {
+    *n == 0
+}
+
+impl MigrationCost {
+    /// The switch window: the longest an old-path session outlives the switch, over the moving
+    /// accounts' old paths (role chaining's cap, or a permission set's session).
+    pub fn window_seconds(&self) -> u32 {
+        self.switch_window_seconds
+            .max(self.identity_center_session_seconds)
+    }
 }
 
 /// The longest session of a role entered with SAML in the old state that reaches a migrating
@@ -186,6 +205,34 @@ pub fn old_entry_session(old: &DesiredState, migration: &Migration) -> u32 {
         .flat_map(|a| &a.roles)
         .filter(|r| matches!(r.kind, RoleKind::Hub { .. }))
         .map(|r| r.max_session_duration)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The longest session duration of the permission sets the old state assigns in the accounts
+/// leaving Identity Center (0 when none leaves it): a portal session into such an account lasts
+/// that long after it starts, whatever the IdP sends by then.
+pub fn identity_center_session(old: &DesiredState, migration: &Migration) -> u32 {
+    let leaving: BTreeSet<&str> = migration
+        .accounts
+        .iter()
+        .filter(|a| a.from == TopologyKind::IdentityCenter)
+        .map(|a| a.account_id.as_str())
+        .collect();
+    let Some(instance) = old.identity_center.as_ref() else {
+        return 0;
+    };
+    instance
+        .assignments
+        .iter()
+        .filter(|a| leaving.contains(a.account_id.as_str()))
+        .filter_map(|a| {
+            instance
+                .permission_sets
+                .iter()
+                .find(|set| set.name == a.permission_set)
+        })
+        .map(|set| set.session_seconds)
         .max()
         .unwrap_or(0)
 }

@@ -108,7 +108,7 @@ pub fn migration_text(figures: &[MigrationFigures]) -> String {
     }
     row(&mut out, "  switch window", &|f| match &f.cost {
         Some(cost) if f.accounts_moving > 0 => {
-            awsfed_model::duration::format_duration(cost.switch_window_seconds)
+            awsfed_model::duration::format_duration(cost.window_seconds())
         }
         _ => "-".to_owned(),
     });

@@ -92,20 +92,37 @@ pub fn plan_text(view: &MigrationPlan<'_>) -> String {
             plural(stage.idp_changes, "IdP change"),
         );
     }
-    let _ = writeln!(
-        out,
-        "Switch window: a session that chains into a moving account lasts at most {} (role chaining), so the old path is in use for {} after the IdP switch{}; wait that long before the contract stage.",
-        hours(view.cost.switch_window_seconds),
-        hours(view.cost.switch_window_seconds),
-        if view.cost.old_entry_session_seconds > 0 {
-            format!(
-                "; a hub session (up to {}) can chain again until the contract stage removes the old path",
-                hours(view.cost.old_entry_session_seconds)
-            )
-        } else {
-            String::new()
-        }
-    );
+    // Out of Identity Center the old path is a portal session, not a chained one.
+    let all_leave_identity_center = view
+        .accounts
+        .iter()
+        .all(|a| a.from == awsfed_model::TopologyKind::IdentityCenter);
+    if !all_leave_identity_center {
+        let _ = writeln!(
+            out,
+            "Switch window: a session that chains into a moving account lasts at most {} (role chaining), so the old path is in use for {} after the IdP switch{}; wait that long before the contract stage.",
+            hours(view.cost.switch_window_seconds),
+            hours(view.cost.switch_window_seconds),
+            if view.cost.old_entry_session_seconds > 0 {
+                format!(
+                    "; a hub session (up to {}) can chain again until the contract stage removes the old path",
+                    hours(view.cost.old_entry_session_seconds)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    if view.cost.identity_center_session_seconds > 0 {
+        // "Set session duration", IAM Identity Center User Guide: the permission set's session
+        // duration (1 to 12 hours) sets how long a portal session into the account lasts.
+        let _ = writeln!(
+            out,
+            "Switch window leaving Identity Center: a session signed in through the access portal lasts its permission set's session duration (up to {} here), so the old path is in use for {} after users stop using the portal; wait that long before the contract stage.",
+            hours(view.cost.identity_center_session_seconds),
+            hours(view.cost.identity_center_session_seconds),
+        );
+    }
     out.push_str("\nIdP changes at the switch (as `awsfed export idp` writes them):\n");
     out.push_str(&delta_text(&view.switch_delta));
     out.push_str(&super::portal::portal_text(&view.access_portal));
