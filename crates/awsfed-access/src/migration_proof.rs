@@ -58,6 +58,15 @@ pub struct ProofCheck {
     pub unintended: Vec<PathKey>,
 }
 
+/// Every path the stage's state gives one set of IdP values: what the proof judged (or, for
+/// values it does not judge at this stage, would find), so a test can hold each path against an
+/// independent oracle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProofReach {
+    pub idp: IdpValues,
+    pub paths: Vec<PathKey>,
+}
+
 /// The proof of one stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StageProof {
@@ -65,6 +74,8 @@ pub struct StageProof {
     pub old_paths: usize,
     pub new_paths: usize,
     pub checks: Vec<ProofCheck>,
+    /// The paths of the stage's state with the old and with the new Role values.
+    pub reach: Vec<ProofReach>,
 }
 
 impl StageProof {
@@ -202,10 +213,17 @@ pub fn prove_stage(
         // The IdP still sends the new values: the rollback takes their paths away.
         StageTarget::Rollback => vec![(IdpValues::New, &new_mapping, new_paths.clone())],
     };
+    let mut found_by_idp = std::collections::BTreeMap::new();
+    let mut found = |idp: IdpValues, mapping: &IdpMapping| {
+        found_by_idp
+            .entry(idp)
+            .or_insert_with(|| paths(&states.target, mapping, org()))
+            .clone()
+    };
     let checks = sides
         .into_iter()
         .map(|(idp, mapping, required)| {
-            let found = paths(&states.target, mapping, org());
+            let found = found(idp, mapping);
             ProofCheck {
                 idp,
                 paths: found.len(),
@@ -214,10 +232,21 @@ pub fn prove_stage(
             }
         })
         .collect();
+    let reach = [
+        (IdpValues::Old, &old_mapping),
+        (IdpValues::New, &new_mapping),
+    ]
+    .into_iter()
+    .map(|(idp, mapping)| ProofReach {
+        idp,
+        paths: found(idp, mapping).into_iter().collect(),
+    })
+    .collect();
     StageProof {
         old_paths: old_paths.len(),
         new_paths: new_paths.len(),
         checks,
+        reach,
     }
 }
 

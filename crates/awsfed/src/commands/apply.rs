@@ -89,7 +89,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
                 (plan, state, unread)
             }
         };
-        apply(cli, &fleet, &plan, &state, &members, unread).await
+        apply(cli, &fleet, &plan, &state, &members, unread, None).await
     })
 }
 
@@ -124,7 +124,8 @@ fn approve(path: &Path, file: &Plan, derived: &Plan, state: &Snapshot) -> Result
     Ok(())
 }
 
-/// Applies a plan and reports per account.
+/// Applies a plan and reports per account; a migration stage's JSON report carries its `proof`
+/// (with every path the stage's state gives, so a test can hold them against an oracle).
 pub async fn apply(
     cli: &Cli,
     fleet: &std::sync::Arc<awsfed_aws::Fleet>,
@@ -132,6 +133,7 @@ pub async fn apply(
     state: &Snapshot,
     members: &awsfed_aws::Members,
     unread: BTreeMap<String, String>,
+    proof: Option<&awsfed_access::migration_proof::StageProof>,
 ) -> Result<ExitCode, CommandError> {
     let total = plan.change_count();
     if total == 0 && plan.conflict_count() == 0 {
@@ -156,11 +158,15 @@ pub async fn apply(
     }
     match cli.output {
         OutputFormat::Json => {
-            crate::commands::print_stdout(&crate::commands::to_json(&serde_json::json!({
+            let mut json = serde_json::json!({
                 "changes_planned": total,
                 "changes_applied": report.changes_applied,
                 "failed_accounts": report.failed,
-            })))
+            });
+            if let Some(proof) = proof {
+                json["proof"] = serde_json::to_value(proof).expect("a proof is JSON");
+            }
+            crate::commands::print_stdout(&crate::commands::to_json(&json))
         }
         OutputFormat::Text => {
             if total > 0 {

@@ -80,8 +80,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
             deploy::show_plan(cli, &plan);
         }
         let members = deploy::members(&fleet).await?;
-        crate::commands::apply::apply(cli, &fleet, &plan, &snapshot, &members, Default::default())
-            .await
+        crate::commands::apply::apply(
+            cli,
+            &fleet,
+            &plan,
+            &snapshot,
+            &members,
+            Default::default(),
+            None,
+        )
+        .await
     })
 }
 

@@ -49,7 +49,7 @@ fn scan(d: &Deployment, e: &str, name: &str) -> std::collections::BTreeMap<Strin
 }
 
 /// Byte-for-byte the same scan; on a difference, the first differing line of each file.
-fn assert_same_scan(
+pub fn assert_same_scan(
     before: &std::collections::BTreeMap<String, String>,
     after: &std::collections::BTreeMap<String, String>,
     what: &str,
@@ -152,16 +152,28 @@ fn estimated(d: &Deployment, e: &str) -> std::collections::BTreeMap<String, u64>
         .collect()
 }
 
-/// The changes a stage command made, as it reports them, and its stderr.
-fn applied(d: &Deployment, e: &str, stage: &str) -> (u64, String) {
+/// A stage command (`migrate ARGS`) in JSON: its report (the changes it made and the stage's
+/// proof) and its stderr.
+fn stage_run(d: &Deployment, e: &str, args: &[&str]) -> (serde_json::Value, String) {
     let run =
-        d.ws.run(e, &["--output", "json", "migrate", stage])
+        d.ws.run(e, &[&["--output", "json", "migrate"][..], args].concat())
             .expect_code(0);
     let json: serde_json::Value = serde_json::from_str(&run.stdout()).expect("apply JSON");
     assert_eq!(json["changes_applied"], json["changes_planned"], "{json}");
+    assert!(
+        json["proof"].is_object(),
+        "a stage reports its proof: {json}"
+    );
+    (json, run.stderr())
+}
+
+/// The changes a stage command made, as it reports them, its proof and its stderr.
+fn applied(d: &Deployment, e: &str, stage: &str) -> (u64, serde_json::Value, String) {
+    let (json, stderr) = stage_run(d, e, &[stage]);
     (
         json["changes_applied"].as_u64().expect("count"),
-        run.stderr(),
+        json["proof"].clone(),
+        stderr,
     )
 }
 
@@ -214,8 +226,10 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         &d.spec.direct,
         if moving == 6 { 4 } else { 10 },
     );
-    let at = |name: &str, checkpoint| gate.check(&d, &d.ws.path().join(name), checkpoint);
-    let mut counts = vec![at("before", Checkpoint::Before)];
+    let at = |name: &str, checkpoint, proof: Option<&serde_json::Value>| {
+        gate.check(&d, &d.ws.path().join(name), checkpoint, proof)
+    };
+    let mut counts = vec![at("before", Checkpoint::Before, None)];
     let (_, first, _) = d.org.workloads[0].clone();
     let plan =
         d.ws.run(&e, &["plan", "--detailed-exitcode"])
@@ -240,16 +254,14 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
 
     // Expand, interrupted by SIGKILL, then run again: it converges.
     kill_mid_stage(&d, &e);
-    let next = d.ws.run(&e, &["migrate", "next"]).expect_code(0);
+    let (expanded, next_stderr) = stage_run(&d, &e, &["next"]);
     assert!(
-        next.stderr().contains("Proof of the expand stage"),
-        "{}",
-        next.stderr()
+        next_stderr.contains("Proof of the expand stage"),
+        "{next_stderr}"
     );
     assert!(
-        next.stderr().contains("every intended path, nothing else"),
-        "{}",
-        next.stderr()
+        next_stderr.contains("every intended path, nothing else"),
+        "{next_stderr}"
     );
     let both = trust(&d, &first, "Admin");
     assert!(
@@ -263,7 +275,11 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
     d.ws.run(&e, &["plan", "--detailed-exitcode"])
         .expect_code(0);
     scan(&d, &e, "expanded");
-    counts.push(at("expanded", Checkpoint::Expanded));
+    counts.push(at(
+        "expanded",
+        Checkpoint::Expanded,
+        Some(&expanded["proof"]),
+    ));
     let status = d.ws.run(&e, &["migrate", "status"]).expect_code(0);
     assert_eq!(
         status.stdout().matches(" both\n").count(),
@@ -279,23 +295,31 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
     );
 
     // Rollback from expand restores the old state exactly.
-    d.ws.run(&e, &["migrate", "rollback"]).expect_code(0);
+    let (rolled_back, _) = stage_run(&d, &e, &["rollback"]);
     assert_same_scan(
         &before,
         &scan(&d, &e, "after-expand-rollback"),
         "rollback from expand",
     );
-    counts.push(at("after-expand-rollback", Checkpoint::RolledBack));
+    counts.push(at(
+        "after-expand-rollback",
+        Checkpoint::RolledBack,
+        Some(&rolled_back["proof"]),
+    ));
 
     // Expand again, confirm the switch, roll back: refused until the IdP is reverted, then exact.
     d.ws.run(&e, &["migrate", "next"]).expect_code(0);
-    d.ws.run(&e, &["migrate", "confirm-switch"]).expect_code(0);
+    let (switched, _) = stage_run(&d, &e, &["confirm-switch"]);
     assert_eq!(
         tag_of(&d, &first, "Admin").as_deref(),
         Some("hub-and-spoke/direct/switch")
     );
     scan(&d, &e, "switched");
-    counts.push(at("switched", Checkpoint::Switched));
+    counts.push(at(
+        "switched",
+        Checkpoint::Switched,
+        Some(&switched["proof"]),
+    ));
     let refused = d.ws.run(&e, &["migrate", "rollback"]).expect_code(1);
     assert!(refused.stderr().contains("loses"), "{}", refused.stderr());
     assert!(
@@ -305,26 +329,29 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         "{}",
         refused.stderr()
     );
-    d.ws.run(&e, &["migrate", "rollback", "--idp-reverted"])
-        .expect_code(0);
+    let (rolled_back, _) = stage_run(&d, &e, &["rollback", "--idp-reverted"]);
     assert_same_scan(
         &before,
         &scan(&d, &e, "after-switch-rollback"),
         "rollback from switch",
     );
-    counts.push(at("after-switch-rollback", Checkpoint::RolledBack));
+    counts.push(at(
+        "after-switch-rollback",
+        Checkpoint::RolledBack,
+        Some(&rolled_back["proof"]),
+    ));
 
     // The whole way: expand, switch, contract, each making the changes `migrate plan` estimated.
     let estimate = estimated(&d, &e);
     assert!(estimate["expand"] > 0, "{estimate:?}");
-    let (expand, _) = applied(&d, &e, "next");
-    let (switch, _) = applied(&d, &e, "confirm-switch");
+    let (expand, _, _) = applied(&d, &e, "next");
+    let (switch, _, _) = applied(&d, &e, "confirm-switch");
     if moving == 6 {
         let plan = d.ws.run(&e, &["migrate", "plan"]).expect_code(0);
         insta::assert_snapshot!("plan_switched", stable_part(&redacted(&plan.stdout())));
     }
     let from_switch = estimated(&d, &e);
-    let (contract_changes, contract_stderr) = applied(&d, &e, "next");
+    let (contract_changes, contract_proof, contract_stderr) = applied(&d, &e, "next");
     let seen = [
         ("expand", expand),
         ("switch", switch),
@@ -348,23 +375,25 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
     );
     assert_eq!(tag_of(&d, &first, "Admin"), None);
     scan(&d, &e, "contracted");
-    counts.push(at("contracted", Checkpoint::Contracted));
-    let total = counts.iter().fold([0; 4], |t, c| {
-        [
-            t[0] + c.triples,
-            t[1] + c.allowed,
-            t[2] + c.denied,
-            t[3] + c.agree,
-        ]
-    });
+    counts.push(at(
+        "contracted",
+        Checkpoint::Contracted,
+        Some(&contract_proof),
+    ));
+    let total = counts
+        .iter()
+        .fold(crate::migrate_gate::Counts::default(), |t, c| t.add(*c));
     eprintln!(
-        "gate, {} checkpoints: {} triples checked, {} allowed, {} denied, awsfed's evaluator agrees on {}",
+        "gate, {} checkpoints: {} triples checked, {} allowed, {} denied; the stage proofs agree on {} of {} (every checkpoint after a stage), awsfed's evaluator on {}",
         counts.len(),
-        total[0],
-        total[1],
-        total[2],
-        total[3]
+        total.triples,
+        total.allowed,
+        total.denied,
+        total.proof_agree,
+        total.proof_checked,
+        total.agree
     );
+    assert_eq!(total.proof_checked, total.triples - counts[0].triples);
     let hub = roles(&e, &d.org.identity);
     assert!(
         !hub["policies"].to_string().contains(&first),

@@ -2,9 +2,11 @@
 //! the old way (the old model's Role values) and one signing in the new way (the new model's),
 //! for every (user, account, role) of the moving accounts and a sample of the others, each
 //! sign-in decided by iam-simulate through the gate (`tests/support/gate_sweep.py`). The reach the
-//! gate gives must be exactly what the model grants through the ways working at that checkpoint,
-//! and awsfed's evaluator (the analysis the stage proof runs, here on the scanned state with each
-//! way's IdP mapping) must give the same verdict on every triple.
+//! gate gives must be exactly what the model grants through the ways working at that checkpoint;
+//! after each stage, the stage proof's own output (the paths `migrate --output json` reports the
+//! stage's state gives the old and the new Role values) must give the same verdict on every
+//! triple, and so must awsfed's evaluator on the scanned state with each way's IdP mapping (the
+//! only awsfed side before the first stage, which has no proof).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -81,7 +83,53 @@ pub struct Counts {
     pub triples: usize,
     pub allowed: usize,
     pub denied: usize,
+    /// Triples on which awsfed's evaluator (on the scan) gives the gate's verdict.
     pub agree: usize,
+    /// Triples held against the stage proof's output, and those on which it gives the gate's
+    /// verdict.
+    pub proof_checked: usize,
+    pub proof_agree: usize,
+}
+
+impl Counts {
+    pub fn add(self, other: Counts) -> Counts {
+        Counts {
+            triples: self.triples + other.triples,
+            allowed: self.allowed + other.allowed,
+            denied: self.denied + other.denied,
+            agree: self.agree + other.agree,
+            proof_checked: self.proof_checked + other.proof_checked,
+            proof_agree: self.proof_agree + other.proof_agree,
+        }
+    }
+}
+
+/// The (group, role ARN) pairs the stage proof (`migrate --output json`'s `proof`) says the
+/// stage's state gives `idp` (`old` or `new` Role values).
+fn proof_reach(proof: &serde_json::Value, idp: &str) -> BTreeSet<(String, String)> {
+    let reach = proof["reach"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the proof has no reach: {proof}"));
+    let side = reach
+        .iter()
+        .find(|r| r["idp"] == idp)
+        .unwrap_or_else(|| panic!("the proof has no {idp} reach: {proof}"));
+    group_role_pairs(&side["paths"])
+}
+
+/// The (group, role ARN) of each path of a JSON list (`access` and the proof's reach alike).
+fn group_role_pairs(paths: &serde_json::Value) -> BTreeSet<(String, String)> {
+    paths
+        .as_array()
+        .expect("paths")
+        .iter()
+        .map(|p| {
+            (
+                p["group"].as_str().expect("group").to_owned(),
+                p["role_arn"].as_str().expect("role").to_owned(),
+            )
+        })
+        .collect()
 }
 
 fn compile(d: &Deployment, model: &Path, desired: &Path) {
@@ -179,9 +227,17 @@ impl GateCheck {
         }
     }
 
-    /// Checks one checkpoint from its scan folder; panics on any triple where the gate's reach is
-    /// not the model's or awsfed's evaluator disagrees with the gate. Returns the counts.
-    pub fn check(&self, d: &Deployment, scan: &Path, at: Checkpoint) -> Counts {
+    /// Checks one checkpoint from its scan folder and the proof of the stage that led there (the
+    /// `proof` of its `--output json` report; none before the first stage); panics on any triple
+    /// where the gate's reach is not the model's, or the proof or awsfed's evaluator disagrees with
+    /// the gate. Returns the counts.
+    pub fn check(
+        &self,
+        d: &Deployment,
+        scan: &Path,
+        at: Checkpoint,
+        proof: Option<&serde_json::Value>,
+    ) -> Counts {
         let mut counts = Counts::default();
         let mut wrong = Vec::new();
         // The two ways' sweeps at once: each waits mostly on the gate, moto and the oracle.
@@ -191,6 +247,7 @@ impl GateCheck {
         });
         for (way, gate) in self.ways.iter().zip(sweeps) {
             let evaluator = evaluated(d, way, scan);
+            let by_proof = proof.map(|p| proof_reach(p, way.name));
             for (email, group) in USERS {
                 for (account, env, moving) in &self.accounts {
                     for role in ROLES {
@@ -209,12 +266,22 @@ impl GateCheck {
                         if how.is_some() == by_awsfed {
                             counts.agree += 1;
                         }
+                        let proved = by_proof
+                            .as_ref()
+                            .map(|p| p.contains(&(group.to_owned(), arn.clone())));
+                        if let Some(proved) = proved {
+                            counts.proof_checked += 1;
+                            if proved == how.is_some() {
+                                counts.proof_agree += 1;
+                            }
+                        }
                         if how.is_some() != intended
                             || how.is_some() != by_awsfed
+                            || proved.is_some_and(|p| p != how.is_some())
                             || (intended && (how == Some("saml")) != direct)
                         {
                             wrong.push(format!(
-                                "{at:?} {} way {email} {arn} (moving: {moving}): gate {how:?}, awsfed {by_awsfed}, intended {intended} (with SAML itself: {direct})",
+                                "{at:?} {} way {email} {arn} (moving: {moving}): gate {how:?}, proof {proved:?}, awsfed {by_awsfed}, intended {intended} (with SAML itself: {direct})",
                                 way.name
                             ));
                         }
@@ -223,8 +290,13 @@ impl GateCheck {
             }
         }
         eprintln!(
-            "gate at {at:?}: {} triples checked, {} allowed, {} denied, awsfed's evaluator agrees on {}",
-            counts.triples, counts.allowed, counts.denied, counts.agree
+            "gate at {at:?}: {} triples checked, {} allowed, {} denied; the stage proof agrees on {} of {}, awsfed's evaluator on {}",
+            counts.triples,
+            counts.allowed,
+            counts.denied,
+            counts.proof_agree,
+            counts.proof_checked,
+            counts.agree
         );
         assert!(
             wrong.is_empty(),
@@ -281,17 +353,7 @@ fn evaluated(d: &Deployment, way: &Way, scan: &Path) -> BTreeSet<(String, String
     );
     let run = run.expect_code(0);
     let paths: serde_json::Value = serde_json::from_str(&run.stdout()).expect("access JSON");
-    paths
-        .as_array()
-        .expect("paths")
-        .iter()
-        .map(|p| {
-            (
-                p["group"].as_str().expect("group").to_owned(),
-                p["role_arn"].as_str().expect("role").to_owned(),
-            )
-        })
-        .collect()
+    group_role_pairs(&paths)
 }
 
 /// gate.py in front of moto; its URL once it prints it.

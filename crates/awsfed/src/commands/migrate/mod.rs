@@ -189,6 +189,7 @@ pub async fn apply_stage(
         &loaded.state,
         &members,
         BTreeMap::new(),
+        staged.proof.as_ref(),
     )
     .await
 }
