@@ -14,7 +14,7 @@ const SETS: [&str; 3] = ["Deploy", "Operate", "Observe"];
 
 /// `ops` is granted three permission sets on the Workloads OU (150 spoke roles: past the exact-ARN
 /// form), `listed` the same sets on the same accounts named one by one.
-fn model(created: &Value) -> String {
+pub fn model(created: &Value) -> String {
     let mut yaml = String::from(
         "version: 1\nallow_warnings: [session-name-source]\nidentity_provider:\n  name: corp\n  metadata_file: corp-idp.xml\n  session_name_from: email\n  source_identity: true\n",
     );

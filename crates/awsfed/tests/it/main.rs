@@ -54,11 +54,13 @@ mod identity_center;
 /// `migrate` on a moto organisation: stages, proof, rollback, SIGKILL mid-stage.
 mod migrate;
 /// "Nothing else" at the trust gate: every sign-in of a migration's moving accounts (and a sample
-/// of the others), the old way and the new, at each checkpoint, against the model and awsfed's
-/// evaluator.
+/// of the others), the old way and the new, at each checkpoint, against the model, the stage
+/// proofs' output and awsfed's evaluator.
 mod migrate_gate;
-/// `migrate` into Identity Center on moto: 10 hub-and-spoke accounts, stages, rollback, snapshots.
+/// `migrate` into and out of Identity Center on moto: stages, rollback both ways, snapshots.
 mod migrate_identity_center;
+/// `bootstrap` mid-migration when the hub policies name OUs by their Organizations path.
+mod migrate_org_paths;
 /// A migration signed in through the trust gate, the old way and the new way, at every stage.
 mod migrate_signin;
 /// `saml inspect`: reports on real IdP responses.
