@@ -81,9 +81,7 @@ fn statement_may_grant(statement: &Statement, account_id: &str) -> bool {
     if resources.iter().any(|r| r.contains(&named)) {
         return true;
     }
-    let any_account = resources
-        .iter()
-        .any(|r| r == "*" || r.split(':').nth(4).is_some_and(|a| a.contains(['*', '?'])));
+    let any_account = resources.iter().any(wildcard_account);
     if !any_account {
         return false;
     }
@@ -97,6 +95,16 @@ fn statement_may_grant(statement: &Statement, account_id: &str) -> bool {
             .map(|(_, values)| values.iter().any(|v| v == account_id))
     };
     listed("StringEquals") != Some(false) && listed("StringNotEquals") != Some(true)
+}
+
+/// Whether a resource pattern may match a role of any account. Wildcards in IAM resources match
+/// across `:` ("IAM JSON policy elements: Resource", IAM User Guide), so a wildcard anywhere before
+/// the account field ends (`*`, `arn:aws:*`, `arn:aws:iam::*`, `arn:aws:iam::*:role/x`) leaves the
+/// account open; after it, the account is the literal text `statement_may_grant` looks for.
+fn wildcard_account(pattern: &str) -> bool {
+    pattern
+        .find(['*', '?'])
+        .is_some_and(|at| pattern[..at].matches(':').count() < 5)
 }
 
 #[cfg(test)]
@@ -161,6 +169,23 @@ mod tests {
             r#","Condition":{"ForAnyValue:StringLike":{"aws:ResourceOrgPaths":["o-example/r-root/ou-dev/*"]}}"#,
         );
         assert!(grants(&by_ou));
+    }
+
+    /// A wildcard matches across `:`: a pattern cut short before the account field still reaches
+    /// every account (these read as no account before, so bootstrap skipped the reads they need).
+    #[test]
+    fn wildcards_before_the_account_field_reach_every_account() {
+        for pattern in [
+            "*",
+            "arn:aws:*",
+            "arn:aws:iam::*",
+            "arn:*:iam::*:role/awsfed/Admin",
+            "arn:aws:iam::22222222222?:role/awsfed/Admin",
+            "arn:aws:iam::*:role/awsfed/Admin",
+        ] {
+            assert!(grants(&statement(pattern, "")), "{pattern}");
+        }
+        assert!(!grants(&statement("arn:aws:iam::333333333333:role/*", "")));
     }
 
     #[test]
