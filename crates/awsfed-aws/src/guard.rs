@@ -419,6 +419,7 @@ mod tests {
                 path: "/awsfed/".to_owned(),
                 document: PolicyDocument::new(Vec::new()),
                 tags: BTreeMap::new(),
+                other_versions: Vec::new(),
             }],
         }
     }

@@ -14,7 +14,8 @@ use aws_sdk_iam::types::{EntityType, SummaryKeyType};
 use awsfed_plan::AccountQuotas;
 use awsfed_policy::PolicyDocument;
 use awsfed_snapshot::{
-    AccountSnapshot, ManagedPolicySnapshot, RoleSnapshot, SNAPSHOT_FORMAT, SamlProviderSnapshot,
+    AccountSnapshot, ManagedPolicySnapshot, PolicyVersionSnapshot, RoleSnapshot, SNAPSHOT_FORMAT,
+    SamlProviderSnapshot,
 };
 
 use crate::AwsError;
@@ -264,6 +265,22 @@ fn policy_snapshot(
         return Ok(None);
     };
     let arn = policy.arn().unwrap_or_default().to_owned();
+    let mut other_versions = Vec::new();
+    for other in policy
+        .policy_version_list()
+        .iter()
+        .filter(|v| !v.is_default_version())
+    {
+        let id = other.version_id().unwrap_or_default().to_owned();
+        other_versions.push(PolicyVersionSnapshot {
+            document: document(
+                other.document().unwrap_or_default(),
+                "iam:GetAccountAuthorizationDetails",
+                &format!("version {id} of policy {arn}"),
+            )?,
+            id,
+        });
+    }
     Ok(Some(ManagedPolicySnapshot {
         document: document(
             version.document().unwrap_or_default(),
@@ -277,6 +294,7 @@ fn policy_snapshot(
         ),
         path: policy.path().unwrap_or("/").to_owned(),
         tags: BTreeMap::new(),
+        other_versions,
         arn,
     }))
 }

@@ -141,6 +141,7 @@ impl Start {
                 path: PATHS[path].to_owned(),
                 document: document(),
                 tags: managed_tags(tagged),
+                other_versions: Vec::new(),
             });
         }
         for (index, role) in self.roles.iter().enumerate() {
@@ -321,6 +322,7 @@ fn action() -> impl Strategy<Value = Action> {
             .expect("document"),
             previous: document(),
             tags: managed_tags(true),
+            restores: None,
         }),
         policy.prop_map(|arn| Action::DeletePolicy { arn }),
         role.prop_map(|role| Action::DeleteRole { role }),
@@ -623,6 +625,7 @@ fn policy_updates_survive_a_repeated_create_and_keep_four_versions() {
         document: PolicyDocument::from_json(new).expect("document"),
         previous: document(),
         tags: managed_tags(true),
+        restores: None,
     };
     for _ in 0..3 {
         let errors = run(&iam, &snapshot, std::slice::from_ref(&update));
@@ -680,6 +683,7 @@ fn versions_awsfed_did_not_write_are_never_pruned() {
         document: PolicyDocument::from_json(&allowing("s3:ListAllMyBuckets")).expect("document"),
         previous: document(),
         tags: managed_tags(true),
+        restores: None,
     };
     let errors = run(&iam, &snapshot, &[update]);
     insta::assert_snapshot!(errors.join("\n"), @"policy arn:aws:iam::111111111111:policy/awsfed/hub-admins-assume holds 5 versions, 4 of which (v1, v2, v3, v4) awsfed did not write and does not delete, leaving no room for a new one; delete the versions you do not need and run again");
@@ -756,4 +760,69 @@ fn a_trust_admitting_a_foreign_role_is_refused() {
         trust: Some(naming.to_json()),
     };
     assert!(first_violation(&state, &[write]).is_some());
+}
+
+/// An update back to a document a version still holds (a migration's rollback): that version is
+/// made the default again, the versions awsfed wrote after it are deleted and its record lists
+/// what it listed before; nothing is created. One someone else wrote after it is kept. Stopped
+/// after SetDefaultPolicyVersion (the earlier version is the default, the newer still there), a
+/// rerun finishes the deletion.
+#[test]
+fn an_update_back_to_a_held_document_restores_that_version() {
+    let (before, foreign, expanded) = (
+        allowing("s3:GetObject"),
+        allowing("s3:PutObject"),
+        allowing("s3:ListBucket"),
+    );
+    let restore = |versions: &[&str], written: &[&str], stopped: bool| {
+        let (mut state, snapshot, arn) = with_versions(versions, written);
+        if stopped {
+            state.policies.get_mut(&arn).expect("policy").default = "v1".to_owned();
+        }
+        let iam = RecordingIam::new(state);
+        let update = Action::UpdatePolicy {
+            arn: arn.clone(),
+            document: PolicyDocument::from_json(&before).expect("document"),
+            previous: document(),
+            tags: managed_tags(true),
+            restores: Some("v1".to_owned()),
+        };
+        let errors = run(&iam, &snapshot, &[update]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = iam.state.lock().unwrap();
+        let held = state.policies[&arn].clone();
+        let operations: Vec<&str> = iam
+            .writes
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|w| w.operation)
+            .filter(|o| o.contains("PolicyVersion"))
+            .collect();
+        (held, operations.join(" "))
+    };
+
+    let (held, operations) = restore(&[&before, &expanded], &[&before, &expanded], false);
+    assert_eq!(held.default, "v1");
+    assert_eq!(held.versions, [("v1".to_owned(), before.clone(), 1.0)]);
+    assert_eq!(held.tags[VERSIONS_TAG_KEY], digest_of(&before));
+    assert_eq!(operations, "SetDefaultPolicyVersion DeletePolicyVersion");
+
+    let (held, operations) = restore(&[&before, &expanded], &[&before, &expanded], true);
+    assert_eq!(held.versions, [("v1".to_owned(), before.clone(), 1.0)]);
+    assert_eq!(held.tags[VERSIONS_TAG_KEY], digest_of(&before));
+    assert_eq!(
+        operations, "DeletePolicyVersion",
+        "the default was set already"
+    );
+
+    let (held, _) = restore(
+        &[&before, &foreign, &expanded],
+        &[&before, &expanded],
+        false,
+    );
+    let ids: Vec<&str> = held.versions.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(ids, ["v1", "v2"], "the version someone else wrote stays");
+    assert_eq!(held.default, "v1");
+    assert_eq!(held.tags[VERSIONS_TAG_KEY], digest_of(&before));
 }

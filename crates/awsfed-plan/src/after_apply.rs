@@ -165,6 +165,7 @@ fn change_account(account: &mut AccountSnapshot, action: &Action) {
                 path: path.clone(),
                 document: document.clone(),
                 tags: tags.clone(),
+                other_versions: Vec::new(),
             });
             if let Some(role) = account.roles.iter_mut().find(|r| &r.name == attach_to) {
                 attach(role, &arn);

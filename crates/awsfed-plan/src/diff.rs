@@ -714,6 +714,13 @@ impl<'a> AccountPlanner<'a> {
         {
             let mut tags = policy.tags.clone();
             tags.insert(DIGEST_TAG_KEY.to_owned(), desired_digest);
+            // Of two holding it (a retried create), the executor restores the newer.
+            let restores = actual
+                .other_versions
+                .iter()
+                .filter(|v| same_policy(&policy.document, &v.document))
+                .max_by_key(|v| v.id.trim_start_matches('v').parse::<u64>().unwrap_or(0))
+                .map(|v| v.id.clone());
             self.push(
                 Phase::Updates,
                 Action::UpdatePolicy {
@@ -721,6 +728,7 @@ impl<'a> AccountPlanner<'a> {
                     document: policy.document.clone(),
                     previous: actual.document.clone(),
                     tags,
+                    restores,
                 },
             );
         }

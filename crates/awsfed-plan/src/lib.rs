@@ -269,11 +269,17 @@ pub enum Action {
         attach_to: String,
     },
     /// A new default version (the oldest non-default one goes when five exist), then the digest tag.
+    /// When a version the policy still holds has the document (a rollback, a model changed back),
+    /// that version is made the default again instead and the versions awsfed wrote after it are
+    /// deleted.
     UpdatePolicy {
         arn: String,
         document: PolicyDocument,
         previous: PolicyDocument,
         tags: BTreeMap<String, String>,
+        /// The id of the version holding the document, when the read found one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restores: Option<String>,
     },
     /// Detached from every role, IAM user and IAM group (all awsfed's: a plan keeps a policy
     /// someone else's hold, as a conflict), its old versions deleted, then deleted.
@@ -378,6 +384,13 @@ impl Action {
                 format!("remove tag {} from role {role}", keys.join(", "))
             }
             Action::CreatePolicy { name, .. } => format!("create policy {name}"),
+            Action::UpdatePolicy {
+                arn,
+                restores: Some(version),
+                ..
+            } => format!(
+                "update policy {arn}: restore version {version} (the versions awsfed wrote after it are deleted)"
+            ),
             Action::UpdatePolicy { arn, .. } => format!("update policy {arn}"),
             Action::DeletePolicy { arn } => format!("delete policy {arn}"),
             Action::DeleteRole { role } => format!("delete role {role}"),

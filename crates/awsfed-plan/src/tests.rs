@@ -628,6 +628,7 @@ fn nothing_is_attached_to_or_from_a_conflicting_resource() {
             path: admins_policy.path.clone(),
             document: admins_policy.document.clone(),
             tags: BTreeMap::new(),
+            other_versions: Vec::new(),
         }],
     });
     let plan = plan(&desired, &state, &options(&model));
@@ -1020,4 +1021,53 @@ fn a_spoke_trust_admitting_a_foreign_hub_role_is_a_conflict() {
         &options(&narrowed),
     );
     assert_eq!(elsewhere.conflict_count(), 0, "{elsewhere:?}");
+}
+
+/// dev moved to direct and back: the hub policy still holds the version that granted dev (IAM
+/// keeps a policy's earlier versions), so the plan says it restores that version rather than
+/// writing its document again.
+#[test]
+fn an_update_back_to_a_held_version_says_it_restores_it() {
+    let hub_and_spoke = model(false);
+    let deployed = applied(&hub_and_spoke);
+    let arn = "arn:aws:iam::111111111111:policy/awsfed/admins-assume";
+    let granting_dev = account(&deployed, "111111111111")
+        .policies
+        .iter()
+        .find(|p| p.arn == arn)
+        .expect("the hub policy")
+        .document
+        .clone();
+    let direct = model(true);
+    let switch = plan(
+        &awsfed_compile::compile(&direct),
+        &deployed,
+        &options(&direct),
+    );
+    let mut state = after_apply(&deployed, &switch);
+    let hub = account_mut(&mut state, "111111111111");
+    let policy = hub.policies.iter_mut().find(|p| p.arn == arn).unwrap();
+    policy.other_versions = vec![awsfed_snapshot::PolicyVersionSnapshot {
+        id: "v1".to_owned(),
+        document: granting_dev,
+    }];
+    let back = plan(
+        &awsfed_compile::compile(&hub_and_spoke),
+        &state,
+        &options(&hub_and_spoke),
+    );
+    let summaries: Vec<String> = account_plan(&back, "111111111111")
+        .changes
+        .iter()
+        .map(|c| c.action.summary())
+        .filter(|s| s.contains("policy"))
+        .collect();
+    insta::assert_snapshot!(summaries.join("\n"), @r"
+    create policy developers-assume
+    update policy arn:aws:iam::111111111111:policy/awsfed/admins-assume: restore version v1 (the versions awsfed wrote after it are deleted)
+    ");
+    assert!(
+        render_text(&back, false).contains("restore version v1"),
+        "the plan as people read it says so"
+    );
 }

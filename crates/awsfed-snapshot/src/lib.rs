@@ -188,6 +188,19 @@ pub struct ManagedPolicySnapshot {
     pub document: PolicyDocument,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// The versions other than the default, as a live read finds them. Not written to snapshot
+    /// files (a scan shows the default document; awsfed's record of its versions is a tag): the
+    /// plan uses them to say when an update makes an earlier version the default again.
+    #[serde(skip)]
+    pub other_versions: Vec<PolicyVersionSnapshot>,
+}
+
+/// A version of a customer managed policy that is not its default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyVersionSnapshot {
+    /// `v1`, `v2`, … as IAM numbers them.
+    pub id: String,
+    pub document: PolicyDocument,
 }
 
 impl Snapshot {
@@ -245,6 +258,7 @@ impl Snapshot {
                             path: p.path.clone(),
                             document: p.document.clone(),
                             tags: p.tags.clone(),
+                            other_versions: Vec::new(),
                         })
                         .collect();
                     policies.sort_by(|a, b| a.arn.cmp(&b.arn));

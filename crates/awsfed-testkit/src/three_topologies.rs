@@ -14,16 +14,29 @@ pub fn metadata() -> String {
 }
 
 /// The example with each account of `moves` (by id) put in another topology
-/// (`hub-and-spoke`, `direct` or `identity-center`).
+/// (`hub-and-spoke`, `direct` or `identity-center`), in place of the one it names if it does.
 pub fn model(moves: &[(&str, &str)]) -> Model {
     let path = repo_root().join("examples/three-topologies/awsfed.yaml");
     let mut yaml =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     for (id, topology) in moves {
-        yaml = yaml.replace(
-            &format!("{{ id: \"{id}\", "),
-            &format!("{{ id: \"{id}\", topology: {topology}, "),
-        );
+        let line = yaml
+            .lines()
+            .find(|l| l.contains(&format!("{{ id: \"{id}\", ")))
+            .unwrap_or_else(|| panic!("no account {id} in the example"))
+            .to_owned();
+        // An account that names its topology (prod-web: direct) has it replaced.
+        let moved = match line.find("topology: ") {
+            Some(at) => {
+                let end = line[at..].find(',').map_or(line.len(), |n| at + n);
+                format!("{}topology: {topology}{}", &line[..at], &line[end..])
+            }
+            None => line.replace(
+                &format!("{{ id: \"{id}\", "),
+                &format!("{{ id: \"{id}\", topology: {topology}, "),
+            ),
+        };
+        yaml = yaml.replace(&line, &moved);
     }
     let raw = awsfed_model::load::parse(&yaml).expect("the example parses");
     let (model, diagnostics) = awsfed_model::resolve(&raw, &mut |_| Ok(metadata()));

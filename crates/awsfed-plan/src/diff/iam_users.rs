@@ -564,6 +564,7 @@ mod tests {
             )
             .unwrap(),
             tags: BTreeMap::from([(MANAGED_TAG_KEY.to_owned(), MANAGED_TAG_VALUE.to_owned())]),
+            other_versions: Vec::new(),
         });
         for user in hub
             .users

@@ -7,7 +7,7 @@ use awsfed_model::Model;
 use awsfed_snapshot::{DirectoryGroupSnapshot, IdentityCenterSnapshot, Snapshot};
 
 use super::{
-    MigrationCost, MigrationError, MigrationStage, StageCost, StageTarget, detect,
+    MigrationCost, MigrationError, MigrationStage, StageCost, StageTarget, detect, direct_session,
     identity_center_session, old_entry_session, stage_states,
 };
 use crate::{Plan, PlanOptions, after_apply, plan};
@@ -72,6 +72,7 @@ pub fn migration_cost(
         switch_window_seconds: awsfed_model::defaults::CHAINED_SESSION_SECONDS,
         old_entry_session_seconds: old_entry_session(&old, &migration),
         identity_center_session_seconds: identity_center_session(&old, &migration),
+        direct_session_seconds: direct_session(&old, &migration),
     })
 }
 

@@ -270,3 +270,25 @@ fn the_switch_window_out_of_identity_center_is_the_permission_sets_session() {
     assert_eq!(window(&model(false, true)), (8 * 3600, 8 * 3600));
     assert_eq!(window(&model(true, false)), (0, 3600));
 }
+
+/// Out of direct the switch window is the longest maximum session of the leaving account's roles
+/// (prod-web: Admin 1h, ReadOnly 8h), entered with SAML without chaining; out of hub-and-spoke
+/// (dev-web) no account leaves direct and the window is role chaining's hour.
+#[test]
+fn the_switch_window_out_of_direct_is_the_roles_maximum_session() {
+    const PROD_WEB: &str = "200000000001";
+    let deployed = applied(&model(false, false));
+    let window = |moves: &[(&str, &str)]| {
+        let new = model_moving(moves);
+        let desired = awsfed_compile::compile(&new);
+        let cost =
+            migration_cost(&new, &desired, &deployed, &PlanOptions::of_model(&new), 0).unwrap();
+        (cost.direct_session_seconds, cost.window_seconds())
+    };
+    assert_eq!(window(&[(PROD_WEB, "hub-and-spoke")]), (8 * 3600, 8 * 3600));
+    assert_eq!(
+        window(&[(PROD_WEB, "identity-center")]),
+        (8 * 3600, 8 * 3600)
+    );
+    assert_eq!(window(&[(DEV_WEB, "direct")]), (0, 3600));
+}

@@ -36,8 +36,8 @@ pub use cost::{cost_between, migration_cost};
 pub use detect::{MigrationError, deployed_topology, detect, join_new_account};
 pub use identity_center::{identity_center_read_accounts, stage_identity_center_plan};
 pub use stage::{
-    MigrationCost, StageCost, StageStates, StageTarget, contracting, identity_center_session,
-    old_entry_session, stage_states,
+    MigrationCost, StageCost, StageStates, StageTarget, contracting, direct_session,
+    identity_center_session, old_entry_session, stage_states,
 };
 pub use union::union_states;
 

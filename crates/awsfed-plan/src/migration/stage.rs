@@ -173,6 +173,13 @@ pub struct MigrationCost {
     /// account leaves Identity Center.
     #[serde(skip_serializing_if = "is_zero_seconds")]
     pub identity_center_session_seconds: u32,
+    /// How long a SAML session straight into a role of an account leaving direct outlives the
+    /// switch: up to the role's maximum session duration (the IdP's `SessionDuration` attribute or
+    /// the sign-in's `DurationSeconds`, capped by the role's `MaxSessionDuration`,
+    /// "AssumeRoleWithSAML", AWS STS API Reference), not role chaining's hour. 0 when no account
+    /// leaves direct.
+    #[serde(skip_serializing_if = "is_zero_seconds")]
+    pub direct_session_seconds: u32,
 }
 
 fn is_zero_seconds(n: &u32) -> bool {
@@ -181,10 +188,12 @@ fn is_zero_seconds(n: &u32) -> bool {
 
 impl MigrationCost {
     /// The switch window: the longest an old-path session outlives the switch, over the moving
-    /// accounts' old paths (role chaining's cap, or a permission set's session).
+    /// accounts' old paths (role chaining's cap, a permission set's session, or a direct role's
+    /// maximum session).
     pub fn window_seconds(&self) -> u32 {
         self.switch_window_seconds
             .max(self.identity_center_session_seconds)
+            .max(self.direct_session_seconds)
     }
 }
 
@@ -233,6 +242,27 @@ pub fn identity_center_session(old: &DesiredState, migration: &Migration) -> u32
                 .find(|set| set.name == a.permission_set)
         })
         .map(|set| set.session_seconds)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The longest maximum session duration of the roles the old state gives the accounts leaving
+/// direct (0 when none leaves it): users sign in to those roles with SAML, without chaining, so a
+/// session lasts up to the role's `MaxSessionDuration` after it starts, whatever the IdP sends by
+/// then.
+pub fn direct_session(old: &DesiredState, migration: &Migration) -> u32 {
+    let leaving: BTreeSet<&str> = migration
+        .accounts
+        .iter()
+        .filter(|a| a.from == TopologyKind::Direct)
+        .map(|a| a.account_id.as_str())
+        .collect();
+    old.accounts
+        .iter()
+        .filter(|a| leaving.contains(a.id.as_str()))
+        .flat_map(|a| &a.roles)
+        .filter(|r| matches!(r.kind, RoleKind::Direct { .. }))
+        .map(|r| r.max_session_duration)
         .max()
         .unwrap_or(0)
 }

@@ -13,8 +13,9 @@ use super::stage::{Staged, stage, stage_name};
 ///
 /// Lists each moving account with its stage; what each stage costs (IAM changes, IdP changes) and
 /// the switch window the 1-hour role-chaining cap implies (out of Identity Center, the permission
-/// sets' session duration); the exact IdP delta of the switch (Role values, Okta groups, Entra app
-/// roles, as `export idp` writes them); and the next stage's plan with its proof. Exit 0 (1 when the next stage's proof fails).
+/// sets' session duration; out of direct, the roles' maximum session duration); the exact IdP
+/// delta of the switch (Role values, Okta groups, Entra app roles, as `export idp` writes them);
+/// and the next stage's plan with its proof. Exit 0 (1 when the next stage's proof fails).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]

@@ -50,6 +50,52 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// How long the old path stays in use after the switch, for each way the moving accounts are left.
+fn switch_window_text(out: &mut String, view: &MigrationPlan<'_>) {
+    // Only out of hub-and-spoke is the old path chained; out of Identity Center it is a portal
+    // session, out of direct a SAML session straight into the role.
+    let any_leaves_hub = view
+        .accounts
+        .iter()
+        .any(|a| a.from == awsfed_model::TopologyKind::HubAndSpoke);
+    if any_leaves_hub {
+        let _ = writeln!(
+            out,
+            "Switch window: a session that chains into a moving account lasts at most {} (role chaining), so the old path is in use for {} after the IdP switch{}; wait that long before the contract stage.",
+            hours(view.cost.switch_window_seconds),
+            hours(view.cost.switch_window_seconds),
+            if view.cost.old_entry_session_seconds > 0 {
+                format!(
+                    "; a hub session (up to {}) can chain again until the contract stage removes the old path",
+                    hours(view.cost.old_entry_session_seconds)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    if view.cost.direct_session_seconds > 0 {
+        // "AssumeRoleWithSAML", AWS STS API Reference: a SAML session lasts what the sign-in asks
+        // for (the IdP's SessionDuration attribute), up to the role's maximum session duration.
+        let _ = writeln!(
+            out,
+            "Switch window leaving direct: a session signed in with SAML straight into a role lasts up to the role's maximum session duration (up to {} here), so the old path is in use for {} after the IdP switch; wait that long before the contract stage.",
+            hours(view.cost.direct_session_seconds),
+            hours(view.cost.direct_session_seconds),
+        );
+    }
+    if view.cost.identity_center_session_seconds > 0 {
+        // "Set session duration", IAM Identity Center User Guide: the permission set's session
+        // duration (1 to 12 hours) sets how long a portal session into the account lasts.
+        let _ = writeln!(
+            out,
+            "Switch window leaving Identity Center: a session signed in through the access portal lasts its permission set's session duration (up to {} here), so the old path is in use for {} after users stop using the portal; wait that long before the contract stage.",
+            hours(view.cost.identity_center_session_seconds),
+            hours(view.cost.identity_center_session_seconds),
+        );
+    }
+}
+
 pub fn plan_text(view: &MigrationPlan<'_>) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -92,37 +138,7 @@ pub fn plan_text(view: &MigrationPlan<'_>) -> String {
             plural(stage.idp_changes, "IdP change"),
         );
     }
-    // Out of Identity Center the old path is a portal session, not a chained one.
-    let all_leave_identity_center = view
-        .accounts
-        .iter()
-        .all(|a| a.from == awsfed_model::TopologyKind::IdentityCenter);
-    if !all_leave_identity_center {
-        let _ = writeln!(
-            out,
-            "Switch window: a session that chains into a moving account lasts at most {} (role chaining), so the old path is in use for {} after the IdP switch{}; wait that long before the contract stage.",
-            hours(view.cost.switch_window_seconds),
-            hours(view.cost.switch_window_seconds),
-            if view.cost.old_entry_session_seconds > 0 {
-                format!(
-                    "; a hub session (up to {}) can chain again until the contract stage removes the old path",
-                    hours(view.cost.old_entry_session_seconds)
-                )
-            } else {
-                String::new()
-            }
-        );
-    }
-    if view.cost.identity_center_session_seconds > 0 {
-        // "Set session duration", IAM Identity Center User Guide: the permission set's session
-        // duration (1 to 12 hours) sets how long a portal session into the account lasts.
-        let _ = writeln!(
-            out,
-            "Switch window leaving Identity Center: a session signed in through the access portal lasts its permission set's session duration (up to {} here), so the old path is in use for {} after users stop using the portal; wait that long before the contract stage.",
-            hours(view.cost.identity_center_session_seconds),
-            hours(view.cost.identity_center_session_seconds),
-        );
-    }
+    switch_window_text(&mut out, view);
     out.push_str("\nIdP changes at the switch (as `awsfed export idp` writes them):\n");
     out.push_str(&delta_text(&view.switch_delta));
     out.push_str(&super::portal::portal_text(&view.access_portal));
