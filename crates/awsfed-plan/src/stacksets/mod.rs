@@ -14,21 +14,27 @@
 //! carries `awsfed:managed=true` ([`is_our_stack`]); one with an awsfed name that is not ours is a
 //! conflict, never changed.
 
+mod approval;
+mod file;
 mod recreate;
 mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use awsfed_model::Amount;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use approval::stackset_plan_difference;
+pub use file::{
+    Fingerprint, STACKSET_PLAN_FORMAT, STACKSETS_ENGINE, StackSetPlanFile, plan_file_engine,
+};
 pub use recreate::template_roles;
 pub use render::render_stackset_plan;
 
 use crate::ownership::is_our_stack;
 
 /// A stack set the model calls for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DesiredStackSet {
     pub name: String,
     pub description: String,
@@ -40,7 +46,7 @@ pub struct DesiredStackSet {
 }
 
 /// A deployment target with its OU's id resolved from Organizations.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DesiredTarget {
     /// The OU path, `(root)` for the organization root.
     pub ou_path: String,
@@ -52,7 +58,7 @@ pub struct DesiredTarget {
 }
 
 /// A plain stack the model calls for (a hub account, or the management account).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DesiredStack {
     pub name: String,
     pub account_name: String,
@@ -63,7 +69,7 @@ pub struct DesiredStack {
 }
 
 /// A stack set as CloudFormation holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ActualStackSet {
     pub name: String,
     pub tags: BTreeMap<String, String>,
@@ -74,7 +80,7 @@ pub struct ActualStackSet {
     pub instances: Vec<ActualInstance>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActualInstance {
     pub account_id: String,
     pub ou_id: Option<String>,
@@ -84,7 +90,7 @@ pub struct ActualInstance {
 }
 
 /// A stack in an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActualStack {
     pub name: String,
     pub account_id: String,
@@ -95,7 +101,7 @@ pub struct ActualStack {
 
 /// What CloudFormation holds, and the organization's OU tree (to tell which instances an OU
 /// target covers).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct StackSetState {
     pub stack_sets: Vec<ActualStackSet>,
     pub stacks: Vec<ActualStack>,
@@ -107,7 +113,7 @@ pub struct StackSetState {
     pub account_names: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StackAction {
     Create,
@@ -118,7 +124,8 @@ pub enum StackAction {
 }
 
 /// A call on a stack set's instances: an OU, whole or narrowed to accounts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TargetCall {
     pub ou_path: String,
     pub ou_id: String,
@@ -127,7 +134,8 @@ pub struct TargetCall {
     pub accounts: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StackSetChange {
     pub name: String,
     pub action: StackAction,
@@ -150,7 +158,8 @@ pub struct StackSetChange {
     pub accounts_added: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StackChange {
     pub name: String,
     pub account_id: String,
@@ -165,7 +174,8 @@ pub struct StackChange {
 
 /// How the plan's stack set operations run ("StackSetOperationPreferences", AWS CloudFormation
 /// API Reference): from the model's `stack_sets` section, flags overriding it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Preferences {
     /// The one region of the stack sets and their instances.
     pub region: String,
@@ -173,12 +183,13 @@ pub struct Preferences {
     pub max_concurrent: Option<Amount>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_tolerance: Option<Amount>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub region_order: Vec<String>,
 }
 
 /// The StackSets engine's plan.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StackSetPlan {
     /// How its operations run.
     pub preferences: Preferences,
@@ -557,3 +568,6 @@ fn sorted(items: impl Iterator<Item = String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod file_tests;

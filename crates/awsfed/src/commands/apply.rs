@@ -7,6 +7,7 @@ use awsfed_snapshot::Snapshot;
 
 use crate::cli::{Cli, OutputFormat};
 use crate::commands::deploy::{self, ReachArgs};
+use crate::commands::deploy_stacksets_file::{self, PlanFile};
 use crate::error::CommandError;
 use crate::progress::{Reporter, Step};
 use awsfed_files::message::{self, Level};
@@ -14,15 +15,16 @@ use awsfed_files::message::{self, Level};
 /// Make the accounts match the model.
 ///
 /// Without PLAN it reads every account, plans and applies in one go (running it again after an
-/// interruption converges). With PLAN (from `awsfed plan --out`) it reads the accounts again and
-/// plans again from the model: the file is applied only when it asks for exactly that plan (a
-/// stale or edited plan is refused, naming the first difference). Changes run phase by phase
+/// interruption converges). With PLAN (from `awsfed plan --out`, of either engine: the file
+/// records which) it reads the accounts, or the stack sets, again and plans again from the model:
+/// the file is applied only when it asks for exactly that plan (a stale or edited plan is refused,
+/// naming the first difference). Changes run phase by phase
 /// across accounts with bounded concurrency; a failure in one account is reported and the others go
 /// on (exit 1). Only roles and policies awsfed owns are written, only in active accounts of the
 /// organisation, never the role awsfed runs as nor the bootstrap role.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A plan written by `awsfed plan --out`.
+    /// A plan written by `awsfed plan --out` (or `awsfed plan --engine stacksets --out`).
     pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub reach: ReachArgs,
@@ -31,17 +33,25 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
+    // A plan file that cannot be read is bad input, reported before AWS is contacted; it names
+    // its engine.
+    let plan_file = match args.plan.as_deref() {
+        None => None,
+        Some(path) => match deploy_stacksets_file::read(path, args.engine.engine)? {
+            PlanFile::Default(plan) => Some(*plan),
+            PlanFile::StackSets(file) => {
+                return crate::commands::deploy_stacksets::run_apply(
+                    cli,
+                    &args.reach,
+                    &args.engine,
+                    Some((path, &file)),
+                );
+            }
+        },
+    };
     if args.engine.stacksets() {
-        if args.plan.is_some() {
-            return Err(CommandError::bad_input(
-                "--engine stacksets applies the plan it makes now, not a plan file (plan files are the default engine's)",
-            )
-            .hint("run `awsfed apply --engine stacksets` without PLAN"));
-        }
-        return crate::commands::deploy_stacksets::run_apply(cli, &args.reach, &args.engine);
+        return crate::commands::deploy_stacksets::run_apply(cli, &args.reach, &args.engine, None);
     }
-    // A plan file that cannot be read is bad input, reported before AWS is contacted.
-    let plan_file = args.plan.as_deref().map(read_plan).transpose()?;
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let fleet = deploy::fleet(cli, &args.reach, "aws").await?;
@@ -190,11 +200,4 @@ pub async fn apply(
     }
     Err(CommandError::failed(message)
         .hint("the other accounts were applied; fix the cause and run `awsfed apply` again (it only does what is left)"))
-}
-
-fn read_plan(path: &Path) -> Result<Plan, CommandError> {
-    let text = crate::read::read_text(path, awsfed_plan::MAX_PLAN_BYTES as u64)?;
-    Plan::from_json(&path.display().to_string(), &text).map_err(|e| {
-        CommandError::bad_input(e.to_string()).hint("write a plan with `awsfed plan --out FILE`")
-    })
 }

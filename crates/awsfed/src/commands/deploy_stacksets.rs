@@ -11,8 +11,8 @@ use std::time::Duration;
 use awsfed_aws::{Engine, Fleet, OrganizationOptions, ReachOptions};
 use awsfed_export::{StackSetLayout, StackSetOptions};
 use awsfed_plan::stacksets::{
-    DesiredStack, DesiredStackSet, DesiredTarget, StackAction, StackSetPlan, StackSetState,
-    plan_stack_sets, render_stackset_plan,
+    DesiredStack, DesiredStackSet, DesiredTarget, Fingerprint, StackAction, StackSetPlan,
+    StackSetPlanFile, StackSetState, plan_stack_sets, render_stackset_plan,
 };
 use awsfed_snapshot::OrganizationSnapshot;
 
@@ -28,6 +28,8 @@ pub struct Planned {
     pub engine: Arc<Engine>,
     /// Account id → name, for output.
     pub names: BTreeMap<String, String>,
+    /// What the plan was drawn against, for a plan file.
+    pub fingerprint: Fingerprint,
 }
 
 /// Reads Organizations and CloudFormation and plans.
@@ -100,12 +102,14 @@ pub async fn plan(
         .collect();
     state.account_names = names.clone();
     let mut plan = plan_stack_sets(&sets, &stacks, &state);
+    let fingerprint = Fingerprint::of(&sets, &stacks, &state);
     plan.preferences = preferences;
     refuse_double_deployment(&fleet, &plan, &model.naming.role_path, &names).await?;
     Ok(Planned {
         plan,
         engine,
         names,
+        fingerprint,
     })
 }
 
@@ -355,16 +359,20 @@ pub fn show(cli: &Cli, planned: &Planned) {
     }
 }
 
-/// `awsfed plan --engine stacksets`.
+/// `awsfed plan --engine stacksets`, writing the plan to `out` when given.
 pub fn run_plan(
     cli: &Cli,
     reach: &ReachArgs,
     args: &EngineArgs,
     detailed: bool,
+    out: Option<&std::path::Path>,
 ) -> Result<ExitCode, CommandError> {
     args.check_flags()?;
     let runtime = deploy::runtime()?;
     let planned = runtime.block_on(plan(cli, reach, args))?;
+    if let Some(out) = out {
+        crate::commands::deploy_stacksets_file::write(out, &planned)?;
+    }
     show(cli, &planned);
     Ok(if !planned.plan.conflicts.is_empty() {
         ExitCode::from(1)
@@ -375,16 +383,21 @@ pub fn run_plan(
     })
 }
 
-/// `awsfed apply --engine stacksets`: plans, then applies.
+/// `awsfed apply --engine stacksets` (or `awsfed apply FILE` with a StackSets plan file): plans,
+/// then applies; with a file, only when the fresh plan is the file's.
 pub fn run_apply(
     cli: &Cli,
     reach: &ReachArgs,
     args: &EngineArgs,
+    file: Option<(&std::path::Path, &StackSetPlanFile)>,
 ) -> Result<ExitCode, CommandError> {
     args.check_flags()?;
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
         let planned = plan(cli, reach, args).await?;
+        if let Some((path, file)) = file {
+            crate::commands::deploy_stacksets_file::approve(path, file, &planned)?;
+        }
         let total = planned.plan.change_count();
         if total == 0 {
             crate::commands::print_stderr(&format!(

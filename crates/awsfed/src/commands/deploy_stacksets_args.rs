@@ -21,11 +21,12 @@ pub enum EngineKind {
 /// The engine and the StackSets engine's settings (shared by plan and apply).
 #[derive(Debug, Clone, clap::Args)]
 pub struct EngineArgs {
-    /// What deploys the model: `awsfed` (account by account) or `stacksets` (CloudFormation
-    /// StackSets: one stack set per role class with automatic deployment to the OUs it targets;
-    /// plain stacks for the hub accounts and the management account).
-    #[arg(long, value_enum, default_value_t = EngineKind::Awsfed)]
-    pub engine: EngineKind,
+    /// What deploys the model: `awsfed` (account by account; the default) or `stacksets`
+    /// (CloudFormation StackSets: one stack set per role class with automatic deployment to the
+    /// OUs it targets; plain stacks for the hub accounts and the management account). `apply
+    /// PLAN` takes the engine the plan file records.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
     /// [stacksets] The region of the stack sets and of every stack instance (IAM is global, so
     /// one region only). Default: the model's `stack_sets.region`, else us-east-1.
     #[arg(long, value_name = "REGION")]
@@ -49,7 +50,7 @@ pub struct EngineArgs {
 
 impl EngineArgs {
     pub fn stacksets(&self) -> bool {
-        self.engine == EngineKind::Stacksets
+        self.engine == Some(EngineKind::Stacksets)
     }
 
     /// The flags alone, checked before AWS is contacted.

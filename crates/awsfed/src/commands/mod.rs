@@ -20,6 +20,7 @@ pub mod deploy;
 pub mod deploy_identity_center;
 pub mod deploy_stacksets;
 pub mod deploy_stacksets_args;
+pub mod deploy_stacksets_file;
 pub mod diff;
 pub mod env;
 pub mod exec;

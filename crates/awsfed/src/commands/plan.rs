@@ -16,7 +16,7 @@ use crate::error::CommandError;
 /// `--detailed-exitcode`, 2 when changes are pending).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Write the plan here for `awsfed apply PLAN`.
+    /// Write the plan here for `awsfed apply PLAN` (either engine; the file records which).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Exit 2 when the plan has changes (0 when there are none).
@@ -33,13 +33,19 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     if args.engine.stacksets() {
-        if args.out.is_some() || args.snapshot.is_some() {
+        if args.snapshot.is_some() {
             return Err(CommandError::bad_input(
-                "--engine stacksets plans live only: --out and --snapshot belong to the default engine",
+                "--engine stacksets plans live only: --snapshot belongs to the default engine",
             )
-            .hint("run `awsfed plan --engine stacksets`, review it, then `awsfed apply --engine stacksets` (which plans again)"));
+            .hint("run `awsfed plan --engine stacksets --out FILE`, review it, then `awsfed apply FILE` (which plans again and applies only that plan)"));
         }
-        return deploy_stacksets::run_plan(cli, &args.reach, &args.engine, args.detailed_exitcode);
+        return deploy_stacksets::run_plan(
+            cli,
+            &args.reach,
+            &args.engine,
+            args.detailed_exitcode,
+            args.out.as_deref(),
+        );
     }
     let runtime = deploy::runtime()?;
     let plan = runtime.block_on(async {
@@ -89,7 +95,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<ExitCode, CommandError> {
     })
 }
 
-/// Writes the plan atomically: a failure (a full disk) leaves the old file and no temporary.
-pub fn write_plan(out: &std::path::Path, plan: &awsfed_plan::Plan) -> Result<(), CommandError> {
+/// Writes a plan file (either engine's) atomically: a failure (a full disk) leaves the old file
+/// and no temporary.
+pub fn write_plan<T: serde::Serialize>(
+    out: &std::path::Path,
+    plan: &T,
+) -> Result<(), CommandError> {
     crate::write::write_file(out, &crate::commands::to_json(plan))
 }

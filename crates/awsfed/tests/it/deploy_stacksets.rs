@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::deploy_support::{
-    Moto, Org, PERMISSION_SETS, Workspace, add_dev_account, model_head, moto_enabled, org_tool,
-    role_names, roles,
+    Moto, Org, PERMISSION_SETS, Proxy, Workspace, add_dev_account, model_head, moto_enabled,
+    org_tool, role_names, roles,
 };
 use crate::support::{assert_cfn_lint_clean, read_tree};
 
@@ -152,19 +152,48 @@ fn stacksets_engine_on_a_hundred_accounts() {
     let first = ws
         .run(
             e,
-            &["plan", "--engine", "stacksets", "--poll-interval", "1"],
+            &[
+                "plan",
+                "--engine",
+                "stacksets",
+                "--poll-interval",
+                "1",
+                "--out",
+                "plan.json",
+            ],
         )
         .expect_code(0);
     insta::assert_snapshot!(
         "first_plan",
         outline(&redact(&first.stdout(), e, &org, &[]))
     );
+    let mut refusals = refuse_edited_plans(&ws, e, &org);
 
+    // The plan file is applied only with the flags it was planned with; planned with the flag, it
+    // is applied.
+    let other_flags = ws
+        .run(e, &["apply", "plan.json", "--max-concurrent", "25%"])
+        .expect_code(1);
+    refusals.push_str(&format!(
+        "$ awsfed apply plan.json --max-concurrent 25%\n{}\n",
+        other_flags.stderr()
+    ));
+    ws.run(
+        e,
+        &[
+            "plan",
+            "--engine",
+            "stacksets",
+            "--max-concurrent",
+            "25%",
+            "--out",
+            "plan.json",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(ws.read_json("plan.json")["engine"], "stacksets");
     let applied = ws
-        .run(
-            e,
-            &["apply", "--engine", "stacksets", "--max-concurrent", "25%"],
-        )
+        .run(e, &["apply", "plan.json", "--max-concurrent", "25%"])
         .expect_code(0);
     assert!(
         applied.stderr().contains("Applied 7 of 7"),
@@ -213,7 +242,17 @@ fn stacksets_engine_on_a_hundred_accounts() {
 
     // Developers lose Admin in Dev: that class's stack set goes, its roles with it. The other
     // Admin class (Prod) is then the only one and loses its hash: renamed, so deleted and created.
+    // A plan file made before the model changed is stale and refused (the next plan shows that
+    // nothing was changed).
+    ws.run(e, &["plan", "--engine", "stacksets", "--out", "stale.json"])
+        .expect_code(0);
     ws.write_model(&model(&org, false, &[("late-dev", &late)]));
+    let stale = ws.run(e, &["apply", "stale.json"]).expect_code(1);
+    refusals.push_str(&format!("$ awsfed apply stale.json\n{}", stale.stderr()));
+    insta::assert_snapshot!(
+        "refused_plan_files",
+        redact(&refusals, e, &org, &[("late-dev", &late)])
+    );
     let removed = ws.run(e, &["plan", "--engine", "stacksets"]).expect_code(0);
     insta::assert_snapshot!(
         "class_removed_plan",
@@ -281,6 +320,83 @@ fn stacksets_engine_on_a_hundred_accounts() {
     );
 }
 
+/// Hand edits of `plan.json` (a changed template, a stack set awsfed does not own, an account added
+/// to a target), each applied through a proxy that counts writes: each is refused, naming it, and
+/// no call changes anything. Returns what each printed.
+fn refuse_edited_plans(ws: &Workspace, e: &str, org: &Org) -> String {
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let written = ws.read_json("plan.json");
+    let root = org_tool(e, &["ous"])["root"].clone();
+    let identity = org.identity.clone();
+    let direct_admin = |plan: &mut Value| -> usize {
+        plan["plan"]["stack_sets"]
+            .as_array()
+            .and_then(|s| s.iter().position(|s| s["name"] == "awsfed-direct-Admin"))
+            .expect("the direct Admin stack set")
+    };
+    let edits: Vec<(&str, Edit)> = vec![
+        (
+            "template",
+            Box::new(move |plan| {
+                let i = direct_admin(plan);
+                let diff = &mut plan["plan"]["stack_sets"][i]["template_diff"];
+                *diff = Value::String(format!(
+                    "{}+  \"Outputs\": {{}}\n",
+                    diff.as_str().expect("a diff")
+                ));
+            }),
+        ),
+        (
+            "someone else's stack set",
+            Box::new(move |plan| {
+                let i = direct_admin(plan);
+                let mut other = plan["plan"]["stack_sets"][i].clone();
+                other["name"] = "someone-elses-roles".into();
+                other["action"] = "delete".into();
+                plan["plan"]["stack_sets"]
+                    .as_array_mut()
+                    .expect("stack sets")
+                    .push(other);
+            }),
+        ),
+        (
+            "an account added to a target",
+            Box::new(move |plan| {
+                let i = direct_admin(plan);
+                let set = &mut plan["plan"]["stack_sets"][i];
+                set["add"]
+                    .as_array_mut()
+                    .expect("add")
+                    .push(serde_json::json!(
+                        {"ou_path": "(root)", "ou_id": root, "accounts": [identity]}
+                    ));
+                set["accounts_added"]
+                    .as_array_mut()
+                    .expect("accounts")
+                    .push(identity.clone().into());
+            }),
+        ),
+    ];
+    let proxy = Proxy::start(e, &[]);
+    let mut seen = String::new();
+    for (what, edit) in &edits {
+        let mut plan = written.clone();
+        edit(&mut plan);
+        std::fs::write(ws.path().join("edited.json"), plan.to_string()).expect("write");
+        let refused = ws
+            .run(&proxy.endpoint, &["apply", "edited.json"])
+            .expect_code(1);
+        seen.push_str(&format!(
+            "$ awsfed apply edited.json  # {what}\n{}\n",
+            refused.stderr()
+        ));
+    }
+    let stats = proxy.stats();
+    assert!(stats["calls"].as_u64() > Some(0), "{stats}");
+    assert_eq!(stats["writes"], 0, "nothing was changed: {stats}");
+    seen
+}
+
 /// An estate the default engine deployed is not deployed again by StackSets: the plan is refused,
 /// naming the accounts and roles and what to do.
 #[test]
@@ -306,4 +422,74 @@ fn stacksets_refuse_roles_the_default_engine_deployed() {
     // Nothing was created, and the default engine (no stack sets exist) still sees its estate
     // converged.
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+/// A plan file is read bounded and before AWS is contacted (nothing listens at the endpoint): a
+/// truncated, garbled, huge or other-engine file is refused with a diagnostic naming the file and,
+/// for JSON, the line and column (exit 2), never a panic.
+#[test]
+fn bad_stackset_plan_files_are_refused_before_aws_is_contacted() {
+    use awsfed_plan::stacksets::{Fingerprint, Preferences, StackSetPlan, StackSetPlanFile};
+    let ws = Workspace::new();
+    let nowhere = "http://127.0.0.1:9";
+    let plan = StackSetPlan {
+        preferences: Preferences {
+            region: "us-east-1".to_owned(),
+            ..Preferences::default()
+        },
+        ..StackSetPlan::default()
+    };
+    let fingerprint = Fingerprint {
+        model: "m".to_owned(),
+        state: "s".to_owned(),
+    };
+    let written = serde_json::to_string_pretty(&StackSetPlanFile::new(plan, fingerprint))
+        .expect("serialises");
+    let default_plan = r#"{"format": 1, "role_path": "/awsfed/", "provider_name": "corp", "accounts": [], "fingerprints": {}}"#;
+    let huge = std::fs::File::create(ws.path().join("huge.json")).expect("create");
+    // Sparse: the reader stops one byte past the limit whatever the file says it holds.
+    huge.set_len(awsfed_plan::MAX_PLAN_BYTES as u64 + 1)
+        .expect("set_len");
+    let files: [(&str, Vec<u8>, &[&str]); 7] = [
+        (
+            "truncated.json",
+            written.as_bytes()[..written.len() / 2].to_vec(),
+            &[],
+        ),
+        ("garbage.json", b"\x00\xffPK\x03\x04".to_vec(), &[]),
+        ("array.json", b"[\"stacksets\"]".to_vec(), &[]),
+        (
+            "format.json",
+            written
+                .replacen("\"format\": 1", "\"format\": 2", 1)
+                .into_bytes(),
+            &[],
+        ),
+        (
+            "default.json",
+            default_plan.as_bytes().to_vec(),
+            &["--engine", "stacksets"],
+        ),
+        (
+            "stacksets.json",
+            written.clone().into_bytes(),
+            &["--engine", "awsfed"],
+        ),
+        ("huge.json", Vec::new(), &[]),
+    ];
+    let mut seen = String::new();
+    for (name, bytes, flags) in &files {
+        if !bytes.is_empty() {
+            std::fs::write(ws.path().join(name), bytes).expect("write");
+        }
+        let mut args = vec!["apply", name];
+        args.extend_from_slice(flags);
+        let refused = ws.run(nowhere, &args).expect_code(2);
+        seen.push_str(&format!(
+            "$ awsfed {}\n{}\n",
+            args.join(" "),
+            refused.stderr()
+        ));
+    }
+    insta::assert_snapshot!("bad_plan_files", seen);
 }
