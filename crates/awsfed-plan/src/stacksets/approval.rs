@@ -105,22 +105,16 @@ fn stack_set_detail(fresh: &StackSetPlan, given: &StackSetPlan) -> Option<String
                 "stack set {name}: its template differs from the one the model calls for"
             ));
         }
-        if let Some(extra) = change
-            .accounts_added
-            .iter()
-            .find(|a| !expected.accounts_added.contains(a))
-        {
+        let extra =
+            |given: &[String], fresh: &[String]| given.iter().find(|a| !fresh.contains(a)).cloned();
+        if let Some(account) = extra(&change.accounts_added, &expected.accounts_added) {
             return Some(format!(
-                "stack set {name}: it adds a stack instance in account {extra}, which the model does not call for there"
+                "stack set {name}: it adds a stack instance in account {account}, which the model does not call for there"
             ));
         }
-        if let Some(extra) = change
-            .accounts_removed
-            .iter()
-            .find(|a| !expected.accounts_removed.contains(a))
-        {
+        if let Some(account) = extra(&change.accounts_removed, &expected.accounts_removed) {
             return Some(format!(
-                "stack set {name}: it removes the stack instance in account {extra}, which the model keeps"
+                "stack set {name}: it removes the stack instance in account {account}, which the model keeps"
             ));
         }
         return Some(format!(

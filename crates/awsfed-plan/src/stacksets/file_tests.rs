@@ -1,41 +1,8 @@
 //! The StackSets plan file: read back as written, refused when edited or for another engine.
 
-use std::collections::BTreeMap;
-
 use super::*;
 
-const TEMPLATE: &str =
-    r#"{"Resources":{"RoleAdmin":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"Admin"}}}}"#;
-
-fn state() -> StackSetState {
-    StackSetState {
-        ou_paths: BTreeMap::from([
-            ("r-root".to_owned(), "(root)".to_owned()),
-            ("ou-p".to_owned(), "Workloads/Prod".to_owned()),
-        ]),
-        account_ous: [("1", "ou-p"), ("2", "ou-p")]
-            .into_iter()
-            .map(|(a, o)| (a.to_owned(), o.to_owned()))
-            .collect(),
-        ..StackSetState::default()
-    }
-}
-
-fn desired() -> Vec<DesiredStackSet> {
-    vec![DesiredStackSet {
-        name: "awsfed-spoke-Admin".to_owned(),
-        description: "d".to_owned(),
-        template: TEMPLATE.to_owned(),
-        parameters: BTreeMap::new(),
-        order: 2,
-        targets: vec![DesiredTarget {
-            ou_path: "Workloads/Prod".to_owned(),
-            ou_id: "ou-p".to_owned(),
-            accounts: None,
-            members: vec!["1".to_owned(), "2".to_owned()],
-        }],
-    }]
-}
+use super::tests::{TEMPLATE, deployed, desired, state};
 
 fn stacks() -> Vec<DesiredStack> {
     vec![DesiredStack {
@@ -48,14 +15,14 @@ fn stacks() -> Vec<DesiredStack> {
 }
 
 fn fresh() -> StackSetPlan {
-    let mut plan = plan_stack_sets(&desired(), &stacks(), &state());
+    let mut plan = plan_stack_sets(&[desired()], &stacks(), &state());
     plan.preferences.region = "us-east-1".to_owned();
     plan
 }
 
 /// The plan as `awsfed apply FILE` reads it back.
 fn written() -> String {
-    let file = StackSetPlanFile::new(fresh(), Fingerprint::of(&desired(), &stacks(), &state()));
+    let file = StackSetPlanFile::new(fresh(), Fingerprint::of(&[desired()], &stacks(), &state()));
     serde_json::to_string_pretty(&file).unwrap()
 }
 
@@ -78,7 +45,7 @@ fn a_written_plan_reads_back_as_the_fresh_plan() {
     assert_eq!(read.format, STACKSET_PLAN_FORMAT);
     assert_eq!(
         read.fingerprint,
-        Fingerprint::of(&desired(), &stacks(), &state())
+        Fingerprint::of(&[desired()], &stacks(), &state())
     );
     assert_eq!(stackset_plan_difference(&fresh(), &read.plan), None);
 }
@@ -141,27 +108,15 @@ fn edits_are_named_by_their_first_difference() {
 #[test]
 fn the_fingerprint_covers_the_model_and_the_state_read_in_any_order() {
     let mut state = state();
-    let instance = |account: &str| ActualInstance {
-        account_id: account.to_owned(),
-        ou_id: Some("ou-p".to_owned()),
-        status: "CURRENT".to_owned(),
-        reason: None,
-    };
-    state.stack_sets.push(ActualStackSet {
-        name: "awsfed-spoke-Admin".to_owned(),
-        template: TEMPLATE.to_owned(),
-        ou_ids: vec!["ou-p".to_owned()],
-        instances: vec![instance("1"), instance("2")],
-        ..ActualStackSet::default()
-    });
-    let before = Fingerprint::of(&desired(), &stacks(), &state);
+    state.stack_sets.push(deployed());
+    let before = Fingerprint::of(&[desired()], &stacks(), &state);
     state.stack_sets[0].instances.reverse();
-    assert_eq!(Fingerprint::of(&desired(), &stacks(), &state), before);
+    assert_eq!(Fingerprint::of(&[desired()], &stacks(), &state), before);
     state.stack_sets[0].instances[0].status = "OUTDATED".to_owned();
-    let after = Fingerprint::of(&desired(), &stacks(), &state);
+    let after = Fingerprint::of(&[desired()], &stacks(), &state);
     assert_eq!(after.model, before.model);
     assert_ne!(after.state, before.state);
-    let mut sets = desired();
+    let mut sets = [desired()];
     sets[0].template = TEMPLATE.replace("Admin", "Other");
     assert_ne!(Fingerprint::of(&sets, &stacks(), &state).model, after.model);
 }

@@ -2,15 +2,15 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-fn managed() -> BTreeMap<String, String> {
+pub(super) fn managed() -> BTreeMap<String, String> {
     BTreeMap::from([("awsfed:managed".to_owned(), "true".to_owned())])
 }
 
-const TEMPLATE: &str =
+pub(super) const TEMPLATE: &str =
     r#"{"Resources":{"RoleAdmin":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"Admin"}}}}"#;
 
 /// Workloads (ou-w) holds Prod (ou-p: 1, 2) and Dev (ou-d: 3, 4).
-fn state() -> StackSetState {
+pub(super) fn state() -> StackSetState {
     StackSetState {
         ou_paths: BTreeMap::from([
             ("r-root".to_owned(), "(root)".to_owned()),
@@ -27,7 +27,7 @@ fn state() -> StackSetState {
 }
 
 /// Prod whole, and account 3 of Dev.
-fn desired() -> DesiredStackSet {
+pub(super) fn desired() -> DesiredStackSet {
     DesiredStackSet {
         name: "awsfed-spoke-Admin".to_owned(),
         description: "d".to_owned(),
@@ -51,7 +51,7 @@ fn desired() -> DesiredStackSet {
     }
 }
 
-fn instance(account: &str, ou: &str) -> ActualInstance {
+pub(super) fn instance(account: &str, ou: &str) -> ActualInstance {
     ActualInstance {
         account_id: account.to_owned(),
         ou_id: Some(ou.to_owned()),
@@ -61,7 +61,7 @@ fn instance(account: &str, ou: &str) -> ActualInstance {
 }
 
 /// The stack set as applying `desired` leaves it.
-fn deployed() -> ActualStackSet {
+pub(super) fn deployed() -> ActualStackSet {
     ActualStackSet {
         name: "awsfed-spoke-Admin".to_owned(),
         tags: managed(),

@@ -227,12 +227,7 @@ fn hand_edited_plans_are_refused_with_nothing_changed() {
     ];
     let proxy = Proxy::start(e, &[]);
     for (expected, edit) in &edits {
-        let mut plan = written.clone();
-        edit(&mut plan);
-        std::fs::write(ws.path().join("edited.json"), plan.to_string()).expect("write");
-        let refused = ws
-            .run(&proxy.endpoint, &["apply", "edited.json"])
-            .expect_code(1);
+        let refused = ws.apply_edited(&proxy.endpoint, &written, edit);
         assert!(
             refused
                 .stderr()

@@ -380,12 +380,7 @@ fn refuse_edited_plans(ws: &Workspace, e: &str, org: &Org) -> String {
     let proxy = Proxy::start(e, &[]);
     let mut seen = String::new();
     for (what, edit) in &edits {
-        let mut plan = written.clone();
-        edit(&mut plan);
-        std::fs::write(ws.path().join("edited.json"), plan.to_string()).expect("write");
-        let refused = ws
-            .run(&proxy.endpoint, &["apply", "edited.json"])
-            .expect_code(1);
+        let refused = ws.apply_edited(&proxy.endpoint, &written, edit);
         seen.push_str(&format!(
             "$ awsfed apply edited.json  # {what}\n{}\n",
             refused.stderr()

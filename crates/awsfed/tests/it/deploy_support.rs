@@ -347,6 +347,15 @@ impl Workspace {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} is JSON: {e}"))
     }
 
+    /// `awsfed apply edited.json` with `written` (a plan file awsfed wrote) changed by `edit`:
+    /// refused (exit 1).
+    pub fn apply_edited(&self, endpoint: &str, written: &Value, edit: &dyn Fn(&mut Value)) -> Run {
+        let mut plan = written.clone();
+        edit(&mut plan);
+        std::fs::write(self.path().join("edited.json"), plan.to_string()).expect("write");
+        self.run(endpoint, &["apply", "edited.json"]).expect_code(1)
+    }
+
     pub fn run(&self, endpoint: &str, args: &[&str]) -> Run {
         Run {
             output: self.awsfed(endpoint, args).output().expect("awsfed runs"),
