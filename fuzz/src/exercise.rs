@@ -42,13 +42,22 @@ pub fn snapshot(data: &[u8]) {
     );
 }
 
-/// The plan reader (`awsfed apply PLAN`), and the plan's rendering when it reads.
+/// The plan readers of both engines (`awsfed apply PLAN`), and the plan's rendering when it reads.
 pub fn plan(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     if let Ok(plan) = awsfed_plan::Plan::from_json("plan.json", text) {
         let _ = awsfed_plan::render_text(&plan, false);
+    }
+    // The StackSets engine's plan file, told apart by the engine it records; read back, it is
+    // rendered and compared (as `apply FILE` compares it with the fresh plan).
+    use awsfed_plan::stacksets::{StackSetPlanFile, plan_file_engine, render_stackset_plan};
+    let _ = plan_file_engine("plan.json", text);
+    if let Ok(file) = StackSetPlanFile::from_json("plan.json", text) {
+        let _ = render_stackset_plan(&file.plan, &|id| id.to_owned());
+        let fresh = awsfed_plan::stacksets::StackSetPlan::default();
+        let _ = awsfed_plan::stacksets::stackset_plan_difference(&fresh, &file.plan);
     }
 }
 

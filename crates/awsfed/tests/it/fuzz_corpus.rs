@@ -61,6 +61,13 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             seeds.push(("snapshot", format!("{name}-account.json"), json(account)));
         }
         seeds.push(("plan", format!("{name}.json"), json(&plan)));
+        let stacksets = json(&stackset_plan_file(&desired, &model));
+        let text = std::str::from_utf8(&stacksets).expect("UTF-8");
+        assert!(
+            awsfed_plan::stacksets::StackSetPlanFile::from_json("seed", text).is_ok(),
+            "the StackSets seed reads back"
+        );
+        seeds.push(("plan", format!("{name}-stacksets.json"), stacksets));
         seeds.push((
             "client_file",
             format!("{name}.json"),
@@ -68,6 +75,53 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         ));
     }
     seeds
+}
+
+/// The StackSets plan file of the model deployed to nothing yet, OU ids made up from the paths.
+fn stackset_plan_file(
+    desired: &awsfed_compile::DesiredState,
+    model: &awsfed_model::Model,
+) -> awsfed_plan::stacksets::StackSetPlanFile {
+    use awsfed_plan::stacksets::*;
+    let options = awsfed_export::StackSetOptions {
+        region: "us-east-1".to_owned(),
+        management_account_id: None,
+        organization_accounts: None,
+    };
+    let layout = awsfed_export::stackset_layout(desired, model, &options);
+    let target = |t: &awsfed_export::LayoutTarget| DesiredTarget {
+        ou_path: t.ou.clone().unwrap_or_else(|| "(root)".to_owned()),
+        ou_id: format!("ou-{}", t.ou.as_deref().unwrap_or("root").replace('/', "-")),
+        accounts: t.accounts.clone(),
+        members: t.members.clone(),
+    };
+    let sets: Vec<DesiredStackSet> = layout
+        .stack_sets
+        .iter()
+        .map(|s| DesiredStackSet {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            template: s.template.clone(),
+            parameters: s.parameters.iter().cloned().collect(),
+            order: s.order,
+            targets: s.targets.iter().map(target).collect(),
+        })
+        .collect();
+    let stacks: Vec<DesiredStack> = layout
+        .account_stacks
+        .iter()
+        .map(|s| DesiredStack {
+            name: format!("awsfed-account-{}", s.stem),
+            account_name: s.account.clone(),
+            account_id: s.account_id.clone(),
+            template: s.template.clone(),
+            order: if s.hub { 1 } else { 2 },
+        })
+        .collect();
+    let state = StackSetState::default();
+    let mut plan = plan_stack_sets(&sets, &stacks, &state);
+    plan.preferences.region = options.region;
+    StackSetPlanFile::new(plan, Fingerprint::of(&sets, &stacks, &state))
 }
 
 /// Serialising any of the seed types without naming each.
