@@ -418,3 +418,68 @@ fn lost_create_policy_version_answers_do_not_break_policy_updates() {
         );
     }
 }
+
+/// A prod account moved to direct and back to hub-and-spoke, each way in full (expand, switch,
+/// contract): the move to direct wrote the hub policies without the account (a new version); the
+/// way back asks for their earlier document, which the plan restores (`restore version v1`)
+/// instead of writing it again, so each hub policy ends with the versions it had before the
+/// account left, and awsfed's record of them (`awsfed:versions`) is what it was.
+#[test]
+fn a_hub_policy_moved_back_restores_its_earlier_version() {
+    if !moto_enabled() {
+        return;
+    }
+    let Deployment {
+        moto,
+        org,
+        ws,
+        mut spec,
+    } = Deployment::new(2, 1, ModelSpec::hub_and_spoke());
+    let e = moto.endpoint.as_str();
+    ws.run(e, &["apply"]).expect_code(0);
+    let hub_policy = "platform-admins-assume";
+    let versions_args = ["--account", org.identity.as_str(), "--policy", hub_policy];
+    let held = || {
+        let versions = org_tool(e, &[&["policy-versions"][..], &versions_args].concat());
+        let record = {
+            ws.run(e, &["scan", "--out", "scanned"]).expect_code(0);
+            let file = ws
+                .path()
+                .join(format!("scanned/accounts/{}.json", org.identity));
+            let text = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let scanned: Value = serde_json::from_str(&text).expect("scan JSON");
+            scanned["policies"]
+                .as_array()
+                .and_then(|p| p.iter().find(|p| p["name"] == hub_policy))
+                .map(|p| p["tags"]["awsfed:versions"].clone())
+                .unwrap_or_default()
+        };
+        (versions, record)
+    };
+    let before = held();
+    assert_eq!(before.0.as_array().map(Vec::len), Some(1), "{}", before.0);
+    let whole_way = || {
+        ws.run(e, &["apply"]).expect_code(0);
+        ws.run(e, &["migrate", "confirm-switch"]).expect_code(0);
+        ws.run(e, &["apply"]).expect_code(0);
+    };
+    spec.direct = vec![0];
+    ws.write_model(&spec.yaml(&org));
+    whole_way();
+    let away = held();
+    assert_eq!(away.0.as_array().map(Vec::len), Some(2), "{}", away.0);
+
+    spec.direct = Vec::new();
+    ws.write_model(&spec.yaml(&org));
+    let plan = ws.run(e, &["plan"]).expect_code(0);
+    assert!(
+        plan.stdout()
+            .contains(&format!("{hub_policy}: restore version v1")),
+        "{}",
+        plan.stdout()
+    );
+    whole_way();
+    ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    assert_eq!(held(), before, "the hub policy's versions and record");
+}

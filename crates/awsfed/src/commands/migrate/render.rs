@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use awsfed_access::migration_proof::StageProof;
 use awsfed_export::IdpDelta;
-use awsfed_plan::migration::MigrationStage;
+use awsfed_plan::migration::{AccountMigration, MigrationCost, MigrationStage};
 
 use super::plan::MigrationPlan;
 use super::stage::path_text;
@@ -51,47 +51,46 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// How long the old path stays in use after the switch, for each way the moving accounts are left.
-fn switch_window_text(out: &mut String, view: &MigrationPlan<'_>) {
+fn switch_window_text(out: &mut String, accounts: &[AccountMigration], cost: &MigrationCost) {
     // Only out of hub-and-spoke is the old path chained; out of Identity Center it is a portal
     // session, out of direct a SAML session straight into the role.
-    let any_leaves_hub = view
-        .accounts
+    let any_leaves_hub = accounts
         .iter()
         .any(|a| a.from == awsfed_model::TopologyKind::HubAndSpoke);
     if any_leaves_hub {
         let _ = writeln!(
             out,
             "Switch window: a session that chains into a moving account lasts at most {} (role chaining), so the old path is in use for {} after the IdP switch{}; wait that long before the contract stage.",
-            hours(view.cost.switch_window_seconds),
-            hours(view.cost.switch_window_seconds),
-            if view.cost.old_entry_session_seconds > 0 {
+            hours(cost.switch_window_seconds),
+            hours(cost.switch_window_seconds),
+            if cost.old_entry_session_seconds > 0 {
                 format!(
                     "; a hub session (up to {}) can chain again until the contract stage removes the old path",
-                    hours(view.cost.old_entry_session_seconds)
+                    hours(cost.old_entry_session_seconds)
                 )
             } else {
                 String::new()
             }
         );
     }
-    if view.cost.direct_session_seconds > 0 {
+    if cost.direct_session_seconds > 0 {
         // "AssumeRoleWithSAML", AWS STS API Reference: a SAML session lasts what the sign-in asks
         // for (the IdP's SessionDuration attribute), up to the role's maximum session duration.
         let _ = writeln!(
             out,
             "Switch window leaving direct: a session signed in with SAML straight into a role lasts up to the role's maximum session duration (up to {} here), so the old path is in use for {} after the IdP switch; wait that long before the contract stage.",
-            hours(view.cost.direct_session_seconds),
-            hours(view.cost.direct_session_seconds),
+            hours(cost.direct_session_seconds),
+            hours(cost.direct_session_seconds),
         );
     }
-    if view.cost.identity_center_session_seconds > 0 {
+    if cost.identity_center_session_seconds > 0 {
         // "Set session duration", IAM Identity Center User Guide: the permission set's session
         // duration (1 to 12 hours) sets how long a portal session into the account lasts.
         let _ = writeln!(
             out,
             "Switch window leaving Identity Center: a session signed in through the access portal lasts its permission set's session duration (up to {} here), so the old path is in use for {} after users stop using the portal; wait that long before the contract stage.",
-            hours(view.cost.identity_center_session_seconds),
-            hours(view.cost.identity_center_session_seconds),
+            hours(cost.identity_center_session_seconds),
+            hours(cost.identity_center_session_seconds),
         );
     }
 }
@@ -138,7 +137,7 @@ pub fn plan_text(view: &MigrationPlan<'_>) -> String {
             plural(stage.idp_changes, "IdP change"),
         );
     }
-    switch_window_text(&mut out, view);
+    switch_window_text(&mut out, view.accounts, &view.cost);
     out.push_str("\nIdP changes at the switch (as `awsfed export idp` writes them):\n");
     out.push_str(&delta_text(&view.switch_delta));
     out.push_str(&super::portal::portal_text(&view.access_portal));
@@ -276,4 +275,47 @@ pub fn status_text(stage: Option<MigrationStage>, rows: &[AccountStatus]) -> Str
         &rows,
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use awsfed_model::TopologyKind;
+
+    use super::*;
+
+    fn moving(from: TopologyKind) -> AccountMigration {
+        AccountMigration {
+            account_id: "222222222222".to_owned(),
+            account_name: "prod".to_owned(),
+            from,
+            to: TopologyKind::HubAndSpoke,
+            stage: MigrationStage::Planned,
+        }
+    }
+
+    /// The switch window as `migrate plan` states it when accounts leave direct (its roles' longest
+    /// maximum session, 8h here), alone and beside accounts leaving hub-and-spoke (role chaining).
+    #[test]
+    fn the_switch_window_names_each_way_the_accounts_leave() {
+        let cost = MigrationCost {
+            stages: Vec::new(),
+            switch_window_seconds: 3600,
+            old_entry_session_seconds: 3600,
+            identity_center_session_seconds: 0,
+            direct_session_seconds: 8 * 3600,
+        };
+        let text = |from: &[TopologyKind]| {
+            let accounts: Vec<AccountMigration> = from.iter().map(|f| moving(*f)).collect();
+            let mut out = String::new();
+            switch_window_text(&mut out, &accounts, &cost);
+            out
+        };
+        let direct = text(&[TopologyKind::Direct]);
+        insta::assert_snapshot!(direct, @"Switch window leaving direct: a session signed in with SAML straight into a role lasts up to the role's maximum session duration (up to 8h here), so the old path is in use for 8h after the IdP switch; wait that long before the contract stage.");
+        let both = text(&[TopologyKind::HubAndSpoke, TopologyKind::Direct]);
+        insta::assert_snapshot!(both, @r"
+        Switch window: a session that chains into a moving account lasts at most 1h (role chaining), so the old path is in use for 1h after the IdP switch; a hub session (up to 1h) can chain again until the contract stage removes the old path; wait that long before the contract stage.
+        Switch window leaving direct: a session signed in with SAML straight into a role lasts up to the role's maximum session duration (up to 8h here), so the old path is in use for 8h after the IdP switch; wait that long before the contract stage.
+        ");
+    }
 }
