@@ -227,7 +227,7 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
         if moving == 6 { 4 } else { 10 },
     );
     let at = |name: &str, checkpoint, proof: Option<&serde_json::Value>| {
-        gate.check(&d, &d.ws.path().join(name), checkpoint, proof)
+        gate.check(&d, &d.ws.path().join(name), checkpoint, proof, None)
     };
     let mut counts = vec![at("before", Checkpoint::Before, None)];
     let (_, first, _) = d.org.workloads[0].clone();
@@ -383,16 +383,7 @@ fn hub_and_spoke_accounts_move_to_direct_in_stages_and_roll_back_exactly() {
     let total = counts
         .iter()
         .fold(crate::migrate_gate::Counts::default(), |t, c| t.add(*c));
-    eprintln!(
-        "gate, {} checkpoints: {} triples checked, {} allowed, {} denied; the stage proofs agree on {} of {} (every checkpoint after a stage), awsfed's evaluator on {}",
-        counts.len(),
-        total.triples,
-        total.allowed,
-        total.denied,
-        total.proof_agree,
-        total.proof_checked,
-        total.agree
-    );
+    eprintln!("{}", total.summary("gate", counts.len()));
     assert_eq!(total.proof_checked, total.triples - counts[0].triples);
     let hub = roles(&e, &d.org.identity);
     assert!(

@@ -3,20 +3,68 @@
 //! OU hub-and-spoke, then 10 Prod accounts moved to Identity Center, then two of them out of it
 //! (one to direct, one back to hub-and-spoke). Each stage is applied and the plan is empty after
 //! it; both ways, rollback from expand and from switch gives the scan (IAM and the instance) back
-//! byte for byte. moto enforces no policy and creates no reserved roles: the
-//! allow/deny side is the stage proof, whose Identity Center paths `awsfed-access`'s tests check
-//! against iam-simulate.
+//! byte for byte.
+//!
+//! moto enforces no policy, so every sign-in at each checkpoint of the move into Identity Center
+//! (before, expand, each rollback, switch, contract) is decided by iam-simulate at the trust gate
+//! (`migrate_gate`, with the access portal): the corporate IdP's Role values chained from the hub
+//! roles, and the access portal into the roles Identity Center provisions. moto provisions no such
+//! roles: after every command that may change the assignments, the test makes stand-ins for them
+//! (`tests/support/identity_center_roles.py`: `AWSReservedSSO_<set>_<16 hex>` under
+//! `/aws-reserved/sso.amazonaws.com/eu-west-1/`, trusted by the account's
+//! `AWSSSO_<16 hex>_DO_NOT_DELETE` provider for `sts:AssumeRoleWithSAML` and `sts:TagSession` with
+//! `SAML:aud` = `https://signin.aws.amazon.com/saml`, and none once the set's last assignment in the
+//! account is gone), as "Referencing permission sets in resource policies" (IAM Identity Center
+//! User Guide) says AWS does. They stand in for what AWS provisions; they are not awsfed's doing and
+//! nothing here tests that AWS makes them. The scans read them as they would read AWS's.
+//!
+//! Scale: 15 workload accounts (12 Prod, 3 Dev), 10 moving, by default; `AWSFED_MIGRATE_FULL=1`
+//! runs the 100-account organisation (50 Prod, 49 Dev and the identity account), still
+//! 10 moving. A full `scripts/test` runs both.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::deploy_support::{ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, roles};
+use crate::deploy_support::{
+    Deployment, ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, python, roles,
+};
+use crate::migrate_gate::{Checkpoint, Counts, GateCheck, into_identity_center};
+use crate::support::repo;
 
-/// Workload accounts under Workloads/Prod and Workloads/Dev, and how many Prod accounts move.
-const PROD: usize = 12;
-const DEV: usize = 3;
+/// How many Prod accounts move.
 const MOVING: usize = 10;
+
+/// Workload accounts under Workloads/Prod and Workloads/Dev, and how many accounts that do not
+/// move the gate checks beside the moving ones.
+fn scale() -> (usize, usize, usize) {
+    if full_scale() {
+        (50, 49, 10)
+    } else {
+        (12, 3, 4)
+    }
+}
+
+fn full_scale() -> bool {
+    std::env::var(awsfed_env::AWSFED_MIGRATE_FULL).is_ok_and(|v| v == "1")
+}
+
+/// Makes the stand-in reserved roles match the instance's assignments (see the module
+/// documentation); what `identity_center_roles.py sync` printed.
+pub fn sync_reserved_roles(moto: &str) -> Value {
+    let output = std::process::Command::new(python())
+        .args(["-W", "ignore"])
+        .arg(repo().join("tests/support/identity_center_roles.py"))
+        .args(["--endpoint", moto, "sync"])
+        .output()
+        .expect("identity_center_roles.py runs");
+    assert!(
+        output.status.success(),
+        "identity_center_roles.py: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("sync JSON")
+}
 
 /// The mixed model; the first `moving` Prod accounts on Identity Center.
 fn model(org: &Org, moving: usize) -> String {
@@ -177,17 +225,42 @@ fn estimated(ws: &Workspace, e: &str) -> BTreeMap<String, (u64, u64)> {
         .collect()
 }
 
-/// Runs a stage command; the changes it made.
-fn stage(ws: &Workspace, e: &str, args: &[&str]) -> (u64, String) {
+/// Runs a stage command in JSON: the changes it made, its report (with the stage's proof) and its
+/// stderr.
+fn stage(ws: &Workspace, e: &str, args: &[&str]) -> (u64, Value, String) {
     let run = ws
         .run(e, &[&["--output", "json", "migrate"][..], args].concat())
         .expect_code(0);
     let json: Value = serde_json::from_str(&run.stdout()).expect("apply JSON");
     assert_eq!(json["changes_applied"], json["changes_planned"], "{json}");
+    assert!(
+        json["proof"].is_object(),
+        "a stage reports its proof: {json}"
+    );
     (
         json["changes_applied"].as_u64().expect("count"),
+        json,
         run.stderr(),
     )
+}
+
+/// The moto organisation with the Dev OU on Identity Center, applied, awsfed talking to it through
+/// `proxy`; and the workload indexes of the Prod accounts that move.
+struct Setting {
+    d: Deployment,
+    proxy: Proxy,
+    moving: Vec<usize>,
+}
+
+impl Setting {
+    fn e(&self) -> &str {
+        &self.proxy.endpoint
+    }
+
+    /// Stand-in reserved roles for the assignments as they are now.
+    fn sync(&self) -> Value {
+        sync_reserved_roles(&self.d.moto.endpoint)
+    }
 }
 
 #[test]
@@ -195,50 +268,71 @@ fn ten_hub_and_spoke_accounts_move_to_identity_center_in_stages() {
     if !moto_enabled() {
         return;
     }
+    let (prod, dev, sample) = scale();
     let moto = Moto::start_identity_center();
     // Through the proxy that keeps SAML provider tags, which moto drops: the provider a move out
     // of Identity Center creates is deleted on rollback only when it carries awsfed's tag.
     let proxy = Proxy::start(&moto.endpoint, &["--saml-provider-tags"]);
-    let e = proxy.endpoint.as_str();
-    let org = Org::create(e, PROD, DEV);
-    let ws = Workspace::new();
-    ws.write_model(&model(&org, 0));
+    let org = Org::create(&proxy.endpoint, prod, dev);
+    let moving: Vec<usize> = (0..org.workloads.len())
+        .filter(|i| org.workloads[*i].2 == "prod")
+        .take(MOVING)
+        .collect();
+    let spec = ModelSpec {
+        direct: Vec::new(),
+        developers: true,
+    };
+    let s = Setting {
+        d: Deployment {
+            moto,
+            org,
+            ws: Workspace::new(),
+            spec,
+        },
+        proxy,
+        moving,
+    };
+    let (ws, org, e) = (&s.d.ws, &s.d.org, s.e());
+    ws.write_model(&model(org, 0));
     ws.run(e, &["apply"]).expect_code(0);
+    let mut portal = s.sync();
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
-    let before = scan(&ws, e, "before");
+    let before = scan(ws, e, "before");
     assert!(
         before.contains_key("identity-center.json"),
         "{:?}",
         before.keys()
     );
+    let gate = GateCheck::start(&s.d, &model(org, 0), &model(org, MOVING), &s.moving, sample)
+        .with_portal(into_identity_center);
+    let check = |name: &str, at, proof: Option<&Value>, portal: &Value| {
+        gate.check(&s.d, &ws.path().join(name), at, proof, Some(portal))
+    };
+    let mut counts = vec![check("before", Checkpoint::Before, None, &portal)];
 
     // The model moves 10 accounts: plan proposes the expand stage, deleting nothing.
-    ws.write_model(&model(&org, MOVING));
-    let first = org
-        .workloads
-        .iter()
-        .find(|w| w.2 == "prod")
-        .unwrap()
-        .1
-        .clone();
+    ws.write_model(&model(org, MOVING));
+    let first = org.workloads[s.moving[0]].1.clone();
     let plan = ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
     let text = plan.stdout();
     assert!(text.contains("hint: migration expand"), "{text}");
     assert!(!text.contains("delete role"), "{text}");
     assert_eq!(text.matches("+ assign ").count(), 2 * MOVING, "{text}");
-    let status = ws.run(e, &["migrate", "status"]).expect_code(0);
-    insta::assert_snapshot!("ic_status_planned", redact_ids(&status.stdout()));
-    let planned = ws.run(e, &["migrate", "plan"]).expect_code(0);
-    insta::assert_snapshot!("ic_plan_planned", plan_summary(&planned.stdout()));
+    if !full_scale() {
+        let status = ws.run(e, &["migrate", "status"]).expect_code(0);
+        insta::assert_snapshot!("ic_status_planned", redact_ids(&status.stdout()));
+        let planned = ws.run(e, &["migrate", "plan"]).expect_code(0);
+        insta::assert_snapshot!("ic_plan_planned", plan_summary(&planned.stdout()));
+    }
 
     // Expand: the assignments are made, the roles stay (tagged); the plan is then empty.
-    let next = ws.run(e, &["migrate", "next"]).expect_code(0);
+    let (_, expanded, stderr) = stage(ws, e, &["next"]);
     assert!(
-        next.stderr().contains("Proof of the expand stage")
-            && next.stderr().contains("every intended path, nothing else"),
-        "{}",
-        next.stderr()
+        stderr.contains("Proof of the expand stage")
+            && stderr.contains("every intended path, nothing else"),
+        "{stderr}"
     );
+    portal = s.sync();
     assert_eq!(
         assignments(e, &first),
         ["developers:ReadOnly", "platform-admins:Admin"]
@@ -251,6 +345,13 @@ fn ten_hub_and_spoke_accounts_move_to_identity_center_in_stages() {
         role_tags(e, &first)
     );
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
+    scan(ws, e, "expanded");
+    counts.push(check(
+        "expanded",
+        Checkpoint::Expanded,
+        Some(&expanded["proof"]),
+        &portal,
+    ));
     let status = ws.run(e, &["migrate", "status"]).expect_code(0);
     assert_eq!(
         status.stdout().matches(" both\n").count(),
@@ -260,37 +361,62 @@ fn ten_hub_and_spoke_accounts_move_to_identity_center_in_stages() {
     );
 
     // Rollback from expand: the scan (IAM and the instance) is as before.
-    ws.run(e, &["migrate", "rollback"]).expect_code(0);
+    let (_, rolled_back, _) = stage(ws, e, &["rollback"]);
+    portal = s.sync();
     same_scans(
         &before,
-        &scan(&ws, e, "after-expand-rollback"),
+        &scan(ws, e, "after-expand-rollback"),
         "rollback from expand",
     );
+    counts.push(check(
+        "after-expand-rollback",
+        Checkpoint::RolledBack,
+        Some(&rolled_back["proof"]),
+        &portal,
+    ));
 
     // Rollback from switch: refused until the people side is back, then exact.
     ws.run(e, &["migrate", "next"]).expect_code(0);
-    ws.run(e, &["migrate", "confirm-switch"]).expect_code(0);
+    let (_, switched, _) = stage(ws, e, &["confirm-switch"]);
+    portal = s.sync();
+    scan(ws, e, "switched");
+    counts.push(check(
+        "switched",
+        Checkpoint::Switched,
+        Some(&switched["proof"]),
+        &portal,
+    ));
     let refused = ws.run(e, &["migrate", "rollback"]).expect_code(1);
     assert!(refused.stderr().contains("loses"), "{}", refused.stderr());
-    ws.run(e, &["migrate", "rollback", "--idp-reverted"])
-        .expect_code(0);
+    let (_, rolled_back, _) = stage(ws, e, &["rollback", "--idp-reverted"]);
+    portal = s.sync();
     same_scans(
         &before,
-        &scan(&ws, e, "after-switch-rollback"),
+        &scan(ws, e, "after-switch-rollback"),
         "rollback from switch",
     );
+    counts.push(check(
+        "after-switch-rollback",
+        Checkpoint::RolledBack,
+        Some(&rolled_back["proof"]),
+        &portal,
+    ));
 
     // The whole way, each stage making the changes `migrate plan` estimated, the plan empty after
     // each.
-    let estimate = estimated(&ws, e);
-    let (expand, _) = stage(&ws, e, &["next"]);
+    let estimate = estimated(ws, e);
+    let (expand, _, _) = stage(ws, e, &["next"]);
+    s.sync();
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
-    let (switch, _) = stage(&ws, e, &["confirm-switch"]);
+    let (switch, _, _) = stage(ws, e, &["confirm-switch"]);
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(2);
-    let switched = ws.run(e, &["migrate", "plan"]).expect_code(0);
-    insta::assert_snapshot!("ic_plan_switched", plan_summary(&switched.stdout()));
-    let (contract, stderr) = stage(&ws, e, &["next"]);
+    if !full_scale() {
+        let switched = ws.run(e, &["migrate", "plan"]).expect_code(0);
+        insta::assert_snapshot!("ic_plan_switched", plan_summary(&switched.stdout()));
+    }
+    let (contract, contracted, stderr) = stage(ws, e, &["next"]);
     assert!(stderr.contains("Proof of the contract stage"), "{stderr}");
+    portal = s.sync();
     let applied = [
         ("expand", expand),
         ("switch", switch),
@@ -311,11 +437,24 @@ fn ten_hub_and_spoke_accounts_move_to_identity_center_in_stages() {
         !hub["policies"].to_string().contains(&first),
         "the hub policies no longer grant {first}"
     );
+    scan(ws, e, "contracted");
+    counts.push(check(
+        "contracted",
+        Checkpoint::Contracted,
+        Some(&contracted["proof"]),
+        &portal,
+    ));
+    let total = counts.iter().fold(Counts::default(), |t, c| t.add(*c));
+    eprintln!(
+        "{}",
+        total.summary("gate with the access portal", counts.len())
+    );
+    assert_eq!(total.proof_checked, total.triples - counts[0].triples);
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
     let done = ws.run(e, &["migrate", "status"]).expect_code(0);
     assert!(done.stdout().contains("No migration"), "{}", done.stdout());
 
-    back_out_of_identity_center(&ws, e, &org, &first);
+    back_out_of_identity_center(&s, &first);
 }
 
 /// Two of the moved accounts leave Identity Center, one to direct and one back to hub-and-spoke:
@@ -324,7 +463,8 @@ fn ten_hub_and_spoke_accounts_move_to_identity_center_in_stages() {
 /// `identity-center.json`) back byte for byte; the contract stage deletes the assignments (the
 /// permission sets stay: other accounts use them). `migrate plan` states the switch window the
 /// permission sets' session duration makes.
-fn back_out_of_identity_center(ws: &Workspace, e: &str, org: &Org, first: &str) {
+fn back_out_of_identity_center(s: &Setting, first: &str) {
+    let (ws, org, e) = (&s.d.ws, &s.d.org, s.e());
     let yaml = model(org, MOVING);
     let second = org
         .workloads
@@ -351,8 +491,10 @@ fn back_out_of_identity_center(ws: &Workspace, e: &str, org: &Org, first: &str) 
     assert!(text.contains("hint: migration expand"), "{text}");
     assert!(text.contains("create role Admin"), "{text}");
     assert!(!text.contains("- remove "), "{text}");
-    let planned = ws.run(e, &["migrate", "plan"]).expect_code(0);
-    insta::assert_snapshot!("ic_out_plan_planned", plan_summary(&planned.stdout()));
+    if !full_scale() {
+        let planned = ws.run(e, &["migrate", "plan"]).expect_code(0);
+        insta::assert_snapshot!("ic_out_plan_planned", plan_summary(&planned.stdout()));
+    }
     let expand = |what: &str| {
         let next = ws.run(e, &["migrate", "next"]).expect_code(0);
         assert!(
@@ -360,6 +502,7 @@ fn back_out_of_identity_center(ws: &Workspace, e: &str, org: &Org, first: &str) 
             "{what}: {}",
             next.stderr()
         );
+        s.sync();
         for (id, to) in [(first, "direct"), (second.as_str(), "hub-and-spoke")] {
             let tag = format!("identity-center/{to}/expand");
             assert!(
@@ -375,6 +518,7 @@ fn back_out_of_identity_center(ws: &Workspace, e: &str, org: &Org, first: &str) 
     // Rollback from expand: IAM and the instance as before.
     expand("first expand");
     ws.run(e, &["migrate", "rollback"]).expect_code(0);
+    s.sync();
     crate::migrate::assert_same_scan(
         &before,
         &scan(ws, e, "ic-after-expand-rollback"),
@@ -388,6 +532,7 @@ fn back_out_of_identity_center(ws: &Workspace, e: &str, org: &Org, first: &str) 
     assert!(refused.stderr().contains("loses"), "{}", refused.stderr());
     ws.run(e, &["migrate", "rollback", "--idp-reverted"])
         .expect_code(0);
+    s.sync();
     crate::migrate::assert_same_scan(
         &before,
         &scan(ws, e, "ic-after-switch-rollback"),
@@ -406,7 +551,12 @@ fn back_out_of_identity_center(ws: &Workspace, e: &str, org: &Org, first: &str) 
     );
     ws.run(e, &["migrate", "confirm-switch"]).expect_code(0);
     ws.run(e, &["migrate", "next"]).expect_code(0);
+    let portal = s.sync();
     for id in [first, second.as_str()] {
+        assert!(
+            portal["roles"].get(id).is_none(),
+            "{id}: no reserved roles left"
+        );
         assert!(assignments(e, id).is_empty(), "{id}");
         assert_eq!(role_tags(e, id), [None, None], "{id}");
     }
