@@ -112,7 +112,8 @@ pub fn into_identity_center(
     match t.kind {
         _ if !granted(group, t.set, t.env) => None,
         Kind::Awsfed => {
-            (!on_identity_center && !(t.moving && at == Contracted)).then_some("chained")
+            let deleted = t.moving && at == Contracted;
+            (!on_identity_center && !deleted).then_some("chained")
         }
         Kind::Reserved => (on_identity_center
             || t.moving && matches!(at, Expanded | Switched | Contracted))
