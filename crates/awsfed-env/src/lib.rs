@@ -36,6 +36,7 @@ pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
 pub const NO_COLOR: &str = "NO_COLOR";
+pub const TERM: &str = "TERM";
 pub const AWSFED_TIMING: &str = "AWSFED_TIMING";
 pub const AWSFED_MOTO_ENDPOINT: &str = "AWSFED_MOTO_ENDPOINT";
 pub const AWSFED_SKIP_MOTO: &str = "AWSFED_SKIP_MOTO";
@@ -166,6 +167,10 @@ pub const READ_BY_AWSFED: &[EnvVar] = &[
     EnvVar {
         name: NO_COLOR,
         meaning: "set: no colour in the output",
+    },
+    EnvVar {
+        name: TERM,
+        meaning: "`dumb`: progress as plain lines on a terminal too, no bar redrawn in place",
     },
     EnvVar {
         name: AWSFED_TIMING,

@@ -2,8 +2,10 @@
 //!
 //! On a terminal: one bar per step (reading, or one apply phase), redrawn in place at most ten
 //! times a second, and ended with a newline so whatever follows starts on its own line. Anywhere
-//! else (pipes, CI, the tests): plain lines, one per account event, so logs stay greppable.
-//! Account errors are printed as their own lines in both modes; the bar carries only counts.
+//! else (pipes, CI, the tests), and on a terminal whose `TERM` is `dumb` (it cannot erase a line;
+//! cargo draws no bar there either): plain lines, one per account event or stack set operation
+//! poll, so logs stay greppable. `NO_COLOR` leaves the bar: it has no colour. Account errors are
+//! printed as their own lines in both modes; the bar carries only counts.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,7 +23,12 @@ const REDRAW_INTERVAL: Duration = Duration::from_millis(100);
 pub struct BarState {
     /// The step: `reading`, `scanning`, `applying hub roles`, …
     pub label: String,
-    /// Accounts finished with the step, failed ones included.
+    /// What `done` and `total` count: accounts, or the StackSets engine's stack sets and stacks.
+    pub unit: &'static str,
+    /// What is being waited on (a stack set operation and its status), after the counts; cut to
+    /// the terminal's width before the bar narrows below [`MIN_BAR`].
+    pub detail: String,
+    /// Accounts (or stack sets and stacks) finished with the step, failed ones included.
     pub done: usize,
     pub total: usize,
     /// Accounts that failed so far (in any step).
@@ -29,13 +36,18 @@ pub struct BarState {
     pub elapsed: Duration,
 }
 
+/// The narrowest bar drawn; below it the line shows only the counts.
+const MIN_BAR: usize = 10;
+const MAX_BAR: usize = 40;
+
 /// The bar as one line of at most `width` columns (no newline, no escape codes).
 pub fn render_bar(state: &BarState, width: usize) -> String {
     let seconds = state.elapsed.as_secs();
     let mut tail = format!(
-        " {}/{} accounts {}:{:02}",
+        " {}/{} {} {}:{:02}",
         state.done,
         state.total,
+        state.unit,
         seconds / 60,
         seconds % 60
     );
@@ -43,14 +55,22 @@ pub fn render_bar(state: &BarState, width: usize) -> String {
         tail.push_str(&format!(", {} failed", state.failed));
     }
     let fixed = state.label.chars().count() + 3 + tail.chars().count();
-    let room = width.saturating_sub(fixed + 1).min(40);
-    if room < 10 {
+    let spare = width.saturating_sub(fixed + 1);
+    if spare.min(MAX_BAR) < MIN_BAR {
         let line: String = format!("{}{tail}", state.label)
             .chars()
             .take(width.saturating_sub(1))
             .collect();
         return line.trim_end_matches([',', ' ']).to_owned();
     }
+    // The detail takes the columns the bar does not need, then the bar gives way down to MIN_BAR.
+    let detail_width = state.detail.chars().count() + 2;
+    let room = if state.detail.is_empty() {
+        spare.min(MAX_BAR)
+    } else {
+        spare.saturating_sub(detail_width).clamp(MIN_BAR, MAX_BAR)
+    };
+    let detail = cut(&state.detail, spare - room);
     let filled = (room * state.done.min(state.total))
         .checked_div(state.total)
         .unwrap_or(room);
@@ -59,7 +79,21 @@ pub fn render_bar(state: &BarState, width: usize) -> String {
         bar.push('>');
         bar.push_str(&" ".repeat(room - filled - 1));
     }
-    format!("{} [{bar}]{tail}", state.label)
+    format!("{} [{bar}]{tail}{detail}", state.label)
+}
+
+/// `detail` after two spaces in at most `columns` columns, cut with an ellipsis; nothing when
+/// fewer than a few of its characters would show.
+fn cut(detail: &str, columns: usize) -> String {
+    let length = detail.chars().count();
+    if detail.is_empty() || columns < 2 + 8.min(length) {
+        return String::new();
+    }
+    if length + 2 <= columns {
+        return format!("  {detail}");
+    }
+    let kept: String = detail.chars().take(columns - 3).collect();
+    format!("  {kept}…")
 }
 
 /// Where the verb of a plain line and the label of a bar come from.
@@ -71,6 +105,8 @@ pub enum Step {
     Scan,
     /// Applying a plan, phase by phase.
     Apply,
+    /// Applying a StackSets plan: stack set by stack set (and plain stack), each operation polled.
+    ApplyStackSets,
 }
 
 impl Step {
@@ -78,7 +114,7 @@ impl Step {
         match self {
             Step::Read => "read",
             Step::Scan => "scanned",
-            Step::Apply => "applied",
+            Step::Apply | Step::ApplyStackSets => "applied",
         }
     }
 
@@ -86,7 +122,16 @@ impl Step {
         match self {
             Step::Read => "reading",
             Step::Scan => "scanning",
-            Step::Apply => "applying",
+            Step::Apply | Step::ApplyStackSets => "applying",
+        }
+    }
+
+    /// What the bar counts: the StackSets engine finishes a stack set (or a plain stack) at a
+    /// time, whatever number of accounts its operations reach.
+    fn unit(self) -> &'static str {
+        match self {
+            Step::ApplyStackSets => "stack sets and stacks",
+            Step::Read | Step::Scan | Step::Apply => "accounts",
         }
     }
 }
@@ -110,7 +155,8 @@ struct State {
 
 impl Reporter {
     pub fn new(total: usize, step: Step) -> Self {
-        let terminal_width = std::io::stderr().is_terminal().then(|| {
+        let dumb = std::env::var_os(awsfed_env::TERM).is_some_and(|term| term == "dumb");
+        let terminal_width = (std::io::stderr().is_terminal() && !dumb).then(|| {
             console::Term::stderr()
                 .size_checked()
                 .map_or(80, |(_, columns)| usize::from(columns))
@@ -125,6 +171,8 @@ impl Reporter {
                 terminal_width,
                 bar: BarState {
                     label: step.label().to_owned(),
+                    unit: step.unit(),
+                    detail: String::new(),
                     done: 0,
                     total,
                     failed: 0,
@@ -164,6 +212,8 @@ impl State {
         match event {
             Event::AccountRead { .. } | Event::AccountApplied { .. } => {
                 self.bar.done += 1;
+                // A stack set done is no longer waited on.
+                self.bar.detail.clear();
                 self.draw(false)
             }
             Event::ChangeApplied { .. } => String::new(),
@@ -179,10 +229,13 @@ impl State {
                 stack_set,
                 operation,
                 status,
-                ..
+                poll,
             } => {
-                // The bar counts stack sets and stacks; its label says what is being waited on.
-                self.bar.label = format!("{} {stack_set}: {operation} {status}", self.step.label());
+                // DescribeStackSetOperation gives the operation's status and the number of failed
+                // instances only ("StackSetOperation", AWS CloudFormation API Reference), not how
+                // many are done: the bar counts stack sets and stacks, the detail the poll. The
+                // status first: on a narrow terminal it is what the cut keeps.
+                self.bar.detail = format!("{status} {stack_set}: {operation}, poll {poll}");
                 self.draw(true)
             }
             Event::AccountFailed { account_id, error } => {
@@ -273,6 +326,8 @@ mod tests {
     fn state(label: &str, done: usize, total: usize, failed: usize, seconds: u64) -> BarState {
         BarState {
             label: label.to_owned(),
+            unit: "accounts",
+            detail: String::new(),
             done,
             total,
             failed,
@@ -397,44 +452,68 @@ mod tests {
         ");
     }
 
-    /// A stack set operation waited on: a plain line per poll off a terminal, the bar's label on
-    /// one.
+    /// A stack set operation waited on: a plain line per poll off a terminal; on one, the bar
+    /// counts stack sets and stacks, the poll after the counts, and ends with the counts alone.
     #[test]
     fn polled_operations_as_plain_lines_and_on_the_bar() {
         let polled = |status: &str, poll| Event::OperationPolled {
-            stack_set: "awsfed-spoke-Admin".to_owned(),
+            stack_set: "awsfed-spoke-Admin-1a2b3c4d".to_owned(),
             operation: "CreateStackInstances",
             status: status.to_owned(),
             poll,
         };
-        let plain = Reporter::with_width(3, Step::Apply, None);
+        let plain = Reporter::with_width(3, Step::ApplyStackSets, None);
         let mut state = plain.state.lock().unwrap();
         let lines = [
             state.on(polled("RUNNING", 1)),
             state.on(polled("SUCCEEDED", 2)),
             state.on(Event::ChangeApplied {
-                account_id: "awsfed-spoke-Admin".to_owned(),
+                account_id: "awsfed-spoke-Admin-1a2b3c4d".to_owned(),
                 summary: "created (+40 -0 stack instances)".to_owned(),
             }),
+            state.on(Event::AccountApplied {
+                account_id: "awsfed-spoke-Admin-1a2b3c4d".to_owned(),
+            }),
+            state.end_bar(),
         ];
         insta::assert_snapshot!(lines.concat(), @r"
-          awsfed-spoke-Admin: CreateStackInstances RUNNING (poll 1)
-          awsfed-spoke-Admin: CreateStackInstances SUCCEEDED (poll 2)
-          awsfed-spoke-Admin: created (+40 -0 stack instances)
+          awsfed-spoke-Admin-1a2b3c4d: CreateStackInstances RUNNING (poll 1)
+          awsfed-spoke-Admin-1a2b3c4d: CreateStackInstances SUCCEEDED (poll 2)
+          awsfed-spoke-Admin-1a2b3c4d: created (+40 -0 stack instances)
         ");
         drop(state);
-        let terminal = Reporter::with_width(3, Step::Apply, Some(100));
-        let mut state = terminal.state.lock().unwrap();
-        let mut output = state.on(polled("RUNNING", 1));
-        output.push_str(&state.on(Event::AccountApplied {
-            account_id: "awsfed-spoke-Admin".to_owned(),
-        }));
-        output.push_str(&state.end_bar());
-        let shown = output.replace("\x1b[K", "");
-        let screen: Vec<&str> = shown
-            .split('\n')
-            .map(|line| line.rsplit('\r').next().unwrap_or(line))
+        let screens: Vec<String> = [140, 80]
+            .into_iter()
+            .map(|width| {
+                let terminal = Reporter::with_width(2, Step::ApplyStackSets, Some(width));
+                let mut state = terminal.state.lock().unwrap();
+                let mut frames = vec![state.on(polled("RUNNING", 1))];
+                for account_id in ["awsfed-spoke-Admin-1a2b3c4d", "awsfed-account-identity"] {
+                    frames.push(state.on(Event::AccountApplied {
+                        account_id: account_id.to_owned(),
+                    }));
+                }
+                frames.push(state.end_bar());
+                frames
+                    .iter()
+                    .filter(|frame| !frame.is_empty())
+                    .map(|frame| {
+                        let line = frame.trim_start_matches('\r').replace("\x1b[K", "");
+                        assert!(line.trim_end().chars().count() < width, "{line}");
+                        line.trim_end().to_owned()
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .collect();
-        insta::assert_snapshot!(screen.join("\n"), @"applying awsfed-spoke-Admin: CreateStackInstances RUNNING [=======>             ] 1/3 accounts 0:00");
+        insta::assert_snapshot!(screens.join("\n\n"), @r"
+        applying [>                             ] 0/2 stack sets and stacks 0:00  RUNNING awsfed-spoke-Admin-1a2b3c4d: CreateStackInstances, poll 1
+        applying [========================================] 2/2 stack sets and stacks 0:00
+        applying [========================================] 2/2 stack sets and stacks 0:00
+
+        applying [>         ] 0/2 stack sets and stacks 0:00  RUNNING awsfed-spoke-Adm…
+        applying [=====================================] 2/2 stack sets and stacks 0:00
+        applying [=====================================] 2/2 stack sets and stacks 0:00
+        ");
     }
 }

@@ -405,7 +405,7 @@ pub fn run_apply(
                 planned.plan.stack_set_count
             ));
         }
-        let reporter = Reporter::new(total, Step::Apply);
+        let reporter = Reporter::new(total, Step::ApplyStackSets);
         let report = planned
             .engine
             .apply_plan(&planned.plan, &planned.plan.preferences, reporter.progress())

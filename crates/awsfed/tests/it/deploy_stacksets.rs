@@ -41,7 +41,7 @@ fn model(org: &Org, dev_admins: bool, listed: &[(&str, &str)]) -> String {
 }
 
 /// Account and OU ids as names, class hashes as HASH: the plan as a reader compares it.
-fn redact(text: &str, endpoint: &str, org: &Org, extra: &[(&str, &str)]) -> String {
+pub fn redact(text: &str, endpoint: &str, org: &Org, extra: &[(&str, &str)]) -> String {
     let ous = org_tool(endpoint, &["ous"]);
     let mut out = text.to_owned();
     for (path, id) in ous["ous"].as_object().expect("ous") {

@@ -33,6 +33,9 @@ mod deploy_ownership;
 /// Every IAM list awsfed reads (scan, deletions) read to its last page, through a proxy that splits
 /// each answer into pages of one or two items.
 mod deploy_paging;
+/// Progress of `apply` (both engines) and of a plan's reading on a real pseudo-terminal, piped and
+/// with `TERM=dumb`: bars, plain lines, the same result.
+mod deploy_progress;
 /// The StackSets engine on a 100-account moto organisation: apply, converged plan, an account
 /// joining a targeted OU, a role class removed, then scan and verify.
 mod deploy_stacksets;

@@ -2,33 +2,8 @@
 //! terminal in canonical mode keeps at most 4,095 bytes of a line (termios(3)), so the prompt must
 //! read the paste in noncanonical mode.
 
-use std::process::Command;
-
-use crate::signin_support::{World, text, wrap};
-
-/// Runs `inner` on a pseudo-terminal (tests/support/pty_paste.py), pastes `paste` at its prompt,
-/// and returns the exit code, the command's stdout and what the terminal showed.
-fn paste_at_prompt(
-    world: &World,
-    inner: &Command,
-    paste: &std::path::Path,
-) -> (Option<i32>, String, String) {
-    let stdout_file = world.dir.path().join("prompt-stdout");
-    let mut python = Command::new(&world.tools.python);
-    python
-        .arg(crate::support::repo().join("tests/support/pty_paste.py"))
-        .arg(paste)
-        .arg(&stdout_file)
-        .arg("--");
-    let mut command = wrap(python, inner);
-    let output = command.output().expect("pty_paste.py runs");
-    let stdout = std::fs::read_to_string(&stdout_file).unwrap_or_default();
-    (
-        output.status.code(),
-        stdout,
-        text(&output.stdout) + &text(&output.stderr),
-    )
-}
+use crate::signin_support::World;
+use crate::support::on_pty;
 
 #[test]
 fn a_ten_kilobyte_response_pasted_at_the_prompt_signs_in() {
@@ -53,7 +28,8 @@ fn a_ten_kilobyte_response_pasted_at_the_prompt_signs_in() {
 
     let mut inner = world.awsfed(&home);
     inner.args(["creds", "dev/ReadOnly"]);
-    let (code, stdout, shown) = paste_at_prompt(&world, &inner, &saml);
+    let run = on_pty(&world.tools.python, &inner, 80, Some(&saml));
+    let (code, stdout, shown) = (run.code, run.stdout, run.shown);
     assert_eq!(code, Some(0), "terminal:\n{shown}\nstdout:\n{stdout}");
     let credentials: serde_json::Value = serde_json::from_str(&stdout).expect("credential JSON");
     assert!(credentials["AccessKeyId"].is_string(), "{stdout}");

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub use crate::support::{Process as Background, free_port, http};
+pub use crate::support::{Process as Background, free_port, http, wrap};
 
 /// `awsfed` with a clean environment: its own HOME, cache and AWS config, no AWS variables.
 pub fn awsfed(home: &Path) -> Command {
@@ -38,18 +38,6 @@ pub fn run_with_stdin(mut command: Command, input: &[u8]) -> Output {
         let _ = stdin.write_all(input);
     }
     child.wait_with_output().expect("awsfed runs")
-}
-
-/// `outer` running `inner` (program, arguments and environment), after `outer`'s own arguments.
-pub fn wrap(mut outer: Command, inner: &Command) -> Command {
-    outer.arg(inner.get_program()).args(inner.get_args());
-    for (key, value) in inner.get_envs() {
-        match value {
-            Some(value) => outer.env(key, value),
-            None => outer.env_remove(key),
-        };
-    }
-    outer
 }
 
 pub fn text(bytes: &[u8]) -> String {

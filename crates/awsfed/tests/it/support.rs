@@ -196,3 +196,56 @@ pub fn assert_cfn_lint_clean(templates: &[PathBuf]) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `outer` running `inner` (program, arguments, environment and folder), after `outer`'s own
+/// arguments.
+pub fn wrap(mut outer: Command, inner: &Command) -> Command {
+    outer.arg(inner.get_program()).args(inner.get_args());
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => outer.env(key, value),
+            None => outer.env_remove(key),
+        };
+    }
+    if let Some(dir) = inner.get_current_dir() {
+        outer.current_dir(dir);
+    }
+    outer
+}
+
+/// What a command run on a pseudo-terminal did.
+pub struct PtyRun {
+    pub code: Option<i32>,
+    /// The command's stdout (a file, not the terminal).
+    pub stdout: String,
+    /// What the terminal showed (stderr, and the prompts), its CR LF line ends made LF; a lone
+    /// `\r` (a line redrawn in place) is kept.
+    pub shown: String,
+}
+
+/// Runs `inner` with a real pseudo-terminal of `columns` columns as its terminal (stdin, stderr,
+/// /dev/tty) and its stdout in a file (`tests/support/pty_run.py`, run by `python`), pasting
+/// `paste` at its first `> ` prompt.
+pub fn on_pty(python: &Path, inner: &Command, columns: u16, paste: Option<&Path>) -> PtyRun {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let stdout_file = dir.path().join("stdout");
+    let mut runner = Command::new(python);
+    runner
+        .arg(repo().join("tests/support/pty_run.py"))
+        .args(["--columns", &columns.to_string()]);
+    if let Some(paste) = paste {
+        runner.arg("--paste").arg(paste);
+    }
+    runner.arg(&stdout_file).arg("--");
+    let output = wrap(runner, inner).output().expect("pty_run.py runs");
+    assert!(
+        output.stderr.is_empty(),
+        "pty_run.py failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    PtyRun {
+        code: output.status.code(),
+        stdout: std::fs::read_to_string(&stdout_file).unwrap_or_default(),
+        shown: String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"),
+    }
+}
