@@ -234,7 +234,7 @@ pub const READ_BY_TESTS: &[EnvVar] = &[
     },
     EnvVar {
         name: AWSFED_MIGRATE_FULL,
-        meaning: "`1`: the migration test moves 30 of 100 accounts (default: 6 of 20); a full `scripts/test` also runs it so, beside the other tests",
+        meaning: "`1`: the migration tests move 30 of 100 accounts to direct (default: 6 of 20) and 10 of 100 into Identity Center (default: 10 of 16); a full `scripts/test` also runs them so, beside the other tests",
     },
     EnvVar {
         name: AWSFED_SOUNDNESS_ESTATES,

@@ -6,7 +6,7 @@
 //!
 //! Scale: 20 accounts, 6 moving, by default; `AWSFED_MIGRATE_FULL=1` runs the 100-account
 //! organisation with 30 accounts moving. A full `scripts/test` runs both: the full scale as a second
-//! run of this binary beside the workspace's tests.
+//! run of this binary beside the workspace's tests (with `migrate_identity_center`'s full scale).
 
 use std::io::BufRead;
 use std::process::Stdio;

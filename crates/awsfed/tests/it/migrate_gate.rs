@@ -156,7 +156,13 @@ pub struct GateCheck {
     expected: Expected,
     /// Whether the reserved roles are targets and the ways sign in through the portal too.
     portal: bool,
+    /// What each checkpoint's line starts with (`gate`, or [`PORTAL_GATE`]): the two full-scale
+    /// migrations print side by side.
+    label: &'static str,
 }
+
+/// How the lines of a check with the access portal start.
+pub const PORTAL_GATE: &str = "gate with the access portal";
 
 /// Counts over every checkpoint.
 #[derive(Debug, Default, Clone, Copy)]
@@ -326,6 +332,7 @@ impl GateCheck {
             dir: dir.to_owned(),
             expected: into_direct,
             portal: false,
+            label: "gate",
         }
     }
 
@@ -335,6 +342,7 @@ impl GateCheck {
         Self {
             expected,
             portal: true,
+            label: PORTAL_GATE,
             ..self
         }
     }
@@ -415,7 +423,8 @@ impl GateCheck {
             }
         }
         eprintln!(
-            "gate at {at:?}: {} triples checked, {} allowed, {} denied; the stage proof agrees on {} of {}, awsfed's evaluator on {}",
+            "{} at {at:?}: {} triples checked, {} allowed, {} denied; the stage proof agrees on {} of {}, awsfed's evaluator on {}",
+            self.label,
             counts.triples,
             counts.allowed,
             counts.denied,

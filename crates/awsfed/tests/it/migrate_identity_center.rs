@@ -29,7 +29,7 @@ use serde_json::Value;
 use crate::deploy_support::{
     Deployment, ModelSpec, Moto, Org, Proxy, Workspace, moto_enabled, python, roles,
 };
-use crate::migrate_gate::{Checkpoint, Counts, GateCheck, into_identity_center};
+use crate::migrate_gate::{Checkpoint, Counts, GateCheck, PORTAL_GATE, into_identity_center};
 use crate::support::repo;
 
 /// How many Prod accounts move.
@@ -445,10 +445,7 @@ fn ten_hub_and_spoke_accounts_move_to_identity_center_in_stages() {
         &portal,
     ));
     let total = counts.iter().fold(Counts::default(), |t, c| t.add(*c));
-    eprintln!(
-        "{}",
-        total.summary("gate with the access portal", counts.len())
-    );
+    eprintln!("{}", total.summary(PORTAL_GATE, counts.len()));
     assert_eq!(total.proof_checked, total.triples - counts[0].triples);
     ws.run(e, &["plan", "--detailed-exitcode"]).expect_code(0);
     let done = ws.run(e, &["migrate", "status"]).expect_code(0);
